@@ -1,0 +1,1 @@
+"""Workbooks: the "book" interface and its file and live implementations."""

@@ -1,0 +1,206 @@
+"""The settings sheet: tables staff edit in Excel, parsed into typed settings.
+
+All settings live in one sheet, ``sheetcrm 设置``, as a stack of blocks. Each
+block starts with a marker cell in column A such as ``[tier_rules] 分级规则``,
+then a header row, then data rows until the first blank row::
+
+    [tier_rules] 分级规则 Tier rules
+    字段 Field | 运算 Operator | 值 Value | 分数 Points
+    累计金额   | >=            | 50000   | 40
+    ...
+    <blank row>
+    [general] 常规 General
+    ...
+
+Jobs declare their blocks (key, columns, documented defaults) with
+:func:`register`; the first run writes every registered block with its
+defaults. A block missing from the sheet falls back to its defaults. Columns
+are matched by position, so staff may relabel the headers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .book.base import CellValue, SheetSpec
+from .errors import SettingsError
+from .i18n import tr
+
+__all__ = [
+    "SETTINGS_SHEET",
+    "Block",
+    "BlockData",
+    "Settings",
+    "column_letter",
+    "register",
+    "registered_blocks",
+    "settings_sheet_spec",
+]
+
+SETTINGS_SHEET = "sheetcrm 设置"
+
+_MARKER = re.compile(r"^\s*\[([A-Za-z0-9_]+)\]")
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 1-based column number (1 → A, 28 → AB)."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Block:
+    """A settings table a job declares: its key, bilingual title, columns and defaults."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    columns: tuple[tuple[str, str], ...]  # (key, bilingual header label)
+    defaults: tuple[tuple[CellValue, ...], ...]
+    help: str = ""  # one bilingual line written under the title
+    order: int = 100  # position in the sheet (smaller first)
+
+
+@dataclass(frozen=True)
+class BlockData:
+    """A block as found in the workbook (or its defaults): rows with their Excel row numbers."""
+
+    block: Block
+    sheet: str
+    rows: tuple[tuple[int, tuple[CellValue, ...]], ...]  # (Excel row number, values)
+    from_sheet: bool
+
+    def records(self) -> Iterator[tuple[int, dict[str, CellValue]]]:
+        """Each data row as (Excel row number, {column key: value})."""
+        keys = [key for key, _ in self.block.columns]
+        for row_number, values in self.rows:
+            padded = list(values) + [None] * (len(keys) - len(values))
+            yield row_number, dict(zip(keys, padded, strict=False))
+
+    def cell(self, row_number: int, column_key: str) -> str:
+        """The A1 reference of a column in a row, for error messages."""
+        keys = [key for key, _ in self.block.columns]
+        return f"{column_letter(keys.index(column_key) + 1)}{row_number}"
+
+    def error(self, row_number: int, column_key: str, message: str) -> SettingsError:
+        """A SettingsError naming this sheet and the cell of a column in a row."""
+        return SettingsError(message, sheet=self.sheet, cell=self.cell(row_number, column_key))
+
+    def mapping(self) -> dict[str, tuple[int, CellValue]]:
+        """A key/value block as {key: (Excel row number, value)}; first column is the key."""
+        out: dict[str, tuple[int, CellValue]] = {}
+        for row_number, values in self.rows:
+            if values and values[0] not in (None, ""):
+                out[str(values[0]).strip()] = (row_number, values[1] if len(values) > 1 else None)
+        return out
+
+
+_REGISTRY: dict[str, Block] = {}
+
+
+def register(block: Block) -> Block:
+    """Declare a settings block (idempotent for the same key)."""
+    _REGISTRY[block.key] = block
+    return block
+
+
+def registered_blocks() -> list[Block]:
+    """Every declared block, in sheet order."""
+    return sorted(_REGISTRY.values(), key=lambda b: (b.order, b.key))
+
+
+def _blank(value: CellValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class Settings:
+    """Every block of the settings sheet, or the defaults where the workbook has none."""
+
+    def __init__(self, grid: Sequence[Sequence[CellValue]] | None, sheet: str = SETTINGS_SHEET):
+        self.sheet = sheet
+        self.found = grid is not None
+        self._blocks: dict[str, tuple[tuple[int, tuple[CellValue, ...]], ...]] = {}
+        if grid is not None:
+            self._parse(grid)
+
+    def _parse(self, grid: Sequence[Sequence[CellValue]]) -> None:
+        index = 0
+        while index < len(grid):
+            first = grid[index][0] if grid[index] else None
+            match = _MARKER.match(first) if isinstance(first, str) else None
+            if not match:
+                index += 1
+                continue
+            key = match.group(1)
+            index += 1
+            # An optional help line (a single text cell that is not a header) may follow the title.
+            rows: list[tuple[int, tuple[CellValue, ...]]] = []
+            header_seen = False
+            while index < len(grid) and not all(_blank(v) for v in grid[index]):
+                values = tuple(grid[index])
+                if isinstance(values[0], str) and _MARKER.match(values[0]):
+                    break
+                if not header_seen:
+                    if self._is_help_line(values):
+                        index += 1
+                        continue
+                    header_seen = True
+                else:
+                    rows.append((index + 1, values))
+                index += 1
+            if key in self._blocks:
+                raise SettingsError(
+                    tr(f"区块 [{key}] 出现了两次，请删除其中一个",
+                       f"block [{key}] appears twice; delete one of them"),
+                    sheet=self.sheet, cell=f"A{index}",
+                )
+            self._blocks[key] = tuple(rows)
+
+    @staticmethod
+    def _is_help_line(values: tuple[CellValue, ...]) -> bool:
+        filled = [v for v in values if not _blank(v)]
+        return len(filled) == 1 and isinstance(values[0], str) and values[0].startswith(("ℹ", "#"))
+
+    def block(self, key: str) -> BlockData:
+        """The named block from the sheet, or its registered defaults."""
+        block = _REGISTRY[key]
+        if key in self._blocks:
+            return BlockData(block, self.sheet, self._blocks[key], from_sheet=True)
+        defaults = tuple((0, row) for row in block.defaults)
+        return BlockData(block, self.sheet, defaults, from_sheet=False)
+
+
+def settings_sheet_spec() -> SheetSpec:
+    """The settings sheet with every registered block and its documented defaults."""
+    rows: list[list[CellValue]] = [
+        [tr("sheetcrm 设置 —— 在下面的表格中修改规则；删除整个区块即恢复默认值。",
+            "sheetcrm settings — edit the tables below; delete a whole block to restore its defaults.")],
+        [],
+    ]
+    bold: list[tuple[int, int]] = [(0, 0)]
+    width = 1
+    for block in registered_blocks():
+        bold.append((len(rows), 0))
+        rows.append([f"[{block.key}] {block.title_zh} {block.title_en}"])
+        if block.help:
+            rows.append([f"ℹ {block.help}"])
+        bold.extend((len(rows), col) for col in range(len(block.columns)))
+        rows.append([label for _, label in block.columns])
+        rows.extend(list(row) for row in block.defaults)
+        rows.append([])
+        width = max(width, len(block.columns))
+    return SheetSpec(
+        name=SETTINGS_SHEET,
+        rows=rows,
+        header_rows=0,
+        widths={col: 22 for col in range(width)},
+        freeze=None,
+        autofilter=False,
+        bold_cells=bold,
+        tab_color="808080",
+    )

@@ -1,0 +1,160 @@
+"""Reading single values the way people type them into Excel.
+
+Dates arrive as Excel serials (1900 or 1904 system), datetimes, or text in
+several local forms (2024-03-05, 2024/3/5, 2024年3月5日, 2024.3.5, 20240305);
+numbers as numbers or text with currency signs and thousands separators
+(¥1,234.50, 1.2万). Each parser returns ``None`` for a blank and raises
+``ValueError`` with a readable reason for anything it cannot read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from .book.base import CellError, CellValue
+
+__all__ = [
+    "ERROR_CODES",
+    "excel_serial",
+    "from_excel_serial",
+    "is_blank",
+    "parse_bool",
+    "parse_date",
+    "parse_number",
+]
+
+ERROR_CODES = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+)
+
+_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 given Excel's phantom 1900-02-29
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_NUMBER_STRIP = re.compile(r"[\s,，¥￥$€£]|RMB|CNY|元|人民币", re.IGNORECASE)
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "x", "退订", "已退订", "t", "opt-out", "opted out"}
+_FALSE = {"否", "n", "no", "false", "0", "", "未退订", "f"}
+
+
+def is_blank(value: CellValue) -> bool:
+    """True for an empty cell: None, empty or whitespace-only text, or NaN."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def from_excel_serial(serial: float, date1904: bool = False) -> dt.datetime:
+    """The datetime an Excel serial number stands for."""
+    if not 0 <= serial <= _MAX_SERIAL:
+        raise ValueError(f"{serial} is outside Excel's date range (0 to {_MAX_SERIAL})")
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    if not date1904 and serial < 60:
+        serial += 1  # before Excel's phantom 1900-02-29, serials are one day off
+    return epoch + dt.timedelta(days=serial)
+
+
+def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
+    """The Excel serial number of a date or datetime."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    delta = value - epoch
+    serial = delta.days + delta.seconds / 86400
+    if not date1904 and serial < 61:
+        serial -= 1
+    return serial
+
+
+def parse_date(value: CellValue, date1904: bool = False) -> dt.date | None:
+    """A date from a cell value (date, datetime, serial number or text), None if blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, CellError):
+        raise ValueError(f"the cell holds the Excel error {value.code}")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a date")
+    if isinstance(value, int | float):
+        return from_excel_serial(float(value), date1904).date()
+    text = str(value).strip()
+    if text.upper() in ERROR_CODES:
+        raise ValueError(f"the cell holds the Excel error {text.upper()}")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups()[:3])
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a real date") from None
+    raise ValueError(f"'{text}' is not a date sheetcrm can read (write it as 2024-03-05)")
+
+
+def parse_number(value: CellValue) -> float | None:
+    """A number from a cell value (number or text like '¥1,234.50' or '1.2万'), None if blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, CellError):
+        raise ValueError(f"the cell holds the Excel error {value.code}")
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a yes/no value, not a number")
+    if isinstance(value, int | float):
+        if math.isinf(value):
+            raise ValueError("the number is infinite")
+        return float(value)
+    if isinstance(value, dt.date):
+        raise ValueError(f"{value.isoformat()} is a date, not a number")
+    text = str(value).strip()
+    if text.upper() in ERROR_CODES:
+        raise ValueError(f"the cell holds the Excel error {text.upper()}")
+    scale = 1.0
+    cleaned = _NUMBER_STRIP.sub("", text)
+    if cleaned.endswith("万"):
+        scale, cleaned = 10_000.0, cleaned[:-1]
+    elif cleaned.endswith("亿"):
+        scale, cleaned = 100_000_000.0, cleaned[:-1]
+    percent = cleaned.endswith("%")
+    if percent:
+        cleaned = cleaned[:-1]
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        cleaned = "-" + cleaned[1:-1]  # accounting negative
+    try:
+        number = float(cleaned) * scale
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"'{text}' is not a number")
+    return number / 100 if percent else number
+
+
+def parse_bool(value: CellValue) -> bool:
+    """A yes/no flag from a cell value (是/否, Y/N, TRUE/FALSE, 1/0, √); blank is False."""
+    if is_blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(f"{value} is not a yes/no value (use 是 or 否)")
+    if isinstance(value, CellError):
+        raise ValueError(f"the cell holds the Excel error {value.code}")
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"'{value}' is not a yes/no value (use 是 or 否)")
