@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import locale
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Literal
+from typing import Literal
 
 __all__ = ["Lang", "current_lang", "detect_lang", "set_lang", "tr", "use_lang"]
 

@@ -20,6 +20,7 @@ are matched by position, so staff may relabel the headers.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,13 +28,17 @@ from dataclasses import dataclass
 from .book.base import CellValue, SheetSpec
 from .errors import SettingsError
 from .i18n import tr
+from .values import parse_date, parse_number
 
 __all__ = [
+    "GENERAL",
     "SETTINGS_SHEET",
     "Block",
     "BlockData",
+    "GeneralSettings",
     "Settings",
     "column_letter",
+    "parse_general",
     "register",
     "registered_blocks",
     "settings_sheet_spec",
@@ -155,9 +160,12 @@ class Settings:
                 index += 1
             if key in self._blocks:
                 raise SettingsError(
-                    tr(f"区块 [{key}] 出现了两次，请删除其中一个",
-                       f"block [{key}] appears twice; delete one of them"),
-                    sheet=self.sheet, cell=f"A{index}",
+                    tr(
+                        f"区块 [{key}] 出现了两次，请删除其中一个",
+                        f"block [{key}] appears twice; delete one of them",
+                    ),
+                    sheet=self.sheet,
+                    cell=f"A{index}",
                 )
             self._blocks[key] = tuple(rows)
 
@@ -178,8 +186,12 @@ class Settings:
 def settings_sheet_spec() -> SheetSpec:
     """The settings sheet with every registered block and its documented defaults."""
     rows: list[list[CellValue]] = [
-        [tr("sheetcrm 设置 —— 在下面的表格中修改规则；删除整个区块即恢复默认值。",
-            "sheetcrm settings — edit the tables below; delete a whole block to restore its defaults.")],
+        [
+            tr(
+                "sheetcrm 设置 —— 在下面的表格中修改规则；删除整个区块即恢复默认值。",
+                "sheetcrm settings — edit the tables below; delete a whole block to restore its defaults.",
+            )
+        ],
         [],
     ]
     bold: list[tuple[int, int]] = [(0, 0)]
@@ -203,4 +215,100 @@ def settings_sheet_spec() -> SheetSpec:
         autofilter=False,
         bold_cells=bold,
         tab_color="808080",
+    )
+
+
+GENERAL = register(
+    Block(
+        key="general",
+        title_zh="常规",
+        title_en="General",
+        columns=(("key", "设置 Setting"), ("value", "值 Value"), ("note", "说明 Note")),
+        defaults=(
+            ("as_of", None, "统计日期，留空=今天 / as-of date, blank = today"),
+            ("language", "zh", "zh 或 en：写入工作簿的语言 / language of labels written"),
+            ("preset", "b2c", "b2c（高价值/潜力/普通/低价值）或 b2b（战略/重要/普通/潜力）"),
+            ("country", "CN", "工作日历国家代码 / working-day calendar country (CN, US, DE…)"),
+            ("horizon_days", 30, "跟进计划天数 / follow-up plan horizon in days (1–366)"),
+        ),
+        help="统计日期、语言和日历 · as-of date, language and calendar",
+        order=0,
+    )
+)
+
+
+@dataclass(frozen=True)
+class GeneralSettings:
+    """The shared settings every job reads from the ``[general]`` block."""
+
+    as_of: dt.date | None
+    language: str
+    preset: str
+    country: str
+    horizon_days: int
+
+
+def parse_general(settings: Settings) -> GeneralSettings:
+    """The ``[general]`` block, validated; blank values take their defaults."""
+    data = settings.block("general")
+    values = data.mapping()
+    defaults = {row[0]: row[1] for row in GENERAL.defaults}
+
+    def get(key: str) -> tuple[int, CellValue]:
+        row, value = values.get(key, (0, None))
+        return row, (defaults[key] if value in (None, "") else value)
+
+    def fail(key: str, message: str) -> SettingsError:
+        row, _ = values.get(key, (0, None))
+        return SettingsError(message, sheet=data.sheet, cell=f"B{row}" if row else "B?")
+
+    _, raw_as_of = get("as_of")
+    try:
+        as_of = parse_date(raw_as_of)
+    except ValueError as exc:
+        raise fail(
+            "as_of",
+            tr(
+                f"统计日期无法识别：{exc}；请写成 2026-03-05 或留空",
+                f"as_of is not a date: {exc}; write it as 2026-03-05 or leave it blank",
+            ),
+        ) from None
+    _, language = get("language")
+    if str(language).strip().lower() not in ("zh", "en"):
+        raise fail(
+            "language",
+            tr(
+                f"语言只能是 zh 或 en，现在是 '{language}'",
+                f"language must be zh or en, not '{language}'",
+            ),
+        )
+    _, preset = get("preset")
+    if str(preset).strip().lower() not in ("b2c", "b2b"):
+        raise fail(
+            "preset",
+            tr(
+                f"预设只能是 b2c 或 b2b，现在是 '{preset}'",
+                f"preset must be b2c or b2b, not '{preset}'",
+            ),
+        )
+    _, country = get("country")
+    _, horizon = get("horizon_days")
+    try:
+        horizon_days = int(parse_number(horizon) or 0)
+    except ValueError:
+        horizon_days = 0
+    if not 1 <= horizon_days <= 366:
+        raise fail(
+            "horizon_days",
+            tr(
+                f"跟进天数须在 1 到 366 之间，现在是 '{horizon}'",
+                f"horizon_days must be 1 to 366, not '{horizon}'",
+            ),
+        )
+    return GeneralSettings(
+        as_of=as_of,
+        language=str(language).strip().lower(),
+        preset=str(preset).strip().lower(),
+        country=str(country).strip().upper() or "CN",
+        horizon_days=horizon_days,
     )

@@ -26,8 +26,23 @@ __all__ = [
 ]
 
 ERROR_CODES = frozenset(
-    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
-     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+    {
+        "#N/A",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+        "#CONNECT!",
+        "#BUSY!",
+    }
 )
 
 _EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 0 given Excel's phantom 1900-02-29
@@ -40,7 +55,21 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _NUMBER_STRIP = re.compile(r"[\s,，¥￥$€£]|RMB|CNY|元|人民币", re.IGNORECASE)
-_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "x", "退订", "已退订", "t", "opt-out", "opted out"}
+_TRUE = {
+    "是",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "√",
+    "✓",
+    "x",
+    "退订",
+    "已退订",
+    "t",
+    "opt-out",
+    "opted out",
+}
 _FALSE = {"否", "n", "no", "false", "0", "", "未退订", "f"}
 
 

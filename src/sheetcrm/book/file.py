@@ -1,0 +1,79 @@
+"""A workbook file on disk as a :class:`~sheetcrm.book.base.Book`.
+
+Reads with python-calamine (fast, read-only) and writes with the
+package-level writer, which touches only sheetcrm's own sheets and result
+columns and copies every other part of the file byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import WorkbookError
+from ..i18n import tr
+from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
+from .xlsx_read import XlsxReader
+from .xlsx_write import PackageWriter
+
+__all__ = ["FileBook"]
+
+
+class FileBook:
+    """A workbook file: read now, written atomically (with a backup) on :meth:`save`."""
+
+    def __init__(self, path: Path, output: Path | None = None, *, backup: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise WorkbookError(
+                tr(
+                    f"找不到文件 {self.path}，请检查路径",
+                    f"file {self.path} does not exist; check the path",
+                )
+            )
+        self.output = Path(output) if output else None
+        self.backup = backup
+        self._reader = XlsxReader(self.path)
+        self._writer = PackageWriter(self.path)
+        self._written: dict[str, list[list[CellValue]]] = {}
+
+    @property
+    def date1904(self) -> bool:
+        """True when the workbook counts dates from 1904 (old Mac Excel)."""
+        return bool(self._reader.date1904)
+
+    def sheet_names(self) -> list[str]:
+        """The worksheet names, including sheets written since opening."""
+        names = list(self._reader.sheet_names())
+        return names + [name for name in self._written if name not in names]
+
+    def read_grid(self, sheet: str) -> list[list[CellValue]]:
+        """A sheet's values (what this run wrote to it, if it did)."""
+        if sheet in self._written:
+            return self._written[sheet]
+        return self._reader.read_grid(sheet)
+
+    def read_customers(self, sheet: str | None = None, table: str | None = None) -> CustomerTable:
+        """Find and read the customer table."""
+        return self._reader.read_customers(sheet=sheet, table=table)
+
+    def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
+        """Add or replace result columns at the right edge of the customer table."""
+        self._writer.write_columns(
+            table.sheet,
+            table.header_row,
+            table.first_column,
+            table.last_row,
+            table.table,
+            table.headers,
+            columns,
+        )
+
+    def write_sheet(self, spec: SheetSpec) -> None:
+        """Add or replace a sheet that sheetcrm owns."""
+        self._writer.write_sheet(spec)
+        self._written[spec.name] = [list(row) for row in spec.rows]
+
+    def save(self) -> Path:
+        """Write every change atomically: in place with a backup, or to the output copy."""
+        return self._writer.save(self.output, backup=self.backup)

@@ -1,0 +1,440 @@
+"""The ``sheetcrm`` command line: one subcommand per job, each read → engine → write.
+
+Exit codes: 0 fine, 1 the data check found problems, 2 bad input or usage,
+3 an internal error (a bug: please report it with ``--debug`` output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import SheetCRMError
+from .i18n import Lang, set_lang, tr
+
+__all__ = ["main"]
+
+EXAMPLES = {
+    "demo": ("sheetcrm demo 客户名单.xlsx", "sheetcrm demo customers.xlsx --customers 5000"),
+    "check": (
+        "sheetcrm check 客户名单.xlsx",
+        "sheetcrm check customers.xlsx --output checked.xlsx",
+    ),
+    "tier": (
+        "sheetcrm tier 客户名单.xlsx --as-of 2026-06-30",
+        "sheetcrm tier customers.xlsx -o tiered.xlsx",
+    ),
+    "plan": (
+        "sheetcrm plan 客户名单.xlsx --days 60 --export 日历",
+        "sheetcrm plan customers.xlsx --export calendars",
+    ),
+    "messages": (
+        "sheetcrm messages 客户名单.xlsx --preview 3",
+        "sheetcrm messages customers.xlsx --channels sms --export out",
+    ),
+    "report": (
+        "sheetcrm report 客户名单.xlsx --html 报告.html",
+        "sheetcrm report customers.xlsx --html report.html",
+    ),
+    "run": (
+        "sheetcrm run 客户名单.xlsx",
+        "sheetcrm run customers.xlsx --output done.xlsx --export out",
+    ),
+    "settings": ("sheetcrm settings 客户名单.xlsx", "sheetcrm settings customers.xlsx"),
+}
+
+
+class Progress:
+    """Step-by-step progress on stderr: a live line on a terminal, plain lines after 1 s otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = max(total, 1)
+        self.stream = stream or sys.stderr
+        self.start = time.perf_counter()
+        self.done = 0
+        self.tty = self.stream.isatty()
+        self.pending: list[str] = []
+
+    def __call__(self, step: str) -> None:
+        self.done = min(self.done + 1, self.total)
+        elapsed = time.perf_counter() - self.start
+        if self.tty:
+            filled = round(20 * self.done / self.total)
+            bar = "█" * filled + "░" * (20 - filled)
+            self.stream.write(f"\r{bar} {self.done}/{self.total} {step}… {elapsed:5.1f}s\033[K")
+            self.stream.flush()
+            return
+        line = f"[{self.done}/{self.total}] {step}… ({elapsed:.1f}s)"
+        if elapsed < 1.0:
+            self.pending.append(line)  # quick work stays quiet
+            return
+        for earlier in self.pending:
+            print(earlier, file=self.stream)
+        self.pending.clear()
+        print(line, file=self.stream)
+
+    def finish(self) -> None:
+        """End the live line."""
+        if self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            tr(
+                f"'{text}' 不是日期，请写成 2026-03-05",
+                f"'{text}' is not a date; write it as 2026-03-05",
+            )
+        ) from None
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 366:
+        raise argparse.ArgumentTypeError(
+            tr(f"天数须在 1 到 366 之间，不是 '{text}'", f"days must be 1 to 366, not '{text}'")
+        )
+    return days
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sheetcrm",
+        description=tr(
+            "sheetcrm：把团队的 Excel 客户名单变成 CRM —— 客户分级、跟进计划、个性化消息。"
+            "数据留在你的工作簿里，其他内容（公式、格式、图表、宏）原样保留。",
+            "sheetcrm turns the team's Excel customer list into a CRM: tiers, follow-up plans and "
+            "personal messages. The data stays in your workbook; everything else in it (formulas, "
+            "formatting, charts, macros) is kept as it was.",
+        ),
+        epilog=tr(
+            "先试试：sheetcrm demo 演示.xlsx && sheetcrm run 演示.xlsx\n每个命令的说明：sheetcrm 命令 --help",
+            "Try it: sheetcrm demo demo.xlsx && sheetcrm run demo.xlsx\nHelp on a command: sheetcrm COMMAND --help",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sheetcrm {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help=tr("界面语言（默认跟随系统）", "language of messages (default: the locale)"),
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        help=tr("出错时显示完整的技术信息", "show the full traceback on errors"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar=tr("命令", "COMMAND"))
+
+    def command(
+        name: str, help_zh: str, help_en: str, desc_zh: str, desc_en: str
+    ) -> argparse.ArgumentParser:
+        zh_example, en_example = EXAMPLES.get(name, ("", ""))
+        return sub.add_parser(
+            name,
+            parents=[common],
+            help=tr(help_zh, help_en),
+            description=tr(desc_zh, desc_en),
+            epilog=tr(f"示例：\n  {zh_example}", f"example:\n  {en_example}")
+            if zh_example
+            else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    demo = command(
+        "demo",
+        "生成演示工作簿",
+        "write the demo workbook",
+        "生成一个真实感的演示客户名单（约 2000 位客户，含交易记录和常见的数据问题）。",
+        "Write a realistic demo customer workbook (about 2,000 customers, with transactions "
+        "and the mess real lists have).",
+    )
+    demo.add_argument("path", type=Path, help=tr("要写入的 .xlsx 文件", "the .xlsx file to write"))
+    demo.add_argument(
+        "--customers", type=int, default=2000, help=tr("客户数量", "number of customers")
+    )
+    demo.add_argument(
+        "--seed", type=int, default=42, help=tr("随机种子（同一种子同一结果）", "random seed")
+    )
+    demo.add_argument(
+        "--force", action="store_true", help=tr("覆盖已有文件", "overwrite an existing file")
+    )
+
+    jobs = {
+        "check": (
+            "数据检查",
+            "check the data",
+            "检查手机号、邮箱、必填项、取值范围和重复客户，结果写入「数据检查」表。",
+            "Check mobiles, emails, required fields, ranges and duplicates; the findings go to "
+            "the 数据检查 sheet. Exit code 1 when problems are found.",
+        ),
+        "tier": (
+            "客户分级",
+            "tier customers",
+            "按规则打分、RFM 分群、生命周期和流失预警，结果列追加到客户表，并写入「分级汇总」。",
+            "Score by rules, RFM segments, lifecycle stage and churn risk; result columns are "
+            "added to the customer table, with a summary sheet.",
+        ),
+        "plan": (
+            "跟进计划",
+            "build the follow-up plan",
+            "按等级和阶段生成跟进计划（只排工作日，按销售容量分配），保留员工填写的状态和备注。",
+            "Build the follow-up plan from cadences (working days only, within each rep's "
+            "capacity), keeping the statuses and notes staff typed.",
+        ),
+        "messages": (
+            "生成消息",
+            "write outreach messages",
+            "用模板为每位客户（或每条待跟进）生成短信和邮件，检查短信长度和退订规则。",
+            "Render SMS and email texts from templates for each customer (or due follow-up), "
+            "checking SMS length and opt-out rules.",
+        ),
+        "report": (
+            "仪表盘",
+            "update the dashboard",
+            "计算关键指标，写入「仪表盘」（含图表）并追加一行「运行记录」。",
+            "Compute KPIs, write the dashboard sheet with charts, and append to the run history.",
+        ),
+        "run": (
+            "全部运行",
+            "run every job",
+            "依次运行：数据检查 → 客户分级 → 跟进计划 → 生成消息 → 仪表盘，只保存一次。",
+            "check → tier → plan → messages → report in one go, saved once.",
+        ),
+        "settings": (
+            "创建设置表",
+            "create the settings sheet",
+            "如果还没有，写入带默认规则的设置表「sheetcrm 设置」。",
+            "Write the settings sheet 'sheetcrm 设置' with documented defaults if it is missing.",
+        ),
+    }
+    for name, (help_zh, help_en, desc_zh, desc_en) in jobs.items():
+        job = command(name, help_zh, help_en, desc_zh, desc_en)
+        job.add_argument(
+            "book",
+            type=Path,
+            help=tr("客户工作簿（.xlsx / .xlsm）", "the customer workbook (.xlsx/.xlsm)"),
+        )
+        job.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            help=tr("写到另一个文件，原文件不动", "write a copy here and leave the original alone"),
+        )
+        job.add_argument(
+            "--sheet", help=tr("客户表所在的工作表", "the sheet that holds the customer table")
+        )
+        job.add_argument(
+            "--table", help=tr("客户表的 Excel 表格名称", "the name of the Excel Table to use")
+        )
+        job.add_argument(
+            "--as-of",
+            type=_date,
+            help=tr("统计日期（默认今天）", "as-of date, YYYY-MM-DD (default: today)"),
+        )
+        job.add_argument(
+            "--no-backup",
+            action="store_true",
+            help=tr("原地保存时不保留 .bak 备份", "do not keep a .bak copy when saving in place"),
+        )
+        if name in ("plan", "run"):
+            job.add_argument(
+                "--days",
+                type=_days,
+                help=tr(
+                    "计划天数（默认 30，最多 366）", "plan horizon in days (default 30, up to 366)"
+                ),
+            )
+            job.add_argument(
+                "--country",
+                help=tr(
+                    "工作日历国家（默认 CN，含调休）",
+                    "working-day calendar country (default CN, with make-up days)",
+                ),
+            )
+        if name in ("messages", "run"):
+            job.add_argument(
+                "--channels",
+                default="sms,email",
+                help=tr(
+                    "渠道，逗号分隔：sms,email,wechat,phone",
+                    "channels, comma separated: sms,email,wechat,phone",
+                ),
+            )
+            job.add_argument(
+                "--preview",
+                type=int,
+                default=0,
+                metavar="N",
+                help=tr("在终端显示前 N 条消息", "print the first N messages"),
+            )
+        if name in ("plan", "messages", "run"):
+            job.add_argument(
+                "--export",
+                type=Path,
+                metavar="DIR",
+                help=tr(
+                    "导出文件夹（日历 .ics、CSV、.eml）",
+                    "folder for exports (.ics calendars, CSV, .eml)",
+                ),
+            )
+        if name in ("report", "run"):
+            job.add_argument(
+                "--html",
+                type=Path,
+                help=tr("另存一份 HTML 报告", "also write a self-contained HTML report"),
+            )
+
+    addin = command(
+        "addin",
+        "Excel 加载项",
+        "the Excel add-in",
+        "构建或安装 Excel 加载项（功能区按钮和 CRM_ 工作表函数）。",
+        "Build or install the Excel add-in (ribbon buttons and CRM_ worksheet functions).",
+    )
+    addin_sub = addin.add_subparsers(dest="action", metavar="build|install")
+    build = addin_sub.add_parser(
+        "build", parents=[common], help=tr("构建 sheetcrm.xlam", "build sheetcrm.xlam")
+    )
+    build.add_argument(
+        "-o", "--output", type=Path, help=tr("输出路径", "where to write the add-in")
+    )
+    addin_sub.add_parser(
+        "install",
+        parents=[common],
+        help=tr("安装到 Excel 启动文件夹", "install into Excel's start-up folder"),
+    )
+    return parser
+
+
+def _pre_lang(argv: Sequence[str]) -> Lang | None:
+    for index, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in ("zh", "en") else None  # type: ignore[return-value]
+        if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in ("zh", "en"):
+            return argv[index + 1]  # type: ignore[return-value]
+    return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from .demo import write_demo
+
+        if args.path.exists() and not args.force:
+            raise SheetCRMError(
+                tr(
+                    f"{args.path} 已存在；加 --force 覆盖",
+                    f"{args.path} exists; add --force to overwrite it",
+                )
+            )
+        write_demo(args.path, customers=args.customers, seed=args.seed)
+        print(
+            tr(
+                f"已写入演示工作簿 {args.path}（{args.customers} 位客户）。下一步：sheetcrm run {args.path}",
+                f"wrote the demo workbook {args.path} ({args.customers} customers). Next: sheetcrm run {args.path}",
+            )
+        )
+        return 0
+    if args.command == "addin":
+        from .addin import build_addin, install_addin
+
+        if args.action == "build":
+            path = build_addin(args.output)
+            print(tr(f"已构建加载项 {path}", f"built the add-in {path}"))
+            return 0
+        if args.action == "install":
+            print(install_addin())
+            return 0
+        raise SheetCRMError(tr("请选择 build 或 install", "choose build or install"))
+
+    from .book.file import FileBook
+    from .jobs import JobOptions, run_job
+
+    export_dir = getattr(args, "export", None)
+    if export_dir:
+        export_dir.mkdir(parents=True, exist_ok=True)
+    channels = tuple(
+        c.strip() for c in getattr(args, "channels", "sms,email").split(",") if c.strip()
+    )
+    steps = {"run": 9, "check": 3, "tier": 3, "plan": 4, "messages": 5, "report": 6, "settings": 1}
+    progress = Progress(steps.get(args.command, 3))
+    options = JobOptions(
+        sheet=args.sheet,
+        table=args.table,
+        as_of=args.as_of,
+        days=getattr(args, "days", None),
+        country=getattr(args, "country", None),
+        channels=channels,
+        export_dir=export_dir,
+        html=getattr(args, "html", None),
+        preview=getattr(args, "preview", 0),
+        progress=progress,
+    )
+    book = FileBook(args.book, args.output, backup=not args.no_backup)
+    try:
+        report = run_job(args.command, book, options)
+    finally:
+        progress.finish()
+    for line in report.lines:
+        print(line, file=sys.stderr)
+    if report.preview:
+        print(report.preview)
+    target = args.output or args.book
+    print(tr(f"已保存 {target}", f"saved {target}"), file=sys.stderr)
+    for path in report.exports:
+        print(tr(f"已导出 {path}", f"exported {path}"), file=sys.stderr)
+    return report.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_lang(_pre_lang(argv))
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _run(args)
+    except SheetCRMError as exc:
+        if args.debug:
+            raise
+        print(f"sheetcrm: {tr('错误', 'error')}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(
+            tr("已取消，工作簿未改动", "cancelled; the workbook was not changed"), file=sys.stderr
+        )
+        return 130
+    except Exception as exc:  # a bug: say so plainly instead of dumping a traceback
+        if args.debug:
+            raise
+        print(
+            tr(
+                f"sheetcrm: 内部错误（{type(exc).__name__}: {exc}）。工作簿未改动。请加 --debug 重新运行并报告此问题。",
+                f"sheetcrm: internal error ({type(exc).__name__}: {exc}). The workbook was not changed. "
+                "Run again with --debug and report this.",
+            ),
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

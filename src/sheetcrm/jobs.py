@@ -1,0 +1,346 @@
+"""The jobs, each one read → engine → write over a :class:`~sheetcrm.book.base.Book`.
+
+The command line, the Excel ribbon buttons and the LibreOffice toolbar all
+call :func:`run_job`, so every door gives the same result. A :class:`Run`
+reads each input once (customer table, settings, transactions, the previous
+plan) and computes each engine result once, so ``run`` (all jobs in a row)
+costs little more than its slowest job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import clean, messages, report, schedule, schema, tiering
+from .book.base import Book, CustomerTable, Problem
+from .errors import UsageError
+from .i18n import tr, use_lang
+from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
+
+__all__ = ["JOBS", "JobOptions", "JobReport", "run_job"]
+
+JOBS = ("check", "tier", "plan", "messages", "report", "run", "settings")
+
+TRANSACTION_SHEETS = ("交易记录", "交易明细", "订单", "订单记录", "Transactions", "Orders")
+
+
+@dataclass
+class JobOptions:
+    """What the user asked for on top of the workbook's own settings."""
+
+    sheet: str | None = None
+    table: str | None = None
+    as_of: dt.date | None = None
+    days: int | None = None
+    country: str | None = None
+    channels: tuple[str, ...] = ("sms", "email")
+    export_dir: Path | None = None
+    html: Path | None = None
+    preview: int = 0
+    progress: Callable[[str], None] = field(default=lambda step: None)
+
+
+@dataclass
+class JobReport:
+    """What a job did, for the person who ran it."""
+
+    job: str
+    lines: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+    problems: int = 0
+    preview: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """0 when fine, 1 when the data check found problems."""
+        return 1 if self.job in ("check", "run") and self.problems else 0
+
+
+class Run:
+    """One job run on one book: inputs read once, engine results computed once."""
+
+    def __init__(self, book: Book, options: JobOptions) -> None:
+        self.book = book
+        self.options = options
+        self.report = JobReport(job="")
+        self.input_problems: list[Problem] = []
+
+    # ---- inputs -------------------------------------------------------------
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings sheet, written with documented defaults on the first run."""
+        if SETTINGS_SHEET in self.book.sheet_names():
+            return Settings(self.book.read_grid(SETTINGS_SHEET))
+        self.book.write_sheet(settings_sheet_spec())
+        self.report.sheets.append(SETTINGS_SHEET)
+        self.report.lines.append(
+            tr(
+                f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
+                f"created the settings sheet '{SETTINGS_SHEET}' with default rules (edit it in Excel)",
+            )
+        )
+        return Settings(None)
+
+    @cached_property
+    def general(self) -> GeneralSettings:
+        """The [general] settings block."""
+        return parse_general(self.settings)
+
+    @cached_property
+    def as_of(self) -> dt.date:
+        """The date every result refers to: --as-of, else the settings, else today."""
+        return self.options.as_of or self.general.as_of or dt.date.today()
+
+    @cached_property
+    def table(self) -> CustomerTable:
+        """The customer table."""
+        self.options.progress(tr("读取客户表", "reading the customer table"))
+        return self.book.read_customers(sheet=self.options.sheet, table=self.options.table)
+
+    @cached_property
+    def transactions(self) -> pd.DataFrame | None:
+        """The transactions sheet, typed, or None when the workbook has none."""
+        for name in self.book.sheet_names():
+            if name.strip() in TRANSACTION_SHEETS:
+                frame, problems = schema.read_transactions_grid(self.book.read_grid(name), name)
+                self.input_problems.extend(problems)
+                return frame
+        return None
+
+    # ---- engine results -----------------------------------------------------
+    @cached_property
+    def check(self) -> clean.CheckResult:
+        """The data check over the customer table."""
+        self.options.progress(tr("检查数据", "checking the data"))
+        return clean.check_customers(self.table, transactions=self.transactions)
+
+    @cached_property
+    def tier_settings(self) -> Any:
+        """Tiering rules and thresholds, validated."""
+        return tiering.parse_tier_settings(
+            self.settings, self.table.roles, preset=self.general.preset
+        )
+
+    @cached_property
+    def previous_tiers(self) -> pd.Series | None:
+        """The tier column the previous run wrote, if any."""
+        return tiering.previous_tiers(self.table)
+
+    @cached_property
+    def tiers(self) -> pd.DataFrame:
+        """Tier, score, RFM, segment, stage and churn risk per customer."""
+        self.options.progress(tr("客户分级", "tiering customers"))
+        return tiering.tier_customers(
+            self.table.frame,
+            self.tier_settings,
+            self.as_of,
+            transactions=self.transactions,
+            previous=self.previous_tiers,
+            labels=self.table.roles,
+        )
+
+    @cached_property
+    def existing_plan(self) -> pd.DataFrame | None:
+        """The follow-up plan sheet as staff left it, or None."""
+        if schedule.PLAN_SHEET not in self.book.sheet_names():
+            return None
+        return schedule.parse_plan_sheet(
+            self.book.read_grid(schedule.PLAN_SHEET), schedule.PLAN_SHEET
+        )
+
+    @cached_property
+    def plan(self) -> schedule.PlanResult:
+        """The follow-up plan, merged with what staff recorded in the previous one."""
+        self.options.progress(tr("生成跟进计划", "building the follow-up plan"))
+        return schedule.build_plan(
+            self.table.frame,
+            self.tiers,
+            schedule.parse_plan_settings(self.settings),
+            self.as_of,
+            existing=self.existing_plan,
+            horizon_days=self.options.days or self.general.horizon_days,
+            country=self.options.country or self.general.country,
+        )
+
+    @property
+    def touches(self) -> pd.DataFrame | None:
+        """Follow-up touches: this run's plan if it made one, else the plan sheet's."""
+        if "plan" in self.__dict__:
+            return self.plan.touches
+        return self.existing_plan
+
+    @cached_property
+    def messages(self) -> messages.MessagesResult:
+        """Rendered outreach messages (one per due touch, or per customer)."""
+        self.options.progress(tr("生成消息", "writing messages"))
+        templates = None
+        if messages.TEMPLATES_SHEET in self.book.sheet_names():
+            templates = messages.parse_templates_sheet(
+                self.book.read_grid(messages.TEMPLATES_SHEET), messages.TEMPLATES_SHEET
+            )
+        return messages.compose_messages(
+            self.table.frame,
+            self.tiers,
+            messages.parse_message_settings(self.settings, sheet_templates=templates),
+            plan=self.touches,
+            raw=self.table.raw,
+            labels=self.table.roles,
+            lang=self.lang,
+            as_of=self.as_of,
+            channels=self.options.channels,
+        )
+
+    @cached_property
+    def lang(self) -> str:
+        """The language of what is written into the workbook (settings, zh by default)."""
+        return self.general.language
+
+
+# ---- steps: each writes one job's results into the book ---------------------
+
+
+def _step_settings(run: Run) -> None:
+    run.settings  # noqa: B018 - reading the settings writes the sheet when it is missing
+    if not run.report.sheets:
+        run.report.lines.append(
+            tr(
+                f"设置表「{SETTINGS_SHEET}」已存在，未改动",
+                f"settings sheet '{SETTINGS_SHEET}' exists; left as is",
+            )
+        )
+
+
+def _step_check(run: Run) -> None:
+    result = run.check
+    problems = run.table.problems + run.input_problems + result.problems
+    run.report.problems = len(problems)
+    with use_lang(run.lang):
+        run.book.write_sheet(clean.problems_sheet(problems))
+    run.report.sheets.append(clean.CHECK_SHEET)
+    run.report.lines.append(
+        tr(
+            f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
+            f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
+        )
+    )
+    for kind, count in sorted(clean.summarise(problems).items(), key=lambda kv: -kv[1]):
+        run.report.lines.append(f"  {kind}: {count}")
+
+
+def _step_tier(run: Run) -> None:
+    tiers = run.tiers
+    with use_lang(run.lang):
+        columns = tiering.result_columns(tiers)
+        run.book.write_columns(run.table, columns)
+        run.book.write_sheet(tiering.tier_summary(run.table.frame, tiers))
+    run.report.columns.extend(column.header for column in columns)
+    run.report.sheets.append(tiering.SUMMARY_SHEET)
+    counts = tiers["tier"].value_counts()
+    run.report.lines.append(
+        tr("客户分级：", "tiers: ") + "，".join(f"{tier} {count}" for tier, count in counts.items())
+    )
+
+
+def _step_plan(run: Run) -> None:
+    plan = run.plan
+    with use_lang(run.lang):
+        run.book.write_sheet(schedule.plan_sheet(plan))
+        if run.options.export_dir:
+            run.report.exports += schedule.write_ics(plan.touches, run.options.export_dir)
+            run.report.exports.append(
+                schedule.write_csv(plan.touches, run.options.export_dir / "followups.csv")
+            )
+    run.report.sheets.append(schedule.PLAN_SHEET)
+    open_touches = int((plan.touches["status"] == schedule.STATUS_OPEN).sum())
+    run.report.lines.append(
+        tr(
+            f"跟进计划：{open_touches} 条待跟进，{len(plan.unplaced)} 条超出容量",
+            f"follow-up plan: {open_touches} open touches, {len(plan.unplaced)} beyond capacity",
+        )
+    )
+    run.report.lines.extend(f"  ! {warning}" for warning in plan.warnings)
+
+
+def _step_messages(run: Run) -> None:
+    result = run.messages
+    with use_lang(run.lang):
+        run.book.write_sheet(messages.messages_sheet(result))
+        if run.options.export_dir:
+            run.report.exports += messages.export_all(result, run.options.export_dir)
+        if run.options.preview:
+            run.report.preview = messages.preview(result.messages, run.options.preview)
+    run.report.sheets.append(messages.MESSAGES_SHEET)
+    run.report.lines.append(
+        tr(
+            f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 位客户跳过（退订/勿扰/无联系方式）",
+            f"messages: {len(result.messages)} ready, {len(result.skipped)} customers skipped "
+            "(opted out / do not contact / no address)",
+        )
+    )
+
+
+def _step_report(run: Run) -> None:
+    history_grid = (
+        run.book.read_grid(report.HISTORY_SHEET)
+        if report.HISTORY_SHEET in run.book.sheet_names()
+        else None
+    )
+    kpis = report.compute_kpis(
+        run.table.frame,
+        run.tiers,
+        problems=run.table.problems + run.input_problems + run.check.problems,
+        plan=run.touches,
+        messages=run.messages.messages if "messages" in run.__dict__ else None,
+        previous_tiers=run.previous_tiers,
+        as_of=run.as_of,
+    )
+    with use_lang(run.lang):
+        history = report.history_sheet(
+            history_grid, report.history_row(kpis, run.as_of, dt.datetime.now())
+        )
+        run.book.write_sheet(history)
+        run.book.write_sheet(report.dashboard_sheet(kpis, history.rows, run.lang))
+        if run.options.html:
+            report.html_report(kpis, history.rows, run.options.html)
+            run.report.exports.append(run.options.html)
+    run.report.sheets += [report.DASHBOARD_SHEET, report.HISTORY_SHEET]
+    run.report.lines.append(tr("仪表盘已更新", "dashboard updated"))
+
+
+_STEPS: dict[str, tuple[Callable[[Run], None], ...]] = {
+    "settings": (_step_settings,),
+    "check": (_step_check,),
+    "tier": (_step_tier,),
+    "plan": (_step_plan,),
+    "messages": (_step_messages,),
+    "report": (_step_report,),
+    "run": (_step_check, _step_tier, _step_plan, _step_messages, _step_report),
+}
+
+
+def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobReport:
+    """Run a job (check, tier, plan, messages, report, run, settings) on a book and save it."""
+    if name not in _STEPS:
+        raise UsageError(
+            tr(
+                f"没有名为 '{name}' 的任务；可用：{', '.join(JOBS)}",
+                f"there is no job '{name}'; choose one of {', '.join(JOBS)}",
+            )
+        )
+    run = Run(book, options or JobOptions())
+    run.report.job = name
+    run.settings  # noqa: B018 - first run: create the settings sheet before anything else
+    for step in _STEPS[name]:
+        step(run)
+    run.options.progress(tr("保存工作簿", "saving the workbook"))
+    book.save()
+    return run.report
