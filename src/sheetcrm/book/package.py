@@ -1,0 +1,320 @@
+"""An OOXML package (the zip inside .xlsx/.xlsm) edited part by part.
+
+Parts sheetcrm does not change are copied into the new zip as their original
+compressed bytes, in their original order, so everything Excel stored that
+sheetcrm does not understand (drawings, VBA, printer settings, …) survives.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import posixpath
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from ..errors import WorkbookError
+from ..i18n import tr
+
+__all__ = ["CT_NS", "REL_NS", "Fingerprint", "Package", "Relationships", "fingerprint"]
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header, fixed part
+_XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a file looked like when read: enough to notice it changed since."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """The fingerprint of a file as it is on disk now."""
+    stat = path.stat()
+    return Fingerprint(
+        stat.st_size, stat.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+    )
+
+
+def serialize(root: etree._Element) -> bytes:
+    """XML bytes of a part the way Excel writes them (declaration with standalone)."""
+    return _XML_DECL + etree.tostring(root, encoding="UTF-8")
+
+
+def parse_xml(data: bytes, part: str) -> etree._Element:
+    """The root element of a part, or a WorkbookError naming the broken part."""
+    try:
+        return etree.fromstring(data, etree.XMLParser(resolve_entities=False, huge_tree=True))
+    except etree.XMLSyntaxError as error:
+        raise WorkbookError(
+            tr(
+                f"工作簿已损坏：部件 {part} 不是有效的 XML（{error}）。请在 Excel 中打开并另存为 .xlsx",
+                f"the workbook is damaged: part {part} is not valid XML ({error}); "
+                "open it in Excel and save it again as .xlsx",
+            )
+        ) from None
+
+
+def _refuse_non_zip(path: Path, data: bytes) -> None:
+    """Raise a WorkbookError saying what the file is when it is not an OOXML zip."""
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTION_INFO in data:
+            raise WorkbookError(
+                tr(
+                    f"{path.name} 设置了打开密码（已加密），sheetcrm 无法读取。请在 Excel 中取消密码后重试",
+                    f"{path.name} is password-protected (encrypted); remove the password in Excel "
+                    "(File > Info > Protect Workbook) and try again",
+                )
+            )
+        raise WorkbookError(
+            tr(
+                f"{path.name} 是旧版 .xls 文件。请在 Excel 中另存为 .xlsx 后重试",
+                f"{path.name} is an old .xls file; save it as .xlsx in Excel and try again",
+            )
+        )
+    raise WorkbookError(
+        tr(
+            f"{path.name} 不是 Excel 工作簿（不是 .xlsx/.xlsm 文件），请检查文件",
+            f"{path.name} is not an Excel workbook (.xlsx/.xlsm); check that you chose the right file",
+        )
+    )
+
+
+class Relationships:
+    """The relationships of one part (its ``_rels/*.rels`` file), editable."""
+
+    def __init__(self, package: Package, source: str) -> None:
+        self.package, self.source = package, source
+        folder, name = posixpath.split(source)
+        self.path = posixpath.join(folder, "_rels", name + ".rels")
+        if package.exists(self.path):
+            self.root = parse_xml(package.read(self.path), self.path)
+        else:
+            self.root = etree.Element(f"{{{REL_NS}}}Relationships", nsmap={None: REL_NS})
+
+    def items(self) -> list[tuple[str, str, str]]:
+        """(id, type, resolved part name) of every internal relationship."""
+        return [
+            (rel.get("Id", ""), rel.get("Type", ""), self.resolve(rel.get("Target", "")))
+            for rel in self.root
+            if rel.get("TargetMode") != "External"
+        ]
+
+    def resolve(self, target: str) -> str:
+        """The part name (no leading slash) a target points to."""
+        if target.startswith("/"):
+            return posixpath.normpath(target[1:])
+        return posixpath.normpath(posixpath.join(posixpath.dirname(self.source), target))
+
+    def target(self, rel_id: str) -> str | None:
+        """The part a relationship id points to, None if there is no such internal id."""
+        return next((part for rid, _, part in self.items() if rid == rel_id), None)
+
+    def add(self, rel_type: str, part: str) -> str:
+        """Add a relationship to a part and return its new unique id."""
+        used = {rel.get("Id") for rel in self.root}
+        number = len(used) + 1
+        while f"rId{number}" in used:
+            number += 1
+        rel_id = f"rId{number}"
+        target = posixpath.relpath(part, posixpath.dirname(self.source) or ".")
+        etree.SubElement(
+            self.root, f"{{{REL_NS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
+        )
+        return rel_id
+
+    def remove(self, rel_id: str) -> None:
+        """Drop a relationship by id."""
+        for rel in list(self.root):
+            if rel.get("Id") == rel_id:
+                self.root.remove(rel)
+
+    def save(self) -> None:
+        """Store the edited relationships back into the package (or drop an empty file)."""
+        if len(self.root):
+            self.package.write(self.path, serialize(self.root))
+        elif self.package.exists(self.path):
+            self.package.delete(self.path)
+
+
+class Package:
+    """An OOXML zip read into memory, with parts replaced, added and deleted until saved."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise WorkbookError(
+                tr(
+                    f"找不到文件 {self.path}，请检查路径",
+                    f"file {self.path} does not exist; check the path",
+                )
+            ) from None
+        except OSError as error:
+            raise WorkbookError(
+                tr(
+                    f"无法读取 {self.path}：{error.strerror}",
+                    f"cannot read {self.path}: {error.strerror}",
+                )
+            ) from None
+        if not self.data.startswith(b"PK"):
+            _refuse_non_zip(self.path, self.data)
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
+        except zipfile.BadZipFile:
+            raise WorkbookError(
+                tr(
+                    f"{self.path.name} 已损坏（zip 结构不完整）。请用 Excel 打开修复并另存为 .xlsx",
+                    f"{self.path.name} is damaged (broken zip); open it in Excel to repair it "
+                    "and save it again as .xlsx",
+                )
+            ) from None
+        self._infos = {info.filename: info for info in self._zip.infolist()}
+        self._order = list(self._infos)
+        self._changed: dict[str, bytes] = {}
+        self._deleted: set[str] = set()
+        self._content_types: etree._Element | None = None
+        self.workbook_part = self._find_workbook()
+
+    def _find_workbook(self) -> str:
+        """The main workbook part named by the package relationships."""
+        rels = Relationships(self, "")
+        for _, rel_type, part in rels.items():
+            if rel_type == _OFFICE_DOCUMENT and self.exists(part):
+                if part.endswith(".bin"):
+                    raise WorkbookError(
+                        tr(
+                            f"{self.path.name} 是二进制工作簿 (.xlsb)，请在 Excel 中另存为 .xlsx",
+                            f"{self.path.name} is a binary workbook (.xlsb); save it as .xlsx in Excel",
+                        )
+                    )
+                return part
+        if self.exists("xl/workbook.xml"):
+            return "xl/workbook.xml"
+        raise WorkbookError(
+            tr(
+                f"{self.path.name} 是 zip 文件，但不是 Excel 工作簿（缺少 xl/workbook.xml）",
+                f"{self.path.name} is a zip file but not an Excel workbook (xl/workbook.xml is "
+                "missing); check that you chose the right file",
+            )
+        )
+
+    def names(self) -> list[str]:
+        """The part names now in the package, in zip order (new parts last)."""
+        return [name for name in self._order if name not in self._deleted]
+
+    def exists(self, name: str) -> bool:
+        """True when the package holds this part now."""
+        return name not in self._deleted and (name in self._changed or name in self._infos)
+
+    def read(self, name: str) -> bytes:
+        """The current bytes of a part."""
+        if name in self._deleted:
+            raise KeyError(name)
+        if name in self._changed:
+            return self._changed[name]
+        return self._zip.read(name)
+
+    def write(self, name: str, data: bytes) -> None:
+        """Add or replace a part."""
+        self._deleted.discard(name)
+        self._changed[name] = data
+        if name not in self._order:
+            self._order.append(name)
+
+    def delete(self, name: str) -> None:
+        """Remove a part (and its content-type override)."""
+        self._deleted.add(name)
+        self._changed.pop(name, None)
+        self.set_content_type(name, None)
+
+    def is_changed(self, name: str) -> bool:
+        """True when a part was written or deleted since reading."""
+        return name in self._changed or name in self._deleted
+
+    def new_part_name(self, pattern: str) -> str:
+        """The first unused part name made by filling ``{}`` in pattern with 1, 2, …"""
+        taken = {name.lower() for name in self.names()}
+        number = 1
+        while pattern.format(number).lower() in taken:
+            number += 1
+        return pattern.format(number)
+
+    def rels(self, source: str) -> Relationships:
+        """The relationships of a part."""
+        return Relationships(self, source)
+
+    def _types(self) -> etree._Element:
+        if self._content_types is None:
+            self._content_types = parse_xml(self.read("[Content_Types].xml"), "[Content_Types].xml")
+        return self._content_types
+
+    def content_type(self, name: str) -> str | None:
+        """The content type of a part (override, else by extension)."""
+        types = self._types()
+        for override in types.iter(f"{{{CT_NS}}}Override"):
+            if override.get("PartName", "").lstrip("/").lower() == name.lower():
+                return override.get("ContentType")
+        extension = name.rsplit(".", 1)[-1].lower()
+        for default in types.iter(f"{{{CT_NS}}}Default"):
+            if default.get("Extension", "").lower() == extension:
+                return default.get("ContentType")
+        return None
+
+    def set_content_type(self, name: str, content_type: str | None) -> None:
+        """Set (or with None, remove) the content-type override of a part."""
+        types = self._types()
+        for override in list(types.iter(f"{{{CT_NS}}}Override")):
+            if override.get("PartName", "").lstrip("/").lower() == name.lower():
+                types.remove(override)
+        if content_type:
+            etree.SubElement(
+                types, f"{{{CT_NS}}}Override", PartName="/" + name, ContentType=content_type
+            )
+        self._changed["[Content_Types].xml"] = serialize(types)
+
+    def save_to(self, stream: IO[bytes]) -> None:
+        """Write the package as a zip: unchanged parts as their original compressed bytes."""
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
+            for name in self.names():
+                if name in self._changed:
+                    info = self._infos.get(name) or zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+                    fresh = zipfile.ZipInfo(name, info.date_time)
+                    fresh.compress_type = zipfile.ZIP_DEFLATED
+                    fresh.external_attr = info.external_attr
+                    out.writestr(fresh, self._changed[name])
+                else:
+                    self._copy_raw(self._infos[name], out)
+
+    def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+        """Copy one member's compressed bytes as they are (zipfile has no public way to)."""
+        header = _LOCAL_HEADER.unpack_from(self.data, info.header_offset)
+        start = info.header_offset + _LOCAL_HEADER.size + header[9] + header[10]
+        raw = self.data[start : start + info.compress_size]
+        clone = copy.copy(info)
+        clone.flag_bits &= ~0x08  # sizes and CRC go in the local header, no data descriptor
+        clone.extra = b""  # a zip64 extra is rebuilt by FileHeader when needed
+        assert out.fp is not None
+        clone.header_offset = out.fp.tell()
+        out.fp.write(clone.FileHeader())
+        out.fp.write(raw)
+        out.filelist.append(clone)
+        out.NameToInfo[clone.filename] = clone
+        out.start_dir = out.fp.tell()

@@ -1,0 +1,983 @@
+"""The preserving workbook writer: edits the .xlsx package instead of rebuilding it.
+
+Only sheetcrm's own sheets, the result columns of the customer table (cells,
+dimension, widths, the Excel Table around them) and the few styles they need
+are written; every other part of the file is copied byte for byte. The
+customer sheet is edited as a stream of ``<row>`` elements, never as a tree,
+so a full 1,048,576-row sheet costs about its own size in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import math
+import numbers
+import os
+import posixpath
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from ..errors import WorkbookError
+from ..i18n import tr
+from ..values import excel_serial
+from .base import CellError, CellValue, ChartSpec, ResultColumn, SheetSpec
+from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
+from .styles import MAIN_NS, Styles, argb
+
+__all__ = ["PackageWriter", "column_letter", "column_number"]
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_REL = REL_NS + "/"
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+_MAX_TEXT = 32767  # Excel's limit on characters in one cell
+_MAX_ROW = 1048576
+_MAX_COLUMN = 16384
+_DATE_FORMAT = "yyyy-mm-dd"
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+_HEADER_FILL = "DDEBF7"
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
+_EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d+)["\']')
+_ATTR_T = re.compile(rb'\bt\s*=\s*["\'](\w+)["\']')
+_ATTR_S = re.compile(rb'\bs\s*=\s*["\'](\d+)["\']')
+_SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_SHARED_ITEM = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
+_DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
+
+
+class DrawingParts(Protocol):
+    """What ``sheetcrm.book.charts.drawing_parts`` returns: a drawing and its chart parts."""
+
+    drawing_xml: bytes
+    charts: list[bytes]
+
+
+def _drawing_parts(
+    charts: Sequence[ChartSpec], sheet: str, rows: Sequence[Sequence[CellValue]]
+) -> DrawingParts:
+    """The DrawingML for a sheet's charts (the charts module owns the chart XML)."""
+    # Imported late: only sheets with charts need the module (written by another engineer).
+    chart_module = importlib.import_module("sheetcrm.book.charts")
+    parts: DrawingParts = chart_module.drawing_parts(charts, sheet, rows)
+    return parts
+
+
+def column_letter(number: int) -> str:
+    """The letters of a 1-based column number (1 → A, 27 → AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """The 1-based number of a column given by letters (A → 1, AA → 27)."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _clean_text(text: str) -> str:
+    """Text safe for a cell: legal XML characters, literal _xHHHH_ kept, Excel's length."""
+    text = _EXCEL_ESCAPE.sub(r"_x005F\1", _ILLEGAL_XML.sub("", text))
+    return text[:_MAX_TEXT]
+
+
+def _is_blank(value: object) -> bool:
+    """True for values that leave a cell empty: None, NaN, NaT, pandas NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT and NA are the values unequal to themselves
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class _CellStyles:
+    """The style indexes a value may need on top of its column's own style."""
+
+    plain: int | None
+    date: int
+    datetime: int
+
+
+def _cell_xml(
+    ref: str, value: CellValue, style: int | None, styles: _CellStyles, date1904: bool
+) -> bytes:
+    """One ``<c>`` element; text is always an inline string, never a formula."""
+    if _is_blank(value):
+        return f'<c r="{ref}" s="{style}"/>'.encode() if style else b""
+    style_attr = f' s="{style}"' if style else ""
+    if isinstance(value, CellError):
+        return f'<c r="{ref}"{style_attr} t="e"><v>{escape(value.code)}</v></c>'.encode()
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return f'<c r="{ref}"{style_attr} t="b"><v>{int(bool(value))}</v></c>'.encode()
+    if isinstance(value, numbers.Integral):
+        return f'<c r="{ref}"{style_attr}><v>{int(value)}</v></c>'.encode()
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isinf(number):
+            return f'<c r="{ref}"{style_attr} t="e"><v>#NUM!</v></c>'.encode()
+        return f'<c r="{ref}"{style_attr}><v>{number!r}</v></c>'.encode()
+    if isinstance(value, dt.date):
+        is_datetime = isinstance(value, dt.datetime)
+        if style is None:
+            style = styles.datetime if is_datetime else styles.date
+        serial = excel_serial(value, date1904)
+        text = repr(serial) if is_datetime else str(int(serial))
+        return f'<c r="{ref}" s="{style}"><v>{text}</v></c>'.encode()
+    text = _clean_text(str(value))
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return (
+        f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'.encode()
+    )
+
+
+def _xml_text(raw: bytes) -> str:
+    """Unescape the text content of an XML element given as bytes."""
+    return etree.fromstring(b"<x>" + raw + b"</x>").text or ""
+
+
+@dataclass
+class _Cell:
+    """A cell of an existing row: its column and its XML as found."""
+
+    column: int
+    xml: bytes
+    attrs: bytes
+    body: bytes | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.body or not re.search(rb"<(?:\w+:)?(v|is|f)\b", self.body)
+
+    @property
+    def formula(self) -> bool:
+        return bool(self.body) and re.search(rb"<(?:\w+:)?f\b", self.body or b"") is not None
+
+
+def _cells(body: bytes, row: int) -> list[_Cell]:
+    """The cells of a row body, with positions computed for cells lacking ``r``."""
+    found: list[_Cell] = []
+    column = 0
+    for match in _CELL.finditer(body):
+        attrs = match.group(1)
+        ref = _ATTR_R.search(attrs)
+        column = column_number(ref.group(1).decode()) if ref and ref.group(1) else column + 1
+        xml = match.group(0)
+        if not ref:  # give it an explicit position: cells inserted before it would shift it
+            xml = re.sub(
+                rb"^<((?:\w+:)?c)\b",
+                rb'<\1 r="' + f"{column_letter(column)}{row}".encode() + b'"',
+                xml,
+            )
+        found.append(_Cell(column, xml, attrs, match.group(2)))
+    return found
+
+
+@dataclass
+class _Target:
+    """Where one result column goes and how its cells look."""
+
+    column: int
+    letters: str
+    title: str  # the header text as written (also the Excel Table column name)
+    header: bytes
+    values: Sequence[CellValue]
+    style: int | None
+    replace: bool  # a column sheetcrm wrote before (else: must be empty)
+
+
+class _SharedStrings:
+    """The shared string table, split into items lazily (only header cells need it)."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self.data = data
+        self.items: list[bytes] | None = None
+
+    def text(self, index: int) -> str:
+        if self.items is None:
+            self.items = [m.group(1) or b"" for m in _SHARED_ITEM.finditer(self.data or b"")]
+        if not 0 <= index < len(self.items):
+            return ""
+        item = _PHONETIC.sub(b"", self.items[index])
+        return "".join(_xml_text(piece) for piece in _TEXT.findall(item))
+
+
+def _cell_text(cell: _Cell, shared: _SharedStrings) -> str:
+    """The text a header cell shows (numbers as written), stripped."""
+    body = cell.body or b""
+    kind = _ATTR_T.search(cell.attrs)
+    kind_name = kind.group(1) if kind else b"n"
+    if kind_name == b"inlineStr":
+        return "".join(
+            _xml_text(piece) for piece in _TEXT.findall(_PHONETIC.sub(b"", body))
+        ).strip()
+    value = _VALUE.search(body)
+    if not value:
+        return ""
+    if kind_name == b"s":
+        return shared.text(int(value.group(1))).strip()
+    return _xml_text(value.group(1)).strip()
+
+
+def _parse_ref(ref: str) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of an A1 range like "A1:Q100"."""
+    parts = ref.replace("$", "").split(":")
+    corners = [re.fullmatch(r"([A-Za-z]+)(\d+)", part) for part in (parts[0], parts[-1])]
+    if not all(corners):
+        raise ValueError(ref)
+    (c1, r1), (c2, r2) = ((m.group(1), int(m.group(2))) for m in corners if m)
+    return r1, column_number(c1), r2, column_number(c2)
+
+
+def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
+    return f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
+
+
+@dataclass
+class _SheetEntry:
+    name: str
+    part: str
+    element: etree._Element
+
+
+class PackageWriter:
+    """Edits a workbook file in place of rebuilding it; changes are kept until :meth:`save`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._load()
+
+    def _load(self) -> None:
+        """Read the file as it is on disk now; pending changes are forgotten."""
+        self.package = Package(self.path)
+        self.fingerprint: Fingerprint = fingerprint(self.path)
+        self._workbook = parse_xml(
+            self.package.read(self.package.workbook_part), self.package.workbook_part
+        )
+        if self._workbook.tag != f"{{{MAIN_NS}}}workbook":
+            raise WorkbookError(
+                tr(
+                    f"{self.path.name} 是“严格 Open XML”格式，请在 Excel 中另存为普通的 Excel 工作簿 (.xlsx)",
+                    f"{self.path.name} is in Strict Open XML format; save it in Excel as an ordinary "
+                    "Excel Workbook (.xlsx)",
+                )
+            )
+        pr = self._workbook.find(f"{{{MAIN_NS}}}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+        self._styles: Styles | None = None
+        self._shared_strings: _SharedStrings | None = None
+        self._drop_calc_chain = False
+
+    # -- workbook structure ---------------------------------------------------------------
+
+    def _sheets(self) -> list[_SheetEntry]:
+        rels = self.package.rels(self.package.workbook_part)
+        entries = []
+        for element in self._workbook.iter(f"{{{MAIN_NS}}}sheet"):
+            part = rels.target(element.get(f"{{{REL_NS}}}id", ""))
+            if part:
+                entries.append(_SheetEntry(element.get("name", ""), part, element))
+        return entries
+
+    def _find_sheet(self, name: str) -> _SheetEntry | None:
+        """The sheet with this name (Excel compares names case-insensitively)."""
+        return next((s for s in self._sheets() if s.name.casefold() == name.casefold()), None)
+
+    def _styles_(self) -> Styles:
+        if self._styles is None:
+            self._styles = Styles(self.package)
+        return self._styles
+
+    def _cell_styles(self, base: int | None = None) -> _CellStyles:
+        styles = self._styles_()
+        return _CellStyles(
+            base,
+            styles.cell_xf(base=base or 0, number_format=_DATE_FORMAT),
+            styles.cell_xf(base=base or 0, number_format=_DATETIME_FORMAT),
+        )
+
+    # -- whole sheets ----------------------------------------------------------------------
+
+    def write_sheet(self, spec: SheetSpec) -> None:
+        """Add or replace a worksheet that sheetcrm owns."""
+        _check_sheet_name(spec.name)
+        existing = self._find_sheet(spec.name)
+        if existing is not None:
+            if self.package.content_type(existing.part) != _WORKSHEET_TYPE:
+                raise WorkbookError(
+                    tr(
+                        f"工作表“{spec.name}”已存在且不是普通工作表（可能是图表页），请改名或删除后重试",
+                        f"sheet '{spec.name}' exists and is not a worksheet (a chart sheet?); "
+                        "rename or delete it and try again",
+                    )
+                )
+            part = existing.part
+            self._drop_sheet_parts(part)
+        else:
+            part = self.package.new_part_name("xl/worksheets/sheet{}.xml")
+            rels = self.package.rels(self.package.workbook_part)
+            rel_id = rels.add(_REL + "worksheet", part)
+            rels.save()
+            sheets = self._workbook.find(f"{{{MAIN_NS}}}sheets")
+            assert sheets is not None
+            ids = [int(s.get("sheetId", "0")) for s in sheets]
+            element = etree.SubElement(
+                sheets, f"{{{MAIN_NS}}}sheet", name=spec.name, sheetId=str(max(ids, default=0) + 1)
+            )
+            element.set(f"{{{REL_NS}}}id", rel_id)
+            self.package.write(self.package.workbook_part, serialize(self._workbook))
+            self.package.set_content_type(part, _WORKSHEET_TYPE)
+        drawing_id = self._write_drawing(part, spec) if spec.charts else None
+        self.package.write(part, self._sheet_xml(spec, drawing_id))
+
+    def _drop_sheet_parts(self, part: str) -> None:
+        """Delete what only the old version of one of our sheets used (drawings, charts, …)."""
+        doomed: list[str] = []
+        pending = [part]
+        while pending:
+            source = pending.pop()
+            for _, _, target in self.package.rels(source).items():
+                if target not in doomed and target != part and self.package.exists(target):
+                    doomed.append(target)
+                    pending.append(target)
+        others = self._references(exclude={part, *doomed})
+        for target in doomed:
+            if target not in others:
+                rels = self.package.rels(target)
+                if self.package.exists(rels.path):
+                    self.package.delete(rels.path)
+                self.package.delete(target)
+        sheet_rels = self.package.rels(part)
+        if self.package.exists(sheet_rels.path):
+            self.package.delete(sheet_rels.path)
+
+    def _references(self, exclude: set[str]) -> set[str]:
+        """Every part referenced from a relationship file whose source is not excluded."""
+        found: set[str] = set()
+        for name in self.package.names():
+            if not name.endswith(".rels"):
+                continue
+            folder, file = posixpath.split(name)
+            source = posixpath.join(posixpath.dirname(folder), file[: -len(".rels")])
+            if source not in exclude:
+                found.update(target for _, _, target in self.package.rels(source).items())
+        return found
+
+    def _write_drawing(self, part: str, spec: SheetSpec) -> str:
+        """Add the drawing and chart parts for a sheet's charts; the sheet's rel id to it."""
+        parts = _drawing_parts(spec.charts, spec.name, spec.rows)
+        drawing = self.package.new_part_name("xl/drawings/drawing{}.xml")
+        self.package.write(drawing, parts.drawing_xml)
+        self.package.set_content_type(drawing, _DRAWING_TYPE)
+        drawing_rels = self.package.rels(drawing)
+        for index, chart_xml in enumerate(parts.charts):
+            chart = self.package.new_part_name("xl/charts/chart{}.xml")
+            self.package.write(chart, chart_xml)
+            self.package.set_content_type(chart, _CHART_TYPE)
+            rel_id = drawing_rels.add(_REL + "chart", chart)
+            if rel_id != f"rId{index + 1}":
+                raise AssertionError(f"drawing relationship {rel_id} out of order")
+        drawing_rels.save()
+        sheet_rels = self.package.rels(part)
+        rel_id = sheet_rels.add(_REL + "drawing", drawing)
+        sheet_rels.save()
+        return rel_id
+
+    def _sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> bytes:
+        """The whole worksheet XML of a sheet sheetcrm owns."""
+        styles = self._styles_()
+        cell_styles = self._cell_styles()
+        width = max((len(row) for row in spec.rows), default=0)
+        height = len(spec.rows)
+        bold = {(r, c) for r, c in spec.bold_cells}
+        header_style = styles.cell_xf(bold=True, fill=_HEADER_FILL)
+        column_styles = {
+            c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()
+        }
+        out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">']
+        if spec.tab_color:
+            out.append(f'<sheetPr><tabColor rgb="{argb(spec.tab_color)}"/></sheetPr>')
+        out.append(f'<dimension ref="{_range(1, 1, max(height, 1), max(width, 1))}"/>')
+        out.append(f"<sheetViews>{_sheet_view(spec.freeze)}</sheetViews>")
+        out.append('<sheetFormatPr defaultRowHeight="15"/>')
+        if spec.widths:
+            cols = "".join(
+                f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
+                for c, w in sorted(spec.widths.items())
+            )
+            out.append(f"<cols>{cols}</cols>")
+        out.append("<sheetData>")
+        for r, row in enumerate(spec.rows):
+            cells = []
+            for c, value in enumerate(row):
+                if r < spec.header_rows:
+                    style: int | None = header_style
+                elif (r, c) in bold:
+                    style = styles.cell_xf(bold=True, number_format=spec.number_formats.get(c))
+                else:
+                    style = column_styles.get(c)
+                cells.append(
+                    _cell_xml(
+                        f"{column_letter(c + 1)}{r + 1}", value, style, cell_styles, self.date1904
+                    ).decode()
+                )
+            out.append(f'<row r="{r + 1}">{"".join(cells)}</row>')
+        out.append("</sheetData>")
+        first_data = spec.header_rows + 1
+        last_data = max(height, first_data)
+        if spec.autofilter and height and width:
+            out.append(f'<autoFilter ref="{_range(spec.header_rows, 1, height, width)}"/>')
+        for priority, fill in enumerate(spec.conditional, start=1):
+            dxf = styles.dxf(fill.fill, fill.font)
+            sqref = _range(first_data, fill.columns[0] + 1, last_data, fill.columns[1] + 1)
+            out.append(
+                f'<conditionalFormatting sqref="{sqref}"><cfRule type="expression" dxfId="{dxf}" '
+                f'priority="{priority}"><formula>{escape(fill.formula.lstrip("="))}</formula></cfRule>'
+                "</conditionalFormatting>"
+            )
+        if spec.validations:
+            out.append(f'<dataValidations count="{len(spec.validations)}">')
+            for validation in spec.validations:
+                letters = column_letter(validation.column + 1)
+                out.append(
+                    f'<dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
+                    f'sqref="{letters}{first_data}:{letters}{last_data}">'
+                    f"<formula1>{escape(_list_formula(spec.name, letters, validation.options))}</formula1>"
+                    "</dataValidation>"
+                )
+            out.append("</dataValidations>")
+        out.append(
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        )
+        if drawing_id:
+            out.append(f'<drawing r:id="{drawing_id}"/>')
+        out.append("</worksheet>")
+        return (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + "".join(out).encode()
+        )
+
+    # -- result columns --------------------------------------------------------------------
+
+    def write_columns(
+        self,
+        sheet: str,
+        header_row: int,
+        first_column: int,
+        last_row: int,
+        table: str | None,
+        headers: list[str],
+        columns: Sequence[ResultColumn],
+    ) -> None:
+        """Add or replace result columns at the right edge of the customer table."""
+        if not columns:
+            return
+        entry = self._find_sheet(sheet)
+        if entry is None:
+            raise WorkbookError(
+                tr(f"找不到工作表“{sheet}”", f"there is no sheet '{sheet}' in the workbook")
+            )
+        data = self.package.read(entry.part)
+        table_part, table_root = self._table(entry, table) if table else (None, None)
+        table_box = _parse_ref(table_root.get("ref", "A1")) if table_root is not None else None
+        edge = first_column + len(headers) - 1
+        if table_box:
+            edge = max(edge, table_box[3])
+        header_cells = self._header_cells(data, header_row)
+        header_texts = {cell.column: _cell_text(cell, self._shared()) for cell in header_cells}
+        edge_cell = next((cell for cell in header_cells if cell.column == edge), None)
+        header_style = _ATTR_S.search(edge_cell.attrs) if edge_cell else None
+        header_s = int(header_style.group(1)) if header_style else None
+        targets = self._plan_targets(
+            columns, header_texts, first_column, edge, header_row, header_s, sheet
+        )
+        rows_end = max(last_row, header_row + max(len(c.values) for c in columns))
+        data = self._splice(data, entry.name, header_row, rows_end, targets)
+        data = _update_dimension(data, header_row, rows_end, max(t.column for t in targets))
+        data = _add_widths(
+            data, {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
+        )
+        self.package.write(entry.part, data)
+        if table_part is not None and table_root is not None and table_box is not None:
+            self._grow_table(table_part, table_root, table_box, rows_end, targets, header_texts)
+
+    def _shared(self) -> _SharedStrings:
+        if self._shared_strings is None:
+            part = next(
+                (
+                    target
+                    for _, rel_type, target in self.package.rels(self.package.workbook_part).items()
+                    if rel_type == _REL + "sharedStrings" and self.package.exists(target)
+                ),
+                None,
+            )
+            self._shared_strings = _SharedStrings(self.package.read(part) if part else None)
+        return self._shared_strings
+
+    def _header_cells(self, data: bytes, header_row: int) -> list[_Cell]:
+        for number, match in _iter_rows(data):
+            if number == header_row:
+                return _cells(match.group(3) or b"", number)
+            if number > header_row:
+                break
+        return []
+
+    def _plan_targets(
+        self,
+        columns: Sequence[ResultColumn],
+        header_texts: dict[int, str],
+        first_column: int,
+        edge: int,
+        header_row: int,
+        header_style: int | None,
+        sheet: str,
+    ) -> list[_Target]:
+        """Choose a column for each result: its old column if it has one, else the next free."""
+        styles = self._styles_()
+        by_text: dict[str, int] = {}
+        for column, text in sorted(header_texts.items()):
+            if column >= first_column and text:
+                by_text.setdefault(text, column)
+        # Columns a previous run wrote keep their place; new ones go round them.
+        reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
+        taken: set[int] = set()
+        targets = []
+        next_free = edge + 1
+        for result in columns:
+            header = result.header.strip()
+            old = by_text.get(header)
+            replace = old is not None and old not in taken
+            if old is not None and replace:
+                column = old
+            else:
+                while next_free in taken or next_free in reserved:
+                    next_free += 1
+                column = next_free
+            if column > _MAX_COLUMN:
+                raise WorkbookError(
+                    tr(
+                        f"工作表“{sheet}”右侧没有空列可写结果了，请删除不用的列",
+                        f"sheet '{sheet}' has no free column left for results; delete unused columns",
+                    )
+                )
+            taken.add(column)
+            style = (
+                styles.cell_xf(number_format=result.number_format) if result.number_format else None
+            )
+            letters = column_letter(column)
+            title = _clean_text(result.header)
+            header_xml = _cell_xml(
+                f"{letters}{header_row}", title, header_style, self._cell_styles(), self.date1904
+            )
+            targets.append(
+                _Target(column, letters, title, header_xml, result.values, style, replace)
+            )
+        return targets
+
+    def _splice(
+        self, data: bytes, sheet: str, header_row: int, rows_end: int, targets: list[_Target]
+    ) -> bytes:
+        """The sheet XML with the target cells written into rows header_row..rows_end."""
+        match = _SHEET_DATA.search(data)
+        if match is None:
+            raise WorkbookError(
+                tr(
+                    f"工作表“{sheet}”已损坏（没有 sheetData）",
+                    f"sheet '{sheet}' is damaged (no sheetData)",
+                )
+            )
+        prefix = (match.group(1) or b"").decode()
+        if match.group(2):  # <sheetData/>: no rows at all
+            end = match.end()
+            opening = f"<{prefix}sheetData>".encode()
+            closing = f"</{prefix}sheetData>".encode()
+            head, body, tail = data[: match.start()] + opening, b"", closing + data[end:]
+        else:
+            close = data.find(f"</{prefix}sheetData>".encode(), match.end())
+            head, body, tail = data[: match.end()], data[match.end() : close], data[close:]
+        plain = self._cell_styles()
+        by_column = sorted(targets, key=lambda t: t.column)
+        first_target = by_column[0].column
+        out: list[bytes] = [head]
+        expected = header_row  # the next row number that must exist in the output
+
+        def new_cells(row: int) -> list[tuple[int, bytes]]:
+            cells = []
+            for target in by_column:
+                if row == header_row:
+                    xml = target.header
+                else:
+                    index = row - header_row - 1
+                    value = target.values[index] if index < len(target.values) else None
+                    xml = _cell_xml(
+                        f"{target.letters}{row}", value, target.style, plain, self.date1904
+                    )
+                if xml:
+                    cells.append((target.column, xml))
+            return cells
+
+        def fresh_rows(until: int) -> None:
+            nonlocal expected
+            while expected < until and expected <= rows_end:
+                cells = new_cells(expected)
+                if cells:
+                    out.append(
+                        f'<{prefix}row r="{expected}">'.encode()
+                        + b"".join(x for _, x in cells)
+                        + f"</{prefix}row>".encode()
+                    )
+                expected += 1
+
+        last = 0
+        position = 0
+        for row_match in _ROW.finditer(body):
+            out.append(body[position : row_match.start()])
+            position = row_match.end()
+            attrs = row_match.group(1)
+            ref = _ATTR_R.search(attrs)
+            number = int(ref.group(2)) if ref else last + 1
+            last = number
+            if number < header_row or number > rows_end:
+                if number > rows_end:
+                    fresh_rows(number)
+                out.append(row_match.group(0))
+                continue
+            fresh_rows(number)
+            expected = number + 1
+            attrs = _SPANS.sub(b"", attrs)
+            if not ref:
+                attrs = f' r="{number}"'.encode() + attrs
+            row_body = row_match.group(3) or b""
+            out.append(f"<{prefix}row".encode() + attrs + b">")
+            out.append(
+                self._merge_row(row_body, number, first_target, new_cells(number), targets, sheet)
+            )
+            out.append(f"</{prefix}row>".encode())
+        out.append(body[position:])
+        fresh_rows(rows_end + 1)  # rows past the last existing one go before </sheetData>
+        out.append(tail)
+        return b"".join(out)
+
+    def _merge_row(
+        self,
+        body: bytes,
+        row: int,
+        first_target: int,
+        new: list[tuple[int, bytes]],
+        targets: list[_Target],
+        sheet: str,
+    ) -> bytes:
+        """A row body with the new cells in column order, old cells of target columns replaced."""
+        if not body.strip():
+            return b"".join(xml for _, xml in new)
+        last = _last_cell_column(body)
+        if last is not None and last < first_target:
+            return body + b"".join(xml for _, xml in new)  # the common case: append on the right
+        replaced = {t.column: t for t in targets}
+        kept: list[tuple[int, bytes]] = []
+        for cell in _cells(body, row):
+            target = replaced.get(cell.column)
+            if target is None:
+                kept.append((cell.column, cell.xml))
+                continue
+            if not target.replace and not cell.empty:
+                raise WorkbookError(
+                    tr(
+                        f"工作表“{sheet}”的 {target.letters} 列（单元格 {target.letters}{row}）已有数据，"
+                        f"sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
+                        f"sheet '{sheet}' column {target.letters} (cell {target.letters}{row}) holds data, "
+                        "and sheetcrm needs that column for its results; move that data elsewhere and "
+                        "try again",
+                    )
+                )
+            if cell.formula:
+                self._drop_calc_chain = True
+        return b"".join(xml for _, xml in sorted(kept + new, key=lambda item: item[0]))
+
+    def _table(self, entry: _SheetEntry, name: str) -> tuple[str, etree._Element]:
+        """The part and parsed XML of an Excel Table on a sheet."""
+        for _, rel_type, part in self.package.rels(entry.part).items():
+            if rel_type != _REL + "table" or not self.package.exists(part):
+                continue
+            root = parse_xml(self.package.read(part), part)
+            if name.casefold() in (
+                root.get("name", "").casefold(),
+                root.get("displayName", "").casefold(),
+            ):
+                return part, root
+        raise WorkbookError(
+            tr(
+                f"工作表“{entry.name}”上没有名为“{name}”的表格",
+                f"sheet '{entry.name}' has no Excel table named '{name}'",
+            )
+        )
+
+    def _grow_table(
+        self,
+        part: str,
+        root: etree._Element,
+        box: tuple[int, int, int, int],
+        rows_end: int,
+        targets: list[_Target],
+        header_texts: dict[int, str],
+    ) -> None:
+        """Widen an Excel Table over the result columns, one tableColumn per new column."""
+        first_row, first_col, last_row, last_col = box
+        new_last_col = max(last_col, *(t.column for t in targets))
+        new_last_row = max(last_row, rows_end)
+        ref = _range(first_row, first_col, new_last_row, new_last_col)
+        root.set("ref", ref)
+        auto = root.find(f"{{{MAIN_NS}}}autoFilter")
+        if auto is not None:
+            auto.set("ref", ref)
+        columns = root.find(f"{{{MAIN_NS}}}tableColumns")
+        assert columns is not None
+        names = {t.column: t.title for t in targets}
+        next_id = max((int(c.get("id", "0")) for c in columns), default=0) + 1
+        for column in range(last_col + 1, new_last_col + 1):
+            etree.SubElement(
+                columns,
+                f"{{{MAIN_NS}}}tableColumn",
+                id=str(next_id),
+                name=names.get(column)
+                or header_texts.get(column)
+                or f"Column{column - first_col + 1}",
+            )
+            next_id += 1
+        columns.set("count", str(len(columns)))
+        self.package.write(part, serialize(root))
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(self, output: Path | None = None, *, backup: bool = True) -> Path:
+        """Write the workbook atomically (in place with a backup, or to output); the path written."""
+        target = Path(output) if output else self.path
+        in_place = target.resolve() == self.path.resolve()
+        self._check_target(target, in_place)
+        self._finish_parts()
+        descriptor, name = tempfile.mkstemp(
+            dir=target.parent, prefix=".~sheetcrm-", suffix=target.suffix
+        )
+        temp = Path(name)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                self.package.save_to(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.path.exists():  # mkstemp makes the file private; keep the original's mode
+                temp.chmod(self.path.stat().st_mode & 0o777)
+            if in_place and backup:
+                self._backup()
+            temp.replace(target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        if in_place:
+            self._load()  # later changes start from what is on disk now
+        return target
+
+    def _check_target(self, target: Path, in_place: bool) -> None:
+        lock = target.with_name("~$" + target.name)
+        if lock.exists():
+            raise WorkbookError(
+                tr(
+                    f"{target.name} 正在 Excel 中打开，请先在 Excel 中关闭它（或用 sheetcrm 按钮在 Excel 里运行）",
+                    f"{target.name} is open in Excel; close it there first (or run sheetcrm from "
+                    "the button inside Excel)",
+                )
+            )
+        # Content decides: a file touched (new mtime) but not changed is safe to overwrite.
+        if in_place and (
+            not self.path.exists() or fingerprint(self.path).sha256 != self.fingerprint.sha256
+        ):
+            raise WorkbookError(
+                tr(
+                    f"{self.path.name} 在 sheetcrm 读取之后被修改过，为免覆盖这些修改，本次不保存。请重新运行",
+                    f"{self.path.name} changed after sheetcrm read it; nothing was saved so those "
+                    "changes are not overwritten. Run sheetcrm again",
+                )
+            )
+        folder = target.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise WorkbookError(
+                tr(
+                    f"无法写入文件夹 {folder}，请检查权限或换一个保存位置",
+                    f"cannot write to folder {folder}; check its permissions or choose another place",
+                )
+            )
+
+    def _backup(self) -> None:
+        """Keep the original as <name>.bak.<suffix>, replacing an older backup."""
+        backup = self.path.with_name(f"{self.path.stem}.bak{self.path.suffix}")
+        temp = backup.with_name(".~" + backup.name)
+        try:
+            temp.write_bytes(self.package.data)
+            temp.replace(backup)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _finish_parts(self) -> None:
+        """Store the pending style changes and drop a calculation chain that went stale."""
+        if self._styles is not None:
+            self._styles.save()
+        if self._drop_calc_chain:
+            rels = self.package.rels(self.package.workbook_part)
+            for rel_id, rel_type, part in rels.items():
+                if rel_type == _REL + "calcChain":
+                    rels.remove(rel_id)
+                    if self.package.exists(part):
+                        self.package.delete(part)
+            rels.save()
+            self._drop_calc_chain = False
+
+
+def _last_cell_column(body: bytes) -> int | None:
+    """The column of a row's last cell when its start tag says (``r``), else None."""
+    start = max(body.rfind(b"<c "), body.rfind(b"<c>"), body.rfind(b"<c/>"))
+    if start < 0:
+        return None
+    ref = _ATTR_R.search(body, start, body.find(b">", start))
+    return column_number(ref.group(1).decode()) if ref and ref.group(1) else None
+
+
+def _iter_rows(data: bytes) -> Iterator[tuple[int, re.Match[bytes]]]:
+    """(row number, match) for each ``<row>`` of a sheet, numbering rows lacking ``r``."""
+    last = 0
+    for match in _ROW.finditer(data):
+        ref = _ATTR_R.search(match.group(1))
+        last = int(ref.group(2)) if ref else last + 1
+        yield last, match
+
+
+def _update_dimension(data: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:
+    """The sheet XML with ``<dimension>`` grown to cover the written cells."""
+    match = _DIMENSION.search(data)
+    if match is None:
+        return data
+    try:
+        r1, c1, r2, c2 = _parse_ref(match.group(2).decode())
+    except ValueError:
+        r1, c1, r2, c2 = header_row, 1, rows_end, last_col
+    ref = _range(min(r1, header_row), c1, max(r2, rows_end), max(c2, last_col))
+    return data[: match.start(2)] + ref.encode() + data[match.end(2) :]
+
+
+def _add_widths(data: bytes, widths: dict[int, float]) -> bytes:
+    """The sheet XML with ``<col>`` widths for result columns no existing ``<col>`` covers."""
+    if not widths:
+        return data
+    cols_match = re.search(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", data, re.S)
+    covered: set[int] = set()
+    if cols_match:
+        for col in re.finditer(
+            rb'<(?:\w+:)?col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', cols_match.group(2)
+        ):
+            covered.update(range(int(col.group(1)), min(int(col.group(2)), _MAX_COLUMN) + 1))
+    sheet_data = _SHEET_DATA.search(data)
+    assert sheet_data is not None  # _splice has checked it
+    prefix = sheet_data.group(1) or b""
+    fresh = b"".join(
+        b"<" + prefix + f'col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode()
+        for c, w in sorted(widths.items())
+        if c not in covered
+    )
+    if not fresh:
+        return data
+    if cols_match:
+        # <col> elements must be sorted; merge ours in by min.
+        existing = re.findall(
+            rb"<(?:\w+:)?col\b[^>]*?/>|<(?:\w+:)?col\b.*?</(?:\w+:)?col>", cols_match.group(2), re.S
+        )
+        new = re.findall(rb"<(?:\w+:)?col\b[^>]*?/>", fresh)
+        ordered = sorted(existing + new, key=_col_min)
+        return data[: cols_match.start(2)] + b"".join(ordered) + data[cols_match.end(2) :]
+    return (
+        data[: sheet_data.start()]
+        + b"<"
+        + prefix
+        + b"cols>"
+        + fresh
+        + b"</"
+        + prefix
+        + b"cols>"
+        + data[sheet_data.start() :]
+    )
+
+
+def _col_min(col: bytes) -> int:
+    match = re.search(rb'\bmin="(\d+)"', col)
+    return int(match.group(1)) if match else 0
+
+
+def _sheet_view(freeze: str | None) -> str:
+    """A sheetView, with frozen panes above and left of the cell ``freeze``."""
+    if not freeze or freeze.upper() == "A1":
+        return '<sheetView workbookViewId="0"/>'
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", freeze)
+    if not match:
+        raise ValueError(f"freeze must be a cell like 'A2', not {freeze!r}")
+    x_split, y_split = column_number(match.group(1)) - 1, int(match.group(2)) - 1
+    pane = "bottomRight" if x_split and y_split else ("bottomLeft" if y_split else "topRight")
+    splits = (f' xSplit="{x_split}"' if x_split else "") + (
+        f' ySplit="{y_split}"' if y_split else ""
+    )
+    return (
+        f'<sheetView workbookViewId="0"><pane{splits} topLeftCell="{freeze.upper()}" '
+        f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{freeze.upper()}" '
+        f'sqref="{freeze.upper()}"/></sheetView>'
+    )
+
+
+def _list_formula(sheet: str, letters: str, options: Sequence[str]) -> str:
+    """The formula1 of a list validation: the options quoted (Excel allows 255 characters)."""
+    text = ",".join(option.replace('"', '""') for option in options)
+    if len(text) > 255 or any("," in option for option in options):
+        raise WorkbookError(
+            tr(
+                f"工作表“{sheet}”{letters} 列的下拉选项太长或含逗号（{text[:40]}…），请缩短选项",
+                f"the drop-down options of sheet '{sheet}' column {letters} are too long or contain "
+                f"a comma ({text[:40]}…); shorten them",
+            )
+        )
+    return f'"{text}"'
+
+
+def _check_sheet_name(name: str) -> None:
+    """Refuse a sheet name Excel would not accept."""
+    if (
+        not name
+        or len(name) > 31
+        or _BAD_SHEET_CHARS.search(name)
+        or name.startswith("'")
+        or name.endswith("'")
+    ):
+        raise WorkbookError(
+            tr(
+                f"工作表名“{name}”不可用：最多 31 个字符，不能含 [ ] : * ? / \\，不能以 ' 开头或结尾",
+                f"sheet name '{name}' is not allowed: at most 31 characters, none of [ ] : * ? / \\, "
+                "and no ' at either end",
+            )
+        )

@@ -1,0 +1,43 @@
+"""Personal outreach messages (个性化沟通): templates, rendering, SMS rules and exports."""
+
+from __future__ import annotations
+
+from .export import (
+    MESSAGES_SHEET,
+    export_all,
+    messages_sheet,
+    preview,
+    write_eml,
+    write_mbox,
+    write_sms_csv,
+)
+from .render import MessageSettings, MessagesResult, compose_messages, parse_message_settings
+from .sms import SmsCount, sms_length
+from .templates import (
+    TEMPLATE_KEYS,
+    TEMPLATES_SHEET,
+    TemplateSource,
+    parse_templates_sheet,
+    templates_sheet_spec,
+)
+
+__all__ = [
+    "MESSAGES_SHEET",
+    "TEMPLATES_SHEET",
+    "TEMPLATE_KEYS",
+    "MessageSettings",
+    "MessagesResult",
+    "SmsCount",
+    "TemplateSource",
+    "compose_messages",
+    "export_all",
+    "messages_sheet",
+    "parse_message_settings",
+    "parse_templates_sheet",
+    "preview",
+    "sms_length",
+    "templates_sheet_spec",
+    "write_eml",
+    "write_mbox",
+    "write_sms_csv",
+]

@@ -1,0 +1,178 @@
+"""Messages out of sheetcrm: the 消息 sheet, .eml files or an .mbox, a bulk-SMS CSV, a preview.
+
+Nothing is sent: the files are for the team's own mail client and SMS platform.
+"""
+
+from __future__ import annotations
+
+import csv
+import mailbox
+import re
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..book.base import SheetSpec
+from ..i18n import tr
+from .render import MessagesResult
+
+__all__ = [
+    "MESSAGES_SHEET",
+    "email_message",
+    "export_all",
+    "messages_sheet",
+    "preview",
+    "write_eml",
+    "write_mbox",
+    "write_sms_csv",
+]
+
+MESSAGES_SHEET = "消息"
+_CHANNEL_LABELS = {
+    "sms": ("短信", "SMS"),
+    "email": ("邮件", "Email"),
+    "wechat": ("微信", "WeChat"),
+    "phone": ("电话", "Phone"),
+}
+
+
+def _channel_label(channel: str) -> str:
+    zh, en = _CHANNEL_LABELS.get(channel, (channel, channel))
+    return tr(zh, en)
+
+
+def messages_sheet(result: MessagesResult, lang: str | None = None) -> SheetSpec:
+    """The 消息 sheet: one row per message, ready to send (labels in the current language)."""
+    del lang  # labels follow the language in force (the job wraps this in use_lang)
+    headers = [
+        tr("客户编号", "Customer ID"),
+        tr("客户", "Customer"),
+        tr("渠道", "Channel"),
+        tr("收件人", "To"),
+        tr("主题", "Subject"),
+        tr("正文", "Body"),
+        tr("字数", "Characters"),
+        tr("条数", "Parts"),
+        tr("模板", "Template"),
+        tr("提示", "Warnings"),
+        tr("缺失字段", "Missing fields"),
+    ]
+    m = result.messages
+    rows: list[list[Any]] = [headers]
+    for values in zip(
+        m["customer_id"],
+        m["customer"],
+        (_channel_label(c) for c in m["channel"]),
+        m["to"],
+        m["subject"],
+        m["body"],
+        m["chars"].tolist(),
+        (None if pd.isna(p) else int(p) for p in m["parts"]),
+        m["template"],
+        m["warnings"],
+        m["missing_fields"],
+        strict=True,
+    ):
+        rows.append(list(values))
+    return SheetSpec(
+        name=MESSAGES_SHEET,
+        rows=rows,
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16},
+        number_formats={3: "@"},
+        tab_color="2E75B6",
+    )
+
+
+def email_message(row: Any, sender: str) -> EmailMessage:
+    """One email as a MIME message: UTF-8, plain text plus the HTML body when there is one."""
+    msg = EmailMessage()
+    name, address = parseaddr(sender)
+    msg["From"] = f"{name} <{address}>" if name else address
+    msg["To"] = f"{row['customer']} <{row['to']}>" if row["customer"] else row["to"]
+    msg["Subject"] = row["subject"]
+    msg["Date"] = format_datetime(pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime())
+    msg["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
+    # Outlook opens a message with this header as a draft, ready to send.
+    msg["X-Unsent"] = "1"
+    msg.set_content(row["body"], charset="utf-8")
+    if row.get("html"):
+        msg.add_alternative(row["html"], subtype="html", charset="utf-8")
+    return msg
+
+
+def _emails(messages: pd.DataFrame) -> list[dict[str, Any]]:
+    return messages[messages["channel"] == "email"].to_dict("records")
+
+
+def write_eml(messages: pd.DataFrame, folder: Path, sender: str) -> list[Path]:
+    """One .eml file per email message, named by number and customer; returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, row in enumerate(_emails(messages), start=1):
+        safe = re.sub(r'[\\/:*?"<>|\s]+', "_", str(row["customer"]))[:40] or "customer"
+        path = folder / f"{number:05d}_{safe}.eml"
+        path.write_bytes(email_message(row, sender).as_bytes())
+        paths.append(path)
+    return paths
+
+
+def write_mbox(messages: pd.DataFrame, path: Path, sender: str) -> Path:
+    """Every email message in one .mbox file (Thunderbird imports it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    box = mailbox.mbox(path)
+    try:
+        for row in _emails(messages):
+            box.add(email_message(row, sender))
+        box.flush()
+    finally:
+        box.close()
+    return path
+
+
+def write_sms_csv(messages: pd.DataFrame, path: Path) -> Path:
+    """The SMS messages as a UTF-8 (BOM) CSV of mobile, content, as bulk-SMS platforms import."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sms = messages[messages["channel"] == "sms"]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([tr("手机号码", "mobile"), tr("短信内容", "content")])
+        writer.writerows(zip(sms["to"], sms["body"], strict=True))
+    return path
+
+
+def export_all(result: MessagesResult, folder: Path) -> list[Path]:
+    """Write the .eml files (under emails/) and sms.csv into a folder; returns what was written."""
+    written: list[Path] = []
+    if (result.messages["channel"] == "email").any():
+        written += write_eml(result.messages, folder / "emails", result.sender)
+    if (result.messages["channel"] == "sms").any():
+        written.append(write_sms_csv(result.messages, folder / "sms.csv"))
+    return written
+
+
+def preview(messages: pd.DataFrame, n: int) -> str:
+    """The first n messages as text for the terminal."""
+    blocks: list[str] = []
+    for row in messages.head(n).to_dict("records"):
+        head = f"— {row['customer']} · {_channel_label(row['channel'])} → {row['to']}"
+        lines: Sequence[str] = [head]
+        if row["subject"]:
+            lines = [*lines, tr("主题：", "Subject: ") + row["subject"]]
+        lines = [*lines, row["body"]]
+        if row["channel"] == "sms":
+            lines = [
+                *lines,
+                tr(
+                    f"（{row['chars']} 字，{row['parts']} 条）",
+                    f"({row['chars']} chars, {row['parts']} part(s))",
+                ),
+            ]
+        if row["warnings"]:
+            lines = [*lines, "! " + row["warnings"]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -1,0 +1,807 @@
+"""Compose outreach messages: choose a template per customer (or due touch), render it safely.
+
+Templates run in jinja2's ``SandboxedEnvironment``; customer values are data and are
+never evaluated. Every template is compiled once and checked up front: a field that is
+neither a role, a result column nor one of the sheet's headers is a TemplateError naming
+the template and the field. Fields that are blank for a row render empty (or their
+``| default(...)``) and are listed in that row's ``missing_fields``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Any, ClassVar
+
+import pandas as pd
+from jinja2 import Template, TemplateSyntaxError, Undefined, meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..errors import InputError, SheetCRMError, TemplateError
+from ..i18n import tr
+from ..roles import CUSTOMER_ROLES
+from ..settings import Block, Settings, parse_general, register
+from ..values import parse_bool
+from . import filters
+from .sms import add_opt_out, add_signature, check_sms_limit, sms_length
+from .templates import CHANNELS, TemplateSet, TemplateSource, normalise_channel
+
+__all__ = [
+    "MESSAGE_COLUMNS",
+    "SMS_BLOCK",
+    "STATUS_OPEN",
+    "MessageSettings",
+    "MessagesResult",
+    "compose_messages",
+    "parse_message_settings",
+]
+
+STATUS_OPEN = "待跟进"
+MESSAGE_COLUMNS = (
+    "customer_id",
+    "customer",
+    "channel",
+    "to",
+    "subject",
+    "body",
+    "chars",
+    "parts",
+    "template",
+    "warnings",
+    "missing_fields",
+    "html",
+)
+SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason")
+_CONTEXT_NAMES = frozenset({"customer", "company", "signature", "sender", "as_of", "touch", "lang"})
+_TIER_FIELDS = (
+    "tier",
+    "tier_code",
+    "segment_cn",
+    "segment_en",
+    "stage",
+    "change",
+    "score",
+    "rfm",
+    "churn_risk",
+)
+_DERIVED_FIELDS = (
+    "customer_id",
+    "segment",
+    "salutation",
+    "display_name",
+    "amount_text",
+    "first_purchase_text",
+    "last_purchase_text",
+    "mobile_masked",
+)
+# Subject and body are rendered in one pass, split on a character no template contains.
+_SEP = "\x1e"
+
+SMS_BLOCK = register(
+    Block(
+        key="sms",
+        title_zh="短信与邮件",
+        title_en="SMS and email",
+        columns=(("key", "设置 Setting"), ("value", "值 Value"), ("note", "说明 Note")),
+        defaults=(
+            (
+                "signature",
+                "【示例科技】",
+                "短信签名，必填（国内短信必须带签名）/ SMS signature, required in China",
+            ),
+            ("opt_out", "回T退订", "营销短信结尾的退订语 / opt-out line for marketing texts"),
+            ("opt_out_en", "Reply STOP to opt out", "英文短信的退订语 / opt-out line in English"),
+            (
+                "sender",
+                "示例科技 <sales@example.com>",
+                "邮件发件人 / email sender (name <address>)",
+            ),
+            (
+                "marketing",
+                "是",
+                "模板未注明时是否按营销短信处理 / texts are marketing unless a template says",
+            ),
+        ),
+        help="短信签名、退订语和发件人 · SMS signature, opt-out line and email sender",
+        order=40,
+    )
+)
+
+
+@dataclass(frozen=True)
+class MessageSettings:
+    """What the messages job reads from the workbook: SMS rules, sender, the sheet's templates."""
+
+    signature: str = "【示例科技】"
+    opt_out: str = "回T退订"
+    opt_out_en: str = "Reply STOP to opt out"
+    sender: str = "示例科技 <sales@example.com>"
+    marketing: bool = True
+    horizon_days: int | None = None  # due touches up to as_of + this many days; None = all open
+    templates: tuple[TemplateSource, ...] = ()
+
+    @property
+    def company(self) -> str:
+        """The company name, taken from the signature without its brackets."""
+        return self.signature.strip().strip("【】[]").strip()
+
+
+@dataclass
+class MessagesResult:
+    """Rendered messages, the customers who get none (and why), and per-row errors."""
+
+    messages: pd.DataFrame
+    skipped: pd.DataFrame
+    errors: list[SheetCRMError] = field(default_factory=list)
+    sender: str = ""
+
+
+def parse_message_settings(
+    settings: Settings, sheet_templates: Sequence[TemplateSource] | None = None
+) -> MessageSettings:
+    """The [sms] block (and the plan horizon from [general]) with the sheet's templates."""
+    data = settings.block("sms")
+    values = data.mapping()
+    defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
+
+    def get(key: str) -> str:
+        value = values.get(key, (0, None))[1]
+        return str(defaults[key] if value in (None, "") else value).strip()
+
+    signature = get("signature")
+    if not (signature.startswith("【") and signature.endswith("】") and len(signature) > 2):
+        row = values.get("signature", (0, None))[0]
+        raise data.error(
+            row or 0,
+            "value",
+            tr(
+                f"短信签名「{signature}」须写成【公司简称】的形式",
+                f"the SMS signature '{signature}' must look like 【Company】",
+            ),
+        )
+    try:
+        marketing = parse_bool(get("marketing"))
+    except ValueError as exc:
+        raise data.error(values.get("marketing", (0, None))[0], "value", str(exc)) from None
+    return MessageSettings(
+        signature=signature,
+        opt_out=get("opt_out"),
+        opt_out_en=get("opt_out_en"),
+        sender=get("sender"),
+        marketing=marketing,
+        horizon_days=parse_general(settings).horizon_days,
+        templates=tuple(sheet_templates or ()),
+    )
+
+
+# ---- environments and compiling ---------------------------------------------------------------
+
+
+class _Recorder(Undefined):
+    """A blank field: prints as nothing and notes its name so the row lists it as missing."""
+
+    seen: ClassVar[list[str]] = []  # each environment gets its own list
+
+    def __str__(self) -> str:
+        if self._undefined_exception is SecurityError:
+            self._fail_with_undefined_error()  # the sandbox refused an attribute
+        if self._undefined_name is not None:
+            self.seen.append(self._undefined_name)
+        return ""
+
+
+def _filter_undefined(value: Any) -> str | None:
+    return str(value) if isinstance(value, Undefined) else None
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The jinja2 sandbox, with customer fields (dict items, plain data) looked up first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+@lru_cache(maxsize=8)
+def _environment(lang: str, html: bool) -> SandboxedEnvironment:
+    recorder = type("Recorder", (_Recorder,), {"seen": []})
+    env = _Sandbox(
+        autoescape=html, undefined=recorder, keep_trailing_newline=False, auto_reload=False
+    )
+
+    def salutation(value: Any, title: Any = None) -> str:
+        if isinstance(title, Undefined):
+            title = None
+        blank = _filter_undefined(value)
+        return filters.salutation(None if blank is not None else value, title, lang)
+
+    def money(value: Any, symbol: str = "¥", digits: int = 2) -> str:
+        blank = _filter_undefined(value)
+        return blank if blank is not None else filters.money(value, symbol, digits)
+
+    def date(value: Any) -> str:
+        blank = _filter_undefined(value)
+        return blank if blank is not None else filters.date_text(value, lang)
+
+    def mask_phone(value: Any) -> str:
+        blank = _filter_undefined(value)
+        return blank if blank is not None else filters.mask_phone(value)
+
+    env.filters.update(salutation=salutation, money=money, date=date, mask_phone=mask_phone)
+    return env
+
+
+@dataclass
+class _Compiled:
+    source: TemplateSource
+    text: Template
+    html: Template | None
+    seen: list[str]
+    used: list[str] | None  # customer fields the template reads; None: any
+    uses_touch: bool
+    memo: dict[tuple[Any, ...], tuple[str, str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def render(
+        self, base: dict[str, Any], customer: dict[str, Any], touch: Mapping[str, Any]
+    ) -> tuple[str, str, str, tuple[str, ...]]:
+        """Subject, body, HTML body and the blank fields printed, for one customer (and touch)."""
+        # The output depends only on the fields the template reads: customers who share
+        # them (same salutation, owner, dates…) share one rendering.
+        key: tuple[Any, ...] | None = None
+        if self.used is not None and not self.uses_touch:
+            key = tuple(customer.get(name) for name in self.used)
+            found = self.memo.get(key)
+            if found is not None:
+                return found
+        self.seen.clear()
+        context = dict(base, customer=customer, touch=touch)
+        text = "".join(self.text.root_render_func(self.text.new_context(context, shared=True)))
+        subject, body = text.split(_SEP, 1)
+        html = ""
+        if self.html is not None:
+            html = "".join(self.html.root_render_func(self.html.new_context(context, shared=True)))
+        result = (subject.strip(), body.strip(), html, tuple(dict.fromkeys(self.seen)))
+        if key is not None:
+            self.memo[key] = result
+        return result
+
+
+def _check(ast: nodes.Template, source: TemplateSource, fields: frozenset[str]) -> set[str] | None:
+    """Refuse unknown fields and internals; the customer fields used (None: any may be)."""
+    for name in meta.find_undeclared_variables(ast):
+        if name not in _CONTEXT_NAMES:
+            raise TemplateError(
+                tr(
+                    f"未知字段「{name}」；客户字段请写成 customer.字段 或 customer['表头']",
+                    f"unknown field '{name}'; write customer fields as customer.role or customer['Header']",
+                ),
+                template=source.name,
+                field=name,
+            )
+    for call in ast.find_all(nodes.Filter):
+        if call.name == "attr" and any(
+            isinstance(arg, nodes.Const) and str(arg.value).startswith("_") for arg in call.args
+        ):
+            raise TemplateError(
+                tr(
+                    "模板试图用 attr 访问内部属性，出于安全已拒绝",
+                    "the template reaches for an internal attribute through attr; refused for safety",
+                ),
+                template=source.name,
+            )
+    used: set[str] | None = set()
+    named = 0
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = node.attr if isinstance(node, nodes.Getattr) else None
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            attr = str(node.arg.value)
+        if attr is not None and attr.startswith("_"):
+            raise TemplateError(
+                tr(
+                    f"模板访问了内部属性「{attr}」，出于安全已拒绝",
+                    f"the template reaches for the internal attribute '{attr}'; refused for safety",
+                ),
+                template=source.name,
+                field=attr,
+            )
+        inner = node.node  # type: ignore[attr-defined]
+        if (
+            isinstance(inner, nodes.Name)
+            and inner.name == "customer"
+            and attr is not None
+            and attr not in fields
+        ):
+            raise TemplateError(
+                tr(
+                    f"未知字段 customer.{attr}：客户表中没有这个角色或表头",
+                    f"unknown field customer.{attr}: no such role or header in the customer table",
+                ),
+                template=source.name,
+                field=attr,
+            )
+        if isinstance(inner, nodes.Name) and inner.name == "customer" and used is not None:
+            if attr is None:
+                used = None  # customer[some_variable]: any field may be read
+            else:
+                used.add(attr)
+                named += 1
+    # `customer` passed whole (to a filter, a loop, a variable) may read any field.
+    mentions = sum(1 for n in ast.find_all(nodes.Name) if n.name == "customer")
+    return used if used is not None and mentions == named else None
+
+
+@lru_cache(maxsize=512)
+def _parse(lang: str, html: bool, text: str) -> tuple[nodes.Template, Template]:
+    """A template's syntax tree and compiled form (cached: compiling is the slow part)."""
+    env = _environment(lang, html)
+    return env.parse(text), env.from_string(text)
+
+
+def _compile(source: TemplateSource, fields: frozenset[str]) -> _Compiled:
+    parts = [(False, source.subject + _SEP + source.body)]
+    if source.html:
+        parts.append((True, source.html))
+    compiled: list[Template] = []
+    used: set[str] | None = set()
+    uses_touch = False
+    for html, text in parts:
+        try:
+            ast, template = _parse(source.lang, html, text)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                tr(
+                    f"模板语法错误（第 {exc.lineno} 行）：{exc.message}",
+                    f"syntax error on line {exc.lineno}: {exc.message}",
+                ),
+                template=source.name,
+            ) from None
+        found = _check(ast, source, fields)
+        uses_touch = uses_touch or "touch" in meta.find_undeclared_variables(ast)
+        used = None if found is None or used is None else used | found
+        compiled.append(template)
+    seen = _environment(source.lang, False).undefined.seen  # type: ignore[attr-defined]
+    return _Compiled(
+        source,
+        compiled[0],
+        compiled[1] if len(compiled) > 1 else None,
+        seen,
+        sorted(used) if used is not None else None,
+        uses_touch,
+    )
+
+
+# ---- customer records -----------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """One cell value as a plain Python value, None when blank."""
+    kind = value.__class__
+    if kind is str:
+        return value if value.strip() else None
+    if value is None or value is pd.NaT or (kind is float and value != value):
+        return None
+    if kind is pd.Timestamp:
+        return value.date()
+    return value
+
+
+def _column(series: pd.Series, kind: str = "") -> list[Any]:
+    """A column as plain Python values with every blank as None."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return [None if v is pd.NaT else v.date() for v in series]
+    values = [_plain(v) for v in series.tolist()]
+    if kind == "integer":
+        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+    return values
+
+
+def _mobile(value: Any) -> str:
+    # Plain 11-digit mainland numbers are by far the most common: skip the regexes for them.
+    if value.__class__ is str and len(value) == 11 and value.isdigit():
+        return value
+    return filters.normalise_mobile(value)
+
+
+def _cached(func: Any, values: list[Any], *args: Any) -> list[Any]:
+    """Apply a formatter once per distinct value (dates and titles repeat a lot)."""
+    memo: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        key = value if isinstance(value, tuple) else (value,)
+        if key not in memo:
+            memo[key] = func(*key, *args)
+        out.append(memo[key])
+    return out
+
+
+def _date_or_none(value: Any, lang: str) -> str | None:
+    return filters.date_text(value, lang) or None
+
+
+def _labels_of(*values: Any) -> frozenset[str]:
+    """The selection labels of one customer: tier, segment, stage, change (+ churn warning)."""
+    *names, churn = values
+    found = {str(v).strip().casefold() for v in names if v is not None and str(v).strip()}
+    return frozenset(found | ({"流失预警", "churn"} if churn is True else set()))
+
+
+@dataclass
+class _Records:
+    """The customers as columns of plain values, with derived fields computed on demand."""
+
+    ids: list[str]
+    names: list[str]
+    rows: list[int]
+    fields: dict[str, list[Any]]
+    derived: dict[str, Callable[[], list[Any]]]
+    labels: list[frozenset[str]]
+    opted_out: list[bool]
+    to: dict[str, list[str]]
+    headers: dict[str, str]  # field -> header text for the missing-fields column
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Every field name a template may use."""
+        roles = {info.role for info in CUSTOMER_ROLES}
+        derived = set(self.derived) | set(_DERIVED_FIELDS)
+        return frozenset(self.fields) | derived | roles | set(_TIER_FIELDS)
+
+    def columns(self, names: set[str] | None) -> list[tuple[str, list[Any]]]:
+        """The named fields (all when None) as (name, values), derived ones computed now."""
+        for name in list(self.derived):
+            if names is None or name in names:
+                self.fields[name] = self.derived.pop(name)()
+        return [(k, v) for k, v in self.fields.items() if names is None or k in names]
+
+    def record(self, i: int, columns: Sequence[tuple[str, list[Any]]]) -> dict[str, Any]:
+        """Customer i's non-blank fields among the given columns."""
+        return {name: values[i] for name, values in columns if values[i] is not None}
+
+
+def _records(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame | None,
+    raw: pd.DataFrame | None,
+    labels: Mapping[str, str],
+    lang: str,
+) -> _Records:
+    n = len(customers)
+    blank: list[Any] = [None] * n
+    # Columns are converted only when a template (or the rules) reads them.
+    memo: dict[tuple[int, str], list[Any]] = {}
+
+    def convert(frame: pd.DataFrame, name: str, kind: str = "") -> list[Any]:
+        if name not in frame.columns:
+            return blank
+        if (id(frame), name) not in memo:
+            memo[id(frame), name] = _column(frame[name], kind)
+        return memo[id(frame), name]
+
+    derived: dict[str, Callable[[], list[Any]]] = {
+        info.role: partial(convert, customers, info.role, info.kind)
+        for info in CUSTOMER_ROLES
+        if info.role in customers.columns
+    }
+    rows = [int(r) for r in customers.index]
+    ids = (
+        [str(v) for v in convert(customers, "id")]
+        if "id" in customers.columns
+        else [str(r) for r in rows]
+    )
+    fields: dict[str, list[Any]] = {"customer_id": list(ids)}
+    person = [
+        c if c is not None else nm
+        for c, nm in zip(convert(customers, "contact"), convert(customers, "name"), strict=True)
+    ]
+    fields["display_name"] = person
+    mobiles = [_mobile(v) for v in convert(customers, "mobile")]
+    emails = [
+        str(e).strip() if e is not None and "@" in str(e) else ""
+        for e in convert(customers, "email")
+    ]
+    title = convert(customers, "title")
+    derived |= {
+        "salutation": lambda: _cached(
+            filters.salutation, list(zip(person, title, strict=True)), lang
+        ),
+        "mobile_masked": lambda: [
+            m[:3] + "****" + m[-4:] if len(m) >= 7 else (m or None) for m in mobiles
+        ],
+    }
+    if "amount" in customers.columns:
+        amounts = derived["amount"]
+        derived["amount_text"] = lambda: [
+            None if v is None else filters.money(v) for v in amounts()
+        ]
+    for role in ("first_purchase", "last_purchase"):
+        if role in customers.columns:
+            derived[f"{role}_text"] = partial(
+                lambda r: _cached(_date_or_none, convert(customers, r), lang), role
+            )
+
+    tier_labels: list[frozenset[str]] = [frozenset()] * n
+    if tiers is not None and len(tiers):
+        tiers = tiers.reindex(customers.index)
+        for name in _TIER_FIELDS:
+            if name in tiers.columns:
+                derived[name] = partial(convert, tiers, name)
+        segment = "segment_cn" if lang == "zh" else "segment_en"
+        if segment in tiers.columns:
+            derived["segment"] = derived[segment]
+        label_columns = [
+            convert(tiers, c)
+            for c in ("tier", "tier_code", "segment_cn", "segment_en", "stage", "change")
+            if c in tiers.columns
+        ]
+        churn = convert(tiers, "churn_risk")
+        tier_labels = _cached(_labels_of, list(zip(*label_columns, churn, strict=True)))
+
+    # Fields by the sheet's own header text: a role's header reads the typed value.
+    for role, header in labels.items():
+        if role in fields and header not in fields:
+            fields[header] = fields[role]
+        elif role in derived and header not in derived:
+            derived[header] = derived[role]
+    if raw is not None:
+        raw = raw.reindex(customers.index)
+        for header in raw.columns:
+            text = str(header)
+            if text not in fields and text not in derived:
+                derived[text] = partial(convert, raw, header)
+
+    return _Records(
+        ids=ids,
+        names=[
+            str(nm) if nm is not None else str(p or "")
+            for nm, p in zip(convert(customers, "name"), person, strict=True)
+        ],
+        rows=rows,
+        fields=fields,
+        derived=derived,
+        labels=tier_labels,
+        opted_out=[bool(v) for v in convert(customers, "opt_out")],
+        to={"sms": mobiles, "wechat": mobiles, "phone": mobiles, "email": emails},
+        headers=dict(labels),
+    )
+
+
+# ---- composing -------------------------------------------------------------------------------
+
+
+class _Composer:
+    """One run: templates compiled once, customers' fields precomputed once, rows appended."""
+
+    def __init__(
+        self, records: _Records, settings: MessageSettings, lang: str, as_of: dt.date
+    ) -> None:
+        self.records, self.settings, self.lang = records, settings, lang
+        self.templates = TemplateSet(settings.templates)
+        self.compiled: dict[int, _Compiled] = {}
+        self.columns: list[tuple[str, list[Any]]] = []
+        self._record: tuple[int, dict[str, Any]] = (-1, {})
+        self._choices: dict[tuple[frozenset[str], str], TemplateSource | None] = {}
+        self.base = {
+            **_environment(lang, False).globals,
+            "company": settings.company,
+            "signature": settings.signature,
+            "sender": settings.sender,
+            "as_of": as_of,
+            "lang": lang,
+        }
+        self.out: dict[str, list[Any]] = {name: [] for name in MESSAGE_COLUMNS}
+        self.skipped: dict[str, list[Any]] = {name: [] for name in SKIPPED_COLUMNS}
+        self.errors: list[SheetCRMError] = []
+
+    def prepare(self) -> None:
+        """Compile (and check) every template in force; keep only the fields they read."""
+        used: set[str] | None = set()
+        for source in self.templates.sources():
+            if source.lang == self.lang:
+                found = self.compiled_template(source).used
+                used = None if found is None or used is None else used | set(found)
+        self.columns = self.records.columns(used)
+
+    def choose(self, labels: frozenset[str], channel: str) -> TemplateSource | None:
+        """The automatic template choice, remembered per distinct label set."""
+        key = (labels, channel)
+        if key not in self._choices:
+            self._choices[key] = self.templates.choose(labels, channel, self.lang)
+        return self._choices[key]
+
+    def skip(self, i: int, channel: str, reason: str) -> None:
+        for name, value in zip(
+            SKIPPED_COLUMNS,
+            (self.records.ids[i], self.records.names[i], channel, reason),
+            strict=True,
+        ):
+            self.skipped[name].append(value)
+
+    def compiled_template(self, source: TemplateSource) -> _Compiled:
+        found = self.compiled.get(id(source))
+        if found is None:
+            found = self.compiled[id(source)] = _compile(source, self.records.known)
+        return found
+
+    def render(
+        self, i: int, channel: str, source: TemplateSource, touch: Mapping[str, Any]
+    ) -> None:
+        """Render one message for customer i and append it (or skip it with the reason)."""
+        records = self.records
+        compiled = self.compiled_template(source)
+        if self._record[0] != i:
+            self._record = (i, records.record(i, self.columns))
+        try:
+            subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+        except SecurityError as exc:
+            raise TemplateError(
+                tr(
+                    f"模板试图访问不安全的内容：{exc}",
+                    f"the template reaches for something unsafe: {exc}",
+                ),
+                template=source.name,
+            ) from None
+        except Exception as exc:  # a staff template failing on this row's data
+            raise TemplateError(
+                tr(
+                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{exc}",
+                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {exc}",
+                ),
+                template=source.name,
+            ) from None
+        missing = [records.headers.get(f, f) for f in seen]
+        to = records.to[channel][i]
+        warnings: list[str] = []
+        chars, parts = len(body), None
+        if channel == "sms":
+            international = to.startswith("+")
+            if not international:
+                body = add_signature(body, self.settings.signature)[0]
+            marketing = self.settings.marketing if source.marketing is None else source.marketing
+            if marketing:
+                opt_out = self.settings.opt_out if source.lang == "zh" else self.settings.opt_out_en
+                body = add_opt_out(body, opt_out)[0]
+            try:
+                check_sms_limit(body, customer=records.names[i], row=records.rows[i])
+            except InputError as exc:
+                self.errors.append(exc)
+                self.skip(i, channel, tr("短信超过 500 字", "SMS over 500 characters"))
+                return
+            count = sms_length(body, international)
+            chars, parts = count.chars, count.parts
+            if parts > 1:
+                warnings.append(tr(f"长短信，按 {parts} 条计费", f"long SMS, billed as {parts}"))
+            if international and count.encoding == "ucs2":
+                warnings.append(
+                    tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
+                )
+        if missing:
+            warnings.append(tr("缺少字段：", "missing fields: ") + "、".join(missing))
+        row = (
+            records.ids[i],
+            records.names[i],
+            channel,
+            to,
+            subject,
+            body,
+            chars,
+            parts,
+            source.key,
+            "；".join(warnings),
+            "、".join(missing),
+            html,
+        )
+        for name, value in zip(MESSAGE_COLUMNS, row, strict=True):
+            self.out[name].append(value)
+
+    def result(self) -> MessagesResult:
+        messages = pd.DataFrame(self.out, columns=list(MESSAGE_COLUMNS))
+        messages["chars"] = messages["chars"].astype("int64")
+        messages["parts"] = messages["parts"].astype("Int64")
+        return MessagesResult(
+            messages=messages,
+            skipped=pd.DataFrame(self.skipped, columns=list(SKIPPED_COLUMNS)),
+            errors=self.errors,
+            sender=self.settings.sender,
+        )
+
+
+def _due_touches(plan: pd.DataFrame, as_of: dt.date, horizon: int | None) -> pd.DataFrame:
+    touches = plan[plan["status"].astype(str).str.strip() == STATUS_OPEN]
+    if horizon is not None and "due" in touches.columns:
+        due = pd.to_datetime(touches["due"], errors="coerce")
+        touches = touches[due.isna() | (due <= pd.Timestamp(as_of + dt.timedelta(days=horizon)))]
+    return touches
+
+
+def compose_messages(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame | None,
+    settings: MessageSettings,
+    *,
+    plan: pd.DataFrame | None = None,
+    raw: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+    lang: str = "zh",
+    as_of: dt.date,
+    channels: Sequence[str] = ("sms", "email"),
+) -> MessagesResult:
+    """One message per due follow-up touch (or per customer and channel), ready to send."""
+    wanted = [normalise_channel(c) for c in channels]
+    for given, code in zip(channels, wanted, strict=True):
+        if code not in CHANNELS:
+            raise InputError(
+                tr(
+                    f"渠道「{given}」无效：请用 sms、email、wechat 或 phone",
+                    f"channel '{given}' is not valid: use sms, email, wechat or phone",
+                )
+            )
+    records = _records(customers, tiers, raw, labels or {}, lang)
+    composer = _Composer(records, settings, lang, as_of)
+    # Every template in force is compiled (and checked) even if no row uses it.
+    composer.prepare()
+    opted_out_listed: set[int] = set()
+
+    def deliver(i: int, channel: str, key: str, touch: Mapping[str, Any]) -> None:
+        if records.opted_out[i]:
+            if i not in opted_out_listed:
+                opted_out_listed.add(i)
+                composer.skip(i, "", tr("已退订 / 勿扰", "opted out / do not contact"))
+            return
+        if not records.to[channel][i]:
+            what = tr("邮箱", "email") if channel == "email" else tr("手机号", "mobile number")
+            composer.skip(i, channel, tr(f"没有有效的{what}", f"no valid {what}"))
+            return
+        source = (
+            composer.templates.get(key, channel, lang)
+            if key
+            else composer.choose(records.labels[i], channel)
+        )
+        if source is None:
+            composer.skip(
+                i,
+                channel,
+                tr(
+                    f"没有适用的模板（{key or '自动'} / {channel} / {lang}）",
+                    f"no template for {key or 'automatic choice'} / {channel} / {lang}",
+                ),
+            )
+            return
+        composer.render(i, channel, source, touch)
+
+    if plan is None:
+        for i in range(len(records.ids)):
+            for channel in wanted:
+                deliver(i, channel, "", {})
+        return composer.result()
+
+    position = {cid: i for i, cid in enumerate(records.ids)}
+    for touch in _blank_records(_due_touches(plan, as_of, settings.horizon_days)):
+        channel = normalise_channel(touch.get("channel"))
+        if channel not in wanted:
+            continue  # visits, and channels not asked for this run
+        found = position.get(str(touch.get("customer_id", "")))
+        if found is None:
+            composer.errors.append(
+                InputError(
+                    tr(
+                        f"跟进计划中的客户编号「{touch.get('customer_id')}」不在客户表中",
+                        f"customer ID '{touch.get('customer_id')}' in the plan is not in the customer table",
+                    ),
+                    column="customer_id",
+                )
+            )
+            continue
+        deliver(found, channel, str(touch.get("template") or ""), touch)
+    return composer.result()
+
+
+def _blank_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = {str(c): _column(frame[c]) for c in frame.columns}
+    return [{k: v[n] for k, v in columns.items() if v[n] is not None} for n in range(len(frame))]

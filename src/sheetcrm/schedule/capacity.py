@@ -1,0 +1,136 @@
+"""People and capacity: who owns each customer, and levelling touches to what reps can do.
+
+Existing owners (负责人) keep their customers. Customers without one go to the
+rep with the least planned load, one customer at a time in customer-ID order
+(so the result does not depend on row order). When the reps block is empty,
+the reps are the distinct owners in the data, each with
+:data:`DEFAULT_CAPACITY` touches per working day.
+
+Levelling works per rep, day by day: the touches due that day join those
+carried over, the highest priority (then tier, then earliest due) get the
+day's capacity, the rest move to the next working day.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..settings import Block, register
+
+__all__ = ["DEFAULT_CAPACITY", "REPS", "Rep", "assign_owners", "level"]
+
+DEFAULT_CAPACITY = 40  # touches per rep per working day when the reps block gives none
+
+REPS = register(
+    Block(
+        key="reps",
+        title_zh="销售人员",
+        title_en="Reps",
+        columns=(
+            ("name", "姓名 Name"),
+            ("capacity", "每日容量 Daily capacity"),
+            ("channels", "渠道 Channels"),
+        ),
+        defaults=(),
+        help=(
+            f"留空则按客户表中的负责人、每人每天 {DEFAULT_CAPACITY} 条；渠道用逗号或顿号分隔，留空=全部 · "
+            f"blank: the owners in the data, {DEFAULT_CAPACITY} touches a day each; "
+            "channels separated by commas, blank = all"
+        ),
+        order=21,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Rep:
+    """A rep: name, touches per working day, and the channels they handle (empty: all)."""
+
+    name: str
+    capacity: int
+    channels: frozenset[str] = frozenset()
+
+    def handles(self, channels: frozenset[str]) -> bool:
+        """True when the rep handles every one of these channels."""
+        return not self.channels or channels <= self.channels
+
+
+def assign_owners(
+    customer_ids: np.ndarray,
+    owners: np.ndarray,
+    channel_sets: list[frozenset[str]],
+    load: np.ndarray,
+    reps: list[Rep],
+) -> np.ndarray:
+    """Owners for every customer with touches: existing ones kept, the rest least-loaded.
+
+    ``owners`` holds "" where unassigned; ``load`` is each customer's touch count
+    (customers without touches stay unassigned);
+    ``channel_sets`` the channels of each customer's cadence.
+    """
+    result = owners.astype(object).copy()
+    names = [rep.name for rep in reps]
+    position = {name: i for i, name in enumerate(names)}
+    rep_load = np.zeros(len(reps), dtype=np.int64)
+    for owner, count in zip(result, load, strict=True):
+        if owner in position:
+            rep_load[position[owner]] += count
+    open_rows = [
+        i for i in np.argsort(customer_ids, kind="stable") if not result[i] and load[i] > 0
+    ]
+    eligible_cache: dict[frozenset[str], np.ndarray] = {}
+    for i in open_rows:
+        channels = channel_sets[i]
+        eligible = eligible_cache.get(channels)
+        if eligible is None:
+            fits = np.array([rep.handles(channels) for rep in reps], dtype=bool)
+            eligible = np.flatnonzero(fits) if fits.any() else np.arange(len(reps))
+            eligible_cache[channels] = eligible
+        # Capacity-weighted load, so a rep who can do twice as much gets twice the customers.
+        weights = rep_load[eligible] / np.array([reps[j].capacity for j in eligible])
+        chosen = int(eligible[int(np.argmin(weights))])
+        result[i] = names[chosen]
+        rep_load[chosen] += load[i]
+    return result
+
+
+def level(
+    owner: np.ndarray,
+    due: np.ndarray,
+    order_key: np.ndarray,
+    capacity: dict[str, int],
+    workdays: np.ndarray,
+) -> np.ndarray:
+    """Levelled due positions (index into ``workdays``) per touch, -1 where nothing fits.
+
+    ``due`` is each touch's earliest position in ``workdays`` (the sorted working-day
+    ordinals of the horizon); ``order_key`` ranks touches competing for one day
+    (smaller first, unique).
+    """
+    result = np.full(len(due), -1, dtype=np.int64)
+    days = len(workdays)
+    frame = pd.DataFrame({"owner": owner, "due": due, "key": order_key})
+    for name, group in frame.groupby("owner", sort=True):
+        cap = capacity[str(name)]
+        index = group.index.to_numpy()
+        counts = np.bincount(group["due"].to_numpy(), minlength=days)
+        if counts.max(initial=0) <= cap:
+            result[index] = group["due"].to_numpy()  # nothing to move: the common case
+            continue
+        ordered = group.sort_values(["due", "key"])
+        due_sorted = ordered["due"].to_numpy()
+        keys = ordered["key"].to_numpy()
+        rows = ordered.index.to_numpy()
+        waiting: list[tuple[int, int]] = []
+        cursor = 0
+        for day in range(days):
+            while cursor < len(rows) and due_sorted[cursor] <= day:
+                heapq.heappush(waiting, (int(keys[cursor]), int(rows[cursor])))
+                cursor += 1
+            for _ in range(min(cap, len(waiting))):
+                result[heapq.heappop(waiting)[1]] = day
+    return result

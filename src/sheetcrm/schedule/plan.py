@@ -1,0 +1,763 @@
+"""The follow-up plan (跟进计划): one row per touch, merged with what staff recorded.
+
+Touch ids. A touch's id is a short hash of the customer ID, the step key
+(``applies-to#step``) and the *nominal* due date, i.e. the date the cadence
+asks for before capacity levelling and before an overdue touch is pulled up to
+today. Levelling therefore never changes an id, and a re-run on another day
+finds the same rows as long as nothing the cadence depends on changed. One-off
+steps (no repeat) are matched by customer and step instead, so a win-back call
+planned "two working days after the risk is seen" is planned once, not anew
+every day.
+
+Re-running. Rows are matched by id. Staff fields (status, done date, notes and
+any columns staff added) are kept; the plan's own fields are refreshed. Done
+and skipped rows are history and stay as they are; open rows the new plan no
+longer contains are marked 已取消 with the reason (never deleted); rows staff
+typed in by hand (no id) are kept untouched. Open rows due beyond the new
+horizon are left alone.
+
+The last completed contact is the latest done date of the customer's 已完成
+touches, else the last purchase, else the first purchase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
+from ..errors import InputError, SettingsError
+from ..i18n import current_lang, tr, use_lang
+from ..settings import Block, Settings, register
+from ..values import is_blank, parse_bool, parse_date, parse_number
+from .cadence import (
+    CHANNELS,
+    CHURN,
+    NEW,
+    NEW_CUSTOMER_DAYS,
+    TEMPLATE_KEYS,
+    CadenceStep,
+    channel_key,
+    channel_label,
+    match_groups,
+    parse_terms,
+)
+from .capacity import DEFAULT_CAPACITY, Rep, assign_owners, level
+from .workdays import WorkCalendar
+
+__all__ = [
+    "PLAN_SHEET",
+    "STATUSES",
+    "STATUS_CANCELLED",
+    "STATUS_DONE",
+    "STATUS_OPEN",
+    "STATUS_SKIPPED",
+    "TOUCH_COLUMNS",
+    "PlanResult",
+    "PlanSettings",
+    "build_plan",
+    "parse_plan_settings",
+    "parse_plan_sheet",
+    "plan_sheet",
+    "touch_id",
+]
+
+PLAN_SHEET = "跟进计划"
+STATUS_OPEN, STATUS_DONE, STATUS_SKIPPED, STATUS_CANCELLED = "待跟进", "已完成", "已跳过", "已取消"
+STATUSES: dict[str, str] = {  # canonical (stored) status → English label
+    STATUS_OPEN: "Open",
+    STATUS_DONE: "Done",
+    STATUS_SKIPPED: "Skipped",
+    STATUS_CANCELLED: "Cancelled",
+}
+_STATUS_ALIASES = {
+    **{zh: zh for zh in STATUSES},
+    **{en.lower(): zh for zh, en in STATUSES.items()},
+    "完成": STATUS_DONE,
+    "已跟进": STATUS_DONE,
+    "completed": STATUS_DONE,
+    "todo": STATUS_OPEN,
+    "to do": STATUS_OPEN,
+    "pending": STATUS_OPEN,
+    "跳过": STATUS_SKIPPED,
+    "skip": STATUS_SKIPPED,
+    "取消": STATUS_CANCELLED,
+    "canceled": STATUS_CANCELLED,
+}
+
+# (key, Chinese header, English header) in sheet order; the flag column is computed.
+_SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("touch_id", "编号", "Touch ID"),
+    ("customer_id", "客户编号", "Customer ID"),
+    ("customer", "客户", "Customer"),
+    ("contact", "联系人", "Contact"),
+    ("owner", "负责人", "Owner"),
+    ("channel", "渠道", "Channel"),
+    ("due", "跟进日期", "Due"),
+    ("purpose", "目的", "Purpose"),
+    ("template", "模板", "Template"),
+    ("priority", "优先级", "Priority"),
+    ("status", "状态", "Status"),
+    ("done_date", "完成日期", "Done date"),
+    ("notes", "备注", "Notes"),
+    ("flag", "提醒", "Flag"),
+    ("step", "步骤", "Step"),
+    ("cancel_reason", "取消原因", "Cancel reason"),
+)
+TOUCH_COLUMNS = tuple(key for key, _, _ in _SHEET_COLUMNS if key != "flag")
+_HEADER_KEYS = {
+    text.lower(): key for key, zh, en in _SHEET_COLUMNS for text in (zh, en, f"{zh} {en}", key)
+}
+
+HOLIDAYS = register(
+    Block(
+        key="holidays",
+        title_zh="节假日调整",
+        title_en="Holiday adjustments",
+        columns=(("date", "日期 Date"), ("type", "类型 Type"), ("note", "说明 Note")),
+        defaults=(),
+        help=(
+            "官方假日与调休已内置；这里只写公司自己的额外休息日（休息 off）或额外上班日（上班 work） · "
+            "official holidays and make-up days are built in; list only your own extra days "
+            "off (休息 off) or extra working days (上班 work)"
+        ),
+        order=22,
+    )
+)
+_OFF = {"休息", "off", "休", "假", "holiday"}
+_WORK = {"上班", "work", "班", "workday"}
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Cadences, reps and extra calendar days from the settings sheet."""
+
+    steps: tuple[CadenceStep, ...]
+    reps: tuple[Rep, ...] = ()
+    extra_off: tuple[dt.date, ...] = ()
+    extra_work: tuple[dt.date, ...] = ()
+
+
+@dataclass
+class PlanResult:
+    """The plan's touches (all rows of the sheet), what did not fit, and warnings."""
+
+    touches: pd.DataFrame
+    unplaced: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    as_of: dt.date | None = None
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def touch_id(customer_id: str, step_key: str, nominal_due: dt.date) -> str:
+    """The stable id of a touch: a short hash of customer, step key and nominal due date."""
+    text = f"{customer_id}|{step_key}|{nominal_due.isoformat()}"
+    return "T" + hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+
+
+# ---- settings ----------------------------------------------------------------
+
+
+def _int_cell(
+    fail: Callable[[str], SettingsError], value: CellValue, low: int, what: tuple[str, str]
+) -> int:
+    """A whole number ≥ low from a settings cell, else the cell's error."""
+    try:
+        number = parse_number(value)
+    except ValueError:
+        number = None
+    if number is None or not float(number).is_integer() or number < low:
+        raise fail(
+            tr(
+                f"{what[0]}须为不小于 {low} 的整数，现在是 '{value}'",
+                f"{what[1]} must be a whole number of at least {low}, not '{value}'",
+            )
+        )
+    return int(number)
+
+
+def _parse_cadences(settings: Settings) -> tuple[CadenceStep, ...]:
+    data = settings.block("cadences")
+    steps: list[CadenceStep] = []
+    seen: set[str] = set()
+    channels = "、".join(f"{zh} {key}" for key, (zh, _) in CHANNELS.items())
+    for row, rec in data.records():
+        if all(is_blank(v) for v in rec.values()):
+            continue
+
+        def fail(column: str, row: int = row) -> Callable[[str], SettingsError]:
+            return lambda message: data.error(row, column, message)
+
+        applies = str(rec["applies_to"] or "").strip()
+        terms = parse_terms(applies)
+        if not terms:
+            raise data.error(
+                row,
+                "applies_to",
+                tr(
+                    "适用于不能为空：写等级、等级代码、分群、阶段、新客户或流失风险",
+                    "applies to is empty: write a tier, tier code, segment, stage, new or churn",
+                ),
+            )
+        step = "" if is_blank(rec["step"]) else str(parse_number(rec["step"]) or "")
+        step = step[:-2] if step.endswith(".0") else step or str(rec["step"]).strip()
+        if not step:
+            raise data.error(row, "step", tr("步骤不能为空（如 1）", "the step needs a name such as 1"))
+        offset = (
+            0
+            if is_blank(rec["offset"])
+            else _int_cell(fail("offset"), rec["offset"], 0, ("起始天", "offset days"))
+        )
+        repeat = (
+            None
+            if is_blank(rec["repeat"])
+            else _int_cell(fail("repeat"), rec["repeat"], 1, ("重复间隔", "repeat every"))
+        )
+        channel = channel_key(rec["channel"])
+        if channel is None:
+            raise data.error(
+                row,
+                "channel",
+                tr(
+                    f"渠道 '{rec['channel']}' 无法识别；可用：{channels}",
+                    f"unknown channel '{rec['channel']}'; use one of: {channels}",
+                ),
+            )
+        template = str(rec["template"] or "").strip()
+        if not template:
+            raise data.error(
+                row,
+                "template",
+                tr(
+                    f"模板不能为空；内置模板：{', '.join(TEMPLATE_KEYS)}",
+                    f"the template key is empty; built-in templates: {', '.join(TEMPLATE_KEYS)}",
+                ),
+            )
+        priority = (
+            3
+            if is_blank(rec["priority"])
+            else _int_cell(fail("priority"), rec["priority"], 1, ("优先级", "priority"))
+        )
+        candidate = CadenceStep(
+            applies_to=applies,
+            terms=terms,
+            step=step,
+            offset=offset,
+            repeat=repeat,
+            channel=channel,
+            purpose=str(rec["purpose"] or "").strip() or template,
+            template=template,
+            priority=priority,
+        )
+        if candidate.key in seen:
+            raise data.error(
+                row,
+                "step",
+                tr(
+                    f"「{applies}」的步骤 {step} 重复了；每组的步骤编号须不同",
+                    f"step {step} of '{applies}' appears twice; number each group's steps uniquely",
+                ),
+            )
+        seen.add(candidate.key)
+        steps.append(candidate)
+    return tuple(steps)
+
+
+def _parse_reps(settings: Settings) -> tuple[Rep, ...]:
+    data = settings.block("reps")
+    reps: list[Rep] = []
+    names: set[str] = set()
+    for row, rec in data.records():
+        if all(is_blank(v) for v in rec.values()):
+            continue
+        name = str(rec["name"] or "").strip()
+        if not name:
+            raise data.error(row, "name", tr("姓名不能为空", "the rep needs a name"))
+        if name in names:
+            raise data.error(
+                row, "name", tr(f"销售 '{name}' 出现了两次", f"rep '{name}' is listed twice")
+            )
+        names.add(name)
+        capacity = (
+            DEFAULT_CAPACITY
+            if is_blank(rec["capacity"])
+            else _int_cell(
+                lambda message, row=row: data.error(row, "capacity", message),
+                rec["capacity"],
+                0,
+                ("每日容量", "daily capacity"),
+            )
+        )
+        channels: set[str] = set()
+        text = str(rec["channels"] or "").replace("，", ",").replace("、", ",").replace(";", ",")
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key = channel_key(part)
+            if key is None:
+                raise data.error(
+                    row,
+                    "channels",
+                    tr(
+                        f"渠道 '{part}' 无法识别；可用：电话、短信、邮件、微信、拜访",
+                        f"unknown channel '{part}'; use phone, sms, email, wechat, visit",
+                    ),
+                )
+            channels.add(key)
+        reps.append(Rep(name, capacity, frozenset(channels)))
+    return tuple(reps)
+
+
+def _parse_holidays(settings: Settings) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
+    data = settings.block("holidays")
+    off: list[dt.date] = []
+    work: list[dt.date] = []
+    for row, rec in data.records():
+        if is_blank(rec["date"]) and is_blank(rec["type"]):
+            continue
+        try:
+            day = parse_date(rec["date"])
+        except ValueError as exc:
+            raise data.error(
+                row, "date", tr(f"日期无法识别：{exc}", f"not a date: {exc}")
+            ) from None
+        if day is None:
+            raise data.error(row, "date", tr("日期不能为空", "the date is empty"))
+        kind = str(rec["type"] or "休息").strip().lower()
+        if kind in _OFF:
+            off.append(day)
+        elif kind in _WORK:
+            work.append(day)
+        else:
+            raise data.error(
+                row,
+                "type",
+                tr(
+                    f"类型 '{rec['type']}' 无法识别；请写 休息 或 上班",
+                    f"unknown type '{rec['type']}'; write 休息 off or 上班 work",
+                ),
+            )
+    return tuple(off), tuple(work)
+
+
+def parse_plan_settings(settings: Settings) -> PlanSettings:
+    """Cadences, reps and holiday adjustments from the settings sheet, each cell validated."""
+    off, work = _parse_holidays(settings)
+    return PlanSettings(_parse_cadences(settings), _parse_reps(settings), off, work)
+
+
+# ---- reading the plan sheet back ------------------------------------------------
+
+
+def _text(value: CellValue) -> str:
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd.DataFrame:
+    """The plan sheet as staff left it: canonical statuses, dates, their own columns kept.
+
+    The index is the Excel row number; columns staff added keep their header text
+    (listed in ``frame.attrs["extra_columns"]``).
+    """
+    if not grid:
+        return _empty_touches()
+    header = [_text(v) for v in grid[0]]
+    keys = [_HEADER_KEYS.get(h.lower(), h) for h in header]
+    extras = [k for k, h in zip(keys, header, strict=True) if h and k == h and k != "flag"]
+    records: list[dict[str, object]] = []
+    index: list[int] = []
+    for offset, row in enumerate(grid[1:], start=2):
+        if all(is_blank(v) for v in row):
+            continue
+        rec: dict[str, object] = {key: None for key in TOUCH_COLUMNS}
+        for key, value in zip(keys, row, strict=False):
+            if not key or key == "flag":
+                continue
+            column = header[keys.index(key)]
+            if key in ("due", "done_date"):
+                try:
+                    rec[key] = parse_date(value)
+                except ValueError as exc:
+                    raise InputError(
+                        tr(f"日期无法识别：{exc}", f"not a date: {exc}"),
+                        sheet=sheet_name,
+                        row=offset,
+                        column=column,
+                    ) from None
+            elif key == "status":
+                text = _text(value)
+                status = _STATUS_ALIASES.get(text.lower(), None) if text else STATUS_OPEN
+                if status is None:
+                    allowed = "、".join(f"{zh} {en}" for zh, en in STATUSES.items())
+                    raise InputError(
+                        tr(
+                            f"状态 '{text}' 无法识别；请填：{allowed}",
+                            f"unknown status '{text}'; use one of: {allowed}",
+                        ),
+                        sheet=sheet_name,
+                        row=offset,
+                        column=column,
+                    )
+                rec[key] = status
+            elif key == "channel":
+                rec[key] = channel_key(value) or _text(value)
+            elif key == "priority":
+                try:
+                    number = parse_number(value)
+                except ValueError:
+                    number = None
+                rec[key] = int(number) if number is not None else None
+            else:
+                rec[key] = value if key in extras else _text(value)
+        if rec["status"] is None:
+            rec["status"] = STATUS_OPEN
+        records.append(rec)
+        index.append(offset)
+    columns = list(TOUCH_COLUMNS) + extras
+    frame = pd.DataFrame(records, index=pd.Index(index, name="row"), columns=columns)
+    frame.attrs["extra_columns"] = extras
+    return frame
+
+
+def _empty_touches(extras: Sequence[str] = ()) -> pd.DataFrame:
+    frame = pd.DataFrame({key: pd.Series(dtype=object) for key in (*TOUCH_COLUMNS, *extras)})
+    frame.attrs["extra_columns"] = list(extras)
+    return frame
+
+
+# ---- building the plan -------------------------------------------------------------
+
+
+def _column(frame: pd.DataFrame, role: str) -> pd.Series:
+    if role in frame:
+        return frame[role]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
+    values = _column(frame, role)
+    return np.array([_text(v) for v in values], dtype=object)
+
+
+def _ordinals(values: pd.Series) -> np.ndarray:
+    """Date ordinals of a column (-1 where blank)."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    days = (stamps - pd.Timestamp("0001-01-01")).dt.days.to_numpy(dtype="float64") + 1
+    return np.where(np.isnan(days), -1, days).astype(np.int64)
+
+
+def _last_contact(
+    ids: np.ndarray, customers: pd.DataFrame, existing: pd.DataFrame | None
+) -> np.ndarray:
+    """Ordinal of each customer's last completed contact (-1 when unknown)."""
+    last = _ordinals(_column(customers, "last_purchase"))
+    first = _ordinals(_column(customers, "first_purchase"))
+    result = np.where(last >= 0, last, first)
+    if existing is not None and len(existing):
+        done = existing[existing["status"] == STATUS_DONE]
+        when = done["done_date"].where(done["done_date"].notna(), done["due"])
+        stamps = pd.Series(_ordinals(when), index=done.index)
+        latest = stamps[stamps >= 0].groupby(done["customer_id"].astype(str)).max()
+        found = pd.Series(ids).map(latest).to_numpy(dtype="float64")
+        result = np.where(np.isnan(found), result, found).astype(np.int64)
+    return result
+
+
+@dataclass
+class _Candidates:
+    """Touches the cadences ask for, as parallel arrays."""
+
+    customer: list[np.ndarray] = field(default_factory=list)  # row position in the frame
+    step: list[np.ndarray] = field(default_factory=list)  # index into the steps
+    nominal: list[np.ndarray] = field(default_factory=list)  # ordinal before levelling
+    reuse: list[np.ndarray] = field(default_factory=list)  # existing id for one-off steps, ""
+
+    def add(self, customer: np.ndarray, step: int, nominal: np.ndarray, reuse: np.ndarray) -> None:
+        self.customer.append(customer)
+        self.step.append(np.full(len(customer), step, dtype=np.int64))
+        self.nominal.append(nominal)
+        self.reuse.append(reuse)
+
+
+def build_plan(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame,
+    settings: PlanSettings,
+    as_of: dt.date,
+    *,
+    existing: pd.DataFrame | None = None,
+    horizon_days: int = 30,
+    country: str = "CN",
+) -> PlanResult:
+    """The follow-up plan for the horizon, levelled to each rep's capacity and merged with
+    the previous plan."""
+    calendar = WorkCalendar(country, settings.extra_off, settings.extra_work)
+    tiers = tiers.reindex(customers.index)
+    n = len(customers)
+    ids = _text_column(customers, "id")
+    ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
+    start, end = as_of.toordinal(), as_of.toordinal() + horizon_days
+    calendar.workday_array(np.array([start - 1, end + 1]))
+    days = calendar.add_workdays_array(np.array([start - 1]), 1)[0]
+    horizon = np.arange(days, end)[calendar.workday_array(np.arange(days, end))]
+    if existing is None:
+        existing = _empty_touches()
+    extras = list(existing.attrs.get("extra_columns", []))
+
+    opted_out = np.array([_safe_bool(v) for v in _column(customers, "opt_out")], dtype=bool)
+    first = _ordinals(_column(customers, "first_purchase"))
+    first = np.where(first >= 0, first, _ordinals(_column(customers, "last_purchase")))
+    is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
+    groups, chosen = match_groups(list(settings.steps), tiers, is_new)
+    chosen[opted_out] = -1
+    last = _last_contact(ids, customers, existing)
+    last = np.where(last >= 0, last, start)
+
+    open_rows = existing[existing["touch_id"].astype(str) != ""]
+    one_off: dict[tuple[str, str], tuple[str, CellValue, str]] = {}
+    for rec in open_rows[open_rows["status"] != STATUS_CANCELLED].itertuples():
+        one_off[(str(rec.customer_id), str(rec.step))] = (str(rec.touch_id), rec.due, rec.status)
+
+    candidates = _Candidates()
+    for s, step in enumerate(settings.steps):
+        members = np.flatnonzero(chosen == groups.index(step.applies_to))
+        if not len(members):
+            continue
+        if step.repeat is None:
+            if NEW in step.terms:
+                anchor = np.where(first[members] >= 0, first[members], start)
+            elif CHURN in step.terms:
+                anchor = np.full(len(members), start)
+            else:
+                anchor = last[members]
+            nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
+            reuse = np.empty(len(members), dtype=object)
+            keep = np.ones(len(members), dtype=bool)
+            for j, i in enumerate(members):
+                found = one_off.get((ids[i], step.key))
+                if found is None:
+                    reuse[j] = ""
+                    keep[j] = start <= nominal[j] < end
+                elif found[2] == STATUS_OPEN and isinstance(found[1], dt.date):
+                    # Still open from an earlier run: same row; beyond the horizon it waits.
+                    reuse[j], nominal[j] = found[0], found[1].toordinal()
+                    keep[j] = nominal[j] < end
+                else:
+                    keep[j] = False  # done or skipped already: a one-off happens once
+            candidates.add(members[keep], s, nominal[keep], reuse[keep])
+        else:
+            first_due = calendar.add_workdays_array(last[members], step.offset + step.repeat)
+            _repeat_series(calendar, candidates, members, s, first_due, step.repeat, start, end)
+
+    customer = np.concatenate(candidates.customer) if candidates.customer else np.empty(0, int)
+    step_index = np.concatenate(candidates.step) if candidates.step else np.empty(0, int)
+    nominal = np.concatenate(candidates.nominal) if candidates.nominal else np.empty(0, int)
+    reuse = np.concatenate(candidates.reuse) if candidates.reuse else np.empty(0, object)
+    steps = settings.steps
+    keys = np.array([step.key for step in steps], dtype=object)
+    generated_ids = np.array(
+        [
+            r or touch_id(ids[c], keys[s], dt.date.fromordinal(int(o)))
+            for c, s, o, r in zip(customer, step_index, nominal, reuse, strict=True)
+        ],
+        dtype=object,
+    )
+
+    # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
+    known = existing.set_index(existing["touch_id"].astype(str), drop=False)
+    known = known[known.index != ""]
+    known = known[~known.index.duplicated()]
+    status_of = known["status"].reindex(generated_ids).to_numpy(dtype=object)
+    fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
+    customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
+    generated_ids = generated_ids[fresh]
+
+    # Owners: the customer's owner, else the owner of their latest plan row, else least load.
+    owners = _text_column(customers, "owner")
+    sticky = (
+        existing[existing["owner"].astype(str) != ""]
+        .groupby(existing["customer_id"].astype(str))["owner"]
+        .last()
+    )
+    from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+    owners = np.where(owners == "", from_plan, owners)
+    load = np.bincount(customer, minlength=n)
+    channel_sets: list[frozenset[str]] = [frozenset()] * n
+    for g, group in enumerate(groups):
+        group_channels = frozenset(s.channel for s in steps if s.applies_to == group)
+        for i in np.flatnonzero(chosen == g):
+            channel_sets[i] = group_channels
+    reps, warnings = _reps(settings.reps, owners[load > 0])
+    owners = assign_owners(ids, owners, channel_sets, load, reps)
+
+    # Levelling: earliest allowed day is the nominal due, pulled up to today when overdue.
+    position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
+    priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
+    tier_rank = _tier_rank(tiers)[customer]
+    order = np.lexsort((keys[step_index].astype(str), ids[customer].astype(str), nominal, tier_rank, priority))
+    order_key = np.empty(len(order), dtype=np.int64)
+    order_key[order] = np.arange(len(order))
+    placed = level(
+        owners[customer], position, order_key, {r.name: r.capacity for r in reps}, horizon
+    )
+    warnings = calendar.warnings + warnings
+
+    frame = pd.DataFrame(
+        {
+            "touch_id": generated_ids,
+            "customer_id": ids[customer],
+            "customer": _text_column(customers, "name")[customer],
+            "contact": _text_column(customers, "contact")[customer],
+            "owner": owners[customer],
+            "channel": [steps[s].channel for s in step_index],
+            "due": [
+                dt.date.fromordinal(int(horizon[p])) if p >= 0 else None for p in placed
+            ],
+            "purpose": [steps[s].purpose for s in step_index],
+            "template": [steps[s].template for s in step_index],
+            "priority": priority,
+            "step": keys[step_index],
+            "status": STATUS_OPEN,
+            "done_date": None,
+            "notes": "",
+            "cancel_reason": "",
+        }
+    )
+    matched = frame["touch_id"].isin(known.index).to_numpy()
+    unplaced = frame[(placed < 0) & ~matched].reset_index(drop=True)
+    frame = frame[(placed >= 0) | matched]
+    status = pd.DataFrame(
+        {
+            "opted_out": opted_out,
+            "group": [groups[g] if g >= 0 else "" for g in chosen],
+        },
+        index=pd.Index(ids.astype(str)),
+    )
+    touches = _merge(frame, existing, status[~status.index.duplicated()], end)
+    return PlanResult(touches, unplaced, warnings, as_of, extras)
+
+
+def _repeat_series(
+    calendar: WorkCalendar,
+    candidates: _Candidates,
+    members: np.ndarray,
+    step: int,
+    first_due: np.ndarray,
+    repeat: int,
+    start: int,
+    end: int,
+) -> None:
+    """Every occurrence of a repeating step within the horizon (the latest overdue one kept)."""
+    base = calendar.positions(first_due)
+    today = int(calendar.positions(calendar.next_workday_array(np.array([start])))[0])
+    last_pos = int(calendar.positions(np.array([end]))[0])  # first working day ≥ end
+    # Skip whole intervals that lie before today, keeping the latest overdue occurrence.
+    skip = np.where(base < today, (today - 1 - base) // repeat, 0)
+    begin = base + skip * repeat
+    count = np.maximum(0, (last_pos - 1 - begin) // repeat + 1)
+    owner_rows = np.repeat(np.arange(len(members)), count)
+    within = np.arange(len(owner_rows)) - np.repeat(np.cumsum(count) - count, count)
+    positions = begin[owner_rows] + within * repeat
+    nominal = calendar.ordinals_at(positions)
+    candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
+
+
+def _safe_bool(value: CellValue) -> bool:
+    try:
+        return parse_bool(value)
+    except ValueError:
+        return False
+
+
+def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
+    """Tier order for levelling: code A first, unknown last."""
+    codes = _column(tiers, "tier_code").astype("string").str.strip().str.upper()
+    return np.array(
+        [ord(c[0]) - 64 if isinstance(c, str) and c else 99 for c in codes.fillna("")],
+        dtype=np.int64,
+    )
+
+
+def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[str]]:
+    """The reps to plan for: the configured ones plus any owner missing from them."""
+    warnings: list[str] = []
+    reps = list(configured)
+    names = {rep.name for rep in reps}
+    missing = sorted({str(o) for o in owners if o and o not in names})
+    if reps and missing:
+        warnings.append(
+            tr(
+                f"负责人 {'、'.join(missing[:10])} 不在销售人员表中，按每天 {DEFAULT_CAPACITY} 条安排",
+                f"owners {', '.join(missing[:10])} are not in the reps table; "
+                f"planned at {DEFAULT_CAPACITY} touches a day",
+            )
+        )
+    reps += [Rep(name, DEFAULT_CAPACITY) for name in missing]
+    if not reps:
+        reps = [Rep(tr("未分配", "Unassigned"), DEFAULT_CAPACITY)]
+        warnings.append(
+            tr(
+                "没有负责人也没有销售人员表：所有跟进记在「未分配」名下",
+                "no owners and no reps table: every touch goes to 'Unassigned'",
+            )
+        )
+    return reps, warnings
+
+
+def _merge(
+    generated: pd.DataFrame, existing: pd.DataFrame, customers: pd.DataFrame, end: int
+) -> pd.DataFrame:
+    """The new plan merged into the previous one (see the module docstring for the rules)."""
+    previous = existing.reset_index(drop=True).copy()
+    ids = previous["touch_id"].fillna("").astype(str)
+    by_id = generated.drop_duplicates("touch_id").set_index("touch_id")
+    is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
+    update = is_open & ids.isin(by_id.index)
+    engine = ["customer_id", "customer", "contact", "owner", "channel", "due", "purpose"]
+    engine += ["template", "priority", "step"]
+    if update.any():
+        fresh = by_id.loc[ids[update], engine].set_index(previous.index[update])
+        # A touch that no longer fits the horizon keeps the date it had.
+        fresh["due"] = fresh["due"].where(fresh["due"].notna(), previous.loc[update, "due"])
+        previous.loc[update, engine] = fresh
+        previous.loc[update, "cancel_reason"] = ""
+    due = _ordinals(previous["due"])
+    stale = is_open & ~update & (due < end)
+    if stale.any():
+        customer = previous.loc[stale, "customer_id"].astype(str)
+        group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0]
+        reason = np.select(
+            [
+                ~customer.isin(customers.index).to_numpy(),
+                customer.map(customers["opted_out"]).eq(True).to_numpy(),
+                (customer.map(customers["group"]) != group).to_numpy(),
+            ],
+            [
+                tr("客户已不在客户表中", "customer is no longer in the table"),
+                tr("客户已退订", "customer opted out"),
+                tr("不再适用（等级或阶段已变）", "no longer applies (tier or stage changed)"),
+            ],
+            default=tr("已重新安排（上次完成后顺延）", "rescheduled (after the last completed contact)"),
+        )
+        previous.loc[stale, "status"] = STATUS_CANCELLED
+        previous.loc[stale, "cancel_reason"] = reason
+    added = generated[~generated["touch_id"].isin(ids)]
+    merged = pd.concat([previous, added], ignore_index=True) if len(previous) else added.copy()
+    order = np.lexsort(
+        (
+            merged["customer_id"].astype(str).to_numpy(),
+            pd.to_numeric(merged["priority"], errors="coerce").fillna(99).to_numpy(),
+            merged["owner"].astype(str).to_numpy(),
+            np.where((d := _ordinals(merged["due"])) < 0, np.iinfo(np.int64).max, d),
+        )
+    )
+    merged = merged.iloc[order].reset_index(drop=True)
+    merged.attrs["extra_columns"] = list(existing.attrs.get("extra_columns", []))
+    return merged

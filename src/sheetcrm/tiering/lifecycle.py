@@ -1,0 +1,104 @@
+"""Lifecycle stage (客户生命周期) and the churn heuristic, from each customer's own rhythm.
+
+A customer's *usual gap* is the average time between purchases,
+``(last − first) / (orders − 1)``, never less than :data:`MIN_GAP` days; for
+one-time buyers and where it is unknown it is :data:`ONE_TIME_GAP` days.
+Measured against it:
+
+* 离开期 departure — no purchase for more than :data:`DEPART_FACTOR` usual gaps;
+* 衰退期 decline — no purchase for more than :data:`DECLINE_FACTOR` usual gaps
+  (this is also the churn warning when there are no transactions to fit BG/NBD);
+* otherwise 获取期 acquisition (at most one order, or none yet), 成熟期 maturity
+  (at least :data:`MATURE_ORDERS` orders) or 提升期 growth (in between).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import tr
+
+__all__ = [
+    "DECLINE_FACTOR",
+    "DEPART_FACTOR",
+    "MATURE_ORDERS",
+    "MIN_GAP",
+    "ONE_TIME_GAP",
+    "STAGES",
+    "overdue_ratio",
+    "stage_keys",
+    "stage_label",
+]
+
+MIN_GAP = 30.0
+ONE_TIME_GAP = 90.0
+DECLINE_FACTOR = 1.5
+DEPART_FACTOR = 3.0
+MATURE_ORDERS = 5
+
+# key → (Chinese, English), in lifecycle order.
+STAGES: dict[str, tuple[str, str]] = {
+    "acquisition": ("获取期", "Acquisition"),
+    "growth": ("提升期", "Growth"),
+    "maturity": ("成熟期", "Maturity"),
+    "decline": ("衰退期", "Decline"),
+    "departure": ("离开期", "Departure"),
+}
+
+
+def stage_label(key: str) -> str:
+    """A stage's name in the current language."""
+    zh, en = STAGES[key]
+    return tr(zh, en)
+
+
+def _dates(frame: pd.DataFrame, role: str) -> pd.Series:
+    if role not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[role], errors="coerce")
+
+
+def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Days since the last purchase divided by the customer's usual gap (NaN when unknown)."""
+    first, last = _dates(frame, "first_purchase"), _dates(frame, "last_purchase")
+    orders = (
+        pd.to_numeric(frame["orders"], errors="coerce").astype("float64")
+        if "orders" in frame
+        else pd.Series(np.nan, index=frame.index)
+    )
+    span = (last - first).dt.days.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = (span / (orders - 1)).where(orders >= 2)
+    usual = gap.clip(lower=MIN_GAP).fillna(ONE_TIME_GAP)
+    recency = (pd.Timestamp(as_of) - last).dt.days.astype("float64")
+    return recency / usual
+
+
+def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Lifecycle stage key per customer (None when neither orders nor a last purchase is known)."""
+    ratio = overdue_ratio(frame, as_of).to_numpy()
+    orders = (
+        pd.to_numeric(frame["orders"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if "orders" in frame
+        else np.full(len(frame), np.nan)
+    )
+    no_purchase = np.isnan(ratio) & (orders == 0)
+    # An unknown order count with a known last purchase is taken as repeat buying (growth).
+    repeat = np.where(np.isnan(orders), 2.0, orders)
+    keys = np.select(
+        [
+            no_purchase,
+            np.isnan(ratio),
+            ratio > DEPART_FACTOR,
+            ratio > DECLINE_FACTOR,
+            repeat <= 1,
+            repeat >= MATURE_ORDERS,
+        ],
+        ["acquisition", "", "departure", "decline", "acquisition", "maturity"],
+        default="growth",
+    ).astype(object)
+    keys[keys == ""] = None
+    return pd.Series(keys, index=frame.index, dtype=object)

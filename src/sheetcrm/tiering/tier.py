@@ -1,0 +1,268 @@
+"""Tier every customer: rule score → tier, RFM scores and segments, stage, churn, reason, change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from contextlib import nullcontext
+
+import numpy as np
+import pandas as pd
+
+from ..book.base import CellValue, ChartSeries, ChartSpec, CustomerTable, ResultColumn, SheetSpec
+from ..i18n import Lang, tr, use_lang
+from .churn import churn_risk
+from .lifecycle import stage_keys, stage_label
+from .rfm import rank_scores, recency_days, segment_cn, segment_en
+from .rules import format_number, score_rules
+from .settings import TierSettings, field_label
+
+__all__ = [
+    "HEADERS",
+    "NEW",
+    "RESULT_COLUMNS",
+    "SUMMARY_SHEET",
+    "previous_tiers",
+    "result_columns",
+    "tier_customers",
+    "tier_summary",
+]
+
+SUMMARY_SHEET = "分级汇总"
+NEW = "新"
+
+# Result column → (Chinese header, English header, number format). Headers are fixed per
+# language because the writer replaces a column on re-runs by its header text.
+HEADERS: dict[str, tuple[str, str, str | None]] = {
+    "tier": ("客户等级", "Tier", None),
+    "tier_code": ("等级代码", "Tier code", None),
+    "score": ("分级得分", "Tier score", "0.#"),
+    "r": ("R分", "R score", "0"),
+    "f": ("F分", "F score", "0"),
+    "m": ("M分", "M score", "0"),
+    "rfm": ("RFM", "RFM", "@"),
+    "segment_cn": ("RFM八类分群", "RFM 8-segment", None),
+    "segment_en": ("RFM细分", "RFM segment", None),
+    "stage": ("生命周期", "Lifecycle stage", None),
+    "p_alive": ("存活概率", "P(alive)", "0.0%"),
+    "expected_90d": ("预计90天购买", "Expected purchases 90d", "0.00"),
+    "churn_risk": ("流失预警", "Churn risk", None),
+    "reason": ("分级原因", "Tier reason", None),
+    "change": ("等级变化", "Tier change", None),
+}
+RESULT_COLUMNS = tuple(HEADERS)
+_RFM_ROLES = ("last_purchase", "orders", "amount")
+_MATRIX_COLUMN = 6  # column G
+
+
+def _scores(frame: pd.DataFrame, role: str, as_of: dt.date) -> pd.Series:
+    if role not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if role == "last_purchase":
+        return rank_scores(recency_days(frame[role], as_of), higher_is_better=False)
+    return rank_scores(frame[role])
+
+
+def _change(
+    previous: pd.Series | None, rank: np.ndarray, settings: TierSettings, index: pd.Index
+) -> np.ndarray:
+    if previous is None:
+        return np.full(len(index), NEW, dtype=object)
+    names = {}
+    for i, tier in enumerate(settings.tiers):
+        for name in (tier.code, tier.label_en, tier.label_zh):
+            names[name.casefold()] = i
+    before = (
+        previous.reindex(index).astype("string").str.strip().str.casefold().map(names)
+    ).to_numpy(dtype="float64", na_value=np.nan)
+    return np.select(
+        [np.isnan(before), rank < before, rank > before], [NEW, "↑", "↓"], default="="
+    ).astype(object)
+
+
+def tier_customers(
+    customers: pd.DataFrame,
+    settings: TierSettings,
+    as_of: dt.date,
+    *,
+    transactions: pd.DataFrame | None = None,
+    previous: pd.Series | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Tier, score, RFM, segments, stage, churn risk, reason and change for every customer."""
+    with use_lang(settings.lang) if settings.lang else nullcontext():
+        return _tier(customers, settings, as_of, transactions, previous, dict(labels or {}))
+
+
+def _tier(
+    customers: pd.DataFrame,
+    settings: TierSettings,
+    as_of: dt.date,
+    transactions: pd.DataFrame | None,
+    previous: pd.Series | None,
+    labels: dict[str, str],
+) -> pd.DataFrame:
+    index = customers.index
+    r, f, m = (_scores(customers, role, as_of) for role in _RFM_ROLES)
+    known = (r.notna() & f.notna() & m.notna()).to_numpy()
+    rfm = (r.fillna(0) * 100 + f.fillna(0) * 10 + m.fillna(0)).astype("int64").astype(str)
+    scored = score_rules(customers, settings.rules, as_of, labels, {"r": r, "f": f, "m": m})
+
+    minimums = np.array([-np.inf if t.min_score is None else t.min_score for t in settings.tiers])
+    reaches = scored.score[:, None] >= minimums[None, :]
+    rank = np.where(reaches.any(axis=1), reaches.argmax(axis=1), len(minimums) - 1)
+    tier = np.array([t.label() for t in settings.tiers], dtype=object)[rank]
+    code = np.array([t.code for t in settings.tiers], dtype=object)[rank]
+
+    score_text = (
+        pd.Series(scored.score)
+        .map({s: format_number(s) for s in np.unique(scored.score)})
+        .to_numpy(dtype=object)
+    )
+    head = np.where(scored.matched, scored.reason, tr("没有命中的规则", "no rule matched"))
+    reason = head + " → " + score_text + tr(" 分 → ", " points → ") + tier
+    missing = list(scored.missing)
+    missing += [field_label(role, labels) for role in _RFM_ROLES if role not in customers]
+    if missing:
+        names = "、".join(dict.fromkeys(missing))
+        reason = reason + tr(
+            f"（表中没有：{names}，相关项未计）", f" (not in the table: {names}; not scored)"
+        )
+
+    keys = stage_keys(customers, as_of)
+    stages = keys.map({key: stage_label(key) for key in keys.dropna().unique()})
+    stages = stages.where(stages.notna(), None)
+    churn = churn_risk(customers, as_of, transactions)
+    return pd.DataFrame(
+        {
+            "tier": tier,
+            "tier_code": code,
+            "score": scored.score,
+            "r": r.to_numpy(),
+            "f": f.to_numpy(),
+            "m": m.to_numpy(),
+            "rfm": rfm.where(known, None).to_numpy(dtype=object),
+            "segment_cn": segment_cn(r, f, m, settings.cn_names).to_numpy(),
+            "segment_en": segment_en(r, f, settings.en_names).to_numpy(),
+            "stage": stages.to_numpy(dtype=object),
+            "p_alive": churn.p_alive.to_numpy(),
+            "expected_90d": churn.expected_90d.to_numpy(),
+            "churn_risk": churn.churn_risk.to_numpy(dtype=bool),
+            "reason": reason,
+            "change": _change(previous, rank, settings, index),
+        },
+        index=index,
+    ).astype({"r": "Int64", "f": "Int64", "m": "Int64"})
+
+
+def _cells(series: pd.Series) -> list[CellValue]:
+    return [None if pd.isna(v) else v for v in series.astype(object)]
+
+
+def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[ResultColumn]:
+    """The result columns with headers in the workbook's language, ready to write."""
+    with use_lang(lang) if lang else nullcontext():
+        columns = []
+        for key, (zh, en, number_format) in HEADERS.items():
+            values = results[key]
+            if key == "churn_risk":
+                values = values.map({True: tr("是", "yes"), False: ""})
+            columns.append(ResultColumn(tr(zh, en), _cells(values), number_format))
+        return columns
+
+
+def previous_tiers(table: CustomerTable) -> pd.Series | None:
+    """The tier column a previous run wrote into the table (either language), if any."""
+    zh, en, _ = HEADERS["tier"]
+    for header in (zh, en):
+        if header in table.raw.columns:
+            values = table.raw[header].astype("string").str.strip()
+            return values.where(values != "")
+    return None
+
+
+def tier_summary(
+    customers: pd.DataFrame, results: pd.DataFrame, previous: pd.Series | None = None
+) -> SheetSpec:
+    """The summary sheet: customers and revenue per tier and segment, and the migration matrix."""
+    amount = (
+        pd.to_numeric(customers["amount"], errors="coerce").fillna(0.0)
+        if "amount" in customers
+        else pd.Series(0.0, index=customers.index)
+    ).reindex(results.index, fill_value=0.0)
+    total_n, total_amount = len(results), float(amount.sum())
+    header = [
+        tr("客户数", "Customers"),
+        tr("客户占比", "Share"),
+        tr("累计金额", "Revenue"),
+        tr("金额占比", "Revenue share"),
+    ]
+    rows: list[list[CellValue]] = []
+    bold: list[tuple[int, int]] = []
+
+    def section(title: str, groups: pd.Series) -> None:
+        bold.extend((len(rows), c) for c in range(5))
+        rows.append([title, *header])
+        stats = pd.DataFrame({"g": groups.fillna(tr("（空）", "(blank)")), "a": amount})
+        grouped = stats.groupby("g", sort=False)["a"].agg(["size", "sum"])
+        for name, (count, revenue) in grouped.iterrows():
+            rows.append(
+                [
+                    str(name),
+                    int(count),
+                    count / total_n if total_n else 0.0,
+                    float(revenue),
+                    revenue / total_amount if total_amount else 0.0,
+                ]
+            )
+        rows.append(
+            [
+                tr("合计", "Total"),
+                total_n,
+                1.0 if total_n else 0.0,
+                total_amount,
+                1.0 if total_amount else 0.0,
+            ]
+        )
+        rows.append([])
+
+    order = results.sort_values("tier_code", kind="stable")
+    section(tr("客户等级", "Tier"), order["tier"])
+    tier_rows = len(rows) - 3
+    section(tr("RFM八类分群", "RFM 8-segment"), results["segment_cn"])
+    section(tr("RFM细分", "RFM segment"), results["segment_en"])
+    section(tr("生命周期", "Lifecycle stage"), results["stage"])
+
+    # The migration matrix sits to the right (from column G) so column formats stay per section.
+    tiers = list(dict.fromkeys(order["tier"]))
+    before = (
+        previous.reindex(results.index).astype(object).where(lambda s: s.notna(), NEW)
+        if previous is not None
+        else pd.Series(NEW, index=results.index)
+    )
+    matrix = pd.crosstab(before, results["tier"]).reindex(columns=tiers, fill_value=0)
+    known = [t for t in tiers if t in matrix.index]
+    matrix = matrix.loc[known + [name for name in matrix.index if name not in known]]
+    grid: list[list[CellValue]] = [[tr("上次 ＼ 本次", "previous ＼ now"), *tiers]]
+    grid += [[str(name), *(int(v) for v in counts)] for name, counts in matrix.iterrows()]
+    rows += [[] for _ in range(len(grid) - len(rows))]
+    for i, line in enumerate(grid):
+        rows[i] = [*rows[i], *[None] * (_MATRIX_COLUMN - len(rows[i])), *line]
+    bold.extend((0, _MATRIX_COLUMN + c) for c in range(len(tiers) + 1))
+    chart = ChartSpec(
+        kind="column",
+        title=tr("各等级客户数", "Customers per tier"),
+        categories=f"A2:A{tier_rows + 1}",
+        series=[ChartSeries(header[0], f"B2:B{tier_rows + 1}")],
+        anchor=f"A{len(rows) + 2}",
+    )
+    return SheetSpec(
+        name=SUMMARY_SHEET,
+        rows=rows,
+        header_rows=1,
+        widths={0: 22, 1: 12, 2: 12, 3: 16, 4: 12, _MATRIX_COLUMN: 18},
+        number_formats={2: "0.0%", 3: "#,##0.00", 4: "0.0%"},
+        autofilter=False,
+        bold_cells=bold,
+        charts=[chart],
+    )

@@ -1,0 +1,30 @@
+"""Shared pytest set-up: skip LibreOffice and corpus tests where those are missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from libreoffice import soffice
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "xlsxwriter"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked libreoffice/corpus, saying why, when the tool or data is absent."""
+    no_office = pytest.mark.skip(
+        reason="LibreOffice (soffice) not installed: run tools/setup-libreoffice.sh"
+    )
+    no_corpus = pytest.mark.skip(reason=f"workbook corpus not found at {CORPUS}")
+    for item in items:
+        if "libreoffice" in item.keywords and soffice() is None:
+            item.add_marker(no_office)
+        if "corpus" in item.keywords and not CORPUS.is_dir():
+            item.add_marker(no_corpus)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The folder of Excel-made workbooks used for preservation tests."""
+    return CORPUS

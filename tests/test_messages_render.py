@@ -1,0 +1,252 @@
+"""Composing messages: selection, SMS rules, opt-outs, safety, fields, plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from _messages_data import AS_OF, customers, tiers
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sheetcrm.errors import InputError, SettingsError, TemplateError
+from sheetcrm.messages import MessageSettings, compose_messages, parse_message_settings
+from sheetcrm.messages.render import MESSAGE_COLUMNS
+from sheetcrm.messages.templates import TemplateSource
+from sheetcrm.settings import Settings
+
+
+def _compose(frame: pd.DataFrame | None = None, **kwargs: object) -> object:
+    options: dict[str, object] = {"as_of": AS_OF, "lang": "zh"}
+    options.update(kwargs)
+    settings = options.pop("settings", MessageSettings())
+    return compose_messages(
+        customers() if frame is None else frame,
+        options.pop("tiers", tiers()),  # type: ignore[arg-type]
+        settings,  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def _sheet_template(body: str, *, key: str = "custom", channel: str = "sms", **kw: object) -> MessageSettings:
+    source = TemplateSource(key=key, channel=channel, lang="zh", body=body, origin="消息模板!A3", **kw)  # type: ignore[arg-type]
+    return MessageSettings(templates=(source,))
+
+
+def _by(result: object, cid: str, channel: str) -> pd.Series:
+    m = result.messages  # type: ignore[attr-defined]
+    rows = m[(m["customer_id"] == cid) & (m["channel"] == channel)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_one_message_per_customer_and_channel_with_the_contract_columns() -> None:
+    result = _compose()
+    assert list(result.messages.columns) == list(MESSAGE_COLUMNS)
+    assert len(result.messages) == 7  # C002 has no email
+    assert result.skipped[["customer_id", "channel"]].values.tolist() == [["C002", "email"]]
+    keys = {cid: _by(result, cid, "sms")["template"] for cid in ("C001", "C002", "C003", "C004")}
+    assert keys == {"C001": "loyalty_offer", "C002": "welcome", "C003": "winback", "C004": "upgrade_thanks"}
+
+
+def test_sms_signature_opt_out_and_counts() -> None:
+    result = _compose()
+    loyalty = _by(result, "C001", "sms")
+    assert loyalty["to"] == "13812345678"
+    assert loyalty["body"].startswith("【示例科技】欧阳女士您好")
+    assert loyalty["body"].endswith("回T退订")
+    assert loyalty["chars"] == len(loyalty["body"]) and loyalty["parts"] == 1
+    welcome = _by(result, "C002", "sms")
+    assert welcome["body"].startswith("【示例科技】李总您好") and "退订" not in welcome["body"]
+    foreign = _by(result, "C003", "sms")
+    assert foreign["to"] == "+447911123456" and not foreign["body"].startswith("【")
+
+
+def test_settings_change_signature_and_opt_out() -> None:
+    result = _compose(settings=MessageSettings(signature="【好物店】", opt_out="拒收请回复R"))
+    body = _by(result, "C001", "sms")["body"]
+    assert body.startswith("【好物店】") and body.endswith("拒收请回复R")
+
+
+def test_long_sms_is_billed_in_parts_and_warned() -> None:
+    result = _compose(settings=_sheet_template("字" * 80, marketing=False), channels=("sms",), tiers=None, plan=_plan("custom"))
+    row = _by(result, "C001", "sms")
+    assert row["chars"] == 86 and row["parts"] == 2 and "2" in row["warnings"]
+
+
+def test_over_500_characters_is_refused_with_the_row() -> None:
+    result = _compose(settings=_sheet_template("字" * 495), channels=("sms",), plan=_plan("custom"))
+    assert len(result.messages) == 1  # only the international number: no signature added
+    assert {e.row for e in result.errors} == {2, 3, 5}
+    assert all(isinstance(e, InputError) for e in result.errors)
+
+
+def test_opted_out_customers_get_nothing_and_are_listed_once() -> None:
+    frame = customers()
+    frame.loc[3, "opt_out"] = True
+    result = _compose(frame, channels=("sms", "email", "wechat"))
+    assert "C002" not in set(result.messages["customer_id"])
+    listed = result.skipped[result.skipped["customer_id"] == "C002"]
+    assert len(listed) == 1 and listed.iloc[0]["channel"] == ""
+
+
+def test_customer_data_is_never_evaluated() -> None:
+    frame = customers()
+    frame.loc[2, "contact"] = "{{ 7*7 }}{% raw %}"
+    frame.loc[2, "title"] = None
+    body = _by(_compose(frame), "C001", "sms")["body"]
+    assert "{{ 7*7 }}{% raw %}" in body and "49" not in body
+
+
+def test_html_bodies_are_autoescaped_and_text_bodies_are_not() -> None:
+    frame = customers()
+    frame.loc[3, "email"] = "lina@example.cn"
+    frame.loc[3, "owner"] = "<b>王芳</b>"
+    row = _by(_compose(frame), "C002", "email")
+    assert "&lt;b&gt;王芳&lt;/b&gt;" in row["html"] and "<b>王芳" not in row["html"]
+    assert "<b>王芳</b>" in row["body"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__ }}",
+        "{{ customer.__class__.__mro__ }}",
+        "{{ customer['__class__'] }}",
+        "{{ ''|attr('__class__') }}",
+        "{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+    ],
+)
+def test_templates_reaching_for_internals_fail_naming_the_template(body: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        _compose(settings=_sheet_template(body))
+    assert "custom/sms/zh" in str(info.value) and "消息模板!A3" in str(info.value)
+
+
+def test_runtime_sandbox_refusal_is_a_template_error() -> None:
+    with pytest.raises(TemplateError) as info:
+        _compose(settings=_sheet_template("{% set a = 'attr' %}{{ ''|attr('_' ~ '_class__') }}"))
+    assert "custom/sms/zh" in str(info.value)
+
+
+def test_unknown_field_names_template_and_field() -> None:
+    with pytest.raises(TemplateError) as info:
+        _compose(settings=_sheet_template("{{ customer.shoe_size }}"))
+    assert info.value.field == "shoe_size" and "custom/sms/zh" in info.value.template
+    with pytest.raises(TemplateError) as top:
+        _compose(settings=_sheet_template("{{ name }}"))
+    assert top.value.field == "name"
+
+
+def test_fields_by_header_text_and_missing_fields_column() -> None:
+    raw = pd.DataFrame({"会员等级": ["金卡", None, "银卡", None]}, index=[2, 3, 4, 5])
+    body = (
+        "{{ customer['累计金额'] | money }}|{{ customer['会员等级'] }}|"
+        "{{ customer.city }}|{{ customer.email | default('无邮箱') }}"
+    )
+    result = _compose(
+        settings=_sheet_template(body, marketing=False),
+        raw=raw,
+        labels={"amount": "累计金额", "city": "城市"},
+        plan=_plan("custom"),
+        channels=("sms",),
+    )
+    first = _by(result, "C001", "sms")
+    assert first["body"] == "【示例科技】¥12,345.50|金卡||ouyang@example.cn"
+    assert first["missing_fields"] == "城市"
+    second = _by(result, "C002", "sms")
+    assert second["body"].endswith("¥800.00|||无邮箱")
+    assert second["missing_fields"] == "会员等级、城市" and "城市" in second["warnings"]
+
+
+def test_leading_formula_characters_are_kept() -> None:
+    settings = _sheet_template("=HYPERLINK(\"x\") {{ customer.name }}", channel="email", subject="+1 offer")
+    row = _by(_compose(settings=settings, plan=_plan("custom", channel="email")), "C001", "email")
+    assert row["subject"] == "+1 offer" and row["body"].startswith("=HYPERLINK")
+
+
+def _plan(key: str, channel: str = "sms", **extra: object) -> pd.DataFrame:
+    ids = ["C001", "C002", "C003", "C004"]
+    data = {
+        "touch_id": [f"T{i}" for i in range(4)],
+        "customer_id": ids,
+        "channel": [channel] * 4,
+        "due": [AS_OF] * 4,
+        "template": [key] * 4,
+        "status": ["待跟进"] * 4,
+    }
+    data.update(extra)  # type: ignore[arg-type]
+    return pd.DataFrame(data)
+
+
+def test_plan_renders_one_message_per_due_open_touch() -> None:
+    plan = pd.DataFrame(
+        {
+            "touch_id": ["T1", "T2", "T3", "T4", "T5", "T6"],
+            "customer_id": ["C001", "C001", "C002", "C004", "C999", "C003"],
+            "channel": ["电话", "邮件", "短信", "短信", "短信", "拜访"],
+            "due": [AS_OF, AS_OF, AS_OF, AS_OF + dt.timedelta(days=90), AS_OF, AS_OF],
+            "template": ["onboarding_call", "onboarding_email", "", "revisit", "revisit", ""],
+            "status": ["待跟进", "待跟进", "待跟进", "待跟进", "待跟进", "待跟进"],
+        }
+    )
+    plan.loc[len(plan)] = ["T7", "C002", "短信", AS_OF, "winback", "已完成"]
+    result = _compose(plan=plan, settings=MessageSettings(horizon_days=30), channels=("sms", "email", "phone"))
+    got = result.messages[["customer_id", "channel", "template"]].values.tolist()
+    assert got == [
+        ["C001", "phone", "onboarding_call"],
+        ["C001", "email", "onboarding_email"],
+        ["C002", "sms", "welcome"],  # no key: chosen by stage
+    ]
+    assert result.messages.iloc[0]["to"] == "13812345678"
+    assert [e.column for e in result.errors] == ["customer_id"] and "C999" in str(result.errors[0])
+
+
+def test_unknown_channel_is_refused() -> None:
+    with pytest.raises(InputError):
+        _compose(channels=("fax",))
+
+
+def test_message_settings_from_the_settings_sheet() -> None:
+    assert parse_message_settings(Settings(None)).signature == "【示例科技】"
+    grid = [
+        ["[sms] 短信与邮件"],
+        ["设置", "值"],
+        ["signature", "【好物店】"],
+        ["marketing", "否"],
+        [],
+    ]
+    parsed = parse_message_settings(Settings(grid))
+    assert parsed.signature == "【好物店】" and parsed.marketing is False
+    bad = [["[sms] 短信与邮件"], ["设置", "值"], ["signature", "好物店"], []]
+    with pytest.raises(SettingsError) as info:
+        parse_message_settings(Settings(bad))
+    assert info.value.cell == "B3"
+
+
+_ANY = st.one_of(st.none(), st.text(max_size=30))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(_ANY, _ANY, _ANY, _ANY, _ANY, _ANY, st.one_of(st.none(), st.floats(allow_nan=True))),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["zh", "en"]),
+)
+def test_rendering_never_raises_on_arbitrary_unicode(rows: list[tuple[object, ...]], lang: str) -> None:
+    frame = pd.DataFrame(
+        rows, columns=["name", "contact", "title", "mobile", "email", "owner", "amount"]
+    )
+    frame.index = range(2, 2 + len(frame))
+    frame["email"] = frame["email"].map(lambda e: None if e is None else e + "@x.cn")
+    frame["mobile"] = frame["mobile"].map(lambda m: None if m is None else "138" + m)
+    labels = frame.assign(tier="高价值客户", change="↑", stage="获取期")[["tier", "change", "stage"]]
+    result = compose_messages(
+        frame, labels, MessageSettings(), lang=lang, as_of=AS_OF, channels=("sms", "email", "wechat", "phone")
+    )
+    assert len(result.messages) + len(result.skipped) >= len(frame)
+    assert all("尊敬的 ," not in body for body in result.messages["body"])

@@ -1,0 +1,228 @@
+"""Tiering engine: RFM, segments, rules, settings, stage, reasons, change, summary, invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetcrm.errors import SettingsError
+from sheetcrm.i18n import use_lang
+from sheetcrm.settings import Settings, settings_sheet_spec
+from sheetcrm.tiering import (
+    TierSettings,
+    parse_tier_settings,
+    result_columns,
+    tier_customers,
+    tier_summary,
+)
+from sheetcrm.tiering.rfm import rank_scores, score_against, segment_cn, segment_en
+from sheetcrm.tiering.tier import RESULT_COLUMNS
+
+AS_OF = dt.date(2026, 6, 30)
+LABELS = {"amount": "累计金额", "orders": "购买次数", "last_purchase": "最近购买日期"}
+
+
+def _customers(amounts, orders, days_ago, first_days_ago=None) -> pd.DataFrame:
+    n = len(amounts)
+    first = first_days_ago or [d + 200 for d in days_ago]
+    return pd.DataFrame(
+        {
+            "id": [f"C{i}" for i in range(n)],
+            "amount": pd.Series(amounts, dtype="float64"),
+            "orders": pd.Series(orders, dtype="Int64"),
+            "last_purchase": pd.to_datetime([AS_OF - dt.timedelta(days=d) for d in days_ago]),
+            "first_purchase": pd.to_datetime([AS_OF - dt.timedelta(days=d) for d in first]),
+        },
+        index=range(2, n + 2),
+    )
+
+
+def _zh() -> TierSettings:
+    return TierSettings.default("b2c", lang="zh")
+
+
+def test_rank_scores_handle_heavy_ties_where_qcut_fails() -> None:
+    values = pd.Series([1] * 51 + list(range(2, 51)))
+    with pytest.raises(ValueError):
+        pd.qcut(values, 5)
+    scores = rank_scores(values)
+    assert scores.iloc[:51].nunique() == 1 and scores.iloc[0] == 2
+    assert scores.max() == 5 and scores.min() == 2
+    assert rank_scores(pd.Series([3.0, np.nan])).isna().tolist() == [False, True]
+    assert rank_scores(pd.Series([10.0, 1.0]), higher_is_better=False).tolist() == [3, 5]
+
+
+@given(st.lists(st.integers(0, 20), min_size=1, max_size=40))
+def test_score_against_equals_the_batch_score(values: list[int]) -> None:
+    batch = rank_scores(pd.Series(values, dtype="float64"))
+    for value, score in zip(values, batch, strict=True):
+        assert score_against(float(value), [float(v) for v in values]) == score
+
+
+def test_segments_in_both_traditions() -> None:
+    s = lambda *v: pd.Series(v, dtype="Int64")  # noqa: E731
+    assert segment_cn(s(5, 1, 1), s(5, 1, 5), s(5, 1, 5)).tolist() == ["重要价值", "一般挽留", "重要保持"]
+    assert segment_en(s(5, 1, 5, 1), s(5, 1, 1, 5)).tolist() == ["Champions", "Lost", "New", "Can't Lose"]
+    assert segment_cn(s(5), s(None), s(5)).tolist() == [None]
+
+
+def test_reason_says_why_in_the_users_words() -> None:
+    frame = _customers([52000.0], [1], [12])
+    result = tier_customers(frame, _zh(), AS_OF, labels=LABELS)
+    assert result.loc[2, "reason"].startswith(
+        "累计金额 52,000 ≥ 50,000 +40；最近购买日期 12 天前 +20 → 60 分 → 高价值客户"
+    )
+    assert "满意度" in result.loc[2, "reason"]  # a rule's column is missing from the table
+    assert list(result.columns) == list(RESULT_COLUMNS)
+    assert result.loc[2, ["tier", "tier_code", "score"]].tolist() == ["高价值客户", "A", 60.0]
+
+
+def test_b2b_preset_and_english() -> None:
+    frame = _customers([52000.0, 10.0], [6, 1], [12, 400])
+    result = tier_customers(frame, TierSettings.default("b2b", lang="en"), AS_OF, labels={})
+    assert result["tier"].tolist() == ["Strategic", "Potential"]
+    assert "Total Spent 52,000 ≥ 50,000 +40" in result.loc[2, "reason"]
+    assert result["stage"].tolist() == ["Maturity", "Departure"]
+
+
+def test_missing_rfm_columns_leave_blanks_and_say_why() -> None:
+    frame = pd.DataFrame({"amount": [100.0, 200.0]}, index=[2, 3])
+    result = tier_customers(frame, _zh(), AS_OF)
+    assert result["r"].isna().all() and result["rfm"].isna().all()
+    assert result["segment_cn"].isna().all() and result["stage"].isna().all()
+    assert "最近购买日期" in result.loc[2, "reason"] and "购买次数" in result.loc[2, "reason"]
+    assert result["m"].tolist() == [3, 5]
+
+
+def test_change_against_the_previous_run() -> None:
+    frame = _customers([52000.0, 20000.0, 10.0, 10.0], [6, 2, 1, 1], [5, 30, 400, 10])
+    previous = pd.Series(["潜力客户", "A", "普通客户", None], index=frame.index)
+    result = tier_customers(frame, _zh(), AS_OF, previous=previous)
+    assert result["change"].tolist() == ["↑", "↓", "↓", "新"]
+    again = tier_customers(frame, _zh(), AS_OF, previous=result["tier"])
+    assert (again["change"] == "=").all()
+
+
+def test_decay_halves_points_every_n_days_after_n_days() -> None:
+    frame = _customers([0.0, 0.0], [1, 1], [10, 270])
+    frame["interactions"] = pd.Series([6, 6], dtype="Int64", index=frame.index)
+    result = tier_customers(frame, _zh(), AS_OF)
+    # 10 points for interactions; 270 days is two decay periods past the first 90 days.
+    assert result["score"].tolist() == [30.0, 2.5]
+    assert "衰减" in result.loc[3, "reason"]
+
+
+def _grid_with(block: str, row: list[object]) -> list[list[object]]:
+    grid = [list(r) for r in settings_sheet_spec().rows]
+    start = next(i for i, r in enumerate(grid) if r and str(r[0]).startswith(f"[{block}]"))
+    header = start + 1 + (1 if str(grid[start + 1][0]).startswith("ℹ") else 0)
+    grid[header + 1] = row
+    return grid
+
+
+@pytest.mark.parametrize(
+    ("row", "cell", "words"),
+    [
+        (["累计金额", "~~", 5, 10], "B", "between"),
+        (["Nope", ">=", 5, 10], "A", "amount"),
+        (["累计金额", ">=", "abc", 10], "C", "number"),
+        (["累计金额", "between", "5", 10], "C", "10000, 50000"),
+        (["城市", ">", "x", 10], "B", "number or date"),
+    ],
+)
+def test_invalid_rules_name_the_cell_and_allowed_values(row, cell, words) -> None:
+    with use_lang("en"), pytest.raises(SettingsError) as caught:
+        parse_tier_settings(Settings(_grid_with("tier_rules", row)), {}, preset="b2c")
+    assert f"cell {cell}" in str(caught.value) and words in str(caught.value)
+
+
+def test_rules_accept_the_tables_own_header_text() -> None:
+    grid = _grid_with("tier_rules", ["成交额", ">=", 1, 7])
+    parsed = parse_tier_settings(Settings(grid), {"amount": "成交额"}, preset="b2c", lang="zh")
+    assert parsed.rules[0].field == "amount" and parsed.rules[0].points == 7
+    assert parsed.lang == "zh" and parsed.tiers[0].label() == "高价值客户"
+
+
+def test_rule_operators_on_text_and_dates() -> None:
+    frame = _customers([1.0, 2.0, 3.0], [1, 1, 1], [5, 50, 500])
+    frame["city"] = ["上海", "北京市", None]
+    rows = [
+        ["城市", "in list", "上海，广州", 1],
+        ["城市", "contains", "北京", 2],
+        ["城市", "is blank", None, 4],
+        ["最近购买日期", "<", "2026-06-01", 8],
+        ["城市", "≠", "上海", 16],
+    ]
+    grid = [["[tier_rules]"], ["h"], *rows, []]
+    parsed = parse_tier_settings(Settings(grid), {}, preset="b2c", lang="zh")
+    result = tier_customers(frame, parsed, AS_OF)
+    assert result["score"].tolist() == [1.0, 2 + 8 + 16, 4 + 8]
+
+
+def test_summary_counts_revenue_and_migration() -> None:
+    frame = _customers([52000.0, 20000.0, 10.0], [6, 2, 1], [5, 30, 400])
+    previous = pd.Series(["潜力客户", None, "普通客户"], index=frame.index)
+    result = tier_customers(frame, _zh(), AS_OF, previous=previous)
+    with use_lang("zh"):
+        spec = tier_summary(frame, result, previous=previous)
+    rows = [list(r) for r in spec.rows]
+    assert rows[1][:5] == ["高价值客户", 1, pytest.approx(1 / 3), 52000.0, pytest.approx(52000 / 72010)]
+    assert rows[0][6] == "上次 ＼ 本次"
+    matrix = {r[6]: r[7:] for r in rows[1:4]}
+    assert matrix["潜力客户"] == [1, 0, 0] and matrix["新"] == [0, 1, 0]
+
+
+def test_result_columns_have_stable_headers_and_formats() -> None:
+    frame = _customers([52000.0], [6], [5])
+    result = tier_customers(frame, _zh(), AS_OF)
+    zh = result_columns(result, "zh")
+    en = result_columns(result, "en")
+    assert [c.header for c in zh][:3] == ["客户等级", "等级代码", "分级得分"]
+    assert [c.header for c in en][:3] == ["Tier", "Tier code", "Tier score"]
+    assert dict((c.header, c.number_format) for c in en)["P(alive)"] == "0.0%"
+    assert dict((c.header, c.values) for c in en)["P(alive)"] == [None]
+
+
+customer_rows = st.lists(
+    st.tuples(
+        st.floats(0, 100_000, allow_nan=False),
+        st.integers(0, 12),
+        st.integers(0, 800),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(customer_rows, st.data())
+def test_more_money_never_lowers_the_tier(rows, data) -> None:
+    frame = _customers(*map(list, zip(*rows, strict=True)))
+    i = data.draw(st.integers(0, len(rows) - 1))
+    extra = data.draw(st.floats(0, 100_000, allow_nan=False))
+    richer = frame.copy()
+    richer.iloc[i, richer.columns.get_loc("amount")] += extra
+    before = tier_customers(frame, _zh(), AS_OF)
+    after = tier_customers(richer, _zh(), AS_OF)
+    assert after["tier_code"].iloc[i] <= before["tier_code"].iloc[i]  # A is best
+    assert after["m"].iloc[i] >= before["m"].iloc[i]
+
+
+@settings(max_examples=30, deadline=None)
+@given(customer_rows, st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_row_order_and_rerun_is_idempotent(rows, rnd) -> None:
+    frame = _customers(*map(list, zip(*rows, strict=True)))
+    result = tier_customers(frame, _zh(), AS_OF)
+    order = list(frame.index)
+    rnd.shuffle(order)
+    shuffled = tier_customers(frame.loc[order], _zh(), AS_OF)
+    pd.testing.assert_frame_equal(shuffled.loc[frame.index], result)
+    again = tier_customers(frame, _zh(), AS_OF, previous=result["tier"])
+    second = tier_customers(frame, _zh(), AS_OF, previous=again["tier"])
+    pd.testing.assert_frame_equal(again, second)
+    assert (again["change"] == "=").all()
