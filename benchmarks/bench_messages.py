@@ -20,9 +20,12 @@ from sheetcrm.messages import MessageSettings, compose_messages
 def customers(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A synthetic customer table and tier frame of n rows."""
     rng = np.random.default_rng(7)
-    surnames = np.array(list("王李张刘陈杨黄赵吴周") + ["欧阳", "司马"])
-    given = np.array(["伟", "芳", "娜娜", "敏", "静", "强", "磊", "洋"])
-    names = np.char.add(surnames[rng.integers(0, len(surnames), n)], given[rng.integers(0, 8, n)])
+    # Realistic variety: mostly distinct names and amounts, so few renders can be shared.
+    surnames = np.array([*"王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "欧阳", "司马"])
+    pool = np.array(list("伟芳娜敏静强磊洋艳勇军杰娟涛明超秀霞平刚桂英华建国志红文玉兰春"))
+    given = np.char.add(pool[rng.integers(0, len(pool), n)], pool[rng.integers(0, len(pool), n)])
+    given = np.where(rng.random(n) < 0.3, pool[rng.integers(0, len(pool), n)], given)
+    names = np.char.add(surnames[rng.integers(0, len(surnames), n)], given)
     index = pd.RangeIndex(2, n + 2)
     frame = pd.DataFrame(
         {
@@ -32,7 +35,7 @@ def customers(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "title": rng.choice(["男", "女", "总经理", "", "经理"], n),
             "mobile": [f"13{i % 10}{i:08d}" for i in range(n)],
             "email": [f"c{i}@example.com" for i in range(n)],
-            "owner": rng.choice(["王芳", "李强", "陈静"], n),
+            "owner": rng.choice([f"销售{i:02d}" for i in range(40)], n),
             "amount": rng.gamma(2, 3000, n).round(2),
             "orders": rng.integers(1, 30, n),
             "last_purchase": pd.to_datetime("2025-01-01")

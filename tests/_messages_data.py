@@ -22,7 +22,12 @@ def customers() -> pd.DataFrame:
             "owner": ["王芳", "王芳", None, "陈静"],
             "amount": [12345.5, 800.0, None, 56000.0],
             "orders": [5, 1, None, 12],
-            "first_purchase": [dt.date(2024, 2, 1), dt.date(2026, 4, 20), None, dt.date(2022, 6, 30)],
+            "first_purchase": [
+                dt.date(2024, 2, 1),
+                dt.date(2026, 4, 20),
+                None,
+                dt.date(2022, 6, 30),
+            ],
             "last_purchase": [dt.date(2026, 3, 5), dt.date(2026, 4, 20), dt.date(2025, 1, 2), None],
             "opt_out": [False, False, False, False],
         },

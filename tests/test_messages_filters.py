@@ -95,11 +95,17 @@ def test_mask_phone() -> None:
     assert mask_phone("+86 138 1234 5678") == "138****5678"
 
 
-@given(st.one_of(st.none(), st.text(max_size=20), st.from_regex(r"\+?[0-9 \-]{5,18}", fullmatch=True)))
+@given(
+    st.one_of(st.none(), st.text(max_size=20), st.from_regex(r"\+?[0-9 \-]{5,18}", fullmatch=True))
+)
 def test_fast_mobile_path_agrees_with_the_filter(value: str | None) -> None:
     assert _mobile(value) == normalise_mobile(value)
 
 
-@given(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=6)), st.sampled_from(["zh", "en"]))
-def test_salutation_never_raises_and_is_never_blank(name: str, title: str | None, lang: str) -> None:
+@given(
+    st.text(max_size=12), st.one_of(st.none(), st.text(max_size=6)), st.sampled_from(["zh", "en"])
+)
+def test_salutation_never_raises_and_is_never_blank(
+    name: str, title: str | None, lang: str
+) -> None:
     assert salutation(name, title, lang).strip() or not name.strip()

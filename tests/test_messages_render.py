@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from _messages_data import AS_OF, customers, tiers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _messages_data import AS_OF, customers, tiers
 from sheetcrm.errors import InputError, SettingsError, TemplateError
 from sheetcrm.messages import MessageSettings, compose_messages, parse_message_settings
 from sheetcrm.messages.render import MESSAGE_COLUMNS
@@ -29,8 +29,12 @@ def _compose(frame: pd.DataFrame | None = None, **kwargs: object) -> object:
     )
 
 
-def _sheet_template(body: str, *, key: str = "custom", channel: str = "sms", **kw: object) -> MessageSettings:
-    source = TemplateSource(key=key, channel=channel, lang="zh", body=body, origin="消息模板!A3", **kw)  # type: ignore[arg-type]
+def _sheet_template(
+    body: str, *, key: str = "custom", channel: str = "sms", **kw: object
+) -> MessageSettings:
+    source = TemplateSource(
+        key=key, channel=channel, lang="zh", body=body, origin="消息模板!A3", **kw
+    )  # type: ignore[arg-type]
     return MessageSettings(templates=(source,))
 
 
@@ -47,7 +51,12 @@ def test_one_message_per_customer_and_channel_with_the_contract_columns() -> Non
     assert len(result.messages) == 7  # C002 has no email
     assert result.skipped[["customer_id", "channel"]].values.tolist() == [["C002", "email"]]
     keys = {cid: _by(result, cid, "sms")["template"] for cid in ("C001", "C002", "C003", "C004")}
-    assert keys == {"C001": "loyalty_offer", "C002": "welcome", "C003": "winback", "C004": "upgrade_thanks"}
+    assert keys == {
+        "C001": "loyalty_offer",
+        "C002": "welcome",
+        "C003": "winback",
+        "C004": "upgrade_thanks",
+    }
 
 
 def test_sms_signature_opt_out_and_counts() -> None:
@@ -70,7 +79,12 @@ def test_settings_change_signature_and_opt_out() -> None:
 
 
 def test_long_sms_is_billed_in_parts_and_warned() -> None:
-    result = _compose(settings=_sheet_template("字" * 80, marketing=False), channels=("sms",), tiers=None, plan=_plan("custom"))
+    result = _compose(
+        settings=_sheet_template("字" * 80, marketing=False),
+        channels=("sms",),
+        tiers=None,
+        plan=_plan("custom"),
+    )
     row = _by(result, "C001", "sms")
     assert row["chars"] == 86 and row["parts"] == 2 and "2" in row["warnings"]
 
@@ -161,7 +175,9 @@ def test_fields_by_header_text_and_missing_fields_column() -> None:
 
 
 def test_leading_formula_characters_are_kept() -> None:
-    settings = _sheet_template("=HYPERLINK(\"x\") {{ customer.name }}", channel="email", subject="+1 offer")
+    settings = _sheet_template(
+        '=HYPERLINK("x") {{ customer.name }}', channel="email", subject="+1 offer"
+    )
     row = _by(_compose(settings=settings, plan=_plan("custom", channel="email")), "C001", "email")
     assert row["subject"] == "+1 offer" and row["body"].startswith("=HYPERLINK")
 
@@ -192,7 +208,9 @@ def test_plan_renders_one_message_per_due_open_touch() -> None:
         }
     )
     plan.loc[len(plan)] = ["T7", "C002", "短信", AS_OF, "winback", "已完成"]
-    result = _compose(plan=plan, settings=MessageSettings(horizon_days=30), channels=("sms", "email", "phone"))
+    result = _compose(
+        plan=plan, settings=MessageSettings(horizon_days=30), channels=("sms", "email", "phone")
+    )
     got = result.messages[["customer_id", "channel", "template"]].values.tolist()
     assert got == [
         ["C001", "phone", "onboarding_call"],
@@ -231,22 +249,72 @@ _ANY = st.one_of(st.none(), st.text(max_size=30))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
-        st.tuples(_ANY, _ANY, _ANY, _ANY, _ANY, _ANY, st.one_of(st.none(), st.floats(allow_nan=True))),
+        st.tuples(
+            _ANY, _ANY, _ANY, _ANY, _ANY, _ANY, st.one_of(st.none(), st.floats(allow_nan=True))
+        ),
         min_size=1,
         max_size=4,
     ),
     st.sampled_from(["zh", "en"]),
 )
-def test_rendering_never_raises_on_arbitrary_unicode(rows: list[tuple[object, ...]], lang: str) -> None:
+def test_rendering_never_raises_on_arbitrary_unicode(
+    rows: list[tuple[object, ...]], lang: str
+) -> None:
     frame = pd.DataFrame(
         rows, columns=["name", "contact", "title", "mobile", "email", "owner", "amount"]
     )
     frame.index = range(2, 2 + len(frame))
     frame["email"] = frame["email"].map(lambda e: None if e is None else e + "@x.cn")
     frame["mobile"] = frame["mobile"].map(lambda m: None if m is None else "138" + m)
-    labels = frame.assign(tier="高价值客户", change="↑", stage="获取期")[["tier", "change", "stage"]]
+    labels = frame.assign(tier="高价值客户", change="↑", stage="获取期")[
+        ["tier", "change", "stage"]
+    ]
     result = compose_messages(
-        frame, labels, MessageSettings(), lang=lang, as_of=AS_OF, channels=("sms", "email", "wechat", "phone")
+        frame,
+        labels,
+        MessageSettings(),
+        lang=lang,
+        as_of=AS_OF,
+        channels=("sms", "email", "wechat", "phone"),
     )
     assert len(result.messages) + len(result.skipped) >= len(frame)
     assert all("尊敬的 ," not in body for body in result.messages["body"])
+
+
+def test_invalid_email_addresses_are_skipped() -> None:
+    frame = customers()
+    frame.loc[2, "email"] = "ouyang@@example"
+    result = _compose(frame, channels=("email",))
+    assert "C001" not in set(result.messages["customer_id"])
+    assert "C001" in set(result.skipped["customer_id"])
+
+
+def test_wechat_is_plain_text_and_phone_is_a_call_script() -> None:
+    plan = _plan("revisit", channel="微信")
+    wechat = _by(_compose(plan=plan, channels=("wechat",)), "C001", "wechat")
+    assert not wechat["body"].startswith("【") and "退订" not in wechat["body"]
+    assert pd.isna(wechat["parts"]) and wechat["chars"] == len(wechat["body"])
+    call = _by(
+        _compose(plan=_plan("onboarding_call", channel="phone"), channels=("phone",)),
+        "C001",
+        "phone",
+    )
+    assert call["body"].startswith("【新客户首次电话】") and call["to"] == "13812345678"
+
+
+def test_touch_fields_are_available_in_plan_mode() -> None:
+    settings = _sheet_template(
+        "{{ customer.salutation }}，{{ touch.due | date }}见，{{ touch.purpose }}", marketing=False
+    )
+    plan = _plan("custom", purpose=["回访", None, "回访", "回访"])
+    result = _compose(settings=settings, plan=plan, channels=("sms",))
+    assert _by(result, "C001", "sms")["body"] == "【示例科技】欧阳女士，2026年5月1日见，回访"
+    assert _by(result, "C002", "sms")["missing_fields"] == "purpose"
+
+
+def test_customer_ids_match_the_plan_engine_convention() -> None:
+    frame = customers()
+    frame["id"] = [1001.0, None, 1003.0, 1004.0]
+    plan = _plan("revisit", customer_id=[1001, "3", "1003", 1004.0])
+    result = _compose(frame, plan=plan, channels=("sms",))
+    assert result.messages["customer_id"].tolist() == ["1001", "3", "1003", "1004"]

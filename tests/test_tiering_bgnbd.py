@@ -67,7 +67,9 @@ def _transactions(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append((f"C{i}", start + dt.timedelta(days=int(k * rng.integers(5, 60))), 100.0))
     tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
     tx["date"] = pd.to_datetime(tx["date"])
-    customers = pd.DataFrame({"id": [f"C{i}" for i in range(n)] + ["nobody"]}, index=range(2, n + 3))
+    customers = pd.DataFrame(
+        {"id": [f"C{i}" for i in range(n)] + ["nobody"]}, index=range(2, n + 3)
+    )
     return customers, tx
 
 

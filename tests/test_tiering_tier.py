@@ -33,8 +33,8 @@ def _customers(amounts, orders, days_ago, first_days_ago=None) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": [f"C{i}" for i in range(n)],
-            "amount": pd.Series(amounts, dtype="float64"),
-            "orders": pd.Series(orders, dtype="Int64"),
+            "amount": pd.array(amounts, dtype="float64"),
+            "orders": pd.array(orders, dtype="Int64"),
             "last_purchase": pd.to_datetime([AS_OF - dt.timedelta(days=d) for d in days_ago]),
             "first_purchase": pd.to_datetime([AS_OF - dt.timedelta(days=d) for d in first]),
         },
@@ -66,8 +66,17 @@ def test_score_against_equals_the_batch_score(values: list[int]) -> None:
 
 def test_segments_in_both_traditions() -> None:
     s = lambda *v: pd.Series(v, dtype="Int64")  # noqa: E731
-    assert segment_cn(s(5, 1, 1), s(5, 1, 5), s(5, 1, 5)).tolist() == ["重要价值", "一般挽留", "重要保持"]
-    assert segment_en(s(5, 1, 5, 1), s(5, 1, 1, 5)).tolist() == ["Champions", "Lost", "New", "Can't Lose"]
+    assert segment_cn(s(5, 1, 1), s(5, 1, 5), s(5, 1, 5)).tolist() == [
+        "重要价值",
+        "一般挽留",
+        "重要保持",
+    ]
+    assert segment_en(s(5, 1, 5, 1), s(5, 1, 1, 5)).tolist() == [
+        "Champions",
+        "Lost",
+        "New",
+        "Can't Lose",
+    ]
     assert segment_cn(s(5), s(None), s(5)).tolist() == [None]
 
 
@@ -145,7 +154,7 @@ def test_rules_accept_the_tables_own_header_text() -> None:
     grid = _grid_with("tier_rules", ["成交额", ">=", 1, 7])
     parsed = parse_tier_settings(Settings(grid), {"amount": "成交额"}, preset="b2c", lang="zh")
     assert parsed.rules[0].field == "amount" and parsed.rules[0].points == 7
-    assert parsed.lang == "zh" and parsed.tiers[0].label() == "高价值客户"
+    assert parsed.lang == "zh" and parsed.tiers[0].label("zh") == "高价值客户"
 
 
 def test_rule_operators_on_text_and_dates() -> None:
@@ -171,7 +180,13 @@ def test_summary_counts_revenue_and_migration() -> None:
     with use_lang("zh"):
         spec = tier_summary(frame, result, previous=previous)
     rows = [list(r) for r in spec.rows]
-    assert rows[1][:5] == ["高价值客户", 1, pytest.approx(1 / 3), 52000.0, pytest.approx(52000 / 72010)]
+    assert rows[1][:5] == [
+        "高价值客户",
+        1,
+        pytest.approx(1 / 3),
+        52000.0,
+        pytest.approx(52000 / 72010),
+    ]
     assert rows[0][6] == "上次 ＼ 本次"
     matrix = {r[6]: r[7:] for r in rows[1:4]}
     assert matrix["潜力客户"] == [1, 0, 0] and matrix["新"] == [0, 1, 0]

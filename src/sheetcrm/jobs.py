@@ -21,7 +21,7 @@ import pandas as pd
 from . import clean, messages, report, schedule, schema, tiering
 from .book.base import Book, CustomerTable, Problem
 from .errors import UsageError
-from .i18n import tr, use_lang
+from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 
 __all__ = ["JOBS", "JobOptions", "JobReport", "run_job"]
@@ -73,6 +73,12 @@ class Run:
         self.options = options
         self.report = JobReport(job="")
         self.input_problems: list[Problem] = []
+        self.ui_lang = current_lang()
+
+    def say(self, zh: str, en: str) -> None:
+        """Add a line to the report, in the language of whoever ran the job."""
+        with use_lang(self.ui_lang):
+            self.report.lines.append(tr(zh, en))
 
     # ---- inputs -------------------------------------------------------------
     @cached_property
@@ -82,11 +88,9 @@ class Run:
             return Settings(self.book.read_grid(SETTINGS_SHEET))
         self.book.write_sheet(settings_sheet_spec())
         self.report.sheets.append(SETTINGS_SHEET)
-        self.report.lines.append(
-            tr(
-                f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
-                f"created the settings sheet '{SETTINGS_SHEET}' with default rules (edit it in Excel)",
-            )
+        self.say(
+            f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
+            f"created the settings sheet '{SETTINGS_SHEET}' with default rules (edit it in Excel)",
         )
         return Settings(None)
 
@@ -122,6 +126,11 @@ class Run:
         """The data check over the customer table."""
         self.options.progress(tr("检查数据", "checking the data"))
         return clean.check_customers(self.table, transactions=self.transactions)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Everything wrong with the input: unreadable values and the data check's findings."""
+        return self.table.problems + self.input_problems + self.check.problems
 
     @cached_property
     def tier_settings(self) -> Any:
@@ -206,85 +215,79 @@ class Run:
 
 
 # ---- steps: each writes one job's results into the book ---------------------
+# Steps run inside ``use_lang(run.lang)`` (what goes into the workbook follows the
+# workbook's language); ``run.say`` reports in the language of whoever ran the job.
 
 
 def _step_settings(run: Run) -> None:
-    run.settings  # noqa: B018 - reading the settings writes the sheet when it is missing
-    if not run.report.sheets:
-        run.report.lines.append(
-            tr(
-                f"设置表「{SETTINGS_SHEET}」已存在，未改动",
-                f"settings sheet '{SETTINGS_SHEET}' exists; left as is",
-            )
+    if SETTINGS_SHEET not in run.report.sheets:
+        run.say(
+            f"设置表「{SETTINGS_SHEET}」已存在，未改动",
+            f"settings sheet '{SETTINGS_SHEET}' exists; left as is",
+        )
+    if messages.TEMPLATES_SHEET not in run.book.sheet_names():
+        run.book.write_sheet(messages.templates_sheet_spec())
+        run.report.sheets.append(messages.TEMPLATES_SHEET)
+        run.say(
+            f"已创建消息模板表「{messages.TEMPLATES_SHEET}」，在其中添加的模板优先于内置模板",
+            f"created the templates sheet '{messages.TEMPLATES_SHEET}'; templates added there override the bundled ones",
         )
 
 
 def _step_check(run: Run) -> None:
-    result = run.check
-    problems = run.table.problems + run.input_problems + result.problems
+    problems = run.problems
     run.report.problems = len(problems)
-    with use_lang(run.lang):
-        run.book.write_sheet(clean.problems_sheet(problems))
+    run.book.write_sheet(clean.problems_sheet(problems))
     run.report.sheets.append(clean.CHECK_SHEET)
-    run.report.lines.append(
-        tr(
-            f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
-            f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
-        )
+    run.say(
+        f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
+        f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
     )
-    for kind, count in sorted(clean.summarise(problems).items(), key=lambda kv: -kv[1]):
+    for kind, count in sorted(run.check.summary.items(), key=lambda kv: -kv[1]):
         run.report.lines.append(f"  {kind}: {count}")
 
 
 def _step_tier(run: Run) -> None:
     tiers = run.tiers
-    with use_lang(run.lang):
-        columns = tiering.result_columns(tiers)
-        run.book.write_columns(run.table, columns)
-        run.book.write_sheet(tiering.tier_summary(run.table.frame, tiers))
+    columns = tiering.result_columns(tiers)
+    run.book.write_columns(run.table, columns)
+    run.book.write_sheet(tiering.tier_summary(run.table.frame, tiers, previous=run.previous_tiers))
     run.report.columns.extend(column.header for column in columns)
     run.report.sheets.append(tiering.SUMMARY_SHEET)
     counts = tiers["tier"].value_counts()
-    run.report.lines.append(
-        tr("客户分级：", "tiers: ") + "，".join(f"{tier} {count}" for tier, count in counts.items())
-    )
+    run.say("客户分级：", "tiers: ")
+    run.report.lines[-1] += ", ".join(f"{tier} {count}" for tier, count in counts.items())
 
 
 def _step_plan(run: Run) -> None:
     plan = run.plan
-    with use_lang(run.lang):
-        run.book.write_sheet(schedule.plan_sheet(plan))
-        if run.options.export_dir:
-            run.report.exports += schedule.write_ics(plan.touches, run.options.export_dir)
-            run.report.exports.append(
-                schedule.write_csv(plan.touches, run.options.export_dir / "followups.csv")
-            )
+    run.book.write_sheet(schedule.plan_sheet(plan))
+    if run.options.export_dir:
+        run.report.exports += schedule.write_ics(plan.touches, run.options.export_dir)
+        run.report.exports.append(
+            schedule.write_csv(plan.touches, run.options.export_dir / "followups.csv")
+        )
     run.report.sheets.append(schedule.PLAN_SHEET)
     open_touches = int((plan.touches["status"] == schedule.STATUS_OPEN).sum())
-    run.report.lines.append(
-        tr(
-            f"跟进计划：{open_touches} 条待跟进，{len(plan.unplaced)} 条超出容量",
-            f"follow-up plan: {open_touches} open touches, {len(plan.unplaced)} beyond capacity",
-        )
+    run.say(
+        f"跟进计划：{open_touches} 条待跟进，{len(plan.unplaced)} 条超出容量",
+        f"follow-up plan: {open_touches} open touches, {len(plan.unplaced)} beyond capacity",
     )
     run.report.lines.extend(f"  ! {warning}" for warning in plan.warnings)
 
 
 def _step_messages(run: Run) -> None:
     result = run.messages
-    with use_lang(run.lang):
-        run.book.write_sheet(messages.messages_sheet(result))
-        if run.options.export_dir:
-            run.report.exports += messages.export_all(result, run.options.export_dir)
-        if run.options.preview:
-            run.report.preview = messages.preview(result.messages, run.options.preview)
+    run.book.write_sheet(messages.messages_sheet(result))
+    if run.options.export_dir:
+        run.report.exports += messages.export_all(result, run.options.export_dir)
+    if run.options.preview:
+        run.report.preview = messages.preview(result.messages, run.options.preview)
     run.report.sheets.append(messages.MESSAGES_SHEET)
-    run.report.lines.append(
-        tr(
-            f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 位客户跳过（退订/勿扰/无联系方式）",
-            f"messages: {len(result.messages)} ready, {len(result.skipped)} customers skipped "
-            "(opted out / do not contact / no address)",
-        )
+    run.say(
+        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条跳过（退订/勿扰/无联系方式）",
+        f"messages: {len(result.messages)} ready, {len(result.skipped)} skipped "
+        "(opted out / do not contact / no address)",
     )
 
 
@@ -297,23 +300,22 @@ def _step_report(run: Run) -> None:
     kpis = report.compute_kpis(
         run.table.frame,
         run.tiers,
-        problems=run.table.problems + run.input_problems + run.check.problems,
+        problems=run.problems,
         plan=run.touches,
         messages=run.messages.messages if "messages" in run.__dict__ else None,
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )
-    with use_lang(run.lang):
-        history = report.history_sheet(
-            history_grid, report.history_row(kpis, run.as_of, dt.datetime.now())
-        )
-        run.book.write_sheet(history)
-        run.book.write_sheet(report.dashboard_sheet(kpis, history.rows, run.lang))
-        if run.options.html:
-            report.html_report(kpis, history.rows, run.options.html)
-            run.report.exports.append(run.options.html)
+    history = report.history_sheet(
+        history_grid, report.history_row(kpis, run.as_of, dt.datetime.now())
+    )
+    run.book.write_sheet(history)
+    run.book.write_sheet(report.dashboard_sheet(kpis, history.rows, run.lang))
+    if run.options.html:
+        report.html_report(kpis, history.rows, run.options.html)
+        run.report.exports.append(run.options.html)
     run.report.sheets += [report.DASHBOARD_SHEET, report.HISTORY_SHEET]
-    run.report.lines.append(tr("仪表盘已更新", "dashboard updated"))
+    run.say("仪表盘已更新", "dashboard updated")
 
 
 _STEPS: dict[str, tuple[Callable[[Run], None], ...]] = {
@@ -338,9 +340,10 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
         )
     run = Run(book, options or JobOptions())
     run.report.job = name
-    run.settings  # noqa: B018 - first run: create the settings sheet before anything else
-    for step in _STEPS[name]:
-        step(run)
+    run.settings  # noqa: B018 - the first run creates the settings sheet before anything else
+    with use_lang(run.lang):  # type: ignore[arg-type]
+        for step in _STEPS[name]:
+            step(run)
     run.options.progress(tr("保存工作簿", "saving the workbook"))
     book.save()
     return run.report

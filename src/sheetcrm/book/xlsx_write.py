@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -48,9 +48,12 @@ _HEADER_FILL = "DDEBF7"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
 _EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+# Text that cannot go into XML as it is: escapes, cleaning, outer spaces, or too long.
+_NEEDS_CARE = re.compile(
+    f"{_ILLEGAL_XML.pattern}|[&<>\n]|^\\s|\\s$|_x[0-9A-Fa-f]{{4}}_|^.{{{_MAX_TEXT + 1}}}", re.S
+)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
-_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(/>|>(.*?)</(?:\w+:)?row>)", re.S)
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTR_R = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d+)["\']')
 _ATTR_T = re.compile(rb'\bt\s*=\s*["\'](\w+)["\']')
@@ -104,6 +107,11 @@ def _clean_text(text: str) -> str:
     return text[:_MAX_TEXT]
 
 
+def _preserve(text: str) -> str:
+    """The xml:space attribute text needs so Excel keeps its outer spaces and line breaks."""
+    return ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+
+
 def _is_blank(value: object) -> bool:
     """True for values that leave a cell empty: None, NaN, NaT, pandas NA."""
     if value is None:
@@ -149,10 +157,41 @@ def _cell_xml(
         text = repr(serial) if is_datetime else str(int(serial))
         return f'<c r="{ref}" s="{style}"><v>{text}</v></c>'.encode()
     text = _clean_text(str(value))
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    space = _preserve(text)
     return (
         f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'.encode()
     )
+
+
+def _column_cells(
+    target: _Target, first_row: int, last_row: int, styles: _CellStyles, date1904: bool
+) -> list[str]:
+    """The ``<c>`` XML of a result column for rows first_row..last_row ("" for no cell)."""
+    values = target.values
+    listed = values.tolist() if hasattr(values, "tolist") else list(values)  # native scalars
+    listed += [None] * (last_row - first_row + 1 - len(listed))
+    style_attr = f' s="{target.style}"' if target.style else ""
+    blank = f's="{target.style}"/>' if target.style else ""
+    letters = target.letters
+    cells = []
+    row = first_row
+    for value in listed:
+        # Fast paths for what nearly every result column holds; anything else goes the long way.
+        if isinstance(value, str) and not _NEEDS_CARE.search(value):
+            cells.append(
+                f'<c r="{letters}{row}"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>'
+            )
+        elif value is None:
+            cells.append(f'<c r="{letters}{row}" {blank}' if blank else "")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            cells.append(f'<c r="{letters}{row}"{style_attr}><v>{value}</v></c>')
+        elif isinstance(value, float) and math.isfinite(value):
+            cells.append(f'<c r="{letters}{row}"{style_attr}><v>{value!r}</v></c>')
+        else:
+            ref = f"{letters}{row}"
+            cells.append(_cell_xml(ref, value, target.style, styles, date1904).decode())
+        row += 1
+    return cells[: last_row - first_row + 1]
 
 
 def _xml_text(raw: bytes) -> str:
@@ -538,9 +577,11 @@ class PackageWriter:
         return self._shared_strings
 
     def _header_cells(self, data: bytes, header_row: int) -> list[_Cell]:
-        for number, match in _iter_rows(data):
+        sheet_data = _SHEET_DATA.search(data)
+        prefix = (sheet_data.group(1) or b"").decode() if sheet_data else ""
+        for number, _, _, _, body, _ in _iter_rows(data, prefix):
             if number == header_row:
-                return _cells(match.group(3) or b"", number)
+                return _cells(body or b"", number)
             if number > header_row:
                 break
         return []
@@ -619,63 +660,67 @@ class PackageWriter:
             close = data.find(f"</{prefix}sheetData>".encode(), match.end())
             head, body, tail = data[: match.end()], data[match.end() : close], data[close:]
         plain = self._cell_styles()
+        close_row = f"</{prefix}row>".encode()
+        open_row = f"<{prefix}row".encode()
         by_column = sorted(targets, key=lambda t: t.column)
         first_target = by_column[0].column
         out: list[bytes] = [head]
         expected = header_row  # the next row number that must exist in the output
 
+        # Encoded column by column up front: one pass per column is much cheaper than per cell.
+        columns = [
+            [
+                target.header.decode(),
+                *_column_cells(target, header_row + 1, rows_end, plain, self.date1904),
+            ]
+            for target in by_column
+        ]
+        joined = ["".join(parts).encode() for parts in zip(*columns, strict=True)]
+
         def new_cells(row: int) -> list[tuple[int, bytes]]:
-            cells = []
-            for target in by_column:
-                if row == header_row:
-                    xml = target.header
-                else:
-                    index = row - header_row - 1
-                    value = target.values[index] if index < len(target.values) else None
-                    xml = _cell_xml(
-                        f"{target.letters}{row}", value, target.style, plain, self.date1904
-                    )
-                if xml:
-                    cells.append((target.column, xml))
-            return cells
+            index = row - header_row
+            return [
+                (target.column, cells[index].encode())
+                for target, cells in zip(by_column, columns, strict=True)
+                if cells[index]
+            ]
 
         def fresh_rows(until: int) -> None:
             nonlocal expected
             while expected < until and expected <= rows_end:
-                cells = new_cells(expected)
+                cells = joined[expected - header_row]
                 if cells:
-                    out.append(
-                        f'<{prefix}row r="{expected}">'.encode()
-                        + b"".join(x for _, x in cells)
-                        + f"</{prefix}row>".encode()
-                    )
+                    out.append(f'<{prefix}row r="{expected}">'.encode() + cells + close_row)
                 expected += 1
 
-        last = 0
         position = 0
-        for row_match in _ROW.finditer(body):
-            out.append(body[position : row_match.start()])
-            position = row_match.end()
-            attrs = row_match.group(1)
-            ref = _ATTR_R.search(attrs)
-            number = int(ref.group(2)) if ref else last + 1
-            last = number
+        for number, start, end, attrs, row_body, has_ref in _iter_rows(body, prefix):
+            out.append(body[position:start])
+            position = end
             if number < header_row or number > rows_end:
                 if number > rows_end:
                     fresh_rows(number)
-                out.append(row_match.group(0))
+                out.append(body[start:end])
                 continue
             fresh_rows(number)
             expected = number + 1
-            attrs = _SPANS.sub(b"", attrs)
-            if not ref:
+            if b"spans" in attrs:  # a hint Excel recomputes; stale once cells are added
+                attrs = _SPANS.sub(b"", attrs)
+            if not has_ref:
                 attrs = f' r="{number}"'.encode() + attrs
-            row_body = row_match.group(3) or b""
-            out.append(f"<{prefix}row".encode() + attrs + b">")
+            out.append(open_row + attrs + b">")
             out.append(
-                self._merge_row(row_body, number, first_target, new_cells(number), targets, sheet)
+                self._merge_row(
+                    row_body or b"",
+                    number,
+                    first_target,
+                    joined[number - header_row],
+                    new_cells,
+                    targets,
+                    sheet,
+                )
             )
-            out.append(f"</{prefix}row>".encode())
+            out.append(close_row)
         out.append(body[position:])
         fresh_rows(rows_end + 1)  # rows past the last existing one go before </sheetData>
         out.append(tail)
@@ -686,16 +731,17 @@ class PackageWriter:
         body: bytes,
         row: int,
         first_target: int,
-        new: list[tuple[int, bytes]],
+        joined: bytes,
+        new_cells: Callable[[int], list[tuple[int, bytes]]],
         targets: list[_Target],
         sheet: str,
     ) -> bytes:
         """A row body with the new cells in column order, old cells of target columns replaced."""
         if not body.strip():
-            return b"".join(xml for _, xml in new)
+            return joined
         last = _last_cell_column(body)
         if last is not None and last < first_target:
-            return body + b"".join(xml for _, xml in new)  # the common case: append on the right
+            return body + joined  # the common case: append on the right
         replaced = {t.column: t for t in targets}
         kept: list[tuple[int, bytes]] = []
         for cell in _cells(body, row):
@@ -715,7 +761,7 @@ class PackageWriter:
                 )
             if cell.formula:
                 self._drop_calc_chain = True
-        return b"".join(xml for _, xml in sorted(kept + new, key=lambda item: item[0]))
+        return b"".join(xml for _, xml in sorted(kept + new_cells(row), key=lambda item: item[0]))
 
     def _table(self, entry: _SheetEntry, name: str) -> tuple[str, etree._Element]:
         """The part and parsed XML of an Excel Table on a sheet."""
@@ -863,13 +909,35 @@ def _last_cell_column(body: bytes) -> int | None:
     return column_number(ref.group(1).decode()) if ref and ref.group(1) else None
 
 
-def _iter_rows(data: bytes) -> Iterator[tuple[int, re.Match[bytes]]]:
-    """(row number, match) for each ``<row>`` of a sheet, numbering rows lacking ``r``."""
+def _iter_rows(
+    data: bytes, prefix: str
+) -> Iterator[tuple[int, int, int, bytes, bytes | None, bool]]:
+    """(number, start, end, attributes, body or None if self-closing, has r) of each ``<row>``.
+
+    Rows are found with bytes.find, not a regular expression: on a million-row
+    sheet a lazy ``.*?`` up to ``</row>`` costs several times more.
+    """
+    opening = f"<{prefix}row".encode()
+    closing = f"</{prefix}row>".encode()
     last = 0
-    for match in _ROW.finditer(data):
-        ref = _ATTR_R.search(match.group(1))
+    position = data.find(opening)
+    while position >= 0:
+        after = data[position + len(opening) : position + len(opening) + 1]
+        if after not in (b" ", b">", b"/", b"\t", b"\r", b"\n"):  # <rowBreaks> and the like
+            position = data.find(opening, position + 1)
+            continue
+        tag_end = data.find(b">", position)
+        self_closing = data[tag_end - 1] == 0x2F  # "/>"
+        attrs = data[position + len(opening) : tag_end - 1 if self_closing else tag_end]
+        if self_closing:
+            end, body = tag_end + 1, None
+        else:
+            close = data.find(closing, tag_end)
+            end, body = close + len(closing), data[tag_end + 1 : close]
+        ref = _ATTR_R.search(attrs)
         last = int(ref.group(2)) if ref else last + 1
-        yield last, match
+        yield last, position, end, attrs, body, ref is not None
+        position = data.find(opening, end)
 
 
 def _update_dimension(data: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:

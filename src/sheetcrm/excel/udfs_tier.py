@@ -345,6 +345,15 @@ def _history(frequency: Any, recency: Any, age: Any) -> tuple[np.ndarray, np.nda
     ]
     if len({len(a) for a in arrays}) != 1:
         raise ValueError(tr("三个区域须一样长", "the three ranges must have the same length"))
+    with np.errstate(invalid="ignore"):
+        impossible = (arrays[0] < 0) | (arrays[1] < 0) | (arrays[1] > arrays[2])
+    if impossible.any():
+        raise ValueError(
+            tr(
+                "复购次数与最近须 ≥ 0，且最近不能大于客龄",
+                "frequency and recency must be ≥ 0 and recency cannot exceed the age T",
+            )
+        )
     return arrays[0], arrays[1], arrays[2]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .export import (
     MESSAGES_SHEET,
+    email_message,
     export_all,
     messages_sheet,
     preview,
@@ -30,6 +31,7 @@ __all__ = [
     "SmsCount",
     "TemplateSource",
     "compose_messages",
+    "email_message",
     "export_all",
     "messages_sheet",
     "parse_message_settings",

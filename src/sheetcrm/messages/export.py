@@ -9,6 +9,8 @@ import csv
 import mailbox
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..book.base import SheetSpec
-from ..i18n import tr
+from ..i18n import Lang, tr, use_lang
 from .render import MessagesResult
 
 __all__ = [
@@ -45,9 +47,13 @@ def _channel_label(channel: str) -> str:
     return tr(zh, en)
 
 
-def messages_sheet(result: MessagesResult, lang: str | None = None) -> SheetSpec:
-    """The 消息 sheet: one row per message, ready to send (labels in the current language)."""
-    del lang  # labels follow the language in force (the job wraps this in use_lang)
+def messages_sheet(result: MessagesResult, lang: Lang | None = None) -> SheetSpec:
+    """The 消息 sheet: one row per message, ready to send (labels in lang, else the current one)."""
+    with use_lang(lang) if lang else nullcontext():
+        return _messages_sheet(result)
+
+
+def _messages_sheet(result: MessagesResult) -> SheetSpec:
     headers = [
         tr("客户编号", "Customer ID"),
         tr("客户", "Customer"),
@@ -62,16 +68,18 @@ def messages_sheet(result: MessagesResult, lang: str | None = None) -> SheetSpec
         tr("缺失字段", "Missing fields"),
     ]
     m = result.messages
+    labels = {channel: _channel_label(channel) for channel in set(m["channel"])}
+    parts = m["parts"].astype(object).where(m["parts"].notna(), None)
     rows: list[list[Any]] = [headers]
     for values in zip(
         m["customer_id"],
         m["customer"],
-        (_channel_label(c) for c in m["channel"]),
+        (labels[c] for c in m["channel"]),
         m["to"],
         m["subject"],
         m["body"],
         m["chars"].tolist(),
-        (None if pd.isna(p) else int(p) for p in m["parts"]),
+        parts.tolist(),
         m["template"],
         m["warnings"],
         m["missing_fields"],
@@ -87,13 +95,18 @@ def messages_sheet(result: MessagesResult, lang: str | None = None) -> SheetSpec
     )
 
 
+def _one_line(text: str) -> str:
+    """Header text on one line (a line break in a header would start a new header)."""
+    return " ".join(str(text).split())
+
+
 def email_message(row: Any, sender: str) -> EmailMessage:
     """One email as a MIME message: UTF-8, plain text plus the HTML body when there is one."""
     msg = EmailMessage()
     name, address = parseaddr(sender)
-    msg["From"] = f"{name} <{address}>" if name else address
-    msg["To"] = f"{row['customer']} <{row['to']}>" if row["customer"] else row["to"]
-    msg["Subject"] = row["subject"]
+    msg["From"] = Address(display_name=_one_line(name), addr_spec=address)
+    msg["To"] = Address(display_name=_one_line(row["customer"]), addr_spec=row["to"])
+    msg["Subject"] = _one_line(row["subject"])
     msg["Date"] = format_datetime(pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime())
     msg["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     # Outlook opens a message with this header as a draft, ready to send.

@@ -35,6 +35,7 @@ __all__ = [
     "channel_key",
     "channel_label",
     "match_groups",
+    "parse_terms",
 ]
 
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -157,9 +158,21 @@ CADENCES = register(
 )
 
 
-def _attribute_matches(term: str, tiers: pd.DataFrame) -> np.ndarray:
+def _normalised(tiers: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per attribute column: (codes per customer, lower-cased distinct values)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for column in ("tier", "tier_code", "segment_cn", "segment_en", "stage"):
+        if column in tiers:
+            codes, uniques = pd.factorize(tiers[column], use_na_sentinel=True)
+            texts = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
+            out[column] = (codes, texts)
+    return out
+
+
+def _attribute_matches(
+    term: str, tiers: pd.DataFrame, columns: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
     """Rows of the tiering result where a single condition holds."""
-    n = len(tiers)
     if term == CHURN:
         column = tiers["churn_risk"] if "churn_risk" in tiers else pd.Series(False, tiers.index)
         return column.fillna(False).astype(bool).to_numpy()
@@ -167,11 +180,9 @@ def _attribute_matches(term: str, tiers: pd.DataFrame) -> np.ndarray:
     for key, (zh, en) in STAGES.items():
         if term in (key, zh.lower(), en.lower()):
             aliases |= {key, zh.lower(), en.lower()}
-    hit = np.zeros(n, dtype=bool)
-    for column in ("tier", "tier_code", "segment_cn", "segment_en", "stage"):
-        if column in tiers:
-            values = tiers[column].astype("string").str.strip().str.lower()
-            hit |= values.isin(aliases).fillna(False).to_numpy(dtype=bool)
+    hit = np.zeros(len(tiers), dtype=bool)
+    for codes, texts in columns.values():
+        hit |= np.isin(texts, list(aliases))[codes]
     return hit
 
 
@@ -184,9 +195,10 @@ def match_groups(
         groups.setdefault(step.applies_to, (step.terms, step.rank, order))
     ordered = sorted(groups, key=lambda g: (groups[g][1], groups[g][2]))
     chosen = np.full(len(tiers), -1, dtype=np.int64)
+    columns = _normalised(tiers)
     for index, group in enumerate(ordered):
         mask = np.ones(len(tiers), dtype=bool)
         for term in groups[group][0]:
-            mask &= is_new if term == NEW else _attribute_matches(term, tiers)
+            mask &= is_new if term == NEW else _attribute_matches(term, tiers, columns)
         chosen[(chosen < 0) & mask] = index
     return ordered, chosen

@@ -13,7 +13,7 @@ day's capacity, the rest move to the next working day.
 
 from __future__ import annotations
 
-import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +82,7 @@ def assign_owners(
     open_rows = [
         i for i in np.argsort(customer_ids, kind="stable") if not result[i] and load[i] > 0
     ]
+    capacity = np.array([max(rep.capacity, 1) for rep in reps], dtype=np.float64)
     eligible_cache: dict[frozenset[str], np.ndarray] = {}
     for i in open_rows:
         channels = channel_sets[i]
@@ -91,7 +92,7 @@ def assign_owners(
             eligible = np.flatnonzero(fits) if fits.any() else np.arange(len(reps))
             eligible_cache[channels] = eligible
         # Capacity-weighted load, so a rep who can do twice as much gets twice the customers.
-        weights = rep_load[eligible] / np.array([reps[j].capacity for j in eligible])
+        weights = rep_load[eligible] / capacity[eligible]
         chosen = int(eligible[int(np.argmin(weights))])
         result[i] = names[chosen]
         rep_load[chosen] += load[i]
@@ -102,35 +103,42 @@ def level(
     owner: np.ndarray,
     due: np.ndarray,
     order_key: np.ndarray,
-    capacity: dict[str, int],
-    workdays: np.ndarray,
+    capacity: Mapping[str, int],
+    days: int,
+    booked: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Levelled due positions (index into ``workdays``) per touch, -1 where nothing fits.
+    """Levelled day (0 … days-1) per touch, -1 where nothing fits in the horizon.
 
-    ``due`` is each touch's earliest position in ``workdays`` (the sorted working-day
-    ordinals of the horizon); ``order_key`` ranks touches competing for one day
-    (smaller first, unique).
+    ``due`` is each touch's earliest working-day position in the horizon;
+    ``order_key`` ranks touches competing for one day (smaller first, unique);
+    ``booked`` counts, per rep and day, slots already taken (rows staff added).
     """
     result = np.full(len(due), -1, dtype=np.int64)
-    days = len(workdays)
     frame = pd.DataFrame({"owner": owner, "due": due, "key": order_key})
+    frame = frame[frame["due"] < days]  # due after the last working day: cannot fit
     for name, group in frame.groupby("owner", sort=True):
-        cap = capacity[str(name)]
+        taken_before = (booked or {}).get(str(name), np.zeros(days, dtype=np.int64))
+        caps = np.maximum(capacity[str(name)] - taken_before, 0)
         index = group.index.to_numpy()
-        counts = np.bincount(group["due"].to_numpy(), minlength=days)
-        if counts.max(initial=0) <= cap:
-            result[index] = group["due"].to_numpy()  # nothing to move: the common case
+        due_days = group["due"].to_numpy()
+        if np.all(np.bincount(due_days, minlength=days) <= caps):
+            result[index] = due_days  # nothing to move: the common case
             continue
-        ordered = group.sort_values(["due", "key"])
-        due_sorted = ordered["due"].to_numpy()
-        keys = ordered["key"].to_numpy()
-        rows = ordered.index.to_numpy()
-        waiting: list[tuple[int, int]] = []
-        cursor = 0
+        keys = group["key"].to_numpy()
+        # Day by day: the day's arrivals join the queue; the best of the queue fill the day.
+        order = np.argsort(due_days, kind="stable")
+        bounds = np.searchsorted(due_days[order], np.arange(days + 1), side="left")
+        queue = np.empty(0, dtype=np.int64)
         for day in range(days):
-            while cursor < len(rows) and due_sorted[cursor] <= day:
-                heapq.heappush(waiting, (int(keys[cursor]), int(rows[cursor])))
-                cursor += 1
-            for _ in range(min(cap, len(waiting))):
-                result[heapq.heappop(waiting)[1]] = day
+            queue = np.concatenate([queue, order[bounds[day] : bounds[day + 1]]])
+            cap = int(caps[day])
+            if len(queue) > cap:
+                best = np.argpartition(keys[queue], cap - 1)[:cap] if cap else queue[:0]
+                chosen = np.zeros(len(queue), dtype=bool)
+                chosen[best] = True
+                result[index[queue[chosen]]] = day
+                queue = queue[~chosen]
+            else:
+                result[index[queue]] = day
+                queue = queue[:0]
     return result

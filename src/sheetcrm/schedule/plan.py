@@ -13,17 +13,24 @@ Re-running. Rows are matched by id. Staff fields (status, done date, notes and
 any columns staff added) are kept; the plan's own fields are refreshed. Done
 and skipped rows are history and stay as they are; open rows the new plan no
 longer contains are marked 已取消 with the reason (never deleted); rows staff
-typed in by hand (no id) are kept untouched. Open rows due beyond the new
+typed in by hand (no id) are kept untouched, and their open ones count against
+their rep's capacity that day. Open rows due beyond the new
 horizon are left alone.
 
+A one-off step whose date passed less than :data:`CATCH_UP_WORKDAYS` working
+days ago (say the welcome SMS of a customer who bought last Friday) is still
+planned, for today; older ones are not.
+
 The last completed contact is the latest done date of the customer's 已完成
-touches, else the last purchase, else the first purchase.
+touches *on the step's channel*, else the last purchase, else the first
+purchase. Per channel, because a weekly call must not push the quarterly visit
+out for ever; a done call still pushes the next call, whichever tier asked for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,8 +39,8 @@ import pandas as pd
 
 from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..errors import InputError, SettingsError
-from ..i18n import current_lang, tr, use_lang
-from ..settings import Block, Settings, register
+from ..i18n import tr, use_lang
+from ..settings import Block, Settings, column_letter, register
 from ..values import is_blank, parse_bool, parse_date, parse_number
 from .cadence import (
     CHANNELS,
@@ -51,6 +58,7 @@ from .capacity import DEFAULT_CAPACITY, Rep, assign_owners, level
 from .workdays import WorkCalendar
 
 __all__ = [
+    "CATCH_UP_WORKDAYS",
     "PLAN_SHEET",
     "STATUSES",
     "STATUS_CANCELLED",
@@ -63,11 +71,16 @@ __all__ = [
     "build_plan",
     "parse_plan_settings",
     "parse_plan_sheet",
+    "plan_rows",
     "plan_sheet",
+    "status_label",
     "touch_id",
+    "touch_ids",
+    "work_calendar",
 ]
 
 PLAN_SHEET = "跟进计划"
+CATCH_UP_WORKDAYS = 5  # one-off steps missed by up to this many working days are still planned
 STATUS_OPEN, STATUS_DONE, STATUS_SKIPPED, STATUS_CANCELLED = "待跟进", "已完成", "已跳过", "已取消"
 STATUSES: dict[str, str] = {  # canonical (stored) status → English label
     STATUS_OPEN: "Open",
@@ -156,8 +169,45 @@ class PlanResult:
 
 def touch_id(customer_id: str, step_key: str, nominal_due: dt.date) -> str:
     """The stable id of a touch: a short hash of customer, step key and nominal due date."""
-    text = f"{customer_id}|{step_key}|{nominal_due.isoformat()}"
-    return "T" + hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+    ids = touch_ids(
+        np.array([customer_id], dtype=object),
+        np.array([step_key], dtype=object),
+        np.array([nominal_due.toordinal()]),
+    )
+    return str(ids[0])
+
+
+_HEX = np.array(list("0123456789abcdef"))
+_SHIFTS = np.arange(60, 20, -4, dtype=np.uint64)  # the top 40 bits, one hex digit each
+
+
+def touch_ids(customer_ids: np.ndarray, step_keys: np.ndarray, nominal: np.ndarray) -> np.ndarray:
+    """Touch ids for whole columns: 'T' and 10 hex digits of a keyed SipHash of the parts.
+
+    ``pandas.util.hash_array`` hashes with a fixed key, so ids are the same in every
+    process and on every machine.
+    """
+    if len(customer_ids) == 0:
+        return np.empty(0, dtype=object)
+    with np.errstate(over="ignore"):
+        mixed = (
+            pd.util.hash_array(customer_ids.astype(str).astype(object))
+            ^ pd.util.hash_array(step_keys.astype(str).astype(object))
+            * np.uint64(0x9E3779B97F4A7C15)
+            ^ nominal.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+        )
+        digest = pd.util.hash_array(mixed)
+    digits = _HEX[((digest[:, None] >> _SHIFTS[None, :]) & np.uint64(15)).astype(np.intp)]
+    letters = np.concatenate([np.full((len(digest), 1), "T"), digits], axis=1)
+    return np.ascontiguousarray(letters).view("<U11").ravel().astype(object)
+
+
+@functools.lru_cache(maxsize=16)
+def work_calendar(
+    country: str = "CN", extra_off: tuple[dt.date, ...] = (), extra_work: tuple[dt.date, ...] = ()
+) -> WorkCalendar:
+    """A shared working-day calendar (its year tables are built once per process)."""
+    return WorkCalendar(country, extra_off, extra_work)
 
 
 # ---- settings ----------------------------------------------------------------
@@ -190,9 +240,6 @@ def _parse_cadences(settings: Settings) -> tuple[CadenceStep, ...]:
         if all(is_blank(v) for v in rec.values()):
             continue
 
-        def fail(column: str, row: int = row) -> Callable[[str], SettingsError]:
-            return lambda message: data.error(row, column, message)
-
         applies = str(rec["applies_to"] or "").strip()
         terms = parse_terms(applies)
         if not terms:
@@ -207,16 +254,28 @@ def _parse_cadences(settings: Settings) -> tuple[CadenceStep, ...]:
         step = "" if is_blank(rec["step"]) else str(parse_number(rec["step"]) or "")
         step = step[:-2] if step.endswith(".0") else step or str(rec["step"]).strip()
         if not step:
-            raise data.error(row, "step", tr("步骤不能为空（如 1）", "the step needs a name such as 1"))
+            raise data.error(
+                row, "step", tr("步骤不能为空（如 1）", "the step needs a name such as 1")
+            )
         offset = (
             0
             if is_blank(rec["offset"])
-            else _int_cell(fail("offset"), rec["offset"], 0, ("起始天", "offset days"))
+            else _int_cell(
+                functools.partial(data.error, row, "offset"),
+                rec["offset"],
+                0,
+                ("起始天", "offset days"),
+            )
         )
         repeat = (
             None
             if is_blank(rec["repeat"])
-            else _int_cell(fail("repeat"), rec["repeat"], 1, ("重复间隔", "repeat every"))
+            else _int_cell(
+                functools.partial(data.error, row, "repeat"),
+                rec["repeat"],
+                1,
+                ("重复间隔", "repeat every"),
+            )
         )
         channel = channel_key(rec["channel"])
         if channel is None:
@@ -241,7 +300,12 @@ def _parse_cadences(settings: Settings) -> tuple[CadenceStep, ...]:
         priority = (
             3
             if is_blank(rec["priority"])
-            else _int_cell(fail("priority"), rec["priority"], 1, ("优先级", "priority"))
+            else _int_cell(
+                functools.partial(data.error, row, "priority"),
+                rec["priority"],
+                1,
+                ("优先级", "priority"),
+            )
         )
         candidate = CadenceStep(
             applies_to=applies,
@@ -287,7 +351,7 @@ def _parse_reps(settings: Settings) -> tuple[Rep, ...]:
             DEFAULT_CAPACITY
             if is_blank(rec["capacity"])
             else _int_cell(
-                lambda message, row=row: data.error(row, "capacity", message),
+                functools.partial(data.error, row, "capacity"),
                 rec["capacity"],
                 0,
                 ("每日容量", "daily capacity"),
@@ -360,68 +424,89 @@ def _text(value: CellValue) -> str:
     return str(value).strip()
 
 
+def _read_status(text: str) -> str | None:
+    return _STATUS_ALIASES.get(text.lower()) if text else STATUS_OPEN
+
+
+def _read_priority(value: CellValue) -> int | None:
+    try:
+        number = parse_number(value)
+    except ValueError:
+        return None
+    return None if number is None else int(number)
+
+
+def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Series:
+    """One plan column read back, each distinct value parsed once; bad cells named."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed: list[object] = []
+    for value in uniques:
+        try:
+            if key in ("due", "done_date"):
+                parsed.append(parse_date(value))
+            elif key == "status":
+                status = _read_status(_text(value))
+                if status is None:
+                    allowed = "、".join(f"{zh} {en}" for zh, en in STATUSES.items())
+                    raise ValueError(
+                        tr(
+                            f"状态 '{value}' 无法识别；请填：{allowed}",
+                            f"unknown status '{value}'; use one of: {allowed}",
+                        )
+                    )
+                parsed.append(status)
+            elif key == "channel":
+                parsed.append(channel_key(value) or _text(value))
+            elif key == "priority":
+                parsed.append(_read_priority(value))
+            else:
+                parsed.append(_text(value))
+        except ValueError as exc:
+            row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
+            message = (
+                str(exc) if key == "status" else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
+            )
+            raise InputError(message, sheet=sheet, row=row, column=header) from None
+    blank = (
+        STATUS_OPEN if key == "status" else None if key in ("due", "done_date", "priority") else ""
+    )
+    lookup = np.array([*parsed, blank], dtype=object)
+    return pd.Series(lookup[codes], index=values.index, dtype=object)
+
+
 def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd.DataFrame:
     """The plan sheet as staff left it: canonical statuses, dates, their own columns kept.
 
     The index is the Excel row number; columns staff added keep their header text
-    (listed in ``frame.attrs["extra_columns"]``).
+    (listed in ``frame.attrs["extra_columns"]``). Blank rows are skipped.
     """
     if not grid:
         return _empty_touches()
     header = [_text(v) for v in grid[0]]
     keys = [_HEADER_KEYS.get(h.lower(), h) for h in header]
     extras = [k for k, h in zip(keys, header, strict=True) if h and k == h and k != "flag"]
-    records: list[dict[str, object]] = []
-    index: list[int] = []
-    for offset, row in enumerate(grid[1:], start=2):
-        if all(is_blank(v) for v in row):
-            continue
-        rec: dict[str, object] = {key: None for key in TOUCH_COLUMNS}
-        for key, value in zip(keys, row, strict=False):
-            if not key or key == "flag":
-                continue
-            column = header[keys.index(key)]
-            if key in ("due", "done_date"):
-                try:
-                    rec[key] = parse_date(value)
-                except ValueError as exc:
-                    raise InputError(
-                        tr(f"日期无法识别：{exc}", f"not a date: {exc}"),
-                        sheet=sheet_name,
-                        row=offset,
-                        column=column,
-                    ) from None
-            elif key == "status":
-                text = _text(value)
-                status = _STATUS_ALIASES.get(text.lower(), None) if text else STATUS_OPEN
-                if status is None:
-                    allowed = "、".join(f"{zh} {en}" for zh, en in STATUSES.items())
-                    raise InputError(
-                        tr(
-                            f"状态 '{text}' 无法识别；请填：{allowed}",
-                            f"unknown status '{text}'; use one of: {allowed}",
-                        ),
-                        sheet=sheet_name,
-                        row=offset,
-                        column=column,
-                    )
-                rec[key] = status
-            elif key == "channel":
-                rec[key] = channel_key(value) or _text(value)
-            elif key == "priority":
-                try:
-                    number = parse_number(value)
-                except ValueError:
-                    number = None
-                rec[key] = int(number) if number is not None else None
-            else:
-                rec[key] = value if key in extras else _text(value)
-        if rec["status"] is None:
-            rec["status"] = STATUS_OPEN
-        records.append(rec)
-        index.append(offset)
-    columns = list(TOUCH_COLUMNS) + extras
-    frame = pd.DataFrame(records, index=pd.Index(index, name="row"), columns=columns)
+    width = len(header)
+    body = [
+        (number, list(row[:width]) + [None] * (width - len(row)))
+        for number, row in enumerate(grid[1:], start=2)
+        if not all(is_blank(v) for v in row)
+    ]
+    raw = pd.DataFrame(
+        [row for _, row in body],
+        index=pd.Index([n for n, _ in body], name="row"),
+        columns=range(width),
+        dtype=object,
+    )
+    frame = pd.DataFrame(index=raw.index)
+    for key in TOUCH_COLUMNS:
+        if key in keys:
+            position = keys.index(key)
+            frame[key] = _parse_column(raw[position], key, sheet_name, header[position])
+        else:
+            frame[key] = STATUS_OPEN if key == "status" else None
+    for name in extras:
+        column = raw[keys.index(name)]
+        frame[name] = column.where(column.notna(), None)
     frame.attrs["extra_columns"] = extras
     return frame
 
@@ -443,31 +528,60 @@ def _column(frame: pd.DataFrame, role: str) -> pd.Series:
 
 def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
     values = _column(frame, role)
-    return np.array([_text(v) for v in values], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    else:  # numbers, dates, mixed: convert each distinct value once
+        texts = np.array([_text(v) for v in uniques], dtype=object)
+    return np.append(texts, "")[codes]
 
 
 def _ordinals(values: pd.Series) -> np.ndarray:
     """Date ordinals of a column (-1 where blank)."""
     stamps = pd.to_datetime(values, errors="coerce")
-    days = (stamps - pd.Timestamp("0001-01-01")).dt.days.to_numpy(dtype="float64") + 1
+    epoch = dt.date(1970, 1, 1)
+    days = (stamps - pd.Timestamp(epoch)).dt.days.to_numpy(dtype="float64") + epoch.toordinal()
     return np.where(np.isnan(days), -1, days).astype(np.int64)
 
 
+def _done_by_channel(existing: pd.DataFrame) -> pd.Series:
+    """Ordinal of the latest completed touch per (customer ID, channel)."""
+    done = existing[existing["status"] == STATUS_DONE]
+    when = pd.Series(
+        _ordinals(done["done_date"].where(done["done_date"].notna(), done["due"])),
+        index=done.index,
+    )
+    keys = [done["customer_id"].astype(str), done["channel"].astype(str)]
+    return when[when >= 0].groupby(keys).max()
+
+
 def _last_contact(
-    ids: np.ndarray, customers: pd.DataFrame, existing: pd.DataFrame | None
+    ids: np.ndarray, channel: str, purchase: np.ndarray, done: pd.Series
 ) -> np.ndarray:
-    """Ordinal of each customer's last completed contact (-1 when unknown)."""
-    last = _ordinals(_column(customers, "last_purchase"))
-    first = _ordinals(_column(customers, "first_purchase"))
-    result = np.where(last >= 0, last, first)
-    if existing is not None and len(existing):
-        done = existing[existing["status"] == STATUS_DONE]
-        when = done["done_date"].where(done["done_date"].notna(), done["due"])
-        stamps = pd.Series(_ordinals(when), index=done.index)
-        latest = stamps[stamps >= 0].groupby(done["customer_id"].astype(str)).max()
-        found = pd.Series(ids).map(latest).to_numpy(dtype="float64")
-        result = np.where(np.isnan(found), result, found).astype(np.int64)
-    return result
+    """Ordinal of each customer's last completed contact on a channel, else their purchase."""
+    if done.empty:
+        return purchase
+    wanted = pd.MultiIndex.from_arrays([ids.astype(str), np.full(len(ids), channel)])
+    found = done.reindex(wanted).to_numpy(dtype="float64")
+    return np.where(np.isnan(found), purchase, found).astype(np.int64)
+
+
+def _planned_once(existing: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the previous plan not cancelled, indexed by customer ID and step key."""
+    rows = existing[
+        (existing["touch_id"].fillna("").astype(str) != "")
+        & (existing["status"] != STATUS_CANCELLED)
+    ]
+    key = rows["customer_id"].astype(str) + "\x1f" + rows["step"].astype(str)
+    frame = pd.DataFrame(
+        {
+            "touch_id": rows["touch_id"].astype(str).to_numpy(),
+            "status": rows["status"].to_numpy(),
+            "due_ordinal": _ordinals(rows["due"]),
+        },
+        index=pd.Index(key.to_numpy()),
+    )
+    return frame[~frame.index.duplicated()]
 
 
 @dataclass
@@ -498,15 +612,13 @@ def build_plan(
 ) -> PlanResult:
     """The follow-up plan for the horizon, levelled to each rep's capacity and merged with
     the previous plan."""
-    calendar = WorkCalendar(country, settings.extra_off, settings.extra_work)
+    calendar = work_calendar(country, settings.extra_off, settings.extra_work)
     tiers = tiers.reindex(customers.index)
     n = len(customers)
     ids = _text_column(customers, "id")
     ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
     start, end = as_of.toordinal(), as_of.toordinal() + horizon_days
-    calendar.workday_array(np.array([start - 1, end + 1]))
-    days = calendar.add_workdays_array(np.array([start - 1]), 1)[0]
-    horizon = np.arange(days, end)[calendar.workday_array(np.arange(days, end))]
+    horizon = np.arange(start, end)[calendar.workday_array(np.arange(start, end))]
     if existing is None:
         existing = _empty_touches()
     extras = list(existing.attrs.get("extra_columns", []))
@@ -517,57 +629,21 @@ def build_plan(
     is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
     groups, chosen = match_groups(list(settings.steps), tiers, is_new)
     chosen[opted_out] = -1
-    last = _last_contact(ids, customers, existing)
-    last = np.where(last >= 0, last, start)
+    last_purchase = _ordinals(_column(customers, "last_purchase"))
+    purchase = np.where(last_purchase >= 0, last_purchase, first)
+    purchase = np.where(purchase >= 0, purchase, start)
 
-    open_rows = existing[existing["touch_id"].astype(str) != ""]
-    one_off: dict[tuple[str, str], tuple[str, CellValue, str]] = {}
-    for rec in open_rows[open_rows["status"] != STATUS_CANCELLED].itertuples():
-        one_off[(str(rec.customer_id), str(rec.step))] = (str(rec.touch_id), rec.due, rec.status)
-
-    candidates = _Candidates()
-    for s, step in enumerate(settings.steps):
-        members = np.flatnonzero(chosen == groups.index(step.applies_to))
-        if not len(members):
-            continue
-        if step.repeat is None:
-            if NEW in step.terms:
-                anchor = np.where(first[members] >= 0, first[members], start)
-            elif CHURN in step.terms:
-                anchor = np.full(len(members), start)
-            else:
-                anchor = last[members]
-            nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
-            reuse = np.empty(len(members), dtype=object)
-            keep = np.ones(len(members), dtype=bool)
-            for j, i in enumerate(members):
-                found = one_off.get((ids[i], step.key))
-                if found is None:
-                    reuse[j] = ""
-                    keep[j] = start <= nominal[j] < end
-                elif found[2] == STATUS_OPEN and isinstance(found[1], dt.date):
-                    # Still open from an earlier run: same row; beyond the horizon it waits.
-                    reuse[j], nominal[j] = found[0], found[1].toordinal()
-                    keep[j] = nominal[j] < end
-                else:
-                    keep[j] = False  # done or skipped already: a one-off happens once
-            candidates.add(members[keep], s, nominal[keep], reuse[keep])
-        else:
-            first_due = calendar.add_workdays_array(last[members], step.offset + step.repeat)
-            _repeat_series(calendar, candidates, members, s, first_due, step.repeat, start, end)
-
+    candidates = _generate(
+        settings.steps, groups, chosen, ids, first, purchase, existing, calendar, start, end
+    )
     customer = np.concatenate(candidates.customer) if candidates.customer else np.empty(0, int)
     step_index = np.concatenate(candidates.step) if candidates.step else np.empty(0, int)
     nominal = np.concatenate(candidates.nominal) if candidates.nominal else np.empty(0, int)
     reuse = np.concatenate(candidates.reuse) if candidates.reuse else np.empty(0, object)
     steps = settings.steps
     keys = np.array([step.key for step in steps], dtype=object)
-    generated_ids = np.array(
-        [
-            r or touch_id(ids[c], keys[s], dt.date.fromordinal(int(o)))
-            for c, s, o, r in zip(customer, step_index, nominal, reuse, strict=True)
-        ],
-        dtype=object,
+    generated_ids = np.where(
+        reuse != "", reuse, touch_ids(ids[customer], keys[step_index], nominal)
     )
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
@@ -581,11 +657,9 @@ def build_plan(
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = _text_column(customers, "owner")
-    sticky = (
-        existing[existing["owner"].astype(str) != ""]
-        .groupby(existing["customer_id"].astype(str))["owner"]
-        .last()
-    )
+    owned = existing[existing["owner"].fillna("").astype(str) != ""]
+    owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), _ordinals(owned["due"])))]
+    sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
     from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
     owners = np.where(owners == "", from_plan, owners)
     load = np.bincount(customer, minlength=n)
@@ -601,13 +675,15 @@ def build_plan(
     position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
     priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
     tier_rank = _tier_rank(tiers)[customer]
-    order = np.lexsort((keys[step_index].astype(str), ids[customer].astype(str), nominal, tier_rank, priority))
+    order = np.lexsort(
+        (keys[step_index].astype(str), ids[customer].astype(str), nominal, tier_rank, priority)
+    )
     order_key = np.empty(len(order), dtype=np.int64)
     order_key[order] = np.arange(len(order))
-    placed = level(
-        owners[customer], position, order_key, {r.name: r.capacity for r in reps}, horizon
-    )
-    warnings = calendar.warnings + warnings
+    capacity = {rep.name: rep.capacity for rep in reps}
+    booked = _booked_by_hand(existing, horizon)
+    placed = level(owners[customer], position, order_key, capacity, len(horizon), booked)
+    warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
 
     frame = pd.DataFrame(
         {
@@ -616,12 +692,10 @@ def build_plan(
             "customer": _text_column(customers, "name")[customer],
             "contact": _text_column(customers, "contact")[customer],
             "owner": owners[customer],
-            "channel": [steps[s].channel for s in step_index],
-            "due": [
-                dt.date.fromordinal(int(horizon[p])) if p >= 0 else None for p in placed
-            ],
-            "purpose": [steps[s].purpose for s in step_index],
-            "template": [steps[s].template for s in step_index],
+            "channel": _pick([step.channel for step in steps], step_index),
+            "due": _dates(np.append(horizon, -1)[placed]),  # -1 (unplaced) picks the -1
+            "purpose": _pick([step.purpose for step in steps], step_index),
+            "template": _pick([step.template for step in steps], step_index),
             "priority": priority,
             "step": keys[step_index],
             "status": STATUS_OPEN,
@@ -644,6 +718,70 @@ def build_plan(
     return PlanResult(touches, unplaced, warnings, as_of, extras)
 
 
+def _generate(
+    steps: Sequence[CadenceStep],
+    groups: list[str],
+    chosen: np.ndarray,
+    ids: np.ndarray,
+    first: np.ndarray,
+    purchase: np.ndarray,
+    existing: pd.DataFrame,
+    calendar: WorkCalendar,
+    start: int,
+    end: int,
+) -> _Candidates:
+    """Every touch the cadences ask for in the horizon, before owners and levelling."""
+    done = _done_by_channel(existing)
+    earlier = _planned_once(existing)
+    catch_up = int(calendar.add_workdays_array(np.array([start]), -CATCH_UP_WORKDAYS)[0])
+    candidates = _Candidates()
+    for s, step in enumerate(steps):
+        members = np.flatnonzero(chosen == groups.index(step.applies_to))
+        if not len(members):
+            continue
+        last = _last_contact(ids[members], step.channel, purchase[members], done)
+        if step.repeat is None:
+            if NEW in step.terms:
+                anchor = np.where(first[members] >= 0, first[members], start)
+            elif CHURN in step.terms:
+                anchor = np.full(len(members), start)
+            else:
+                anchor = last
+            nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
+            found = earlier.reindex(pd.Index(ids[members] + "\x1f" + step.key))
+            seen = found["status"].notna().to_numpy()
+            due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
+            still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
+            # Still open from an earlier run: the same row, on its date; a done or skipped
+            # one-off happened already; a new one is planned when it falls in the horizon.
+            nominal = np.where(still_open, due_before, nominal)
+            reuse = np.where(still_open, found["touch_id"].fillna("").to_numpy(dtype=object), "")
+            keep = np.where(seen, still_open, nominal >= catch_up) & (nominal < end)
+            candidates.add(members[keep], s, nominal[keep], reuse[keep].astype(object))
+        else:
+            first_due = calendar.add_workdays_array(last, step.offset + step.repeat)
+            _repeat_series(calendar, candidates, members, s, first_due, step.repeat, start, end)
+    return candidates
+
+
+def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
+    """Per rep, how many open rows staff typed in by hand fall on each working day."""
+    hand = existing[
+        (existing["touch_id"].fillna("").astype(str) == "") & (existing["status"] == STATUS_OPEN)
+    ]
+    due = _ordinals(hand["due"])
+    position = np.searchsorted(horizon, due)
+    on_workday = (position < len(horizon)) & (
+        horizon[np.minimum(position, len(horizon) - 1)] == due
+    )
+    booked: dict[str, np.ndarray] = {}
+    owners = hand["owner"].fillna("").astype(str).to_numpy()
+    for name in set(owners[on_workday]):
+        days = position[on_workday & (owners == name)]
+        booked[name] = np.bincount(days, minlength=len(horizon))
+    return booked
+
+
 def _repeat_series(
     calendar: WorkCalendar,
     candidates: _Candidates,
@@ -658,8 +796,9 @@ def _repeat_series(
     base = calendar.positions(first_due)
     today = int(calendar.positions(calendar.next_workday_array(np.array([start])))[0])
     last_pos = int(calendar.positions(np.array([end]))[0])  # first working day ≥ end
-    # Skip whole intervals that lie before today, keeping the latest overdue occurrence.
-    skip = np.where(base < today, (today - 1 - base) // repeat, 0)
+    # Skip whole intervals before today: the latest occurrence on or before today stays
+    # (overdue ones are pulled up to today by levelling).
+    skip = np.where(base < today, (today - base) // repeat, 0)
     begin = base + skip * repeat
     count = np.maximum(0, (last_pos - 1 - begin) // repeat + 1)
     owner_rows = np.repeat(np.arange(len(members)), count)
@@ -676,13 +815,24 @@ def _safe_bool(value: CellValue) -> bool:
         return False
 
 
+def _pick(values: list[str], index: np.ndarray) -> np.ndarray:
+    """values[i] for every i in index, as an object array."""
+    return np.array(values, dtype=object)[index] if values else np.empty(0, dtype=object)
+
+
+def _dates(ordinals: np.ndarray) -> np.ndarray:
+    """Date objects for ordinals (None for -1), converting each distinct day once."""
+    days, codes = np.unique(ordinals, return_inverse=True)
+    lookup = np.array([dt.date.fromordinal(int(d)) if d > 0 else None for d in days] + [None])
+    return lookup[codes.reshape(-1)] if len(ordinals) else np.empty(0, dtype=object)
+
+
 def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
     """Tier order for levelling: code A first, unknown last."""
-    codes = _column(tiers, "tier_code").astype("string").str.strip().str.upper()
-    return np.array(
-        [ord(c[0]) - 64 if isinstance(c, str) and c else 99 for c in codes.fillna("")],
-        dtype=np.int64,
-    )
+    codes = _text_column(tiers, "tier_code")
+    distinct, inverse = np.unique(codes.astype(str), return_inverse=True)
+    rank = np.array([ord(c[0].upper()) - 64 if c else 99 for c in distinct], dtype=np.int64)
+    return rank[inverse.reshape(-1)]
 
 
 def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[str]]:
@@ -702,6 +852,7 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
     reps += [Rep(name, DEFAULT_CAPACITY) for name in missing]
     if not reps:
         reps = [Rep(tr("未分配", "Unassigned"), DEFAULT_CAPACITY)]
+    if not configured and not missing and len(owners):
         warnings.append(
             tr(
                 "没有负责人也没有销售人员表：所有跟进记在「未分配」名下",
@@ -744,7 +895,9 @@ def _merge(
                 tr("客户已退订", "customer opted out"),
                 tr("不再适用（等级或阶段已变）", "no longer applies (tier or stage changed)"),
             ],
-            default=tr("已重新安排（上次完成后顺延）", "rescheduled (after the last completed contact)"),
+            default=tr(
+                "已重新安排（上次完成后顺延）", "rescheduled (after the last completed contact)"
+            ),
         )
         previous.loc[stale, "status"] = STATUS_CANCELLED
         previous.loc[stale, "cancel_reason"] = reason
@@ -752,6 +905,7 @@ def _merge(
     merged = pd.concat([previous, added], ignore_index=True) if len(previous) else added.copy()
     order = np.lexsort(
         (
+            merged["touch_id"].astype(str).to_numpy(),
             merged["customer_id"].astype(str).to_numpy(),
             pd.to_numeric(merged["priority"], errors="coerce").fillna(99).to_numpy(),
             merged["owner"].astype(str).to_numpy(),
@@ -759,5 +913,106 @@ def _merge(
         )
     )
     merged = merged.iloc[order].reset_index(drop=True)
+    merged["priority"] = pd.to_numeric(merged["priority"], errors="coerce").astype("Int64")
+    text = ["touch_id", "customer_id", "customer", "contact", "owner", "channel", "purpose"]
+    text += ["template", "step", "notes", "cancel_reason"]
+    merged[text] = merged[text].fillna("")
     merged.attrs["extra_columns"] = list(existing.attrs.get("extra_columns", []))
     return merged
+
+
+# ---- writing the plan sheet ------------------------------------------------------------
+
+
+def status_label(status: str) -> str:
+    """A canonical status in the current language."""
+    return tr(status, STATUSES.get(status, status))
+
+
+def _cells(values: pd.Series) -> list[CellValue]:
+    """A column as plain cell values: blanks as None, numpy numbers as Python ones."""
+    return [_cell(v) for v in values.astype(object).where(values.notna(), None).tolist()]
+
+
+def _labels(values: pd.Series, label: Callable[[str], str]) -> list[CellValue]:
+    """A column of keys as display labels, each distinct key converted once."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str))
+    texts = [label(u) if u else "" for u in uniques]
+    return [texts[c] for c in codes]
+
+
+def plan_rows(result: PlanResult) -> tuple[list[str], list[list[CellValue]]]:
+    """Headers and display rows of the plan (labels in the current language)."""
+    as_of = (result.as_of or dt.date.today()).toordinal()
+    touches = result.touches
+    extras = result.extra_columns
+    headers = [tr(zh, en) for _, zh, en in _SHEET_COLUMNS] + extras
+    is_open = (touches["status"] == STATUS_OPEN).to_numpy()
+    due = _ordinals(touches["due"])
+    flag = np.where(is_open & (due >= 0) & (due < as_of), tr("逾期", "overdue"), "")
+    flag = np.where(is_open & (due == as_of), tr("今天", "today"), flag)
+    columns: list[list[CellValue]] = []
+    for key, _, _ in _SHEET_COLUMNS:
+        if key == "flag":
+            columns.append(flag.tolist())
+        elif key == "channel":
+            columns.append(_labels(touches["channel"], channel_label))
+        elif key == "status":
+            columns.append(_labels(touches["status"], status_label))
+        else:
+            columns.append(_cells(touches[key]))
+    columns.extend(_cells(touches[column]) for column in extras)
+    return headers, [list(row) for row in zip(*columns, strict=True)]
+
+
+def _cell(value: object) -> CellValue:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value  # type: ignore[return-value]
+
+
+def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
+    """The 跟进计划 sheet: one row per touch, status drop-down, today/overdue highlighting."""
+    if lang in ("zh", "en"):
+        with use_lang(lang):  # type: ignore[arg-type]
+            return plan_sheet(result)
+    headers, rows = plan_rows(result)
+    column = {key: i for i, (key, _, _) in enumerate(_SHEET_COLUMNS)}
+    due = column_letter(column["due"] + 1)
+    status = column_letter(column["status"] + 1)
+    open_label = status_label(STATUS_OPEN)
+    last = len(headers) - 1
+    widths = {i: 12.0 for i in range(len(headers))}
+    widths |= {column["touch_id"]: 13.0, column["customer"]: 24.0, column["purpose"]: 26.0}
+    widths |= {column["notes"]: 30.0, column["step"]: 16.0, column["cancel_reason"]: 28.0}
+    return SheetSpec(
+        name=PLAN_SHEET,
+        rows=[headers, *rows],
+        widths=widths,
+        number_formats={column["due"]: "yyyy-mm-dd", column["done_date"]: "yyyy-mm-dd"},
+        freeze="D2",
+        validations=[
+            ListValidation(column["status"], [status_label(s) for s in STATUSES]),
+            ListValidation(column["channel"], [channel_label(c) for c in CHANNELS]),
+        ],
+        conditional=[
+            ConditionalFill(
+                (0, last),
+                f'AND(${due}2<>"",${due}2<TODAY(),${status}2="{open_label}")',
+                "FFC7CE",
+                "9C0006",
+            ),
+            ConditionalFill(
+                (0, last), f'AND(${due}2=TODAY(),${status}2="{open_label}")', "FFEB9C", "9C5700"
+            ),
+        ],
+        tab_color="4472C4",
+    )

@@ -40,7 +40,7 @@ class WorkCalendar:
         self.country = (country or "CN").strip().upper()
         self.extra_off = frozenset(extra_off)
         self.extra_work = frozenset(extra_work)
-        self.warnings: list[str] = []
+        self.estimated_years: set[int] = set()  # China years taken from the fallback
         self._years: dict[int, np.ndarray] = {}  # year → bool per day of the year
         self._first_year = 0
         self._ordinals = np.empty(0, dtype=np.int64)  # sorted ordinals of working days
@@ -65,13 +65,7 @@ class WorkCalendar:
         else:
             table = np.array([self._holidays.is_working_day(day) for day in days])
             if self.country == "CN":
-                self.warnings.append(
-                    tr(
-                        f"{year} 年的官方放假安排尚未收录，按 holidays 包的规则估算（含调休），请核对",
-                        f"the official {year} holiday schedule is not available; "
-                        "estimated with the holidays package (make-up days included) — please check",
-                    )
-                )
+                self.estimated_years.add(year)
         for day in self.extra_off:
             if day.year == year:
                 table[day.timetuple().tm_yday - 1] = False
@@ -102,6 +96,19 @@ class WorkCalendar:
         first = dt.date.fromordinal(int(ordinals.min()) - margin_days).year
         last = dt.date.fromordinal(int(ordinals.max()) + margin_days).year
         self._ensure(first, last)
+
+    def warnings_for(self, first: dt.date, last: dt.date) -> list[str]:
+        """Warnings about estimated years between two dates (China beyond the official data)."""
+        self._ensure(first.year, last.year)
+        return [
+            tr(
+                f"{year} 年的官方放假安排尚未收录，按 holidays 包的规则估算（含调休），请核对",
+                f"the official {year} holiday schedule is not available; "
+                "estimated with the holidays package (make-up days included) — please check",
+            )
+            for year in sorted(self.estimated_years)
+            if first.year <= year <= last.year
+        ]
 
     # ---- single dates --------------------------------------------------------
     def is_workday(self, day: dt.date) -> bool:
@@ -146,10 +153,6 @@ class WorkCalendar:
                 return np.where(steps == 0, ordinals, self._ordinals[index])
             margin = margin * 2 + 366
 
-    def cover(self, first: int, last: int) -> None:
-        """Build the tables for every year from one ordinal to another (positions stay valid)."""
-        self._ensure(dt.date.fromordinal(first).year, dt.date.fromordinal(last).year)
-
     def positions(self, ordinals: np.ndarray) -> np.ndarray:
         """Index of each ordinal (or the next working day) among the built working days."""
         ordinals = np.asarray(ordinals, dtype=np.int64)
@@ -159,3 +162,10 @@ class WorkCalendar:
     def ordinals_at(self, positions: np.ndarray) -> np.ndarray:
         """The working-day ordinals at positions returned by :meth:`positions`."""
         return self._ordinals[np.asarray(positions, dtype=np.int64)]
+
+    def count_between(self, start: dt.date, end: dt.date) -> int:
+        """How many working days fall in [start, end)."""
+        self._ensure(start.year, end.year)
+        low = np.searchsorted(self._ordinals, start.toordinal(), side="left")
+        high = np.searchsorted(self._ordinals, end.toordinal(), side="left")
+        return int(high - low)

@@ -114,14 +114,13 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     # Start from moment-like values: rate ≈ mean purchases per unit of time.
     rate = max(float(x.mean()) / max(float(age.mean()), 1e-9), 1e-6)
     start = np.log(np.array([1.0, 1.0 / rate, 1.0, 1.0]))
-    best = minimize(objective, start, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * 4)
-    polished = minimize(
+    result = minimize(
         objective,
-        best.x,
-        method="Nelder-Mead",
-        options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000},
+        start,
+        method="L-BFGS-B",
+        bounds=[(-12.0, 12.0)] * 4,
+        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
     )
-    result = polished if polished.fun <= best.fun else best
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
     return BGNBDFit(r, alpha, a, b, float(-result.fun * total), len(x))
 

@@ -60,14 +60,11 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _formatted(values: np.ndarray, mask: np.ndarray, fmt: Callable[[object], str]) -> np.ndarray:
-    """Format the masked values, each distinct value once (object array, "" elsewhere)."""
-    out = np.full(len(values), "", dtype=object)
-    if mask.any():
-        picked = pd.Series(values[mask])
-        table = {v: fmt(v) for v in picked.unique()}
-        out[mask] = picked.map(table).to_numpy(dtype=object)
-    return out
+def _formatted(values: np.ndarray, fmt: Callable[[Any], str]) -> np.ndarray:
+    """Format values, each distinct value once (object array)."""
+    picked = pd.Series(values)
+    table = {v: fmt(v) for v in picked.unique()}
+    return picked.map(table).to_numpy(dtype=object)
 
 
 def _kind(field: str) -> str:
@@ -181,14 +178,19 @@ def score_rules(
             points = np.where(decayed, rule.points * 0.5 ** (over / rule.decay_days), rule.points)
             points = np.round(points, 1)
         score += np.where(mask, points, 0.0)
+        # Build text only for the matching rows: most rules match a minority of customers.
+        rows = np.flatnonzero(mask)
         before, after = _describe(rule, name)
-        value_text = (
-            _formatted(shown, mask, _fmt) if rule.operator != "blank" else np.full(n, "", object)
-        )
-        points_text = _formatted(points, mask, lambda p: format_points(float(p)))  # type: ignore[arg-type]
+        if rule.operator == "blank":
+            value_text: Any = ""
+        else:
+            value_text = _formatted(shown[rows], _fmt)
+        points_text = _formatted(points[rows], lambda p: format_points(float(p)))
         if decayed.any():
-            points_text = np.where(decayed, points_text + tr("（衰减）", " (decayed)"), points_text)
+            points_text = np.where(
+                decayed[rows], points_text + tr("（衰减）", " (decayed)"), points_text
+            )
         fragment = before + value_text + after + " " + points_text
-        reason = np.where(mask, np.where(matched, reason + "；", reason) + fragment, reason)
+        reason[rows] = np.where(matched[rows], reason[rows] + "；", "") + fragment
         matched |= mask
     return RuleScores(np.round(score, 1), reason, matched, tuple(missing))

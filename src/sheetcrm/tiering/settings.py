@@ -227,7 +227,9 @@ def _parse_rule(
             ),
         )
     kind = "integer" if role in DERIVED_FIELDS else role_info(role).kind
-    values = _parse_values(op, kind, rec["value"], lambda msg: fail("value", msg))
+    values = _parse_values(
+        op, kind, rec["value"], lambda msg: fail("value", msg), lambda msg: fail("operator", msg)
+    )
     points = _number(rec["points"], lambda msg: fail("points", msg), tr("分数", "points"))
     decay = None
     if not is_blank(rec["decay"]):
@@ -273,12 +275,14 @@ def _scalar(kind: str, value: CellValue, fail: Any) -> Any:
     return "" if is_blank(value) else str(value).strip()
 
 
-def _parse_values(op: str, kind: str, value: CellValue, fail: Any) -> tuple[Any, ...]:
+def _parse_values(
+    op: str, kind: str, value: CellValue, fail: Any, fail_operator: Any
+) -> tuple[Any, ...]:
     if op == "blank":
         return ()
     if op in ("within", "older"):
         if kind != "date":
-            raise fail(tr(f"'{op}' 只能用于日期列", f"'{op}' works on date columns only"))
+            raise fail_operator(tr(f"'{op}' 只能用于日期列", f"'{op}' works on date columns only"))
         days = _number(value, fail, tr("天数", "days"))
         if days < 0:
             raise fail(tr("天数须 ≥ 0", "days must be 0 or more"))
@@ -295,7 +299,7 @@ def _parse_values(op: str, kind: str, value: CellValue, fail: Any) -> tuple[Any,
         return tuple(p.casefold() for p in parts)
     if op == "between":
         if kind not in ("number", "integer", "date"):
-            raise fail(
+            raise fail_operator(
                 tr("between 只能用于数字或日期列", "between works on number or date columns only")
             )
         parts = _RANGE_SPLIT.split(str(value).strip()) if isinstance(value, str) else []
@@ -309,7 +313,7 @@ def _parse_values(op: str, kind: str, value: CellValue, fail: Any) -> tuple[Any,
         low, high = (_scalar(kind, p, fail) for p in parts)
         return (low, high)
     if op in (">", ">=", "<", "<=") and kind not in ("number", "integer", "date"):
-        raise fail(
+        raise fail_operator(
             tr(f"'{op}' 只能用于数字或日期列", f"'{op}' works on number or date columns only")
         )
     if kind in ("text", "phone", "email"):

@@ -111,23 +111,27 @@ def _tier(
     minimums = np.array([-np.inf if t.min_score is None else t.min_score for t in settings.tiers])
     reaches = scored.score[:, None] >= minimums[None, :]
     rank = np.where(reaches.any(axis=1), reaches.argmax(axis=1), len(minimums) - 1)
-    tier = np.array([t.label() for t in settings.tiers], dtype=object)[rank]
+    tier_names = np.array([t.label() for t in settings.tiers], dtype=object)
+    tier = tier_names[rank]
     code = np.array([t.code for t in settings.tiers], dtype=object)[rank]
 
-    score_text = (
-        pd.Series(scored.score)
-        .map({s: format_number(s) for s in np.unique(scored.score)})
-        .to_numpy(dtype=object)
-    )
-    head = np.where(scored.matched, scored.reason, tr("没有命中的规则", "no rule matched"))
-    reason = head + " → " + score_text + tr(" 分 → ", " points → ") + tier
     missing = list(scored.missing)
     missing += [field_label(role, labels) for role in _RFM_ROLES if role not in customers]
+    note = ""
     if missing:
         names = "、".join(dict.fromkeys(missing))
-        reason = reason + tr(
-            f"（表中没有：{names}，相关项未计）", f" (not in the table: {names}; not scored)"
-        )
+        note = tr(f"（表中没有：{names}，相关项未计）", f" (not in the table: {names}; not scored)")
+    # Few distinct (score, tier) pairs: build each ending once, then one concatenation per row.
+    pairs, pair_of = np.unique(np.column_stack([scored.score, rank]), axis=0, return_inverse=True)
+    endings = np.array(
+        [
+            f" → {format_number(s)}" + tr(" 分 → ", " points → ") + str(tier_names[int(t)]) + note
+            for s, t in pairs
+        ],
+        dtype=object,
+    )
+    head = np.where(scored.matched, scored.reason, tr("没有命中的规则", "no rule matched"))
+    reason = head + endings[pair_of.ravel()]
 
     keys = stage_keys(customers, as_of)
     stages = keys.map({key: stage_label(key) for key in keys.dropna().unique()})

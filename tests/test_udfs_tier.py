@@ -1,0 +1,110 @@
+"""Tiering worksheet functions give exactly the batch results for the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sheetcrm.excel.udfs_tier import (
+    CRM_EXPECTED,
+    CRM_PALIVE,
+    CRM_PALIVE_ARRAY,
+    CRM_RFM,
+    CRM_RFM_ARRAY,
+    CRM_SCORE,
+    CRM_SEGMENT,
+    CRM_STAGE,
+    CRM_TIER,
+    CRM_TIER_ARRAY,
+)
+from sheetcrm.i18n import use_lang
+from sheetcrm.tiering import TierSettings, tier_customers
+from sheetcrm.tiering.bgnbd import expected_purchases, p_alive
+from sheetcrm.values import excel_serial
+
+AS_OF = dt.date(2026, 6, 30)
+HEADERS = ["客户编号", "累计金额", "购买次数", "首次购买日期", "最近购买日期", "互动次数", "城市"]
+ROWS = [
+    ["C1", 52000, 6, dt.datetime(2024, 1, 5), 46190.0, 7, "上海"],
+    ["C2", "¥12,000", 1, "2026-05-01", "2026-05-01", None, "北京"],
+    ["C3", 500, 2, 45000, 45300, 0, None],
+    ["C4", None, None, None, None, None, "广州"],
+    ["C5", 500, 1, "2023-01-01", "2023-01-01", 12, "上海"],
+]
+
+
+@pytest.fixture(scope="module")
+def batch() -> pd.DataFrame:
+    from sheetcrm.excel.udfs_tier import _frame
+
+    frame, labels = _frame(HEADERS, ROWS)
+    with use_lang("zh"):
+        return tier_customers(frame, TierSettings.default("b2c", "zh"), AS_OF, labels=labels)
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def test_row_functions_equal_the_batch(batch: pd.DataFrame) -> None:
+    with use_lang("zh"):
+        for i, row in enumerate(ROWS):
+            assert CRM_TIER(HEADERS, [row], AS_OF) == batch["tier"].iloc[i]
+            assert CRM_SCORE(HEADERS, row, excel_serial(AS_OF)) == batch["score"].iloc[i]
+            assert CRM_STAGE(row[3], row[4], row[2], AS_OF) == _plain(batch["stage"].iloc[i])
+
+
+def test_array_function_equals_the_batch(batch: pd.DataFrame) -> None:
+    with use_lang("zh"):
+        for key in ("tier", "reason", "rfm", "segment_en", "r", "churn_risk"):
+            column = CRM_TIER_ARRAY([HEADERS, *ROWS], key, AS_OF)
+            assert [c[0] for c in column] == [_plain(v) for v in batch[key].astype(object)]
+        assert CRM_TIER_ARRAY([HEADERS, *ROWS], "分级得分", AS_OF)[0] == [batch["score"].iloc[0]]
+        assert CRM_TIER_ARRAY([HEADERS, *ROWS], "nope").startswith("#VALUE!")
+
+
+def test_rfm_and_segment_functions_equal_the_batch(batch: pd.DataFrame) -> None:
+    columns = {"m": 1, "f": 2, "r": 4}
+    for kind, at in columns.items():
+        column = [[row[at]] for row in ROWS]
+        for i, row in enumerate(ROWS):
+            assert CRM_RFM(row[at], column, kind.upper()) == _plain(batch[kind].iloc[i])
+        assert [c[0] for c in CRM_RFM_ARRAY(column, kind)] == [
+            _plain(v) for v in batch[kind].astype(object)
+        ]
+    for i in range(3):
+        r, f, m = (int(batch[k].iloc[i]) for k in "rfm")
+        assert CRM_SEGMENT(r, f, m) == batch["segment_cn"].iloc[i]
+        assert CRM_SEGMENT(r, f, m, 11) == batch["segment_en"].iloc[i]
+    assert CRM_SEGMENT(6, 1, 1).startswith("#VALUE!")
+
+
+def test_custom_rules_from_the_settings_sheet_rows() -> None:
+    rules = [["城市", "in list", "上海", 70, None, None]]
+    with use_lang("en"):
+        assert CRM_TIER(HEADERS, ROWS[4], AS_OF, rules) == "High value"
+        assert CRM_TIER(HEADERS, ROWS[1], AS_OF, rules) == "Low value"
+        refused = CRM_TIER(HEADERS, ROWS[0], AS_OF, [["M分", ">=", 4, 10]])
+        assert refused.startswith("#VALUE!") and "CRM_TIER_ARRAY" in refused
+        bad = CRM_TIER(HEADERS, ROWS[0], AS_OF, [["累计金额", "??", 4, 10]])
+        assert bad.startswith("#VALUE!") and "operator" in bad
+
+
+def test_palive_functions_equal_the_model() -> None:
+    params = (0.242593, 4.413532, 0.792886, 2.425752)
+    x, t_x, age = [2, 0, 5], [30.43, 0, 10], [38.86, 20, 38]
+    expected = p_alive(x, t_x, age, *params)
+    assert [CRM_PALIVE(x[i], t_x[i], age[i], *params) for i in range(3)] == expected.tolist()
+    column = CRM_PALIVE_ARRAY([[v] for v in x], [[v] for v in t_x], [[v] for v in age], *params)
+    assert [c[0] for c in column] == expected.tolist()
+    assert (
+        CRM_EXPECTED(39, 2, 30.43, 38.86, *params)
+        == expected_purchases(39, 2, 30.43, 38.86, *params)[()]
+    )
+    assert CRM_PALIVE(1, 5, 3, *params).startswith("#VALUE!")
+    assert CRM_PALIVE(1, 1, 3, -1, 1, 1, 1).startswith("#VALUE!")

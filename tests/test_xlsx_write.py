@@ -1,0 +1,604 @@
+"""The preserving writer: result columns, sheetcrm's own sheets, safe saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import types
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from libreoffice import csv_sheets
+from sheetcrm.book.base import (
+    CellError,
+    ChartSeries,
+    ChartSpec,
+    ConditionalFill,
+    ListValidation,
+    ResultColumn,
+    SheetSpec,
+)
+from sheetcrm.book.xlsx_write import PackageWriter, column_letter, column_number
+from sheetcrm.errors import WorkbookError
+
+HEADERS = ["编号", "客户", "手机", "金额", "双倍"]
+INJECTIONS = ["=1+1", "+A1", "-2", "@SUM(A1)"]
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A customer workbook with a Table, formulas, validation, merges, a comment and a summary."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "客户"
+    ws.append(HEADERS)
+    for i in range(1, 6):
+        ws.append([i, f"客户{i}", f"1380000000{i}", i * 100, f"=D{i + 1}*2"])
+    ws["E1"].font = Font(bold=True, color="FF0000")
+    ws.add_table(
+        Table(
+            displayName="客户表",
+            ref="A1:E6",
+            tableStyleInfo=TableStyleInfo(name="TableStyleMedium9"),
+        )
+    )
+    validation = DataValidation(type="list", formula1='"是,否"', sqref="C2:C6")
+    ws.add_data_validation(validation)
+    ws.conditional_formatting.add("D2:D6", CellIsRule(operator="greaterThan", formula=["250"]))
+    ws["B2"].comment = Comment("重要客户", "销售")
+    ws["A9"] = "备注：合并单元格"
+    ws.merge_cells("A9:C9")
+    summary = wb.create_sheet("汇总")
+    summary["A1"] = "=SUM(客户!G2:G6)"  # G will hold the result column "score"
+    summary["A2"] = "=SUM(客户!E2:E6)"
+    path = tmp_path / "客户名单.xlsx"
+    wb.save(path)
+    return path
+
+
+def _results(scores: list[float] | None = None) -> list[ResultColumn]:
+    return [
+        ResultColumn("等级", ["A", "B", *INJECTIONS[:3]], width=8),
+        ResultColumn("score", scores or [1.5, 2.5, 3.5, 4.5, 5.5], number_format="0.0"),
+        ResultColumn(
+            "下次跟进",
+            [dt.date(2024, 3, 5), dt.datetime(2024, 3, 6, 9, 30), None, CellError("#N/A"), True],
+        ),
+    ]
+
+
+def _write(path: Path, results: list[ResultColumn], headers: list[str] = HEADERS) -> PackageWriter:
+    writer = PackageWriter(path)
+    writer.write_columns("客户", 1, 1, 6, "客户表", headers, results)
+    return writer
+
+
+def _sheet_xml(path: Path, part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(part)
+
+
+def test_columns_land_right_of_the_table_with_user_data_intact(book: Path) -> None:
+    writer = _write(book, _results())
+    writer.write_sheet(SheetSpec("跟进计划", [["客户", "日期"], ["客户1", dt.date(2024, 1, 2)]]))
+    writer.save()
+    wb = openpyxl.load_workbook(book)
+    ws = wb["客户"]
+    assert [c.value for c in ws[1]] == [*HEADERS, "等级", "score", "下次跟进"]
+    assert [ws.cell(r, 6).value for r in range(2, 7)] == ["A", "B", "=1+1", "+A1", "-2"]
+    assert ws["F4"].data_type == "s"  # text, never a formula
+    assert [ws.cell(r, 7).value for r in range(2, 7)] == [1.5, 2.5, 3.5, 4.5, 5.5]
+    assert ws["G2"].number_format == "0.0"
+    assert ws["H2"].value == dt.datetime(2024, 3, 5)
+    assert ws["H2"].number_format == "yyyy-mm-dd"
+    assert ws["H3"].value == dt.datetime(2024, 3, 6, 9, 30)
+    assert ws["H4"].value is None and ws["H5"].value == "#N/A" and ws["H6"].value is True
+    assert [ws.cell(r, 5).value for r in range(2, 7)] == [f"=D{r}*2" for r in range(2, 7)]
+    assert "A9:C9" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws.data_validations.dataValidation[0].formula1 == '"是,否"'
+    assert len(list(ws.conditional_formatting)) == 1
+    assert ws["B2"].comment is not None and ws["B2"].comment.text == "重要客户"
+    table = ws.tables["客户表"]
+    assert table.ref == "A1:H6"
+    assert [c.name for c in table.tableColumns] == [c.value for c in ws[1]]
+    assert table.tableStyleInfo.name == "TableStyleMedium9"
+    assert ws["F1"].font.b and ws["F1"].font.color.rgb == ws["E1"].font.color.rgb
+    assert ws.column_dimensions["F"].width == 8
+    assert wb.sheetnames == ["客户", "汇总", "跟进计划"]
+    assert wb["跟进计划"]["B2"].value == dt.datetime(2024, 1, 2)
+
+
+def test_rerun_replaces_columns_and_reuses_styles(book: Path) -> None:
+    _write(book, _results()).save()
+    styles_before = _sheet_xml(book, "xl/styles.xml")
+    _write(book, _results([9, 8, 7, 6, 5]), [*HEADERS, "等级", "score", "下次跟进"]).save()
+    ws = openpyxl.load_workbook(book)["客户"]
+    assert [c.value for c in ws[1]] == [*HEADERS, "等级", "score", "下次跟进"]
+    assert [ws.cell(r, 7).value for r in range(2, 7)] == [9, 8, 7, 6, 5]
+    assert ws.tables["客户表"].ref == "A1:H6"
+    assert len(ws.tables["客户表"].tableColumns) == 8
+    assert _sheet_xml(book, "xl/styles.xml") == styles_before
+
+
+def test_rerun_finds_old_columns_stored_as_shared_strings(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "excel.xlsx"
+    with xlsxwriter.Workbook(path) as wb:  # like Excel, XlsxWriter stores text as shared strings
+        ws = wb.add_worksheet("客户")
+        for r, row in enumerate([["编号", "等级", "备注"], [1, "旧", ""], [2, "旧", ""]]):
+            ws.write_row(r, 0, row)
+    assert b"inlineStr" not in _sheet_xml(path)
+    writer = PackageWriter(path)
+    writer.write_columns(
+        "客户", 1, 1, 3, None, ["编号", "等级"], [ResultColumn("等级", ["A", "B"])]
+    )
+    writer.save()
+    ws2 = openpyxl.load_workbook(path)["客户"]
+    assert [[c.value for c in row] for row in ws2.iter_rows()] == [
+        ["编号", "等级", "备注"],
+        [1, "A", None],
+        [2, "B", None],
+    ]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_new_values_and_recalculates_dependent_formulas(
+    book: Path, tmp_path: Path
+) -> None:
+    _write(book, _results()).save()
+    sheets = csv_sheets(book, tmp_path / "csv")
+    assert sheets["客户"][0][5:8] == ["等级", "score", "下次跟进"]
+    assert [row[5] for row in sheets["客户"][1:6]] == ["A", "B", "=1+1", "+A1", "-2"]
+    assert sheets["汇总"][0][0] == "17.5"  # 1.5 + 2.5 + 3.5 + 4.5 + 5.5, computed by LibreOffice
+    assert sheets["汇总"][1][0] == "3000"
+
+
+def test_data_in_the_way_is_refused_and_file_untouched(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["G4"] = "我的笔记"
+    wb.save(book)
+    before = book.read_bytes()
+    with pytest.raises(WorkbookError) as error:
+        _write(book, _results())
+    assert "客户" in str(error.value) and "G4" in str(error.value)
+    assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_formula_like_text_stays_text(tmp_path: Path, text: str) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("s", [["h"], [text]]))
+    writer.write_columns("Sheet1", 1, 1, 2, None, [], [ResultColumn("x", [text])])
+    writer.save()
+    for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        xml = _sheet_xml(path, part)
+        assert b"<f>" not in xml and b"<f " not in xml
+    wb = openpyxl.load_workbook(path)
+    assert wb["s"]["A2"].value == text and wb["s"]["A2"].data_type == "s"
+    assert wb["Sheet1"]["A2"].value == text and wb["Sheet1"]["A2"].data_type == "s"
+
+
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=30
+).filter(lambda t: "_x" not in t)
+_VALUE = st.one_of(
+    _TEXT,
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(_VALUE, min_size=1, max_size=4), min_size=1, max_size=6))
+def test_any_values_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[object]]
+) -> None:
+    path = _raw_book(tmp_path_factory.mktemp("rt"), "<sheetData/>")
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("数据", rows, header_rows=0))  # type: ignore[arg-type]
+    writer.save()
+    ws = openpyxl.load_workbook(path)["数据"]
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            got = ws.cell(r, c).value
+            if isinstance(value, str):
+                cleaned = "".join(ch for ch in value if ch in "\t\n" or ord(ch) >= 32)
+                cleaned = "".join(ch for ch in cleaned if ch not in "\ufffe\uffff")
+                assert (got or "") == cleaned
+            else:
+                assert got == value
+
+
+def test_literal_excel_escapes_survive(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("s", [["_x0041_ and \x01bell"]], header_rows=0))
+    writer.save()
+    xml = _sheet_xml(path, "xl/worksheets/sheet2.xml")
+    assert b"_x005F_x0041_ and bell" in xml
+
+
+def _raw_book(folder: Path, sheet_data: str, name: str = "raw.xlsx", extra: str = "") -> Path:
+    """A minimal package by hand: no styles.xml, no sharedStrings, sheet XML as given."""
+    path = folder / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            "</Types>",
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'{extra}<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>",
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="A1:C9"/>{sheet_data}</worksheet>',
+        )
+    return path
+
+
+def test_odd_row_and_cell_xml_is_handled(tmp_path: Path) -> None:
+    sheet = (
+        "<sheetData>"
+        '<row r="1" spans="1:3"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c t="inlineStr"><is><t>name</t></is></c></row>'
+        '<row spans="1:3"><c><v>1</v></c><c r="B2"><f t="shared" ref="B2:B3" si="0">A2*2</f><v>2</v></c></row>'
+        '<row r="3"/>'  # an empty self-closing row
+        '<row r="5"><c r="A5"><v>4</v></c><c r="E5"><v>99</v></c></row>'  # row 4 missing
+        '<row r="12"><c r="A12" t="inlineStr"><is><t>below</t></is></c></row>'
+        "</sheetData>"
+    )
+    path = _raw_book(tmp_path, sheet)
+    writer = PackageWriter(path)
+    writer.write_columns(
+        "Sheet1", 1, 1, 6, None, ["id", "name"], [ResultColumn("tier", ["a", "b", "c", "d", "e"])]
+    )
+    writer.save()
+    xml = _sheet_xml(path)
+    assert b"spans" not in xml
+    root = etree.fromstring(xml)
+    rows = root.findall(f".//{{{MAIN}}}row")
+    assert [r.get("r") for r in rows] == ["1", "2", "3", "4", "5", "6", "12"]
+    for row in rows:  # cells strictly in column order (a cell without r follows the one before)
+        cols: list[int] = []
+        for cell in row:
+            letters = "".join(ch for ch in cell.get("r", "") if ch.isalpha())
+            cols.append(column_number(letters) if letters else (cols[-1] if cols else 0) + 1)
+        assert cols == sorted(set(cols))
+    assert b'<f t="shared" ref="B2:B3" si="0">A2*2</f>' in xml
+    assert root.find(f".//{{{MAIN}}}dimension").get("ref") == "A1:C9"  # as it was: covers ours
+    ws = openpyxl.load_workbook(path)["Sheet1"]
+    assert [ws.cell(r, 3).value for r in range(1, 8)] == ["tier", "a", "b", "c", "d", "e", None]
+    assert ws["E5"].value == 99 and ws["B2"].value == "=A2*2" and ws["A12"].value == "below"
+
+
+def test_data_under_a_new_column_inside_the_rows_is_refused(tmp_path: Path) -> None:
+    path = _raw_book(
+        tmp_path,
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row></sheetData>',
+    )
+    writer = PackageWriter(path)
+    with pytest.raises(WorkbookError, match="C1"):
+        writer.write_columns("Sheet1", 1, 1, 2, None, ["id", "x"], [ResultColumn("tier", ["a"])])
+
+
+@dataclass
+class _Parts:
+    drawing_xml: bytes
+    charts: list[bytes]
+
+
+_CHART = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><c:chart><c:plotArea><c:layout/>'
+    b'<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:ser><c:idx val="0"/><c:order val="0"/>'
+    b"<c:val><c:numRef><c:f>'s'!$B$2:$B$3</c:f></c:numRef></c:val></c:ser>"
+    b'<c:axId val="1"/><c:axId val="2"/></c:barChart>'
+    b'<c:catAx><c:axId val="1"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="b"/><c:crossAx val="2"/></c:catAx>'
+    b'<c:valAx><c:axId val="2"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="l"/><c:crossAx val="1"/></c:valAx>'
+    b"</c:plotArea></c:chart></c:chartSpace>"
+)
+
+
+def _drawing(count: int) -> bytes:
+    frames = "".join(
+        "<xdr:twoCellAnchor><xdr:from><xdr:col>3</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+        "<xdr:to><xdr:col>9</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>15</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+        f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 2}" name="Chart {i + 1}"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+        f'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" r:id="rId{i + 1}"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>'
+        for i in range(count)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xdr:wsDr '
+        'xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">{frames}</xdr:wsDr>'
+    ).encode()
+
+
+@pytest.fixture
+def fake_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand in for sheetcrm.book.charts (another engineer's module) with a tiny bar chart."""
+    module = types.ModuleType("sheetcrm.book.charts")
+    module.drawing_parts = lambda charts, sheet, rows: _Parts(
+        _drawing(len(charts)), [_CHART] * len(charts)
+    )  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sheetcrm.book.charts", module)
+
+
+def _chart_spec() -> SheetSpec:
+    chart = ChartSpec("column", "等级分布", "A2:A3", [ChartSeries("人数", "B2:B3")], "D2")
+    return SheetSpec(
+        "s",
+        [["等级", "人数"], ["A", 3], ["B", 5]],
+        charts=[chart, chart],
+        validations=[ListValidation(0, ["A", "B"])],
+        conditional=[ConditionalFill((0, 1), "$B2>4", "FFC7CE", "9C0006")],
+        freeze="B2",
+        widths={0: 12},
+        bold_cells=[(1, 1)],
+        tab_color="00B050",
+        number_formats={1: "0"},
+    )
+
+
+def test_charts_are_plumbed_and_replaced_without_orphans(tmp_path: Path, fake_charts: None) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    for _ in range(2):
+        writer = PackageWriter(path)
+        writer.write_sheet(_chart_spec())
+        writer.save(backup=False)
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        assert sorted(n for n in names if n.startswith("xl/charts/")) == [
+            "xl/charts/chart1.xml",
+            "xl/charts/chart2.xml",
+        ]
+        assert sorted(n for n in names if n.startswith("xl/drawings/")) == [
+            "xl/drawings/_rels/drawing1.xml.rels",
+            "xl/drawings/drawing1.xml",
+        ]
+        types_xml = z.read("[Content_Types].xml").decode()
+        assert types_xml.count("drawingml.chart+xml") == 2 and types_xml.count("drawing+xml") == 1
+        rels = etree.fromstring(z.read("xl/drawings/_rels/drawing1.xml.rels"))
+        assert sorted(r.get("Id") for r in rels) == ["rId1", "rId2"]
+        sheet = etree.fromstring(z.read("xl/worksheets/sheet2.xml"))
+    order = [etree.QName(child).localname for child in sheet]
+    assert order == [
+        "sheetPr",
+        "dimension",
+        "sheetViews",
+        "sheetFormatPr",
+        "cols",
+        "sheetData",
+        "autoFilter",
+        "conditionalFormatting",
+        "dataValidations",
+        "pageMargins",
+        "drawing",
+    ]
+    ws = openpyxl.load_workbook(path)["s"]
+    assert ws.freeze_panes == "B2"
+    assert ws.sheet_properties.tabColor.rgb == "FF00B050"
+    assert ws["B2"].font.b and ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert ws.auto_filter.ref == "A1:B3"
+    assert ws.data_validations.dataValidation[0].formula1 == '"A,B"'
+
+
+def test_workbook_without_styles_gets_one(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("s", [["日期"], [dt.date(2024, 3, 5)]]))
+    writer.save()
+    with zipfile.ZipFile(path) as z:
+        assert "xl/styles.xml" in z.namelist()
+        assert b"styles+xml" in z.read("[Content_Types].xml")
+        assert b"styles.xml" in z.read("xl/_rels/workbook.xml.rels")
+    assert openpyxl.load_workbook(path)["s"]["A2"].value == dt.datetime(2024, 3, 5)
+
+
+def test_1904_dates(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>", extra='<workbookPr date1904="1"/>')
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("s", [["日期"], [dt.date(2024, 3, 5)]]))
+    writer.save()
+    assert b"<v>43894</v>" in _sheet_xml(path, "xl/worksheets/sheet2.xml")  # 45356 - 1462
+
+
+def _add_calc_chain(path: Path) -> None:
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["xl/calcChain.xml"] = (
+        f'<calcChain xmlns="{MAIN}"><c r="B2" i="1"/></calcChain>'.encode()
+    )
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("formula_in_our_column", [True, False])
+def test_calc_chain_dropped_only_when_a_formula_is_overwritten(
+    tmp_path: Path, formula_in_our_column: bool
+) -> None:
+    old = "<f>1+1</f><v>2</v>" if formula_in_our_column else "<v>2</v>"
+    sheet = f'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>tier</t></is></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2">{old}</c></row></sheetData>'
+    path = _raw_book(tmp_path, sheet)
+    _add_calc_chain(path)
+    writer = PackageWriter(path)
+    writer.write_columns("Sheet1", 1, 1, 2, None, ["id", "tier"], [ResultColumn("tier", ["A"])])
+    writer.save()
+    with zipfile.ZipFile(path) as z:
+        present = "xl/calcChain.xml" in z.namelist()
+        rels = z.read("xl/_rels/workbook.xml.rels")
+        content_types = z.read("[Content_Types].xml")
+    assert present is not formula_in_our_column
+    assert (b"calcChain" in rels) is not formula_in_our_column
+    assert (b"calcChain" in content_types) is not formula_in_our_column
+    assert openpyxl.load_workbook(path)["Sheet1"]["B2"].value == "A"
+
+
+# -- saving -----------------------------------------------------------------------------------
+
+
+def test_save_in_place_keeps_a_backup(book: Path) -> None:
+    original = book.read_bytes()
+    _write(book, _results()).save()
+    backup = book.with_name("客户名单.bak.xlsx")
+    assert backup.read_bytes() == original
+    _write(book, _results(), [*HEADERS, "等级", "score", "下次跟进"]).save()
+    assert backup.read_bytes() != original  # the previous backup was replaced
+    assert not list(book.parent.glob(".~*"))
+
+
+def test_save_to_output_leaves_original_alone(book: Path, tmp_path: Path) -> None:
+    original = book.read_bytes()
+    out = _write(book, _results()).save(tmp_path / "out.xlsx")
+    assert out == tmp_path / "out.xlsx" and out.exists()
+    assert book.read_bytes() == original
+    assert not book.with_name("客户名单.bak.xlsx").exists()
+
+
+def test_xlsm_keeps_vba_and_content_type(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>", name="宏.xlsm")
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    macro_type = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", macro_type
+    )
+    members["xl/vbaProject.bin"] = bytes(range(256)) * 40
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("s", [["a"]]))
+    writer.save()
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(path.with_name("宏.bak.xlsm")) as b:
+        assert z.read("xl/vbaProject.bin") == members["xl/vbaProject.bin"]
+        assert (
+            z.getinfo("xl/vbaProject.bin").compress_size
+            == b.getinfo("xl/vbaProject.bin").compress_size
+        )
+        assert macro_type in z.read("[Content_Types].xml")
+
+
+def test_failed_save_leaves_no_trace(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = book.read_bytes()
+    writer = _write(book, _results())
+
+    def broken(stream: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer.package, "save_to", broken)
+    with pytest.raises(OSError, match="disk full"):
+        writer.save()
+    assert book.read_bytes() == original
+    assert sorted(p.name for p in book.parent.iterdir()) == [book.name]
+
+
+def test_refuses_when_open_in_excel(book: Path) -> None:
+    book.with_name("~$" + book.name).write_bytes(b"lock")
+    with pytest.raises(WorkbookError, match="Excel"):
+        _write(book, _results()).save()
+
+
+def test_refuses_when_changed_since_read_but_not_when_only_touched(book: Path) -> None:
+    writer = _write(book, _results())
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["B2"] = "别人改的"
+    wb.save(book)
+    with pytest.raises(WorkbookError, match="changed"):
+        writer.save()
+    assert openpyxl.load_workbook(book)["客户"]["B2"].value == "别人改的"
+    writer = _write(book, _results())
+    book.touch()
+    writer.save()
+
+
+def test_refuses_unwritable_folder(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = _write(book, _results())
+    monkeypatch.setattr("os.access", lambda path, mode: False)  # tests may run as root
+    with pytest.raises(WorkbookError, match="cannot write to folder"):
+        writer.save()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name,phone\n", "not an Excel workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".xls file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"), "password"),
+        (b"PK\x03\x04broken", "damaged"),
+    ],
+)
+def test_corrupt_input_is_explained(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(WorkbookError, match=message):
+        PackageWriter(path)
+
+
+def test_zip_without_workbook_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "x.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(WorkbookError, match=r"workbook\.xml"):
+        PackageWriter(path)
+
+
+def test_bad_sheet_name_is_refused(tmp_path: Path) -> None:
+    writer = PackageWriter(_raw_book(tmp_path, "<sheetData/>"))
+    with pytest.raises(WorkbookError, match="a/b"):
+        writer.write_sheet(SheetSpec("a/b", [["x"]]))
+
+
+@given(st.integers(1, 16384))
+def test_column_letters_round_trip(number: int) -> None:
+    assert column_number(column_letter(number)) == number
