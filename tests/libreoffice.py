@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -68,7 +69,7 @@ def _run(executable: str, paths: Sequence[Path], fmt: str, outdir: Path, timeout
         user = Path(profile, "user")
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
-        done = subprocess.run(
+        process = subprocess.Popen(
             [
                 executable,
                 f"-env:UserInstallation={Path(profile).as_uri()}",
@@ -81,12 +82,20 @@ def _run(executable: str, paths: Sequence[Path], fmt: str, outdir: Path, timeout
                 str(outdir),
                 *(str(path) for path in paths),
             ],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
+            start_new_session=True,  # its own process group: a hung call is ended with its children
         )
-    return f"exit {done.returncode}: {done.stdout[-1500:]} {done.stderr[-1500:]}"
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            return (
+                f"timed out after {timeout} s on {[Path(p).name for p in paths]}: {stdout[-1500:]}"
+            )
+    return f"exit {process.returncode}: {stdout[-1500:]} {stderr[-1500:]}"
 
 
 def convert(
@@ -96,15 +105,16 @@ def convert(
     *,
     strict: bool = True,
     jobs: int = 1,
-    timeout: float = 900,
+    timeout: float = 300,
 ) -> list[Path]:
     """Convert workbooks with as few soffice calls as work; the files written (csv: one per sheet).
 
     ``fmt`` is what ``--convert-to`` takes ("xlsx", "csv", "pdf", or :data:`CSV_FILTER`).
     Inputs need distinct file names (outputs are named after them). Calls take
     at most :data:`CHUNK` files (one soffice call silently stops after about
-    245), ``jobs`` of them at a time. With ``strict``, an input without output
-    fails with soffice's own console output.
+    245), ``jobs`` of them at a time; a call still running after ``timeout``
+    seconds is killed. With ``strict``, an input without output fails with
+    soffice's own console output.
     """
     executable = soffice()
     if executable is None:

@@ -24,6 +24,9 @@ from sheetcrm.errors import WorkbookError
 pytestmark = pytest.mark.corpus
 
 SHEET = "sheetcrm 测试"
+# Originals LibreOffice 7.4 cannot open either (checked untouched): a comment on cell XFD1048576
+# keeps it busy for minutes.
+LIBREOFFICE_HANGS = {"comment03.xlsx"}
 _REF = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 
 
@@ -167,12 +170,12 @@ def test_libreoffice_opens_every_output(outcomes: list[Outcome], tmp_path: Path)
     staged = tmp_path / "in"
     staged.mkdir()
     paths = []
-    for index, outcome in enumerate(outcomes):
+    for index, outcome in enumerate(o for o in outcomes if o.source.name not in LIBREOFFICE_HANGS):
         path = staged / f"b{index:04d}{outcome.output.suffix}"
         shutil.copyfile(outcome.output, path)
         paths.append(path)
     # CSV of the first sheet is the cheapest proof that LibreOffice read the whole file.
-    written = convert(paths, "csv", tmp_path / "out", strict=False, jobs=2)
+    written = convert(paths, "csv", tmp_path / "out", strict=False, jobs=2, timeout=120)
     opened = [p for p in written if p.stat().st_size > 0]
     print(f"LibreOffice converted {len(opened)} of {len(paths)} outputs")
     assert len(opened) == len(paths)

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from libreoffice import csv_sheets
+from sheetcrm.book import xlsx_write
 from sheetcrm.book.base import (
     CellError,
     ChartSeries,
@@ -275,7 +276,11 @@ def _raw_book(folder: Path, sheet_data: str, name: str = "raw.xlsx", extra: str 
     return path
 
 
-def test_odd_row_and_cell_xml_is_handled(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [8192, 2])  # 2: rows are encoded across block boundaries
+def test_odd_row_and_cell_xml_is_handled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    monkeypatch.setattr(xlsx_write._EncodedRows, "BLOCK", block)
     sheet = (
         "<sheetData>"
         '<row r="1" spans="1:3"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c t="inlineStr"><is><t>name</t></is></c></row>'
@@ -583,6 +588,17 @@ def test_corrupt_input_is_explained(tmp_path: Path, content: bytes, message: str
     path.write_bytes(content)
     with pytest.raises(WorkbookError, match=message):
         PackageWriter(path)
+
+
+def test_zip_without_content_types_is_explained(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist() if n != "[Content_Types].xml"}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(WorkbookError, match="Content_Types"):
+        PackageWriter(path).write_sheet(SheetSpec("s", [["a"]]))
 
 
 def test_zip_without_workbook_is_explained(tmp_path: Path) -> None:

@@ -108,14 +108,20 @@ class Run:
     def table(self) -> CustomerTable:
         """The customer table."""
         self.options.progress(tr("读取客户表", "reading the customer table"))
-        return self.book.read_customers(sheet=self.options.sheet, table=self.options.table)
+        return self.book.read_customers(
+            sheet=self.options.sheet,
+            table=self.options.table,
+            overrides=schema.column_overrides(self.settings),
+        )
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:
         """The transactions sheet, typed, or None when the workbook has none."""
         for name in self.book.sheet_names():
             if name.strip() in TRANSACTION_SHEETS:
-                frame, problems = schema.read_transactions_grid(self.book.read_grid(name), name)
+                frame, problems = schema.read_transactions_grid(
+                    self.book.read_grid(name), name, date1904=self.table.date1904
+                )
                 self.input_problems.extend(problems)
                 return frame
         return None

@@ -178,8 +178,13 @@ class Book(Protocol):
         """All values of a sheet's used range as rows, starting at A1."""
         ...
 
-    def read_customers(self, sheet: str | None = None, table: str | None = None) -> CustomerTable:
-        """Find and read the customer table (named table, else header match, else as told)."""
+    def read_customers(
+        self,
+        sheet: str | None = None,
+        table: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> CustomerTable:
+        """Find and read the customer table (as told, else a named Table, else by its headers)."""
         ...
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:

@@ -7,7 +7,7 @@ columns and copies every other part of the file byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import WorkbookError
@@ -53,9 +53,14 @@ class FileBook:
             return self._written[sheet]
         return self._reader.read_grid(sheet)
 
-    def read_customers(self, sheet: str | None = None, table: str | None = None) -> CustomerTable:
+    def read_customers(
+        self,
+        sheet: str | None = None,
+        table: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> CustomerTable:
         """Find and read the customer table."""
-        return self._reader.read_customers(sheet=sheet, table=table)
+        return self._reader.read_customers(sheet=sheet, table=table, overrides=overrides)
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""

@@ -10,6 +10,7 @@ so a full 1,048,576-row sheet costs about its own size in memory.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import math
 import numbers
@@ -20,9 +21,10 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
+import numpy as np
 from lxml import etree
 
 from ..errors import WorkbookError
@@ -59,6 +61,9 @@ _ATTR_R = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d+)["\']')
 _ATTR_T = re.compile(rb'\bt\s*=\s*["\'](\w+)["\']')
 _ATTR_S = re.compile(rb'\bs\s*=\s*["\'](\d+)["\']')
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
+_CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
+_CONTENT = re.compile(rb"<(?:\w+:)?(?:v|is|f)\b")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 _PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
@@ -101,6 +106,12 @@ def column_number(letters: str) -> int:
     return number
 
 
+@functools.cache
+def _column_of(letters: bytes) -> int:
+    """column_number for the letters of a cell reference as found in the XML."""
+    return column_number(letters.decode())
+
+
 def _clean_text(text: str) -> str:
     """Text safe for a cell: legal XML characters, literal _xHHHH_ kept, Excel's length."""
     text = _EXCEL_ESCAPE.sub(r"_x005F\1", _ILLEGAL_XML.sub("", text))
@@ -140,7 +151,7 @@ def _cell_xml(
     style_attr = f' s="{style}"' if style else ""
     if isinstance(value, CellError):
         return f'<c r="{ref}"{style_attr} t="e"><v>{escape(value.code)}</v></c>'.encode()
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return f'<c r="{ref}"{style_attr} t="b"><v>{int(bool(value))}</v></c>'.encode()
     if isinstance(value, numbers.Integral):
         return f'<c r="{ref}"{style_attr}><v>{int(value)}</v></c>'.encode()
@@ -164,12 +175,9 @@ def _cell_xml(
 
 
 def _column_cells(
-    target: _Target, first_row: int, last_row: int, styles: _CellStyles, date1904: bool
+    target: _Target, listed: list[Any], first_row: int, styles: _CellStyles, date1904: bool
 ) -> list[str]:
-    """The ``<c>`` XML of a result column for rows first_row..last_row ("" for no cell)."""
-    values = target.values
-    listed = values.tolist() if hasattr(values, "tolist") else list(values)  # native scalars
-    listed += [None] * (last_row - first_row + 1 - len(listed))
+    """The ``<c>`` XML of a result column's values from first_row on ("" for no cell)."""
     style_attr = f' s="{target.style}"' if target.style else ""
     blank = f's="{target.style}"/>' if target.style else ""
     letters = target.letters
@@ -191,7 +199,67 @@ def _column_cells(
             ref = f"{letters}{row}"
             cells.append(_cell_xml(ref, value, target.style, styles, date1904).decode())
         row += 1
-    return cells[: last_row - first_row + 1]
+    return cells
+
+
+class _EncodedRows:
+    """The new cells of each row, encoded a block of rows at a time.
+
+    Encoding a column in one loop is much cheaper than cell by cell; blocks
+    keep memory flat on a million-row sheet.
+    """
+
+    BLOCK = 8192
+
+    def __init__(
+        self,
+        targets: list[_Target],
+        header_row: int,
+        rows_end: int,
+        styles: _CellStyles,
+        date1904: bool,
+    ) -> None:
+        self.targets, self.header_row, self.rows_end = targets, header_row, rows_end
+        self.styles, self.date1904 = styles, date1904
+        self.values = [
+            t.values.tolist() if hasattr(t.values, "tolist") else list(t.values)  # native scalars
+            for t in targets
+        ]
+        self.start = -1
+        self.columns: list[list[str]] = []
+        self.rows: list[bytes] = []
+
+    def _load(self, row: int) -> int:
+        start = self.header_row + (row - self.header_row) // self.BLOCK * self.BLOCK
+        if start != self.start:
+            first = max(start, self.header_row + 1)
+            end = min(start + self.BLOCK - 1, self.rows_end)
+            offset = first - self.header_row - 1
+            self.columns = []
+            for target, values in zip(self.targets, self.values, strict=True):
+                listed = values[offset : offset + end - first + 1]
+                listed += [None] * (end - first + 1 - len(listed))
+                cells = _column_cells(target, listed, first, self.styles, self.date1904)
+                self.columns.append(
+                    [target.header.decode(), *cells] if start == self.header_row else cells
+                )
+            self.rows = ["".join(parts).encode() for parts in zip(*self.columns, strict=True)]
+            self.start = start
+        return row - start
+
+    def joined(self, row: int) -> bytes:
+        """All new cells of a row, in column order."""
+        index = self._load(row)  # first: loading a block replaces self.rows
+        return self.rows[index]
+
+    def cells(self, row: int) -> list[tuple[int, bytes]]:
+        """(column, XML) of each new cell of a row."""
+        index = self._load(row)
+        return [
+            (target.column, cells[index].encode())
+            for target, cells in zip(self.targets, self.columns, strict=True)
+            if cells[index]
+        ]
 
 
 def _xml_text(raw: bytes) -> str:
@@ -210,11 +278,11 @@ class _Cell:
 
     @property
     def empty(self) -> bool:
-        return not self.body or not re.search(rb"<(?:\w+:)?(v|is|f)\b", self.body)
+        return not self.body or not _CONTENT.search(self.body)
 
     @property
     def formula(self) -> bool:
-        return bool(self.body) and re.search(rb"<(?:\w+:)?f\b", self.body or b"") is not None
+        return bool(self.body) and _FORMULA.search(self.body or b"") is not None
 
 
 def _cells(body: bytes, row: int) -> list[_Cell]:
@@ -224,7 +292,7 @@ def _cells(body: bytes, row: int) -> list[_Cell]:
     for match in _CELL.finditer(body):
         attrs = match.group(1)
         ref = _ATTR_R.search(attrs)
-        column = column_number(ref.group(1).decode()) if ref and ref.group(1) else column + 1
+        column = _column_of(ref.group(1)) if ref and ref.group(1) else column + 1
         xml = match.group(0)
         if not ref:  # give it an explicit position: cells inserted before it would shift it
             xml = re.sub(
@@ -313,7 +381,7 @@ class PackageWriter:
     def _load(self) -> None:
         """Read the file as it is on disk now; pending changes are forgotten."""
         self.package = Package(self.path)
-        self.fingerprint: Fingerprint = fingerprint(self.path)
+        self.fingerprint: Fingerprint = fingerprint(self.path, self.package.data)
         self._workbook = parse_xml(
             self.package.read(self.package.workbook_part), self.package.workbook_part
         )
@@ -554,6 +622,14 @@ class PackageWriter:
             columns, header_texts, first_column, edge, header_row, header_s, sheet
         )
         rows_end = max(last_row, header_row + max(len(c.values) for c in columns))
+        if rows_end > _MAX_ROW:
+            raise WorkbookError(
+                tr(
+                    f"工作表“{sheet}”的结果需写到第 {rows_end} 行，超过 Excel 上限 {_MAX_ROW} 行",
+                    f"sheet '{sheet}': results would reach row {rows_end}, past Excel's last row "
+                    f"{_MAX_ROW}; split the table",
+                )
+            )
         data = self._splice(data, entry.name, header_row, rows_end, targets)
         data = _update_dimension(data, header_row, rows_end, max(t.column for t in targets))
         data = _add_widths(
@@ -660,35 +736,19 @@ class PackageWriter:
             close = data.find(f"</{prefix}sheetData>".encode(), match.end())
             head, body, tail = data[: match.end()], data[match.end() : close], data[close:]
         plain = self._cell_styles()
-        close_row = f"</{prefix}row>".encode()
         open_row = f"<{prefix}row".encode()
+        close_row = f"</{prefix}row>".encode()
         by_column = sorted(targets, key=lambda t: t.column)
         first_target = by_column[0].column
         out: list[bytes] = [head]
         expected = header_row  # the next row number that must exist in the output
 
-        # Encoded column by column up front: one pass per column is much cheaper than per cell.
-        columns = [
-            [
-                target.header.decode(),
-                *_column_cells(target, header_row + 1, rows_end, plain, self.date1904),
-            ]
-            for target in by_column
-        ]
-        joined = ["".join(parts).encode() for parts in zip(*columns, strict=True)]
-
-        def new_cells(row: int) -> list[tuple[int, bytes]]:
-            index = row - header_row
-            return [
-                (target.column, cells[index].encode())
-                for target, cells in zip(by_column, columns, strict=True)
-                if cells[index]
-            ]
+        encoded = _EncodedRows(by_column, header_row, rows_end, plain, self.date1904)
 
         def fresh_rows(until: int) -> None:
             nonlocal expected
             while expected < until and expected <= rows_end:
-                cells = joined[expected - header_row]
+                cells = encoded.joined(expected)
                 if cells:
                     out.append(f'<{prefix}row r="{expected}">'.encode() + cells + close_row)
                 expected += 1
@@ -714,8 +774,8 @@ class PackageWriter:
                     row_body or b"",
                     number,
                     first_target,
-                    joined[number - header_row],
-                    new_cells,
+                    encoded.joined(number),
+                    encoded.cells,
                     targets,
                     sheet,
                 )
@@ -739,12 +799,32 @@ class PackageWriter:
         """A row body with the new cells in column order, old cells of target columns replaced."""
         if not body.strip():
             return joined
-        last = _last_cell_column(body)
-        if last is not None and last < first_target:
-            return body + joined  # the common case: append on the right
         replaced = {t.column: t for t in targets}
+        if all(t.replace for t in targets):  # a re-run: our old cells end the row, swap them whole
+            start = body.find(
+                b'<c r="' + column_letter(first_target).encode() + str(row).encode() + b'"'
+            )
+            tail = body[start:] if start >= 0 else b""
+            refs = _CELL_REFS.findall(tail)
+            if (
+                refs
+                and len(refs) == tail.count(b"<c")
+                and all(_column_of(letters) in replaced for letters in refs)
+                and not _FORMULA.search(tail)
+            ):
+                return body[:start] + joined
+        split, seen = _split_at(body, first_target)
+        if split == len(body):
+            return body + joined  # the first run: append on the right
+        # Cells left of the targets stay as they are; only the tail is taken apart.
+        head, tail = (body[:split], body[split:]) if split is not None else (b"", body)
+        only_ours = (
+            split is not None and seen <= replaced.keys() and all(t.replace for t in targets)
+        )
+        if only_ours and not _FORMULA.search(tail):
+            return head + joined  # a re-run: the tail is our old cells, swap it whole
         kept: list[tuple[int, bytes]] = []
-        for cell in _cells(body, row):
+        for cell in _cells(tail, row):
             target = replaced.get(cell.column)
             if target is None:
                 kept.append((cell.column, cell.xml))
@@ -761,7 +841,8 @@ class PackageWriter:
                 )
             if cell.formula:
                 self._drop_calc_chain = True
-        return b"".join(xml for _, xml in sorted(kept + new_cells(row), key=lambda item: item[0]))
+        merged = sorted(kept + new_cells(row), key=lambda item: item[0])
+        return head + b"".join(xml for _, xml in merged)
 
     def _table(self, entry: _SheetEntry, name: str) -> tuple[str, etree._Element]:
         """The part and parsed XML of an Excel Table on a sheet."""
@@ -900,13 +981,28 @@ class PackageWriter:
             self._drop_calc_chain = False
 
 
-def _last_cell_column(body: bytes) -> int | None:
-    """The column of a row's last cell when its start tag says (``r``), else None."""
-    start = max(body.rfind(b"<c "), body.rfind(b"<c>"), body.rfind(b"<c/>"))
-    if start < 0:
-        return None
-    ref = _ATTR_R.search(body, start, body.find(b">", start))
-    return column_number(ref.group(1).decode()) if ref and ref.group(1) else None
+def _split_at(body: bytes, first_target: int) -> tuple[int | None, set[int]]:
+    """Where a row's cells of column first_target and beyond start, and their columns.
+
+    Walks back from the end of the row. The position is None when that cannot
+    be told cheaply (a cell without ``r``, prefixed tags): parse the whole row.
+    """
+    position = len(body)
+    seen: set[int] = set()
+    while True:
+        start = body.rfind(b"<c", 0, position)
+        while start >= 0 and body[start + 2 : start + 3] not in (b" ", b">", b"/"):
+            start = body.rfind(b"<c", 0, start)  # <col…>, <color…>: not a cell
+        if start < 0:
+            return (0 if b"<" not in body[:position] else None), seen
+        ref = _ATTR_R.search(body, start, body.find(b">", start))
+        if not ref or not ref.group(1):
+            return None, seen
+        column = _column_of(ref.group(1))
+        if column < first_target:
+            return position, seen
+        seen.add(column)
+        position = start
 
 
 def _iter_rows(

@@ -76,14 +76,23 @@ EN_GRID: tuple[tuple[str, ...], ...] = (
 
 def rank_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Scores 1–5 by rank-based quintiles (Int64; missing values stay missing)."""
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
-    ranks = (numeric if higher_is_better else -numeric).rank(method="average")
-    known = int(ranks.notna().sum())
-    if known == 0:
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(numeric)
+    known = numeric[~missing]
+    if not len(known):
         return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    # Rank the distinct values: the average rank of a value is the count below it plus the
+    # mean of its tied positions, an exact half-integer as pandas' rank(method="average") gives.
+    _, which, counts = np.unique(
+        known if higher_is_better else -known, return_inverse=True, return_counts=True
+    )
+    below = np.cumsum(counts) - counts
+    ranks = below + (counts + 1) / 2
     # Multiply before dividing: an exact integer quotient stays exact, so ceil is safe.
-    scores = np.ceil(ranks.to_numpy() * 5 / known).clip(1, 5)
-    return pd.Series(scores, index=values.index).astype("Int64")
+    distinct_scores = np.ceil(ranks * 5 / len(known)).clip(1, 5).astype(np.int64)
+    scores = np.zeros(len(numeric), dtype=np.int64)
+    scores[~missing] = distinct_scores[which]
+    return pd.Series(pd.arrays.IntegerArray(scores, missing), index=values.index)
 
 
 def score_against(value: float, column: Sequence[float], higher_is_better: bool = True) -> int:

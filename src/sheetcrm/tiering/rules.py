@@ -1,8 +1,11 @@
 """Rule points: each rule that matches a customer adds its (possibly decayed) points.
 
-Evaluation is vectorised per rule over the whole table, and so are the reason
-fragments ("累计金额 52,000 ≥ 50,000 +40"): values are formatted once per
-distinct value, then concatenated as object arrays.
+Evaluation is vectorised per rule over the whole table. Reason text
+("累计金额 52,000 ≥ 50,000 +40") is built per distinct case, not per row: each
+rule numbers its distinct fragments (value, points, decayed), the rows are
+grouped into patterns by the fragments they collect, and each pattern's text
+is joined once. A full sheet has far fewer patterns than rows, and Python
+string work per row is what made a million rows slow.
 
 Decay: a rule with *decay days* N keeps its full points while the fact is at
 most N days old, then loses half every further N days. The age of a fact is the
@@ -14,7 +17,7 @@ not decay.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,18 +28,26 @@ from ..i18n import tr
 from ..roles import role_info
 from .settings import DERIVED_FIELDS, Rule, field_label
 
-__all__ = ["RuleScores", "format_number", "format_points", "score_rules"]
+__all__ = [
+    "RuleScores",
+    "first_rows",
+    "format_number",
+    "format_points",
+    "reasons",
+    "score_rules",
+]
 
+_KEY_LIMIT = 2**62  # combined pattern keys stay below this, so int64 never overflows
 _SYMBOLS = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "=", "≠": "≠"}
 
 
 @dataclass(frozen=True)
 class RuleScores:
-    """Summed points, the matched-rule text per row, and the fields the table lacks."""
+    """Summed points, each matching rule's reason fragments, and the fields the table lacks."""
 
     score: np.ndarray
-    reason: np.ndarray  # object array of "fragment；fragment" ("" when nothing matched)
-    matched: np.ndarray  # bool: at least one rule matched
+    # Per matching rule: the fragment number per row (0: no match) and the texts, "" first.
+    fragments: tuple[tuple[np.ndarray, np.ndarray], ...]
     missing: tuple[str, ...]
 
 
@@ -60,11 +71,76 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _formatted(values: np.ndarray, fmt: Callable[[Any], str]) -> np.ndarray:
-    """Format values, each distinct value once (object array)."""
-    picked = pd.Series(values)
-    table = {v: fmt(v) for v in picked.unique()}
-    return picked.map(table).to_numpy(dtype=object)
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code, for codes numbered by first appearance (as pd.factorize)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes by first appearance and the distinct values (NaN counts as a value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+def _texts(values: np.ndarray) -> list[str]:
+    """The reason text of each (distinct) shown value."""
+    if values.dtype.kind == "M":
+        return list(pd.DatetimeIndex(values).strftime("%Y-%m-%d"))
+    if values.dtype.kind == "f":
+        return [format_number(v) for v in values.tolist()]
+    return [_fmt(v) for v in values]
+
+
+def _fragments(
+    rule: Rule, name: str, shown: Any, points: np.ndarray, decayed: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Each matching row's fragment number and the text of each distinct fragment."""
+    if rule.operator == "blank":
+        value_code, value_text = np.zeros(len(points), dtype=np.int64), [""]
+    else:
+        value_code, uniques = _factorize(shown)
+        value_text = _texts(uniques)
+    point_code, point_values = _factorize(points)
+    suffix = tr("（衰减）", " (decayed)")
+    point_text = [
+        t + extra for t in map(format_points, point_values.tolist()) for extra in ("", suffix)
+    ]
+    point_key = point_code * 2 + decayed
+    code, _ = _factorize(value_code * len(point_text) + point_key)
+    first = first_rows(code)
+    before, after = _describe(rule, name)
+    texts = [
+        f"{before}{value_text[v]}{after} {point_text[p]}"
+        for v, p in zip(value_code[first].tolist(), point_key[first].tolist(), strict=True)
+    ]
+    return code, texts
+
+
+def reasons(
+    scored: RuleScores, ending: np.ndarray, endings: Sequence[str], nothing: str
+) -> np.ndarray:
+    """Each row's reason: its matched rules' fragments (or *nothing*), then its ending."""
+    # Rows are grouped by the fragments and ending they get; each group's text is built once.
+    key = ending.astype(np.int64)
+    size = len(endings)
+    for code, texts in scored.fragments:
+        if size > _KEY_LIMIT // len(texts):
+            key, distinct = _factorize(key)
+            size = len(distinct)
+        key = key * len(texts) + code
+        size *= len(texts)
+    key, _ = _factorize(key)
+    first = first_rows(key)
+    parts = [texts[code[first]] for code, texts in scored.fragments]
+    heads = ["；".join(filter(None, row)) for row in zip(*parts, strict=True)] if parts else None
+    table = [
+        (heads[i] if heads and heads[i] else nothing) + endings[e]
+        for i, e in enumerate(ending[first].tolist())
+    ]
+    return np.array(table, dtype=object)[key]
 
 
 def _kind(field: str) -> str:
@@ -84,7 +160,7 @@ def _match(
             mask = age <= values[0] if op == "within" else age > values[0]
             return mask, age, age
         data = dates.to_numpy(dtype="datetime64[ns]")
-        shown = np.asarray(dates.dt.date.to_numpy(), dtype=object)
+        shown = data
         values = tuple(np.datetime64(pd.Timestamp(v), "ns") for v in values)
     elif kind in ("number", "integer"):
         data = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -151,8 +227,7 @@ def score_rules(
     """Points and reason fragments of every rule over every row."""
     n = len(frame)
     score = np.zeros(n)
-    reason = np.full(n, "", dtype=object)
-    matched = np.zeros(n, dtype=bool)
+    fragments: list[tuple[np.ndarray, np.ndarray]] = []
     missing: list[str] = []
     last_age = None
     if "last_purchase" in frame:
@@ -178,19 +253,9 @@ def score_rules(
             points = np.where(decayed, rule.points * 0.5 ** (over / rule.decay_days), rule.points)
             points = np.round(points, 1)
         score += np.where(mask, points, 0.0)
-        # Build text only for the matching rows: most rules match a minority of customers.
         rows = np.flatnonzero(mask)
-        before, after = _describe(rule, name)
-        if rule.operator == "blank":
-            value_text: Any = ""
-        else:
-            value_text = _formatted(shown[rows], _fmt)
-        points_text = _formatted(points[rows], lambda p: format_points(float(p)))
-        if decayed.any():
-            points_text = np.where(
-                decayed[rows], points_text + tr("（衰减）", " (decayed)"), points_text
-            )
-        fragment = before + value_text + after + " " + points_text
-        reason[rows] = np.where(matched[rows], reason[rows] + "；", "") + fragment
-        matched |= mask
-    return RuleScores(np.round(score, 1), reason, matched, tuple(missing))
+        code, texts = _fragments(rule, name, shown[rows], points[rows], decayed[rows])
+        full = np.zeros(n, dtype=np.int64)
+        full[rows] = code + 1
+        fragments.append((full, np.array(["", *texts], dtype=object)))
+    return RuleScores(np.round(score, 1), tuple(fragments), tuple(missing))

@@ -14,7 +14,7 @@ from ..i18n import Lang, tr, use_lang
 from .churn import churn_risk
 from .lifecycle import stage_keys, stage_label
 from .rfm import rank_scores, recency_days, segment_cn, segment_en
-from .rules import format_number, score_rules
+from .rules import first_rows, format_number, reasons, score_rules
 from .settings import TierSettings, field_label
 
 __all__ = [
@@ -53,6 +53,7 @@ HEADERS: dict[str, tuple[str, str, str | None]] = {
 RESULT_COLUMNS = tuple(HEADERS)
 _RFM_ROLES = ("last_purchase", "orders", "amount")
 _MATRIX_COLUMN = 6  # column G
+_RFM_TEXTS = 556  # "0" … "555": every value r·100 + f·10 + m can take
 
 
 def _scores(frame: pd.DataFrame, role: str, as_of: dt.date) -> pd.Series:
@@ -105,12 +106,17 @@ def _tier(
     index = customers.index
     r, f, m = (_scores(customers, role, as_of) for role in _RFM_ROLES)
     known = (r.notna() & f.notna() & m.notna()).to_numpy()
-    rfm = (r.fillna(0) * 100 + f.fillna(0) * 10 + m.fillna(0)).astype("int64").astype(str)
     scored = score_rules(customers, settings.rules, as_of, labels, {"r": r, "f": f, "m": m})
 
+    # Tiers and reason endings depend on the score alone, and scores take few distinct values.
+    # The bit pattern keeps -0.0 apart from 0.0, as the text of each is.
+    score_code, _ = pd.factorize(scored.score.view(np.int64))
+    first = first_rows(score_code)
+    scores = scored.score[first]
     minimums = np.array([-np.inf if t.min_score is None else t.min_score for t in settings.tiers])
-    reaches = scored.score[:, None] >= minimums[None, :]
-    rank = np.where(reaches.any(axis=1), reaches.argmax(axis=1), len(minimums) - 1)
+    reaches = scores[:, None] >= minimums[None, :]
+    score_rank = np.where(reaches.any(axis=1), reaches.argmax(axis=1), len(minimums) - 1)
+    rank = score_rank[score_code]
     tier_names = np.array([t.label() for t in settings.tiers], dtype=object)
     tier = tier_names[rank]
     code = np.array([t.code for t in settings.tiers], dtype=object)[rank]
@@ -121,17 +127,11 @@ def _tier(
     if missing:
         names = "、".join(dict.fromkeys(missing))
         note = tr(f"（表中没有：{names}，相关项未计）", f" (not in the table: {names}; not scored)")
-    # Few distinct (score, tier) pairs: build each ending once, then one concatenation per row.
-    pairs, pair_of = np.unique(np.column_stack([scored.score, rank]), axis=0, return_inverse=True)
-    endings = np.array(
-        [
-            f" → {format_number(s)}" + tr(" 分 → ", " points → ") + str(tier_names[int(t)]) + note
-            for s, t in pairs
-        ],
-        dtype=object,
-    )
-    head = np.where(scored.matched, scored.reason, tr("没有命中的规则", "no rule matched"))
-    reason = head + endings[pair_of.ravel()]
+    points = tr(" 分 → ", " points → ")
+    endings = [
+        f" → {format_number(s)}{points}{tier_names[t]}{note}"
+        for s, t in zip(scores.tolist(), score_rank.tolist(), strict=True)
+    ]
 
     keys = stage_keys(customers, as_of)
     stages = keys.map({key: stage_label(key) for key in keys.dropna().unique()})
@@ -142,21 +142,32 @@ def _tier(
             "tier": tier,
             "tier_code": code,
             "score": scored.score,
-            "r": r.to_numpy(),
-            "f": f.to_numpy(),
-            "m": m.to_numpy(),
-            "rfm": rfm.where(known, None).to_numpy(dtype=object),
+            "r": r.array,
+            "f": f.array,
+            "m": m.array,
+            "rfm": _rfm_text(r, f, m, known),
             "segment_cn": segment_cn(r, f, m, settings.cn_names).to_numpy(),
             "segment_en": segment_en(r, f, settings.en_names).to_numpy(),
             "stage": stages.to_numpy(dtype=object),
             "p_alive": churn.p_alive.to_numpy(),
             "expected_90d": churn.expected_90d.to_numpy(),
             "churn_risk": churn.churn_risk.to_numpy(dtype=bool),
-            "reason": reason,
+            "reason": reasons(scored, score_code, endings, tr("没有命中的规则", "no rule matched")),
             "change": _change(previous, rank, settings, index),
         },
         index=index,
-    ).astype({"r": "Int64", "f": "Int64", "m": "Int64"})
+    )
+
+
+def _rfm_text(r: pd.Series, f: pd.Series, m: pd.Series, known: np.ndarray) -> np.ndarray:
+    """The three scores as text ("545"), None where one is missing."""
+    digits = (
+        r.fillna(0).to_numpy(dtype=np.int64) * 100
+        + f.fillna(0).to_numpy(dtype=np.int64) * 10
+        + m.fillna(0).to_numpy(dtype=np.int64)
+    )
+    table = np.array([str(i) for i in range(_RFM_TEXTS)], dtype=object)
+    return np.where(known, table[np.where(known, digits, 0)], None)
 
 
 def _cells(series: pd.Series) -> list[CellValue]:

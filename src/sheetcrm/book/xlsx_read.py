@@ -1,0 +1,299 @@
+"""Reading workbook files fast: python-calamine for values, the package XML for the rest.
+
+calamine reads cell values (dates already typed) and Excel Tables; it reports
+error cells as blanks, so error values (``#N/A`` …) are found by scanning the
+sheet XML for ``t="e"`` cells. Which file formats are refused, and why, is
+decided here so users get one clear message instead of a parser's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import python_calamine as calamine
+
+from ..errors import InputError, WorkbookError
+from ..i18n import tr
+from ..roles import CUSTOMER_ROLES
+from ..schema import MIN_ROLES, build_customer_table, find_header_row, match_roles
+from ..settings import SETTINGS_SHEET
+from .base import CellError, CellValue, CustomerTable
+
+__all__ = ["TableInfo", "XlsxReader"]
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+# Sheets sheetcrm writes itself are never taken for the customer table.
+_OWN_SHEETS = {
+    SETTINGS_SHEET,
+    "数据检查",
+    "分级汇总",
+    "跟进计划",
+    "消息",
+    "消息模板",
+    "仪表盘",
+    "运行记录",
+}
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """An Excel Table (ListObject): its name, sheet, and Excel row/column numbers."""
+
+    name: str
+    sheet: str
+    header_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+    headers: tuple[str, ...]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
+
+
+def _refuse_unsupported(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == _OLE_MAGIC:
+        raise WorkbookError(
+            tr(
+                f"{path.name} 是旧版 .xls 文件或加密的工作簿；请在 Excel 中“另存为” Excel 工作簿 (.xlsx)，如有密码请先去掉",
+                f"{path.name} is an old .xls file or a password-protected workbook; in Excel, save it as an "
+                "Excel Workbook (.xlsx), removing the password first",
+            )
+        )
+    if not head.startswith(b"PK"):
+        kind = "CSV/text" if head[:1].isascii() and head[:1].isprintable() else "unknown"
+        raise WorkbookError(
+            tr(
+                f"{path.name} 不是 Excel 工作簿（看起来是 {kind} 文件）；请用 Excel 打开并另存为 .xlsx",
+                f"{path.name} is not an Excel workbook (it looks like a {kind} file); open it in Excel "
+                "and save it as .xlsx",
+            )
+        )
+
+
+class XlsxReader:
+    """Values, tables and the customer table of a workbook file (.xlsx / .xlsm)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        _refuse_unsupported(self.path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+            self._parts = self._sheet_parts()
+            self._book = calamine.load_workbook(str(self.path), load_tables=True)
+        except (
+            zipfile.BadZipFile,
+            KeyError,
+            ElementTree.ParseError,
+            calamine.CalamineError,
+        ) as exc:
+            raise WorkbookError(
+                tr(
+                    f"{self.path.name} 已损坏或不完整（{exc}）；请在 Excel 中打开并修复后另存",
+                    f"{self.path.name} is damaged or incomplete ({exc}); open it in Excel, let it repair "
+                    "the file, and save it again",
+                )
+            ) from None
+        self._grids: dict[str, list[list[CellValue]]] = {}
+
+    def _xml(self, part: str) -> ElementTree.Element:
+        return ElementTree.fromstring(self._zip.read(part))
+
+    def _sheet_parts(self) -> dict[str, str]:
+        rels = self._xml("_rels/.rels")
+        workbook_part = next(
+            r.get("Target", "").lstrip("/")
+            for r in rels.iter(f"{{{_PKG_REL}}}Relationship")
+            if r.get("Type", "").endswith("/officeDocument")
+        )
+        workbook = self._xml(workbook_part)
+        pr = workbook.find(f"{{{_MAIN}}}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+        base = PurePosixPath(workbook_part).parent
+        rel_part = str(base / "_rels" / (PurePosixPath(workbook_part).name + ".rels"))
+        targets = {
+            r.get("Id"): r.get("Target", "")
+            for r in self._xml(rel_part).iter(f"{{{_PKG_REL}}}Relationship")
+        }
+        parts: dict[str, str] = {}
+        for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_REL}}}id"), "")
+            path = target.lstrip("/") if target.startswith("/") else str(base / target)
+            parts[sheet.get("name", "")] = path
+        return parts
+
+    def sheet_names(self) -> list[str]:
+        """The worksheet names, in order (chart sheets excluded)."""
+        return [
+            meta.name
+            for meta in self._book.sheets_metadata
+            if meta.typ == calamine.SheetTypeEnum.WorkSheet
+        ]
+
+    def _errors(self, sheet: str) -> dict[tuple[int, int], CellError]:
+        """Error cells of a sheet by (row, column) Excel numbers, from the sheet XML."""
+        part = self._parts.get(sheet)
+        if part is None or part not in self._zip.namelist():
+            return {}
+        data = self._zip.read(part)
+        found: dict[tuple[int, int], CellError] = {}
+        pos = data.find(b't="e"')
+        while pos != -1:
+            start = data.rfind(b"<c ", 0, pos)
+            end = data.find(b"</c>", pos)
+            cell = data[start:end]
+            ref = _CELL_REF.search(cell)
+            value = re.search(rb"<v>([^<]*)</v>", cell)
+            if ref and value:
+                code = value.group(1).decode("utf-8", "replace")
+                found[(int(ref.group(2)), _column_number(ref.group(1)))] = CellError(code)
+            pos = data.find(b't="e"', pos + 5)
+        return found
+
+    def read_grid(self, sheet: str) -> list[list[CellValue]]:
+        """All values of a sheet from A1 to the end of its used range (blanks as None)."""
+        if sheet in self._grids:
+            return self._grids[sheet]
+        if sheet not in self.sheet_names():
+            raise WorkbookError(
+                tr(
+                    f"工作簿中没有名为「{sheet}」的工作表；现有：{', '.join(self.sheet_names())}",
+                    f"there is no sheet '{sheet}'; the workbook has: {', '.join(self.sheet_names())}",
+                )
+            )
+        rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        grid: list[list[CellValue]] = [
+            [None if value == "" else _plain(value) for value in row] for row in rows
+        ]
+        for (row, column), error in self._errors(sheet).items():
+            while len(grid) < row:
+                grid.append([])
+            line = grid[row - 1]
+            line.extend([None] * (column - len(line)))
+            line[column - 1] = error
+        self._grids = {sheet: grid}  # keep one grid: big sheets are big
+        return grid
+
+    def tables(self) -> list[TableInfo]:
+        """The workbook's Excel Tables."""
+        out = []
+        for name in self._book.table_names:
+            table = self._book.get_table_by_name(name)
+            (first_row, first_col), (last_row, last_col) = table.start, table.end
+            out.append(
+                TableInfo(
+                    name,
+                    table.sheet,
+                    first_row,
+                    first_col + 1,
+                    last_row + 1,
+                    last_col + 1,
+                    tuple(str(c) for c in table.columns),
+                )
+            )
+        return out
+
+    def read_customers(
+        self,
+        sheet: str | None = None,
+        table: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> CustomerTable:
+        """The customer table: the named one, else the best-matching Table, else the best sheet."""
+        tables = self.tables()
+        chosen: TableInfo | None = None
+        if table:
+            chosen = next((t for t in tables if t.name.lower() == table.lower()), None)
+            if chosen is None:
+                raise InputError(
+                    tr(
+                        f"找不到名为「{table}」的 Excel 表格；现有表格：{', '.join(t.name for t in tables) or '无'}",
+                        f"there is no Excel Table named '{table}'; tables: {', '.join(t.name for t in tables) or 'none'}",
+                    )
+                )
+        else:
+            candidates = [
+                t
+                for t in tables
+                if (sheet is None or t.sheet == sheet) and t.sheet not in _OWN_SHEETS
+            ]
+            scored = [
+                (len(match_roles(t.headers, CUSTOMER_ROLES, overrides)), t) for t in candidates
+            ]
+            scored = [(score, t) for score, t in scored if score >= MIN_ROLES]
+            if scored:
+                chosen = max(scored, key=lambda st: st[0])[1]
+        if chosen is not None:
+            return build_customer_table(
+                self.read_grid(chosen.sheet),
+                chosen.sheet,
+                chosen.header_row,
+                chosen.first_column,
+                table=chosen.name,
+                last_row=chosen.last_row,
+                date1904=self.date1904,
+                overrides=overrides,
+            )
+        return self._read_plain_range(sheet, overrides)
+
+    def _read_plain_range(
+        self, sheet: str | None, overrides: Mapping[str, str] | None
+    ) -> CustomerTable:
+        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in _OWN_SHEETS]
+        seen: list[str] = []
+        best: tuple[int, str, int, int] | None = None
+        for name in names:
+            head = (
+                self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=30)
+                if name in self.sheet_names()
+                else []
+            )
+            found = find_header_row([[None if v == "" else v for v in row] for row in head])
+            if found and (best is None or found[2] > best[0]):
+                best = (found[2], name, found[0], found[1])
+            first_row = next((row for row in head if any(v != "" for v in row)), [])
+            seen.append(f"「{name}」: " + ", ".join(str(v) for v in first_row if v != "")[:80])
+        if best is None:
+            raise InputError(
+                tr(
+                    "找不到客户表：没有哪个工作表的表头能识别出至少 3 列（如 客户编号、客户名称、手机）。"
+                    f"看到的表头：{'; '.join(seen)}。请用 --sheet 指定工作表，或在设置表 [columns] 中指定对应关系",
+                    "no customer table found: no sheet has a header row with at least 3 known columns "
+                    f"(such as 客户编号/Customer ID, 客户名称/Customer, 手机/Mobile). Headers seen: {'; '.join(seen)}. "
+                    "Name the sheet with --sheet, or map your headers in the settings [columns] block",
+                )
+            )
+        _, name, header_index, first_index = best
+        return build_customer_table(
+            self.read_grid(name),
+            name,
+            header_index + 1,
+            first_index + 1,
+            date1904=self.date1904,
+            overrides=overrides,
+        )
+
+
+def _plain(value: object) -> CellValue:
+    """calamine values as book values (time-of-day cells become text like '09:30')."""
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value  # type: ignore[return-value]

@@ -1,0 +1,464 @@
+"""From a grid of cell values to a typed table: header roles, typed columns, problems.
+
+Works on plain grids (lists of rows of :data:`~sheetcrm.book.base.CellValue`), so
+every book — a file read with calamine, a workbook open in Excel or LibreOffice —
+shares it. Columns are typed column-wise: each distinct value is parsed once, so
+a million rows cost about as much as their distinct values. Every value that
+cannot be read becomes a :class:`~sheetcrm.book.base.Problem` naming the sheet,
+row and column; nothing turns silently into a blank.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .book.base import CellError, CellValue, CustomerTable, Problem
+from .errors import InputError, MissingColumnError
+from .i18n import tr
+from .roles import CUSTOMER_ROLES, TRANSACTION_ROLES, RoleInfo
+from .settings import Block, Settings, register
+from .values import ERROR_CODES, is_blank, parse_bool, parse_date, parse_number
+
+__all__ = [
+    "build_customer_table",
+    "build_table",
+    "column_overrides",
+    "find_header_row",
+    "match_roles",
+    "normalise_header",
+    "read_transactions_grid",
+]
+
+HEADER_SCAN_ROWS = 30
+MIN_ROLES = 3
+
+COLUMNS_BLOCK = register(
+    Block(
+        key="columns",
+        title_zh="列对应",
+        title_en="Column mapping",
+        columns=(("role", "角色 Role"), ("header", "表头 Header")),
+        defaults=(),
+        help="表头无法自动识别时在此指定，如 mobile | 联系方式；角色："
+        + ", ".join(r.role for r in CUSTOMER_ROLES),
+        order=5,
+    )
+)
+
+_BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
+_PUNCT = re.compile(r"[\s_\-–—./\\:：,，;；·•*#'\"“”‘’?？!！]+")
+
+
+def normalise_header(text: CellValue) -> str:
+    """A header reduced for matching: half-width, lower case, no brackets, spaces or punctuation."""
+    if is_blank(text):
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text)).lower().strip()
+    return _PUNCT.sub("", _BRACKETS.sub("", folded))
+
+
+def _alias_index(roles: Sequence[RoleInfo]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for info in roles:
+        for name in (info.role, info.zh, info.en, *info.aliases):
+            index.setdefault(normalise_header(name), info.role)
+    return index
+
+
+_INDEXES: dict[int, dict[str, str]] = {}
+
+
+def _role_of(header: CellValue, roles: Sequence[RoleInfo]) -> str | None:
+    index = _INDEXES.setdefault(id(roles), _alias_index(roles))
+    key = normalise_header(header)
+    if not key:
+        return None
+    if key in index:
+        return index[key]
+    # "手机号码/电话", "Phone / Mobile": try each part.
+    for part in re.split(r"[/／|、]", unicodedata.normalize("NFKC", str(header))):
+        found = index.get(normalise_header(part))
+        if found:
+            return found
+    return None
+
+
+def match_roles(
+    headers: Sequence[CellValue],
+    roles: Sequence[RoleInfo] = CUSTOMER_ROLES,
+    overrides: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Role → header text for every header sheetcrm recognises (left-most wins; overrides first)."""
+    texts = ["" if is_blank(h) else str(h).strip() for h in headers]
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for role, header in (overrides or {}).items():
+        wanted = normalise_header(header)
+        for text in texts:
+            if text and normalise_header(text) == wanted:
+                found[role] = text
+                taken.add(text)
+                break
+    for text in texts:
+        if not text or text in taken:
+            continue
+        role = _role_of(text, roles)
+        if role and role not in found:
+            found[role] = text
+            taken.add(text)
+    return found
+
+
+def find_header_row(
+    grid: Sequence[Sequence[CellValue]], roles: Sequence[RoleInfo] = CUSTOMER_ROLES
+) -> tuple[int, int, int] | None:
+    """(row index, first column index, roles matched) of the best header row in the first rows."""
+    best: tuple[int, int, int] | None = None
+    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        score = len(match_roles(row, roles))
+        if score >= MIN_ROLES and (best is None or score > best[2]):
+            first = next(i for i, value in enumerate(row) if not is_blank(value))
+            best = (index, first, score)
+    return best
+
+
+# ---- typing one column -------------------------------------------------------------
+
+_Parser = Callable[[Any], Any]
+
+
+def _parse_text(value: CellValue) -> str | None:
+    if isinstance(value, CellError):
+        raise ValueError(
+            tr(
+                f"单元格是 Excel 错误值 {value.code}",
+                f"the cell holds the Excel error {value.code}",
+            )
+        )
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return (
+        unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else str(value)
+    )
+
+
+def _parse_phone(value: CellValue) -> str | None:
+    text = _parse_text(value)
+    return None if text is None else re.sub(r"\s+", " ", text)
+
+
+_PARSERS: dict[str, _Parser] = {
+    "text": _parse_text,
+    "phone": _parse_phone,
+    "email": _parse_text,
+    "number": parse_number,
+    "integer": parse_number,
+    "date": parse_date,
+    "bool": parse_bool,
+}
+
+_SUGGESTIONS = {
+    "number": ("请填写数字，如 1234.5", "type a number, e.g. 1234.5"),
+    "integer": ("请填写整数，如 3", "type a whole number, e.g. 3"),
+    "date": ("请填写日期，如 2024-03-05", "type a date, e.g. 2024-03-05"),
+    "bool": ("请填写 是 或 否", "type 是 (yes) or 否 (no)"),
+    "text": ("请修正或清空该单元格", "correct or clear the cell"),
+}
+
+
+def _typed_column(
+    values: list[CellValue], info: RoleInfo, date1904: bool
+) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
+    """A typed column and {position: (value, reason)} for the values that could not be read."""
+    parser = _PARSERS[info.kind]
+    if info.kind == "date" and date1904:
+        parser = lambda v: parse_date(v, True)  # noqa: E731 - the 1904 variant of the same parser
+    series = pd.Series(values, dtype=object)
+    failures: dict[int, tuple[CellValue, str]] = {}
+    if info.kind in ("number", "integer"):
+        is_flag = series.map(lambda v: isinstance(v, bool))
+        numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
+        odd = np.flatnonzero(numbers.isna().to_numpy() & ~series.map(is_blank).to_numpy())
+        out = numbers.to_numpy(dtype=float, copy=True)
+        for pos in odd:
+            try:
+                parsed = parse_number(values[pos])
+                out[pos] = np.nan if parsed is None else parsed
+            except ValueError as exc:
+                failures[int(pos)] = (values[pos], str(exc))
+                out[pos] = np.nan
+        if info.kind == "integer":
+            with np.errstate(invalid="ignore"):
+                odd_int = ~np.isnan(out) & ((out != np.round(out)) | (np.abs(out) > 2**53))
+            for pos in np.flatnonzero(odd_int):
+                failures[int(pos)] = (
+                    values[pos],
+                    tr(
+                        f"{values[pos]} 不是合理的整数",
+                        f"{values[pos]} is not a plausible whole number",
+                    ),
+                )
+                out[pos] = np.nan
+            return pd.Series(out).round().astype("Int64"), failures
+        return pd.Series(out, dtype="float64"), failures
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed_uniques: list[Any] = []
+    bad: dict[int, str] = {}
+    for code, value in enumerate(uniques):
+        try:
+            parsed_uniques.append(parser(value))
+        except ValueError as exc:
+            parsed_uniques.append(None)
+            bad[code] = str(exc)
+    if bad:
+        for pos in np.flatnonzero(np.isin(codes, list(bad))):
+            failures[int(pos)] = (values[pos], bad[int(codes[pos])])
+    if info.kind == "date":
+        lookup = pd.to_datetime(pd.Series(parsed_uniques, dtype=object), errors="coerce")
+        taken = (
+            lookup.to_numpy()[np.where(codes < 0, 0, codes)]
+            if len(lookup)
+            else np.full(len(codes), np.datetime64("NaT"))
+        )
+        taken = np.where(codes < 0, np.datetime64("NaT"), taken)
+        return pd.Series(taken.astype("datetime64[ns]")), failures
+    if info.kind == "bool":
+        lookup_bool = np.array([bool(v) for v in parsed_uniques] or [False])
+        return pd.Series(
+            np.where(codes < 0, False, lookup_bool[np.where(codes < 0, 0, codes)])
+        ), failures
+    lookup_obj = np.array([*parsed_uniques, None], dtype=object)
+    return pd.Series(
+        lookup_obj[np.where(codes < 0, len(parsed_uniques), codes)], dtype=object
+    ), failures
+
+
+def _cell_problem(
+    sheet: str, row: int, header: str, value: CellValue, reason: str, kind_of_role: str
+) -> Problem:
+    is_error = isinstance(value, CellError) or (
+        isinstance(value, str) and value.strip().upper() in ERROR_CODES
+    )
+    zh, en = _SUGGESTIONS.get(kind_of_role, _SUGGESTIONS["text"])
+    if is_error:
+        zh, en = (
+            "修正产生错误值的公式，或填入实际值",
+            "fix the formula that gives the error, or type the real value",
+        )
+    return Problem(
+        sheet, row, header, value, reason, tr(zh, en), "error" if is_error else "invalid"
+    )
+
+
+def build_table(
+    grid: Sequence[Sequence[CellValue]],
+    sheet: str,
+    header_index: int,
+    first_column: int,
+    *,
+    roles: Sequence[RoleInfo],
+    last_index: int | None = None,
+    date1904: bool = False,
+    overrides: Mapping[str, str] | None = None,
+) -> tuple[list[str], dict[str, str], pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Headers, role map, typed frame, raw frame and problems of a table in a grid (0-based indexes)."""
+    header_cells = list(grid[header_index][first_column:])
+    while header_cells and is_blank(header_cells[-1]):
+        header_cells.pop()
+    headers: list[str] = []
+    for offset, cell in enumerate(header_cells):
+        text = "" if is_blank(cell) else str(cell).strip()
+        text = text or tr(f"第{offset + first_column + 1}列", f"Column {offset + first_column + 1}")
+        while text in headers:
+            text += "′"
+        headers.append(text)
+    width = len(headers)
+    end = len(grid) - 1 if last_index is None else min(last_index, len(grid) - 1)
+    body = [
+        list(row[first_column : first_column + width]) for row in grid[header_index + 1 : end + 1]
+    ]
+    body = [row + [None] * (width - len(row)) for row in body]
+    while body and all(is_blank(v) for v in body[-1]):
+        body.pop()
+    row_numbers = np.arange(header_index + 2, header_index + 2 + len(body))
+    problems: list[Problem] = []
+    blank = np.array([all(is_blank(v) for v in row) for row in body], dtype=bool)
+    for pos in np.flatnonzero(blank):
+        problems.append(
+            Problem(
+                sheet,
+                int(row_numbers[pos]),
+                None,
+                None,
+                tr("空行（已跳过）", "blank row (skipped)"),
+                tr("删除空行，保持表格连续", "delete blank rows so the table stays continuous"),
+                "blank",
+            )
+        )
+    body = [row for row, empty in zip(body, blank, strict=True) if not empty]
+    index = pd.Index(row_numbers[~blank], name="row")
+    role_map = match_roles(headers, roles, overrides)
+    by_header = {header: role for role, header in role_map.items()}
+    columns = list(zip(*body, strict=True)) if body else [() for _ in headers]
+    frame_columns: dict[str, pd.Series] = {}
+    info_by_role = {info.role: info for info in roles}
+    for position, header in enumerate(headers):
+        role = by_header.get(header)
+        if role is None:
+            continue
+        values = list(columns[position])
+        typed, failures = _typed_column(values, info_by_role[role], date1904)
+        typed.index = index
+        frame_columns[role] = typed
+        for pos, (value, reason) in sorted(failures.items()):
+            problems.append(
+                _cell_problem(
+                    sheet, int(index[pos]), header, value, reason, info_by_role[role].kind
+                )
+            )
+    frame = pd.DataFrame(frame_columns, index=index)
+    raw = pd.DataFrame({header: list(columns[i]) for i, header in enumerate(headers)}, index=index)
+    return headers, role_map, frame, raw, problems
+
+
+def build_customer_table(
+    grid: Sequence[Sequence[CellValue]],
+    sheet: str,
+    header_row: int,
+    first_column: int,
+    *,
+    table: str | None = None,
+    last_row: int | None = None,
+    date1904: bool = False,
+    overrides: Mapping[str, str] | None = None,
+) -> CustomerTable:
+    """The customer table whose header is at Excel row/column numbers ``header_row``/``first_column``."""
+    headers, roles, frame, raw, problems = build_table(
+        grid,
+        sheet,
+        header_row - 1,
+        first_column - 1,
+        roles=CUSTOMER_ROLES,
+        last_index=None if last_row is None else last_row - 1,
+        date1904=date1904,
+        overrides=overrides,
+    )
+    missing = [role for role in ("id", "name") if role not in roles]
+    if len(roles) < MIN_ROLES or missing:
+        wanted = "、".join(f"{r.zh} ({r.en})" for r in CUSTOMER_ROLES if r.role in ("id", "name"))
+        raise MissingColumnError(
+            tr(
+                f"客户表至少需要 {wanted} 两列；看到的表头：{', '.join(headers)}。请添加这些列，"
+                "或在设置表的 [columns] 区块中指定对应的表头",
+                f"the customer table needs at least {wanted}; headers seen: {', '.join(headers)}. "
+                "Add those columns, or map your headers in the [columns] block of the settings sheet",
+            ),
+            sheet=sheet,
+            row=header_row,
+        )
+    return CustomerTable(
+        sheet=sheet,
+        table=table,
+        header_row=header_row,
+        first_column=first_column,
+        headers=headers,
+        roles=roles,
+        frame=frame,
+        raw=raw,
+        problems=problems,
+        date1904=date1904,
+    )
+
+
+def read_transactions_grid(
+    grid: Sequence[Sequence[CellValue]], sheet: str, *, date1904: bool = False
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The transactions sheet typed by role (customer_id, date, amount, product), and its problems."""
+    found = find_header_row(grid, TRANSACTION_ROLES) if grid else None
+    if found is None:
+        found = _two_role_header(grid)
+    if found is None:
+        return None, [
+            Problem(
+                sheet,
+                None,
+                None,
+                None,
+                tr(
+                    "交易表缺少表头（客户编号、日期、金额）",
+                    "the transactions sheet has no header (customer ID, date, amount)",
+                ),
+                tr(
+                    "在第一行写上 客户编号、日期、金额", "put 客户编号, 日期, 金额 in the first row"
+                ),
+                "missing",
+            )
+        ]
+    header_index, first, _ = found
+    _, roles, frame, _, problems = build_table(
+        grid, sheet, header_index, first, roles=TRANSACTION_ROLES, date1904=date1904
+    )
+    if not {"customer_id", "date"} <= set(roles):
+        return None, problems
+    frame = frame.dropna(subset=["customer_id", "date"])
+    return frame, problems
+
+
+def _two_role_header(grid: Sequence[Sequence[CellValue]]) -> tuple[int, int, int] | None:
+    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        if {"customer_id", "date"} <= set(match_roles(row, TRANSACTION_ROLES)):
+            return index, next(i for i, v in enumerate(row) if not is_blank(v)), 2
+    return None
+
+
+def column_overrides(settings: Settings) -> dict[str, str]:
+    """Role → header mappings staff wrote in the settings sheet's [columns] block."""
+    data = settings.block("columns")
+    known = {info.role for info in CUSTOMER_ROLES}
+    by_label = {
+        normalise_header(n): info.role
+        for info in CUSTOMER_ROLES
+        for n in (info.role, info.zh, info.en)
+    }
+    out: dict[str, str] = {}
+    for row, record in data.records():
+        if is_blank(record["role"]) and is_blank(record["header"]):
+            continue
+        role = by_label.get(normalise_header(record["role"]))
+        if role not in known or is_blank(record["header"]):
+            raise data.error(
+                row,
+                "role",
+                tr(
+                    f"未知的角色 '{record['role']}'；可用：{', '.join(sorted(known))}",
+                    f"unknown role '{record['role']}'; allowed: {', '.join(sorted(known))}",
+                ),
+            )
+        out[str(role)] = str(record["header"]).strip()
+    return out
+
+
+def require(table: CustomerTable, roles: Sequence[str], job: str) -> None:
+    """Refuse a job whose needed columns are missing, naming them in both languages."""
+    info = {r.role: r for r in CUSTOMER_ROLES}
+    missing = [info[r] for r in roles if r not in table.roles]
+    if missing:
+        names = "、".join(f"{r.zh} ({r.en})" for r in missing)
+        raise InputError(
+            tr(
+                f"「{job}」需要这些列：{names}。请在表头中添加，或在设置表 [columns] 中指定",
+                f"'{job}' needs these columns: {names}. Add them, or map them in the settings [columns] block",
+            ),
+            sheet=table.sheet,
+            row=table.header_row,
+        )

@@ -1,0 +1,137 @@
+"""Header roles and typed columns from grids of cell values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetcrm.book.base import CellError
+from sheetcrm.errors import MissingColumnError
+from sheetcrm.i18n import use_lang
+from sheetcrm.schema import (
+    build_customer_table,
+    find_header_row,
+    match_roles,
+    normalise_header,
+    read_transactions_grid,
+)
+
+HEADERS = [
+    "客户编号",
+    "客户名称",
+    "手机号码/电话",
+    "累计金额（元）",
+    "最近购买日期",
+    "购买次数",
+    "退订",
+]
+
+
+def test_header_variants_in_both_languages() -> None:
+    roles = match_roles(HEADERS)
+    assert roles["mobile"] == "手机号码/电话" and roles["amount"] == "累计金额（元）"
+    english = match_roles(
+        ["Customer ID", "Company", "Mobile Phone", "Total Spent (¥)", "E-mail", "Sales Rep"]
+    )
+    assert set(english) == {"id", "name", "mobile", "amount", "email", "owner"}
+    assert normalise_header("  Ｅ－ｍａｉｌ ") == "email"
+
+
+def test_left_most_header_wins_and_overrides_come_first() -> None:
+    assert match_roles(["电话", "手机"])["mobile"] == "电话"
+    assert (
+        match_roles(["电话", "联系方式"], overrides={"mobile": "联系方式"})["mobile"] == "联系方式"
+    )
+
+
+def test_header_row_found_below_a_title() -> None:
+    grid = [["2026 年客户名单"], [], [None, *HEADERS], [None, "C1", "甲"]]
+    assert find_header_row(grid) == (2, 1, 7)
+    assert find_header_row([["a", "b"], [1, 2]]) is None
+
+
+def _table(rows: list[list[object]], **kw: object) -> object:
+    return build_customer_table([HEADERS, *rows], "名单", 1, 1, **kw)  # type: ignore[arg-type]
+
+
+def test_typed_values_and_problems_name_row_and_column() -> None:
+    with use_lang("en"):
+        table = _table(
+            [
+                ["C1", "甲公司", "138 0013 8000", "¥1,234.50", dt.datetime(2024, 3, 5), 3, "是"],
+                ["C2", "乙公司", None, "abc", "2024年3月5日", 2.5, "否"],
+                [None, None, None, None, None, None, None],
+                [7.0, "丙", None, CellError("#N/A"), 45356, "4", None],
+            ]
+        )
+    frame = table.frame  # type: ignore[attr-defined]
+    assert list(frame.index) == [2, 3, 5]
+    assert frame.loc[2, "amount"] == 1234.5 and pd.isna(frame.loc[3, "amount"])
+    assert (
+        frame.loc[3, "last_purchase"] == pd.Timestamp(2024, 3, 5) == frame.loc[5, "last_purchase"]
+    )
+    assert str(frame["orders"].dtype) == "Int64" and frame.loc[5, "orders"] == 4
+    assert (
+        frame.loc[5, "id"] == "7"
+        and bool(frame.loc[2, "opt_out"])
+        and not bool(frame.loc[3, "opt_out"])
+    )
+    found = {(p.row, p.column, p.kind) for p in table.problems}  # type: ignore[attr-defined]
+    assert found == {
+        (3, "累计金额（元）", "invalid"),
+        (3, "购买次数", "invalid"),
+        (4, None, "blank"),
+        (5, "累计金额（元）", "error"),
+    }
+
+
+def test_1904_serial_dates() -> None:
+    table = _table([["C1", "甲", None, 1, 43894, 1, None]], date1904=True)
+    assert table.frame.loc[2, "last_purchase"] == pd.Timestamp(2024, 3, 5)  # type: ignore[attr-defined]
+
+
+def test_missing_id_or_name_is_refused_with_the_headers_seen() -> None:
+    with use_lang("en"), pytest.raises(MissingColumnError, match="Headers seen|headers seen"):
+        build_customer_table([["手机", "城市", "行业", "负责人"], ["1", "2", "3", "4"]], "s", 1, 1)
+
+
+def test_transactions_sheet() -> None:
+    frame, problems = read_transactions_grid(
+        [
+            ["客户编号", "日期", "金额", "产品"],
+            ["C1", dt.datetime(2025, 1, 2), 10, "茶"],
+            ["C1", "坏日期", 5, "茶"],
+        ],
+        "交易记录",
+    )
+    assert frame is not None and len(frame) == 1 and frame["amount"].sum() == 10
+    assert problems[0].row == 3 and problems[0].column == "日期"
+
+
+cell = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.dates(),
+    st.sampled_from([CellError("#N/A"), "#DIV/0!"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(cell, min_size=7, max_size=7), max_size=12))
+def test_any_grid_gives_a_table_or_problems_never_a_crash(rows: list[list[object]]) -> None:
+    table = _table(rows)
+    frame = table.frame  # type: ignore[attr-defined]
+    data_rows = [
+        r
+        for r in rows
+        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in r)
+    ]
+    assert len(frame) == len(data_rows)
+    assert frame["amount"].dtype == "float64"
