@@ -20,6 +20,7 @@ from sheetcrm.tiering import (
     tier_customers,
     tier_summary,
 )
+from sheetcrm.tiering.lifecycle import stage_keys, stage_label, stage_labels
 from sheetcrm.tiering.rfm import rank_scores, score_against, segment_cn, segment_en
 from sheetcrm.tiering.tier import RESULT_COLUMNS
 
@@ -57,6 +58,19 @@ def test_rank_scores_handle_heavy_ties_where_qcut_fails() -> None:
     assert rank_scores(pd.Series([10.0, 1.0]), higher_is_better=False).tolist() == [3, 5]
 
 
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(-3, 3).map(float), st.floats(-1e6, 1e6)), max_size=40
+    ),
+    st.booleans(),
+)
+def test_rank_scores_are_quintiles_of_the_average_rank(values, higher) -> None:
+    series = pd.Series(values, dtype="float64")
+    ranks = (series if higher else -series).rank(method="average")
+    expected = np.ceil(ranks * 5 / series.notna().sum()).clip(1, 5).astype("Int64")
+    pd.testing.assert_series_equal(rank_scores(series, higher_is_better=higher), expected)
+
+
 @given(st.lists(st.integers(0, 20), min_size=1, max_size=40))
 def test_score_against_equals_the_batch_score(values: list[int]) -> None:
     batch = rank_scores(pd.Series(values, dtype="float64"))
@@ -89,6 +103,21 @@ def test_reason_says_why_in_the_users_words() -> None:
     assert "满意度" in result.loc[2, "reason"]  # a rule's column is missing from the table
     assert list(result.columns) == list(RESULT_COLUMNS)
     assert result.loc[2, ["tier", "tier_code", "score"]].tolist() == ["高价值客户", "A", 60.0]
+
+
+def test_stage_labels_name_the_stage_keys() -> None:
+    frame = _customers([1.0, 2.0, 3.0], [0, 1, 7], [5, 50, 5000])
+    frame.loc[2, "last_purchase"] = pd.NaT
+    keys = stage_keys(frame, AS_OF).tolist()
+    with use_lang("en"):
+        labels = stage_labels(frame, AS_OF).tolist()
+        assert labels == [None if k is None else stage_label(k) for k in keys]
+    assert labels == ["Acquisition", "Acquisition", "Departure"]
+
+
+def test_an_empty_table_gives_empty_results() -> None:
+    result = tier_customers(_customers([1.0], [1], [5]).iloc[:0], _zh(), AS_OF)
+    assert list(result.columns) == list(RESULT_COLUMNS) and result.empty
 
 
 def test_b2b_preset_and_english() -> None:
@@ -241,3 +270,17 @@ def test_results_do_not_depend_on_row_order_and_rerun_is_idempotent(rows, rnd) -
     second = tier_customers(frame, _zh(), AS_OF, previous=again["tier"])
     pd.testing.assert_frame_equal(again, second)
     assert (again["change"] == "=").all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(customer_rows, st.lists(st.integers(0, 12), min_size=25, max_size=25))
+def test_each_reason_is_built_from_its_own_row(rows, interactions) -> None:
+    # Reasons are built once per group of rows that share them; no row may get another's.
+    frame = _customers(*map(list, zip(*rows, strict=True)))
+    frame["interactions"] = pd.array(interactions[: len(frame)], dtype="Int64")
+    result = tier_customers(frame, _zh(), AS_OF)
+    for i in frame.index:
+        alone = tier_customers(frame.loc[[i]], _zh(), AS_OF)
+        assert alone.loc[i, ["reason", "score", "tier"]].tolist() == (
+            result.loc[i, ["reason", "score", "tier"]].tolist()
+        )

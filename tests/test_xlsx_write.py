@@ -489,6 +489,19 @@ def test_calc_chain_dropped_only_when_a_formula_is_overwritten(
     assert openpyxl.load_workbook(path)["Sheet1"]["B2"].value == "A"
 
 
+def test_replacing_our_sheet_that_gained_a_formula_drops_the_calc_chain(tmp_path: Path) -> None:
+    path = _raw_book(
+        tmp_path, '<sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row></sheetData>'
+    )
+    _add_calc_chain(path)
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("Sheet1", [["new"]]))
+    writer.save()
+    with zipfile.ZipFile(path) as z:
+        assert "xl/calcChain.xml" not in z.namelist()
+    assert openpyxl.load_workbook(path)["Sheet1"]["A1"].value == "new"
+
+
 # -- saving -----------------------------------------------------------------------------------
 
 

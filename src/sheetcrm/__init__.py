@@ -1,10 +1,19 @@
 """sheetcrm — a customer-management toolkit that lives inside the team's Excel workbook.
 
 客户管理，就在你的 Excel 里：客户分级、跟进计划、个性化消息。
+
+The facade: open a workbook file as a book and run a job on it, or call an
+engine function on a DataFrame of customers (columns named by role)::
+
+    from sheetcrm import FileBook, run_job
+    report = run_job("tier", FileBook(Path("客户名单.xlsx")))
+
+Errors all derive from :class:`SheetCRMError` (see :mod:`sheetcrm.errors`).
 """
 
 from __future__ import annotations
 
+from .book.file import FileBook
 from .errors import (
     InputError,
     MissingColumnError,
@@ -14,16 +23,33 @@ from .errors import (
     UsageError,
     WorkbookError,
 )
+from .jobs import JobOptions, JobReport, run_job
+from .messages import compose_messages, sms_length
+from .schedule import WorkCalendar, build_plan
+from .tiering import BGNBDFit, expected_purchases, fit_bgnbd, p_alive, tier_customers
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BGNBDFit",
+    "FileBook",
     "InputError",
+    "JobOptions",
+    "JobReport",
     "MissingColumnError",
     "SettingsError",
     "SheetCRMError",
     "TemplateError",
     "UsageError",
+    "WorkCalendar",
     "WorkbookError",
     "__version__",
+    "build_plan",
+    "compose_messages",
+    "expected_purchases",
+    "fit_bgnbd",
+    "p_alive",
+    "run_job",
+    "sms_length",
+    "tier_customers",
 ]

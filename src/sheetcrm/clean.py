@@ -137,6 +137,11 @@ def _email_fix(email: str) -> str | None:
     return candidate if candidate != email and _EMAIL.match(candidate) else None
 
 
+def _email_ok(email: str) -> bool:
+    """True for a well-formed address whose domain is not a known misspelling."""
+    return bool(_EMAIL.match(email)) and email.rsplit("@", 1)[1] not in _DOMAIN_TYPOS
+
+
 def _email_text(value: object) -> str:
     if (
         value is None
@@ -216,7 +221,7 @@ def _blank_text(series: pd.Series) -> pd.Series:
 
 
 def _rows(mask: pd.Series) -> list[int]:
-    return [int(row) for row in mask.index[mask.to_numpy(dtype=bool)]]
+    return [int(row) for row in mask.index[mask.to_numpy(dtype=bool, na_value=False)]]
 
 
 def _check_required(
@@ -390,7 +395,7 @@ def _name_clusters(work: pd.DataFrame) -> pd.Series:
             for a, b in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
                 parent[_find(parent, int(b))] = _find(parent, int(a))
         for i, name in enumerate(distinct):
-            labels[(str(block), name)] = f"{block}\x00{distinct[_find(parent, i)]}"
+            labels[(str(block), name)] = f"{block}\t{distinct[_find(parent, i)]}"
     return pd.Series(
         [labels[key] for key in zip(work["block"], work["norm"], strict=True)],
         index=work.index,
@@ -407,12 +412,18 @@ def _similar_names(frame: pd.DataFrame) -> dict[int, int]:
     work = work[work["norm"] != ""]
     if work.empty:
         return {}
-    # Blocking keeps fuzzy matching to small groups: by city, else by the name's first character.
-    work["block"] = np.where(work["city"] != "", "c:" + work["city"], "n:" + work["norm"].str[0])
+    # Blocking keeps fuzzy matching to small groups: by city and the first character of the name
+    # after the city (names usually start with it), else by the name's first character. The cost:
+    # a typo in that very character is left to the phone, email and exact-name checks.
+    first = [
+        (norm[len(c) : len(c) + 1] if c and norm.startswith(c) else norm[:1])
+        for norm, c in zip(work["norm"], work["city"], strict=True)
+    ]
+    work["block"] = np.where(work["city"] != "", "c:" + work["city"], "n:") + first
     cluster = _name_clusters(work)
     found: dict[int, int] = {}
     for key in ("city", "contact"):
-        keys = (cluster + "\x01" + work[key]).where(work[key] != "", "")
+        keys = (cluster + "\t" + work[key]).where(work[key] != "", "")
         for row, head in _first_of_groups(keys).items():
             found[row] = min(head, found.get(row, head))
     return found
@@ -425,14 +436,19 @@ def _check_duplicates(
     criteria: list[tuple[str, str, str, dict[int, int]]] = []
     if "id" in frame.columns:
         ids = _text_column(frame, "id")
-        criteria.append(("id", "客户编号", "customer ID", _first_of_groups(ids)))
+        criteria.append(("id", "客户编号相同", "same customer ID", _first_of_groups(ids)))
     if "mobile" in frame.columns:
         criteria.append(
-            ("mobile", "手机", "mobile", _first_of_groups(mobile.where(kind == "mobile", "")))
+            (
+                "mobile",
+                "手机相同",
+                "same mobile",
+                _first_of_groups(mobile.where(kind == "mobile", "")),
+            )
         )
     if "email" in frame.columns:
-        criteria.append(("email", "邮箱", "email", _first_of_groups(email)))
-    criteria.append(("name", "相近名称", "near-identical name", _similar_names(frame)))
+        criteria.append(("email", "邮箱相同", "same email", _first_of_groups(email)))
+    criteria.append(("name", "名称相近", "a near-identical name", _similar_names(frame)))
     rows = sorted({row for *_, found in criteria for row in found})
     for row in rows:
         head = min(found[row] for *_, found in criteria if row in found)
@@ -445,8 +461,8 @@ def _check_duplicates(
             "duplicate",
             (
                 tr(
-                    f"与第 {head} 行{zh}相同，可能是重复客户",
-                    f"same {en} as row {head}: probably a duplicate customer",
+                    f"与第 {head} 行{zh}，可能是重复客户",
+                    f"{en} as row {head}: probably a duplicate customer",
                 ),
                 tr(
                     f"与第 {head} 行核对后合并或删除一行",
@@ -476,7 +492,7 @@ def check_customers(
         email = frame["email"].map(_email_text).astype(object)
     else:
         email = pd.Series("", index=frame.index, dtype=object)
-    unique_emails = {value: bool(_EMAIL.match(value)) for value in email.unique() if value}
+    unique_emails = {value: _email_ok(value) for value in email.unique() if value}
     email_ok = email.map(lambda v: unique_emails.get(v, False)).astype(bool)
 
     out.add(

@@ -25,10 +25,10 @@ __all__ = [
     "CUSTOMER_HEADERS",
     "CUSTOMER_SHEET",
     "DEMO_AS_OF",
-    "DemoData",
     "TABLE_NAME",
     "TRANSACTION_HEADERS",
     "TRANSACTION_SHEET",
+    "DemoData",
     "build_demo",
     "write_big_customers",
     "write_demo",
@@ -136,9 +136,9 @@ def _purchase_dates(rng: random.Random, as_of: dt.date) -> list[dt.date]:
         return [start + dt.timedelta(days=rng.randint(0, _WINDOW_DAYS - 31))]
     churned = roll < 0.70
     latest = _WINDOW_DAYS - (280 if churned else 0)  # churned: nothing in the last 9+ months
-    count = min(2 + int(rng.paretovariate(1.3)), 40)
-    first = rng.randint(0, latest - 30)
-    return sorted(start + dt.timedelta(days=rng.randint(first, latest)) for _ in range(count))
+    count = min(1 + int(rng.paretovariate(1.2)), 40)
+    earliest = rng.randint(0, latest - 30)
+    return sorted(start + dt.timedelta(days=rng.randint(earliest, latest)) for _ in range(count))
 
 
 def _customer(rng: random.Random, number: int, as_of: dt.date, taken: set[str]) -> _Customer:
@@ -206,9 +206,7 @@ def _text_date(day: dt.date, style: int) -> str:
     )[style % 3]
 
 
-def _plant_mess(
-    rng: random.Random, people: list[_Customer], as_of: dt.date, taken: set[str]
-) -> None:
+def _plant_mess(rng: random.Random, people: list[_Customer], as_of: dt.date) -> None:
     """Spoil chosen customers the way real lists get spoilt; each customer gets at most one kind."""
     buyers = [c for c in people if c.orders]
     picks = iter(rng.sample(buyers, 64))
@@ -268,7 +266,6 @@ def _plant_mess(
         people.insert(rng.randint(people.index(original) + 1, len(people)), twin)
     for number, customer in enumerate(people, start=1):
         customer.values["客户编号"] = f"C{number:05d}"
-    del taken
 
 
 def build_demo(customers: int = 2000, seed: int = 42, as_of: dt.date | None = None) -> DemoData:
@@ -279,20 +276,18 @@ def build_demo(customers: int = 2000, seed: int = 42, as_of: dt.date | None = No
     rng = random.Random(seed)
     taken: set[str] = set()
     people = [_customer(rng, n, as_of, taken) for n in range(1, customers + 1)]
-    _plant_mess(rng, people, as_of, taken)
+    _plant_mess(rng, people, as_of)
     rows: list[list[CellValue] | None] = [[c.values[h] for h in CUSTOMER_HEADERS] for c in people]
     blanks = sorted(rng.sample(range(20, len(rows) - 20), 3), reverse=True)
     for position in blanks:
         rows.insert(position, None)
     mess: dict[str, list[int]] = {"blank_row": []}
-    row_of: dict[int, int] = {}
     customer_rows = iter(people)
     for excel_row, values in enumerate(rows, start=2):
         if values is None:
             mess["blank_row"].append(excel_row)
             continue
         customer = next(customer_rows)
-        row_of[id(customer)] = excel_row
         for kind in customer.mess:
             mess.setdefault(kind, []).append(excel_row)
     transactions = sorted(
@@ -304,3 +299,219 @@ def build_demo(customers: int = 2000, seed: int = 42, as_of: dt.date | None = No
         key=lambda t: (t[1], t[0]),
     )
     return DemoData(as_of=as_of, customers=rows, transactions=transactions, mess=mess)
+
+
+_WIDTHS = (10, 30, 10, 10, 18, 26, 8, 14, 8, 13, 13, 9, 14, 9, 8, 6, 16)
+_MESS_TEXT = {
+    "duplicate": (
+        "重复客户：名称略有不同，手机或邮箱相同",
+        "duplicate customer: slightly different name, same mobile or email",
+    ),
+    "duplicate_of": ("被重复录入的原客户", "the original of a duplicate"),
+    "phone_format": (
+        "手机写成 +86 / 0086 / 空格 / 横线 形式（有效，只需统一）",
+        "mobile written as +86 / 0086 / spaces / dashes (valid, needs normalising)",
+    ),
+    "landline": ("填的是固定电话，不能收短信", "a landline instead of a mobile: no SMS possible"),
+    "invalid_mobile": ("手机号位数不够", "mobile number too short"),
+    "text_amount": ("金额是文本，如 ¥1,234.50", "amount typed as text, e.g. ¥1,234.50"),
+    "text_date": (
+        "日期是文本，如 2024/3/5、2024年3月5日、2024.3.5",
+        "date typed as text, e.g. 2024/3/5, 2024年3月5日, 2024.3.5",
+    ),
+    "blank_row": ("表格中间的空行", "a blank row inside the table"),
+    "error": ("累计金额是 #N/A 错误值", "the amount is the error value #N/A"),
+    "formula_text": (
+        "客户名称以 = 开头（按文本保存，不是公式）",
+        "customer name starting with = (stored as text, not a formula)",
+    ),
+    "opt_out": ("已退订，不应再发营销信息", "opted out: must not receive marketing"),
+    "invalid_email": ("邮箱写错（逗号代替点）", "malformed email (comma instead of dot)"),
+}
+
+
+def _readme_rows(data: DemoData) -> list[tuple[str, str]]:
+    rows = [
+        ("sheetcrm 演示工作簿", "sheetcrm demo workbook"),
+        (
+            f"统计日期：{data.as_of.isoformat()}（固定，文件可重复生成）",
+            f"As-of date: {data.as_of.isoformat()} (fixed, so the file is reproducible)",
+        ),
+        (
+            f"「{CUSTOMER_SHEET}」：{sum(r is not None for r in data.customers)} 位虚构客户，Excel 表格「{TABLE_NAME}」",
+            f"'{CUSTOMER_SHEET}': {sum(r is not None for r in data.customers)} fictitious customers in the Excel Table '{TABLE_NAME}'",
+        ),
+        (
+            f"「{TRANSACTION_SHEET}」：统计日期前约 18 个月的 {len(data.transactions)} 笔订单；干净行的购买次数、累计金额、首次/最近购买日期与之一致",
+            f"'{TRANSACTION_SHEET}': {len(data.transactions)} orders over the ~18 months before the as-of date; for clean rows the order count, total and first/last dates agree with them",
+        ),
+        (
+            "下列问题是故意埋下的，供“数据检查”发现（行号为 Excel 行号）：",
+            "The problems below are planted on purpose for the data check to find (Excel row numbers):",
+        ),
+    ]
+    for kind, excel_rows in data.mess.items():
+        zh, en = _MESS_TEXT[kind]
+        listed = ", ".join(str(r) for r in excel_rows)
+        rows.append((f"· {zh}：第 {listed} 行", f"· {en}: rows {listed}"))
+    rows.append(
+        (
+            "所有姓名、公司、电话和邮箱均为随机生成，如有雷同纯属巧合。",
+            "All names, companies, phones and emails are random; any resemblance is coincidental.",
+        )
+    )
+    return rows
+
+
+def _write_cell(sheet: object, row: int, col: int, value: CellValue, fmt: object) -> None:
+    """Write one value with its own type; text is always text (never a formula)."""
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)  # type: ignore[attr-defined]
+    elif value == "#N/A":
+        sheet.write_formula(row, col, "=NA()", None, "#N/A")  # type: ignore[attr-defined]
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value)  # type: ignore[attr-defined]
+    elif isinstance(value, dt.date):
+        sheet.write_number(row, col, excel_serial(value), fmt)  # type: ignore[attr-defined]
+    else:
+        sheet.write_number(row, col, value, fmt)  # type: ignore[attr-defined]
+
+
+def _customer_sheet(book: xlsxwriter.Workbook, rows: int) -> tuple[object, list[object]]:
+    """The customer sheet with its Table, widths and frozen header; returns the column formats."""
+    sheet = book.add_worksheet(CUSTOMER_SHEET)
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    money_fmt = book.add_format({"num_format": "#,##0.00"})
+    formats: list[object] = [None] * len(CUSTOMER_HEADERS)
+    for col in (9, 10):
+        formats[col] = date_fmt
+    formats[12] = money_fmt
+    # XlsxWriter refuses add_table() in constant_memory mode only because a table's header cells
+    # must be written before any later row is flushed; adding the table first, with the mode
+    # lifted for that one call, writes them in order (row 0 is flushed by the first data row).
+    streaming, sheet.constant_memory = sheet.constant_memory, 0
+    sheet.add_table(
+        0,
+        0,
+        max(rows, 1),
+        len(CUSTOMER_HEADERS) - 1,
+        {
+            "name": TABLE_NAME,
+            "style": "Table Style Medium 2",
+            "columns": [{"header": header} for header in CUSTOMER_HEADERS],
+        },
+    )
+    sheet.constant_memory = streaming
+    if streaming:  # streamed rows hold inline strings, not the shared ones add_table() wrote
+        for col, header in enumerate(CUSTOMER_HEADERS):
+            sheet.write_string(0, col, header)
+    for col, width in enumerate(_WIDTHS):
+        sheet.set_column(col, col, width, formats[col])
+    sheet.freeze_panes(1, 0)
+    return sheet, formats
+
+
+def _fixed_properties(book: xlsxwriter.Workbook) -> None:
+    # A fixed creation time keeps two runs byte-for-byte comparable.
+    book.set_properties({"created": dt.datetime(2026, 1, 1), "author": "sheetcrm demo"})
+
+
+def write_demo(
+    path: Path, customers: int = 2000, seed: int = 42, as_of: dt.date | None = None
+) -> None:
+    """Write the demo workbook: customers, transactions and an explanation sheet."""
+    data = build_demo(customers, seed, as_of)
+    book = xlsxwriter.Workbook(str(path))
+    _fixed_properties(book)
+    sheet, formats = _customer_sheet(book, len(data.customers))
+    for r, values in enumerate(data.customers, start=1):
+        for c, value in enumerate(values or [None] * len(CUSTOMER_HEADERS)):
+            _write_cell(sheet, r, c, value, formats[c])
+    orders = book.add_worksheet(TRANSACTION_SHEET)
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    money_fmt = book.add_format({"num_format": "#,##0.00"})
+    bold = book.add_format({"bold": True})
+    orders.write_row(0, 0, TRANSACTION_HEADERS, bold)
+    for r, (customer_id, day, amount, product) in enumerate(data.transactions, start=1):
+        orders.write_string(r, 0, customer_id)
+        orders.write_number(r, 1, excel_serial(day), date_fmt)
+        orders.write_number(r, 2, amount, money_fmt)
+        orders.write_string(r, 3, product)
+    orders.set_column(0, 0, 10)
+    orders.set_column(1, 2, 13)
+    orders.set_column(3, 3, 14)
+    orders.freeze_panes(1, 0)
+    orders.autofilter(0, 0, len(data.transactions), len(TRANSACTION_HEADERS) - 1)
+    readme = book.add_worksheet(README_SHEET)
+    readme.set_column(0, 1, 70)
+    for r, (zh, en) in enumerate(_readme_rows(data)):
+        readme.write_string(r, 0, zh, bold if r == 0 else None)
+        readme.write_string(r, 1, en, bold if r == 0 else None)
+    book.close()
+
+
+def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
+    """Write a large customer table (same headers and Table as the demo) for benchmarks."""
+    if not 1 <= rows <= 1_048_575:
+        raise ValueError(f"rows must be 1 to 1,048,575, not {rows}")
+    rng = np.random.default_rng(seed)
+
+    def pick(items: Sequence[object]) -> np.ndarray:
+        return np.asarray(items, dtype=object)[rng.integers(0, len(items), rows)]
+
+    words = np.asarray([w for w, _ in _INDUSTRIES], dtype=object)
+    # Distinct (city, brand, brand, industry) combinations, so that big lists have few duplicates.
+    combos = len(_CITIES) * len(_BRANDS) ** 2 * len(_INDUSTRIES)
+    code = rng.permutation(combos)[:rows] if rows <= combos else rng.integers(0, combos, rows)
+    code, kind = np.divmod(code, len(_INDUSTRIES))
+    code, first_brand = np.divmod(code, len(_BRANDS))
+    city_code, second_brand = np.divmod(code, len(_BRANDS))
+    city = np.asarray(_CITIES, dtype=object)[city_code]
+    brands = np.asarray(_BRANDS, dtype=object)
+    name = city + brands[first_brand] + brands[second_brand] + words[kind] + "有限公司"
+    surname = pick(_SURNAMES)
+    contact = surname + pick(list(_GIVEN)) + pick(list(_GIVEN))
+    mobile = pick(_MOBILE_PREFIXES) + np.char.zfill(
+        rng.integers(0, 10**8, rows).astype(str), 8
+    ).astype(object)
+    email = np.where(
+        rng.random(rows) < 0.7,
+        "u" + np.arange(rows).astype(str).astype(object) + "@" + pick(_MAIL_DOMAINS),
+        np.asarray(None, dtype=object),
+    )
+    end = excel_serial(DEMO_AS_OF)
+    last = end - rng.integers(0, _WINDOW_DAYS, rows)
+    first = last - np.minimum(rng.integers(0, _WINDOW_DAYS, rows), last - (end - _WINDOW_DAYS))
+    orders = np.where(first == last, 1, 2 + rng.poisson(2, rows))
+    amount = np.round(orders * rng.lognormal(7.0, 1.0, rows), 2)
+    columns: list[Sequence[CellValue]] = [
+        [f"C{n:07d}" for n in range(1, rows + 1)],
+        name.tolist(),
+        contact.tolist(),
+        pick(("先生", "女士", None, None)).tolist(),
+        mobile.tolist(),
+        email.tolist(),
+        city.tolist(),
+        np.asarray([i for _, i in _INDUSTRIES], dtype=object)[kind].tolist(),
+        pick(_REPS).tolist(),
+        first.astype(float).tolist(),
+        last.astype(float).tolist(),
+        orders.tolist(),
+        amount.tolist(),
+        (orders + rng.integers(0, 10, rows)).tolist(),
+        rng.integers(1, 6, rows).tolist(),
+        np.where(rng.random(rows) < 0.01, "是", "否").tolist(),
+        [None] * rows,
+    ]
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    _fixed_properties(book)
+    sheet, formats = _customer_sheet(book, rows)
+    for r, values in enumerate(zip(*columns, strict=True), start=1):
+        for c, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(r, c, value)  # type: ignore[attr-defined]
+            else:
+                sheet.write_number(r, c, value, formats[c])  # type: ignore[attr-defined]
+    book.close()

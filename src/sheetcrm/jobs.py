@@ -10,6 +10,7 @@ costs little more than its slowest job.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import clean, messages, report, schedule, schema, tiering
+from . import clean, messages, schedule, schema, tiering
 from .book.base import Book, CustomerTable, Problem
 from .errors import UsageError
 from .i18n import current_lang, tr, use_lang
@@ -249,7 +250,7 @@ def _step_check(run: Run) -> None:
         f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
         f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
     )
-    for kind, count in sorted(run.check.summary.items(), key=lambda kv: -kv[1]):
+    for kind, count in Counter(problem.kind for problem in problems).most_common():
         run.report.lines.append(f"  {kind}: {count}")
 
 
@@ -298,6 +299,8 @@ def _step_messages(run: Run) -> None:
 
 
 def _step_report(run: Run) -> None:
+    from . import report  # the dashboard pulls in chart drawing; only this step needs it
+
     history_grid = (
         run.book.read_grid(report.HISTORY_SHEET)
         if report.HISTORY_SHEET in run.book.sheet_names()

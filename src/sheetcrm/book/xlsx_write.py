@@ -443,6 +443,8 @@ class PackageWriter:
                     )
                 )
             part = existing.part
+            if _FORMULA.search(self.package.read(part)):  # the calc chain would name lost formulas
+                self._drop_calc_chain = True
             self._drop_sheet_parts(part)
         else:
             part = self.package.new_part_name("xl/worksheets/sheet{}.xml")

@@ -31,6 +31,8 @@ __all__ = [
     "overdue_ratio",
     "stage_keys",
     "stage_label",
+    "stage_labels",
+    "to_dates",
 ]
 
 MIN_GAP = 30.0
@@ -55,10 +57,19 @@ def stage_label(key: str) -> str:
     return tr(zh, en)
 
 
+def to_dates(values: pd.Series) -> pd.Series:
+    """Values as datetime64 (NaT where not a date)."""
+    if values.dtype == "datetime64[ns]":
+        # Already dates: pd.to_datetime would still sample the column to decide on caching,
+        # which costs as much as the date arithmetic of a full sheet.
+        return values
+    return pd.to_datetime(values, errors="coerce")
+
+
 def _dates(frame: pd.DataFrame, role: str) -> pd.Series:
     if role not in frame:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    return pd.to_datetime(frame[role], errors="coerce")
+    return to_dates(frame[role])
 
 
 def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -77,8 +88,8 @@ def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
     return recency / usual
 
 
-def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """Lifecycle stage key per customer (None when neither orders nor a last purchase is known)."""
+def _stage_codes(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """Index per customer into the keys of :data:`STAGES`, ``len(STAGES)`` when unknown."""
     ratio = overdue_ratio(frame, as_of).to_numpy()
     orders = (
         pd.to_numeric(frame["orders"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -88,7 +99,8 @@ def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
     no_purchase = np.isnan(ratio) & (orders == 0)
     # An unknown order count with a known last purchase is taken as repeat buying (growth).
     repeat = np.where(np.isnan(orders), 2.0, orders)
-    keys = np.select(
+    index = {key: i for i, key in enumerate(STAGES)}
+    return np.select(
         [
             no_purchase,
             np.isnan(ratio),
@@ -97,8 +109,25 @@ def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
             repeat <= 1,
             repeat >= MATURE_ORDERS,
         ],
-        ["acquisition", "", "departure", "decline", "acquisition", "maturity"],
-        default="growth",
-    ).astype(object)
-    keys[keys == ""] = None
-    return pd.Series(keys, index=frame.index, dtype=object)
+        [
+            index["acquisition"],
+            len(STAGES),
+            index["departure"],
+            index["decline"],
+            index["acquisition"],
+            index["maturity"],
+        ],
+        default=index["growth"],
+    )
+
+
+def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Lifecycle stage key per customer (None when neither orders nor a last purchase is known)."""
+    keys = np.array([*STAGES, None], dtype=object)
+    return pd.Series(keys[_stage_codes(frame, as_of)], index=frame.index, dtype=object)
+
+
+def stage_labels(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """Lifecycle stage name per customer in the current language (None when unknown)."""
+    labels = np.array([*map(stage_label, STAGES), None], dtype=object)
+    return labels[_stage_codes(frame, as_of)]

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .lifecycle import to_dates
+
 __all__ = [
     "CN_SEGMENTS",
     "EN_GRID",
@@ -109,7 +111,7 @@ def score_against(value: float, column: Sequence[float], higher_is_better: bool 
 
 def recency_days(last_purchase: pd.Series, as_of: dt.date) -> pd.Series:
     """Days from each last purchase to the as-of date (float, NaN when unknown)."""
-    dates = pd.to_datetime(last_purchase, errors="coerce")
+    dates = to_dates(last_purchase)
     return (pd.Timestamp(as_of) - dates).dt.days.astype("float64")
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..i18n import tr
 from ..roles import role_info
+from .lifecycle import to_dates
 from .settings import DERIVED_FIELDS, Rule, field_label
 
 __all__ = [
@@ -135,10 +136,9 @@ def reasons(
     key, _ = _factorize(key)
     first = first_rows(key)
     parts = [texts[code[first]] for code, texts in scored.fragments]
-    heads = ["；".join(filter(None, row)) for row in zip(*parts, strict=True)] if parts else None
     table = [
-        (heads[i] if heads and heads[i] else nothing) + endings[e]
-        for i, e in enumerate(ending[first].tolist())
+        ("；".join(filter(None, texts)) or nothing) + endings[e]
+        for *texts, e in zip(*parts, ending[first].tolist(), strict=True)
     ]
     return np.array(table, dtype=object)[key]
 
@@ -154,7 +154,7 @@ def _match(
     op, values = rule.operator, rule.values
     age = None
     if kind == "date":
-        dates = pd.to_datetime(series, errors="coerce")
+        dates = to_dates(series)
         age = (pd.Timestamp(as_of) - dates).dt.days.to_numpy(dtype="float64", na_value=np.nan)
         if op in ("within", "older"):
             mask = age <= values[0] if op == "within" else age > values[0]
@@ -231,7 +231,7 @@ def score_rules(
     missing: list[str] = []
     last_age = None
     if "last_purchase" in frame:
-        last = pd.to_datetime(frame["last_purchase"], errors="coerce")
+        last = to_dates(frame["last_purchase"])
         last_age = (pd.Timestamp(as_of) - last).dt.days.to_numpy(dtype="float64", na_value=np.nan)
     for rule in rules:
         name = field_label(rule.field, labels)

@@ -1,0 +1,46 @@
+"""The public API is small and deliberate: adding to it is a decision, so it is pinned here."""
+
+from __future__ import annotations
+
+import sheetcrm
+
+PUBLIC = {
+    "BGNBDFit",
+    "FileBook",
+    "InputError",
+    "JobOptions",
+    "JobReport",
+    "MissingColumnError",
+    "SettingsError",
+    "SheetCRMError",
+    "TemplateError",
+    "UsageError",
+    "WorkCalendar",
+    "WorkbookError",
+    "__version__",
+    "build_plan",
+    "compose_messages",
+    "expected_purchases",
+    "fit_bgnbd",
+    "p_alive",
+    "run_job",
+    "sms_length",
+    "tier_customers",
+}
+
+
+def test_all_is_pinned() -> None:
+    assert set(sheetcrm.__all__) == PUBLIC
+
+
+def test_everything_in_all_exists_and_is_documented() -> None:
+    for name in sheetcrm.__all__:
+        value = getattr(sheetcrm, name)
+        if callable(value):
+            assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_cli_version_matches_package() -> None:
+    from importlib.metadata import version
+
+    assert version("sheetcrm") == sheetcrm.__version__

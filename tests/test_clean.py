@@ -1,0 +1,271 @@
+"""The data check: phones, emails, required fields, ranges, date order, duplicates, the sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetcrm.book.base import CellError, CustomerTable, Problem
+from sheetcrm.clean import CHECK_SHEET, check_customers, problems_sheet
+from sheetcrm.i18n import use_lang
+
+TODAY = dt.date(2026, 11, 20)
+HEADERS = {
+    "id": "客户编号",
+    "name": "客户名称",
+    "contact": "联系人",
+    "mobile": "手机",
+    "email": "邮箱",
+    "city": "城市",
+    "first_purchase": "首次购买日期",
+    "last_purchase": "最近购买日期",
+    "orders": "购买次数",
+    "amount": "累计金额",
+    "satisfaction": "满意度",
+}
+
+
+def make_table(rows: list[dict[str, Any]], problems: list[Problem] | None = None) -> CustomerTable:
+    """A CustomerTable with Excel rows 2.. built from role dicts (missing roles are blank)."""
+    index = pd.Index(range(2, 2 + len(rows)), name="row")
+    base = {"id": None, "name": None, "contact": None, "mobile": None, "email": None, "city": None}
+    full = [{**base, "first_purchase": None, "last_purchase": None, **row} for row in rows]
+    frame = pd.DataFrame(full, index=index)
+    for role in ("first_purchase", "last_purchase"):
+        frame[role] = pd.to_datetime(frame[role])
+    for role in ("amount", "satisfaction"):
+        if role in frame:
+            frame[role] = frame[role].astype("float64")
+    if "orders" in frame:
+        frame["orders"] = frame["orders"].astype("Int64")
+    roles = {role: HEADERS[role] for role in frame.columns}
+    raw = frame.rename(columns=roles).astype(object)
+    return CustomerTable(
+        sheet="客户名单",
+        table="客户表",
+        header_row=1,
+        first_column=1,
+        headers=list(roles.values()),
+        roles=roles,
+        frame=frame,
+        raw=raw,
+        problems=problems or [],
+    )
+
+
+def good(n: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"C{n:03d}",
+        "name": f"客户{n}号有限公司",
+        "contact": f"联系人{n}",
+        "mobile": f"1380000{n:04d}",
+        "email": f"c{n}@qq.com",
+        "city": f"城市{n}",
+        **extra,
+    }
+
+
+def check(rows: list[dict[str, Any]], **kw: Any):
+    with use_lang("en"):
+        return check_customers(make_table(rows, **kw), today=TODAY)
+
+
+def kinds_at(result: Any) -> set[tuple[int | None, str]]:
+    return {(p.row, p.kind) for p in result.problems}
+
+
+def test_clean_rows_have_no_problems() -> None:
+    result = check([good(1), good(2), good(3)])
+    assert result.problems == []
+    assert result.summary == {}
+    assert list(result.cleaned["mobile_kind"]) == ["mobile"] * 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "number", "kind"),
+    [
+        ("+86 138 1234 5678", "13812345678", "mobile"),
+        ("0086-13812345678", "13812345678", "mobile"),
+        ("138.1234.5678", "13812345678", "mobile"),
+        ("(+86)13812345678", "13812345678", "mobile"),
+        ("8613812345678", "13812345678", "mobile"),
+        ("+44 7911 123456", "+447911123456", "mobile"),
+        ("0571-88881234", "0571 8888 1234", "landline"),
+        ("1381234567", "", "invalid"),
+        ("hello", "", "invalid"),
+        (None, "", "blank"),
+    ],
+)
+def test_mobiles_are_normalised(typed: str | None, number: str, kind: str) -> None:
+    result = check([good(1, mobile=typed)])
+    assert result.cleaned.at[2, "mobile"] == number
+    assert result.cleaned.at[2, "mobile_kind"] == kind
+
+
+def test_landline_and_invalid_mobile_problems_name_the_cell() -> None:
+    result = check([good(1, mobile="0571-88881234"), good(2, mobile="13812")])
+    landline, invalid = result.problems
+    assert (landline.row, landline.column, landline.kind) == (2, "手机", "landline")
+    assert landline.value == "0571-88881234"
+    assert "record a mobile for SMS" in landline.suggestion
+    assert (invalid.row, invalid.kind, invalid.value) == (3, "invalid_mobile", "13812")
+    assert result.summary == {"landline": 1, "invalid_mobile": 1}
+
+
+@pytest.mark.parametrize(
+    ("typed", "fix"),
+    [
+        ("wang@163,com", "wang@163.com"),
+        ("li@qq,com", "li@qq.com"),
+        ("zhao@163.con", "zhao@163.com"),
+        ("sun@gmial.com", "sun@gmail.com"),
+        ("qian＠qq.com", "qian@qq.com"),
+    ],
+)
+def test_bad_emails_get_a_suggested_fix(typed: str, fix: str) -> None:
+    result = check([good(1, email=typed)])
+    (problem,) = result.problems
+    assert problem.kind == "invalid_email"
+    assert fix in problem.suggestion
+    assert not result.cleaned.at[2, "email_ok"]
+
+
+def test_emails_are_trimmed_and_lower_cased() -> None:
+    result = check([good(1, email="  Wang.Li@QQ.com ")])
+    assert result.cleaned.at[2, "email"] == "wang.li@qq.com"
+    assert result.cleaned.at[2, "email_ok"]
+
+
+def test_required_fields() -> None:
+    result = check([good(1, id=None), good(2, name="  "), good(3, mobile=None, email=None)])
+    assert kinds_at(result) == {(2, "missing"), (3, "missing"), (4, "missing")}
+    assert {p.column for p in result.problems} == {"客户编号", "客户名称", "手机"}
+
+
+def test_cells_the_reader_reported_are_not_reported_again() -> None:
+    reader = Problem("客户名单", 2, "客户名称", CellError("#N/A"), "error", kind="error")
+    result = check([good(1, name=None)], problems=[reader])
+    assert result.problems == []
+
+
+def test_ranges_and_date_order() -> None:
+    rows = [
+        good(1, amount=-5.0, orders=1, satisfaction=4.0),
+        good(2, amount=10.0, orders=-1, satisfaction=5.0),
+        good(3, amount=10.0, orders=1, satisfaction=150.0),
+        good(4, first_purchase="2027-01-01", last_purchase="2027-02-01"),
+        good(5, first_purchase="1985-01-01", last_purchase="2020-01-01"),
+        good(6, first_purchase="2024-05-01", last_purchase="2024-03-01"),
+    ]
+    result = check(rows)
+    assert kinds_at(result) == {
+        (2, "range"),
+        (3, "range"),
+        (4, "range"),
+        (5, "range"),
+        (6, "range"),
+        (7, "date_order"),
+    }
+    assert sum(p.row == 5 for p in result.problems) == 2  # both dates in the future
+
+
+@pytest.mark.parametrize(("scale", "bad"), [(5, 7.0), (10, 12.0), (100, 120.0)])
+def test_satisfaction_scale_is_inferred(scale: int, bad: float) -> None:
+    rows = [good(n, satisfaction=float(scale - n % 3)) for n in range(1, 40)]
+    rows.append(good(99, satisfaction=bad))
+    result = check(rows)
+    assert [(p.row, p.kind) for p in result.problems] == [(len(rows) + 1, "range")]
+    assert f"0–{scale}" in result.problems[0].problem
+
+
+def test_duplicates_name_the_first_row() -> None:
+    rows = [
+        good(1),
+        good(2, mobile="+86 138-0000-0001"),  # same mobile as row 2
+        good(3, email="C1@qq.com"),  # same email as row 2
+        good(4, id="C001"),  # same id as row 2
+        good(5, name="杭州西湖龙井茶业销售有限公司", city="杭州"),
+        good(6, name="杭州西湖龙井茶业销售", city="杭州"),  # same city, name without suffix
+        good(7, name="杭州西湖龙井茶叶销售有限公司", city="杭州"),  # one character off
+        good(8, name="杭州西湖龙井茶业销售有限公司", city="宁波"),  # other city and contact
+        good(9, name="ＡＢＣ Trading Co., Ltd.", contact="Mr Li", city=None),
+        good(10, name="abc trading", contact="Mr Li", city=None),  # same contact, no city
+    ]
+    result = check(rows)
+    dups = {p.row: p for p in result.problems if p.kind == "duplicate"}
+    assert sorted(dups) == [3, 4, 5, 7, 8, 11]
+    assert "same mobile as row 2" in dups[3].problem
+    assert dups[3].column == "手机"
+    assert "same email as row 2" in dups[4].problem
+    assert "same customer ID as row 2" in dups[5].problem
+    assert "row 6" in dups[7].problem and dups[7].column == "客户名称"
+    assert "row 6" in dups[8].problem
+    assert "row 10" in dups[11].problem
+    assert result.summary == {"duplicate": 6}
+
+
+def test_landlines_are_not_duplicates_by_phone() -> None:
+    result = check([good(1, mobile="0571-88881234"), good(2, mobile="0571 8888 1234")])
+    assert {p.kind for p in result.problems} == {"landline"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["甲公司", "乙", "甲", "丙集团", "乙有限公司"]), min_size=1, max_size=12
+    )
+)
+def test_duplicates_always_point_backwards(names: list[str]) -> None:
+    rows = [good(n, name=name, city="杭州") for n, name in enumerate(names)]
+    result = check(rows)
+    for problem in result.problems:
+        assert problem.kind == "duplicate"
+        head = int(problem.problem.split("row ")[1].split(":")[0])
+        assert head < problem.row  # type: ignore[operator]
+    # exactly one row per distinct normalised name is left unflagged
+    flagged = {p.row for p in result.problems}
+    distinct = {
+        name.replace("有限公司", "").replace("集团", "").replace("公司", "") for name in names
+    }
+    assert len(rows) - len(flagged) == len(distinct)
+
+
+def test_problems_are_bilingual() -> None:
+    table = make_table([good(1, mobile="0571-88881234")])
+    with use_lang("zh"):
+        (zh,) = check_customers(table, today=TODAY).problems
+    assert "固定电话" in zh.problem and "短信" in zh.suggestion
+
+
+def test_problems_sheet_sorts_and_describes() -> None:
+    problems = [
+        Problem("客户名单", 9, "手机", "1", "p9", "s9", "invalid_mobile"),
+        Problem("交易记录", 3, "金额", CellError("#N/A"), "p3", "s3", "error"),
+        Problem("客户名单", 2, "邮箱", "x", "p2", "s2", "invalid_email"),
+    ]
+    spec = problems_sheet(problems)
+    assert spec.name == CHECK_SHEET == "数据检查"
+    assert spec.rows[0] == [
+        "工作表 Sheet",
+        "行 Row",
+        "列 Column",
+        "值 Value",
+        "问题 Problem",
+        "建议 Suggestion",
+        "类型 Kind",
+    ]
+    assert [row[1] for row in spec.rows[1:]] == [3, 2, 9]
+    assert spec.rows[1][3] == "#N/A"  # error values are shown as text
+    assert spec.freeze == "A2" and spec.autofilter and spec.widths
+
+
+def test_problems_sheet_says_when_all_is_well() -> None:
+    with use_lang("en"):
+        spec = problems_sheet([])
+    assert len(spec.rows) == 2
+    assert "no problems" in str(spec.rows[1][4])

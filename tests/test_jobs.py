@@ -1,0 +1,114 @@
+"""Jobs end to end on workbook files: read → engine → write, as the CLI and buttons run them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetcrm.book.file import FileBook
+from sheetcrm.cli import main
+from sheetcrm.demo import write_demo
+from sheetcrm.i18n import use_lang
+from sheetcrm.jobs import JobOptions, run_job
+from sheetcrm.schedule import PLAN_SHEET
+from sheetcrm.settings import SETTINGS_SHEET
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "客户名单.xlsx"
+    write_demo(path)
+    return path
+
+
+@pytest.fixture
+def book_path(demo: Path, tmp_path: Path) -> Path:
+    path = tmp_path / demo.name
+    shutil.copy(demo, path)
+    return path
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_output_option_leaves_the_original_alone(book_path: Path, tmp_path: Path) -> None:
+    before = _digest(book_path)
+    out = tmp_path / "checked.xlsx"
+    code = main(["check", str(book_path), "--output", str(out), "--as-of", AS_OF.isoformat()])
+    assert code == 1  # the demo is messy on purpose
+    assert _digest(book_path) == before
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert "数据检查" in names and SETTINGS_SHEET in names
+
+
+def test_check_names_the_planted_problems(book_path: Path) -> None:
+    with use_lang("en"):
+        report = run_job("check", FileBook(book_path, backup=False), JobOptions(as_of=AS_OF))
+    assert report.problems > 0 and report.exit_code == 1
+    sheet = openpyxl.load_workbook(book_path, read_only=True)["数据检查"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    kinds = {row[-1] for row in rows}
+    assert {"duplicate", "error", "blank"} <= kinds
+    assert all(row[0] for row in rows)  # every problem names its sheet
+
+
+def test_in_place_save_keeps_a_backup(book_path: Path) -> None:
+    before = book_path.read_bytes()
+    run_job("plan", FileBook(book_path), JobOptions(as_of=AS_OF))
+    backups = list(book_path.parent.glob("*.bak.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == before
+
+
+def test_plan_rerun_keeps_what_staff_typed(book_path: Path) -> None:
+    run_job("plan", FileBook(book_path, backup=False), JobOptions(as_of=AS_OF))
+    wb = openpyxl.load_workbook(book_path)
+    ws = wb[PLAN_SHEET]
+    header = [c.value for c in ws[1]]
+    status, notes, ident = header.index("状态"), header.index("备注"), header.index("编号")
+    edited = {}
+    for row in list(ws.iter_rows(min_row=2, max_row=6)):
+        row[status].value = "已完成"
+        row[notes].value = "客户说下月再联系"
+        edited[row[ident].value] = True
+    wb.save(book_path)  # staff edit and save in "Excel"
+    run_job("plan", FileBook(book_path, backup=False), JobOptions(as_of=AS_OF))
+    ws = openpyxl.load_workbook(book_path, read_only=True)[PLAN_SHEET]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    ids = [r[ident] for r in rows if r[ident]]
+    assert len(ids) == len(set(ids)), "a re-run must not duplicate touches"
+    kept = {r[ident]: (r[status], r[notes]) for r in rows if r[ident] in edited}
+    assert len(kept) == len(edited)
+    assert all(value == ("已完成", "客户说下月再联系") for value in kept.values())
+
+
+def test_everything_else_in_the_file_is_untouched(book_path: Path) -> None:
+    with zipfile.ZipFile(book_path) as original:
+        before = {info.filename: original.read(info) for info in original.infolist()}
+    run_job("messages", FileBook(book_path, backup=False), JobOptions(as_of=AS_OF))
+    with zipfile.ZipFile(book_path) as changed:
+        after = {info.filename: changed.read(info) for info in changed.infolist()}
+    assert set(before) <= set(after)
+    ours = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    untouched = [name for name in before if name not in ours]
+    assert untouched and all(before[name] == after[name] for name in untouched)
+
+
+def test_customer_named_like_a_formula_stays_text(book_path: Path) -> None:
+    run_job(
+        "messages",
+        FileBook(book_path, backup=False),
+        JobOptions(as_of=AS_OF, channels=("sms", "email")),
+    )
+    with zipfile.ZipFile(book_path) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        for name in sheets:
+            assert b"<f>HYPERLINK" not in package.read(name)
