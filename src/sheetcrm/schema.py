@@ -108,20 +108,22 @@ def match_roles(
     for text in texts:
         if not text or text in taken:
             continue
-        role = _role_of(text, roles)
-        if role and role not in found:
-            found[role] = text
+        matched = _role_of(text, roles)
+        if matched and matched not in found:
+            found[matched] = text
             taken.add(text)
     return found
 
 
 def find_header_row(
-    grid: Sequence[Sequence[CellValue]], roles: Sequence[RoleInfo] = CUSTOMER_ROLES
+    grid: Sequence[Sequence[CellValue]],
+    roles: Sequence[RoleInfo] = CUSTOMER_ROLES,
+    overrides: Mapping[str, str] | None = None,
 ) -> tuple[int, int, int] | None:
     """(row index, first column index, roles matched) of the best header row in the first rows."""
     best: tuple[int, int, int] | None = None
     for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        score = len(match_roles(row, roles))
+        score = len(match_roles(row, roles, overrides))
         if score >= MIN_ROLES and (best is None or score > best[2]):
             first = next(i for i, value in enumerate(row) if not is_blank(value))
             best = (index, first, score)
@@ -154,7 +156,7 @@ def _parse_text(value: CellValue) -> str | None:
 
 def _parse_phone(value: CellValue) -> str | None:
     text = _parse_text(value)
-    return None if text is None else re.sub(r"\s+", " ", text)
+    return None if text is None else re.sub(r"\s+", "", text)
 
 
 _PARSERS: dict[str, _Parser] = {
@@ -188,8 +190,9 @@ def _typed_column(
     if info.kind in ("number", "integer"):
         is_flag = series.map(lambda v: isinstance(v, bool))
         numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
-        odd = np.flatnonzero(numbers.isna().to_numpy() & ~series.map(is_blank).to_numpy())
         out = numbers.to_numpy(dtype=float, copy=True)
+        # Only cells to_numeric could not read need a closer look (text amounts, errors).
+        odd = [pos for pos in np.flatnonzero(np.isnan(out)) if not is_blank(values[pos])]
         for pos in odd:
             try:
                 parsed = parse_number(values[pos])
@@ -214,7 +217,12 @@ def _typed_column(
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parsed_uniques: list[Any] = []
     bad: dict[int, str] = {}
+    plain_text = info.kind in ("text", "email")
     for code, value in enumerate(uniques):
+        if plain_text and type(value) is str:  # the common case, kept cheap
+            text = value if value.isascii() else unicodedata.normalize("NFKC", value)
+            parsed_uniques.append(text.strip() or None)
+            continue
         try:
             parsed_uniques.append(parser(value))
         except ValueError as exc:

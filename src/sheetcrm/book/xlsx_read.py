@@ -8,7 +8,6 @@ decided here so users get one clear message instead of a parser's.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from collections.abc import Mapping
@@ -77,7 +76,7 @@ def _refuse_unsupported(path: Path) -> None:
             )
         )
     if not head.startswith(b"PK"):
-        kind = "CSV/text" if head[:1].isascii() and head[:1].isprintable() else "unknown"
+        kind = "CSV/text" if head[:1].decode("latin-1").isprintable() else "unknown"
         raise WorkbookError(
             tr(
                 f"{path.name} 不是 Excel 工作簿（看起来是 {kind} 文件）；请用 Excel 打开并另存为 .xlsx",
@@ -96,7 +95,7 @@ class XlsxReader:
         try:
             self._zip = zipfile.ZipFile(self.path)
             self._parts = self._sheet_parts()
-            self._book = calamine.load_workbook(str(self.path), load_tables=True)
+            self._book = calamine.load_workbook(str(self.path))
         except (
             zipfile.BadZipFile,
             KeyError,
@@ -179,7 +178,7 @@ class XlsxReader:
             )
         rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         grid: list[list[CellValue]] = [
-            [None if value == "" else _plain(value) for value in row] for row in rows
+            [None if value == "" else value for value in row] for row in rows
         ]
         for (row, column), error in self._errors(sheet).items():
             while len(grid) < row:
@@ -191,22 +190,27 @@ class XlsxReader:
         return grid
 
     def tables(self) -> list[TableInfo]:
-        """The workbook's Excel Tables."""
+        """The workbook's Excel Tables, from the table parts (cheap: no cell data is read)."""
         out = []
-        for name in self._book.table_names:
-            table = self._book.get_table_by_name(name)
-            (first_row, first_col), (last_row, last_col) = table.start, table.end
-            out.append(
-                TableInfo(
-                    name,
-                    table.sheet,
-                    first_row,
-                    first_col + 1,
-                    last_row + 1,
-                    last_col + 1,
-                    tuple(str(c) for c in table.columns),
+        for sheet, part in self._parts.items():
+            sheet_path = PurePosixPath(part)
+            rels_part = str(sheet_path.parent / "_rels" / (sheet_path.name + ".rels"))
+            if rels_part not in self._zip.namelist():
+                continue
+            for rel in self._xml(rels_part).iter(f"{{{_PKG_REL}}}Relationship"):
+                if not rel.get("Type", "").endswith("/table"):
+                    continue
+                target = rel.get("Target", "")
+                table_part = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else _join(sheet_path.parent, target)
                 )
-            )
+                if table_part not in self._zip.namelist():
+                    continue
+                info = _table_info(self._xml(table_part), sheet)
+                if info is not None:
+                    out.append(info)
         return out
 
     def read_customers(
@@ -264,11 +268,13 @@ class XlsxReader:
                 if name in self.sheet_names()
                 else []
             )
-            found = find_header_row([[None if v == "" else v for v in row] for row in head])
+            rows = [[None if v == "" else v for v in row] for row in head]
+            found = find_header_row(rows, CUSTOMER_ROLES, overrides)
             if found and (best is None or found[2] > best[0]):
                 best = (found[2], name, found[0], found[1])
-            first_row = next((row for row in head if any(v != "" for v in row)), [])
-            seen.append(f"「{name}」: " + ", ".join(str(v) for v in first_row if v != "")[:80])
+            # The fullest row is the likeliest header: show it rather than a title line.
+            fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
+            seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])
         if best is None:
             raise InputError(
                 tr(
@@ -290,10 +296,31 @@ class XlsxReader:
         )
 
 
-def _plain(value: object) -> CellValue:
-    """calamine values as book values (time-of-day cells become text like '09:30')."""
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return value  # type: ignore[return-value]
+def _join(folder: PurePosixPath, target: str) -> str:
+    """A relationship target resolved against a part's folder ('../tables/table1.xml')."""
+    parts: list[str] = []
+    for piece in (*folder.parts, *target.split("/")):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _table_info(table: ElementTree.Element, sheet: str) -> TableInfo | None:
+    """An Excel Table from its part; None for header-less tables (nothing to match roles on)."""
+    match = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)", table.get("ref", ""))
+    if match is None or table.get("headerRowCount", "1") == "0":
+        return None
+    first_col, first_row, last_col, last_row = match.groups()
+    headers = tuple(column.get("name", "") for column in table.iter(f"{{{_MAIN}}}tableColumn"))
+    return TableInfo(
+        table.get("displayName") or table.get("name", ""),
+        sheet,
+        int(first_row),
+        _column_number(first_col.encode()),
+        int(last_row) - (1 if table.get("totalsRowCount", "0") not in ("0", "") else 0),
+        _column_number(last_col.encode()),
+        headers,
+    )

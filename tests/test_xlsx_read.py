@@ -1,0 +1,167 @@
+"""XlsxReader: finding the customer table in real files, typed values, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from sheetcrm.book.base import CellError
+from sheetcrm.book.xlsx_read import XlsxReader
+from sheetcrm.errors import InputError, WorkbookError
+from sheetcrm.i18n import use_lang
+
+HEADERS = ["客户编号", "客户名称", "手机号码/电话", "最近购买日期", "累计金额 (¥)"]
+ROWS: list[list[Any]] = [
+    ["C001", "杭州西湖茶业有限公司", "138 1234 5678", dt.datetime(2024, 1, 2), 12.5],
+    ["C002", "宁波海运", "0571-88881234", "2024/3/5", "¥1,234.50"],
+    ["C003", "上海某某", 13900001111, "not a date", 7],
+]
+
+
+def _workbook(
+    path: Path,
+    *,
+    table: str | None = "客户表",
+    origin: tuple[int, int] = (2, 1),
+    headers: Sequence[str] = HEADERS,
+    options: dict[str, Any] | None = None,
+) -> Path:
+    """A workbook with a title line, then the customer rows at origin (0-based), #N/A in C002."""
+    book = xlsxwriter.Workbook(str(path), options or {})
+    sheet = book.add_worksheet("客户")
+    sheet.write(0, 0, "2024 客户名单")
+    top, left = origin
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for j, header in enumerate(headers):
+        sheet.write(top, left + j, header)
+    for i, row in enumerate(ROWS, start=1):
+        for j, value in enumerate(row):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(top + i, left + j, value, dates)
+            elif value is not None:
+                sheet.write(top + i, left + j, value)
+    # An error value in a number column (C002 has a text amount; give C003 #N/A instead).
+    sheet.write_formula(top + 3, left + 4, "=NA()", None, "#N/A")
+    if table:
+        sheet.add_table(
+            top,
+            left,
+            top + len(ROWS),
+            left + len(headers) - 1,
+            {"name": table, "columns": [{"header": h} for h in headers]},
+        )
+    book.add_worksheet("备注").write(0, 0, "nothing here")
+    book.close()
+    return path
+
+
+def test_named_table_is_found_with_its_excel_coordinates(tmp_path: Path) -> None:
+    reader = XlsxReader(_workbook(tmp_path / "t.xlsx"))
+    (info,) = reader.tables()
+    assert (info.name, info.sheet, info.header_row, info.first_column) == ("客户表", "客户", 3, 2)
+    assert (info.last_row, info.last_column) == (6, 6)
+    assert info.headers == tuple(HEADERS)
+    table = reader.read_customers()
+    assert (table.sheet, table.table, table.header_row, table.first_column) == (
+        "客户",
+        "客户表",
+        3,
+        2,
+    )
+    assert list(table.frame.index) == [4, 5, 6]
+    assert table.frame.loc[5, "amount"] == pytest.approx(1234.5)
+    assert table.frame.loc[4, "last_purchase"] == pd.Timestamp(2024, 1, 2)
+    assert table.frame.loc[5, "last_purchase"] == pd.Timestamp(2024, 3, 5)
+    assert table.frame.loc[4, "mobile"] == "13812345678"
+
+
+def test_error_cells_and_unreadable_values_become_problems_at_their_cells(tmp_path: Path) -> None:
+    table = XlsxReader(_workbook(tmp_path / "t.xlsx")).read_customers()
+    where = {(p.row, p.column, p.kind) for p in table.problems}
+    assert (6, "累计金额 (¥)", "error") in where
+    assert (6, "最近购买日期", "invalid") in where
+    assert pd.isna(table.frame.loc[6, "amount"])
+    assert table.raw.loc[6, "累计金额 (¥)"] == CellError("#N/A")
+
+
+def test_read_grid_maps_error_cells_and_blanks(tmp_path: Path) -> None:
+    grid = XlsxReader(_workbook(tmp_path / "t.xlsx")).read_grid("客户")
+    assert grid[0][0] == "2024 客户名单"
+    assert grid[1][0] is None
+    assert grid[5][5] == CellError("#N/A")
+    assert isinstance(grid[3][4], dt.date)
+
+
+def test_plain_range_without_a_table_is_found_by_its_header_row(tmp_path: Path) -> None:
+    table = XlsxReader(_workbook(tmp_path / "t.xlsx", table=None, origin=(4, 0))).read_customers()
+    assert (table.sheet, table.table, table.header_row, table.first_column) == ("客户", None, 5, 1)
+    assert list(table.frame["id"]) == ["C001", "C002", "C003"]
+
+
+def test_sheet_option_restricts_the_search(tmp_path: Path) -> None:
+    reader = XlsxReader(_workbook(tmp_path / "t.xlsx", table=None))
+    with use_lang("en"), pytest.raises(InputError, match="备注"):
+        reader.read_customers(sheet="备注")
+
+
+def test_nothing_matching_lists_the_sheets_and_headers_seen(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "t.xlsx", table=None, headers=["A", "B", "C", "D", "E"])
+    with use_lang("en"), pytest.raises(InputError) as caught:
+        XlsxReader(path).read_customers()
+    message = str(caught.value)
+    assert "客户" in message and "备注" in message and "--sheet" in message
+
+
+def test_unknown_table_name_lists_the_tables(tmp_path: Path) -> None:
+    reader = XlsxReader(_workbook(tmp_path / "t.xlsx"))
+    with use_lang("en"), pytest.raises(InputError, match="客户表"):
+        reader.read_customers(table="Customers")
+    assert reader.read_customers(table="客户表").table == "客户表"
+
+
+def test_overrides_map_unusual_headers(tmp_path: Path) -> None:
+    headers = ["编号", "单位", "联系方式", "上次", "钱"]
+    path = _workbook(tmp_path / "t.xlsx", table=None, headers=headers)
+    overrides = {"id": "编号", "name": "单位", "mobile": "联系方式", "amount": "钱"}
+    table = XlsxReader(path).read_customers(overrides=overrides)
+    assert table.roles["mobile"] == "联系方式"
+    assert table.frame.loc[4, "amount"] == pytest.approx(12.5)
+
+
+def test_date1904_is_read_from_the_workbook(tmp_path: Path) -> None:
+    assert XlsxReader(_workbook(tmp_path / "a.xlsx")).date1904 is False
+    path = _workbook(tmp_path / "b.xlsx", options={"date_1904": True})
+    assert XlsxReader(path).date1904 is True
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".xls"),
+        ("客户编号,客户名称\nC1,甲\n".encode(), "CSV"),
+        (b"PK\x03\x04 truncated", "damaged"),
+    ],
+)
+def test_unsupported_files_are_refused_with_the_fix(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    with use_lang("en"), pytest.raises(WorkbookError, match=expected) as caught:
+        XlsxReader(path)
+    assert "save" in str(caught.value)
+
+
+def test_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with use_lang("en"), pytest.raises(WorkbookError, match="damaged"):
+        XlsxReader(path)
