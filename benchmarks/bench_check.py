@@ -36,9 +36,7 @@ def _check(path: Path, out: Path) -> tuple[float, float]:
 
 
 def _openpyxl(path: Path, out: Path) -> float:
-    code = (
-        "import openpyxl,sys; wb=openpyxl.load_workbook(sys.argv[1]); wb.save(sys.argv[2])"
-    )
+    code = "import openpyxl,sys; wb=openpyxl.load_workbook(sys.argv[1]); wb.save(sys.argv[2])"
     return _timed_subprocess([sys.executable, "-c", code, str(path), str(out)])[0]
 
 
@@ -63,7 +61,9 @@ def main() -> None:
             full = folder / "full.xlsx"
             write_big_customers(full, 1_048_575)
             seconds, peak = _check(full, folder / "full-checked.xlsx")
-            print(f"full sheet 1,048,575 customers: check {seconds:.1f}s, peak memory {peak:,.0f} MiB")
+            print(
+                f"full sheet 1,048,575 customers: check {seconds:.1f}s, peak memory {peak:,.0f} MiB"
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

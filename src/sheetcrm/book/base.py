@@ -44,7 +44,10 @@ class CellError:
         return self.code
 
 
-CellValue: TypeAlias = str | int | float | bool | dt.date | dt.datetime | CellError | None
+# Time-of-day and duration cells are rare; readers pass them through and parsers refuse them.
+CellValue: TypeAlias = (
+    str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | CellError | None
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,6 @@ class Book(Protocol):
         """Add or replace a sheet that sheetcrm owns."""
         ...
 
-    def save(self) -> None:
+    def save(self) -> object:
         """Persist every pending change (a file book: atomically, with a backup)."""
         ...

@@ -316,7 +316,7 @@ def _table_info(table: ElementTree.Element, sheet: str) -> TableInfo | None:
     first_col, first_row, last_col, last_row = match.groups()
     headers = tuple(column.get("name", "") for column in table.iter(f"{{{_MAIN}}}tableColumn"))
     return TableInfo(
-        table.get("displayName") or table.get("name", ""),
+        table.get("displayName") or table.get("name") or "",
         sheet,
         int(first_row),
         _column_number(first_col.encode()),
