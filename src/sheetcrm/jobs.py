@@ -132,7 +132,7 @@ class Run:
     def check(self) -> clean.CheckResult:
         """The data check over the customer table."""
         self.options.progress(tr("检查数据", "checking the data"))
-        return clean.check_customers(self.table, transactions=self.transactions)
+        return clean.check_customers(self.table, transactions=self.transactions, today=self.as_of)
 
     @property
     def problems(self) -> list[Problem]:

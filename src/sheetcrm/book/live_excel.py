@@ -1,0 +1,122 @@
+"""A workbook open in Excel, seen through xlwings as a :class:`~sheetcrm.book.base.Book`.
+
+Thin on purpose: it moves values between xlwings ranges and the book interface
+and leaves everything else to the jobs. Charts, drop-downs and conditional fills
+of a :class:`SheetSpec` are only written by the file door; here sheets get values,
+column widths, number formats and a bold header. Nothing is saved: the user
+keeps (or undoes by closing) the changes, as with any macro.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import InputError
+from ..i18n import tr
+from ..roles import CUSTOMER_ROLES
+from ..schema import build_customer_table, find_header_row
+from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
+
+__all__ = ["ExcelBook"]
+
+
+class ExcelBook:
+    """An open ``xlwings.Book`` as a sheetcrm book."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+
+    def sheet_names(self) -> list[str]:
+        """The worksheet names, in tab order."""
+        return [sheet.name for sheet in self.book.sheets]
+
+    def read_grid(self, sheet: str) -> list[list[CellValue]]:
+        """A sheet's values from A1 to the last used cell."""
+        sht = self.book.sheets[sheet]
+        last = sht.used_range.last_cell
+        values = sht.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        return [list(row) for row in values]
+
+    def read_customers(
+        self,
+        sheet: str | None = None,
+        table: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> CustomerTable:
+        """The customer table: a named Excel Table, else the sheet whose header fits best."""
+        names = [sheet] if sheet else self.sheet_names()
+        for name in names:
+            for tbl in self.book.sheets[name].tables:
+                if table is None or tbl.name.lower() == table.lower():
+                    top = tbl.range[0, 0]
+                    last = tbl.range.last_cell.row
+                    grid = self.read_grid(name)
+                    if find_header_row(grid[top.row - 1 :], CUSTOMER_ROLES, overrides) or table:
+                        return build_customer_table(
+                            grid,
+                            name,
+                            top.row,
+                            top.column,
+                            table=tbl.name,
+                            last_row=last,
+                            overrides=overrides,
+                        )
+        best: tuple[int, str, int, int] | None = None
+        for name in names:
+            found = find_header_row(self.read_grid(name), CUSTOMER_ROLES, overrides)
+            if found and (best is None or found[2] > best[0]):
+                best = (found[2], name, found[0], found[1])
+        if best is None:
+            raise InputError(
+                tr(
+                    "找不到客户表：没有一行表头能识别出客户编号和客户名称等列",
+                    "no customer table found: no header row names the customer id, name and so on",
+                ),
+                sheet=sheet,
+            )
+        _, name, row, column = best
+        return build_customer_table(
+            self.read_grid(name), name, row + 1, column + 1, overrides=overrides
+        )
+
+    def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
+        """Add or replace result columns at the right edge of the customer table."""
+        sht = self.book.sheets[table.sheet]
+        headers = list(table.headers)
+        for result in columns:
+            if result.header not in headers:
+                headers.append(result.header)
+            col = table.first_column + headers.index(result.header)
+            cells = sht.range((table.header_row, col), (table.last_row, col))
+            cells.options(transpose=True).value = [result.header, *result.values]
+            if result.number_format:
+                cells.offset(1).resize(len(result.values)).number_format = result.number_format
+            if result.width:
+                cells.column_width = result.width
+        if table.table:
+            last_col = table.first_column + len(headers) - 1
+            sht.tables[table.table].resize(
+                sht.range((table.header_row, table.first_column), (table.last_row, last_col))
+            )
+
+    def write_sheet(self, spec: SheetSpec) -> None:
+        """Add or replace a sheet sheetcrm owns: values, widths, number formats, bold header."""
+        if spec.name in self.sheet_names():
+            self.book.sheets[spec.name].clear()
+            sht = self.book.sheets[spec.name]
+        else:
+            sht = self.book.sheets.add(spec.name, after=self.book.sheets[-1])
+        if spec.rows:
+            sht.range("A1").value = [list(row) for row in spec.rows]
+            sht.range((1, 1), (spec.header_rows, len(spec.rows[0]))).font.bold = True
+        for column, fmt in spec.number_formats.items():
+            sht.range(
+                (spec.header_rows + 1, column + 1), (max(len(spec.rows), 2), column + 1)
+            ).number_format = fmt
+        for column, width in spec.widths.items():
+            sht.range((1, column + 1)).column_width = width
+
+    def save(self) -> str:
+        """Leave saving to the user (Excel has no undo for macro changes); the book's path."""
+        return str(self.book.fullname)
