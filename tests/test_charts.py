@@ -1,0 +1,92 @@
+"""Chart parts: well-formed DrawingML, references and cached values from the sheet's rows."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sheetcrm.book.base import ChartSeries, ChartSpec
+from sheetcrm.book.charts import drawing_parts
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+ROWS = [["等级", "客户数"], ["高价值", 3], ["潜力", 5.5], ["普通", None]]
+
+
+def _spec(kind: str, **kw: object) -> ChartSpec:
+    return ChartSpec(kind, "各等级客户数", "A2:A4", [ChartSeries("客户数", "B2:B4")], "D2", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["bar", "column", "pie", "doughnut", "line"])
+def test_each_kind_is_well_formed_with_refs_and_caches(kind: str) -> None:
+    parts = drawing_parts([_spec(kind)], "汇总 'A'", ROWS)
+    chart = ET.fromstring(parts.charts[0])
+    plot = chart.find(f"{C}chart/{C}plotArea")
+    assert plot is not None
+    tag = {"bar": "barChart", "column": "barChart", "line": "lineChart"}.get(kind, f"{kind}Chart")
+    assert plot.find(f"{C}{tag}") is not None
+    formulas = [f.text for f in chart.iter(f"{C}f")]
+    assert formulas == ["'汇总 ''A'''!$A$2:$A$4", "'汇总 ''A'''!$B$2:$B$4"]
+    labels = [v.text for v in chart.find(f".//{C}strCache").iter(f"{C}v")]  # type: ignore[union-attr]
+    assert labels == ["高价值", "潜力", "普通"]
+    numbers = chart.find(f".//{C}numCache")
+    assert numbers is not None
+    assert [(p.get("idx"), p.findtext(f"{C}v")) for p in numbers.iter(f"{C}pt")] == [
+        ("0", "3"),
+        ("1", "5.5"),
+    ]  # the blank cell has no point: a gap, not a zero
+    assert (
+        chart.findtext(f".//{C}title//{{http://schemas.openxmlformats.org/drawingml/2006/main}}t")
+        == "各等级客户数"
+    )
+    has_axes = plot.find(f"{C}valAx") is not None
+    assert has_axes == (kind in ("bar", "column", "line"))
+
+
+def test_bar_direction_differs_for_bar_and_column() -> None:
+    bar, column = (
+        ET.fromstring(drawing_parts([_spec(k)], "S", ROWS).charts[0]) for k in ("bar", "column")
+    )
+    assert bar.find(f".//{C}barDir").get("val") == "bar"  # type: ignore[union-attr]
+    assert column.find(f".//{C}barDir").get("val") == "col"  # type: ignore[union-attr]
+
+
+def test_drawing_anchors_each_chart_with_its_relationship_in_order() -> None:
+    specs = [
+        _spec("pie"),
+        ChartSpec("line", "趋势", "A2:A4", [ChartSeries("n", "B2:B4")], "B20", 5, 10),
+    ]
+    parts = drawing_parts(specs, "S", ROWS)
+    assert len(parts.charts) == 2
+    drawing = ET.fromstring(parts.drawing_xml)
+    anchors = drawing.findall(f"{XDR}twoCellAnchor")
+    assert [a.find(f".//{C}chart").get(f"{R}id") for a in anchors] == ["rId1", "rId2"]  # type: ignore[union-attr]
+    start = anchors[1].find(f"{XDR}from")
+    end = anchors[1].find(f"{XDR}to")
+    assert (start.findtext(f"{XDR}col"), start.findtext(f"{XDR}row")) == ("1", "19")  # type: ignore[union-attr]
+    assert (end.findtext(f"{XDR}col"), end.findtext(f"{XDR}row")) == ("6", "29")  # type: ignore[union-attr]
+
+
+def test_data_on_another_sheet_is_referenced_without_a_stale_cache() -> None:
+    spec = ChartSpec(
+        "line", "趋势", "A2:A9", [ChartSeries("高价值", "B2:B9")], "A1", data_sheet="运行记录"
+    )
+    chart = ET.fromstring(drawing_parts([spec], "仪表盘", ROWS).charts[0])
+    assert [f.text for f in chart.iter(f"{C}f")] == ["'运行记录'!$A$2:$A$9", "'运行记录'!$B$2:$B$9"]
+    assert chart.find(f".//{C}numCache") is None
+
+
+def test_text_is_escaped() -> None:
+    spec = ChartSpec("column", "<a & b>", "A2:A3", [ChartSeries("x<y", "B2:B3")], "D2")
+    chart = ET.fromstring(drawing_parts([spec], "S", [["h"], ["<&>", 1], ["ok", 2]]).charts[0])
+    assert chart.findtext(f".//{C}ser/{C}tx/{C}v") == "x<y"
+    assert [v.text for v in chart.find(f".//{C}strCache").iter(f"{C}v")] == ["<&>", "ok"]  # type: ignore[union-attr]
+
+
+def test_bad_range_is_refused_with_the_value() -> None:
+    spec = ChartSpec("column", "t", "A2:nope", [ChartSeries("n", "B2:B3")], "D2")
+    with pytest.raises(ValueError, match="nope"):
+        drawing_parts([spec], "S", ROWS)
