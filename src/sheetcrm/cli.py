@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +18,9 @@ from typing import TextIO
 from . import __version__
 from .errors import SheetCRMError
 from .i18n import Lang, set_lang, tr
+
+# Beyond this many exports in one folder (one .eml per customer…), the folder is named instead.
+_LISTED_EXPORTS = 8
 
 __all__ = ["main"]
 
@@ -396,9 +400,22 @@ def _run(args: argparse.Namespace) -> int:
         print(report.preview)
     target = args.output or args.book
     print(tr(f"已保存 {target}", f"saved {target}"), file=sys.stderr)
-    for path in report.exports:
-        print(tr(f"已导出 {path}", f"exported {path}"), file=sys.stderr)
+    _say_exports(report.exports)
     return report.exit_code
+
+
+def _say_exports(paths: Sequence[Path]) -> None:
+    """Name each exported file, or count them per folder when a folder holds many."""
+    per_folder = Counter(path.parent for path in paths)
+    for path in paths:
+        if per_folder[path.parent] <= _LISTED_EXPORTS:
+            print(tr(f"已导出 {path}", f"exported {path}"), file=sys.stderr)
+    for folder, count in per_folder.items():
+        if count > _LISTED_EXPORTS:
+            print(
+                tr(f"已导出 {count} 个文件到 {folder}", f"exported {count} files to {folder}"),
+                file=sys.stderr,
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

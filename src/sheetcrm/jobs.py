@@ -76,6 +76,11 @@ class Run:
         self.input_problems: list[Problem] = []
         self.ui_lang = current_lang()
 
+    def step(self, zh: str, en: str) -> None:
+        """Tell the progress display which step starts, in the language of whoever ran the job."""
+        with use_lang(self.ui_lang):
+            self.options.progress(tr(zh, en))
+
     def say(self, zh: str, en: str) -> None:
         """Add a line to the report, in the language of whoever ran the job."""
         with use_lang(self.ui_lang):
@@ -108,7 +113,7 @@ class Run:
     @cached_property
     def table(self) -> CustomerTable:
         """The customer table."""
-        self.options.progress(tr("读取客户表", "reading the customer table"))
+        self.step("读取客户表", "reading the customer table")
         return self.book.read_customers(
             sheet=self.options.sheet,
             table=self.options.table,
@@ -131,7 +136,7 @@ class Run:
     @cached_property
     def check(self) -> clean.CheckResult:
         """The data check over the customer table."""
-        self.options.progress(tr("检查数据", "checking the data"))
+        self.step("检查数据", "checking the data")
         return clean.check_customers(self.table, transactions=self.transactions, today=self.as_of)
 
     @property
@@ -154,7 +159,7 @@ class Run:
     @cached_property
     def tiers(self) -> pd.DataFrame:
         """Tier, score, RFM, segment, stage and churn risk per customer."""
-        self.options.progress(tr("客户分级", "tiering customers"))
+        self.step("客户分级", "tiering customers")
         return tiering.tier_customers(
             self.table.frame,
             self.tier_settings,
@@ -176,7 +181,7 @@ class Run:
     @cached_property
     def plan(self) -> schedule.PlanResult:
         """The follow-up plan, merged with what staff recorded in the previous one."""
-        self.options.progress(tr("生成跟进计划", "building the follow-up plan"))
+        self.step("生成跟进计划", "building the follow-up plan")
         return schedule.build_plan(
             self.table.frame,
             self.tiers,
@@ -197,7 +202,7 @@ class Run:
     @cached_property
     def messages(self) -> messages.MessagesResult:
         """Rendered outreach messages (one per due touch, or per customer)."""
-        self.options.progress(tr("生成消息", "writing messages"))
+        self.step("生成消息", "writing messages")
         templates = None
         if messages.TEMPLATES_SHEET in self.book.sheet_names():
             templates = messages.parse_templates_sheet(
@@ -353,6 +358,6 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     with use_lang(run.lang):  # type: ignore[arg-type]
         for step in _STEPS[name]:
             step(run)
-    run.options.progress(tr("保存工作簿", "saving the workbook"))
+    run.step("保存工作簿", "saving the workbook")
     book.save()
     return run.report

@@ -167,6 +167,7 @@ class SheetSpec:
     conditional: Sequence[ConditionalFill] = ()
     charts: Sequence[ChartSpec] = ()
     bold_cells: Sequence[tuple[int, int]] = ()  # extra (row, col) 0-based cells in bold
+    cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  # beats the column's
     tab_color: str | None = None
 
 

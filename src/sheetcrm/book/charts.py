@@ -225,13 +225,19 @@ def _axes(kind: str) -> str:
     horizontal = kind == "bar"
     # Horizontal bars list the first category at the top, as people read a ranking.
     orientation, crosses = ("maxMin", "max") if horizontal else ("minMax", "autoZero")
+    # Trend lines run over dates (the run history); LibreOffice shows raw serials unless told.
+    category_format = (
+        '<c:numFmt formatCode="yyyy-mm-dd" sourceLinked="0"/>'
+        if kind == "line"
+        else '<c:numFmt formatCode="General" sourceLinked="1"/>'
+    )
     no_ticks = (
         '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
     )
     category = (
         f'<c:catAx><c:axId val="1"/><c:scaling><c:orientation val="{orientation}"/></c:scaling>'
         f'<c:delete val="0"/><c:axPos val="{"l" if horizontal else "b"}"/>'
-        f'<c:numFmt formatCode="General" sourceLinked="1"/>{no_ticks}{_line(_GRID, 9525)}'
+        f"{category_format}{no_ticks}{_line(_GRID, 9525)}"
         f'{_text_props(9)}<c:crossAx val="2"/><c:crosses val="autoZero"/><c:auto val="1"/>'
         '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
     )

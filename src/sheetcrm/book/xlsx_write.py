@@ -543,10 +543,14 @@ class PackageWriter:
         for r, row in enumerate(spec.rows):
             cells = []
             for c, value in enumerate(row):
+                own_format = spec.cell_formats.get((r, c))
                 if r < spec.header_rows:
                     style: int | None = header_style
-                elif (r, c) in bold:
-                    style = styles.cell_xf(bold=True, number_format=spec.number_formats.get(c))
+                elif (r, c) in bold or own_format:
+                    style = styles.cell_xf(
+                        bold=(r, c) in bold,
+                        number_format=own_format or spec.number_formats.get(c),
+                    )
                 else:
                     style = column_styles.get(c)
                 cells.append(

@@ -1,0 +1,239 @@
+"""Dashboard and run history: KPIs equal an independent count, history only grows, charts show."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from libreoffice import convert
+from sheetcrm.book.base import Problem
+from sheetcrm.book.file import FileBook
+from sheetcrm.book.xlsx_write import PackageWriter
+from sheetcrm.demo import write_demo
+from sheetcrm.jobs import run_job
+from sheetcrm.report import (
+    DASHBOARD_SHEET,
+    HISTORY_SHEET,
+    compute_kpis,
+    dashboard_sheet,
+    history_row,
+    history_sheet,
+    html_report,
+)
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture
+def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Eight customers, their tiers, a small plan and last run's tiers."""
+    index = pd.RangeIndex(2, 10)
+    customers = pd.DataFrame(
+        {"amount": [900.0, 50, 400, 10, 0, 300, 700, 20], "orders": [5, 1, 3, 1, 0, 2, 4, 1]},
+        index=index,
+    )
+    tier = ["高价值", "低价值", "潜力", "低价值", "低价值", "潜力", "高价值", "低价值"]
+    code = {"高价值": "A", "潜力": "B", "低价值": "D"}
+    tiers = pd.DataFrame(
+        {
+            "tier": tier,
+            "tier_code": [code[t] for t in tier],
+            "segment_cn": [
+                "重要价值",
+                "一般发展",
+                "重要保持",
+                None,
+                None,
+                "重要保持",
+                "重要价值",
+                "一般发展",
+            ],
+            "churn_risk": [False, True, False, True, False, True, False, False],
+        },
+        index=index,
+    )
+    plan = pd.DataFrame(
+        {
+            "owner": ["王强", "王强", "李娜", "李娜", "李娜"],
+            "status": ["已完成", "待跟进", "待跟进", "已取消", "待跟进"],
+            "due": pd.to_datetime(
+                ["2026-06-01", "2026-06-10", "2026-06-30", "2026-06-01", "2026-07-15"]
+            ),
+            "done_date": [pd.Timestamp("2026-06-02"), pd.NaT, pd.NaT, pd.NaT, pd.NaT],
+        }
+    )
+    previous = pd.Series(
+        ["潜力", "低价值", "潜力", None, "低价值", "高价值", "潜力", "低价值"], index=index
+    )
+    return customers, tiers, plan, previous
+
+
+def test_kpis_equal_an_independent_count(frames: tuple) -> None:  # type: ignore[type-arg]
+    customers, tiers, plan, previous = frames
+    problems = [Problem("S", 3, "手机", "1", "bad", kind="invalid_mobile")] * 2 + [
+        Problem("S", 4, "邮箱", "x", "bad", kind="invalid_email")
+    ]
+    messages = pd.DataFrame({"channel": ["短信", "短信", "邮件"]})
+    kpis = compute_kpis(
+        customers, tiers, problems=problems, plan=plan, messages=messages,
+        previous_tiers=previous, as_of=AS_OF,
+    )  # fmt: skip
+    assert kpis.customers == 8
+    assert kpis.revenue == pytest.approx(2380.0)
+    assert list(kpis.per_tier.index) == ["高价值", "潜力", "低价值"]  # A → D
+    assert kpis.per_tier.loc["高价值", "revenue"] == pytest.approx(1600.0)
+    assert kpis.per_tier.loc["低价值", "customers"] == 4
+    assert kpis.per_tier["revenue_share"].sum() == pytest.approx(1.0)
+    # Pareto: largest segment first, cumulative share ends at 100 %.
+    assert kpis.per_segment.index[0] == "重要价值"
+    assert kpis.per_segment["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert kpis.per_segment["customers"].sum() == 8  # unsegmented customers are counted too
+    assert kpis.churn_customers == 3
+    assert kpis.revenue_at_risk == pytest.approx(50 + 10 + 300)
+    assert kpis.repurchase_rate == pytest.approx(4 / 7)
+    # Previous 潜力: rows 2, 4, 8 → now 高价值, 潜力, 高价值: two moved up.
+    assert (kpis.potential_before, kpis.potential_upgraded) == (3, 2)
+    assert kpis.migration.loc["潜力", "高价值"] == 2
+    assert kpis.migration.loc["新", "低价值"] == 1
+    wang, li = kpis.followups.loc["王强"], kpis.followups.loc["李娜"]
+    assert (wang["due"], wang["done"], wang["overdue"]) == (2, 1, 1)
+    assert (li["due"], li["done"], li["overdue"]) == (1, 0, 0)  # cancelled and future ones left out
+    assert kpis.completion == pytest.approx(1 / 3)
+    assert kpis.messages.to_dict() == {"短信": 2, "邮件": 1}
+    assert kpis.problems.to_dict() == {"invalid_email": 1, "invalid_mobile": 2}
+
+
+def test_history_keeps_every_earlier_row_exactly(frames: tuple) -> None:  # type: ignore[type-arg]
+    customers, tiers, plan, previous = frames
+    kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
+    old = [
+        ["运行时间 Run at", "基准日 As of", "客户数 Customers", "staff note"],
+        [dt.datetime(2026, 5, 1, 9, 30), dt.datetime(2026, 5, 1), 7, "kept as typed"],
+        [None, None, None, None],
+    ]
+    sheet = history_sheet(old, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30, 8, 0)))
+    header = list(sheet.rows[0])
+    assert header[:4] == old[0]  # old headers in place, new ones appended
+    assert "客户数·高价值" in header
+    assert sheet.rows[1][:4] == old[1]
+    assert len(sheet.rows) == 3  # the blank line is dropped, one row added
+    new = dict(zip(header, sheet.rows[2], strict=True))
+    assert new["客户数 Customers"] == 8
+    assert new["staff note"] is None
+    assert new["客户数·低价值"] == 4
+
+
+def test_dashboard_tables_and_charts_agree_with_the_kpis(frames: tuple) -> None:  # type: ignore[type-arg]
+    customers, tiers, plan, previous = frames
+    kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
+    history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
+    sheet = dashboard_sheet(kpis, history.rows, "zh")
+    assert sheet.name == DASHBOARD_SHEET
+    assert AS_OF in sheet.rows[1]
+    doughnut = next(c for c in sheet.charts if c.kind == "doughnut")
+    first, last = (int(part[1:]) for part in doughnut.categories.split(":"))
+    labels = [sheet.rows[r - 1][0] for r in range(first, last + 1)]
+    counts = [sheet.rows[r - 1][1] for r in range(first, last + 1)]
+    assert labels == list(kpis.per_tier.index)
+    assert counts == list(kpis.per_tier["customers"])
+    trend = next(c for c in sheet.charts if c.kind == "line")
+    assert trend.data_sheet == HISTORY_SHEET
+    assert {s.name for s in trend.series} == set(kpis.per_tier.index)
+
+
+def test_html_report_is_self_contained(frames: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    customers, tiers, plan, previous = frames
+    tiers = tiers.assign(segment_cn=tiers["segment_cn"].fillna("<script>alert(1)</script>"))
+    kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
+    history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
+    page = html_report(kpis, history.rows, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 4
+    assert "<script" not in page  # customer-supplied text is escaped
+    assert "src=" not in page and "href=" not in page and "@import" not in page
+    assert "高价值" in page and "2026-06-30" in page
+
+
+@pytest.fixture(scope="module")
+def run_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("run") / "book.xlsx"
+    write_demo(path, customers=300, seed=3)
+    run_job("run", FileBook(path))
+    return path
+
+
+def test_run_writes_the_dashboard_and_history_then_report_appends(run_book: Path) -> None:
+    book = FileBook(run_book)
+    assert {DASHBOARD_SHEET, HISTORY_SHEET} <= set(book.sheet_names())
+    first = book.read_grid(HISTORY_SHEET)
+    assert len(first) == 2
+    run_job("report", FileBook(run_book))
+    again = FileBook(run_book).read_grid(HISTORY_SHEET)
+    assert len(again) == 3
+    assert again[1] == first[1]  # history is never rewritten
+    dashboard = FileBook(run_book).read_grid(DASHBOARD_SHEET)
+    customers = int(dashboard[4][0])
+    assert customers == len(FileBook(run_book).read_customers().frame)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_draws_the_dashboard_charts(run_book: Path, tmp_path: Path) -> None:
+    """The dashboard alone, converted to PDF by LibreOffice: its chart colours are on the pages."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed: run tools/setup-libreoffice.sh")
+    source = FileBook(run_book)
+    path = tmp_path / "dashboard.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    workbook.add_worksheet("x")
+    workbook.close()
+    writer = PackageWriter(path)
+    from sheetcrm.jobs import JobOptions, Run
+
+    run = Run(source, JobOptions())
+    kpis = compute_kpis(
+        run.table.frame, run.tiers, plan=run.touches, previous_tiers=run.previous_tiers,
+        as_of=run.as_of,
+    )  # fmt: skip
+    history = history_sheet(
+        source.read_grid(HISTORY_SHEET), history_row(kpis, run.as_of, dt.datetime.now())
+    )
+    writer.write_sheet(dashboard_sheet(kpis, history.rows, "zh"))
+    writer.write_sheet(history)
+    writer.save()
+    (pdf,) = convert([path], "pdf", tmp_path / "pdf")
+    subprocess.run(["pdftoppm", "-r", "30", str(pdf), str(tmp_path / "page")], check=True)
+    palette = {(0x44, 0x72, 0xC4), (0xED, 0x7D, 0x31), (0xA5, 0xA5, 0xA5), (0xFF, 0xC0, 0x00)}
+    seen: dict[tuple[int, int, int], int] = dict.fromkeys(palette, 0)
+    for page in sorted(tmp_path.glob("page*.ppm")):
+        pixels = _ppm(page).reshape(-1, 3)
+        for colour in palette:
+            seen[colour] += int(np.all(np.abs(pixels - colour) <= 6, axis=1).sum())
+    # Bars and doughnut slices in all four series colours, each a visible area.
+    assert all(count > 50 for count in seen.values()), seen
+
+
+def _ppm(path: Path) -> np.ndarray:
+    """The pixels of a binary (P6) PPM file, as a height × width × 3 array."""
+    data = path.read_bytes()
+    fields, offset = [], 0
+    while len(fields) < 4:
+        while data[offset : offset + 1].isspace():
+            offset += 1
+        end = offset
+        while not data[end : end + 1].isspace():
+            end += 1
+        fields.append(data[offset:end])
+        offset = end
+    assert fields[0] == b"P6" and fields[3] == b"255"
+    width, height = int(fields[1]), int(fields[2])
+    return (
+        np.frombuffer(data, np.uint8, width * height * 3, offset + 1)
+        .reshape(height, width, 3)
+        .astype(int)
+    )
