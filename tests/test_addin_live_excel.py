@@ -89,6 +89,16 @@ def test_reads_the_customer_table_below_a_title_and_writes_a_result_column() -> 
     assert (table.sheet, table.header_row, table.first_column) == ("客户", 2, 1)
     assert list(table.frame["id"]) == ["C001", "C002"]
     book.write_columns(table, [ResultColumn("分级", ["A", "B"], number_format="@")])
-    assert [sheet.cells.get((r, 4)) for r in (2, 3, 4)] == ["分级", "A", "B"]
+    # Text goes behind Excel's ' prefix, so Excel keeps it as typed.
+    assert [sheet.cells.get((r, 4)) for r in (2, 3, 4)] == ["'分级", "'A", "'B"]
     assert sheet.formats[0].number_format == "@"
     assert book.save() == "C:/data/客户.xlsx"
+
+
+def test_text_that_looks_like_a_formula_or_number_is_written_as_text() -> None:
+    sheet = FakeSheet("客户", ROWS)
+    book = ExcelBook(FakeBook(sheet))
+    table = book.read_customers()
+    values = ['=HYPERLINK("http://x")', "00123", 3.5]
+    book.write_columns(table, [ResultColumn("备注2", values[:2])])
+    assert [sheet.cells.get((r, 4)) for r in (3, 4)] == ['\'=HYPERLINK("http://x")', "'00123"]

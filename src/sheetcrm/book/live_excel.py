@@ -16,9 +16,23 @@ from ..errors import InputError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES
 from ..schema import build_customer_table, find_header_row
-from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
+from .base import CellError, CellValue, CustomerTable, ResultColumn, SheetSpec
 
 __all__ = ["ExcelBook"]
+
+
+def _typed(value: CellValue) -> Any:
+    """A value as Excel should store it: text behind Excel's ' prefix, so it stays text.
+
+    Excel parses what a macro assigns like typed input: "=HYPERLINK(…)" would become a
+    formula and "00123" a number. The apostrophe is Excel's own "this is text" marker and
+    is not part of the cell's value.
+    """
+    if isinstance(value, CellError):
+        value = value.code  # written as its text: only a formula can make a real error value
+    if isinstance(value, str) and value:
+        return "'" + value
+    return value
 
 
 class ExcelBook:
@@ -89,7 +103,9 @@ class ExcelBook:
                 headers.append(result.header)
             col = table.first_column + headers.index(result.header)
             cells = sht.range((table.header_row, col), (table.last_row, col))
-            cells.options(transpose=True).value = [result.header, *result.values]
+            cells.options(transpose=True).value = [_typed(result.header)] + [
+                _typed(v) for v in result.values
+            ]
             if result.number_format:
                 cells.offset(1).resize(len(result.values)).number_format = result.number_format
             if result.width:
@@ -107,15 +123,24 @@ class ExcelBook:
             sht = self.book.sheets[spec.name]
         else:
             sht = self.book.sheets.add(spec.name, after=self.book.sheets[-1])
-        if spec.rows:
-            sht.range("A1").value = [list(row) for row in spec.rows]
-            sht.range((1, 1), (spec.header_rows, len(spec.rows[0]))).font.bold = True
+        width = max((len(row) for row in spec.rows), default=0)
+        if width:
+            # xlwings writes rectangles: pad short rows with blanks.
+            sht.range("A1").value = [
+                [_typed(v) for v in row] + [None] * (width - len(row)) for row in spec.rows
+            ]
+            if spec.header_rows:
+                sht.range((1, 1), (spec.header_rows, width)).font.bold = True
         for column, fmt in spec.number_formats.items():
             sht.range(
                 (spec.header_rows + 1, column + 1), (max(len(spec.rows), 2), column + 1)
             ).number_format = fmt
-        for column, width in spec.widths.items():
-            sht.range((1, column + 1)).column_width = width
+        for (row, column), fmt in spec.cell_formats.items():
+            sht.range((row + 1, column + 1)).number_format = fmt
+        for row, column in spec.bold_cells:
+            sht.range((row + 1, column + 1)).font.bold = True
+        for column, width_chars in spec.widths.items():
+            sht.range((1, column + 1)).column_width = width_chars
 
     def save(self) -> str:
         """Leave saving to the user (Excel has no undo for macro changes); the book's path."""
