@@ -321,8 +321,8 @@ def _check_ranges(table: CustomerTable, out: _Collector, today: dt.date) -> None
             "range",
             (
                 tr(
-                    f"日期晚于今天（{today.isoformat()}）",
-                    f"the date is after today ({today.isoformat()})",
+                    f"日期晚于基准日（{today.isoformat()}）",
+                    f"the date is after the as-of date ({today.isoformat()})",
                 ),
                 tr("核对年份后改正", "check the year and correct it"),
             ),
