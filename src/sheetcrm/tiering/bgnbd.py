@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from ..errors import InputError
 from ..i18n import tr
@@ -73,20 +73,35 @@ def _validate(x: FloatArray, t_x: FloatArray, age: FloatArray) -> None:
 
 
 def _log_likelihood_terms(
-    params: FloatArray, x: FloatArray, t_x: FloatArray, age: FloatArray
-) -> FloatArray:
+    params: FloatArray, x: FloatArray, t_x: FloatArray, age: FloatArray, *, gradient: bool = False
+) -> tuple[FloatArray, FloatArray | None]:
+    """Each customer's log-likelihood and, if asked, its gradient in (r, alpha, a, b)."""
     r, alpha, a, b = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + age)
     # The drop-out-after-last-purchase term exists only for repeat buyers (x > 0).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(
-            x > 0,
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
-    return a1 + a2 + np.logaddexp(a3, a4)
+    repeat = x > 0
+    b_x1 = np.where(repeat, b + x - 1, 1.0)
+    a4 = np.where(repeat, np.log(a) - np.log(b_x1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    mix = np.logaddexp(a3, a4)
+    terms = a1 + a2 + mix
+    if not gradient:
+        return terms, None
+    # Shares of the two mixture terms (w3 + w4 = 1), for the chain rule through logaddexp.
+    w3, w4 = np.exp(a3 - mix), np.exp(a4 - mix)
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
+    d_r = (
+        digamma(r + x)
+        - digamma(r)
+        + np.log(alpha)
+        - w3 * np.log(alpha + age)
+        - w4 * np.log(alpha + t_x)
+    )
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + age) + w4 / (alpha + t_x))
+    d_a = psi_ab - psi_abx + w4 / a
+    d_b = psi_ab + digamma(b + x) - digamma(b) - psi_abx - w4 / b_x1
+    return terms, np.stack([d_r, d_alpha, d_a, d_b])
 
 
 def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFit:  # noqa: N803 - the model's notation
@@ -106,10 +121,14 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     weights = counts.astype(np.float64)
     total = weights.sum()
 
-    def objective(log_params: FloatArray) -> float:
-        terms = _log_likelihood_terms(np.exp(log_params), ux, ut, uage)
+    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
+        params = np.exp(log_params)
+        terms, grad = _log_likelihood_terms(params, ux, ut, uage, gradient=True)
         value = -float(weights @ terms) / total
-        return value if np.isfinite(value) else 1e300
+        if not np.isfinite(value):
+            return 1e300, np.zeros(4)
+        # Fitted in log-parameters (keeps them positive): d/d(log p) = p · d/dp.
+        return value, -(grad @ weights) * params / total  # type: ignore[operator]
 
     # Start from moment-like values: rate ≈ mean purchases per unit of time.
     rate = max(float(x.mean()) / max(float(age.mean()), 1e-9), 1e-6)
@@ -117,6 +136,7 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     result = minimize(
         objective,
         start,
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-12.0, 12.0)] * 4,
         options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
