@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .book.base import CellValue, ChartSeries, ChartSpec, Problem, SheetSpec
-from .book.xlsx_write import column_letter
+from .settings import column_letter
 from .i18n import tr, use_lang
 from .schedule import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 
@@ -315,6 +315,9 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
         [value if value is not None else "—" for _, value, _ in tiles], [fmt for *_, fmt in tiles]
     )
     grid.add([])
+    # Charts sit right of the tables and below the tiles, which span ten columns.
+    top = len(grid.rows) + 1
+    anchors = [f"{column}{top + 17 * step}" for step in range(3) for column in ("H", "O")]
 
     tier_lines: list[list[CellValue]] = [
         [
@@ -404,7 +407,7 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
             tr("客户等级构成", "Customers per tier"),
             f"A{tier_first}:A{tier_last}",
             [ChartSeries(tr("客户数", "Customers"), f"B{tier_first}:B{tier_last}")],
-            "H4",
+            anchors[0],
             7,
             16,
         ),
@@ -413,7 +416,7 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
             tr("各等级金额", "Revenue per tier"),
             f"A{tier_first}:A{tier_last}",
             [ChartSeries(tr("金额", "Revenue"), f"C{tier_first}:C{tier_last}")],
-            "O4",
+            anchors[1],
             7,
             16,
         ),
@@ -422,12 +425,12 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
             tr("RFM 分群金额（帕累托）", "Revenue per segment (Pareto)"),
             f"A{seg_first}:A{seg_last}",
             [ChartSeries(tr("金额", "Revenue"), f"C{seg_first}:C{seg_last}")],
-            "H21",
+            anchors[2],
             7,
             16,
         ),
     ]
-    trend = _trend_chart(kpis, history_rows)
+    trend = _trend_chart(kpis, history_rows, anchors[3])
     if trend:
         charts.append(trend)
     if rep_lines:
@@ -441,7 +444,7 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
                     ChartSeries(tr("已完成", "Done"), f"C{rep_first}:C{rep_last}"),
                     ChartSeries(tr("逾期", "Overdue"), f"D{rep_first}:D{rep_last}"),
                 ],
-                "H38",
+                anchors[4],
                 7,
                 16,
             )
@@ -460,7 +463,9 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
     )
 
 
-def _trend_chart(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> ChartSpec | None:
+def _trend_chart(
+    kpis: Kpis, history_rows: Sequence[Sequence[CellValue]], anchor: str
+) -> ChartSpec | None:
     """Customers per tier over the runs, read from the run history sheet."""
     if len(history_rows) < 2:
         return None
@@ -482,7 +487,7 @@ def _trend_chart(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Cha
         tr("各等级客户数趋势", "Customers per tier over time"),
         f"{dates}2:{dates}{last}",
         series,
-        "O21",
+        anchor,
         7,
         16,
         data_sheet=HISTORY_SHEET,
