@@ -10,12 +10,29 @@ followed by the reason, e.g. ``#VALUE! 累计金额 is not a number``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
+import xlwings as xw
+
+from ..errors import SheetCRMError
 from ..values import excel_serial, is_blank, parse_date, parse_number
 
-__all__ = ["as_column", "date_arg", "error", "flatten", "number_arg", "serial", "text_arg"]
+__all__ = [
+    "as_column",
+    "date_arg",
+    "documented",
+    "error",
+    "excel_errors",
+    "flatten",
+    "number_arg",
+    "serial",
+    "text_arg",
+]
+
+P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def flatten(value: Any) -> list[Any]:
@@ -60,3 +77,27 @@ def serial(value: dt.date | None) -> float | str:
 def error(code: str, reason: str) -> str:
     """An Excel-style error result with a reason a person can act on."""
     return f"{code} {reason}"
+
+
+def excel_errors(func: Callable[P, Any]) -> Callable[P, Any]:
+    """Turn a refusal into an Excel-style error text the cell shows, instead of a crash."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SheetCRMError, ValueError) as exc:
+            return error("#VALUE!", str(exc))
+
+    return wrapper
+
+
+def documented(**docs: str) -> Callable[[F], F]:
+    """xlwings' argument descriptions for a worksheet function, one per parameter."""
+
+    def describe(func: F) -> F:
+        for name, doc in reversed(docs.items()):
+            func = xw.arg(name, doc=doc)(func)
+        return func
+
+    return describe

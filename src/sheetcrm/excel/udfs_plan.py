@@ -10,37 +10,19 @@ serial numbers: format the cell as a date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, ParamSpec
+from typing import Any
 
 import pandas as pd
 import xlwings as xw
 
-from ..errors import SheetCRMError
 from ..i18n import tr
 from ..schedule.cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, parse_terms
 from ..schedule.plan import STATUS_OPEN, build_plan, parse_plan_settings, work_calendar
 from ..settings import Settings
 from ..values import is_blank
-from .convert import date_arg, error, flatten, number_arg, serial, text_arg
+from .convert import date_arg, error, excel_errors, flatten, number_arg, serial, text_arg
 
 __all__ = ["CRM_IS_WORKDAY", "CRM_NEXT_FOLLOWUP", "CRM_WORKDAY"]
-
-P = ParamSpec("P")
-
-
-def _excel_errors(func: Callable[P, Any]) -> Callable[P, Any]:
-    """Turn a refusal into an Excel-style error text the cell shows, instead of a crash."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (SheetCRMError, ValueError) as exc:
-            return error("#VALUE!", str(exc))
-
-    return wrapper
 
 
 def _days_off(holidays: Any) -> tuple[dt.date, ...]:
@@ -54,7 +36,7 @@ def _country(country: Any) -> str:
 
 
 @xw.func
-@_excel_errors
+@excel_errors
 def CRM_WORKDAY(start: Any, days: Any, holidays: Any = None, country: Any = "CN") -> Any:  # noqa: N802
     """The date a number of working days after (or before) a start date, with China's 调休."""
     begin = date_arg(start)
@@ -66,7 +48,7 @@ def CRM_WORKDAY(start: Any, days: Any, holidays: Any = None, country: Any = "CN"
 
 
 @xw.func
-@_excel_errors
+@excel_errors
 def CRM_IS_WORKDAY(date: Any, holidays: Any = None, country: Any = "CN") -> Any:  # noqa: N802
     """TRUE when a date is a working day (make-up weekends count as working days)."""
     day = date_arg(date)
@@ -85,7 +67,7 @@ def _cadence_settings(cadences: Any) -> Settings | None:
 
 
 @xw.func
-@_excel_errors
+@excel_errors
 def CRM_NEXT_FOLLOWUP(  # noqa: N802
     tier_or_stage: Any,
     last_contact: Any,

@@ -9,16 +9,13 @@ defaults; pass the data rows of the settings sheet's blocks to use the team's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, ParamSpec
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlwings as xw
 
 from ..book.base import CellValue
-from ..errors import SheetCRMError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES, role_info
 from ..settings import Settings
@@ -26,7 +23,7 @@ from ..tiering import bgnbd, lifecycle, rfm
 from ..tiering.settings import RULES, SEGMENTS, THRESHOLDS, TierSettings, parse_tier_settings
 from ..tiering.tier import HEADERS, tier_customers
 from ..values import is_blank, parse_bool
-from .convert import as_column, date_arg, error, flatten, number_arg, text_arg
+from .convert import as_column, date_arg, documented, excel_errors, flatten, number_arg, text_arg
 
 __all__ = [
     "CRM_EXPECTED",
@@ -41,26 +38,11 @@ __all__ = [
     "CRM_TIER_ARRAY",
 ]
 
-P = ParamSpec("P")
-
 _HEADER_ROLES = {
     name.casefold(): info.role
     for info in CUSTOMER_ROLES
     for name in (info.role, info.zh, info.en, *info.aliases)
 }
-
-
-def _excel_errors(func: Callable[P, Any]) -> Callable[P, Any]:
-    """Turn a refusal into an Excel-style error text the cell shows, instead of a crash."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (SheetCRMError, ValueError) as exc:
-            return error("#VALUE!", str(exc))
-
-    return wrapper
 
 
 def _rows(value: Any) -> list[list[Any]]:
@@ -163,16 +145,18 @@ _DOC_AS_OF = "统计日期，留空=今天 / as-of date, blank = today"
 _DOC_RULES = "可选：设置表 [tier_rules] 的数据行 / optional: data rows of [tier_rules]"
 _DOC_THRESHOLDS = "可选：[tier_thresholds] 的数据行 / optional: data rows of [tier_thresholds]"
 _DOC_PRESET = "b2c 或 b2b / b2c or b2b"
+_SETTINGS_DOCS = {
+    "as_of": _DOC_AS_OF,
+    "rules": _DOC_RULES,
+    "thresholds": _DOC_THRESHOLDS,
+    "preset": _DOC_PRESET,
+}
+_row_args = documented(headers=_DOC_HEADERS, values=_DOC_VALUES, **_SETTINGS_DOCS)
 
 
 @xw.func
-@xw.arg("headers", doc=_DOC_HEADERS)
-@xw.arg("values", doc=_DOC_VALUES)
-@xw.arg("as_of", doc=_DOC_AS_OF)
-@xw.arg("rules", doc=_DOC_RULES)
-@xw.arg("thresholds", doc=_DOC_THRESHOLDS)
-@xw.arg("preset", doc=_DOC_PRESET)
-@_excel_errors
+@_row_args
+@excel_errors
 def CRM_TIER(  # noqa: N802 - Excel's name
     headers: Any,
     values: Any,
@@ -186,13 +170,8 @@ def CRM_TIER(  # noqa: N802 - Excel's name
 
 
 @xw.func
-@xw.arg("headers", doc=_DOC_HEADERS)
-@xw.arg("values", doc=_DOC_VALUES)
-@xw.arg("as_of", doc=_DOC_AS_OF)
-@xw.arg("rules", doc=_DOC_RULES)
-@xw.arg("thresholds", doc=_DOC_THRESHOLDS)
-@xw.arg("preset", doc=_DOC_PRESET)
-@_excel_errors
+@_row_args
+@excel_errors
 def CRM_SCORE(  # noqa: N802 - Excel's name
     headers: Any,
     values: Any,
@@ -210,11 +189,8 @@ def CRM_SCORE(  # noqa: N802 - Excel's name
 @xw.arg(
     "column", doc="结果列：tier score r f m rfm segment_cn segment_en stage churn_risk reason …"
 )
-@xw.arg("as_of", doc=_DOC_AS_OF)
-@xw.arg("rules", doc=_DOC_RULES)
-@xw.arg("thresholds", doc=_DOC_THRESHOLDS)
-@xw.arg("preset", doc=_DOC_PRESET)
-@_excel_errors
+@documented(**_SETTINGS_DOCS)
+@excel_errors
 def CRM_TIER_ARRAY(  # noqa: N802 - Excel's name
     table: Any,
     column: Any = "tier",
@@ -261,7 +237,7 @@ def _rfm_values(values: list[Any], higher: bool) -> list[float | None]:
 )
 @xw.arg("column", doc="整列的值 / the whole column of values")
 @xw.arg("kind", doc="R、F 或 M / R, F or M")
-@_excel_errors
+@excel_errors
 def CRM_RFM(value: Any, column: Any, kind: Any = "m") -> CellValue:  # noqa: N802 - Excel's name
     """The 1–5 R, F or M score of one value among a column, by rank-based quintiles."""
     higher = _rfm_kind(kind)
@@ -275,7 +251,7 @@ def CRM_RFM(value: Any, column: Any, kind: Any = "m") -> CellValue:  # noqa: N80
 @xw.func
 @xw.arg("column", doc="整列的值 / the whole column of values")
 @xw.arg("kind", doc="R、F 或 M / R, F or M")
-@_excel_errors
+@excel_errors
 def CRM_RFM_ARRAY(column: Any, kind: Any = "m") -> Any:  # noqa: N802 - Excel's name
     """The 1–5 R, F or M score of every value of a column, as a column."""
     higher = _rfm_kind(kind)
@@ -288,7 +264,7 @@ def CRM_RFM_ARRAY(column: Any, kind: Any = "m") -> Any:  # noqa: N802 - Excel's 
 @xw.arg("f", doc="F 分 1–5 / F score")
 @xw.arg("m", doc="M 分 1–5 / M score")
 @xw.arg("model", doc="8（重要价值…）或 11（Champions…）/ 8 or 11")
-@_excel_errors
+@excel_errors
 def CRM_SEGMENT(r: Any, f: Any, m: Any, model: Any = 8) -> CellValue:  # noqa: N802 - Excel's name
     """The RFM segment of R, F and M scores: the Chinese 8-segment or the English 11-segment map."""
     scores = []
@@ -312,7 +288,7 @@ def CRM_SEGMENT(r: Any, f: Any, m: Any, model: Any = 8) -> CellValue:  # noqa: N
 @xw.arg("last_purchase", doc="最近购买日期 / last purchase date")
 @xw.arg("orders", doc="购买次数 / number of orders")
 @xw.arg("as_of", doc=_DOC_AS_OF)
-@_excel_errors
+@excel_errors
 def CRM_STAGE(first_purchase: Any, last_purchase: Any, orders: Any, as_of: Any = None) -> CellValue:  # noqa: N802 - Excel's name
     """The lifecycle stage (获取期 … 离开期) from first and last purchase and the order count."""
     frame = pd.DataFrame(
@@ -364,11 +340,8 @@ _DOC_FIT = "拟合参数（见分级汇总）/ fitted BG/NBD parameter"
 @xw.arg("frequency", doc="复购次数（购买天数−1）/ repeat purchases")
 @xw.arg("recency", doc="首购到末购的周数 / weeks from first to last purchase")
 @xw.arg("age", doc="首购至今的周数 / weeks since the first purchase")
-@xw.arg("r", doc=_DOC_FIT)
-@xw.arg("alpha", doc=_DOC_FIT)
-@xw.arg("a", doc=_DOC_FIT)
-@xw.arg("b", doc=_DOC_FIT)
-@_excel_errors
+@documented(r=_DOC_FIT, alpha=_DOC_FIT, a=_DOC_FIT, b=_DOC_FIT)
+@excel_errors
 def CRM_PALIVE(  # noqa: N802 - Excel's name
     frequency: Any, recency: Any, age: Any, r: Any, alpha: Any, a: Any, b: Any
 ) -> CellValue:
@@ -381,11 +354,8 @@ def CRM_PALIVE(  # noqa: N802 - Excel's name
 @xw.arg("frequency", doc="复购次数列 / column of repeat purchases")
 @xw.arg("recency", doc="最近（周）列 / column of recency in weeks")
 @xw.arg("age", doc="客龄（周）列 / column of T in weeks")
-@xw.arg("r", doc=_DOC_FIT)
-@xw.arg("alpha", doc=_DOC_FIT)
-@xw.arg("a", doc=_DOC_FIT)
-@xw.arg("b", doc=_DOC_FIT)
-@_excel_errors
+@documented(r=_DOC_FIT, alpha=_DOC_FIT, a=_DOC_FIT, b=_DOC_FIT)
+@excel_errors
 def CRM_PALIVE_ARRAY(  # noqa: N802 - Excel's name
     frequency: Any, recency: Any, age: Any, r: Any, alpha: Any, a: Any, b: Any
 ) -> Any:
@@ -399,11 +369,8 @@ def CRM_PALIVE_ARRAY(  # noqa: N802 - Excel's name
 @xw.arg("frequency", doc="复购次数 / repeat purchases")
 @xw.arg("recency", doc="首购到末购的周数 / weeks from first to last purchase")
 @xw.arg("age", doc="首购至今的周数 / weeks since the first purchase")
-@xw.arg("r", doc=_DOC_FIT)
-@xw.arg("alpha", doc=_DOC_FIT)
-@xw.arg("a", doc=_DOC_FIT)
-@xw.arg("b", doc=_DOC_FIT)
-@_excel_errors
+@documented(r=_DOC_FIT, alpha=_DOC_FIT, a=_DOC_FIT, b=_DOC_FIT)
+@excel_errors
 def CRM_EXPECTED(  # noqa: N802 - Excel's name
     weeks: Any, frequency: Any, recency: Any, age: Any, r: Any, alpha: Any, a: Any, b: Any
 ) -> CellValue:
