@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -125,14 +126,29 @@ def surname(name: str) -> str:
     return name.split()[-1]
 
 
+@lru_cache(maxsize=1 << 16)
+def _family(person: str) -> str | None:
+    """The surname of a person's name; None for a company (addressed by its full name)."""
+    return None if is_organisation(person) else surname(person)
+
+
 def salutation(name: Any, title: Any = None, lang: str = "zh") -> str:
     """How to address a person: 张总, 张先生/张女士, the full name, or 尊敬的客户."""
     person, kind = _text(name), _text(title)
     if not person:
         return "尊敬的客户" if lang == "zh" else "Valued Customer"
-    if is_organisation(person):
+    # A table names the same people many times over, and a handful of surnames and
+    # titles make all the forms of address: both are worked out once.
+    family = _family(person)
+    if family is None:
         return person
-    family, low = surname(person), kind.lower()
+    return _address(family, kind, lang) or person
+
+
+@lru_cache(maxsize=1 << 12)
+def _address(family: str, kind: str, lang: str) -> str | None:
+    """A surname with the title as said (张总, Mr. Smith); None when the title gives none."""
+    low = kind.lower()
     if lang == "zh":
         if low in _MALE:
             return f"{family}先生"
@@ -141,18 +157,20 @@ def salutation(name: Any, title: Any = None, lang: str = "zh") -> str:
         if kind and _CJK.match(kind) and len(kind) <= 4:
             short = _TITLE_SHORT.get(kind, kind[len(family) :] if kind.startswith(family) else kind)
             return f"{family}{short}" if short else f"{family}总"
-        return person
+        return None
     if low in _MALE:
         return f"Mr. {family}"
     if low in _FEMALE:
         return f"Ms. {family}"
     if low in _EN_TITLES:
         return f"{_EN_TITLES[low]} {family}"
-    return person
+    return None
 
 
 def money(value: Any, symbol: str = "¥", digits: int = 2) -> str:
     """An amount as ¥1,234.50; text (as the cell displays it) is returned as typed."""
+    if value.__class__ is float and value == value:  # the usual cell, in fewer steps
+        return f"{'-' if value < 0 else ''}{symbol}{abs(value):,.{digits}f}"
     if isinstance(value, str):
         return value.strip()
     if value is None or isinstance(value, bool):

@@ -5,6 +5,10 @@ never evaluated. Every template is compiled once and checked up front: a field t
 neither a role, a result column nor one of the sheet's headers is a TemplateError naming
 the template and the field. Fields that are blank for a row render empty (or their
 ``| default(...)``) and are listed in that row's ``missing_fields``.
+
+Customers' fields are prepared once as columns. Templates made of text, fields, filters
+with constant arguments and if/else (all bundled ones) are rendered straight from those
+columns by ``fast.row_renderer``, with exactly jinja's output; the rest by jinja.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ..roles import CUSTOMER_ROLES
 from ..settings import Block, Settings, parse_general, register
 from ..values import parse_bool
 from . import filters
+from .fast import RowRenderer, row_renderer
 from .sms import MAX_SMS_CHARS, add_opt_out, add_signature, check_sms_limit, sms_length
 from .templates import CHANNELS, TemplateSet, TemplateSource, normalise_channel
 
@@ -193,12 +198,14 @@ def parse_message_settings(
 class _Recorder(Undefined):
     """A blank field: prints as nothing and notes its name so the row lists it as missing."""
 
-    seen: ClassVar[list[str]] = []  # each environment gets its own list
+    # Each text environment gets its own list. HTML bodies are not listed (as before), so
+    # their environments keep none: a list nobody reads would only grow.
+    seen: ClassVar[list[str] | None] = None
 
     def __str__(self) -> str:
         if self._undefined_exception is SecurityError:
             self._fail_with_undefined_error()  # the sandbox refused an attribute
-        if self._undefined_name is not None:
+        if self._undefined_name is not None and self.seen is not None:
             self.seen.append(self._undefined_name)
         return ""
 
@@ -221,7 +228,7 @@ class _Sandbox(SandboxedEnvironment):
 
 @lru_cache(maxsize=8)
 def _environment(lang: str, html: bool) -> SandboxedEnvironment:
-    recorder = type("Recorder", (_Recorder,), {"seen": []})
+    recorder = type("Recorder", (_Recorder,), {"seen": None if html else []})
     env = _Sandbox(
         autoescape=html, undefined=recorder, keep_trailing_newline=False, auto_reload=False
     )
@@ -262,7 +269,30 @@ class _Compiled:
     seen: list[str]
     used: list[str] | None  # customer fields the template reads; None: any
     uses_touch: bool
+    trees: tuple[nodes.Template, ...] = ()  # syntax trees of text and HTML, for the fast path
     memo: dict[tuple[Any, ...], tuple[str, str, str, tuple[str, ...]]] = field(default_factory=dict)
+    fast: tuple[RowRenderer, RowRenderer | None] | None = None
+
+    def bind(self, base: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]) -> None:
+        """Render straight from the columns when every part of the template allows it."""
+        if self.uses_touch or self.used is None:
+            return
+        text = row_renderer(self.trees[0], self.text.environment, base, columns)
+        html = None
+        if self.html is not None:
+            html = row_renderer(self.trees[1], self.html.environment, base, columns)
+            if html is None:
+                return
+        if text is not None:
+            self.fast = (text, html)
+
+    def render_row(self, i: int) -> tuple[str, str, str, tuple[str, ...]]:
+        """Subject, body, HTML body and the blank fields printed, for row i (after bind)."""
+        text, html = self.fast  # type: ignore[misc]
+        self.seen.clear()
+        subject, body = text(i).split(_SEP, 1)
+        seen = tuple(dict.fromkeys(self.seen)) if self.seen else ()
+        return subject.strip(), body.strip(), html(i) if html is not None else "", seen
 
     def render(
         self, base: dict[str, Any], customer: dict[str, Any], touch: Mapping[str, Any]
@@ -368,6 +398,7 @@ def _compile(source: TemplateSource, fields: frozenset[str]) -> _Compiled:
     if source.html:
         parts.append((True, source.html))
     compiled: list[Template] = []
+    trees: list[nodes.Template] = []
     used: set[str] | None = set()
     uses_touch = False
     for html, text in parts:
@@ -385,6 +416,7 @@ def _compile(source: TemplateSource, fields: frozenset[str]) -> _Compiled:
         uses_touch = uses_touch or "touch" in meta.find_undeclared_variables(ast)
         used = None if found is None or used is None else used | found
         compiled.append(template)
+        trees.append(ast)
     seen = _environment(source.lang, False).undefined.seen  # type: ignore[attr-defined]
     return _Compiled(
         source,
@@ -393,6 +425,7 @@ def _compile(source: TemplateSource, fields: frozenset[str]) -> _Compiled:
         seen,
         sorted(used) if used is not None else None,
         uses_touch,
+        tuple(trees),
     )
 
 
@@ -413,11 +446,10 @@ def _plain(value: Any) -> Any:
 
 def _column(series: pd.Series, kind: str = "") -> list[Any]:
     """A column as plain Python values with every blank as None."""
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return [None if v is pd.NaT else v.date() for v in series]
-    # Convert each distinct value once (tiers, owners and titles repeat a lot).
+    # Convert each distinct value once (tiers, owners, titles and dates repeat a lot);
+    # text that is not blank, the most common cell, is kept without a call.
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    plain = [_plain(v) for v in uniques.tolist()]
+    plain = [v if v.__class__ is str and v.strip() else _plain(v) for v in uniques.tolist()]
     if kind == "integer":
         plain = [int(v) if isinstance(v, float) and v.is_integer() else v for v in plain]
     table = np.empty(len(plain) + 1, dtype=object)
@@ -442,15 +474,22 @@ def _mobile(value: Any) -> str:
     return filters.normalise_mobile(value)
 
 
-def _cached(func: Any, values: list[Any], *args: Any) -> list[Any]:
-    """Apply a formatter once per distinct value (dates and titles repeat a lot)."""
-    memo: dict[Any, Any] = {}
-    out = []
-    for value in values:
-        key = value if isinstance(value, tuple) else (value,)
-        if key not in memo:
-            memo[key] = func(*key, *args)
-        out.append(memo[key])
+def _cached(func: Any, columns: Sequence[list[Any]], *args: Any) -> list[Any]:
+    """func(*one row's values, *args) for every row, called once per distinct combination."""
+    n = len(columns[0])
+    if n == 0:
+        return []
+    # Distinct combinations found by hashing in pandas (equal values group as in a dict),
+    # then each one formatted once from its first row (titles and dates repeat a lot).
+    key = np.zeros(n, dtype=np.int64)
+    for values in columns:
+        codes, uniques = pd.factorize(np.fromiter(values, dtype=object, count=n))
+        key, _ = pd.factorize(key * (len(uniques) + 1) + codes + 1)
+    _, first = np.unique(key, return_index=True)
+    found = [func(*(values[r] for values in columns), *args) for r in first.tolist()]
+    table = np.empty(len(found), dtype=object)
+    table[:] = found
+    out: list[Any] = table[key].tolist()
     return out
 
 
@@ -524,7 +563,10 @@ def _records(
     }
     rows = [int(r) for r in customers.index]
     # The same customer key the plan engine uses: the ID as text, else the Excel row number.
-    ids = [_id_text(v) or str(r) for v, r in zip(convert(customers, "id"), rows, strict=True)]
+    ids = [
+        (v.strip() if v.__class__ is str else _id_text(v)) or str(r)
+        for v, r in zip(convert(customers, "id"), rows, strict=True)
+    ]
     fields: dict[str, list[Any]] = {"customer_id": list(ids)}
     person = [
         c if c is not None else nm
@@ -538,9 +580,7 @@ def _records(
     ]
     title = convert(customers, "title")
     derived |= {
-        "salutation": lambda: _cached(
-            filters.salutation, list(zip(person, title, strict=True)), lang
-        ),
+        "salutation": lambda: _cached(filters.salutation, (person, title), lang),
         "mobile_masked": lambda: [
             m[:3] + "****" + m[-4:] if len(m) >= 7 else (m or None) for m in mobiles
         ],
@@ -553,7 +593,7 @@ def _records(
     for role in ("first_purchase", "last_purchase"):
         if role in customers.columns:
             derived[f"{role}_text"] = partial(
-                lambda r: _cached(_date_or_none, convert(customers, r), lang), role
+                lambda r: _cached(_date_or_none, (convert(customers, r),), lang), role
             )
 
     tier_labels: list[frozenset[str]] = [frozenset()] * n
@@ -571,7 +611,7 @@ def _records(
             if c in tiers.columns
         ]
         churn = convert(tiers, "churn_risk")
-        tier_labels = _cached(_labels_of, list(zip(*label_columns, churn, strict=True)))
+        tier_labels = _cached(_labels_of, (*label_columns, churn))
 
     # Fields by the sheet's own header text: a role's header reads the typed value.
     for role, header in labels.items():
@@ -615,6 +655,7 @@ class _Composer:
         self.templates = TemplateSet(settings.templates)
         self.compiled: dict[int, _Compiled] = {}
         self.columns: list[tuple[str, list[Any]]] = []
+        self._by_name: dict[str, list[Any]] | None = None  # the columns, once prepared
         self._record: tuple[int, dict[str, Any]] = (-1, {})
         self._choices: dict[tuple[frozenset[str], str], TemplateSource | None] = {}
         self.base = {
@@ -628,7 +669,7 @@ class _Composer:
         self.rows: list[tuple[Any, ...]] = []
         self.skipped: list[tuple[str, str, str, str]] = []
         self.errors: list[SheetCRMError] = []
-        self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, list[str]]] = {}
+        self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
         # Warning texts resolved once: tr() looks the language up on every call.
         self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
         self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
@@ -642,13 +683,18 @@ class _Composer:
                 found = self.compiled_template(source).used
                 used = None if found is None or used is None else used | set(found)
         self.columns = self.records.columns(used)
+        self._by_name = dict(self.columns)
+        for compiled in self.compiled.values():
+            compiled.bind(self.base, self._by_name)
 
     def choose(self, labels: frozenset[str], channel: str) -> TemplateSource | None:
         """The automatic template choice, remembered per distinct label set."""
         key = (labels, channel)
-        if key not in self._choices:
-            self._choices[key] = self.templates.choose(labels, channel, self.lang)
-        return self._choices[key]
+        try:
+            return self._choices[key]
+        except KeyError:
+            found = self._choices[key] = self.templates.choose(labels, channel, self.lang)
+            return found
 
     def skip(self, i: int, channel: str, reason: str) -> None:
         self.skipped.append((self.records.ids[i], self.records.names[i], channel, reason))
@@ -657,6 +703,8 @@ class _Composer:
         found = self.compiled.get(id(source))
         if found is None:
             found = self.compiled[id(source)] = _compile(source, self.records.known)
+            if self._by_name is not None:
+                found.bind(self.base, self._by_name)
         return found
 
     def render(
@@ -664,11 +712,14 @@ class _Composer:
     ) -> None:
         """Render one message for customer i and append it (or skip it with the reason)."""
         records = self.records
-        compiled = self.compiled_template(source)
-        if self._record[0] != i:
-            self._record = (i, records.record(i, self.columns))
+        compiled = self.compiled.get(id(source)) or self.compiled_template(source)
         try:
-            subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+            if compiled.fast is not None:
+                subject, body, html, seen = compiled.render_row(i)
+            else:
+                if self._record[0] != i:
+                    self._record = (i, records.record(i, self.columns))
+                subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
         except SecurityError as exc:
             raise TemplateError(
                 tr(
@@ -685,10 +736,8 @@ class _Composer:
                 ),
                 template=source.name,
             ) from None
-        missing = [records.headers.get(f, f) for f in seen]
         to = records.to[channel][i]
-        warnings: list[str] = []
-        chars, parts = len(body), None
+        chars, parts, warnings = len(body), None, ""
         if channel == "sms":
             body, chars, parts, warnings = self.sms(body, to.startswith("+"), source)
             if len(body) > MAX_SMS_CHARS:
@@ -698,8 +747,11 @@ class _Composer:
                     self.errors.append(exc)
                     self.skip(i, channel, tr("短信超过 500 字", "SMS over 500 characters"))
                     return
-        if missing:
-            warnings = [*warnings, self._missing + "、".join(missing)]
+        missing = ""
+        if seen:
+            missing = "、".join([records.headers.get(f, f) for f in seen])
+            note = self._missing + missing
+            warnings = f"{warnings}；{note}" if warnings else note
         self.rows.append(
             (
                 records.ids[i],
@@ -711,15 +763,15 @@ class _Composer:
                 chars,
                 parts,
                 source.key,
-                "；".join(warnings),
-                "、".join(missing),
+                warnings,
+                missing,
                 html,
             )
         )
 
     def sms(
         self, body: str, international: bool, source: TemplateSource
-    ) -> tuple[str, int, int, list[str]]:
+    ) -> tuple[str, int, int, str]:
         """An SMS with signature and opt-out line as the rules want, its count and warnings."""
         marketing = self.settings.marketing if source.marketing is None else source.marketing
         key = (body, international, marketing, source.lang)
@@ -736,7 +788,7 @@ class _Composer:
         warnings = [self._long.format(count.parts)] if count.parts > 1 else []
         if international and count.encoding == "ucs2":
             warnings.append(self._ucs2)
-        found = self._sms[key] = (text, count.chars, count.parts, warnings)
+        found = self._sms[key] = (text, count.chars, count.parts, "；".join(warnings))
         return found
 
     def result(self) -> MessagesResult:
