@@ -64,6 +64,7 @@ class FileBook:
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""
+        columns = [table.by_row(column) for column in columns]
         self._writer.write_columns(
             table.sheet,
             table.header_row,

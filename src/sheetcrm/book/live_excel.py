@@ -96,6 +96,7 @@ class ExcelBook:
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""
+        columns = [table.by_row(column) for column in columns]
         sht = self.book.sheets[table.sheet]
         headers = list(table.headers)
         for result in columns:

@@ -308,6 +308,7 @@ class UnoBook:
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""
+        columns = [table.by_row(column) for column in columns]
         if not columns:
             return
         sheet = self._sheet(table.sheet)
