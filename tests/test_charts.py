@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetcrm.book.base import ChartSeries, ChartSpec
 from sheetcrm.book.charts import drawing_parts
@@ -90,3 +92,75 @@ def test_bad_range_is_refused_with_the_value() -> None:
     spec = ChartSpec("column", "t", "A2:nope", [ChartSeries("n", "B2:B3")], "D2")
     with pytest.raises(ValueError, match="nope"):
         drawing_parts([spec], "S", ROWS)
+
+
+# Child order of the CT_* sequences of ECMA-376 Part 1, §21.2 (the parents this module writes).
+_ORDER = {
+    "chartSpace": "date1904 lang roundedCorners chart spPr txPr",
+    "chart": "title autoTitleDeleted plotArea legend plotVisOnly dispBlanksAs",
+    "barChart": "barDir grouping varyColors ser dLbls gapWidth overlap axId",
+    "lineChart": "grouping varyColors ser dLbls marker axId",
+    "pieChart": "varyColors ser dLbls firstSliceAng",
+    "doughnutChart": "varyColors ser dLbls firstSliceAng holeSize",
+    "ser": "idx order tx spPr invertIfNegative marker dPt dLbls cat val smooth",
+    "dPt": "idx invertIfNegative marker bubble3D explosion spPr",
+    "dLbls": "numFmt spPr txPr showLegendKey showVal showCatName showSerName showPercent "
+    "showBubbleSize showLeaderLines",
+    "catAx": "axId scaling delete axPos majorGridlines numFmt majorTickMark minorTickMark "
+    "tickLblPos spPr txPr crossAx crosses auto lblAlgn lblOffset noMultiLvlLbl",
+    "valAx": "axId scaling delete axPos majorGridlines numFmt majorTickMark minorTickMark "
+    "tickLblPos spPr txPr crossAx crosses crossBetween",
+    "legend": "legendPos overlay spPr txPr",
+    "title": "tx overlay",
+}
+
+
+@pytest.mark.parametrize("kind", ["bar", "column", "pie", "doughnut", "line"])
+def test_children_follow_the_schema_order(kind: str) -> None:
+    two = ChartSpec(
+        kind, "t", "A2:A4", [ChartSeries("a", "B2:B4"), ChartSeries("b", "B2:B4")], "D2"
+    )  # type: ignore[arg-type]
+    checked = set()
+    for spec in (_spec(kind), two):
+        chart = ET.fromstring(drawing_parts([spec], "S", ROWS).charts[0])
+        for parent in chart.iter():
+            name = parent.tag.removeprefix(C)
+            if name not in _ORDER or not parent.tag.startswith(C):
+                continue
+            checked.add(name)
+            order = _ORDER[name].split()
+            children = [child.tag.removeprefix(C) for child in parent]
+            assert set(children) <= set(order), (name, children)
+            ranks = [order.index(child) for child in children]
+            assert ranks == sorted(ranks), (name, children)
+    assert {"chartSpace", "chart", "ser", "dLbls" if kind != "line" else "legend"} <= checked
+
+
+def test_openpyxl_reads_each_chart_back() -> None:
+    """An independent reader of the chart schema finds the kind, the series and the formula."""
+    from openpyxl.chart.chartspace import ChartSpace
+    from openpyxl.chart.reader import read_chart
+
+    expected = {
+        "bar": "BarChart",
+        "column": "BarChart",
+        "pie": "PieChart",
+        "doughnut": "DoughnutChart",
+        "line": "LineChart",
+    }
+    for kind, name in expected.items():
+        xml = drawing_parts([_spec(kind)], "S", ROWS).charts[0]
+        chart = read_chart(ChartSpace.from_tree(ET.fromstring(xml)))
+        assert type(chart).__name__ == name
+        assert [s.val.numRef.f for s in chart.series] == ["'S'!$B$2:$B$4"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=31))
+def test_any_sheet_name_is_quoted_so_the_reference_reads_back(sheet: str) -> None:
+    chart = ET.fromstring(drawing_parts([_spec("column")], sheet, ROWS).charts[0])
+    formula = chart.findtext(f".//{C}val//{C}f")
+    assert formula is not None and formula.endswith("!$B$2:$B$4")
+    quoted = formula.removesuffix("!$B$2:$B$4")
+    assert quoted[0] == quoted[-1] == "'"
+    assert quoted[1:-1].replace("''", "'") == sheet

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +18,9 @@ import xlsxwriter
 from libreoffice import convert
 from sheetcrm.book.base import Problem
 from sheetcrm.book.file import FileBook
-from sheetcrm.book.xlsx_write import PackageWriter
+from sheetcrm.book.xlsx_write import PackageWriter, column_number
 from sheetcrm.demo import write_demo
+from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import run_job
 from sheetcrm.report import (
     DASHBOARD_SHEET,
@@ -154,7 +158,11 @@ def test_html_report_is_self_contained(frames: tuple, tmp_path: Path) -> None:  
     kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
     history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
     page = html_report(kpis, history.rows, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 4
+    charts = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(charts) == 4
+    for chart in charts:
+        ET.fromstring(chart)  # each inline chart is well-formed SVG
+    assert "Tier migration" in page and "Data problems per kind" in page and "王强" in page
     assert "<script" not in page  # customer-supplied text is escaped
     assert "src=" not in page and "href=" not in page and "@import" not in page
     assert "高价值" in page and "2026-06-30" in page
@@ -237,3 +245,106 @@ def _ppm(path: Path) -> np.ndarray:
         .reshape(height, width, 3)
         .astype(int)
     )
+
+
+@pytest.fixture(scope="module")
+def engine_and_dashboard(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[list[object]], Path]:
+    """A demo book's customer frame and tiers (the engine, before the run) and its dashboard."""
+    path = tmp_path_factory.mktemp("fresh") / "book.xlsx"
+    write_demo(path, customers=300, seed=5)
+    from sheetcrm.jobs import JobOptions, Run
+
+    before = Run(FileBook(path), JobOptions())
+    frame, tiers = before.table.frame, before.tiers
+    run_job("run", FileBook(path))
+    return frame, tiers, FileBook(path).read_grid(DASHBOARD_SHEET), path
+
+
+def test_dashboard_figures_equal_an_independent_count_of_the_engine_results(
+    engine_and_dashboard: tuple,  # type: ignore[type-arg]
+) -> None:
+    """Tiles and the tier table recounted in plain Python from the tiering engine's output."""
+    frame, tiers, dashboard, _ = engine_and_dashboard
+    amount = [0.0 if math.isnan(v) else float(v) for v in frame["amount"].astype(float)]
+    orders = [0.0 if math.isnan(v) else float(v) for v in frame["orders"].astype(float)]
+    churn = [bool(v) for v in tiers["churn_risk"]]
+    expected: dict[str, list[float]] = {}
+    for tier, money in zip(tiers["tier"], amount, strict=True):
+        counts = expected.setdefault(str(tier), [0, 0.0])
+        counts[0] += 1
+        counts[1] += money
+
+    tiles = dict(zip(dashboard[3], dashboard[4], strict=False))
+    assert tiles["客户数"] == len(tiers)
+    assert tiles["累计金额"] == pytest.approx(sum(amount))
+    assert tiles["流失预警客户"] == sum(churn)
+    assert tiles["风险金额"] == pytest.approx(
+        sum(m for m, c in zip(amount, churn, strict=True) if c)
+    )
+    repeat, bought = sum(o >= 2 for o in orders), sum(o >= 1 for o in orders)
+    assert tiles["复购率"] == pytest.approx(repeat / bought)
+    start = next(i for i, line in enumerate(dashboard) if line[0] == "各等级客户与金额") + 2
+    shown = {}
+    for line in dashboard[start:]:
+        if line[0] is None:
+            break
+        shown[line[0]] = [line[1], line[2]]
+    assert shown.keys() == expected.keys()
+    for tier, (count, revenue) in expected.items():
+        assert shown[tier][0] == count
+        assert shown[tier][1] == pytest.approx(revenue)
+
+
+def test_written_tier_column_agrees_with_the_dashboard(
+    engine_and_dashboard: tuple,  # type: ignore[type-arg]
+) -> None:
+    _, tiers, _, path = engine_and_dashboard
+    table = FileBook(path).read_customers()
+    grid = FileBook(path).read_grid(table.sheet)
+    column = list(grid[table.header_row - 1]).index("客户等级")
+    written = {r: grid[r - 1][column] for r in tiers.index}
+    assert written == {r: str(t) for r, t in tiers["tier"].items()}
+
+
+def test_charts_leave_every_filled_cell_of_the_dashboard_visible(frames: tuple) -> None:  # type: ignore[type-arg]
+    customers, tiers, plan, previous = frames
+    kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
+    history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
+    history = history_sheet(history.rows, history_row(kpis, AS_OF, dt.datetime(2026, 7, 1)))
+    sheet = dashboard_sheet(kpis, history.rows, "en")
+    assert len(sheet.charts) == 5
+    covered: set[tuple[int, int]] = set()
+    for chart in sheet.charts:
+        letters = "".join(ch for ch in chart.anchor if ch.isalpha())
+        row, col = int(chart.anchor[len(letters) :]) - 1, column_number(letters) - 1
+        area = {
+            (r, c)
+            for r in range(row, row + chart.height_cells)
+            for c in range(col, col + chart.width_cells)
+        }
+        assert not area & covered, f"{chart.title} overlaps another chart"
+        covered |= area
+    filled = {
+        (r, c) for r, line in enumerate(sheet.rows) for c, v in enumerate(line) if v is not None
+    }
+    assert filled and not filled & covered
+
+
+def test_follow_ups_without_an_owner_are_counted_as_unassigned(frames: tuple) -> None:  # type: ignore[type-arg]
+    customers, tiers, _, _ = frames
+    plan = pd.DataFrame(
+        {
+            "owner": ["王强", "", None],
+            "status": ["待跟进", "已完成", "待跟进"],
+            "due": pd.to_datetime(["2026-06-01", "2026-06-02", "2026-06-03"]),
+            "done_date": [pd.NaT, pd.Timestamp("2026-06-02"), pd.NaT],
+        }
+    )
+    with use_lang("zh"):
+        kpis = compute_kpis(customers, tiers, plan=plan, as_of=AS_OF)
+    assert kpis.followups.to_dict("index") == {
+        "王强": {"done": 0, "overdue": 1, "due": 1, "completion": 0.0},
+        "未分配": {"done": 1, "overdue": 1, "due": 2, "completion": 0.5},
+    }

@@ -12,16 +12,17 @@ import datetime as dt
 import html
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .book.base import CellValue, ChartSeries, ChartSpec, Problem, SheetSpec
-from .settings import column_letter
 from .i18n import tr, use_lang
 from .schedule import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
+from .settings import column_letter
 
 __all__ = [
     "DASHBOARD_SHEET",
@@ -96,35 +97,43 @@ def compute_kpis(
     amount = _numbers(customers, "amount").reindex(tiers.index, fill_value=0.0)
     orders = _numbers(customers, "orders").reindex(tiers.index, fill_value=0.0)
     total = float(amount.sum())
-    per_tier = _groups(tiers["tier"], amount, order=_tier_order(tiers))
-    per_tier["customer_share"] = per_tier["customers"] / max(len(tiers), 1)
-    segments = (
-        tiers["segment_cn"]
-        .astype(object)
-        .where(tiers["segment_cn"].notna(), tr("未分群（无购买）", "unsegmented (no purchases)"))
+    tier = _labels(tiers["tier"])
+    code_of = tiers["tier_code"].groupby(tier, observed=True).first().astype(str).to_dict()
+    per_tier = _groups(tier, amount).reindex(
+        sorted(code_of, key=lambda t: code_of[t]), fill_value=0
     )
+    per_tier["customer_share"] = per_tier["customers"] / max(len(tiers), 1)
+    segments = _labels(tiers["segment_cn"], tr("未分群（无购买）", "unsegmented (no purchases)"))
     per_segment = _groups(segments, amount).sort_values("revenue", ascending=False, kind="stable")
     per_segment["cumulative_share"] = per_segment["revenue_share"].cumsum()
     churn = tiers["churn_risk"].fillna(False).astype(bool)
     bought = int((orders >= 1).sum())
 
-    before = (
-        previous_tiers.reindex(tiers.index).astype(object).where(lambda s: s.notna(), NEW)
+    before = _labels(
+        previous_tiers.reindex(tiers.index)
         if previous_tiers is not None
-        else pd.Series(NEW, index=tiers.index, dtype=object)
+        else pd.Series(None, index=tiers.index, dtype=object),
+        NEW,
     )
-    migration = pd.crosstab(before.rename("before"), tiers["tier"].rename("now"))
+    migration = (
+        pd.DataFrame({"before": before, "now": tier})
+        .groupby(["before", "now"], observed=True)
+        .size()
+        .unstack(fill_value=0)
+    )
+    migration.index, migration.columns = migration.index.astype(str), migration.columns.astype(str)
     migration = migration.reindex(columns=per_tier.index, fill_value=0)
     migration = migration.reindex(
         [t for t in per_tier.index if t in migration.index]
         + [t for t in migration.index if t not in per_tier.index]
-    )
+    ).rename_axis(index="before", columns="now")
 
-    code_of = dict(zip(tiers["tier"], tiers["tier_code"], strict=False))
-    potential = [t for t in code_of if "潜力" in str(t) or "potential" in str(t).lower()]
-    potential_code = code_of[potential[0]] if potential else "B"
-    was_potential = before.map(lambda t: code_of.get(t) == potential_code)
-    upgraded = was_potential & (tiers["tier_code"].astype(str) < potential_code)
+    potential_code = next((code_of[t] for t in code_of if _is_potential(t)), "B")
+    # Last run's potential customers may all have moved on, leaving no current label to match.
+    was_potential = _per_label(
+        before, lambda t: code_of[t] == potential_code if t in code_of else _is_potential(t)
+    )
+    upgraded = was_potential & _per_label(tier, lambda t: code_of[t] < potential_code)
     return Kpis(
         as_of=as_of,
         customers=len(tiers),
@@ -147,26 +156,44 @@ def compute_kpis(
     )
 
 
+def _is_potential(tier: object) -> bool:
+    """Whether a tier label names the potential tier (潜力, in either language)."""
+    return "潜力" in str(tier) or "potential" in str(tier).lower()
+
+
 def _numbers(frame: pd.DataFrame, role: str) -> pd.Series:
     if role not in frame:
         return pd.Series(0.0, index=frame.index)
     return pd.to_numeric(frame[role], errors="coerce").fillna(0.0)
 
 
-def _tier_order(tiers: pd.DataFrame) -> list[str]:
-    pairs = tiers[["tier", "tier_code"]].drop_duplicates().sort_values("tier_code", kind="stable")
-    return [str(t) for t in pairs["tier"]]
+def _labels(values: pd.Series, missing: str | None = None) -> pd.Series:
+    """Labels as text categories, blanks as ``missing``."""
+    # A million customers share a few labels: each is hashed once, not once per customer.
+    labels = values.astype("category")
+    labels = labels.cat.rename_categories([str(c) for c in labels.cat.categories])
+    if missing is not None and labels.isna().any():
+        if missing not in labels.cat.categories:
+            labels = labels.cat.add_categories([missing])
+        labels = labels.fillna(missing)
+    return labels
 
 
-def _groups(keys: pd.Series, amount: pd.Series, order: list[str] | None = None) -> pd.DataFrame:
+def _per_label(labels: pd.Series, test: Callable[[str], bool]) -> pd.Series:
+    """A per-customer flag computed once per distinct label (blank labels are False)."""
+    flags = np.array([test(c) for c in labels.cat.categories] + [False], dtype=bool)
+    return pd.Series(flags[labels.cat.codes.to_numpy()], index=labels.index)
+
+
+def _groups(keys: pd.Series, amount: pd.Series) -> pd.DataFrame:
+    """Customers and revenue per label, in label order."""
     total = float(amount.sum())
     frame = (
-        pd.DataFrame({"key": keys.astype(str), "amount": amount})
-        .groupby("key", sort=True)["amount"]
+        pd.DataFrame({"key": keys, "amount": amount})
+        .groupby("key", observed=True, sort=True)["amount"]
         .agg(customers="size", revenue="sum")
     )
-    if order is not None:
-        frame = frame.reindex(order, fill_value=0)
+    frame.index = frame.index.astype(str)
     frame["revenue_share"] = frame["revenue"] / total if total else 0.0
     frame.index.name = None
     return frame
@@ -178,14 +205,18 @@ def _followups(plan: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame:
     if plan is None or not len(plan) or "status" not in plan:
         return pd.DataFrame(columns=columns)
     live = plan[plan["status"] != STATUS_CANCELLED]
-    due = pd.to_datetime(live["due"], errors="coerce") <= pd.Timestamp(as_of)
+    dates = pd.to_datetime(live["due"], errors="coerce")
+    due = dates <= pd.Timestamp(as_of)
     done = live["status"] == STATUS_DONE
-    overdue = (live["status"] == STATUS_OPEN) & (
-        pd.to_datetime(live["due"], errors="coerce") < pd.Timestamp(as_of)
-    )
-    owner = live["owner"].fillna("").astype(str).replace("", tr("未分配", "unassigned"))
+    overdue = (live["status"] == STATUS_OPEN) & (dates < pd.Timestamp(as_of))
+    owner = _labels(live["owner"].mask(live["owner"] == ""), tr("未分配", "unassigned"))
     frame = pd.DataFrame({"owner": owner, "done": done, "overdue": overdue, "due": due | done})
-    per_rep = frame.groupby("owner", sort=True)[["done", "overdue", "due"]].sum().astype(int)
+    per_rep = (
+        frame.groupby("owner", observed=True, sort=True)[["done", "overdue", "due"]]
+        .sum()
+        .astype(int)
+    )
+    per_rep.index = per_rep.index.astype(str)
     per_rep["completion"] = (per_rep["done"] / per_rep["due"].where(per_rep["due"] > 0)).fillna(0.0)
     per_rep.index.name = None
     return per_rep
@@ -302,11 +333,7 @@ def _dashboard(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> Sheet
         (tr("风险金额", "Revenue at risk"), kpis.revenue_at_risk, _MONEY),
         (tr("潜力客户升级率", "Potential → higher tier"), kpis.conversion, _SHARE),
         (tr("跟进完成率", "Follow-up completion"), kpis.completion, _SHARE),
-        (
-            tr("逾期跟进", "Overdue follow-ups"),
-            int(kpis.followups["overdue"].sum()) if len(kpis.followups) else 0,
-            _COUNT,
-        ),
+        (tr("逾期跟进", "Overdue follow-ups"), _overdue(kpis), _COUNT),
         (tr("待发送消息", "Messages ready"), int(kpis.messages.sum()), _COUNT),
         (tr("数据问题", "Data problems"), int(kpis.problems.sum()), _COUNT),
     ]
@@ -506,7 +533,9 @@ def html_report(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]], path: P
             (tr("复购率", "Repurchase rate"), _pct(kpis.repurchase_rate)),
             (tr("流失预警客户", "Churn-risk customers"), f"{kpis.churn_customers:,}"),
             (tr("风险金额", "Revenue at risk"), f"¥{kpis.revenue_at_risk:,.0f}"),
+            (tr("潜力客户升级率", "Potential → higher tier"), _pct(kpis.conversion)),
             (tr("跟进完成率", "Follow-up completion"), _pct(kpis.completion)),
+            (tr("逾期跟进", "Overdue follow-ups"), f"{_overdue(kpis):,}"),
             (tr("待发送消息", "Messages ready"), f"{int(kpis.messages.sum()):,}"),
             (tr("数据问题", "Data problems"), f"{int(kpis.problems.sum()):,}"),
         ]
@@ -544,9 +573,21 @@ def html_report(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]], path: P
             tr("完成率", "Completion"),
         ],
         [
-            [r, v["due"], v["done"], v["overdue"], _pct(v["completion"])]
+            [r, *(f"{int(v[k]):,}" for k in ("due", "done", "overdue")), _pct(v["completion"])]
             for r, v in kpis.followups.iterrows()
         ],
+    )
+    migration_table = _html_table(
+        [tr("上次 ＼ 本次", "previous ＼ now"), *map(str, kpis.migration.columns)],
+        [[t, *(f"{int(v):,}" for v in counts)] for t, counts in kpis.migration.iterrows()],
+    )
+    channel_table = _html_table(
+        [tr("渠道", "Channel"), tr("条数", "Messages")],
+        [[k, f"{int(v):,}"] for k, v in kpis.messages.items()],
+    )
+    problem_table = _html_table(
+        [tr("类型", "Kind"), tr("数量", "Count")],
+        [[k, f"{int(v):,}"] for k, v in kpis.problems.items()],
     )
     tier_counts = [(str(t), float(v["customers"])) for t, v in kpis.per_tier.iterrows()]
     charts = [
@@ -579,12 +620,19 @@ th{{background:#f2f2f2}} td:first-child,th:first-child{{text-align:left}}
 <div class="charts">{"".join(charts)}</div>
 <h2>{e(tr("各等级客户与金额", "Customers and revenue per tier"))}</h2>{tier_table}
 <h2>{e(tr("RFM 分群金额（帕累托）", "Revenue per RFM segment (Pareto)"))}</h2>{segment_table}
+<h2>{e(tr("等级迁移（上次 → 本次）", "Tier migration (previous → now)"))}</h2>{migration_table}
 <h2>{e(tr("跟进完成情况（按负责人）", "Follow-ups per rep"))}</h2>{rep_table}
+<h2>{e(tr("待发送消息（按渠道）", "Messages ready per channel"))}</h2>{channel_table}
+<h2>{e(tr("数据问题（按类型）", "Data problems per kind"))}</h2>{problem_table}
 </body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _overdue(kpis: Kpis) -> int:
+    return int(kpis.followups["overdue"].sum()) if len(kpis.followups) else 0
 
 
 def _pct(value: float | None) -> str:
@@ -596,8 +644,9 @@ def _pct(value: float | None) -> str:
 def _html_table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str:
     e = html.escape
     head = "".join(f"<th>{e(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in line) + "</tr>" for line in lines
+    body = (
+        "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in line) + "</tr>" for line in lines)
+        or f'<tr><td colspan="{len(header)}">{e(tr("（无数据）", "(no data)"))}</td></tr>'
     )
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -646,34 +695,54 @@ def _svg_doughnut(title: str, items: Sequence[tuple[str, float]]) -> str:
 
 
 def _svg_trend(title: str, kpis: Kpis, history_rows: Sequence[Sequence[CellValue]]) -> str:
+    """Customers per tier over the runs, with the first and last as-of dates under the axis."""
     header = [str(v) for v in history_rows[0]] if history_rows else []
-    lines = []
-    runs = max(len(history_rows) - 1, 1)
-    series = [
+    runs = list(history_rows[1:])
+    columns = [
         (str(tier), header.index(key))
         for tier in kpis.per_tier.index
         if (key := _TIER_COUNT.format(tier)) in header
     ]
-    values = [
+
+    def x(i: int) -> float:
+        return 50 + i / max(len(runs) - 1, 1) * 280
+
+    points = [
         [
-            float(v) if isinstance(v, int | float) else 0.0
-            for v in (row[i] if i < len(row) else None for row in history_rows[1:])
+            (x(i), float(v))
+            for i, row in enumerate(runs)
+            if c < len(row) and isinstance(v := row[c], int | float) and not isinstance(v, bool)
         ]
-        for _, i in series
+        for _, c in columns
     ]
-    top = max((max(v, default=0.0) for v in values), default=0.0) or 1.0
-    for n, ((label, _), points) in enumerate(zip(series, values, strict=True)):
+    top = max((v for line in points for _, v in line), default=0.0) or 1.0
+
+    def y(v: float) -> float:
+        return 210 - v / top * 165
+
+    parts = [
+        '<line x1="50" y1="210" x2="330" y2="210" stroke="#bbb"/>',
+        f'<text x="46" y="{y(top) + 4:.0f}" text-anchor="end" font-size="10">{top:,.0f}</text>',
+        '<text x="46" y="214" text-anchor="end" font-size="10">0</text>',
+    ]
+    if runs and _AS_OF in header:
+        at = header.index(_AS_OF)
+        for i in sorted({0, len(runs) - 1}):
+            when = runs[i][at] if at < len(runs[i]) else None
+            text = when.isoformat()[:10] if isinstance(when, dt.date) else str(when or "")
+            parts.append(
+                f'<text x="{x(i):.0f}" y="226" text-anchor="middle" font-size="10">'
+                f"{html.escape(text)}</text>"
+            )
+    for n, ((label, _), line) in enumerate(zip(columns, points, strict=True)):
         color = _PALETTE[n % len(_PALETTE)]
-        xy = " ".join(
-            f"{30 + (i / max(runs - 1, 1)) * 300:.1f},{230 - v / top * 180:.1f}"
-            for i, v in enumerate(points)
+        xy = " ".join(f"{px:.1f},{y(v):.1f}" for px, v in line)
+        parts.append(f'<polyline points="{xy}" fill="none" stroke="{color}" stroke-width="2"/>')
+        parts.extend(
+            f'<circle cx="{px:.1f}" cy="{y(v):.1f}" r="3" fill="{color}"/>' for px, v in line
         )
-        lines.append(f'<polyline points="{xy}" fill="none" stroke="{color}" stroke-width="2"/>')
-        lines.extend(
-            f'<circle cx="{30 + (i / max(runs - 1, 1)) * 300:.1f}" cy="{230 - v / top * 180:.1f}" r="3" fill="{color}"/>'
-            for i, v in enumerate(points)
+        parts.append(
+            f'<rect x="{20 + n * 85}" y="242" width="10" height="10" fill="{color}"/>'
+            f'<text x="{34 + n * 85}" y="251" font-size="11">{html.escape(label)}</text>'
         )
-        lines.append(
-            f'<text x="{30 + n * 80}" y="252" font-size="11" fill="{color}">{html.escape(label)}</text>'
-        )
-    return _svg(title, "".join(lines))
+    return _svg(title, "".join(parts))
