@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
+from sheetcrm import clean
 from sheetcrm.book.base import CellError, CustomerTable, Problem
 from sheetcrm.clean import CHECK_SHEET, check_customers, problems_sheet
 from sheetcrm.i18n import use_lang
@@ -269,3 +272,165 @@ def test_problems_sheet_says_when_all_is_well() -> None:
         spec = problems_sheet([])
     assert len(spec.rows) == 2
     assert "no problems" in str(spec.rows[1][4])
+
+
+# ---- the fast paths give what the plain per-value paths give ---------------------------------
+
+_NAME_PIECES = st.sampled_from(
+    [
+        "杭州",
+        "西湖",
+        "茶业",
+        "有限公司",
+        "股份有限公司",
+        "集团",
+        "公司",
+        "Co., Ltd.",
+        "co.,ltd",
+        "Inc.",
+        "LTD",
+        "llc",
+        " ",
+        "_",
+        "-",
+        "（",
+        "）",
+        "ａ",
+        "Ａ",
+        "x",
+        "İ",
+        "·",
+        ".",
+        ",",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_NAME_PIECES, st.text(max_size=4)), max_size=8).map("".join))
+def test_name_normalising_in_one_pass_equals_two(name: str) -> None:
+    folded = unicodedata.normalize("NFKC", name).lower()
+    two_pass = clean._NAME_NOISE.sub("", clean._COMPANY_SUFFIX.sub("", folded))
+    assert clean._normalise_name(name) == two_pass
+
+
+def _mobiles_slowly(values: pd.Series) -> tuple[list[str], list[str]]:
+    """Every cell stripped of separators and prefix, then the regex or phonenumbers."""
+    numbers, kinds = [], []
+    for value in values:
+        text = clean._phone_text(value)
+        stripped = clean._CN_PREFIX.sub("", clean._SEPARATORS.sub("", text))
+        if clean._FAST_MOBILE.match(stripped):
+            numbers.append(stripped)
+            kinds.append("mobile")
+        elif text:
+            number, kind = clean._parse_phone(text)
+            numbers.append(number)
+            kinds.append(kind)
+        else:
+            numbers.append("")
+            kinds.append("blank")
+    return numbers, kinds
+
+
+_PHONE_PIECES = st.sampled_from(
+    [
+        "138",
+        "1381234",
+        "5678",
+        "+86",
+        "0086",
+        "86",
+        "0571",
+        "-",
+        " ",
+        ".",
+        "(",
+        ")",
+        "（",
+        "—",
+        "8888",
+        "1234",
+        "2",
+        "１",
+        "+1",
+        "415",
+        "\n",
+        "/",
+        "_",
+    ]
+)
+_PHONES = st.one_of(
+    st.lists(_PHONE_PIECES, max_size=6).map("".join),
+    st.from_regex(r"1[0-9]{10}", fullmatch=True),
+    st.text(alphabet="0123456789 -+()", max_size=16),
+    st.floats(min_value=1e9, max_value=2e10).map(float),
+    st.none(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PHONES, min_size=1, max_size=8))
+def test_mobile_fast_path_equals_the_slow_path(values: list[object]) -> None:
+    series = pd.Series(values, index=range(2, 2 + len(values)), dtype=object)
+    number, kind = clean._clean_mobiles(series)
+    assert (number.tolist(), kind.tolist()) == _mobiles_slowly(series)
+
+
+def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
+    """Near-identical names by comparing every pair of rows in a block, then the first row."""
+    rows = list(frame.index)
+    text = {
+        role: {r: "" if frame.at[r, role] is None else str(frame.at[r, role]).strip() for r in rows}
+        for role in ("name", "city", "contact")
+    }
+    norm = {r: clean._normalise_name(text["name"][r]) for r in rows}
+
+    def block(r: int) -> str:
+        n, c = norm[r], text["city"][r]
+        return ("c:" + c if c else "n:") + (
+            n[len(c) : len(c) + 1] if c and n.startswith(c) else n[:1]
+        )
+
+    named = [r for r in rows if norm[r]]
+    cluster = {r: r for r in named}
+
+    def root(r: int) -> int:
+        while cluster[r] != r:
+            r = cluster[r]
+        return r
+
+    for a in named:
+        for b in named:
+            if a < b and block(a) == block(b) and fuzz.ratio(norm[a], norm[b]) >= 90:
+                cluster[root(b)] = root(a)
+    found: dict[int, int] = {}
+    for b in named:
+        for a in named:
+            same = [k for k in ("city", "contact") if text[k][a] and text[k][a] == text[k][b]]
+            if a < b and root(a) == root(b) and same:
+                found.setdefault(b, a)
+    return found
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["杭州西湖茶业", "杭州西湖茶叶", "西湖茶业有限公司", "杭州西湖", "甲", ""]
+            ),
+            st.sampled_from(["杭州", "", "宁波"]),
+            st.sampled_from(["王伟", "", "李娜"]),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_similar_names_equal_pairwise_comparison(rows: list[tuple[str, str, str]]) -> None:
+    frame = pd.DataFrame(
+        [{"name": n or None, "city": c or None, "contact": p or None} for n, c, p in rows],
+        index=range(2, 2 + len(rows)),
+        dtype=object,
+    )
+    assert clean._similar_names(frame) == _similar_slowly(frame)

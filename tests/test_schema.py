@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sheetcrm import schema
 from sheetcrm.book.base import CellError
 from sheetcrm.errors import MissingColumnError
 from sheetcrm.i18n import use_lang
+from sheetcrm.roles import CUSTOMER_ROLES
 from sheetcrm.schema import (
     build_customer_table,
     find_header_row,
@@ -135,3 +138,46 @@ def test_any_grid_gives_a_table_or_problems_never_a_crash(rows: list[list[object
     ]
     assert len(frame) == len(data_rows)
     assert frame["amount"].dtype == "float64"
+
+
+# ---- the fast paths give what the plain per-value paths give ---------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(cell, max_size=9), max_size=12))
+def test_array_grid_list_grid_and_list_inference_agree(rows: list[list[object]]) -> None:
+    from_lists = _table(rows)
+    width = len(HEADERS)
+    padded = [[*row[:width], *[None] * (width - len(row))] for row in [HEADERS, *rows]]
+    array = np.empty((len(padded), width), dtype=object)
+    array[:, :] = padded
+    from_array = build_customer_table(array, "名单", 1, 1)
+    pd.testing.assert_frame_equal(from_array.frame, from_lists.frame)  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(from_array.raw, from_lists.raw)  # type: ignore[attr-defined]
+    assert from_array.problems == from_lists.problems  # type: ignore[attr-defined]
+    # raw is typed the way pandas types lists of the cells (as it was before arrays)
+    kept = from_array.raw.index - 2
+    expected = pd.DataFrame(
+        {h: [padded[1 + i][c] for i in kept] for c, h in enumerate(HEADERS)},
+        index=from_array.raw.index,
+    )
+    pd.testing.assert_frame_equal(from_array.raw, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789 +-()\u00a0\u3000\t１２", max_size=14),
+            st.text(max_size=6),
+            st.none(),
+            st.floats(allow_nan=False, allow_infinity=False),
+        ),
+        max_size=10,
+    )
+)
+def test_phone_column_shortcut_equals_the_phone_parser(values: list[object]) -> None:
+    info = next(r for r in CUSTOMER_ROLES if r.role == "mobile")
+    typed, failures = schema._typed_column(np.array(values, dtype=object), info, False)
+    assert typed.tolist() == [schema._parse_phone(v) for v in values]  # type: ignore[arg-type]
+    assert not failures

@@ -165,3 +165,18 @@ def test_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
         archive.writestr("readme.txt", "hello")
     with use_lang("en"), pytest.raises(WorkbookError, match="damaged"):
         XlsxReader(path)
+
+
+def test_read_array_is_the_grid_and_reaches_a_trailing_error_cell(tmp_path: Path) -> None:
+    path = tmp_path / "e.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    sheet.write_row(0, 0, ["a", 1.5, ""])
+    sheet.write_formula(3, 4, "=1/0", None, "#DIV/0!")  # the sheet's last cell, an error
+    book.close()
+    reader = XlsxReader(path)
+    array = reader.read_array("S")
+    assert array.shape == (4, 5)
+    assert array[3, 4] == CellError("#DIV/0!")
+    assert array[0, 2] is None
+    assert reader.read_grid("S") == array.tolist()

@@ -303,8 +303,26 @@ def _step_messages(run: Run) -> None:
     )
 
 
+def _messages_by_channel(run: Run) -> pd.DataFrame | None:
+    """This run's messages, else the 消息 sheet's, as one shown channel label per message."""
+    if "messages" in run.__dict__:
+        channels = [messages.channel_label(c) for c in run.messages.messages["channel"]]
+        return pd.DataFrame({"channel": channels})
+    if messages.MESSAGES_SHEET not in run.book.sheet_names():
+        return None
+    grid = run.book.read_grid(messages.MESSAGES_SHEET)
+    header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
+    column = next((i for i, h in enumerate(header) if h in ("渠道", "Channel")), None)
+    if column is None:
+        return None
+    shown = [row[column] for row in grid[1:] if column < len(row) and row[column] not in (None, "")]
+    return pd.DataFrame({"channel": [str(v) for v in shown]})
+
+
 def _step_report(run: Run) -> None:
     from . import report  # the dashboard pulls in chart drawing; only this step needs it
+
+    run.step("生成仪表盘", "building the dashboard")
 
     history_grid = (
         run.book.read_grid(report.HISTORY_SHEET)
@@ -316,7 +334,7 @@ def _step_report(run: Run) -> None:
         run.tiers,
         problems=run.problems,
         plan=run.touches,
-        messages=run.messages.messages if "messages" in run.__dict__ else None,
+        messages=_messages_by_channel(run),
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )

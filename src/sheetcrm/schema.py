@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from .book.base import CellError, CellValue, CustomerTable, Problem
 from .errors import InputError, MissingColumnError
@@ -178,8 +180,12 @@ _SUGGESTIONS = {
 }
 
 
+# What pd.api.types.infer_dtype calls a column of numbers only (no text, no yes/no cells).
+_PLAIN_NUMBERS = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
+
+
 def _typed_column(
-    values: list[CellValue], info: RoleInfo, date1904: bool
+    values: np.ndarray, info: RoleInfo, date1904: bool
 ) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
     """A typed column and {position: (value, reason)} for the values that could not be read."""
     parser = _PARSERS[info.kind]
@@ -188,8 +194,11 @@ def _typed_column(
     series = pd.Series(values, dtype=object)
     failures: dict[int, tuple[CellValue, str]] = {}
     if info.kind in ("number", "integer"):
-        is_flag = series.map(lambda v: isinstance(v, bool))
-        numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
+        if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_NUMBERS:
+            numbers = pd.to_numeric(series, errors="coerce")
+        else:  # yes/no cells are not numbers, though Python counts True as 1
+            is_flag = np.fromiter((type(v) is bool for v in values), bool, count=len(values))
+            numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
         out = numbers.to_numpy(dtype=float, copy=True)
         # Only cells to_numeric could not read need a closer look (text amounts, errors).
         odd = [pos for pos in np.flatnonzero(np.isnan(out)) if not is_blank(values[pos])]
@@ -217,11 +226,14 @@ def _typed_column(
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parsed_uniques: list[Any] = []
     bad: dict[int, str] = {}
-    plain_text = info.kind in ("text", "email")
+    text_kind = info.kind in ("text", "email", "phone")
     for code, value in enumerate(uniques):
-        if plain_text and type(value) is str:  # the common case, kept cheap
+        if text_kind and type(value) is str:  # the common case, kept cheap
             text = value if value.isascii() else unicodedata.normalize("NFKC", value)
-            parsed_uniques.append(text.strip() or None)
+            if info.kind == "phone":  # what _parse_phone gives, without its detours
+                parsed_uniques.append("".join(text.split()) if value.strip() else None)
+            else:
+                parsed_uniques.append(text.strip() or None)
             continue
         try:
             parsed_uniques.append(parser(value))
@@ -268,8 +280,53 @@ def _cell_problem(
     )
 
 
+def _body_array(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray, start: int, stop: int, first: int, width: int
+) -> np.ndarray:
+    """Cells ``grid[start:stop]`` × columns ``first:first + width`` as a 2-D object array."""
+    if isinstance(grid, np.ndarray):
+        part = grid[start:stop, first : first + width]
+        if part.shape[1] == width:
+            return part
+        padded = np.full((part.shape[0], width), None, dtype=object)
+        padded[:, : part.shape[1]] = part
+        return padded
+    rows = [row[first : first + width] for row in grid[start:stop]]
+    if min(map(len, rows), default=width) == width:
+        cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        return cells.reshape(len(rows), width)
+    out = np.full((len(rows), width), None, dtype=object)
+    for index, row in enumerate(rows):
+        out[index, : len(row)] = row
+    return out
+
+
+def _blank_rows(body: np.ndarray) -> np.ndarray:
+    """True for the rows whose every cell is blank."""
+    # Narrow the candidates column by column: few rows survive the first column.
+    candidates = np.arange(len(body))
+    for position in range(body.shape[1]):
+        if not candidates.size:
+            break
+        cells = body[candidates, position]
+        candidates = candidates[np.fromiter(map(is_blank, cells), bool, count=cells.size)]
+    blank = np.zeros(len(body), dtype=bool)
+    blank[candidates] = True
+    return blank
+
+
+def _inferred(values: np.ndarray) -> np.ndarray:
+    """A column of cells typed the way pandas types a list of them (floats, datetimes, objects)."""
+    # pandas infers numeric dtypes for lists but not for object arrays; its own list step
+    # (pandas is pinned) keeps ``raw`` exactly as it was when it was built from lists.
+    if not len(values):
+        return np.empty(0, dtype=np.float64)  # what pandas makes of an empty list
+    converted: np.ndarray = lib.maybe_convert_objects(np.ascontiguousarray(values))
+    return converted
+
+
 def build_table(
-    grid: Sequence[Sequence[CellValue]],
+    grid: Sequence[Sequence[CellValue]] | np.ndarray,
     sheet: str,
     header_index: int,
     first_column: int,
@@ -292,15 +349,13 @@ def build_table(
         headers.append(text)
     width = len(headers)
     end = len(grid) - 1 if last_index is None else min(last_index, len(grid) - 1)
-    body = [
-        list(row[first_column : first_column + width]) for row in grid[header_index + 1 : end + 1]
-    ]
-    body = [row + [None] * (width - len(row)) for row in body]
-    while body and all(is_blank(v) for v in body[-1]):
-        body.pop()
-    row_numbers = np.arange(header_index + 2, header_index + 2 + len(body))
+    body = _body_array(grid, header_index + 1, end + 1, first_column, width)
+    blank = _blank_rows(body)
+    filled = np.flatnonzero(~blank)
+    length = int(filled[-1]) + 1 if filled.size else 0  # trailing blank rows are not data
+    body, blank = body[:length], blank[:length]
+    row_numbers = np.arange(header_index + 2, header_index + 2 + length)
     problems: list[Problem] = []
-    blank = np.array([all(is_blank(v) for v in row) for row in body], dtype=bool)
     for pos in np.flatnonzero(blank):
         problems.append(
             Problem(
@@ -313,18 +368,17 @@ def build_table(
                 "blank",
             )
         )
-    body = [row for row, empty in zip(body, blank, strict=True) if not empty]
+    body = body[~blank]
     index = pd.Index(row_numbers[~blank], name="row")
     role_map = match_roles(headers, roles, overrides)
     by_header = {header: role for role, header in role_map.items()}
-    columns = list(zip(*body, strict=True)) if body else [() for _ in headers]
     frame_columns: dict[str, pd.Series] = {}
     info_by_role = {info.role: info for info in roles}
     for position, header in enumerate(headers):
         role = by_header.get(header)
         if role is None:
             continue
-        values = list(columns[position])
+        values = body[:, position]
         typed, failures = _typed_column(values, info_by_role[role], date1904)
         typed.index = index
         frame_columns[role] = typed
@@ -335,12 +389,14 @@ def build_table(
                 )
             )
     frame = pd.DataFrame(frame_columns, index=index)
-    raw = pd.DataFrame({header: list(columns[i]) for i, header in enumerate(headers)}, index=index)
+    raw = pd.DataFrame(
+        {header: _inferred(body[:, i]) for i, header in enumerate(headers)}, index=index
+    )
     return headers, role_map, frame, raw, problems
 
 
 def build_customer_table(
-    grid: Sequence[Sequence[CellValue]],
+    grid: Sequence[Sequence[CellValue]] | np.ndarray,
     sheet: str,
     header_row: int,
     first_column: int,

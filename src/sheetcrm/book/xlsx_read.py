@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+import numpy as np
 import python_calamine as calamine
 
 from ..errors import InputError, WorkbookError
@@ -109,7 +112,7 @@ class XlsxReader:
                     "the file, and save it again",
                 )
             ) from None
-        self._grids: dict[str, list[list[CellValue]]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
 
     def _xml(self, part: str) -> ElementTree.Element:
         return ElementTree.fromstring(self._zip.read(part))
@@ -167,8 +170,13 @@ class XlsxReader:
 
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """All values of a sheet from A1 to the end of its used range (blanks as None)."""
-        if sheet in self._grids:
-            return self._grids[sheet]
+        grid: list[list[CellValue]] = self.read_array(sheet).tolist()
+        return grid
+
+    def read_array(self, sheet: str) -> np.ndarray:
+        """:meth:`read_grid` as a 2-D object array (rows × columns), cheaper for big sheets."""
+        if sheet in self._arrays:
+            return self._arrays[sheet]
         if sheet not in self.sheet_names():
             raise WorkbookError(
                 tr(
@@ -176,18 +184,33 @@ class XlsxReader:
                     f"there is no sheet '{sheet}'; the workbook has: {', '.join(self.sheet_names())}",
                 )
             )
-        rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        grid: list[list[CellValue]] = [
-            [None if value == "" else value for value in row] for row in rows
-        ]
-        for (row, column), error in self._errors(sheet).items():
-            while len(grid) < row:
-                grid.append([])
-            line = grid[row - 1]
-            line.extend([None] * (column - len(line)))
-            line[column - 1] = error
-        self._grids = {sheet: grid}  # keep one grid: big sheets are big
-        return grid
+        # Both halves release the GIL (calamine's parser, zlib): scan for error cells meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(self._errors, sheet)
+            rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            errors = scan.result()
+        width = max(map(len, rows), default=0)
+        if min(map(len, rows), default=0) == width:
+            cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+            array = cells.reshape(len(rows), width)
+        else:
+            array = np.full((len(rows), width), None, dtype=object)
+            for index, row in enumerate(rows):
+                array[index, : len(row)] = row
+        del rows
+        array[array == ""] = None
+        if errors:
+            # calamine may leave a trailing error cell outside the range it reports.
+            height = max(array.shape[0], *(number for number, _ in errors))
+            wide = max(array.shape[1], *(column for _, column in errors))
+            if (height, wide) != array.shape:
+                grown = np.full((height, wide), None, dtype=object)
+                grown[: array.shape[0], : array.shape[1]] = array
+                array = grown
+            for (number, column), error in errors.items():
+                array[number - 1, column - 1] = error
+        self._arrays = {sheet: array}  # keep one sheet: big sheets are big
+        return array
 
     def tables(self) -> list[TableInfo]:
         """The workbook's Excel Tables, from the table parts (cheap: no cell data is read)."""
@@ -245,7 +268,7 @@ class XlsxReader:
                 chosen = max(scored, key=lambda st: st[0])[1]
         if chosen is not None:
             return build_customer_table(
-                self.read_grid(chosen.sheet),
+                self.read_array(chosen.sheet),
                 chosen.sheet,
                 chosen.header_row,
                 chosen.first_column,
@@ -287,7 +310,7 @@ class XlsxReader:
             )
         _, name, header_index, first_index = best
         return build_customer_table(
-            self.read_grid(name),
+            self.read_array(name),
             name,
             header_index + 1,
             first_index + 1,

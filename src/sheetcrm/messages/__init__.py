@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .export import (
     MESSAGES_SHEET,
+    channel_label,
     email_message,
     export_all,
     messages_sheet,
@@ -30,6 +31,7 @@ __all__ = [
     "MessagesResult",
     "SmsCount",
     "TemplateSource",
+    "channel_label",
     "compose_messages",
     "email_message",
     "export_all",

@@ -24,6 +24,7 @@ from .render import MessagesResult
 
 __all__ = [
     "MESSAGES_SHEET",
+    "channel_label",
     "email_message",
     "export_all",
     "messages_sheet",
@@ -42,7 +43,8 @@ _CHANNEL_LABELS = {
 }
 
 
-def _channel_label(channel: str) -> str:
+def channel_label(channel: str) -> str:
+    """How a channel key (sms, email…) is shown on sheets, in the current language."""
     zh, en = _CHANNEL_LABELS.get(channel, (channel, channel))
     return tr(zh, en)
 
@@ -68,7 +70,7 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
         tr("缺失字段", "Missing fields"),
     ]
     m = result.messages
-    labels = {channel: _channel_label(channel) for channel in set(m["channel"])}
+    labels = {channel: channel_label(channel) for channel in set(m["channel"])}
     parts = m["parts"].astype(object).where(m["parts"].notna(), None)
     rows: list[list[Any]] = [headers]
     for values in zip(
@@ -172,7 +174,7 @@ def preview(messages: pd.DataFrame, n: int) -> str:
     """The first n messages as text for the terminal."""
     blocks: list[str] = []
     for row in messages.head(n).to_dict("records"):
-        head = f"— {row['customer']} · {_channel_label(row['channel'])} → {row['to']}"
+        head = f"— {row['customer']} · {channel_label(row['channel'])} → {row['to']}"
         lines: Sequence[str] = [head]
         if row["subject"]:
             lines = [*lines, tr("主题：", "Subject: ") + row["subject"]]
