@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,8 +28,11 @@ from ..i18n import tr
 __all__ = [
     "PROFILE_XCU",
     "OfficeSession",
+    "UnoCallError",
     "import_uno",
+    "office_environment",
     "open_document",
+    "plain_error",
     "property_value",
     "soffice_path",
 ]
@@ -50,6 +53,15 @@ PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 _START_TIMEOUT = 60.0  # seconds for soffice to listen; usually 1-3
+# Point soffice's embedded Python at another Python's library (pyenv, a virtualenv): its
+# script provider then fails (std::bad_alloc), and so does installing a Python extension.
+_FOREIGN_PYTHON = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")
+# Attributes Python itself sets on exceptions (contextlib sets __traceback__, pyuno sets
+# args); pyuno's struct __setattr__ refuses them, which masks the real error with
+# "Couldn't convert <traceback object> to a UNO type".
+_PYTHON_EXCEPTION_ATTRIBUTES = frozenset(
+    ("args", "__traceback__", "__context__", "__cause__", "__suppress_context__")
+)
 
 
 def soffice_path() -> str | None:
@@ -75,7 +87,78 @@ def import_uno() -> ModuleType:
                     f"LibreOffice's Python bridge (uno) is not available: {_INSTALL_HINT[1]}",
                 )
             ) from exc
+    _let_python_annotate_uno_exceptions(uno)
     return uno
+
+
+def _let_python_annotate_uno_exceptions(uno: ModuleType) -> None:
+    """Store Python's own exception attributes on UNO exceptions, not in the UNO struct.
+
+    Without this, a UNO exception leaving any ``contextlib`` manager (pytest's
+    own included) turns into "Couldn't convert <traceback object> to a UNO
+    type", and an exception inside an ``Any`` (``.Cause``, an interaction
+    request) cannot be read at all. Classes pyuno made before this are unchanged.
+    """
+    struct_setattr = getattr(uno, "_uno_struct__setattr__")  # noqa: B009 - private to uno
+    if getattr(struct_setattr, "sheetcrm", False):
+        return
+
+    def setattr_(self: Any, name: str, value: object) -> None:
+        if name in _PYTHON_EXCEPTION_ATTRIBUTES and isinstance(self, BaseException):
+            BaseException.__setattr__(self, name, value)
+        else:
+            struct_setattr(self, name, value)
+
+    setattr_.sheetcrm = True  # type: ignore[attr-defined]
+    setattr(uno, "_uno_struct__setattr__", setattr_)  # noqa: B010 - private to uno
+
+
+class UnoCallError(RuntimeError):
+    """A UNO exception as a plain Python one: its type, message and causes in the text."""
+
+    def __init__(self, type_name: str, text: str) -> None:
+        super().__init__(text)
+        self.type_name = type_name
+
+
+def _uno_type_name(exc: BaseException) -> str | None:
+    """The UNO type of a pyuno exception (``com.sun.star....``), None for Python's own."""
+    name = getattr(type(exc), "__pyunostruct__", None)
+    return name if isinstance(name, str) else None
+
+
+def plain_error(exc: BaseException) -> BaseException:
+    """A UNO exception as a UnoCallError naming it and its causes; other exceptions as given."""
+    type_name = _uno_type_name(exc)
+    if type_name is None:
+        return exc
+    parts: list[str] = []
+    current: Any = exc
+    while current is not None and len(parts) < 8:
+        try:
+            name = _uno_type_name(current) or type(current).__name__
+            message = str(getattr(current, "Message", current))
+            parts.append(f"{name}: {message}".strip())
+            current = getattr(current, "Cause", None)  # pyuno unpacks the Any
+        except Exception as unreadable:  # say so instead of masking exc
+            parts.append(f"(cause unreadable: {unreadable})")
+            break
+        if not isinstance(current, BaseException):
+            break
+    return UnoCallError(type_name, "\n  caused by ".join(parts))
+
+
+def office_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment soffice runs in: ours, without settings meant for another Python."""
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if k not in _FOREIGN_PYTHON}
+    # An activated virtualenv puts its python3 first on PATH; LibreOffice's own Python
+    # then fails to register an extension's Python component (std::bad_alloc).
+    venv = source.get("VIRTUAL_ENV")
+    if venv and "PATH" in env:
+        own = str(Path(venv) / "bin")
+        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != own)
+    return env
 
 
 def _free_port() -> int:
@@ -128,6 +211,7 @@ class OfficeSession:
                 "--nolockcheck",
                 f"--accept=socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext",
             ],
+            env=office_environment(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, ended with its children
@@ -205,8 +289,13 @@ class OfficeSession:
     def __enter__(self) -> OfficeSession:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        """Stop soffice; a UNO exception leaves as a UnoCallError that says its causes."""
         self.close()
+        if exc is not None:
+            plain = plain_error(exc)
+            if plain is not exc:
+                raise plain from exc
 
 
 @contextlib.contextmanager
