@@ -32,6 +32,7 @@ def ics_escape(text: str) -> str:
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .replace("\r", "\\n")  # a lone CR (old Mac text) is a line break too
     )
 
 
