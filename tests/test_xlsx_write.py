@@ -6,9 +6,11 @@ import datetime as dt
 import sys
 import types
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +33,7 @@ from sheetcrm.book.base import (
     ResultColumn,
     SheetSpec,
 )
+from sheetcrm.book.package import Package
 from sheetcrm.book.xlsx_write import PackageWriter, column_letter, column_number
 from sheetcrm.errors import WorkbookError
 
@@ -631,3 +634,146 @@ def test_bad_sheet_name_is_refused(tmp_path: Path) -> None:
 @given(st.integers(1, 16384))
 def test_column_letters_round_trip(number: int) -> None:
     assert column_number(column_letter(number)) == number
+
+
+_CELL_VALUE = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [True, False, 1, 0, 1.0, 0.0, -0.5, float("nan"), float("inf"), "1", "a&b", " x", "是"]
+    ),
+    st.builds(CellError, st.sampled_from(["#N/A", "#DIV/0!"])),
+    st.dates(dt.date(1950, 1, 1), dt.date(2100, 1, 1)),
+    st.datetimes(dt.datetime(1950, 1, 1), dt.datetime(2100, 1, 1)),
+    _TEXT,
+    st.integers(-(10**15), 10**15),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_CELL_VALUE, max_size=40), style=st.sampled_from([None, 7]))
+def test_column_cells_match_the_cell_by_cell_xml(values: list[object], style: int | None) -> None:
+    # The vectorised encoder shares XML between equal values: True, 1 and 1.0 must not mix.
+    styles = xlsx_write._CellStyles(None, 3, 4)
+    rows = [str(r).encode() for r in range(5, 5 + len(values))]
+    cells = xlsx_write._column_cells(
+        "AB",
+        style,
+        xlsx_write._padded(values, len(values)),
+        np.array(rows, dtype=object),
+        styles,
+        False,
+    )
+    expected = [
+        xlsx_write._cell_xml(f"AB{r}", v, style, styles, False)
+        for r, v in zip(range(5, 5 + len(values)), values, strict=True)
+    ]
+    assert list(cells) == expected
+
+
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every CRC checks out
+        return {name: z.read(name) for name in z.namelist()}
+
+
+@pytest.mark.parametrize("size_hint", [0, 2**30])  # default level, and level 1 for big parts
+def test_streamed_part_round_trips_and_copies_the_rest_raw(tmp_path: Path, size_hint: int) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    package = Package(path)
+    pieces = [b"<x>", memoryview(b"abc" * 1_500_000), *(b"%d," % i for i in range(50_000)), b"</x>"]
+    package.write_stream("xl/worksheets/sheet1.xml", iter(pieces), size_hint)
+    whole = b"".join(pieces)
+    assert package.read("xl/worksheets/sheet1.xml") == whole
+    out = tmp_path / "out.xlsx"
+    with out.open("wb") as handle:
+        package.save_to(handle)
+    before, after = _zip_parts(path), _zip_parts(out)
+    assert list(after) == list(before)
+    assert after["xl/worksheets/sheet1.xml"] == whole
+    assert {k: v for k, v in after.items() if "sheet1" not in k} == {
+        k: v for k, v in before.items() if "sheet1" not in k
+    }
+
+
+def test_failed_stream_leaves_the_part_as_it_was(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    package = Package(path)
+    original = package.read("xl/worksheets/sheet1.xml")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"<half"
+        raise WorkbookError("stop")
+
+    with pytest.raises(WorkbookError):
+        package.write_stream("xl/worksheets/sheet1.xml", pieces(), 0)
+    assert package.read("xl/worksheets/sheet1.xml") == original
+    assert not package.is_changed("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize(
+    "head",
+    ['<sheetFormatPr defaultRowHeight="15"/>', '<cols><col min="5" max="5" width="3"/></cols>', ""],
+)
+def test_widths_and_dimension_go_before_the_rows(tmp_path: Path, head: str) -> None:
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>'
+    path = _raw_book(tmp_path, f"{head}<sheetData>{rows}</sheetData>")
+    writer = PackageWriter(path)
+    writer.write_columns("Sheet1", 1, 1, 2, None, ["id"], [ResultColumn("t", ["x"], width=9)])
+    writer.save()
+    root = etree.fromstring(_sheet_xml(path))
+    names = [etree.QName(child).localname for child in root]
+    assert names.index("cols") < names.index("sheetData")
+    cols = root.findall(f".//{{{MAIN}}}col")
+    assert [c.get("min") for c in cols] == sorted((c.get("min") for c in cols), key=int)
+    assert any(c.get("min") == "2" and c.get("width") == "9" for c in cols)
+    assert [d.get("ref") for d in root.findall(f"{{{MAIN}}}dimension")] == ["A1:C9"]  # covers ours
+    ws = openpyxl.load_workbook(path)["Sheet1"]
+    assert ws["B1"].value == "t" and ws["B2"].value == "x"
+
+
+def test_own_sheet_rows_keep_short_rows_and_per_cell_styles(tmp_path: Path) -> None:
+    path = _raw_book(tmp_path, "<sheetData/>")
+    rows: list[list[object]] = [["a", "b", "c"], [1, None], [], [dt.date(2024, 5, 6), 2.5, "x"]]
+    spec = SheetSpec(
+        "s",
+        rows,  # type: ignore[arg-type]
+        number_formats={1: "0.00"},
+        bold_cells=[(1, 0), (0, 1)],
+        cell_formats={(3, 1): "0%"},
+    )
+    writer = PackageWriter(path)
+    writer.write_sheet(spec)
+    writer.save()
+    root = etree.fromstring(_sheet_xml(path, "xl/worksheets/sheet2.xml"))
+    cells = [[c.get("r") for c in row] for row in root.iter(f"{{{MAIN}}}row")]
+    # B2 is blank but its column has a style; row 3 has no cells; no cell past a row's end.
+    assert cells == [["A1", "B1", "C1"], ["A2", "B2"], [], ["A4", "B4", "C4"]]
+    ws = openpyxl.load_workbook(path)["s"]
+    assert ws["A2"].font.b and ws["B1"].font.b and not ws["A4"].font.b
+    assert ws["B4"].number_format == "0%" and ws["B2"].number_format == "0.00"
+    assert ws["A4"].value == dt.datetime(2024, 5, 6) and ws["B4"].value == 2.5
+
+
+def test_values_go_to_the_rows_given(tmp_path: Path) -> None:
+    # The customer frame skips blank rows: row 3 is blank, so the values belong to rows 2, 4, 5.
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in (2, 4, 5))
+    path = _raw_book(
+        tmp_path,
+        f'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>{rows}</sheetData>',
+    )
+    writer = PackageWriter(path)
+    writer.write_columns(
+        "Sheet1", 1, 1, 5, None, ["id"], [ResultColumn("t", ["a", "b", "c"])], rows=[2, 4, 5]
+    )
+    writer.save()
+    ws = openpyxl.load_workbook(path)["Sheet1"]
+    assert [ws.cell(r, 2).value for r in range(1, 7)] == ["t", "a", None, "b", "c", None]
+    writer = PackageWriter(path)  # a re-run with one customer fewer leaves no stale result
+    writer.write_columns(
+        "Sheet1", 1, 1, 5, None, ["id"], [ResultColumn("t", ["x", "y"])], rows=[2, 5]
+    )
+    writer.save()
+    ws = openpyxl.load_workbook(path)["Sheet1"]
+    assert [ws.cell(r, 2).value for r in range(1, 7)] == ["t", "x", None, None, "y", None]
+    with pytest.raises(ValueError):
+        writer.write_columns("Sheet1", 1, 1, 5, None, ["id"], [ResultColumn("t", ["x"])], rows=[1])

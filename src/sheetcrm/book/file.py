@@ -64,7 +64,6 @@ class FileBook:
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""
-        columns = [table.by_row(column) for column in columns]
         self._writer.write_columns(
             table.sheet,
             table.header_row,
@@ -73,6 +72,7 @@ class FileBook:
             table.table,
             table.headers,
             columns,
+            rows=table.frame.index.tolist(),  # each value on its customer's row, past blank rows
         )
 
     def write_sheet(self, spec: SheetSpec) -> None:

@@ -13,6 +13,10 @@ import io
 import posixpath
 import struct
 import zipfile
+import zlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -33,6 +37,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header, fixed part
 _BIG_PART = 8 * 2**20
+_BATCH = 2 * 2**20  # bytes compressed at once when a part is streamed in
 _XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 
@@ -50,6 +55,60 @@ def fingerprint(path: Path, data: bytes | None = None) -> Fingerprint:
     stat = path.stat()
     content = path.read_bytes() if data is None else data
     return Fingerprint(len(content), stat.st_mtime_ns, hashlib.sha256(content).hexdigest())
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """A part compressed as it was written: raw deflate pieces, CRC-32 and sizes."""
+
+    pieces: list[bytes]
+    crc: int
+    size: int
+    compressed: int
+
+
+def _batches(chunks: Iterable[bytes | memoryview]) -> Iterator[bytes]:
+    """The pieces joined into batches of about _BATCH bytes."""
+    batch: list[bytes | memoryview] = []
+    waiting = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        waiting += len(chunk)
+        if waiting >= _BATCH:
+            yield b"".join(batch)
+            batch.clear()
+            waiting = 0
+    if waiting:
+        yield b"".join(batch)
+
+
+def _deflate_batch(data: bytes, level: int) -> bytes:
+    """One batch as raw deflate blocks ending on a byte boundary (not the stream's end)."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> _Deflated:
+    """Compress a stream of pieces to raw deflate, as zipfile stores it.
+
+    Each batch is compressed on its own in a worker thread (zlib lets go of the
+    GIL), overlapping the building of the next one; as each ends on a byte
+    boundary, the pieces joined and closed by an empty final block are one
+    valid stream (what pigz does).
+    """
+    done: list[bytes] = []
+    pending: deque[Future[bytes]] = deque()
+    crc = size = 0
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for data in _batches(chunks):
+            crc = zlib.crc32(data, crc)
+            size += len(data)
+            pending.append(pool.submit(_deflate_batch, data, level))
+            while len(pending) > 4:  # bounded: raw batches waiting cost memory
+                done.append(pending.popleft().result())
+        done.extend(future.result() for future in pending)
+    done.append(zlib.compressobj(level, zlib.DEFLATED, -15).flush())  # the final empty block
+    return _Deflated(done, crc, size, sum(map(len, done)))
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -188,7 +247,7 @@ class Package:
             ) from None
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
-        self._changed: dict[str, bytes] = {}
+        self._changed: dict[str, bytes | _Deflated] = {}
         self._deleted: set[str] = set()
         self._content_types: etree._Element | None = None
         self.workbook_part = self._find_workbook()
@@ -229,7 +288,10 @@ class Package:
         if name in self._deleted:
             raise KeyError(name)
         if name in self._changed:
-            return self._changed[name]
+            data = self._changed[name]
+            if isinstance(data, _Deflated):
+                return zlib.decompress(b"".join(data.pieces), -15)
+            return data
         return self._zip.read(name)
 
     def write(self, name: str, data: bytes) -> None:
@@ -238,6 +300,19 @@ class Package:
         self._changed[name] = data
         if name not in self._order:
             self._order.append(name)
+
+    def write_stream(self, name: str, chunks: Iterable[bytes | memoryview], size_hint: int) -> None:
+        """Add or replace a part given as pieces, compressed as they come (never whole in memory).
+
+        A part expected (size_hint) to be big is compressed at level 1: 3x faster for a
+        slightly larger file.
+        """
+        level = 1 if size_hint > _BIG_PART else zlib.Z_DEFAULT_COMPRESSION
+        deflated = _deflate(
+            chunks, level
+        )  # first: an error while writing leaves the part as it was
+        self.write(name, b"")  # the part's place in the zip order
+        self._changed[name] = deflated
 
     def delete(self, name: str) -> None:
         """Remove a part (and its content-type override)."""
@@ -302,30 +377,42 @@ class Package:
         """Write the package as a zip: unchanged parts as their original compressed bytes."""
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
             for name in self.names():
-                if name in self._changed:
-                    info = self._infos.get(name) or zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                    fresh = zipfile.ZipInfo(name, info.date_time)
-                    fresh.compress_type = zipfile.ZIP_DEFLATED
-                    fresh.external_attr = info.external_attr
-                    data = self._changed[name]
+                if name not in self._changed:
+                    self._copy_raw(self._infos[name], out)
+                    continue
+                info = self._infos.get(name) or zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+                fresh = zipfile.ZipInfo(name, info.date_time)
+                fresh.compress_type = zipfile.ZIP_DEFLATED
+                fresh.external_attr = info.external_attr
+                data = self._changed[name]
+                if isinstance(data, _Deflated):
+                    fresh.CRC, fresh.file_size = data.crc, data.size
+                    fresh.compress_size = data.compressed
+                    _write_raw(fresh, data.pieces, out)
+                else:
                     # A big sheet compresses 3x faster at level 1 for a slightly larger file.
                     level = 1 if len(data) > _BIG_PART else None
                     out.writestr(fresh, data, compresslevel=level)
-                else:
-                    self._copy_raw(self._infos[name], out)
 
     def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-        """Copy one member's compressed bytes as they are (zipfile has no public way to)."""
+        """Copy one member's compressed bytes as they are."""
         header = _LOCAL_HEADER.unpack_from(self.data, info.header_offset)
         start = info.header_offset + _LOCAL_HEADER.size + header[9] + header[10]
-        raw = self.data[start : start + info.compress_size]
         clone = copy.copy(info)
         clone.flag_bits &= ~0x08  # sizes and CRC go in the local header, no data descriptor
         clone.extra = b""  # a zip64 extra is rebuilt by FileHeader when needed
-        assert out.fp is not None
-        clone.header_offset = out.fp.tell()
-        out.fp.write(clone.FileHeader())
-        out.fp.write(raw)
-        out.filelist.append(clone)
-        out.NameToInfo[clone.filename] = clone
-        out.start_dir = out.fp.tell()
+        _write_raw(clone, [memoryview(self.data)[start : start + info.compress_size]], out)
+
+
+def _write_raw(
+    info: zipfile.ZipInfo, pieces: Iterable[bytes | memoryview], out: zipfile.ZipFile
+) -> None:
+    """Add a member whose compressed bytes, CRC and sizes are known (zipfile has no public way)."""
+    assert out.fp is not None
+    info.header_offset = out.fp.tell()
+    out.fp.write(info.FileHeader())
+    for piece in pieces:
+        out.fp.write(piece)
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out.start_dir = out.fp.tell()

@@ -21,10 +21,11 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 import numpy as np
+import pandas as pd
 from lxml import etree
 
 from ..errors import WorkbookError
@@ -70,6 +71,7 @@ _PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
+_COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
 
 
 class DrawingParts(Protocol):
@@ -146,70 +148,89 @@ def _cell_xml(
     ref: str, value: CellValue, style: int | None, styles: _CellStyles, date1904: bool
 ) -> bytes:
     """One ``<c>`` element; text is always an inline string, never a formula."""
+    tail = _cell_tail(value, style, styles, date1904)
+    return f'<c r="{ref}{tail}'.encode() if tail else b""
+
+
+def _cell_tail(value: CellValue, style: int | None, styles: _CellStyles, date1904: bool) -> str:
+    """A ``<c>`` element from the quote that ends its ``r`` on ("" for no cell at all)."""
     if _is_blank(value):
-        return f'<c r="{ref}" s="{style}"/>'.encode() if style else b""
+        return f'" s="{style}"/>' if style else ""
     style_attr = f' s="{style}"' if style else ""
+    if isinstance(value, str) and not _NEEDS_CARE.search(value):  # most text: as it is
+        return f'"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>'
     if isinstance(value, CellError):
-        return f'<c r="{ref}"{style_attr} t="e"><v>{escape(value.code)}</v></c>'.encode()
+        return f'"{style_attr} t="e"><v>{escape(value.code)}</v></c>'
     if isinstance(value, bool | np.bool_):
-        return f'<c r="{ref}"{style_attr} t="b"><v>{int(bool(value))}</v></c>'.encode()
+        return f'"{style_attr} t="b"><v>{int(bool(value))}</v></c>'
     if isinstance(value, numbers.Integral):
-        return f'<c r="{ref}"{style_attr}><v>{int(value)}</v></c>'.encode()
+        return f'"{style_attr}><v>{int(value)}</v></c>'
     if isinstance(value, numbers.Real):
         number = float(value)
         if math.isinf(number):
-            return f'<c r="{ref}"{style_attr} t="e"><v>#NUM!</v></c>'.encode()
-        return f'<c r="{ref}"{style_attr}><v>{number!r}</v></c>'.encode()
+            return f'"{style_attr} t="e"><v>#NUM!</v></c>'
+        return f'"{style_attr}><v>{number!r}</v></c>'
     if isinstance(value, dt.date):
         is_datetime = isinstance(value, dt.datetime)
         if style is None:
             style = styles.datetime if is_datetime else styles.date
         serial = excel_serial(value, date1904)
         text = repr(serial) if is_datetime else str(int(serial))
-        return f'<c r="{ref}" s="{style}"><v>{text}</v></c>'.encode()
+        return f'" s="{style}"><v>{text}</v></c>'
     text = _clean_text(str(value))
-    space = _preserve(text)
-    return (
-        f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'.encode()
-    )
+    return f'"{style_attr} t="inlineStr"><is><t{_preserve(text)}>{escape(text)}</t></is></c>'
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value, one value per code); blank values get code -1.
+
+    Values count as the same only when equal and of the same type, so that
+    True, 1 and 1.0 (equal in Python) keep their own cell XML.
+    """
+    try:
+        by_value, _ = pd.factorize(values)
+        by_type, types = pd.factorize(np.fromiter(map(type, values), object, len(values)))
+    except TypeError:  # an unhashable value: every cell on its own
+        by_value, types = np.arange(len(values)), np.zeros(1)
+        by_type = np.zeros(len(values), dtype=np.int64)
+    key = np.where(by_value < 0, -1, by_value * len(types) + by_type)
+    unique, first, codes = np.unique(key, return_index=True, return_inverse=True)
+    if unique.size and unique[0] < 0:
+        first, codes = first[1:], codes - 1
+    return codes.reshape(-1), values[first]
 
 
 def _column_cells(
-    target: _Target, listed: list[Any], first_row: int, styles: _CellStyles, date1904: bool
-) -> list[str]:
-    """The ``<c>`` XML of a result column's values from first_row on ("" for no cell)."""
-    style_attr = f' s="{target.style}"' if target.style else ""
-    blank = f's="{target.style}"/>' if target.style else ""
-    letters = target.letters
-    cells = []
-    row = first_row
-    for value in listed:
-        # Fast paths for what nearly every result column holds; anything else goes the long way.
-        if isinstance(value, str) and not _NEEDS_CARE.search(value):
-            cells.append(
-                f'<c r="{letters}{row}"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>'
-            )
-        elif value is None:
-            cells.append(f'<c r="{letters}{row}" {blank}' if blank else "")
-        elif isinstance(value, int) and not isinstance(value, bool):
-            cells.append(f'<c r="{letters}{row}"{style_attr}><v>{value}</v></c>')
-        elif isinstance(value, float) and math.isfinite(value):
-            cells.append(f'<c r="{letters}{row}"{style_attr}><v>{value!r}</v></c>')
-        else:
-            ref = f"{letters}{row}"
-            cells.append(_cell_xml(ref, value, target.style, styles, date1904).decode())
-        row += 1
+    letters: str,
+    style: int | None,
+    values: np.ndarray,
+    rows: np.ndarray,
+    styles: _CellStyles,
+    date1904: bool,
+) -> np.ndarray:
+    """The ``<c>`` XML (bytes) of a column's values in the given rows (b"" for no cell)."""
+    # Result columns repeat few distinct values (tiers, scores, dates): encode each one once.
+    codes, distinct = _distinct(values)
+    codes[codes < 0] = len(distinct)  # blank cells take the last tail
+    tails = np.array(
+        [_cell_tail(v, style, styles, date1904).encode() for v in (*distinct, None)],
+        dtype=object,
+    )
+    cells = f'<c r="{letters}'.encode() + rows + tails[codes]
+    no_cell = tails == b""
+    if no_cell.any():
+        cells[no_cell[codes]] = b""
     return cells
 
 
 class _EncodedRows:
     """The new cells of each row, encoded a block of rows at a time.
 
-    Encoding a column in one loop is much cheaper than cell by cell; blocks
-    keep memory flat on a million-row sheet.
+    Encoding a column in one vectorised pass is much cheaper than cell by
+    cell; blocks keep memory flat on a million-row sheet.
     """
 
-    BLOCK = 8192
+    BLOCK = 32768
 
     def __init__(
         self,
@@ -218,16 +239,15 @@ class _EncodedRows:
         rows_end: int,
         styles: _CellStyles,
         date1904: bool,
+        positions: np.ndarray | None,
     ) -> None:
         self.targets, self.header_row, self.rows_end = targets, header_row, rows_end
         self.styles, self.date1904 = styles, date1904
-        self.values = [
-            t.values.tolist() if hasattr(t.values, "tolist") else list(t.values)  # native scalars
-            for t in targets
-        ]
+        count = rows_end - header_row
+        self.values = [_padded(t.values, count, positions) for t in targets]
         self.start = -1
-        self.columns: list[list[str]] = []
-        self.rows: list[bytes] = []
+        self.columns: list[np.ndarray] = []
+        self.rows: np.ndarray = np.empty(0, dtype=object)
 
     def _load(self, row: int) -> int:
         start = self.header_row + (row - self.header_row) // self.BLOCK * self.BLOCK
@@ -235,31 +255,58 @@ class _EncodedRows:
             first = max(start, self.header_row + 1)
             end = min(start + self.BLOCK - 1, self.rows_end)
             offset = first - self.header_row - 1
+            numbers = np.arange(first, end + 1).astype(bytes).astype(object)
             self.columns = []
             for target, values in zip(self.targets, self.values, strict=True):
-                listed = values[offset : offset + end - first + 1]
-                listed += [None] * (end - first + 1 - len(listed))
-                cells = _column_cells(target, listed, first, self.styles, self.date1904)
-                self.columns.append(
-                    [target.header.decode(), *cells] if start == self.header_row else cells
+                cells = _column_cells(
+                    target.letters,
+                    target.style,
+                    values[offset : offset + end - first + 1],
+                    numbers,
+                    self.styles,
+                    self.date1904,
                 )
-            self.rows = ["".join(parts).encode() for parts in zip(*self.columns, strict=True)]
+                if start == self.header_row:
+                    cells = np.concatenate([np.array([target.header], dtype=object), cells])
+                self.columns.append(cells)
+            self.rows = np.fromiter(
+                map(b"".join, zip(*self.columns, strict=True)), object, len(self.columns[0])
+            )
             self.start = start
         return row - start
 
     def joined(self, row: int) -> bytes:
         """All new cells of a row, in column order."""
         index = self._load(row)  # first: loading a block replaces self.rows
-        return self.rows[index]
+        joined: bytes = self.rows[index]
+        return joined
 
     def cells(self, row: int) -> list[tuple[int, bytes]]:
         """(column, XML) of each new cell of a row."""
         index = self._load(row)
         return [
-            (target.column, cells[index].encode())
+            (target.column, cells[index])
             for target, cells in zip(self.targets, self.columns, strict=True)
             if cells[index]
         ]
+
+
+def _padded(
+    values: Sequence[CellValue], count: int, positions: np.ndarray | None = None
+) -> np.ndarray:
+    """A column's values as an object array of length count, None where no value goes.
+
+    Value i goes to positions[i] (default: i).
+    """
+    array = np.full(count, None, dtype=object)
+    if isinstance(values, np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        values = values.tolist()  # native scalars, as the cell XML is built from them
+    filled = min(len(values), count if positions is None else len(positions))
+    if positions is None:
+        array[:filled] = values[:filled]
+    else:
+        array[positions[:filled]] = values[:filled]
+    return array
 
 
 def _xml_text(raw: bytes) -> str:
@@ -364,6 +411,18 @@ def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
     return f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
 
 
+@dataclass(frozen=True)
+class _MergePlan:
+    """What merging new cells into each existing row needs, worked out once per sheet."""
+
+    first_target: int
+    first_letters: bytes
+    replaced: dict[int, _Target]  # the target of each result column
+    letters: frozenset[bytes]  # the column letters of the targets
+    rerun: bool  # every result column replaces one sheetcrm wrote before
+    sheet: str
+
+
 @dataclass
 class _SheetEntry:
     name: str
@@ -461,7 +520,9 @@ class PackageWriter:
             self.package.write(self.package.workbook_part, serialize(self._workbook))
             self.package.set_content_type(part, _WORKSHEET_TYPE)
         drawing_id = self._write_drawing(part, spec) if spec.charts else None
-        self.package.write(part, self._sheet_xml(spec, drawing_id))
+        # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
+        size_hint = 40 * sum(map(len, spec.rows))
+        self.package.write_stream(part, self._sheet_xml(spec, drawing_id), size_hint)
 
     def _drop_sheet_parts(self, part: str) -> None:
         """Delete what only the old version of one of our sheets used (drawings, charts, …)."""
@@ -516,13 +577,12 @@ class PackageWriter:
         sheet_rels.save()
         return rel_id
 
-    def _sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> bytes:
-        """The whole worksheet XML of a sheet sheetcrm owns."""
+    def _sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> Iterator[bytes]:
+        """The worksheet XML of a sheet sheetcrm owns, in pieces."""
         styles = self._styles_()
         cell_styles = self._cell_styles()
         width = max((len(row) for row in spec.rows), default=0)
         height = len(spec.rows)
-        bold = {(r, c) for r, c in spec.bold_cells}
         header_style = styles.cell_xf(bold=True, fill=_HEADER_FILL)
         column_styles = {
             c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()
@@ -539,27 +599,8 @@ class PackageWriter:
                 for c, w in sorted(spec.widths.items())
             )
             out.append(f"<cols>{cols}</cols>")
-        out.append("<sheetData>")
-        for r, row in enumerate(spec.rows):
-            cells = []
-            for c, value in enumerate(row):
-                own_format = spec.cell_formats.get((r, c))
-                if r < spec.header_rows:
-                    style: int | None = header_style
-                elif (r, c) in bold or own_format:
-                    style = styles.cell_xf(
-                        bold=(r, c) in bold,
-                        number_format=own_format or spec.number_formats.get(c),
-                    )
-                else:
-                    style = column_styles.get(c)
-                cells.append(
-                    _cell_xml(
-                        f"{column_letter(c + 1)}{r + 1}", value, style, cell_styles, self.date1904
-                    ).decode()
-                )
-            out.append(f'<row r="{r + 1}">{"".join(cells)}</row>')
-        out.append("</sheetData>")
+        head = "".join(out).encode()
+        out = ["</sheetData>"]
         first_data = spec.header_rows + 1
         last_data = max(height, first_data)
         if spec.autofilter and height and width:
@@ -589,9 +630,63 @@ class PackageWriter:
         if drawing_id:
             out.append(f'<drawing r:id="{drawing_id}"/>')
         out.append("</worksheet>")
-        return (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + "".join(out).encode()
-        )
+        yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + head + b"<sheetData>"
+        yield from self._sheet_rows(spec, width, header_style, column_styles, cell_styles)
+        yield "".join(out).encode()
+
+    def _sheet_rows(
+        self,
+        spec: SheetSpec,
+        width: int,
+        header_style: int,
+        column_styles: dict[int, int],
+        cell_styles: _CellStyles,
+    ) -> Iterator[bytes]:
+        """The ``<row>`` elements of a sheet sheetcrm owns, a block of rows at a time."""
+        first = min(spec.header_rows, len(spec.rows))
+        for r, row in enumerate(spec.rows[:first]):
+            header = (
+                _cell_xml(
+                    f"{column_letter(c + 1)}{r + 1}", v, header_style, cell_styles, self.date1904
+                )
+                for c, v in enumerate(row)
+            )
+            yield b'<row r="%d">%s</row>' % (r + 1, b"".join(header))
+        # Cells with their own style, in row order so new styles are numbered as they always were.
+        bold = {(r, c) for r, c in spec.bold_cells}
+        own = [
+            (r, c)
+            for r, c in sorted(bold | {cell for cell, fmt in spec.cell_formats.items() if fmt})
+            if first <= r < len(spec.rows) and c < len(spec.rows[r])
+        ]
+        next_own = 0
+        for start in range(first, len(spec.rows), _EncodedRows.BLOCK):
+            body = spec.rows[start : start + _EncodedRows.BLOCK]
+            numbers = np.arange(start + 1, start + len(body) + 1).astype(bytes).astype(object)
+            lengths = np.fromiter(map(len, body), np.int64, len(body))
+            columns = []
+            for c in range(width):
+                values = _padded([row[c] if len(row) > c else None for row in body], len(body))
+                letters = column_letter(c + 1)
+                style = column_styles.get(c)
+                cells = _column_cells(letters, style, values, numbers, cell_styles, self.date1904)
+                cells[lengths <= c] = b""  # a short row has no cell there at all
+                columns.append(cells)
+            while next_own < len(own) and own[next_own][0] < start + len(body):
+                r, c = own[next_own]
+                next_own += 1
+                style = self._styles_().cell_xf(
+                    bold=(r, c) in bold,
+                    number_format=spec.cell_formats.get((r, c)) or spec.number_formats.get(c),
+                )
+                ref = f"{column_letter(c + 1)}{r + 1}"
+                columns[c][r - start] = _cell_xml(
+                    ref, body[r - start][c], style, cell_styles, self.date1904
+                )
+            joined = map(b"".join, zip(*columns, strict=True)) if columns else (b"" for _ in body)
+            yield b"".join(
+                b'<row r="%d">%s</row>' % (n, cells) for n, cells in enumerate(joined, start + 1)
+            )
 
     # -- result columns --------------------------------------------------------------------
 
@@ -604,8 +699,13 @@ class PackageWriter:
         table: str | None,
         headers: list[str],
         columns: Sequence[ResultColumn],
+        rows: Sequence[int] | None = None,
     ) -> None:
-        """Add or replace result columns at the right edge of the customer table."""
+        """Add or replace result columns at the right edge of the customer table.
+
+        Value i of each column goes to sheet row rows[i] (default: the rows right below the
+        header, one after another): the customer frame skips blank rows.
+        """
         if not columns:
             return
         entry = self._find_sheet(sheet)
@@ -627,7 +727,15 @@ class PackageWriter:
         targets = self._plan_targets(
             columns, header_texts, first_column, edge, header_row, header_s, sheet
         )
-        rows_end = max(last_row, header_row + max(len(c.values) for c in columns))
+        longest = max(len(c.values) for c in columns)
+        if rows is None:
+            positions = None
+            rows_end = max(last_row, header_row + longest)
+        else:
+            positions = np.asarray(rows, dtype=np.int64)[:longest] - header_row - 1
+            if len(positions) < longest or (positions < 0).any():
+                raise ValueError("rows must give a row below the header for every value")
+            rows_end = max(last_row, header_row + 1 + int(positions.max(initial=-1)))
         if rows_end > _MAX_ROW:
             raise WorkbookError(
                 tr(
@@ -636,12 +744,15 @@ class PackageWriter:
                     f"{_MAX_ROW}; split the table",
                 )
             )
-        data = self._splice(data, entry.name, header_row, rows_end, targets)
-        data = _update_dimension(data, header_row, rows_end, max(t.column for t in targets))
-        data = _add_widths(
-            data, {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
-        )
-        self.package.write(entry.part, data)
+        widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
+        last_col = max(t.column for t in targets)
+
+        def edit_head(head: bytes, prefix: bytes) -> bytes:
+            head = _update_dimension(head, header_row, rows_end, last_col)
+            return _add_widths(head, widths, prefix)
+
+        pieces = self._splice(data, entry.name, header_row, rows_end, targets, edit_head, positions)
+        self.package.write_stream(entry.part, pieces, size_hint=len(data))
         if table_part is not None and table_root is not None and table_box is not None:
             self._grow_table(table_part, table_root, table_box, rows_end, targets, header_texts)
 
@@ -721,102 +832,112 @@ class PackageWriter:
         return targets
 
     def _splice(
-        self, data: bytes, sheet: str, header_row: int, rows_end: int, targets: list[_Target]
-    ) -> bytes:
-        """The sheet XML with the target cells written into rows header_row..rows_end."""
+        self,
+        data: bytes,
+        sheet: str,
+        header_row: int,
+        rows_end: int,
+        targets: list[_Target],
+        edit_head: Callable[[bytes, bytes], bytes],
+        positions: np.ndarray | None,
+    ) -> Iterator[bytes | memoryview]:
+        """The sheet XML in pieces, target cells written into rows header_row..rows_end.
+
+        edit_head(XML before the rows, namespace prefix) gives the new XML before the rows.
+        Unchanged stretches are views of data, not copies: a full sheet is big.
+        """
         match = _SHEET_DATA.search(data)
-        if match is None:
+        close = data.find(b"</%ssheetData>" % (match.group(1) or b""), match.end()) if match else -1
+        if match is None or (close < 0 and not match.group(2)):
             raise WorkbookError(
                 tr(
                     f"工作表“{sheet}”已损坏（没有 sheetData）",
                     f"sheet '{sheet}' is damaged (no sheetData)",
                 )
             )
-        prefix = (match.group(1) or b"").decode()
+        name = match.group(1) or b""
+        prefix = name.decode()
+        view = memoryview(data)
+        yield edit_head(data[: match.start()], name)
         if match.group(2):  # <sheetData/>: no rows at all
-            end = match.end()
-            opening = f"<{prefix}sheetData>".encode()
-            closing = f"</{prefix}sheetData>".encode()
-            head, body, tail = data[: match.start()] + opening, b"", closing + data[end:]
+            yield b"<%ssheetData>" % name
+            close = match.end()
+            tail: tuple[bytes | memoryview, ...] = (b"</%ssheetData>" % name, view[close:])
         else:
-            close = data.find(f"</{prefix}sheetData>".encode(), match.end())
-            head, body, tail = data[: match.end()], data[match.end() : close], data[close:]
+            yield view[match.start() : match.end()]
+            tail = (view[close:],)
         plain = self._cell_styles()
         open_row = f"<{prefix}row".encode()
         close_row = f"</{prefix}row>".encode()
         by_column = sorted(targets, key=lambda t: t.column)
-        first_target = by_column[0].column
-        out: list[bytes] = [head]
+        plan = _MergePlan(
+            by_column[0].column,
+            by_column[0].letters.encode(),
+            {t.column: t for t in targets},
+            frozenset(t.letters.encode() for t in targets),
+            all(t.replace for t in targets),
+            sheet,
+        )
         expected = header_row  # the next row number that must exist in the output
+        encoded = _EncodedRows(by_column, header_row, rows_end, plain, self.date1904, positions)
 
-        encoded = _EncodedRows(by_column, header_row, rows_end, plain, self.date1904)
-
-        def fresh_rows(until: int) -> None:
+        def fresh_rows(until: int) -> Iterator[bytes]:
             nonlocal expected
             while expected < until and expected <= rows_end:
                 cells = encoded.joined(expected)
                 if cells:
-                    out.append(f'<{prefix}row r="{expected}">'.encode() + cells + close_row)
+                    yield b'<%srow r="%d">' % (name, expected) + cells + close_row
                 expected += 1
 
-        position = 0
-        for number, start, end, attrs, row_body, has_ref in _iter_rows(body, prefix):
-            out.append(body[position:start])
+        position = match.end()
+        rows = _iter_rows(data, prefix, position, close)
+        for number, start, end, attrs, row_body, has_ref in rows:
+            if start > position:
+                yield view[position:start]
             position = end
             if number < header_row or number > rows_end:
                 if number > rows_end:
-                    fresh_rows(number)
-                out.append(body[start:end])
+                    yield from fresh_rows(number)
+                yield view[start:end]
                 continue
-            fresh_rows(number)
+            yield from fresh_rows(number)
             expected = number + 1
             if b"spans" in attrs:  # a hint Excel recomputes; stale once cells are added
                 attrs = _SPANS.sub(b"", attrs)
             if not has_ref:
                 attrs = f' r="{number}"'.encode() + attrs
-            out.append(open_row + attrs + b">")
-            out.append(
-                self._merge_row(
-                    row_body or b"",
-                    number,
-                    first_target,
-                    encoded.joined(number),
-                    encoded.cells,
-                    targets,
-                    sheet,
-                )
+            merged = self._merge_row(
+                row_body or b"", number, encoded.joined(number), encoded.cells, plan
             )
-            out.append(close_row)
-        out.append(body[position:])
-        fresh_rows(rows_end + 1)  # rows past the last existing one go before </sheetData>
-        out.append(tail)
-        return b"".join(out)
+            yield open_row + attrs + b">" + merged + close_row
+        if close > position:
+            yield view[position:close]
+        yield from fresh_rows(
+            rows_end + 1
+        )  # rows past the last existing one go before </sheetData>
+        yield from tail
 
     def _merge_row(
         self,
         body: bytes,
         row: int,
-        first_target: int,
         joined: bytes,
         new_cells: Callable[[int], list[tuple[int, bytes]]],
-        targets: list[_Target],
-        sheet: str,
+        plan: _MergePlan,
     ) -> bytes:
         """A row body with the new cells in column order, old cells of target columns replaced."""
-        if not body.strip():
+        if not body or body.isspace():
             return joined
-        replaced = {t.column: t for t in targets}
-        if all(t.replace for t in targets):  # a re-run: our old cells end the row, swap them whole
-            start = body.find(
-                b'<c r="' + column_letter(first_target).encode() + str(row).encode() + b'"'
-            )
+        replaced, first_target, sheet = plan.replaced, plan.first_target, plan.sheet
+        if plan.rerun:  # a re-run: our old cells end the row, swap them whole
+            start = body.find(b'<c r="%s%d"' % (plan.first_letters, row))
             tail = body[start:] if start >= 0 else b""
             refs = _CELL_REFS.findall(tail)
             if (
                 refs
                 and len(refs) == tail.count(b"<c")
-                and all(_column_of(letters) in replaced for letters in refs)
-                and not _FORMULA.search(tail)
+                and plan.letters.issuperset(refs)
+                and not _has_formula(tail)
             ):
                 return body[:start] + joined
         split, seen = _split_at(body, first_target)
@@ -824,10 +945,8 @@ class PackageWriter:
             return body + joined  # the first run: append on the right
         # Cells left of the targets stay as they are; only the tail is taken apart.
         head, tail = (body[:split], body[split:]) if split is not None else (b"", body)
-        only_ours = (
-            split is not None and seen <= replaced.keys() and all(t.replace for t in targets)
-        )
-        if only_ours and not _FORMULA.search(tail):
+        only_ours = split is not None and seen <= replaced.keys() and plan.rerun
+        if only_ours and not _has_formula(tail):
             return head + joined  # a re-run: the tail is our old cells, swap it whole
         kept: list[tuple[int, bytes]] = []
         for cell in _cells(tail, row):
@@ -987,6 +1106,12 @@ class PackageWriter:
             self._drop_calc_chain = False
 
 
+def _has_formula(xml: bytes) -> bool:
+    """True when cell XML holds a formula (``<f>``, maybe with a namespace prefix)."""
+    # A substring test first: the regular expression is the slow part on a million rows.
+    return (b"<f" in xml or b":f" in xml) and _FORMULA.search(xml) is not None
+
+
 def _split_at(body: bytes, first_target: int) -> tuple[int | None, set[int]]:
     """Where a row's cells of column first_target and beyond start, and their columns.
 
@@ -1012,9 +1137,11 @@ def _split_at(body: bytes, first_target: int) -> tuple[int | None, set[int]]:
 
 
 def _iter_rows(
-    data: bytes, prefix: str
+    data: bytes, prefix: str, begin: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, int, int, bytes, bytes | None, bool]]:
     """(number, start, end, attributes, body or None if self-closing, has r) of each ``<row>``.
+
+    Only rows starting within data[begin:stop] count; positions are in data.
 
     Rows are found with bytes.find, not a regular expression: on a million-row
     sheet a lazy ``.*?`` up to ``</row>`` costs several times more.
@@ -1022,11 +1149,12 @@ def _iter_rows(
     opening = f"<{prefix}row".encode()
     closing = f"</{prefix}row>".encode()
     last = 0
-    position = data.find(opening)
+    stop = len(data) if stop is None else stop
+    position = data.find(opening, begin, stop)
     while position >= 0:
         after = data[position + len(opening) : position + len(opening) + 1]
         if after not in (b" ", b">", b"/", b"\t", b"\r", b"\n"):  # <rowBreaks> and the like
-            position = data.find(opening, position + 1)
+            position = data.find(opening, position + 1, stop)
             continue
         tag_end = data.find(b">", position)
         self_closing = data[tag_end - 1] == 0x2F  # "/>"
@@ -1039,43 +1167,40 @@ def _iter_rows(
         ref = _ATTR_R.search(attrs)
         last = int(ref.group(2)) if ref else last + 1
         yield last, position, end, attrs, body, ref is not None
-        position = data.find(opening, end)
+        position = data.find(opening, end, stop)
 
 
-def _update_dimension(data: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:
-    """The sheet XML with ``<dimension>`` grown to cover the written cells."""
-    match = _DIMENSION.search(data)
+def _update_dimension(head: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:
+    """The sheet XML before the rows with ``<dimension>`` grown to cover the written cells."""
+    match = _DIMENSION.search(head)
     if match is None:
-        return data
+        return head
     try:
         r1, c1, r2, c2 = _parse_ref(match.group(2).decode())
     except ValueError:
         r1, c1, r2, c2 = header_row, 1, rows_end, last_col
     ref = _range(min(r1, header_row), c1, max(r2, rows_end), max(c2, last_col))
-    return data[: match.start(2)] + ref.encode() + data[match.end(2) :]
+    return head[: match.start(2)] + ref.encode() + head[match.end(2) :]
 
 
-def _add_widths(data: bytes, widths: dict[int, float]) -> bytes:
-    """The sheet XML with ``<col>`` widths for result columns no existing ``<col>`` covers."""
+def _add_widths(head: bytes, widths: dict[int, float], prefix: bytes) -> bytes:
+    """The sheet XML before the rows with ``<col>`` widths for result columns not yet covered."""
     if not widths:
-        return data
-    cols_match = re.search(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", data, re.S)
+        return head
+    cols_match = _COLS.search(head)
     covered: set[int] = set()
     if cols_match:
         for col in re.finditer(
             rb'<(?:\w+:)?col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', cols_match.group(2)
         ):
             covered.update(range(int(col.group(1)), min(int(col.group(2)), _MAX_COLUMN) + 1))
-    sheet_data = _SHEET_DATA.search(data)
-    assert sheet_data is not None  # _splice has checked it
-    prefix = sheet_data.group(1) or b""
     fresh = b"".join(
         b"<" + prefix + f'col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode()
         for c, w in sorted(widths.items())
         if c not in covered
     )
     if not fresh:
-        return data
+        return head
     if cols_match:
         # <col> elements must be sorted; merge ours in by min.
         existing = re.findall(
@@ -1083,18 +1208,8 @@ def _add_widths(data: bytes, widths: dict[int, float]) -> bytes:
         )
         new = re.findall(rb"<(?:\w+:)?col\b[^>]*?/>", fresh)
         ordered = sorted(existing + new, key=_col_min)
-        return data[: cols_match.start(2)] + b"".join(ordered) + data[cols_match.end(2) :]
-    return (
-        data[: sheet_data.start()]
-        + b"<"
-        + prefix
-        + b"cols>"
-        + fresh
-        + b"</"
-        + prefix
-        + b"cols>"
-        + data[sheet_data.start() :]
-    )
+        return head[: cols_match.start(2)] + b"".join(ordered) + head[cols_match.end(2) :]
+    return head + b"<" + prefix + b"cols>" + fresh + b"</" + prefix + b"cols>"  # before the rows
 
 
 def _col_min(col: bytes) -> int:

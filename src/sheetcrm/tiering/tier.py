@@ -174,7 +174,11 @@ def _rfm_text(r: pd.Series, f: pd.Series, m: pd.Series, known: np.ndarray) -> np
 
 
 def _cells(series: pd.Series) -> list[CellValue]:
-    return [None if pd.isna(v) else v for v in series.astype(object)]
+    """The values as Python scalars, blanks (NaN, NA, NaT) as None."""
+    values = series.astype(object).to_numpy(copy=True)
+    values[pd.isna(values)] = None
+    cells: list[CellValue] = values.tolist()
+    return cells
 
 
 def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[ResultColumn]:
