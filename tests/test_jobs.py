@@ -112,3 +112,22 @@ def test_customer_named_like_a_formula_stays_text(book_path: Path) -> None:
         sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
         for name in sheets:
             assert b"<f>HYPERLINK" not in package.read(name)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_what_run_wrote(book_path: Path, tmp_path: Path) -> None:
+    """The whole run's output opens in LibreOffice with every sheet and the same tiers."""
+    from libreoffice import csv_sheets
+
+    run_job("run", FileBook(book_path), JobOptions(as_of=AS_OF))
+    book = FileBook(book_path)
+    table = book.read_customers()
+    sheets = csv_sheets(book_path, tmp_path / "csv")
+    assert set(book.sheet_names()) <= set(sheets)
+    rows = sheets[table.sheet]
+    header = rows[table.header_row - 1]
+    tier = header.index("客户等级")
+    shown = {r: rows[r - 1][tier] for r in table.frame.index}
+    written = book.read_grid(table.sheet)
+    assert shown == {r: written[r - 1][tier] for r in table.frame.index}
+    assert set(shown.values()) >= {"高价值客户", "普通客户"}
