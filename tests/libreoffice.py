@@ -17,19 +17,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from sheetcrm.book.uno_session import PROFILE_XCU
+
 __all__ = ["CHUNK", "CSV_FILTER", "convert", "csv_sheets", "soffice", "uno_python"]
 
 CHUNK = 100  # files per soffice call
 
 # UTF-8, comma-separated, "-quoted, formulas as results, every sheet to its own file.
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 
 
 def soffice() -> str | None:
@@ -68,7 +63,7 @@ def _run(executable: str, paths: Sequence[Path], fmt: str, outdir: Path, timeout
     with tempfile.TemporaryDirectory(prefix="sheetcrm-lo-") as profile:
         user = Path(profile, "user")
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
+        (user / "registrymodifications.xcu").write_text(PROFILE_XCU, encoding="utf-8")
         process = subprocess.Popen(
             [
                 executable,
