@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..channels import channel_label
 from .export import (
     MESSAGES_SHEET,
-    channel_label,
     email_message,
     export_all,
     messages_sheet,

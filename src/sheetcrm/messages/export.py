@@ -19,12 +19,12 @@ from typing import Any
 import pandas as pd
 
 from ..book.base import SheetSpec
+from ..channels import channel_label
 from ..i18n import Lang, tr, use_lang
 from .render import MessagesResult
 
 __all__ = [
     "MESSAGES_SHEET",
-    "channel_label",
     "email_message",
     "export_all",
     "messages_sheet",
@@ -35,18 +35,6 @@ __all__ = [
 ]
 
 MESSAGES_SHEET = "消息"
-_CHANNEL_LABELS = {
-    "sms": ("短信", "SMS"),
-    "email": ("邮件", "Email"),
-    "wechat": ("微信", "WeChat"),
-    "phone": ("电话", "Phone"),
-}
-
-
-def channel_label(channel: str) -> str:
-    """How a channel key (sms, email…) is shown on sheets, in the current language."""
-    zh, en = _CHANNEL_LABELS.get(channel, (channel, channel))
-    return tr(zh, en)
 
 
 def messages_sheet(result: MessagesResult, lang: Lang | None = None) -> SheetSpec:

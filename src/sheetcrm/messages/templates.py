@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..book.base import CellValue, SheetSpec
+from ..channels import channel_key
 from ..errors import SettingsError
 from ..i18n import tr
 from ..settings import column_letter
@@ -45,22 +46,6 @@ TEMPLATE_KEYS = (
     "onboarding_email",
 )
 CHANNELS = ("sms", "email", "wechat", "phone")
-_CHANNEL_NAMES = {
-    "sms": "sms",
-    "短信": "sms",
-    "text": "sms",
-    "email": "email",
-    "e-mail": "email",
-    "邮件": "email",
-    "电子邮件": "email",
-    "wechat": "wechat",
-    "微信": "wechat",
-    "phone": "phone",
-    "call": "phone",
-    "电话": "phone",
-    "visit": "visit",
-    "拜访": "visit",
-}
 _LANG_NAMES = {"zh": "zh", "中文": "zh", "zh-cn": "zh", "cn": "zh", "en": "en", "英文": "en"}
 # WeChat follows the SMS wording when no WeChat text is written for a key.
 _CHANNEL_FALLBACK = {"wechat": "sms"}
@@ -100,7 +85,7 @@ class TemplateSource:
 
 def normalise_channel(value: CellValue) -> str:
     """A channel code (sms, email, wechat, phone, visit) from a code or its Chinese name; '' if unknown."""
-    return _CHANNEL_NAMES.get(str(value or "").strip().lower(), "")
+    return channel_key(value) or ""
 
 
 def _labels(values: Iterable[str]) -> frozenset[str]:

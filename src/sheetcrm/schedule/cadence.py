@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..i18n import tr
+from ..channels import CHANNELS, channel_key, channel_label
+from ..messages.templates import TEMPLATE_KEYS
 from ..settings import Block, register
 from ..tiering.lifecycle import STAGES
 
@@ -38,45 +39,10 @@ __all__ = [
     "parse_terms",
 ]
 
-CHANNELS: dict[str, tuple[str, str]] = {
-    "phone": ("电话", "Phone"),
-    "sms": ("短信", "SMS"),
-    "email": ("邮件", "Email"),
-    "wechat": ("微信", "WeChat"),
-    "visit": ("拜访", "Visit"),
-}
-_CHANNEL_ALIASES = {
-    alias.lower(): key
-    for key, (zh, en) in CHANNELS.items()
-    for alias in (key, zh, en, {"phone": "call", "sms": "短信息", "email": "e-mail"}.get(key, key))
-} | {"打电话": "phone", "电邮": "email", "上门": "visit", "微信消息": "wechat"}
-
-TEMPLATE_KEYS = (
-    "welcome",
-    "revisit",
-    "upgrade_thanks",
-    "winback",
-    "loyalty_offer",
-    "holiday_greeting",
-    "onboarding_call",
-    "onboarding_email",
-)
-
 NEW = "new"
 CHURN = "churn"
 _SPECIAL = {"新客户": NEW, "new": NEW, "流失风险": CHURN, "churn": CHURN}
 NEW_CUSTOMER_DAYS = 30  # first purchase at most this many calendar days before the as-of date
-
-
-def channel_key(value: object) -> str | None:
-    """The canonical channel key (phone|sms|email|wechat|visit) for a label, None if unknown."""
-    return _CHANNEL_ALIASES.get(str(value or "").strip().lower())
-
-
-def channel_label(key: str) -> str:
-    """A channel's display label in the current language."""
-    zh, en = CHANNELS.get(key, (key, key))
-    return tr(zh, en)
 
 
 @dataclass(frozen=True)
