@@ -181,3 +181,21 @@ def test_phone_column_shortcut_equals_the_phone_parser(values: list[object]) -> 
     typed, failures = schema._typed_column(np.array(values, dtype=object), info, False)
     assert typed.tolist() == [schema._parse_phone(v) for v in values]  # type: ignore[arg-type]
     assert not failures
+
+
+def test_choose_table_by_name_else_by_the_most_customer_roles() -> None:
+    from sheetcrm.errors import InputError
+    from sheetcrm.schema import TableInfo, choose_table
+
+    def info(name: str, sheet: str, *headers: str) -> TableInfo:
+        return TableInfo(name, sheet, 1, 1, 10, len(headers), headers)
+
+    small = info("Orders", "订单", "客户编号", "金额", "日期")
+    full = info("Customers", "客户", "客户编号", "客户名称", "手机", "邮箱")
+    own = info("Plan", "跟进计划", "客户编号", "客户名称", "手机", "邮箱", "负责人")
+    tables = [small, full, own]
+    assert choose_table(tables) is full  # sheetcrm's own sheets never count
+    assert choose_table(tables, sheet="订单") is None  # fewer than three customer roles there
+    assert choose_table(tables, table="orders") is small
+    with pytest.raises(InputError, match="Customers"):
+        choose_table(tables, table="Nope")

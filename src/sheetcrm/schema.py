@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -24,12 +25,15 @@ from .book.base import CellError, CellValue, CustomerTable, Problem
 from .errors import InputError, MissingColumnError
 from .i18n import tr
 from .roles import CUSTOMER_ROLES, TRANSACTION_ROLES, RoleInfo
-from .settings import Block, Settings, register
+from .settings import SETTINGS_SHEET, Block, Settings, register
 from .values import ERROR_CODES, is_blank, parse_bool, parse_date, parse_number
 
 __all__ = [
+    "OWN_SHEETS",
+    "TableInfo",
     "build_customer_table",
     "build_table",
+    "choose_table",
     "column_overrides",
     "find_header_row",
     "match_roles",
@@ -39,6 +43,53 @@ __all__ = [
 
 HEADER_SCAN_ROWS = 30
 MIN_ROLES = 3
+# Sheets sheetcrm writes itself are never taken for the customer table.
+OWN_SHEETS = frozenset(
+    {SETTINGS_SHEET, "数据检查", "分级汇总", "跟进计划", "消息", "消息模板", "仪表盘", "运行记录"}
+)
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """An Excel Table (ListObject): its name, sheet, and Excel row/column numbers."""
+
+    name: str
+    sheet: str
+    header_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+    headers: tuple[str, ...]
+
+
+def choose_table(
+    tables: Sequence[TableInfo],
+    *,
+    sheet: str | None = None,
+    table: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> TableInfo | None:
+    """The Table named ``table``, else the one (on ``sheet``) naming the most customer roles."""
+    if table:
+        chosen = next((t for t in tables if t.name.casefold() == table.casefold()), None)
+        if chosen is None:
+            names = ", ".join(t.name for t in tables) or tr("无", "none")
+            raise InputError(
+                tr(
+                    f"找不到名为「{table}」的 Excel 表格；现有表格：{names}",
+                    f"there is no Excel Table named '{table}'; tables: {names}",
+                )
+            )
+        return chosen
+    best, best_score = None, MIN_ROLES - 1
+    for candidate in tables:
+        if (sheet and candidate.sheet != sheet) or candidate.sheet in OWN_SHEETS:
+            continue
+        score = len(match_roles(list(candidate.headers), CUSTOMER_ROLES, overrides))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
 
 COLUMNS_BLOCK = register(
     Block(

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import InputError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES
-from ..schema import build_customer_table, find_header_row
+from ..schema import OWN_SHEETS, TableInfo, build_customer_table, choose_table, find_header_row
 from .base import CellError, CellValue, CustomerTable, ResultColumn, SheetSpec
 
 __all__ = ["ExcelBook"]
@@ -59,23 +59,31 @@ class ExcelBook:
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
         """The customer table: a named Excel Table, else the sheet whose header fits best."""
-        names = [sheet] if sheet else self.sheet_names()
-        for name in names:
-            for tbl in self.book.sheets[name].tables:
-                if table is None or tbl.name.lower() == table.lower():
-                    top = tbl.range[0, 0]
-                    last = tbl.range.last_cell.row
-                    grid = self.read_grid(name)
-                    if find_header_row(grid[top.row - 1 :], CUSTOMER_ROLES, overrides) or table:
-                        return build_customer_table(
-                            grid,
-                            name,
-                            top.row,
-                            top.column,
-                            table=tbl.name,
-                            last_row=last,
-                            overrides=overrides,
-                        )
+        tables = [
+            TableInfo(
+                name=tbl.name,
+                sheet=sht.name,
+                header_row=tbl.range.row,
+                first_column=tbl.range.column,
+                last_row=tbl.range.last_cell.row,
+                last_column=tbl.range.last_cell.column,
+                headers=tuple(str(v) for v in tbl.header_row_range.options(ndim=1).value),
+            )
+            for sht in self.book.sheets
+            for tbl in sht.tables
+        ]
+        chosen = choose_table(tables, sheet=sheet, table=table, overrides=overrides)
+        if chosen is not None:
+            return build_customer_table(
+                self.read_grid(chosen.sheet),
+                chosen.sheet,
+                chosen.header_row,
+                chosen.first_column,
+                table=chosen.name,
+                last_row=chosen.last_row,
+                overrides=overrides,
+            )
+        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
         best: tuple[int, str, int, int] | None = None
         for name in names:
             found = find_header_row(self.read_grid(name), CUSTOMER_ROLES, overrides)

@@ -26,7 +26,14 @@ import numpy as np
 from ..errors import InputError, WorkbookError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES
-from ..schema import HEADER_SCAN_ROWS, MIN_ROLES, build_customer_table, find_header_row, match_roles
+from ..schema import (
+    HEADER_SCAN_ROWS,
+    OWN_SHEETS,
+    TableInfo,
+    build_customer_table,
+    choose_table,
+    find_header_row,
+)
 from .base import (
     CellError,
     CellValue,
@@ -38,7 +45,6 @@ from .base import (
     SheetSpec,
 )
 from .uno_session import import_uno, property_value
-from .xlsx_read import _OWN_SHEETS
 from .xlsx_write import column_letter, column_number
 
 __all__ = ["UnoBook"]
@@ -172,11 +178,8 @@ class UnoBook:
         grid: list[list[CellValue]] = self.read_array(sheet).tolist()
         return grid
 
-    def _tables(self) -> list[tuple[str, str, Any, int]]:
-        """(name, sheet, CellRangeAddress, last data row) of each database range with a header.
-
-        LibreOffice imports every Excel Table as a named database range.
-        """
+    def _tables(self) -> list[TableInfo]:
+        """Each database range with a header row; LibreOffice imports every Excel Table as one."""
         sheets = self.sheet_names()
         out = []
         ranges = self.doc.DatabaseRanges
@@ -184,7 +187,21 @@ class UnoBook:
             db = ranges.getByName(name)
             if db.ContainsHeader:
                 box = db.DataArea
-                out.append((name, sheets[box.Sheet], box, box.EndRow - int(bool(db.TotalsRow))))
+                sheet = sheets[box.Sheet]
+                header = self._sheet(sheet).getCellRangeByPosition(
+                    box.StartColumn, box.StartRow, box.EndColumn, box.StartRow
+                )
+                out.append(
+                    TableInfo(
+                        name=name,
+                        sheet=sheet,
+                        header_row=box.StartRow + 1,
+                        first_column=box.StartColumn + 1,
+                        last_row=box.EndRow + 1 - int(bool(db.TotalsRow)),
+                        last_column=box.EndColumn + 1,
+                        headers=tuple(str(v) for v in header.getDataArray()[0]),
+                    )
+                )
         return out
 
     def read_customers(
@@ -194,38 +211,15 @@ class UnoBook:
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet."""
-        tables = self._tables()
-        chosen = None
-        if table:
-            chosen = next((t for t in tables if t[0].casefold() == table.casefold()), None)
-            if chosen is None:
-                names = ", ".join(t[0] for t in tables) or tr("无", "none")
-                raise InputError(
-                    tr(
-                        f"找不到名为「{table}」的表格；现有表格：{names}",
-                        f"there is no Excel Table named '{table}'; tables: {names}",
-                    )
-                )
-        else:
-            best = 0
-            for name, where, box, last in tables:
-                if (sheet and where != sheet) or where in _OWN_SHEETS:
-                    continue
-                headers = self._sheet(where).getCellRangeByPosition(
-                    box.StartColumn, box.StartRow, box.EndColumn, box.StartRow
-                )
-                score = len(match_roles(headers.getDataArray()[0], CUSTOMER_ROLES, overrides))
-                if score >= MIN_ROLES and score > best:
-                    best, chosen = score, (name, where, box, last)
+        chosen = choose_table(self._tables(), sheet=sheet, table=table, overrides=overrides)
         if chosen is not None:
-            name, where, box, last = chosen
             return build_customer_table(
-                self.read_array(where),
-                where,
-                box.StartRow + 1,
-                box.StartColumn + 1,
-                table=name,
-                last_row=last + 1,
+                self.read_array(chosen.sheet),
+                chosen.sheet,
+                chosen.header_row,
+                chosen.first_column,
+                table=chosen.name,
+                last_row=chosen.last_row,
                 overrides=overrides,
             )
         return self._read_plain_range(sheet, overrides)
@@ -233,7 +227,7 @@ class UnoBook:
     def _read_plain_range(
         self, sheet: str | None, overrides: Mapping[str, str] | None
     ) -> CustomerTable:
-        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in _OWN_SHEETS]
+        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
         best: tuple[int, str, int, int] | None = None
         for name in names:
             sht = self._sheet(name)

@@ -12,7 +12,6 @@ import re
 import zipfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -23,41 +22,16 @@ import python_calamine as calamine
 from ..errors import InputError, WorkbookError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES
-from ..schema import MIN_ROLES, build_customer_table, find_header_row, match_roles
-from ..settings import SETTINGS_SHEET
+from ..schema import OWN_SHEETS, TableInfo, build_customer_table, choose_table, find_header_row
 from .base import CellError, CellValue, CustomerTable
 
-__all__ = ["TableInfo", "XlsxReader"]
+__all__ = ["XlsxReader"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-# Sheets sheetcrm writes itself are never taken for the customer table.
-_OWN_SHEETS = {
-    SETTINGS_SHEET,
-    "数据检查",
-    "分级汇总",
-    "跟进计划",
-    "消息",
-    "消息模板",
-    "仪表盘",
-    "运行记录",
-}
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    """An Excel Table (ListObject): its name, sheet, and Excel row/column numbers."""
-
-    name: str
-    sheet: str
-    header_row: int
-    first_column: int
-    last_row: int
-    last_column: int
-    headers: tuple[str, ...]
 
 
 def _column_number(letters: bytes) -> int:
@@ -243,29 +217,7 @@ class XlsxReader:
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet."""
-        tables = self.tables()
-        chosen: TableInfo | None = None
-        if table:
-            chosen = next((t for t in tables if t.name.lower() == table.lower()), None)
-            if chosen is None:
-                raise InputError(
-                    tr(
-                        f"找不到名为「{table}」的 Excel 表格；现有表格：{', '.join(t.name for t in tables) or '无'}",
-                        f"there is no Excel Table named '{table}'; tables: {', '.join(t.name for t in tables) or 'none'}",
-                    )
-                )
-        else:
-            candidates = [
-                t
-                for t in tables
-                if (sheet is None or t.sheet == sheet) and t.sheet not in _OWN_SHEETS
-            ]
-            scored = [
-                (len(match_roles(t.headers, CUSTOMER_ROLES, overrides)), t) for t in candidates
-            ]
-            scored = [(score, t) for score, t in scored if score >= MIN_ROLES]
-            if scored:
-                chosen = max(scored, key=lambda st: st[0])[1]
+        chosen = choose_table(self.tables(), sheet=sheet, table=table, overrides=overrides)
         if chosen is not None:
             return build_customer_table(
                 self.read_array(chosen.sheet),
@@ -282,7 +234,7 @@ class XlsxReader:
     def _read_plain_range(
         self, sheet: str | None, overrides: Mapping[str, str] | None
     ) -> CustomerTable:
-        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in _OWN_SHEETS]
+        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
         seen: list[str] = []
         best: tuple[int, str, int, int] | None = None
         for name in names:
