@@ -56,7 +56,9 @@ def on_button(*args: Any) -> str:
     status.start("SheetCRM", 0)
     options = JobOptions(progress=lambda step: status.setText(f"SheetCRM: {step}"))
     try:
-        text = "\n".join(press(button_id, UnoBook(doc), options).lines) or tr("完成。", "Done.")
+        text = "\n".join(press(button_id, UnoBook(doc, store=False), options).lines) or tr(
+            "完成。", "Done."
+        )
     except SheetCRMError as exc:
         text = str(exc)
         _show(doc, tr("SheetCRM：未完成", "SheetCRM: not done"), text, _MESSAGE_BOX_ERROR)

@@ -84,9 +84,11 @@ def _api_formula(formula: str) -> str:
 class UnoBook:
     """An open Calc document as a sheetcrm book; :meth:`save` stores it (or a copy)."""
 
-    def __init__(self, doc: Any, output: Path | None = None) -> None:
+    def __init__(self, doc: Any, output: Path | None = None, *, store: bool = True) -> None:
         self.doc = doc
         self.output = Path(output) if output else None
+        # False for a button pressed in Calc: like Excel, the user looks, then saves or closes.
+        self.store = store
         self.uno = import_uno()
         null = doc.NullDate  # the serial-number epoch: 1899-12-30, or 1904-01-01
         self._epoch = dt.datetime(null.Year, null.Month, null.Day)
@@ -531,6 +533,8 @@ class UnoBook:
 
     def save(self) -> Path:
         """Store the document in place, or as a copy at ``output``; the file written."""
+        if not self.store:
+            return Path(self.uno.fileUrlToSystemPath(self.doc.URL))
         if self.output is None:
             self.doc.store()
             return Path(self.uno.fileUrlToSystemPath(self.doc.URL))
