@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import openpyxl
@@ -23,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from libreoffice import csv_sheets
-from sheetcrm.book import xlsx_write
+from sheetcrm.book import package, xlsx_write
 from sheetcrm.book.base import (
     CellError,
     ChartSeries,
@@ -629,6 +630,124 @@ def test_bad_sheet_name_is_refused(tmp_path: Path) -> None:
     writer = PackageWriter(_raw_book(tmp_path, "<sheetData/>"))
     with pytest.raises(WorkbookError, match="a/b"):
         writer.write_sheet(SheetSpec("a/b", [["x"]]))
+
+
+@given(st.text())
+def test_text_taken_as_plain_needs_no_escaping_or_cleaning(text: str) -> None:
+    # The encoder writes "plain" text into <t> untouched; it must be what the careful path writes.
+    if xlsx_write._plain(text):
+        assert escape(xlsx_write._clean_text(text)) == text
+        assert xlsx_write._preserve(text) == ""
+
+
+@st.composite
+def _sheet_rows(draw: st.DrawFn) -> str:
+    """sheetData with the row and cell shapes writers produce: gaps, spans, no r, self-closing."""
+    rows = []
+    number = 0
+    for _ in range(draw(st.integers(0, 14))):
+        number += draw(st.sampled_from([1, 1, 1, 2, 3]))
+        shape = draw(st.sampled_from(["plain", "plain", "spans", "late-r", "no-r", "empty"]))
+        columns = sorted(draw(st.sets(st.integers(1, 4), max_size=4)))
+        with_r = shape != "no-r" or not columns or columns != list(range(1, len(columns) + 1))
+        cells = "".join(
+            f'<c r="{column_letter(c)}{number}"><v>{c}</v></c>' if with_r else f"<c><v>{c}</v></c>"
+            for c in columns
+        )
+        attrs = {
+            "plain": f' r="{number}"',
+            "spans": f' r="{number}" spans="1:4"',
+            "late-r": f' ht="20" customHeight="1" r="{number}"',
+            "no-r": f' r="{number}"' if with_r else "",
+            "empty": f' r="{number}"',
+        }[shape]
+        if shape == "no-r" and not with_r and rows and not rows[-1][1]:
+            attrs = f' r="{number}"'  # a row without r follows the previous row's number
+        rows.append((f"<row{attrs}/>" if shape == "empty" else f"<row{attrs}>{cells}</row>", attrs))
+    return "<sheetData>" + "".join(row for row, _ in rows) + "</sheetData>"
+
+
+def _written_xml(path: Path, header_row: int, last_row: int, values: list[object]) -> bytes:
+    writer = PackageWriter(path)
+    results = [ResultColumn("tier", values), ResultColumn("score", [len(str(v)) for v in values])]
+    writer.write_columns("Sheet1", header_row, 1, last_row, None, ["a", "b", "c", "d"], results)
+    return writer.package.read("xl/worksheets/sheet1.xml")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sheet_data=_sheet_rows(),
+    header_row=st.integers(1, 3),
+    values=st.lists(st.sampled_from(["A", "B", None, 1.5]), max_size=12),
+)
+def test_bulk_and_piece_by_piece_splicing_write_what_row_by_row_does(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sheet_data: str,
+    header_row: int,
+    values: list[object],
+) -> None:
+    # Three ways through the same sheet must agree byte for byte, on a first run and a re-run:
+    # whole rows in bulk, rows one by one, and the sheet streamed in tiny pieces.
+    path = _raw_book(tmp_path, sheet_data, name=f"s{abs(hash(sheet_data))}.xlsx")
+    last_row = header_row + len(values)
+
+    def outputs() -> bytes:
+        first = _written_xml(path, header_row, last_row, values)
+        again = tmp_path / "again.xlsx"
+        again.write_bytes(_replace_part(path, first))
+        return first + b"|" + _written_xml(again, header_row, last_row, values)
+
+    expected = outputs()
+    with monkeypatch.context() as patch:
+        patch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
+        assert outputs() == expected
+    with monkeypatch.context() as patch:
+        patch.setattr(package, "_STREAM_PIECE", 9)
+        assert outputs() == expected
+
+
+def _replace_part(path: Path, sheet: bytes) -> bytes:
+    """The package at path with its sheet1.xml replaced (what a first run saved)."""
+    out = path.with_name("replaced.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info, data)
+    return out.read_bytes()
+
+
+def test_a_full_width_sheet_is_spliced_in_bulk_without_changing_the_xml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows the way Excel writes them (spans, every cell with r): the bulk path takes them all.
+    rows = "".join(
+        f'<row r="{r}" spans="1:3">'
+        + "".join(f'<c r="{column_letter(c)}{r}"><v>{r * c}</v></c>' for c in range(1, 4))
+        + "</row>"
+        for r in range(1, 2001)
+    )
+    path = _raw_book(tmp_path, f"<sheetData>{rows}</sheetData>")
+    values: list[object] = [f"t{r % 7}" for r in range(1999)]
+    calls: list[int] = []
+    original = xlsx_write._RowSplicer.bulk
+
+    def counting(self: xlsx_write._RowSplicer, *args: object) -> object:
+        done = original(self, *args)  # type: ignore[arg-type]
+        calls.append(done is not None)
+        return done
+
+    monkeypatch.setattr(package, "_STREAM_PIECE", 4096)
+    monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", counting)
+    xml = _written_xml(path, 1, 2000, values)
+    assert len(calls) > 10 and all(calls[:-1])  # many pieces, all in bulk but the last (no rows)
+    assert b"spans" not in xml
+    # The results start right of the four headers given, at E; row 2000 holds value 1998.
+    assert b'<c r="C2000"><v>6000</v></c><c r="E2000" t="inlineStr"><is><t>t3</t></is></c>' in xml
+    monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
+    assert _written_xml(path, 1, 2000, values) == xml
 
 
 @given(st.integers(1, 16384))

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
+import itertools
 import math
 import numbers
 import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -51,10 +52,8 @@ _HEADER_FILL = "DDEBF7"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
 _EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
-# Text that cannot go into XML as it is: escapes, cleaning, outer spaces, or too long.
-_NEEDS_CARE = re.compile(
-    f"{_ILLEGAL_XML.pattern}|[&<>\n]|^\\s|\\s$|_x[0-9A-Fa-f]{{4}}_|^.{{{_MAX_TEXT + 1}}}", re.S
-)
+# Characters that stop text going into XML as it is (escapes or cleaning needed).
+_UNSAFE = re.compile(f"{_ILLEGAL_XML.pattern[:-1]}&<>\n]")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -72,6 +71,11 @@ _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", r
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
+_REF_LETTERS = re.compile(rb"[A-Z]{1,3}(?=\d)")
+_TAG_NAME_END = frozenset(b" >/\t\r\n")  # what may follow a tag's name
+_ROW_OPEN = re.compile(rb'<row(?: r="(\d+)")?')
+_ROW_SPANS = re.compile(rb'(<row r="\d+") spans="[^"]*"')
+_SPANS_LEFT = re.compile(rb"<row\b[^>]*\sspans=")
 
 
 class DrawingParts(Protocol):
@@ -125,6 +129,17 @@ def _preserve(text: str) -> str:
     return ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
 
 
+def _plain(text: str) -> bool:
+    """True for text that goes into a cell as it is: no escapes, cleaning, outer spaces or excess."""
+    # Separate tests: a pattern with alternatives is tried at every character, a class is not.
+    return (
+        len(text) <= _MAX_TEXT
+        and text == text.strip()
+        and not _UNSAFE.search(text)
+        and ("_x" not in text or not _EXCEL_ESCAPE.search(text))
+    )
+
+
 def _is_blank(value: object) -> bool:
     """True for values that leave a cell empty: None, NaN, NaT, pandas NA."""
     if value is None:
@@ -157,7 +172,7 @@ def _cell_tail(value: CellValue, style: int | None, styles: _CellStyles, date190
     if _is_blank(value):
         return f'" s="{style}"/>' if style else ""
     style_attr = f' s="{style}"' if style else ""
-    if isinstance(value, str) and not _NEEDS_CARE.search(value):  # most text: as it is
+    if isinstance(value, str) and _plain(value):  # most text: as it is
         return f'"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>'
     if isinstance(value, CellError):
         return f'"{style_attr} t="e"><v>{escape(value.code)}</v></c>'
@@ -181,23 +196,75 @@ def _cell_tail(value: CellValue, style: int | None, styles: _CellStyles, date190
     return f'"{style_attr} t="inlineStr"><is><t{_preserve(text)}>{escape(text)}</t></is></c>'
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(code of each value, one value per code); blank values get code -1.
 
     Values count as the same only when equal and of the same type, so that
-    True, 1 and 1.0 (equal in Python) keep their own cell XML.
+    True, 1 and 1.0 (equal in Python) keep their own cell XML. ``uniform``
+    says every value has one type (a typed column), which spares that test.
     """
     try:
-        by_value, _ = pd.factorize(values)
-        by_type, types = pd.factorize(np.fromiter(map(type, values), object, len(values)))
+        by_value, uniques = pd.factorize(values)
     except TypeError:  # an unhashable value: every cell on its own
-        by_value, types = np.arange(len(values)), np.zeros(1)
-        by_type = np.zeros(len(values), dtype=np.int64)
-    key = np.where(by_value < 0, -1, by_value * len(types) + by_type)
-    unique, first, codes = np.unique(key, return_index=True, return_inverse=True)
-    if unique.size and unique[0] < 0:
-        first, codes = first[1:], codes - 1
-    return codes.reshape(-1), values[first]
+        return np.arange(len(values)), values
+    if uniform or len({kind for kind in set(map(type, values)) if _is_number(kind)}) < 2:
+        return by_value, np.asarray(uniques, dtype=object)
+    by_type, types = pd.factorize(np.fromiter(map(type, values), object, len(values)))
+    codes, keys = pd.factorize(np.where(by_value < 0, -1, by_value * len(types) + by_type))
+    first = np.empty(len(keys), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(values))[::-1]  # the first value of each code
+    blank = keys < 0
+    if blank.any():  # blank values: code -1, and the codes after theirs move down by one
+        gone = int(np.flatnonzero(blank)[0])
+        codes = np.where(codes == gone, -1, codes - (codes > gone))
+        first = first[~blank]
+    return codes, values[first]
+
+
+def _is_number(kind: type) -> bool:
+    return issubclass(kind, numbers.Number)
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A column's cells as tails (XML from the quote ending ``r`` on) shared by equal values."""
+
+    codes: np.ndarray  # the tail of each value; blank values take the last one
+    tails: np.ndarray  # bytes; b"" where no cell is written at all
+
+
+def _encode(
+    values: np.ndarray,
+    style: int | None,
+    styles: _CellStyles,
+    date1904: bool,
+    uniform: bool = False,
+) -> _Encoded:
+    """The tails of a column's values, each distinct value encoded once."""
+    # Result columns repeat few distinct values (tiers, scores, dates): encode each one once.
+    codes, distinct = _distinct(values, uniform)
+    codes = np.where(codes < 0, len(distinct), codes)  # blank cells take the last tail
+    style_attr = f' s="{style}"' if style else ""
+    text_head = f'"{style_attr} t="inlineStr"><is><t>'
+    # Plain text, nearly every distinct value of a big column, skips _cell_tail's type tests.
+    tails = [
+        f"{text_head}{v}</t></is></c>".encode()
+        if type(v) is str and _plain(v)
+        else _cell_tail(v, style, styles, date1904).encode()
+        for v in distinct
+    ]
+    tails.append(_cell_tail(None, style, styles, date1904).encode())
+    return _Encoded(codes, np.array(tails, dtype=object))
+
+
+def _cells_xml(letters: str, encoded: _Encoded, rows: np.ndarray, part: slice) -> np.ndarray:
+    """The ``<c>`` XML (bytes) of encoded values ``part`` in the given rows (b"" for no cell)."""
+    codes = encoded.codes[part]
+    cells = f'<c r="{letters}'.encode() + rows + encoded.tails[codes]
+    no_cell = encoded.tails == b""
+    if no_cell.any():
+        cells[no_cell[codes]] = b""
+    return cells
 
 
 def _column_cells(
@@ -209,25 +276,14 @@ def _column_cells(
     date1904: bool,
 ) -> np.ndarray:
     """The ``<c>`` XML (bytes) of a column's values in the given rows (b"" for no cell)."""
-    # Result columns repeat few distinct values (tiers, scores, dates): encode each one once.
-    codes, distinct = _distinct(values)
-    codes[codes < 0] = len(distinct)  # blank cells take the last tail
-    tails = np.array(
-        [_cell_tail(v, style, styles, date1904).encode() for v in (*distinct, None)],
-        dtype=object,
-    )
-    cells = f'<c r="{letters}'.encode() + rows + tails[codes]
-    no_cell = tails == b""
-    if no_cell.any():
-        cells[no_cell[codes]] = b""
-    return cells
+    return _cells_xml(letters, _encode(values, style, styles, date1904), rows, slice(None))
 
 
 class _EncodedRows:
-    """The new cells of each row, encoded a block of rows at a time.
+    """The new cells of each row, joined a block of rows at a time.
 
-    Encoding a column in one vectorised pass is much cheaper than cell by
-    cell; blocks keep memory flat on a million-row sheet.
+    Each column is encoded once, in a vectorised pass; blocks keep the joined
+    XML small on a million-row sheet.
     """
 
     BLOCK = 32768
@@ -242,33 +298,39 @@ class _EncodedRows:
         positions: np.ndarray | None,
     ) -> None:
         self.targets, self.header_row, self.rows_end = targets, header_row, rows_end
-        self.styles, self.date1904 = styles, date1904
         count = rows_end - header_row
-        self.values = [_padded(t.values, count, positions) for t in targets]
+        self.encoded = [
+            _encode(
+                _padded(t.values, count, positions), t.style, styles, date1904, _uniform(t.values)
+            )
+            for t in targets
+        ]
         self.start = -1
         self.columns: list[np.ndarray] = []
         self.rows: np.ndarray = np.empty(0, dtype=object)
 
+    def _columns(self, first: int, last: int) -> list[np.ndarray]:
+        """The new cells of rows first..last, one array per target column."""
+        data_first = max(first, self.header_row + 1)
+        numbers = np.arange(data_first, last + 1).astype(bytes).astype(object)
+        part = slice(data_first - self.header_row - 1, last - self.header_row)
+        columns = []
+        for target, encoded in zip(self.targets, self.encoded, strict=True):
+            cells = _cells_xml(target.letters, encoded, numbers, part)
+            if first == self.header_row:
+                cells = np.concatenate([np.array([target.header], dtype=object), cells])
+            columns.append(cells)
+        return columns
+
+    def range(self, first: int, last: int) -> np.ndarray:
+        """All new cells of each row first..last, in column order."""
+        columns = self._columns(first, last)
+        return np.fromiter(map(b"".join, zip(*columns, strict=True)), object, last - first + 1)
+
     def _load(self, row: int) -> int:
         start = self.header_row + (row - self.header_row) // self.BLOCK * self.BLOCK
         if start != self.start:
-            first = max(start, self.header_row + 1)
-            end = min(start + self.BLOCK - 1, self.rows_end)
-            offset = first - self.header_row - 1
-            numbers = np.arange(first, end + 1).astype(bytes).astype(object)
-            self.columns = []
-            for target, values in zip(self.targets, self.values, strict=True):
-                cells = _column_cells(
-                    target.letters,
-                    target.style,
-                    values[offset : offset + end - first + 1],
-                    numbers,
-                    self.styles,
-                    self.date1904,
-                )
-                if start == self.header_row:
-                    cells = np.concatenate([np.array([target.header], dtype=object), cells])
-                self.columns.append(cells)
+            self.columns = self._columns(start, min(start + self.BLOCK - 1, self.rows_end))
             self.rows = np.fromiter(
                 map(b"".join, zip(*self.columns, strict=True)), object, len(self.columns[0])
             )
@@ -289,6 +351,12 @@ class _EncodedRows:
             for target, cells in zip(self.targets, self.columns, strict=True)
             if cells[index]
         ]
+
+
+def _uniform(values: Sequence[CellValue]) -> bool:
+    """True for a typed array of values (one type throughout, blanks aside)."""
+    # numpy and pandas' masked dtypes alike; object, string and category columns can mix types.
+    return getattr(getattr(values, "dtype", None), "kind", "O") in "biufmM"
 
 
 def _padded(
@@ -713,15 +781,31 @@ class PackageWriter:
             raise WorkbookError(
                 tr(f"找不到工作表“{sheet}”", f"there is no sheet '{sheet}' in the workbook")
             )
-        data = self.package.read(entry.part)
+        size = self.package.size(entry.part)
+        chunks = iter(self.package.stream(entry.part))
+        first, sheet_data = _sheet_start(chunks, sheet)
+        name = sheet_data.group(1) or b""
+        pieces = _row_pieces(first, chunks, b"</%srow>" % name)
+        # Pieces up to the header row are held (usually one): the header decides the columns.
+        held: list[bytes] = []
+        header_cells: list[_Cell] | None = None
+        last = 0
+        for piece in pieces:
+            held.append(piece)
+            begin = sheet_data.end() if len(held) == 1 else 0
+            header_cells, last = _header_cells(piece, header_row, name.decode(), begin, last)
+            if header_cells is not None:
+                break
+        segments = itertools.chain(held, pieces)
         table_part, table_root = self._table(entry, table) if table else (None, None)
         table_box = _parse_ref(table_root.get("ref", "A1")) if table_root is not None else None
         edge = first_column + len(headers) - 1
         if table_box:
             edge = max(edge, table_box[3])
-        header_cells = self._header_cells(data, header_row)
-        header_texts = {cell.column: _cell_text(cell, self._shared()) for cell in header_cells}
-        edge_cell = next((cell for cell in header_cells if cell.column == edge), None)
+        header_texts = {
+            cell.column: _cell_text(cell, self._shared()) for cell in header_cells or []
+        }
+        edge_cell = next((cell for cell in header_cells or [] if cell.column == edge), None)
         header_style = _ATTR_S.search(edge_cell.attrs) if edge_cell else None
         header_s = int(header_style.group(1)) if header_style else None
         targets = self._plan_targets(
@@ -751,8 +835,22 @@ class PackageWriter:
             head = _update_dimension(head, header_row, rows_end, last_col)
             return _add_widths(head, widths, prefix)
 
-        pieces = self._splice(data, entry.name, header_row, rows_end, targets, edit_head, positions)
-        self.package.write_stream(entry.part, pieces, size_hint=len(data))
+        splicer = _RowSplicer(
+            targets,
+            _EncodedRows(
+                sorted(targets, key=lambda t: t.column),
+                header_row,
+                rows_end,
+                self._cell_styles(),
+                self.date1904,
+                positions,
+            ),
+            name,
+            self._merge_row,
+        )
+        self.package.write_stream(
+            entry.part, splicer.splice(segments, sheet_data, edit_head, sheet), size_hint=size
+        )
         if table_part is not None and table_root is not None and table_box is not None:
             self._grow_table(table_part, table_root, table_box, rows_end, targets, header_texts)
 
@@ -768,16 +866,6 @@ class PackageWriter:
             )
             self._shared_strings = _SharedStrings(self.package.read(part) if part else None)
         return self._shared_strings
-
-    def _header_cells(self, data: bytes, header_row: int) -> list[_Cell]:
-        sheet_data = _SHEET_DATA.search(data)
-        prefix = (sheet_data.group(1) or b"").decode() if sheet_data else ""
-        for number, _, _, _, body, _ in _iter_rows(data, prefix):
-            if number == header_row:
-                return _cells(body or b"", number)
-            if number > header_row:
-                break
-        return []
 
     def _plan_targets(
         self,
@@ -830,92 +918,6 @@ class PackageWriter:
                 _Target(column, letters, title, header_xml, result.values, style, replace)
             )
         return targets
-
-    def _splice(
-        self,
-        data: bytes,
-        sheet: str,
-        header_row: int,
-        rows_end: int,
-        targets: list[_Target],
-        edit_head: Callable[[bytes, bytes], bytes],
-        positions: np.ndarray | None,
-    ) -> Iterator[bytes | memoryview]:
-        """The sheet XML in pieces, target cells written into rows header_row..rows_end.
-
-        edit_head(XML before the rows, namespace prefix) gives the new XML before the rows.
-        Unchanged stretches are views of data, not copies: a full sheet is big.
-        """
-        match = _SHEET_DATA.search(data)
-        close = data.find(b"</%ssheetData>" % (match.group(1) or b""), match.end()) if match else -1
-        if match is None or (close < 0 and not match.group(2)):
-            raise WorkbookError(
-                tr(
-                    f"工作表“{sheet}”已损坏（没有 sheetData）",
-                    f"sheet '{sheet}' is damaged (no sheetData)",
-                )
-            )
-        name = match.group(1) or b""
-        prefix = name.decode()
-        view = memoryview(data)
-        yield edit_head(data[: match.start()], name)
-        if match.group(2):  # <sheetData/>: no rows at all
-            yield b"<%ssheetData>" % name
-            close = match.end()
-            tail: tuple[bytes | memoryview, ...] = (b"</%ssheetData>" % name, view[close:])
-        else:
-            yield view[match.start() : match.end()]
-            tail = (view[close:],)
-        plain = self._cell_styles()
-        open_row = f"<{prefix}row".encode()
-        close_row = f"</{prefix}row>".encode()
-        by_column = sorted(targets, key=lambda t: t.column)
-        plan = _MergePlan(
-            by_column[0].column,
-            by_column[0].letters.encode(),
-            {t.column: t for t in targets},
-            frozenset(t.letters.encode() for t in targets),
-            all(t.replace for t in targets),
-            sheet,
-        )
-        expected = header_row  # the next row number that must exist in the output
-        encoded = _EncodedRows(by_column, header_row, rows_end, plain, self.date1904, positions)
-
-        def fresh_rows(until: int) -> Iterator[bytes]:
-            nonlocal expected
-            while expected < until and expected <= rows_end:
-                cells = encoded.joined(expected)
-                if cells:
-                    yield b'<%srow r="%d">' % (name, expected) + cells + close_row
-                expected += 1
-
-        position = match.end()
-        rows = _iter_rows(data, prefix, position, close)
-        for number, start, end, attrs, row_body, has_ref in rows:
-            if start > position:
-                yield view[position:start]
-            position = end
-            if number < header_row or number > rows_end:
-                if number > rows_end:
-                    yield from fresh_rows(number)
-                yield view[start:end]
-                continue
-            yield from fresh_rows(number)
-            expected = number + 1
-            if b"spans" in attrs:  # a hint Excel recomputes; stale once cells are added
-                attrs = _SPANS.sub(b"", attrs)
-            if not has_ref:
-                attrs = f' r="{number}"'.encode() + attrs
-            merged = self._merge_row(
-                row_body or b"", number, encoded.joined(number), encoded.cells, plan
-            )
-            yield open_row + attrs + b">" + merged + close_row
-        if close > position:
-            yield view[position:close]
-        yield from fresh_rows(
-            rows_end + 1
-        )  # rows past the last existing one go before </sheetData>
-        yield from tail
 
     def _merge_row(
         self,
@@ -1136,38 +1138,356 @@ def _split_at(body: bytes, first_target: int) -> tuple[int | None, set[int]]:
         position = start
 
 
-def _iter_rows(
-    data: bytes, prefix: str, begin: int = 0, stop: int | None = None
-) -> Iterator[tuple[int, int, int, bytes, bytes | None, bool]]:
-    """(number, start, end, attributes, body or None if self-closing, has r) of each ``<row>``.
+@dataclass(frozen=True)
+class _RowTag:
+    """Where one ``<row>`` element is: its number, tag, attributes and closing tag."""
 
-    Only rows starting within data[begin:stop] count; positions are in data.
+    number: int
+    start: int  # the "<" of <row
+    body: int  # just after the opening tag's ">"
+    close: int | None  # the "<" of </row>; None for a self-closing row
+    attrs: bytes
+    has_ref: bool
+
+
+def _row_tags(
+    data: bytes, prefix: str, begin: int = 0, stop: int | None = None, last: int = 0
+) -> Iterator[_RowTag]:
+    """Each ``<row>`` starting within data[begin:stop], without copying its cells.
+
+    A row without ``r`` follows the one before; ``last`` is the number of the row before begin.
 
     Rows are found with bytes.find, not a regular expression: on a million-row
     sheet a lazy ``.*?`` up to ``</row>`` costs several times more.
     """
     opening = f"<{prefix}row".encode()
     closing = f"</{prefix}row>".encode()
-    last = 0
+    skip = len(opening)
     stop = len(data) if stop is None else stop
     position = data.find(opening, begin, stop)
     while position >= 0:
-        after = data[position + len(opening) : position + len(opening) + 1]
-        if after not in (b" ", b">", b"/", b"\t", b"\r", b"\n"):  # <rowBreaks> and the like
+        if data[position + skip] not in _TAG_NAME_END:  # <rowBreaks> and the like
             position = data.find(opening, position + 1, stop)
             continue
         tag_end = data.find(b">", position)
         self_closing = data[tag_end - 1] == 0x2F  # "/>"
-        attrs = data[position + len(opening) : tag_end - 1 if self_closing else tag_end]
-        if self_closing:
-            end, body = tag_end + 1, None
+        attrs = data[position + skip : tag_end - self_closing]
+        if attrs.startswith(b' r="'):  # how Excel writes it: no search needed
+            last, has_ref = int(attrs[4 : attrs.index(b'"', 4)]), True
         else:
-            close = data.find(closing, tag_end)
-            end, body = close + len(closing), data[tag_end + 1 : close]
-        ref = _ATTR_R.search(attrs)
-        last = int(ref.group(2)) if ref else last + 1
-        yield last, position, end, attrs, body, ref is not None
+            ref = _ATTR_R.search(attrs)
+            last, has_ref = (int(ref.group(2)), True) if ref else (last + 1, False)
+        close = None if self_closing else data.find(closing, tag_end)
+        yield _RowTag(last, position, tag_end + 1, close, attrs, has_ref)
+        end = tag_end + 1 if close is None else close + len(closing)
         position = data.find(opening, end, stop)
+
+
+def _last_column(data: bytes, begin: int, end: int) -> int | None:
+    """The column of the last cell in data[begin:end] (0: no cell), None if not told cheaply."""
+    at = data.rfind(b"<c", begin, end)
+    while at >= 0 and data[at + 2] not in _TAG_NAME_END:  # <col…>, <color…>: not a cell
+        at = data.rfind(b"<c", begin, at)
+    if at < 0:
+        return 0 if data.find(b"<", begin, end) < 0 else None
+    if not data.startswith(b' r="', at + 2):
+        return None
+    letters = _REF_LETTERS.match(data, at + 6)
+    return _column_of(letters.group()) if letters else None
+
+
+def _sheet_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, re.Match[bytes]]:
+    """The start of a worksheet part, read up to its ``<sheetData>`` tag, and that tag."""
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        match = _SHEET_DATA.search(buffer)
+        if match:
+            return buffer, match
+    match = _SHEET_DATA.search(buffer)
+    if match is None:
+        raise WorkbookError(
+            tr(
+                f"工作表“{sheet}”已损坏（没有 sheetData）",
+                f"sheet '{sheet}' is damaged (no sheetData)",
+            )
+        )
+    return buffer, match
+
+
+def _row_pieces(first: bytes, chunks: Iterator[bytes], closing: bytes) -> Iterator[bytes]:
+    """The part re-cut into pieces that end just after a row's closing tag (the last: the rest).
+
+    No row is ever cut in two, so each piece can be spliced on its own and a
+    full sheet costs a piece or two of memory, not its whole size.
+    """
+    buffer = first
+    for chunk in chunks:
+        buffer += chunk
+        cut = buffer.rfind(closing)
+        if cut >= 0:
+            cut += len(closing)
+            yield buffer[:cut]
+            buffer = buffer[cut:]
+    if buffer:
+        yield buffer
+
+
+def _header_cells(
+    piece: bytes, header_row: int, prefix: str, begin: int, last: int
+) -> tuple[list[_Cell] | None, int]:
+    """The header row's cells if this piece holds them ([] if it is past them), else None;
+    and the number of the piece's last row (``last``: the row before it)."""
+    for tag in _row_tags(piece, prefix, begin, last=last):
+        if tag.number == header_row:
+            return _cells(piece[tag.body : tag.close] if tag.close else b"", tag.number), last
+        if tag.number > header_row:
+            return [], last
+        last = tag.number
+    close = piece.find(b"</%ssheetData>" % prefix.encode(), begin)
+    return ([] if close >= 0 else None), last
+
+
+def _columns_left_of(grid: np.ndarray, first_target: int) -> bool:
+    """True when each row of grid (bytes ' r="' and a cell reference's start) is left of a column."""
+    if not (grid[:, :4] == np.frombuffer(b' r="', np.uint8)).all():
+        return False
+    letters = grid[:, 4:7].astype(np.int64)
+    is_letter = (letters >= 65) & (letters <= 90)
+    width = is_letter.cumprod(axis=1).sum(axis=1)  # the letters before the row number
+    value = letters - 64
+    column = np.select(
+        [width == 1, width == 2],
+        [value[:, 0], value[:, 0] * 26 + value[:, 1]],
+        value[:, 0] * 676 + value[:, 1] * 26 + value[:, 2],
+    )
+    return bool((width > 0).all() and (column < first_target).all())
+
+
+class _RowSplicer:
+    """Writes the result cells into the rows of a customer sheet, piece by piece.
+
+    Pieces where every row is plain (Excel's ``<row r="…">``, each cell with an
+    ``r``, nothing at or right of the result columns, no gap to fill) are
+    spliced in bulk: split at the closing tags, new cells put in between. Any
+    other piece goes row by row, merging cells where a row has some in the way.
+    """
+
+    def __init__(
+        self,
+        targets: list[_Target],
+        encoded: _EncodedRows,
+        name: bytes,
+        merge: Callable[
+            [bytes, int, bytes, Callable[[int], list[tuple[int, bytes]]], _MergePlan], bytes
+        ],
+    ) -> None:
+        by_column = sorted(targets, key=lambda t: t.column)
+        self.encoded, self.merge, self.name = encoded, merge, name
+        self.prefix = name.decode()
+        self.open_row, self.close_row = b"<%srow" % name, b"</%srow>" % name
+        self.header_row, self.rows_end = encoded.header_row, encoded.rows_end
+        self.first_target = by_column[0].column
+        self.first_letters = by_column[0].letters
+        ours = "|".join(t.letters for t in by_column)
+        self.not_ours = re.compile(f'<c(?! r="(?:{ours})\\d)'.encode())  # any other cell
+        self.targets = by_column
+        self.expected = self.header_row  # the next row number that must exist in the output
+        self.last = 0  # the number of the last row read (a row without r follows it)
+        self.past = False  # True once a row below the results went out
+
+    def splice(
+        self,
+        segments: Iterable[bytes],
+        sheet_data: re.Match[bytes],
+        edit_head: Callable[[bytes, bytes], bytes],
+        sheet: str,
+    ) -> Iterator[bytes | memoryview]:
+        """The sheet XML in pieces, target cells written into rows header_row..rows_end.
+
+        edit_head(XML before the rows, namespace prefix) gives the new XML before the rows.
+        Unchanged stretches are views of the pieces, not copies.
+        """
+        self.plan = _MergePlan(
+            self.first_target,
+            self.targets[0].letters.encode(),
+            {t.column: t for t in self.targets},
+            frozenset(t.letters.encode() for t in self.targets),
+            all(t.replace for t in self.targets),
+            sheet,
+        )
+        closing = b"</%ssheetData>" % self.name
+        done = False
+        for index, piece in enumerate(segments):
+            view = memoryview(piece)
+            position = 0
+            if index == 0:
+                yield edit_head(piece[: sheet_data.start()], self.name)
+                if sheet_data.group(2):  # <sheetData/>: no rows at all
+                    yield b"<%ssheetData>" % self.name
+                    yield from self.fresh_rows(self.rows_end + 1)
+                    yield closing
+                    yield view[sheet_data.end() :]
+                    done = True
+                    continue
+                yield view[sheet_data.start() : sheet_data.end()]
+                position = sheet_data.end()
+            if done or self.past:  # the results are all out: the rest as it is
+                yield view[position:]
+                done = done or piece.find(closing, position) >= 0
+                continue
+            close = piece.find(closing, position)
+            stop = close if close >= 0 else len(piece)
+            bulk = self.bulk(piece, position, stop)
+            if bulk is None:
+                position = yield from self.rows(piece, view, position, stop)
+            else:
+                yield from bulk
+                position = stop
+            if close >= 0:
+                yield view[position:close]
+                yield from self.fresh_rows(self.rows_end + 1)  # rows past the last existing one
+                yield view[close:]
+                done = True
+            else:
+                yield view[position:]
+        if not done:
+            raise WorkbookError(
+                tr(
+                    f"工作表“{sheet}”已损坏（没有 sheetData）",
+                    f"sheet '{sheet}' is damaged (no sheetData)",
+                )
+            )
+
+    def fresh_rows(self, until: int) -> Iterator[bytes]:
+        """New rows for the results in rows the sheet does not have, up to row until."""
+        while self.expected < until and self.expected <= self.rows_end:
+            cells = self.encoded.joined(self.expected)
+            if cells:
+                yield b'<%srow r="%d">' % (self.name, self.expected) + cells + self.close_row
+            self.expected += 1
+
+    def bulk(self, piece: bytes, begin: int, stop: int) -> list[bytes] | None:
+        """The rows in piece[begin:stop] with their new cells, or None if they are not all plain."""
+        if self.prefix:
+            return None
+        found = _ROW_OPEN.findall(piece, begin, stop)
+        count = len(found)
+        if count < 2 or b"" in found:
+            return None  # rows whose r is not the first attribute
+        numbers = np.array(found).astype(np.int64)
+        first, last = int(numbers[0]), int(numbers[-1])
+        if first < self.expected or last > self.rows_end or last - first + 1 != count:
+            return None  # rows above the header, gaps to fill, rows below the results
+        if not (np.diff(numbers) == 1).all():
+            return None  # rows out of order
+        region = piece if begin == 0 and stop == len(piece) else piece[begin:stop]
+        if b"spans" in region:  # a hint Excel recomputes; stale once cells are added
+            region = _ROW_SPANS.sub(rb"\1", region)
+            if _SPANS_LEFT.search(region):
+                return None
+        rows = region.split(self.close_row)
+        if len(rows) != count + 1:
+            return None  # self-closing rows
+        if not self.left_of_results(rows[:-1]):
+            kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
+            if kept is None:
+                return None  # cells in the way
+            rows[:-1] = kept
+        out = list(self.fresh_rows(first))
+        self.expected = last + 1
+        self.last = last
+        woven = np.empty(2 * count + 1, dtype=object)
+        woven[0::2] = rows
+        woven[1::2] = self.encoded.range(first, last) + self.close_row
+        # Joined a few thousand rows at a time: pieces big enough to pass through as they are.
+        out += (b"".join(woven[i : i + 8192].tolist()) for i in range(0, len(woven), 8192))
+        return out
+
+    def left_of_results(self, rows: list[bytes]) -> bool:
+        """True when the last cell of every row has its ``r`` first and is left of the results.
+
+        Cells in a row come in column order, so only the last one can be in the way.
+        """
+        # ' r="' and up to three letters after each row's last "<c"; rows without cells pass.
+        ends = [
+            row[at + 2 : at + 9] if (at := row.rfind(b"<c")) >= 0 else b' r="A1' for row in rows
+        ]
+        grid = np.array(ends, dtype="S7").view(np.uint8).reshape(-1, 7)
+        return _columns_left_of(grid, self.first_target)
+
+    def without_old_results(self, rows: list[bytes]) -> list[bytes] | None:
+        """The rows cut before the result cells a previous run left at their end, if that is all.
+
+        None when a row has anything else at or right of the results (user data, a formula).
+        """
+        marker = b'<c r="' + self.first_letters.encode()
+        starts = [row.find(marker) for row in rows]
+        if -1 in starts:
+            return None
+        after = b"".join(
+            [
+                row[at + len(marker) : at + len(marker) + 1]
+                for row, at in zip(rows, starts, strict=True)
+            ]
+        )
+        if len(after) != len(rows) or not after.isdigit():
+            return None  # a longer column name that starts with the same letters
+        heads = [row[:at] for row, at in zip(rows, starts, strict=True)]
+        if not self.left_of_results(heads):
+            return None
+        tails = b"".join([row[at:] for row, at in zip(rows, starts, strict=True)])
+        if self.not_ours.search(tails) or _has_formula(tails):
+            return None
+        return heads
+
+    def rows(
+        self, piece: bytes, view: memoryview, position: int, stop: int
+    ) -> Generator[bytes | memoryview, None, int]:
+        """The rows in piece[position:stop] one by one; returns where the output got to."""
+        for tag in _row_tags(piece, self.prefix, position, stop, self.last):
+            number = self.last = tag.number
+            if number < self.header_row:
+                continue
+            if number > self.rows_end:  # rows below the results: the rest goes out unchanged
+                yield view[position : tag.start]
+                position = tag.start
+                yield from self.fresh_rows(self.rows_end + 1)
+                self.past = True
+                break
+            if number > self.expected:
+                yield view[position : tag.start]
+                position = tag.start
+                yield from self.fresh_rows(number)
+            self.expected = max(self.expected, number + 1)
+            attrs = tag.attrs
+            if tag.close is None or not tag.has_ref or b"spans" in attrs:
+                if b"spans" in attrs:  # a hint Excel recomputes; stale once cells are added
+                    attrs = _SPANS.sub(b"", attrs)
+                if not tag.has_ref:
+                    attrs = b' r="%d"' % number + attrs
+                yield view[position : tag.start]
+                yield self.open_row + attrs + b">"
+                position = tag.body
+                if tag.close is None:  # <row …/>: no cells yet
+                    yield self.encoded.joined(number) + self.close_row
+                    continue
+            last = None if self.prefix else _last_column(piece, tag.body, tag.close)
+            if last is None or last >= self.first_target:
+                # Cells at or right of the results (a re-run, or something in the way): merge.
+                yield view[position : tag.body]
+                yield self.merge(
+                    piece[tag.body : tag.close],
+                    number,
+                    self.encoded.joined(number),
+                    self.encoded.cells,
+                    self.plan,
+                )
+            else:  # every cell is left of the results, which go on the end
+                yield view[position : tag.close]
+                yield self.encoded.joined(number)
+            position = tag.close
+        return position
 
 
 def _update_dimension(head: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:
