@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
+from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.errors import InputError, WorkbookError
@@ -180,3 +181,53 @@ def test_read_array_is_the_grid_and_reaches_a_trailing_error_cell(tmp_path: Path
     assert array[3, 4] == CellError("#DIV/0!")
     assert array[0, 2] is None
     assert reader.read_grid("S") == array.tolist()
+
+
+def _big_sheet(path: Path, rows: int, *, date_1904: bool = False, shared: bool = True) -> Path:
+    """A sheet whose second half starts in column C, with dates, errors and shared strings."""
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"date_1904": date_1904, "constant_memory": not shared, "strings_to_numbers": False},
+    )
+    sheet = book.add_worksheet("大表")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["编号", "名称", "日期", "金额"])
+    for r in range(1, rows):
+        if r < rows // 4:  # A to D at the top; the second half has only C and D
+            sheet.write(r, 0, f"C{r:05d}")
+            sheet.write(r, 1, "客户" + str(r % 13))
+        sheet.write_datetime(r, 2, dt.datetime(2024, 1, 1) + dt.timedelta(days=r % 400), dates)
+        if r % 97 == 0:
+            sheet.write_formula(r, 3, "=NA()", None, "#N/A")
+        else:
+            sheet.write_number(r, 3, r * 1.25)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True)])
+def test_a_big_sheet_read_in_two_halves_is_the_sheet_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
+) -> None:
+    # Halves are for big sheets only; a small threshold sends this one down that path.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
+    whole = XlsxReader(path).read_array("大表")
+    monkeypatch.setattr(xlsx_read, "_HALVES_FROM", 1000)
+    monkeypatch.setattr(sheetstream, "PIECE", 4096)  # many pieces: the cut falls mid-sheet
+    starts = []
+    parse = xlsx_read._parse_half
+
+    def spy(half: Path) -> tuple[Any, tuple[int, int]]:
+        values, start = parse(half)
+        starts.append(start)
+        return values, start
+
+    monkeypatch.setattr(xlsx_read, "_parse_half", spy)
+    halves = XlsxReader(path).read_array("大表")
+    assert sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 1000
+    assert sorted(starts)[1][1] == 2  # the second half starts in column C
+    assert whole.shape == halves.shape == (3000, 4)
+    assert whole.tolist() == halves.tolist()
+    assert halves[97, 3] == CellError("#N/A") and halves[2910, 3] == CellError("#N/A")
+    assert halves[2999, 0] is None and halves[2999, 2] == whole[2999, 2]
+    assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary halves are gone

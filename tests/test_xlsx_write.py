@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from libreoffice import csv_sheets
-from sheetcrm.book import package, xlsx_write
+from sheetcrm.book import sheetstream, xlsx_write
 from sheetcrm.book.base import (
     CellError,
     ChartSeries,
@@ -705,7 +705,7 @@ def test_bulk_and_piece_by_piece_splicing_write_what_row_by_row_does(
         patch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
         assert outputs() == expected
     with monkeypatch.context() as patch:
-        patch.setattr(package, "_STREAM_PIECE", 9)
+        patch.setattr(sheetstream, "PIECE", 9)
         assert outputs() == expected
 
 
@@ -739,7 +739,7 @@ def test_a_full_width_sheet_is_spliced_in_bulk_without_changing_the_xml(
         calls.append(done is not None)
         return done
 
-    monkeypatch.setattr(package, "_STREAM_PIECE", 4096)
+    monkeypatch.setattr(sheetstream, "PIECE", 4096)
     monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", counting)
     xml = _written_xml(path, 1, 2000, values)
     assert len(calls) > 10 and all(calls[:-1])  # many pieces, all in bulk but the last (no rows)

@@ -35,7 +35,7 @@ class FileBook:
         self.backup = backup
         self._reader = XlsxReader(self.path)
         self._writer = PackageWriter(self.path)
-        self._written: dict[str, list[list[CellValue]]] = {}
+        self._written: dict[str, Sequence[Sequence[CellValue]]] = {}
 
     @property
     def date1904(self) -> bool:
@@ -50,7 +50,7 @@ class FileBook:
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """A sheet's values (what this run wrote to it, if it did)."""
         if sheet in self._written:
-            return self._written[sheet]
+            return [list(row) for row in self._written[sheet]]
         return self._reader.read_grid(sheet)
 
     def read_customers(
@@ -78,7 +78,7 @@ class FileBook:
     def write_sheet(self, spec: SheetSpec) -> None:
         """Add or replace a sheet that sheetcrm owns."""
         self._writer.write_sheet(spec)
-        self._written[spec.name] = [list(row) for row in spec.rows]
+        self._written[spec.name] = spec.rows  # copied only if read back: the check sheet can be big
 
     def save(self) -> Path:
         """Write every change atomically: in place with a backup, or to the output copy."""

@@ -11,9 +11,7 @@ import copy
 import hashlib
 import io
 import posixpath
-import struct
 import zipfile
-import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,13 +21,10 @@ from typing import IO
 
 from lxml import etree
 
-try:  # ISA-L deflates big sheets ~4x faster than zlib, and smaller; same format, same stream
-    from isal import isal_zlib as _deflater
-except ImportError:  # pragma: no cover - a platform without an isal wheel: zlib does the same
-    _deflater = zlib  # type: ignore[misc,unused-ignore]  # same API
-
 from ..errors import WorkbookError
 from ..i18n import tr
+from . import sheetstream
+from .sheetstream import codec as _deflater
 
 __all__ = ["CT_NS", "REL_NS", "Fingerprint", "Package", "Relationships", "fingerprint"]
 
@@ -40,10 +35,8 @@ _OFFICE_DOCUMENT = (
 )
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header, fixed part
 _BIG_PART = 8 * 2**20
 _BATCH = 2 * 2**20  # bytes compressed at once when a part is streamed in
-_STREAM_PIECE = 16 * 2**20  # bytes inflated at once when a part is streamed out
 _XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 
@@ -115,18 +108,6 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> _Deflated:
         done.extend(future.result() for future in pending)
     done.append(_deflater.compressobj(level, _deflater.DEFLATED, -15).flush())  # the final block
     return _Deflated(done, crc, size, sum(map(len, done)))
-
-
-def _read_ahead(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """The same pieces, each next one made in a worker thread while this one is used.
-
-    Inflating lets go of the GIL, so reading a big part overlaps with the work done on it.
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(next, pieces, None)
-        while (piece := pending.result()) is not None:
-            pending = pool.submit(next, pieces, None)
-            yield piece
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -325,40 +306,24 @@ class Package:
                 yield inflate.decompress(piece)
             yield inflate.flush()  # ISA-L may hold output back until the end
         else:
-            yield from _read_ahead(self._inflate(name))
+            yield from sheetstream.read_ahead(self._inflate(name))
 
     def _inflate(self, name: str) -> Iterator[bytes]:
         """An unchanged part inflated from its compressed bytes, its CRC checked at the end."""
         info = self._infos[name]
         if info.compress_type != zipfile.ZIP_DEFLATED:
             with self._zip.open(name) as member:
-                while piece := member.read(_STREAM_PIECE):
+                while piece := member.read(sheetstream.PIECE):
                     yield piece
             return
         raw = self._raw(info)
-        inflate = _deflater.decompressobj(-15)
-        crc = 0
-        step = max(_STREAM_PIECE // 8, 1)  # sheet XML inflates about 8x
-        for start in range(0, len(raw), step):
-            piece = inflate.decompress(raw[start : start + step])
-            crc = _deflater.crc32(piece, crc)
-            yield piece
-        piece = inflate.flush()
-        crc = _deflater.crc32(piece, crc)
-        yield piece
-        if crc != info.CRC:
-            raise WorkbookError(
-                tr(
-                    f"{self.path.name} 已损坏（{name} 校验失败）。请用 Excel 打开修复并另存",
-                    f"{self.path.name} is damaged ({name} fails its checksum); open it in Excel "
-                    "to repair it and save it again",
-                )
-            )
+        step = max(sheetstream.PIECE // 8, 1)  # sheet XML inflates about 8x
+        chunks = (raw[start : start + step] for start in range(0, len(raw), step))
+        yield from sheetstream.inflate(chunks, info, self.path.name)
 
     def _raw(self, info: zipfile.ZipInfo) -> memoryview:
         """The compressed bytes of a member, as stored."""
-        header = _LOCAL_HEADER.unpack_from(self.data, info.header_offset)
-        start = info.header_offset + _LOCAL_HEADER.size + header[9] + header[10]
+        start = info.header_offset + sheetstream.raw_offset(self.data[info.header_offset :])
         return memoryview(self.data)[start : start + info.compress_size]
 
     def size(self, name: str) -> int:

@@ -9,8 +9,9 @@ decided here so users get one clear message instead of a parser's.
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path, PurePosixPath
@@ -23,6 +24,7 @@ from ..errors import InputError, WorkbookError
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES
 from ..schema import OWN_SHEETS, TableInfo, build_customer_table, choose_table, find_header_row
+from . import sheetstream
 from .base import CellError, CellValue, CustomerTable
 
 __all__ = ["XlsxReader"]
@@ -32,6 +34,15 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
+_HALVES_FROM = 64 * 2**20  # sheets with more XML than this are parsed in two halves at once
+_HALF_SHEET = "half"
+_HALF_TYPES = {
+    "workbook": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "sheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
+    "sharedStrings": "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+}
 
 
 def _column_number(letters: bytes) -> int:
@@ -103,9 +114,14 @@ class XlsxReader:
         self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
         base = PurePosixPath(workbook_part).parent
         rel_part = str(base / "_rels" / (PurePosixPath(workbook_part).name + ".rels"))
-        targets = {
-            r.get("Id"): r.get("Target", "")
-            for r in self._xml(rel_part).iter(f"{{{_PKG_REL}}}Relationship")
+        relationships = list(self._xml(rel_part).iter(f"{{{_PKG_REL}}}Relationship"))
+        targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+        # What calamine needs beside a sheet to read it: cell styles (dates) and shared strings.
+        self._companions = {
+            kind: _join(base, r.get("Target", ""))
+            for r in relationships
+            for kind in ("styles", "sharedStrings")
+            if r.get("Type", "").endswith("/" + kind)
         }
         parts: dict[str, str] = {}
         for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
@@ -127,20 +143,59 @@ class XlsxReader:
         part = self._parts.get(sheet)
         if part is None or part not in self._zip.namelist():
             return {}
-        data = self._zip.read(part)
         found: dict[tuple[int, int], CellError] = {}
-        pos = data.find(b't="e"')
-        while pos != -1:
-            start = data.rfind(b"<c ", 0, pos)
-            end = data.find(b"</c>", pos)
-            cell = data[start:end]
-            ref = _CELL_REF.search(cell)
-            value = re.search(rb"<v>([^<]*)</v>", cell)
-            if ref and value:
-                code = value.group(1).decode("utf-8", "replace")
-                found[(int(ref.group(2)), _column_number(ref.group(1)))] = CellError(code)
-            pos = data.find(b't="e"', pos + 5)
+        _scan_errors(self._zip.read(part), found)
         return found
+
+    def _read_whole(self, sheet: str) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
+        """A sheet's values and error cells, read by calamine in one go."""
+        # Both release the GIL (calamine's parser, inflating): scan for error cells meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(self._errors, sheet)
+            array = _grid(self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            return array, scan.result()
+
+    def _read_in_halves(
+        self, sheet: str, info: zipfile.ZipInfo
+    ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
+        """A big sheet's values, its two halves parsed by calamine at once (two cores, no GIL).
+
+        The sheet XML is cut between rows into two small workbooks in a private
+        temporary folder (deleted at once); error cells are found on the way.
+        """
+        errors: dict[tuple[int, int], CellError] = {}
+        chunks = sheetstream.read_ahead(
+            sheetstream.inflate(sheetstream.file_raw(self.path, info), info, self.path.name)
+        )
+        first, sheet_data = sheetstream.sheet_start(chunks, sheet)
+        if sheet_data.group(2):  # <sheetData/>: nothing to halve
+            return self._read_whole(sheet)
+        name = sheet_data.group(1) or b""
+        head = _DIMENSION.sub(b"", first[: sheet_data.end()])  # calamine would size by it
+        pieces = sheetstream.row_pieces(first[sheet_data.end() :], chunks, b"</%srow>" % name)
+        companions = {kind: self._zip.read(part) for kind, part in self._companions.items()}
+        with (
+            tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
+            ThreadPoolExecutor(2) as pool,
+        ):
+            halves = []
+            for index, path in enumerate((Path(folder) / "1.xlsx", Path(folder) / "2.xlsx")):
+                with _HalfBook(path, head, name, companions, self.date1904) as half:
+                    for piece in pieces:
+                        _scan_errors(piece, errors)
+                        half.write(piece)
+                        if index == 0 and half.size * 2 >= info.file_size:
+                            break
+                halves.append(pool.submit(_parse_half, path))
+            (top, _), (bottom, start) = (half.result() for half in halves)
+        if not bottom.size:
+            return top, errors
+        height = max(top.shape[0], start[0] + bottom.shape[0])
+        width = max(top.shape[1], start[1] + bottom.shape[1])
+        array = np.full((height, width), None, dtype=object)
+        array[: top.shape[0], : top.shape[1]] = top
+        array[start[0] : start[0] + bottom.shape[0], start[1] : start[1] + bottom.shape[1]] = bottom
+        return array, errors
 
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """All values of a sheet from A1 to the end of its used range (blanks as None)."""
@@ -158,20 +213,12 @@ class XlsxReader:
                     f"there is no sheet '{sheet}'; the workbook has: {', '.join(self.sheet_names())}",
                 )
             )
-        # Both halves release the GIL (calamine's parser, zlib): scan for error cells meanwhile.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            scan = pool.submit(self._errors, sheet)
-            rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            errors = scan.result()
-        width = max(map(len, rows), default=0)
-        if min(map(len, rows), default=0) == width:
-            cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
-            array = cells.reshape(len(rows), width)
+        part = self._parts.get(sheet)
+        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
+        if info is not None and info.file_size > _HALVES_FROM:
+            array, errors = self._read_in_halves(sheet, info)
         else:
-            array = np.full((len(rows), width), None, dtype=object)
-            for index, row in enumerate(rows):
-                array[index, : len(row)] = row
-        del rows
+            array, errors = self._read_whole(sheet)
         array[array == ""] = None
         if errors:
             # calamine may leave a trailing error cell outside the range it reports.
@@ -269,6 +316,104 @@ class XlsxReader:
             date1904=self.date1904,
             overrides=overrides,
         )
+
+
+def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
+    """Add the error cells (``t="e"``) in sheet XML to found, by (row, column) Excel numbers."""
+    pos = data.find(b't="e"')
+    while pos != -1:
+        start = data.rfind(b"<c ", 0, pos)
+        end = data.find(b"</c>", pos)
+        cell = data[start:end]
+        ref = _CELL_REF.search(cell)
+        value = re.search(rb"<v>([^<]*)</v>", cell)
+        if ref and value:
+            code = value.group(1).decode("utf-8", "replace")
+            found[(int(ref.group(2)), _column_number(ref.group(1)))] = CellError(code)
+        pos = data.find(b't="e"', pos + 5)
+
+
+def _grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
+    """Rows of cell values as a 2-D object array, short rows padded with None."""
+    width = max(map(len, rows), default=0)
+    if min(map(len, rows), default=0) == width:
+        cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        return cells.reshape(len(rows), width)
+    array = np.full((len(rows), width), None, dtype=object)
+    for index, row in enumerate(rows):
+        array[index, : len(row)] = row
+    return array
+
+
+def _parse_half(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """The values of a half workbook's one sheet, and where they start (0-based row, column)."""
+    book = calamine.load_workbook(str(path))
+    sheet = book.get_sheet_by_name(_HALF_SHEET)
+    start = sheet.start or (0, 0)
+    # The first half starts at A1; the second where its first row is (not 500,000 blank rows).
+    skip = start != (0, 0)
+    return _grid(sheet.to_python(skip_empty_area=skip)), (start if skip else (0, 0))
+
+
+class _HalfBook:
+    """A workbook holding one sheet with part of a big sheet's rows, for calamine to read."""
+
+    def __init__(
+        self, path: Path, head: bytes, name: bytes, companions: dict[str, bytes], date1904: bool
+    ) -> None:
+        self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
+        types = "".join(
+            f'<Override PartName="/xl/{kind}.xml" ContentType="{_HALF_TYPES[kind]}"/>'
+            for kind in companions
+        )
+        rels = "".join(
+            f'<Relationship Id="r{kind}" Type="{_REL}/{kind}" Target="{kind}.xml"/>'
+            for kind in companions
+        )
+        self.zip.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_HALF_TYPES["workbook"]}"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_HALF_TYPES["sheet"]}"/>'
+            f"{types}</Types>",
+        )
+        self.zip.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        self.zip.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr date1904="{int(date1904)}"/>'
+            f'<sheets><sheet name="{_HALF_SHEET}" sheetId="1" r:id="rSheet"/></sheets></workbook>',
+        )
+        self.zip.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rSheet" Type="{_REL}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/>{rels}</Relationships>',
+        )
+        for kind, data in companions.items():
+            self.zip.writestr(f"xl/{kind}.xml", data)
+        self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        self.sheet.write(head)
+        self.end_rows = b"</%ssheetData>" % name
+        self.closing = self.end_rows + b"</%sworksheet>" % name
+        self.size = 0
+
+    def write(self, piece: bytes) -> None:
+        """Add rows (from the last piece of a sheet, the rows only)."""
+        end = piece.find(self.end_rows)
+        self.sheet.write(piece if end < 0 else piece[:end])
+        self.size += len(piece)
+
+    def __enter__(self) -> _HalfBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sheet.write(self.closing)
+        self.sheet.close()
+        self.zip.close()
 
 
 def _join(folder: PurePosixPath, target: str) -> str:

@@ -34,6 +34,7 @@ from ..i18n import tr
 from ..values import excel_serial
 from .base import CellError, CellValue, ChartSpec, ResultColumn, SheetSpec
 from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
+from .sheetstream import row_pieces, sheet_start
 from .styles import MAIN_NS, Styles, argb
 
 __all__ = ["PackageWriter", "column_letter", "column_number"]
@@ -69,7 +70,6 @@ _TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 _PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
-_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
 _REF_LETTERS = re.compile(rb"[A-Z]{1,3}(?=\d)")
 _TAG_NAME_END = frozenset(b" >/\t\r\n")  # what may follow a tag's name
@@ -783,9 +783,9 @@ class PackageWriter:
             )
         size = self.package.size(entry.part)
         chunks = iter(self.package.stream(entry.part))
-        first, sheet_data = _sheet_start(chunks, sheet)
+        first, sheet_data = sheet_start(chunks, sheet)
         name = sheet_data.group(1) or b""
-        pieces = _row_pieces(first, chunks, b"</%srow>" % name)
+        pieces = row_pieces(first, chunks, b"</%srow>" % name)
         # Pieces up to the header row are held (usually one): the header decides the columns.
         held: list[bytes] = []
         header_cells: list[_Cell] | None = None
@@ -1194,43 +1194,6 @@ def _last_column(data: bytes, begin: int, end: int) -> int | None:
         return None
     letters = _REF_LETTERS.match(data, at + 6)
     return _column_of(letters.group()) if letters else None
-
-
-def _sheet_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, re.Match[bytes]]:
-    """The start of a worksheet part, read up to its ``<sheetData>`` tag, and that tag."""
-    buffer = b""
-    for chunk in chunks:
-        buffer += chunk
-        match = _SHEET_DATA.search(buffer)
-        if match:
-            return buffer, match
-    match = _SHEET_DATA.search(buffer)
-    if match is None:
-        raise WorkbookError(
-            tr(
-                f"工作表“{sheet}”已损坏（没有 sheetData）",
-                f"sheet '{sheet}' is damaged (no sheetData)",
-            )
-        )
-    return buffer, match
-
-
-def _row_pieces(first: bytes, chunks: Iterator[bytes], closing: bytes) -> Iterator[bytes]:
-    """The part re-cut into pieces that end just after a row's closing tag (the last: the rest).
-
-    No row is ever cut in two, so each piece can be spliced on its own and a
-    full sheet costs a piece or two of memory, not its whole size.
-    """
-    buffer = first
-    for chunk in chunks:
-        buffer += chunk
-        cut = buffer.rfind(closing)
-        if cut >= 0:
-            cut += len(closing)
-            yield buffer[:cut]
-            buffer = buffer[cut:]
-    if buffer:
-        yield buffer
 
 
 def _header_cells(
