@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -311,7 +313,10 @@ _NAME_PIECES = st.sampled_from(
 def test_name_normalising_in_one_pass_equals_two(name: str) -> None:
     folded = unicodedata.normalize("NFKC", name).lower()
     two_pass = clean._NAME_NOISE.sub("", clean._COMPANY_SUFFIX.sub("", folded))
-    assert clean._normalise_name(name) == two_pass
+    assert clean._normalise_names(np.array([name], dtype=object))[0] == two_pass
+
+
+_FAST_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _mobiles_slowly(values: pd.Series) -> tuple[list[str], list[str]]:
@@ -320,7 +325,7 @@ def _mobiles_slowly(values: pd.Series) -> tuple[list[str], list[str]]:
     for value in values:
         text = clean._phone_text(value)
         stripped = clean._CN_PREFIX.sub("", clean._SEPARATORS.sub("", text))
-        if clean._FAST_MOBILE.match(stripped):
+        if _FAST_MOBILE.match(stripped):
             numbers.append(stripped)
             kinds.append("mobile")
         elif text:
@@ -377,6 +382,10 @@ def test_mobile_fast_path_equals_the_slow_path(values: list[object]) -> None:
     assert (number.tolist(), kind.tolist()) == _mobiles_slowly(series)
 
 
+def _normalise(name: str) -> str:
+    return str(clean._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
+
+
 def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
     """Near-identical names by comparing every pair of rows in a block, then the first row."""
     rows = list(frame.index)
@@ -384,7 +393,7 @@ def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
         role: {r: "" if frame.at[r, role] is None else str(frame.at[r, role]).strip() for r in rows}
         for role in ("name", "city", "contact")
     }
-    norm = {r: clean._normalise_name(text["name"][r]) for r in rows}
+    norm = {r: _normalise(text["name"][r]) for r in rows}
 
     def block(r: int) -> str:
         n, c = norm[r], text["city"][r]
@@ -433,4 +442,147 @@ def test_similar_names_equal_pairwise_comparison(rows: list[tuple[str, str, str]
         index=range(2, 2 + len(rows)),
         dtype=object,
     )
-    assert clean._similar_names(frame) == _similar_slowly(frame)
+    names = clean._text_column(frame, "name")
+    assert clean._similar_names(frame, names).to_dict() == _similar_slowly(frame)
+
+
+def _value_per_row(table: CustomerTable, row: int, role: str) -> object:
+    """The cell value a problem shows, looked up one row at a time (the reference semantics)."""
+    header = table.header_of(role)
+    if header in table.raw.columns and row in table.raw.index:
+        value = table.raw.at[row, header]
+    elif role in table.frame.columns:
+        value = table.frame.at[row, role]
+    else:
+        return None
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.text(max_size=3),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.just(float("nan")),
+    st.just(CellError("#N/A")),
+    st.just(pd.NaT),
+    st.just(pd.Timestamp("2024-03-05 10:00")),
+    st.just(np.int64(7)),
+    st.just(np.float64("nan")),
+    st.just(np.bool_(True)),
+    st.just(dt.date(2024, 1, 2)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(_CELLS, _CELLS, st.booleans()), min_size=1, max_size=8),
+    st.lists(st.integers(0, 9), max_size=12),
+)
+def test_values_of_many_rows_equal_one_row_at_a_time(
+    cells: list[tuple[object, object, bool]], picks: list[int]
+) -> None:
+    """Raw cells, typed cells where the raw frame lacks the row, and absent roles."""
+    index = pd.Index(range(2, 2 + len(cells)), name="row")
+    frame = pd.DataFrame(
+        {
+            "name": pd.Series([typed for _, typed, _ in cells], index=index, dtype=object),
+            "amount": pd.Series([float(n) for n in range(len(cells))], index=index),
+            "last_purchase": pd.to_datetime(pd.Series(["2024-01-01"] * len(cells), index=index)),
+        }
+    )
+    in_raw = [row for row, (_, _, kept) in zip(index, cells, strict=True) if kept]
+    raw = pd.DataFrame(
+        {"客户名称": [raw for raw, _, kept in cells if kept]}, index=pd.Index(in_raw), dtype=object
+    )
+    table = CustomerTable("客户名单", None, 1, 1, ["客户名称"], {"name": "客户名称"}, frame, raw)
+    rows = np.array([2 + pick % len(cells) for pick in picks], dtype=np.int64)
+    collector = clean._Collector(table)
+    for role in ("name", "amount", "last_purchase", "notes"):
+        fast = collector.values(rows, role).tolist()
+        slow = [_value_per_row(table, int(row), role) for row in rows]
+        assert [(type(v), v) for v in fast] == [(type(v), v) for v in slow]
+
+
+_TEXT_CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=" \t\u3000ab\u00a0Aİ", max_size=4),
+    st.floats(allow_infinity=False),
+    st.integers(-5, 5),
+    st.just(CellError("#N/A")),
+    st.just(pd.NaT),
+    st.just(np.str_(" X ")),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXT_CELLS, max_size=8), st.booleans(), st.booleans())
+def test_texts_equal_converting_cell_by_cell(
+    cells: list[object], lower: bool, text_only: bool
+) -> None:
+    """Columns all text (the mapped shortcut) and mixed columns give what each cell gives."""
+    if text_only:
+        cells = [cell for cell in cells if cell is None or isinstance(cell, str)]
+    column = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
+    convert = clean._email_text if lower else clean._phone_text
+    expected = [
+        (cell.strip().lower() if lower else cell.strip())
+        if type(cell) is str
+        else ("" if cell is None else convert(cell))
+        for cell in cells
+    ]
+    assert clean._texts(column, convert, lower=lower).tolist() == expected
+
+
+def test_name_clusters_are_int64() -> None:
+    """Cluster numbers are multiplied by counts of cities and contacts: int32 would overflow."""
+    names = np.array(["杭州西湖龙井茶业销售", "杭州西湖龙井茶叶销售", "宁波"], dtype=object)
+    clusters = clean._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
+    assert clusters.dtype == np.int64
+    assert clusters[0] == clusters[1] != clusters[2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["wang", "@", ".", "163", "com", "con", "gmial", "qq", ",", "a1", ""]),
+            max_size=6,
+        ).map("".join),
+        max_size=8,
+    )
+)
+def test_emails_ok_equal_one_address_at_a_time(emails: list[str]) -> None:
+    expected = [
+        bool(clean._EMAIL.match(e)) and e.rsplit("@", 1)[1] not in clean._DOMAIN_TYPOS
+        for e in emails
+    ]
+    assert clean._emails_ok(np.array(emails, dtype=object)).tolist() == expected
+
+
+def test_an_empty_table_has_no_problems() -> None:
+    table = make_table([good(1)])
+    table.frame, table.raw = table.frame.iloc[:0], table.raw.iloc[:0]
+    result = check_customers(table, today=TODAY)
+    assert result.problems == [] and result.cleaned.empty
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"1[0-9]{10}", fullmatch=True),
+            st.text(alphabet="0123456789１٣²+ -", min_size=10, max_size=12),
+        ),
+        max_size=8,
+    )
+)
+def test_plain_mobiles_equal_the_pattern(texts: list[str]) -> None:
+    plain = clean._plain_mobiles(pd.Series(texts, dtype=object))
+    assert plain.tolist() == [bool(_FAST_MOBILE.match(text)) for text in texts]

@@ -9,11 +9,17 @@ customers take a second or two.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
+from operator import attrgetter
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,7 +37,6 @@ _EARLIEST = dt.date(1990, 1, 1)
 _NAME_SCORE = 90  # rapidfuzz ratio at or above which two normalised names count as the same
 _SEPARATORS = re.compile(r"[\s\-.()（）—_/]")
 _CN_PREFIX = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))")
-_FAST_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _EMAIL = re.compile(
     r"^[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9\-]+)*\.[a-z]{2,}$"
 )
@@ -57,8 +62,11 @@ _COMPANY_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _NAME_NOISE = re.compile(r"[\W_]+")
-# Both in one pass: suffixes start with a word character, so noise never hides one.
-_NAME_DROP = re.compile(f"(?i:{_COMPANY_SUFFIX.pattern})|{_NAME_NOISE.pattern}")
+# Both in one pass: suffixes start with a word character, so noise never hides one. The lookahead
+# names every character a match can start with, so most positions are passed over at once.
+_NAME_DROP = re.compile(
+    rf"(?=(?i:[股有集公cil])|[\W_])(?:(?i:{_COMPANY_SUFFIX.pattern})|{_NAME_NOISE.pattern})"
+)
 
 
 @dataclass
@@ -77,12 +85,26 @@ def _texts(
     values: pd.Series, convert: Callable[[object], str], *, lower: bool = False
 ) -> pd.Series:
     """``convert`` applied to a column; text and blank cells, nearly all of them, take a shortcut."""
-    out = [
-        (value.strip().lower() if lower else value.strip())
-        if type(value) is str
-        else ("" if value is None else convert(value))
-        for value in values.to_numpy(dtype=object)
-    ]
+    cells = values.to_numpy(dtype=object)
+    missing = pd.isna(cells)
+    present = cells[~missing]
+    if pd.api.types.infer_dtype(present, skipna=False) != "string":
+        present = np.array(
+            [
+                (value.strip().lower() if lower else value.strip())
+                if type(value) is str
+                else convert(value)
+                for value in present
+            ],
+            dtype=object,
+        )
+    else:  # all text (str subclasses convert to the same text): str methods mapped in C
+        present = np.fromiter(map(str.strip, present), dtype=object, count=len(present))
+        if lower:
+            present = np.fromiter(map(str.lower, present), dtype=object, count=len(present))
+    out = np.empty(len(cells), dtype=object)
+    out[~missing] = present
+    out[missing] = [("" if value is None else convert(value)) for value in cells[missing]]
     return pd.Series(out, index=values.index, dtype=object)
 
 
@@ -120,17 +142,32 @@ def _parse_phone(text: str) -> tuple[str, str]:
     return phonenumbers.format_number(number, fmt), "landline"
 
 
+def _plain_mobiles(texts: pd.Series) -> np.ndarray:
+    """Where stripped texts are plain mobiles (``^1[3-9]\\d{9}$``), by numpy string functions."""
+    # \d is any Unicode decimal digit, as isdecimal; stripped texts end in no newline for $.
+    text = texts.to_numpy(dtype=object).astype(np.dtypes.StringDType())
+    second = np.strings.slice(text, 1, 2)
+    plain: np.ndarray = (
+        (np.strings.str_len(text) == 11)
+        & np.strings.startswith(text, "1")
+        & (second >= "3")
+        & (second <= "9")
+        & np.strings.isdecimal(text)
+    )
+    return plain
+
+
 def _clean_mobiles(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Normalised numbers and their kind (mobile/landline/invalid/blank) for a phone column."""
     text = _texts(values, _phone_text)
     stripped = text.copy()
     # A plain 11-digit mobile has no separators or prefix to strip: only the others are cleaned.
-    fast = text.str.match(_FAST_MOBILE).to_numpy(dtype=bool)
+    fast = _plain_mobiles(text)
     other = ~fast & (text != "").to_numpy(dtype=bool)
     stripped[other] = (
         text[other].str.replace(_SEPARATORS, "", regex=True).str.replace(_CN_PREFIX, "", regex=True)
     )
-    fast[other] = stripped[other].str.match(_FAST_MOBILE).to_numpy(dtype=bool)
+    fast[other] = _plain_mobiles(stripped[other])
     number = pd.Series("", index=values.index, dtype=object)
     kind = pd.Series("blank", index=values.index, dtype=object)
     number[fast] = stripped[fast]
@@ -158,9 +195,12 @@ def _email_fix(email: str) -> str | None:
     return candidate if candidate != email and _EMAIL.match(candidate) else None
 
 
-def _email_ok(email: str) -> bool:
-    """True for a well-formed address whose domain is not a known misspelling."""
-    return bool(_EMAIL.match(email)) and email.rsplit("@", 1)[1] not in _DOMAIN_TYPOS
+def _emails_ok(emails: np.ndarray) -> np.ndarray:
+    """Per address: well formed, and its domain (after the one '@') not a known misspelling."""
+    text = pd.Series(emails, dtype=object)
+    typos = tuple(f"@{domain}" for domain in _DOMAIN_TYPOS)
+    ok: np.ndarray = (text.str.match(_EMAIL) & ~text.str.endswith(typos)).to_numpy(dtype=bool)
+    return ok
 
 
 def _email_text(value: object) -> str:
@@ -176,12 +216,48 @@ def _email_text(value: object) -> str:
 # ---- names ---------------------------------------------------------------------------------------
 
 
-def _normalise_name(name: str) -> str:
-    """A company or person name reduced to what identifies it (no legal suffix, no punctuation)."""
-    return _NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower())
+def _normalise_names(names: np.ndarray) -> np.ndarray:
+    """Company or person names reduced to what identifies them (no legal suffix, no punctuation)."""
+    folded = map(str.lower, map(partial(unicodedata.normalize, "NFKC"), names))
+    return np.fromiter(map(_NAME_DROP.sub, repeat(""), folded), dtype=object, count=len(names))
 
 
 # ---- the check -----------------------------------------------------------------------------------
+
+
+_Texts: TypeAlias = str | np.ndarray  # one text for every row, or one per row
+
+
+def _plain(value: object) -> CellValue:
+    """A cell value as a problem shows it: NaN/NaT blank, Timestamps as dates, no numpy scalars."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        plain: CellValue = value.item()
+        return plain
+    return value  # type: ignore[return-value]
+
+
+def _filled(zh: str, en: str, items: np.ndarray) -> np.ndarray:
+    """``tr(zh, en)`` with each item's text for ``{}``, one text per item (numpy joins them)."""
+    before, after = tr(zh, en).split("{}")
+    words = items if items.dtype == object else items.astype(str).astype(object)
+    filled: np.ndarray = before + words + after
+    return filled
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: building many acyclic objects would make it rescan them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Collector:
@@ -190,61 +266,84 @@ class _Collector:
     def __init__(self, table: CustomerTable) -> None:
         self.table = table
         self.problems: list[Problem] = []
-        self._reported = {(p.row, p.column) for p in table.problems}
+        self._reported: dict[str | None, set[int]] = {}
+        for p in table.problems:
+            if p.row is not None:
+                self._reported.setdefault(p.column, set()).add(p.row)
+        self._arrays: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = {}
 
-    def value(self, row: int, role: str) -> CellValue:
-        header = self.table.header_of(role)
-        raw = self.table.raw
-        if header in raw.columns and row in raw.index:
-            value = raw.at[row, header]
-        elif role in self.table.frame.columns:
-            value = self.table.frame.at[row, role]
-        else:
-            return None
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-            return None
-        if isinstance(value, pd.Timestamp):
-            return value.date()
-        if isinstance(value, np.generic):
-            return value.item()
-        return value
+    def _array(self, source: str, key: str) -> tuple[pd.Index, np.ndarray]:
+        """A column of ``raw`` or ``frame`` with its index, as objects, converted once per check."""
+        if (source, key) not in self._arrays:
+            frame = self.table.raw if source == "raw" else self.table.frame
+            self._arrays[source, key] = (frame.index, frame[key].to_numpy(dtype=object))
+        return self._arrays[source, key]
+
+    def values(self, rows: np.ndarray, role: str) -> np.ndarray:
+        """The cells of a role at Excel rows as read (else as typed, else blank), made plain."""
+        found = np.full(len(rows), None, dtype=object)
+        todo = np.arange(len(rows))
+        for source, frame, key in (
+            ("raw", self.table.raw, self.table.header_of(role)),
+            ("frame", self.table.frame, role),
+        ):
+            if key not in frame.columns or not len(todo):
+                continue
+            index, column = self._array(source, key)
+            at = index.get_indexer(rows[todo])
+            hit = at >= 0
+            if source == "frame" and not hit.all():
+                raise KeyError(int(rows[todo][~hit][0]))
+            found[todo[hit]] = column[at[hit]]
+            todo = todo[~hit]
+        found[:] = [value if type(value) is str else _plain(value) for value in found]
+        return found
 
     def add(
         self,
-        rows: Sequence[int],
-        role: str,
+        rows: np.ndarray,
+        role: str | np.ndarray,
         kind: str,
-        text: tuple[str, str] | Callable[[int], tuple[str, str]],
+        text: tuple[_Texts, _Texts],
     ) -> None:
-        """One problem per row; ``text`` is (problem, suggestion) or gives them for a row."""
-        column = self.table.header_of(role)
-        for row in rows:
-            if (row, column) in self._reported:
-                continue
-            problem, suggestion = text if isinstance(text, tuple) else text(row)
-            self.problems.append(
-                Problem(
-                    sheet=self.table.sheet,
-                    row=int(row),
-                    column=column,
-                    value=self.value(row, role),
-                    problem=problem,
-                    suggestion=suggestion,
-                    kind=kind,
-                )
+        """One problem per row; the role and each of (problem, suggestion) are one or one per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        roles = np.full(len(rows), role, dtype=object) if isinstance(role, str) else role
+        columns = np.empty(len(rows), dtype=object)
+        values = np.empty(len(rows), dtype=object)
+        keep = np.ones(len(rows), dtype=bool)
+        for name in pd.unique(roles):
+            at = np.flatnonzero(roles == name)
+            column = self.table.header_of(name)
+            columns[at] = column
+            values[at] = self.values(rows[at], name)
+            reported = self._reported.get(column)
+            if reported:
+                keep[at] = ~np.isin(rows[at], np.fromiter(reported, np.int64, len(reported)))
+        texts = [repeat(t) if isinstance(t, str) else t[keep] for t in text]
+        with _gc_paused():
+            self.problems += map(
+                Problem,
+                repeat(self.table.sheet),
+                rows[keep].tolist(),
+                columns[keep],
+                values[keep],
+                *texts,
+                repeat(kind),
             )
 
 
-def _blank_text(series: pd.Series) -> pd.Series:
-    return series.isna() | (series.astype(str).str.strip() == "")
-
-
-def _rows(mask: pd.Series) -> list[int]:
-    return [int(row) for row in mask.index[mask.to_numpy(dtype=bool, na_value=False)]]
+def _rows(mask: pd.Series) -> np.ndarray:
+    rows: np.ndarray = mask.index.to_numpy()[mask.to_numpy(dtype=bool, na_value=False)]
+    return rows
 
 
 def _check_required(
-    table: CustomerTable, out: _Collector, blank_mobile: pd.Series, blank_email: pd.Series
+    table: CustomerTable,
+    out: _Collector,
+    text: dict[str, pd.Series],
+    blank_mobile: pd.Series,
+    blank_email: pd.Series,
 ) -> None:
     frame = table.frame
     for role, zh, en in (("id", "客户编号", "customer ID"), ("name", "客户名称", "customer name")):
@@ -264,7 +363,8 @@ def _check_required(
             )
             continue
         out.add(
-            _rows(_blank_text(frame[role])),
+            # Blank text is blank once stripped: the role's text column says so for every cell.
+            _rows(frame[role].isna() | (text[role] == "")),
             role,
             "missing",
             (
@@ -364,29 +464,31 @@ def _check_ranges(table: CustomerTable, out: _Collector, today: dt.date) -> None
         )
     if {"first_purchase", "last_purchase"} <= set(frame.columns):
         first, last = _dates(frame["first_purchase"]), _dates(frame["last_purchase"])
+        rows = _rows(first > last)
         out.add(
-            _rows(first > last),
+            rows,
             "first_purchase",
             "date_order",
-            lambda row: (
-                tr(
-                    f"首次购买日期晚于最近购买日期（{last[row].date().isoformat()}）",
-                    f"the first purchase is after the last purchase ({last[row].date().isoformat()})",
+            (
+                _filled(
+                    "首次购买日期晚于最近购买日期（{}）",
+                    "the first purchase is after the last purchase ({})",
+                    np.array([day.isoformat() for day in last.loc[rows].dt.date], dtype=object),
                 ),
                 tr("两个日期可能填反了，请核对", "the two dates are probably swapped; check them"),
             ),
         )
 
 
-def _first_rows(codes: np.ndarray, rows: np.ndarray) -> dict[int, int]:
-    """For rows sharing a code, each later row → the first row with that code."""
+def _first_rows(codes: np.ndarray, rows: np.ndarray) -> pd.Series:
+    """For rows sharing a code, the first row with that code, indexed by each later row."""
     first = pd.Series(rows).groupby(codes, sort=False).transform("min").to_numpy()
     later = first != rows
-    return dict(zip(rows[later].tolist(), first[later].tolist(), strict=True))
+    return pd.Series(first[later], index=rows[later], dtype=np.int64)
 
 
-def _first_of_groups(keys: pd.Series) -> dict[int, int]:
-    """For rows sharing a non-blank key, each later row → the first row with that key."""
+def _first_of_groups(keys: pd.Series) -> pd.Series:
+    """For rows sharing a non-blank key, the first row with that key, indexed by each later row."""
     present = (keys != "").to_numpy(dtype=bool)
     codes, _ = pd.factorize(keys.to_numpy(dtype=object)[present])
     return _first_rows(codes, keys.index.to_numpy()[present])
@@ -398,14 +500,6 @@ def _text_column(frame: pd.DataFrame, role: str) -> pd.Series:
     return _texts(frame[role], lambda v: "" if v != v else str(v).strip())
 
 
-def _find(parent: list[int], i: int) -> int:
-    """The root of i in a union-find forest, halving paths on the way."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
 def _name_clusters(blocks: np.ndarray, names: np.ndarray) -> np.ndarray:
     """A cluster number per row: rows in one block whose names score ≥ 90 share it."""
     block_codes, _ = pd.factorize(blocks)
@@ -413,7 +507,7 @@ def _name_clusters(blocks: np.ndarray, names: np.ndarray) -> np.ndarray:
     # Each (block, name) pair is compared once, however many rows carry it.
     pairs, pair_keys = pd.factorize(block_codes * len(distinct) + name_codes)
     pair_block, pair_name = np.divmod(pair_keys, len(distinct))
-    parent = list(range(len(pair_keys)))
+    close: list[np.ndarray] = []  # pairs of (block, name) pairs that score ≥ 90, as index arrays
     order = np.argsort(pair_block, kind="stable")
     for members in np.split(order, np.flatnonzero(np.diff(pair_block[order])) + 1):
         if len(members) < 2:
@@ -429,55 +523,66 @@ def _name_clusters(blocks: np.ndarray, names: np.ndarray) -> np.ndarray:
             dtype=np.uint8,
             workers=1,
         )
-        for a, b in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
-            parent[_find(parent, int(members[b]))] = _find(parent, int(members[a]))
-    roots = np.array(parent)
-    while not np.array_equal(roots, roots[roots]):  # point every pair at its root
-        roots = roots[roots]
-    clusters: np.ndarray = roots[pairs]
+        first, second = np.divmod(np.flatnonzero(scores), len(block))
+        later = first < second  # each pair once, not a name with itself
+        close += [members[first[later]], members[second[later]]]
+    # Imported here: only this step needs scipy, and it costs every other command ≈ 0.2 s.
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    first, second = (np.concatenate(close[side::2] or [np.empty(0, np.int64)]) for side in (0, 1))
+    graph = coo_array(
+        (np.ones(len(first), dtype=np.int8), (first, second)), shape=(len(pair_keys),) * 2
+    )
+    # int64: callers multiply cluster numbers by large counts; scipy labels are int32.
+    labels = connected_components(graph, directed=False)[1].astype(np.int64)
+    clusters: np.ndarray = labels[pairs]
     return clusters
 
 
-def _similar_names(frame: pd.DataFrame) -> dict[int, int]:
-    """Rows whose name is near-identical to an earlier row's at the same contact or city."""
-    names = _text_column(frame, "name")
-    norm = names.map({name: _normalise_name(name) for name in names.unique()})
-    keep = (norm != "").to_numpy(dtype=bool)
+def _similar_names(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
+    """For rows whose name (``names``: the name column as text) is near-identical to an earlier
+    row's at the same contact or city, the first such row, indexed by row (ascending)."""
+    codes, distinct = pd.factorize(names.to_numpy(dtype=object))
+    norm = _normalise_names(distinct)[codes] if len(distinct) else np.array([], dtype=object)
+    keep = norm != ""
     if not keep.any():
-        return {}
-    norms = norm.to_numpy(dtype=object)[keep]
+        return pd.Series(dtype=np.int64)
+    norms = norm[keep]
     cities = _text_column(frame, "city").to_numpy(dtype=object)[keep]
     contacts = _text_column(frame, "contact").to_numpy(dtype=object)[keep]
     rows = frame.index.to_numpy()[keep]
     # Blocking keeps fuzzy matching to small groups: by city and the first character of the name
     # after the city (names usually start with it), else by the name's first character. The cost:
     # a typo in that very character is left to the phone, email and exact-name checks.
-    blocks = np.array(
-        [
-            ("c:" + c if c else "n:") + (n[len(c) : len(c) + 1] if c and n.startswith(c) else n[:1])
-            for n, c in zip(norms, cities, strict=True)
-        ],
-        dtype=object,
-    )
+    text = np.dtypes.StringDType()  # numpy's own strings: the string functions loop in C
+    name_text, city_text = norms.astype(text), cities.astype(text)
+    after = np.where(np.strings.startswith(name_text, city_text), np.strings.str_len(city_text), 0)
+    head = np.strings.add("c:", city_text)
+    head[city_text == ""] = "n:"
+    blocks = np.strings.add(head, np.strings.slice(name_text, after, after + 1)).astype(object)
     cluster = _name_clusters(blocks, norms)
-    found: dict[int, int] = {}
+    found = []
     for other in (cities, contacts):
         present = other != ""
         other_codes, uniques = pd.factorize(other[present])
         codes = cluster[present] * (len(uniques) + 1) + other_codes
-        for row, head in _first_rows(codes, rows[present]).items():
-            found[row] = min(head, found.get(row, head))
-    return found
+        found.append(_first_rows(codes, rows[present]))
+    return pd.concat(found).groupby(level=0).min()
 
 
 def _check_duplicates(
-    table: CustomerTable, out: _Collector, mobile: pd.Series, kind: pd.Series, email: pd.Series
+    table: CustomerTable,
+    out: _Collector,
+    text: dict[str, pd.Series],
+    mobile: pd.Series,
+    kind: pd.Series,
+    email: pd.Series,
 ) -> None:
     frame = table.frame
-    criteria: list[tuple[str, str, str, dict[int, int]]] = []
+    criteria: list[tuple[str, str, str, pd.Series]] = []
     if "id" in frame.columns:
-        ids = _text_column(frame, "id")
-        criteria.append(("id", "客户编号相同", "same customer ID", _first_of_groups(ids)))
+        criteria.append(("id", "客户编号相同", "same customer ID", _first_of_groups(text["id"])))
     if "mobile" in frame.columns:
         criteria.append(
             (
@@ -489,28 +594,42 @@ def _check_duplicates(
         )
     if "email" in frame.columns:
         criteria.append(("email", "邮箱相同", "same email", _first_of_groups(email)))
-    criteria.append(("name", "名称相近", "a near-identical name", _similar_names(frame)))
-    rows = sorted({row for *_, found in criteria for row in found})
-    for row in rows:
-        head = min(found[row] for *_, found in criteria if row in found)
-        matched = [c for c in criteria if c[3].get(row) == head]
-        zh = "、".join(c[1] for c in matched)
-        en = " and ".join(c[2] for c in matched)
-        out.add(
-            [row],
-            matched[0][0],
-            "duplicate",
-            (
-                tr(
-                    f"与第 {head} 行{zh}，可能是重复客户",
-                    f"{en} as row {head}: probably a duplicate customer",
-                ),
-                tr(
-                    f"与第 {head} 行核对后合并或删除一行",
-                    f"compare with row {head}, then merge or delete one of them",
-                ),
-            ),
+    criteria.append(
+        ("name", "名称相近", "a near-identical name", _similar_names(frame, text["name"]))
+    )
+    rows = np.unique(np.concatenate([found.index.to_numpy() for *_, found in criteria]))
+    # One row per criterion: the first row it matches (a sentinel where it matches none).
+    heads = np.full((len(criteria), len(rows)), np.iinfo(np.int64).max)
+    for heads_of, (*_, found) in zip(heads, criteria, strict=True):
+        heads_of[np.searchsorted(rows, found.index.to_numpy())] = found.to_numpy()
+    head = heads.min(axis=0)
+    matched = heads == head
+    # Which criteria name the earliest row, as bits: one text per combination, not per row.
+    combination = (matched * (1 << np.arange(len(criteria)))[:, None]).sum(axis=0)
+    problem = np.empty(len(rows), dtype=object)
+    for bits in np.unique(combination):
+        chosen = [c for i, c in enumerate(criteria) if bits >> i & 1]
+        zh = "、".join(c[1] for c in chosen)
+        en = " and ".join(c[2] for c in chosen)
+        at = combination == bits
+        problem[at] = _filled(
+            f"与第 {{}} 行{zh}，可能是重复客户",
+            f"{en} as row {{}}: probably a duplicate customer",
+            head[at],
         )
+    out.add(
+        rows,
+        np.array([c[0] for c in criteria], dtype=object)[matched.argmax(axis=0)],
+        "duplicate",
+        (
+            problem,
+            _filled(
+                "与第 {} 行核对后合并或删除一行",
+                "compare with row {}, then merge or delete one of them",
+                head,
+            ),
+        ),
+    )
 
 
 def check_customers(
@@ -533,17 +652,20 @@ def check_customers(
         email = _texts(frame["email"], _email_text, lower=True)
     else:
         email = pd.Series("", index=frame.index, dtype=object)
-    unique_emails = {value: _email_ok(value) for value in email.unique() if value}
-    email_ok = email.map(unique_emails).eq(True)  # addresses not in the dict are blank
+    codes, addresses = pd.factorize(email.to_numpy(dtype=object))
+    address_ok = _emails_ok(addresses) if len(addresses) else np.array([], dtype=bool)
+    email_ok = pd.Series(address_ok[codes], index=frame.index)
 
+    landlines = _rows(kind == "landline")
     out.add(
-        _rows(kind == "landline"),
+        landlines,
         "mobile",
         "landline",
-        lambda row: (
-            tr(
-                f"这是固定电话（{mobile[row]}），不能接收短信",
-                f"this is a landline ({mobile[row]}) and cannot receive SMS",
+        (
+            _filled(
+                "这是固定电话（{}），不能接收短信",
+                "this is a landline ({}) and cannot receive SMS",
+                mobile.loc[landlines].to_numpy(dtype=object),
             ),
             tr("补充一个手机号以便发送短信", "record a mobile for SMS"),
         ),
@@ -563,25 +685,26 @@ def check_customers(
             ),
         ),
     )
-    fixes = {value: _email_fix(value) for value, ok in unique_emails.items() if not ok}
-
-    def email_text(row: int) -> tuple[str, str]:
-        fix = fixes.get(email[row])
-        if fix:
-            return tr("邮箱格式不对", "the email address is malformed"), tr(
-                f"是否应为 {fix}？", f"did you mean {fix}?"
-            )
-        return (
-            tr("邮箱格式不对", "the email address is malformed"),
-            tr("改为 name@example.com 这样的格式", "write it like name@example.com"),
-        )
-
-    out.add(_rows((email != "") & ~email_ok), "email", "invalid_email", email_text)
+    fixes = {value: _email_fix(value) for value in addresses[~address_ok] if value}
+    malformed = _rows((email != "") & ~email_ok)
+    fix = np.array([fixes.get(value) for value in email.loc[malformed]], dtype=object)
+    suggestion = np.full(
+        len(malformed), tr("改为 name@example.com 这样的格式", "write it like name@example.com")
+    )
+    fixed = fix != None  # noqa: E711 - element-wise
+    suggestion[fixed] = _filled("是否应为 {}？", "did you mean {}?", fix[fixed])
+    out.add(
+        malformed,
+        "email",
+        "invalid_email",
+        (tr("邮箱格式不对", "the email address is malformed"), suggestion),
+    )
+    text = {role: _text_column(frame, role) for role in ("id", "name")}
     _check_required(
-        table, out, kind == "blank" if "mobile" in frame.columns else blank, email == ""
+        table, out, text, kind == "blank" if "mobile" in frame.columns else blank, email == ""
     )
     _check_ranges(table, out, today)
-    _check_duplicates(table, out, mobile, kind, email)
+    _check_duplicates(table, out, text, mobile, kind, email)
     cleaned = pd.DataFrame(
         {"mobile": mobile, "mobile_kind": kind, "email": email, "email_ok": email_ok},
         index=frame.index,
@@ -601,19 +724,18 @@ _COLUMNS = (
 )
 
 
-def _sheet_value(value: CellValue) -> CellValue:
-    # Error values are shown as their code so the check sheet itself holds no errors.
-    return str(value) if isinstance(value, CellError) else value
+_FIELDS = attrgetter("sheet", "row", "column", "value", "problem", "suggestion", "kind")
 
 
 def problems_sheet(problems: Sequence[Problem]) -> SheetSpec:
     """The 数据检查 sheet listing every problem, sorted by sheet and row."""
-    ordered = sorted(problems, key=lambda p: (p.sheet, p.row if p.row is not None else 0))
-    rows: list[list[CellValue]] = [list(_COLUMNS)]
-    rows += [
-        [p.sheet, p.row, p.column, _sheet_value(p.value), p.problem, p.suggestion, p.kind]
-        for p in ordered
-    ]
+    sheets, _ = pd.factorize(np.array([p.sheet for p in problems], dtype=object), sort=True)
+    numbers = np.array([p.row or 0 for p in problems], dtype=np.int64)
+    rows: list[Sequence[CellValue]] = [list(_COLUMNS)]
+    rows += map(_FIELDS, [problems[i] for i in np.lexsort((numbers, sheets)).tolist()])
+    for at, row in enumerate(rows):
+        if isinstance(row[3], CellError):  # shown as its code: the check sheet holds no errors
+            rows[at] = (*row[:3], str(row[3]), *row[4:])
     if not problems:
         rows.append(["", None, "", None, tr("未发现问题", "no problems found"), "", ""])
     return SheetSpec(

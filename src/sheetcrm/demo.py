@@ -70,6 +70,19 @@ _BRANDS = (
     "长江", "凯越", "安泰", "百川", "同舟", "德润", "海纳", "启航", "云帆", "卓越",
     "铭扬", "立信", "广源", "华美", "润泽", "绿源", "晨光", "远景", "信达", "福瑞",
 )  # fmt: skip
+# A national list's long tail of cities, for big generated lists (the demo keeps its twenty).
+_MORE_CITIES = (
+    "无锡", "佛山", "东莞", "泉州", "温州", "烟台", "大连", "沈阳", "哈尔滨", "长春",
+    "石家庄", "太原", "南昌", "南宁", "昆明", "贵阳", "兰州", "乌鲁木齐", "呼和浩特", "海口",
+    "常州", "徐州", "绍兴", "嘉兴", "台州", "金华", "潍坊", "临沂", "洛阳", "襄阳",
+    "宜昌", "株洲", "岳阳", "珠海", "中山", "惠州", "汕头", "漳州", "芜湖", "绵阳",
+)  # fmt: skip
+# Characters of brand words in big generated lists (none of 公司集团, which the check strips).
+_BRAND_CHARS = (
+    "华信恒通瑞丰金鼎宏达鑫源天成锦程博远正泰新宇联创盛世汇永安嘉禾中和明德东方长江凯越百川同舟"
+    "润海纳启航云帆卓铭扬立广美泽绿晨光景福佳乐康宁兴隆昌茂盈富祥顺利诚业合力众泓智慧睿思捷迅飞"
+    "腾骏驰翔鸿鹏锐精优品良尚雅致臻彩虹星辰日月山水林森石峰岳湖湾港洲城邦豪杰英俊伟文武高升志图"
+)
 _INDUSTRIES = (
     ("茶业", "食品饮料"), ("科技", "软件与信息服务"), ("贸易", "批发零售"), ("机械", "装备制造"),
     ("电子", "电子元器件"), ("服饰", "纺织服装"), ("医疗器械", "医疗健康"), ("建材", "建筑建材"),
@@ -460,15 +473,24 @@ def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
         return np.asarray(items, dtype=object)[rng.integers(0, len(items), rows)]
 
     words = np.asarray([w for w, _ in _INDUSTRIES], dtype=object)
-    # Distinct (city, brand, brand, industry) combinations, so that big lists have few duplicates.
-    combos = len(_CITIES) * len(_BRANDS) ** 2 * len(_INDUSTRIES)
-    code = rng.permutation(combos)[:rows] if rows <= combos else rng.integers(0, combos, rows)
-    code, kind = np.divmod(code, len(_INDUSTRIES))
-    code, first_brand = np.divmod(code, len(_BRANDS))
-    city_code, second_brand = np.divmod(code, len(_BRANDS))
-    city = np.asarray(_CITIES, dtype=object)[city_code]
-    brands = np.asarray(_BRANDS, dtype=object)
-    name = city + brands[first_brand] + brands[second_brand] + words[kind] + "有限公司"
+    city = pick(_CITIES + _MORE_CITIES)
+    kind = rng.integers(0, len(_INDUSTRIES), rows)
+    # A brand of four characters (two words) drawn from 135: 3·10⁸ brands per city and trade, so
+    # a full sheet repeats few names and few differ in one character (what the check reads as
+    # a typo, hence a likely duplicate).
+    chars = list(_BRAND_CHARS)
+    brand = pick(chars) + pick(chars) + pick(chars) + pick(chars)
+    name = city + brand + words[kind] + "有限公司"
+    # About 2.5 % of rows enter an earlier customer again under a variant of its name in its
+    # city (the check's likely duplicates): as many per 100,000 rows as there always were.
+    again = rng.random(rows) < 0.025
+    again[0] = False
+    twins = np.flatnonzero(again)
+    originals = np.flatnonzero(~again)
+    of = originals[(rng.random(len(twins)) * np.searchsorted(originals, twins)).astype(np.int64)]
+    suffix = np.asarray(("有限责任公司", "公司", "", " 有限公司"), dtype=object)
+    city[twins], kind[twins] = city[of], kind[of]
+    name[twins] = city[of] + brand[of] + words[kind[of]] + suffix[rng.integers(0, 4, len(twins))]
     surname = pick(_SURNAMES)
     contact = surname + pick(list(_GIVEN)) + pick(list(_GIVEN))
     mobile = pick(_MOBILE_PREFIXES) + np.char.zfill(
