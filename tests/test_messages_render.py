@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from _messages_data import AS_OF, customers, tiers
 from sheetcrm.errors import InputError, SettingsError, TemplateError
 from sheetcrm.messages import MessageSettings, compose_messages, parse_message_settings
-from sheetcrm.messages.render import MESSAGE_COLUMNS
+from sheetcrm.messages.render import MESSAGE_COLUMNS, _customer_keys, _id_text
 from sheetcrm.messages.templates import TemplateSource
 from sheetcrm.settings import Settings
 
@@ -318,3 +318,93 @@ def test_customer_ids_match_the_plan_engine_convention() -> None:
     plan = _plan("revisit", customer_id=[1001, "3", "1003", 1004.0])
     result = _compose(frame, plan=plan, channels=("sms",))
     assert result.messages["customer_id"].tolist() == ["1001", "3", "1003", "1004"]
+
+
+_ID = st.one_of(st.none(), st.sampled_from(["", "  ", "C1", " C1", "C2 ", "c2", "客户3", "5"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ID, min_size=1, max_size=8))
+def test_customer_keys_of_text_ids_follow_the_per_value_rule(values: list[str | None]) -> None:
+    frame = pd.DataFrame({"id": values}, index=range(7, 7 + len(values)), dtype=object)
+    expected = [_id_text(v) or str(r) for v, r in zip(values, frame.index, strict=True)]
+    assert _customer_keys(frame) == expected
+
+
+def _table(ids: list[str | None]) -> pd.DataFrame:
+    """The four sample customers repeated under the given IDs, indexed from Excel row 2."""
+    base = customers()
+    frame = base.iloc[[i % len(base) for i in range(len(ids))]].copy()
+    frame["id"] = ids
+    frame.index = range(2, 2 + len(ids))
+    return frame
+
+
+def _label_table(frame: pd.DataFrame) -> pd.DataFrame:
+    base = tiers()
+    labels = base.iloc[[i % len(base) for i in range(len(frame))]].copy()
+    labels.index = frame.index
+    return labels
+
+
+def _touches_for(keys: list[str], channels: tuple[str, ...]) -> pd.DataFrame:
+    """One open touch per customer key and channel, without a template (chosen as usual)."""
+    pairs = [(key, channel) for key in keys for channel in channels]
+    return pd.DataFrame(
+        {
+            "touch_id": [f"T{n}" for n in range(len(pairs))],
+            "customer_id": [key for key, _ in pairs],
+            "channel": [channel for _, channel in pairs],
+            "due": [AS_OF] * len(pairs),
+            "template": [""] * len(pairs),
+            "status": ["待跟进"] * len(pairs),
+        }
+    )
+
+
+def _same(one: object, other: object) -> None:
+    for name in ("messages", "skipped"):
+        pd.testing.assert_frame_equal(
+            getattr(one, name).reset_index(drop=True), getattr(other, name).reset_index(drop=True)
+        )
+    assert [str(e) for e in one.errors] == [str(e) for e in other.errors]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.booleans(), min_size=1, max_size=10), st.lists(st.booleans(), max_size=10))
+def test_plan_messages_equal_the_per_customer_messages_of_the_customers_due(
+    due: list[bool], opted_out: list[bool]
+) -> None:
+    # Only the customers a due touch names are prepared: their messages must be exactly
+    # those the per-customer mode gives for them, whoever else is in the table.
+    frame = _table([f"C{n:03d}" if n % 3 else f" C{n:03d} " for n in range(len(due))])
+    frame["opt_out"] = [opted_out[n] if n < len(opted_out) else False for n in range(len(due))]
+    chosen = [n for n, flag in enumerate(due) if flag]
+    keys = [f"C{n:03d}" for n in chosen]
+    channels = ("sms", "email")
+    options = {"as_of": AS_OF, "lang": "zh", "channels": channels}
+    planned = compose_messages(
+        frame,
+        _label_table(frame),
+        MessageSettings(),
+        plan=_touches_for(keys, channels),
+        **options,  # type: ignore[arg-type]
+    )
+    subset = frame.iloc[chosen]
+    alone = compose_messages(subset, _label_table(frame), MessageSettings(), **options)  # type: ignore[arg-type]
+    _same(planned, alone)
+
+
+def test_customers_no_touch_names_do_not_change_the_messages() -> None:
+    table = _table(["C001", None, "C003"])
+    plan = _touches_for(["C001", "3", "C003", "C404"], ("sms", "email"))
+    alone = _compose(table, tiers=_label_table(table), plan=plan)
+    # Customers nobody plans for, and an earlier row repeating C003 (a repeated ID
+    # means its last row), leave the messages as they were.
+    before, after = _table(["C003", "X1"]), _table(["X2"])
+    before.index, after.index = [20, 21], [30]
+    before["name"] = "someone else"
+    padded = pd.concat([before, table, after])
+    labels = pd.concat([_label_table(before), _label_table(table), _label_table(after)])
+    _same(_compose(padded, tiers=labels, plan=plan), alone)
+    assert len(alone.messages) == 5 and [e.column for e in alone.errors] == ["customer_id"] * 2

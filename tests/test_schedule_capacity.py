@@ -83,3 +83,74 @@ def test_levelling_never_exceeds_capacity_nor_moves_earlier(touches, cap: int) -
         limit = cap if owner[i] == "a" else cap + 1
         used = np.bincount(placed[(owner == owner[i]) & (placed >= 0)], minlength=10)
         assert np.all(used[due[i] :] >= limit)
+
+
+def _level_day_by_day(due: np.ndarray, keys: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Levelling for one rep as the rule says it, with nothing skipped: the reference."""
+    result = np.full(len(due), -1, dtype=np.int64)
+    waiting: list[int] = []
+    for day, cap in enumerate(caps):
+        waiting += [i for i in range(len(due)) if due[i] == day]
+        waiting.sort(key=lambda i: keys[i])
+        for i in waiting[:cap]:
+            result[i] = day
+        waiting = waiting[cap:]
+    return result
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 10**6)), max_size=80, unique_by=lambda t: t[1]
+    ),
+    st.lists(st.integers(0, 4), min_size=8, max_size=8),
+)
+def test_levelling_equals_the_day_by_day_rule(touches, caps: list[int]) -> None:
+    # Touches that can no longer get a day are dropped from the queue early; which touch
+    # lands on which day must not change.
+    due = np.array([t[0] for t in touches], dtype=np.int64)
+    keys = np.array([t[1] for t in touches], dtype=np.int64)
+    booked = np.array([1, 0, 0, 2, 0, 0, 0, 1])
+    owner = np.full(len(touches), "a", dtype=object)
+    placed = level(owner, due, keys, {"a": 4}, 8, {"a": booked})
+    expected = _level_day_by_day(due, keys, np.maximum(4 - booked, 0))
+    assert placed.tolist() == expected.tolist()
+    caps_only = level(owner, due, keys, {"a": max(caps)}, 8, {"a": max(caps) - np.array(caps)})
+    assert caps_only.tolist() == _level_day_by_day(due, keys, np.array(caps)).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C3", "C1", "C2", "C10", "C1"]),
+            st.sampled_from(["", "王", "李", "周"]),
+            st.integers(0, 3),
+        ),
+        max_size=30,
+    )
+)
+def test_new_owners_follow_customer_id_order_and_capacity(customers) -> None:
+    ids = np.array([c[0] for c in customers], dtype=object)
+    owners = np.array([c[1] for c in customers], dtype=object)
+    load = np.array([c[2] for c in customers], dtype=np.int64)
+    reps = [Rep("王", 2), Rep("李", 1), Rep("王", 3, frozenset({"phone"}))]
+    sets = [frozenset({"phone"}) if i % 2 else frozenset() for i in range(len(customers))]
+    got = assign_owners(ids, owners, sets, load, reps)
+    # The reference: loads counted one customer at a time, then the unowned customers
+    # with touches in customer-ID order (stable), each to the least weighted load.
+    names = [rep.name for rep in reps]
+    position = {name: i for i, name in enumerate(names)}
+    rep_load = np.zeros(len(reps), dtype=np.int64)
+    for owner, count in zip(owners, load, strict=True):
+        if owner in position:
+            rep_load[position[owner]] += count
+    expected = owners.copy()
+    for i in sorted(range(len(ids)), key=lambda i: ids[i]):
+        if expected[i] or not load[i]:
+            continue
+        fits = [r for r, rep in enumerate(reps) if rep.handles(sets[i])] or list(range(len(reps)))
+        chosen = min(fits, key=lambda r: (rep_load[r] / reps[r].capacity, fits.index(r)))
+        expected[i] = names[chosen]
+        rep_load[chosen] += load[i]
+    assert got.tolist() == expected.tolist()

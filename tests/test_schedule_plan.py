@@ -30,6 +30,7 @@ from sheetcrm.schedule import (
     touch_id,
 )
 from sheetcrm.schedule.cadence import TEMPLATE_KEYS
+from sheetcrm.schedule.plan import _hashed_ids, _text_column, _text_hash, _text_rank, touch_ids
 from sheetcrm.settings import Settings
 
 AS_OF = dt.date(2026, 11, 23)  # a Monday
@@ -170,6 +171,47 @@ def test_touch_ids_are_stable_and_distinct() -> None:
     assert a == touch_id("C1", "A#1", AS_OF)
     assert a.startswith("T") and len(a) == 11
     assert len({a, touch_id("C2", "A#1", AS_OF), touch_id("C1", "A#2", AS_OF)}) == 3
+    # Ids are written into staff's sheets: they may never change from one version to the next.
+    assert a == "Tdbc97449e2"
+    assert touch_id("客户 7", "新客户 new#2", AS_OF + dt.timedelta(days=1)) == "T5b79a729d0"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.text(max_size=6), min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(700_000, 800_000))),
+)
+def test_ids_from_hashes_made_once_equal_ids_made_per_touch(
+    ids: list[str], touches: list[tuple[int, int, int]]
+) -> None:
+    customer_ids = np.array(ids, dtype=object)
+    keys = np.array(["A#1", "新客户 new#2", "B#1"], dtype=object)
+    who = np.array([t[0] % len(ids) for t in touches], dtype=np.int64)
+    step = np.array([t[1] for t in touches], dtype=np.int64)
+    nominal = np.array([t[2] for t in touches], dtype=np.int64)
+    once = _hashed_ids(_text_hash(customer_ids)[who], _text_hash(keys)[step], nominal)
+    assert once.tolist() == touch_ids(customer_ids[who], keys[step], nominal).tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"), max_size=4)),
+        max_size=12,
+    )
+)
+def test_text_columns_and_text_ranks_do_not_depend_on_the_path_taken(values) -> None:
+    # (Ranks compare texts as numpy does, which ignores trailing NULs: not tested here.)
+    column = pd.DataFrame({"name": values}, dtype=object)
+    expected = ["" if v is None else v.strip() for v in values]
+    assert _text_column(column, "name").tolist() == expected
+    repeated = pd.DataFrame({"name": values * 3}, dtype=object)  # few distinct: factorized
+    assert _text_column(repeated, "name").tolist() == expected * 3
+    texts = np.array(expected, dtype=object)
+    rank = _text_rank(texts)
+    assert [rank[i] < rank[j] for i in range(len(texts)) for j in range(len(texts))] == [
+        texts[i] < texts[j] for i in range(len(texts)) for j in range(len(texts))
+    ]
 
 
 def test_overflow_moves_to_the_next_working_day_highest_priority_first() -> None:

@@ -537,13 +537,35 @@ class _Records:
         return {name: values[i] for name, values in columns if values[i] is not None}
 
 
+def _customer_keys(customers: pd.DataFrame) -> list[str]:
+    """Each customer's key as the plan engine makes it: the ID as text, else the Excel row."""
+    rows = customers.index
+    if "id" not in customers.columns:
+        return [str(int(r)) for r in rows]
+    column = customers["id"]
+    if pd.api.types.infer_dtype(column, skipna=True) != "string":  # numbers, mixed
+        return [
+            (v.strip() if v.__class__ is str else _id_text(v)) or str(int(r))
+            for v, r in zip(_column(column), rows, strict=True)
+        ]
+    # Text IDs, the usual case, are stripped as one column.
+    texts = column.str.strip()
+    blank = (texts.isna() | (texts == "")).to_numpy()
+    keys = texts.to_numpy(dtype=object)
+    keys[blank] = [str(int(r)) for r in rows[blank]]
+    out: list[str] = keys.tolist()
+    return out
+
+
 def _records(
     customers: pd.DataFrame,
     tiers: pd.DataFrame | None,
     raw: pd.DataFrame | None,
     labels: Mapping[str, str],
     lang: str,
+    ids: list[str] | None = None,
 ) -> _Records:
+    """The customers' fields as columns (``ids``: their keys, when already made)."""
     n = len(customers)
     blank: list[Any] = [None] * n
     # Columns are converted only when a template (or the rules) reads them.
@@ -562,11 +584,7 @@ def _records(
         if info.role in customers.columns
     }
     rows = [int(r) for r in customers.index]
-    # The same customer key the plan engine uses: the ID as text, else the Excel row number.
-    ids = [
-        (v.strip() if v.__class__ is str else _id_text(v)) or str(r)
-        for v, r in zip(convert(customers, "id"), rows, strict=True)
-    ]
+    ids = _customer_keys(customers) if ids is None else ids
     fields: dict[str, list[Any]] = {"customer_id": list(ids)}
     person = [
         c if c is not None else nm
@@ -864,7 +882,23 @@ def _compose(
                     f"channel '{given}' is not valid: use sms, email, wechat or phone",
                 )
             )
-    records = _records(customers, tiers, raw, labels or {}, lang)
+    touches: list[tuple[dict[str, Any], str]] = []
+    if plan is None:
+        records = _records(customers, tiers, raw, labels or {}, lang)
+    else:
+        for touch in _blank_records(_due_touches(plan, as_of, settings.horizon_days)):
+            channel = normalise_channel(touch.get("channel"))
+            if channel in wanted:  # not visits, nor channels not asked for this run
+                touches.append((touch, channel))
+        # Only the customers the due touches name get a message: their fields alone are
+        # prepared (a full sheet has a million customers and a few thousand due touches).
+        keys = _customer_keys(customers)
+        named = {_id_text(touch.get("customer_id")) for touch, _ in touches}
+        hits = np.flatnonzero(pd.Index(keys, dtype=object).isin(list(named)))
+        last = {keys[r]: r for r in hits.tolist()}  # a repeated ID means its last row
+        rows = sorted(last.values())
+        subset = customers.iloc[rows]
+        records = _records(subset, tiers, raw, labels or {}, lang, [keys[r] for r in rows])
     composer = _Composer(records, settings, lang, as_of)
     # Every template in force is compiled (and checked) even if no row uses it.
     composer.prepare()
@@ -904,10 +938,7 @@ def _compose(
         return composer.result()
 
     position = {cid: i for i, cid in enumerate(records.ids)}
-    for touch in _blank_records(_due_touches(plan, as_of, settings.horizon_days)):
-        channel = normalise_channel(touch.get("channel"))
-        if channel not in wanted:
-            continue  # visits, and channels not asked for this run
+    for touch, channel in touches:
         found = position.get(_id_text(touch.get("customer_id")))
         if found is None:
             composer.errors.append(

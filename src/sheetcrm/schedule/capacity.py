@@ -75,13 +75,16 @@ def assign_owners(
     result = owners.astype(object).copy()
     names = [rep.name for rep in reps]
     position = {name: i for i, name in enumerate(names)}
+    # Each rep's load from the customers they own already (a repeated name: its last rep).
+    found = pd.Index(list(position), dtype=object).get_indexer(result)
+    rep_of = np.array(list(position.values()), dtype=np.int64)[found[found >= 0]]
     rep_load = np.zeros(len(reps), dtype=np.int64)
-    for owner, count in zip(result, load, strict=True):
-        if owner in position:
-            rep_load[position[owner]] += count
-    open_rows = [
-        i for i in np.argsort(customer_ids, kind="stable") if not result[i] and load[i] > 0
-    ]
+    np.add.at(rep_load, rep_of, np.asarray(load, dtype=np.int64)[found >= 0])
+    # Unowned customers with touches, in customer-ID order (a stable sort of just those
+    # keeps the order a stable sort of everyone gives them).
+    busy = np.flatnonzero(np.asarray(load) > 0)
+    waiting = busy[np.array([not owner for owner in result[busy].tolist()], dtype=bool)]
+    open_rows = waiting[np.argsort(np.asarray(customer_ids)[waiting], kind="stable")].tolist()
     capacity = np.array([max(rep.capacity, 1) for rep in reps], dtype=np.float64)
     eligible_cache: dict[frozenset[str], np.ndarray] = {}
     for i in open_rows:
@@ -128,17 +131,27 @@ def level(
         # Day by day: the day's arrivals join the queue; the best of the queue fill the day.
         order = np.argsort(due_days, kind="stable")
         bounds = np.searchsorted(due_days[order], np.arange(days + 1), side="left")
+        # Slots left after each day: a touch waiting behind that many better ones will
+        # never get a day, so the queue keeps only as many (those dropped stay -1).
+        later = caps[::-1].cumsum()[::-1] - caps
         queue = np.empty(0, dtype=np.int64)
         for day in range(days):
             queue = np.concatenate([queue, order[bounds[day] : bounds[day + 1]]])
             cap = int(caps[day])
             if len(queue) > cap:
-                best = np.argpartition(keys[queue], cap - 1)[:cap] if cap else queue[:0]
-                chosen = np.zeros(len(queue), dtype=bool)
-                chosen[best] = True
-                result[index[queue[chosen]]] = day
-                queue = queue[~chosen]
+                queue = _best_first(queue, keys, cap)
+                result[index[queue[:cap]]] = day
+                queue = queue[cap:]
             else:
                 result[index[queue]] = day
                 queue = queue[:0]
+            if len(queue) > later[day]:
+                queue = _best_first(queue, keys, int(later[day]))[: int(later[day])]
     return result
+
+
+def _best_first(queue: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
+    """The queue with its ``count`` smallest keys first (in no particular order)."""
+    if count <= 0:
+        return queue
+    return queue[np.argpartition(keys[queue], count - 1)]

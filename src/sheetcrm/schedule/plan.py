@@ -187,13 +187,25 @@ def touch_ids(customer_ids: np.ndarray, step_keys: np.ndarray, nominal: np.ndarr
     ``pandas.util.hash_array`` hashes with a fixed key, so ids are the same in every
     process and on every machine.
     """
-    if len(customer_ids) == 0:
+    return _hashed_ids(_text_hash(customer_ids), _text_hash(step_keys), nominal)
+
+
+def _text_hash(values: np.ndarray) -> np.ndarray:
+    """The fixed-key hash of each value as text (a part of a touch id)."""
+    # categorize=False: the same hashes, without first finding the distinct values.
+    return pd.util.hash_array(values.astype(str).astype(object), categorize=False)
+
+
+def _hashed_ids(
+    customer_hash: np.ndarray, step_hash: np.ndarray, nominal: np.ndarray
+) -> np.ndarray:
+    """Touch ids from the hashes of their customer IDs and step keys (see :func:`touch_ids`)."""
+    if len(customer_hash) == 0:
         return np.empty(0, dtype=object)
     with np.errstate(over="ignore"):
         mixed = (
-            pd.util.hash_array(customer_ids.astype(str).astype(object))
-            ^ pd.util.hash_array(step_keys.astype(str).astype(object))
-            * np.uint64(0x9E3779B97F4A7C15)
+            customer_hash
+            ^ step_hash * np.uint64(0x9E3779B97F4A7C15)
             ^ nominal.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
         )
         digest = pd.util.hash_array(mixed)
@@ -528,12 +540,23 @@ def _column(frame: pd.DataFrame, role: str) -> pd.Series:
 
 def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
     values = _column(frame, role)
+    if pd.api.types.infer_dtype(values, skipna=True) == "string" and _mostly_distinct(values):
+        # Names and IDs (blank: ""): stripping each costs less than finding the distinct ones.
+        stripped = (v.strip() if isinstance(v, str) else "" for v in values.to_numpy())
+        return np.fromiter(stripped, dtype=object, count=len(values))
+    # Owners, codes, numbers, dates, mixed: convert each distinct value once.
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
         texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
-    else:  # numbers, dates, mixed: convert each distinct value once
+    else:
         texts = np.array([_text(v) for v in uniques], dtype=object)
     return np.append(texts, "")[codes]
+
+
+def _mostly_distinct(values: pd.Series, sample: int = 1000) -> bool:
+    """True when at least half of the first values differ (both ways give the same texts)."""
+    head = values.iloc[:sample]
+    return head.nunique(dropna=False) * 2 >= len(head)
 
 
 def _ordinals(values: pd.Series) -> np.ndarray:
@@ -566,22 +589,32 @@ def _last_contact(
     return np.where(np.isnan(found), purchase, found).astype(np.int64)
 
 
-def _planned_once(existing: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the previous plan not cancelled, indexed by customer ID and step key."""
+def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
     rows = existing[
         (existing["touch_id"].fillna("").astype(str) != "")
         & (existing["status"] != STATUS_CANCELLED)
     ]
-    key = rows["customer_id"].astype(str) + "\x1f" + rows["step"].astype(str)
     frame = pd.DataFrame(
         {
+            "customer_id": rows["customer_id"].astype(str).to_numpy(),
+            "step": rows["step"].astype(str).to_numpy(),
             "touch_id": rows["touch_id"].astype(str).to_numpy(),
             "status": rows["status"].to_numpy(),
             "due_ordinal": _ordinals(rows["due"]),
-        },
-        index=pd.Index(key.to_numpy()),
-    )
-    return frame[~frame.index.duplicated()]
+        }
+    ).drop_duplicates(["customer_id", "step"])
+    return {
+        str(key): group.drop(columns="step").set_index("customer_id")
+        for key, group in frame.groupby("step", sort=False)
+    }
+
+
+_NOT_PLANNED = pd.DataFrame(  # what _planned_once gives a step nobody had
+    {"touch_id": [], "status": [], "due_ordinal": np.empty(0, dtype=np.int64)},
+    index=pd.Index([], dtype=object),
+    dtype=object,
+).astype({"due_ordinal": np.int64})
 
 
 @dataclass
@@ -613,7 +646,8 @@ def build_plan(
     """The follow-up plan for the horizon, levelled to each rep's capacity and merged with
     the previous plan."""
     calendar = work_calendar(country, settings.extra_off, settings.extra_work)
-    tiers = tiers.reindex(customers.index)
+    if not tiers.index.equals(customers.index):
+        tiers = tiers.reindex(customers.index)
     n = len(customers)
     ids = _text_column(customers, "id")
     ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
@@ -623,7 +657,7 @@ def build_plan(
         existing = _empty_touches()
     extras = list(existing.attrs.get("extra_columns", []))
 
-    opted_out = np.array([_safe_bool(v) for v in _column(customers, "opt_out")], dtype=bool)
+    opted_out = _flags(_column(customers, "opt_out"))
     first = _ordinals(_column(customers, "first_purchase"))
     first = np.where(first >= 0, first, _ordinals(_column(customers, "last_purchase")))
     is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
@@ -642,32 +676,35 @@ def build_plan(
     reuse = np.concatenate(candidates.reuse) if candidates.reuse else np.empty(0, object)
     steps = settings.steps
     keys = np.array([step.key for step in steps], dtype=object)
-    generated_ids = np.where(
-        reuse != "", reuse, touch_ids(ids[customer], keys[step_index], nominal)
-    )
+    # Each customer ID and step key is hashed once, not once per touch.
+    hashed = _hashed_ids(_text_hash(ids)[customer], _text_hash(keys)[step_index], nominal)
+    generated_ids = np.where(reuse != "", reuse, hashed)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
     known = existing.set_index(existing["touch_id"].astype(str), drop=False)
     known = known[known.index != ""]
     known = known[~known.index.duplicated()]
-    status_of = known["status"].reindex(generated_ids).to_numpy(dtype=object)
-    fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
-    customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
-    generated_ids = generated_ids[fresh]
+    matched = np.zeros(len(generated_ids), dtype=bool)
+    if len(known):  # a first plan has nothing to match against
+        status_of = known["status"].reindex(generated_ids).to_numpy(dtype=object)
+        fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
+        customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
+        generated_ids = generated_ids[fresh]
+        matched = pd.Index(generated_ids, dtype=object).isin(known.index)
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = _text_column(customers, "owner")
     owned = existing[existing["owner"].fillna("").astype(str) != ""]
     owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), _ordinals(owned["due"])))]
     sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
-    from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
-    owners = np.where(owners == "", from_plan, owners)
+    if len(sticky):
+        from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+        owners = np.where(owners == "", from_plan, owners)
     load = np.bincount(customer, minlength=n)
-    channel_sets: list[frozenset[str]] = [frozenset()] * n
-    for g, group in enumerate(groups):
-        group_channels = frozenset(s.channel for s in steps if s.applies_to == group)
-        for i in np.flatnonzero(chosen == g):
-            channel_sets[i] = group_channels
+    group_channels = np.empty(len(groups) + 1, dtype=object)  # the last: no group
+    for g, group in enumerate([*groups, None]):
+        group_channels[g] = frozenset(s.channel for s in steps if s.applies_to == group)
+    channel_sets: list[frozenset[str]] = group_channels[chosen].tolist()
     reps, warnings = _reps(settings.reps, owners[load > 0])
     owners = assign_owners(ids, owners, channel_sets, load, reps)
 
@@ -675,9 +712,9 @@ def build_plan(
     position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
     priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
     tier_rank = _tier_rank(tiers)[customer]
-    order = np.lexsort(
-        (keys[step_index].astype(str), ids[customer].astype(str), nominal, tier_rank, priority)
-    )
+    # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
+    id_rank, key_rank = _text_rank(ids), _text_rank(keys)
+    order = np.lexsort((key_rank[step_index], id_rank[customer], nominal, tier_rank, priority))
     order_key = np.empty(len(order), dtype=np.int64)
     order_key[order] = np.arange(len(order))
     capacity = {rep.name: rep.capacity for rep in reps}
@@ -685,36 +722,49 @@ def build_plan(
     placed = level(owners[customer], position, order_key, capacity, len(horizon), booked)
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
 
-    frame = pd.DataFrame(
-        {
-            "touch_id": generated_ids,
-            "customer_id": ids[customer],
-            "customer": _text_column(customers, "name")[customer],
-            "contact": _text_column(customers, "contact")[customer],
-            "owner": owners[customer],
-            "channel": _pick([step.channel for step in steps], step_index),
-            "due": _dates(np.append(horizon, -1)[placed]),  # -1 (unplaced) picks the -1
-            "purpose": _pick([step.purpose for step in steps], step_index),
-            "template": _pick([step.template for step in steps], step_index),
-            "priority": priority,
-            "step": keys[step_index],
+    names, contacts = _text_column(customers, "name"), _text_column(customers, "contact")
+    day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
+
+    def touch_rows(rows: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """The generated touches at these positions (built apart: few fit, most may not)."""
+        who, step = customer[rows], step_index[rows]
+        columns = {
+            "touch_id": generated_ids[rows],
+            "customer_id": ids[who],
+            "customer": names[who],
+            "contact": contacts[who],
+            "owner": owners[who],
+            "channel": _pick([s.channel for s in steps], step),
+            "due": _dates(day[rows]),
+            "purpose": _pick([s.purpose for s in steps], step),
+            "template": _pick([s.template for s in steps], step),
+            "priority": priority[rows],
+            "step": keys[step],
             "status": STATUS_OPEN,
             "done_date": None,
             "notes": "",
             "cancel_reason": "",
         }
-    )
-    matched = frame["touch_id"].isin(known.index).to_numpy()
-    unplaced = frame[(placed < 0) & ~matched].reset_index(drop=True)
-    frame = frame[(placed >= 0) | matched]
-    status = pd.DataFrame(
-        {
-            "opted_out": opted_out,
-            "group": [groups[g] if g >= 0 else "" for g in chosen],
-        },
-        index=pd.Index(ids.astype(str)),
-    )
-    touches = _merge(frame, existing, status[~status.index.duplicated()], end)
+        # copy=False: the columns are fresh arrays, stacking them into blocks is wasted work.
+        return pd.DataFrame(columns, index=index, copy=False)
+
+    kept = np.flatnonzero((placed >= 0) | matched)
+    frame = touch_rows(kept, pd.Index(kept))
+    dropped = np.flatnonzero((placed < 0) & ~matched)
+    unplaced = touch_rows(dropped, pd.RangeIndex(len(dropped)))
+
+    def status() -> pd.DataFrame:
+        """Per customer ID: opted out, and the cadence group followed."""
+        table = pd.DataFrame(
+            {
+                "opted_out": opted_out,
+                "group": [groups[g] if g >= 0 else "" for g in chosen],
+            },
+            index=pd.Index(ids.astype(str)),
+        )
+        return table[~table.index.duplicated()]
+
+    touches = _merge(frame, existing, status, end)
     return PlanResult(touches, unplaced, warnings, as_of, extras)
 
 
@@ -748,7 +798,7 @@ def _generate(
             else:
                 anchor = last
             nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
-            found = earlier.reindex(pd.Index(ids[members] + "\x1f" + step.key))
+            found = earlier.get(step.key, _NOT_PLANNED).reindex(pd.Index(ids[members]))
             seen = found["status"].notna().to_numpy()
             due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
             still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
@@ -815,6 +865,23 @@ def _safe_bool(value: CellValue) -> bool:
         return False
 
 
+def _flags(values: pd.Series) -> np.ndarray:
+    """A yes/no column as booleans; what is not a yes/no value reads as no."""
+    if values.dtype == bool:  # typed by the reader: nothing to parse
+        return values.to_numpy(dtype=bool)
+    return np.array([_safe_bool(v) for v in values], dtype=bool)
+
+
+def _text_rank(values: np.ndarray) -> np.ndarray:
+    """Each value's rank in the sorted texts (equal texts, equal ranks), to sort by as a number."""
+    texts = values.astype(str)
+    order = np.argsort(texts, kind="stable")  # IDs often come sorted: a stable sort is quick
+    ordered = texts[order]
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.cumsum(np.append(len(texts) > 0, ordered[1:] != ordered[:-1])) - 1
+    return rank
+
+
 def _pick(values: list[str], index: np.ndarray) -> np.ndarray:
     """values[i] for every i in index, as an object array."""
     return np.array(values, dtype=object)[index] if values else np.empty(0, dtype=object)
@@ -829,10 +896,9 @@ def _dates(ordinals: np.ndarray) -> np.ndarray:
 
 def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
     """Tier order for levelling: code A first, unknown last."""
-    codes = _text_column(tiers, "tier_code")
-    distinct, inverse = np.unique(codes.astype(str), return_inverse=True)
+    inverse, distinct = pd.factorize(_text_column(tiers, "tier_code"))
     rank = np.array([ord(c[0].upper()) - 64 if c else 99 for c in distinct], dtype=np.int64)
-    return rank[inverse.reshape(-1)]
+    return rank[inverse]
 
 
 def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[str]]:
@@ -840,7 +906,7 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
     warnings: list[str] = []
     reps = list(configured)
     names = {rep.name for rep in reps}
-    missing = sorted({str(o) for o in owners if o and o not in names})
+    missing = sorted({str(o) for o in pd.unique(owners) if o and o not in names})
     if reps and missing:
         warnings.append(
             tr(
@@ -863,7 +929,10 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
 
 
 def _merge(
-    generated: pd.DataFrame, existing: pd.DataFrame, customers: pd.DataFrame, end: int
+    generated: pd.DataFrame,
+    existing: pd.DataFrame,
+    customer_status: Callable[[], pd.DataFrame],
+    end: int,
 ) -> pd.DataFrame:
     """The new plan merged into the previous one (see the module docstring for the rules)."""
     previous = existing.reset_index(drop=True).copy()
@@ -882,6 +951,7 @@ def _merge(
     due = _ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
     if stale.any():
+        customers = customer_status()
         customer = previous.loc[stale, "customer_id"].astype(str)
         group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0]
         reason = np.select(
