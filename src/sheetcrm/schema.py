@@ -419,7 +419,8 @@ def build_table(
                 "blank",
             )
         )
-    body = body[~blank]
+    if blank.any():
+        body = body[~blank]
     index = pd.Index(row_numbers[~blank], name="row")
     role_map = match_roles(headers, roles, overrides)
     by_header = {header: role for role, header in role_map.items()}
@@ -439,9 +440,12 @@ def build_table(
                     sheet, int(index[pos]), header, value, reason, info_by_role[role].kind
                 )
             )
-    frame = pd.DataFrame(frame_columns, index=index)
+    # The columns are new arrays: the frames take them as they are (a full sheet is big).
+    frame = pd.DataFrame(frame_columns, index=index, copy=False)
     raw = pd.DataFrame(
-        {header: _inferred(body[:, i]) for i, header in enumerate(headers)}, index=index
+        {header: _inferred(body[:, i]) for i, header in enumerate(headers)},
+        index=index,
+        copy=False,
     )
     return headers, role_map, frame, raw, problems
 
