@@ -206,28 +206,28 @@ def _big_sheet(path: Path, rows: int, *, date_1904: bool = False, shared: bool =
 
 
 @pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True)])
-def test_a_big_sheet_read_in_two_halves_is_the_sheet_read_whole(
+def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
 ) -> None:
-    # Halves are for big sheets only; a small threshold sends this one down that path.
+    # Parts are for big sheets only; a small threshold sends this one down that path.
     path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
     whole = XlsxReader(path).read_array("大表")
-    monkeypatch.setattr(xlsx_read, "_HALVES_FROM", 1000)
+    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
     monkeypatch.setattr(sheetstream, "PIECE", 4096)  # many pieces: the cut falls mid-sheet
     starts = []
-    parse = xlsx_read._parse_half
+    parse = xlsx_read._parse_part
 
-    def spy(half: Path) -> tuple[Any, tuple[int, int]]:
-        values, start = parse(half)
+    def spy(part: Path, *, first: bool) -> tuple[Any, tuple[int, int]]:
+        values, start = parse(part, first=first)
         starts.append(start)
         return values, start
 
-    monkeypatch.setattr(xlsx_read, "_parse_half", spy)
+    monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     halves = XlsxReader(path).read_array("大表")
-    assert sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 1000
-    assert sorted(starts)[1][1] == 2  # the second half starts in column C
+    assert len(starts) == xlsx_read._PARTS and sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 0
+    assert sorted(starts)[-1][1] == 2  # the last part starts in column C
     assert whole.shape == halves.shape == (3000, 4)
     assert whole.tolist() == halves.tolist()
     assert halves[97, 3] == CellError("#N/A") and halves[2910, 3] == CellError("#N/A")
     assert halves[2999, 0] is None and halves[2999, 2] == whole[2999, 2]
-    assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary halves are gone
+    assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone

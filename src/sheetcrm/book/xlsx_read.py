@@ -35,9 +35,10 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
-_HALVES_FROM = 64 * 2**20  # sheets with more XML than this are parsed in two halves at once
-_HALF_SHEET = "half"
-_HALF_TYPES = {
+_PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts at once
+_PARTS = 8  # more than the two cores: calamine starts early, and each part is small
+_PART_SHEET = "part"
+_PART_TYPES = {
     "workbook": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "sheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
     "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
@@ -155,20 +156,21 @@ class XlsxReader:
             array = _grid(self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
             return array, scan.result()
 
-    def _read_in_halves(
+    def _read_in_parts(
         self, sheet: str, info: zipfile.ZipInfo
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
-        """A big sheet's values, its two halves parsed by calamine at once (two cores, no GIL).
+        """A big sheet's values, parts of it parsed by calamine at once (two cores, no GIL).
 
-        The sheet XML is cut between rows into two small workbooks in a private
-        temporary folder (deleted at once); error cells are found on the way.
+        The sheet XML is cut between rows into a few small workbooks in a private
+        temporary folder (deleted at once); calamine starts on the first while the
+        next are cut, and error cells are found on the way.
         """
         errors: dict[tuple[int, int], CellError] = {}
         chunks = sheetstream.read_ahead(
             sheetstream.inflate(sheetstream.file_raw(self.path, info), info, self.path.name)
         )
         first, sheet_data = sheetstream.sheet_start(chunks, sheet)
-        if sheet_data.group(2):  # <sheetData/>: nothing to halve
+        if sheet_data.group(2):  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
         name = sheet_data.group(1) or b""
         head = _DIMENSION.sub(b"", first[: sheet_data.end()])  # calamine would size by it
@@ -178,23 +180,22 @@ class XlsxReader:
             tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
             ThreadPoolExecutor(2) as pool,
         ):
-            halves = []
-            for index, path in enumerate((Path(folder) / "1.xlsx", Path(folder) / "2.xlsx")):
-                with _HalfBook(path, head, name, companions, self.date1904) as half:
+            parts = []
+            for index in range(_PARTS):
+                path = Path(folder) / f"{index + 1}.xlsx"
+                with _PartBook(path, head, name, companions, self.date1904) as part:
                     for piece in pieces:
                         _scan_errors(piece, errors)
-                        half.write(piece)
-                        if index == 0 and half.size * 2 >= info.file_size:
+                        part.write(piece)
+                        if part.size * _PARTS >= info.file_size and index < _PARTS - 1:
                             break
-                halves.append(pool.submit(_parse_half, path))
-            (top, _), (bottom, start) = (half.result() for half in halves)
-        if not bottom.size:
-            return top, errors
-        height = max(top.shape[0], start[0] + bottom.shape[0])
-        width = max(top.shape[1], start[1] + bottom.shape[1])
+                parts.append(pool.submit(_parse_part, path, first=index == 0))
+            done = [part.result() for part in parts]
+        height = max(start[0] + values.shape[0] for values, start in done)
+        width = max(start[1] + values.shape[1] for values, start in done)
         array = np.full((height, width), None, dtype=object)
-        array[: top.shape[0], : top.shape[1]] = top
-        array[start[0] : start[0] + bottom.shape[0], start[1] : start[1] + bottom.shape[1]] = bottom
+        for values, (row, column) in done:
+            array[row : row + values.shape[0], column : column + values.shape[1]] = values
         return array, errors
 
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
@@ -215,8 +216,8 @@ class XlsxReader:
             )
         part = self._parts.get(sheet)
         info = self._zip.getinfo(part) if part in self._zip.namelist() else None
-        if info is not None and info.file_size > _HALVES_FROM:
-            array, errors = self._read_in_halves(sheet, info)
+        if info is not None and info.file_size > _PARTS_FROM:
+            array, errors = self._read_in_parts(sheet, info)
         else:
             array, errors = self._read_whole(sheet)
         array[array == ""] = None
@@ -345,25 +346,25 @@ def _grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
     return array
 
 
-def _parse_half(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
-    """The values of a half workbook's one sheet, and where they start (0-based row, column)."""
-    book = calamine.load_workbook(str(path))
-    sheet = book.get_sheet_by_name(_HALF_SHEET)
-    start = sheet.start or (0, 0)
-    # The first half starts at A1; the second where its first row is (not 500,000 blank rows).
-    skip = start != (0, 0)
-    return _grid(sheet.to_python(skip_empty_area=skip)), (start if skip else (0, 0))
+def _parse_part(path: Path, *, first: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """The values of a part workbook's one sheet, and where they start (0-based row, column)."""
+    sheet = calamine.load_workbook(str(path)).get_sheet_by_name(_PART_SHEET)
+    if first:  # the first part starts at A1
+        return _grid(sheet.to_python(skip_empty_area=False)), (0, 0)
+    # The others start at their first cell, not after 500,000 blank rows.
+    values = _grid(sheet.to_python(skip_empty_area=True))
+    return values, (sheet.start or (0, 0)) if values.size else (0, 0)
 
 
-class _HalfBook:
-    """A workbook holding one sheet with part of a big sheet's rows, for calamine to read."""
+class _PartBook:
+    """A workbook holding one sheet with some of a big sheet's rows, for calamine to read."""
 
     def __init__(
         self, path: Path, head: bytes, name: bytes, companions: dict[str, bytes], date1904: bool
     ) -> None:
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
         types = "".join(
-            f'<Override PartName="/xl/{kind}.xml" ContentType="{_HALF_TYPES[kind]}"/>'
+            f'<Override PartName="/xl/{kind}.xml" ContentType="{_PART_TYPES[kind]}"/>'
             for kind in companions
         )
         rels = "".join(
@@ -374,8 +375,8 @@ class _HalfBook:
             "[Content_Types].xml",
             f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{_HALF_TYPES["workbook"]}"/>'
-            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_HALF_TYPES["sheet"]}"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_PART_TYPES["workbook"]}"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_PART_TYPES["sheet"]}"/>'
             f"{types}</Types>",
         )
         self.zip.writestr(
@@ -386,7 +387,7 @@ class _HalfBook:
         self.zip.writestr(
             "xl/workbook.xml",
             f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr date1904="{int(date1904)}"/>'
-            f'<sheets><sheet name="{_HALF_SHEET}" sheetId="1" r:id="rSheet"/></sheets></workbook>',
+            f'<sheets><sheet name="{_PART_SHEET}" sheetId="1" r:id="rSheet"/></sheets></workbook>',
         )
         self.zip.writestr(
             "xl/_rels/workbook.xml.rels",
@@ -407,7 +408,7 @@ class _HalfBook:
         self.sheet.write(piece if end < 0 else piece[:end])
         self.size += len(piece)
 
-    def __enter__(self) -> _HalfBook:
+    def __enter__(self) -> _PartBook:
         return self
 
     def __exit__(self, *exc: object) -> None:
