@@ -199,3 +199,31 @@ def test_choose_table_by_name_else_by_the_most_customer_roles() -> None:
     assert choose_table(tables, table="orders") is small
     with pytest.raises(InputError, match="Customers"):
         choose_table(tables, table="Nope")
+
+
+_TEXT_CELL = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.sampled_from([" 138 1234 5678 ", "ＡＢＣ", "\u3000", "a\u00a0b", "C001", "  "]),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.builds(CellError, st.sampled_from(["#N/A", "#REF!"])),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)),
+)  # no yes/no cells: distinct values merge False with 0 (equal in Python), cell by cell not
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(_TEXT_CELL, max_size=30), role=st.sampled_from(["name", "mobile", "email"]))
+def test_text_cells_one_by_one_equal_the_distinct_values_way(
+    cells: list[object], role: str
+) -> None:
+    # Columns of mostly distinct values are cleaned cell by cell; others once per distinct value.
+    info = next(r for r in CUSTOMER_ROLES if r.role == role)
+    values = np.array(cells, dtype=object)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "_mostly_distinct", lambda values: True)
+        one_by_one, failures_one = schema._typed_column(values, info, False)
+        patch.setattr(schema, "_mostly_distinct", lambda values: False)
+        distinct, failures_distinct = schema._typed_column(values, info, False)
+    assert one_by_one.tolist() == distinct.tolist()
+    assert failures_one == failures_distinct

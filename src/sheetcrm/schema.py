@@ -233,6 +233,7 @@ _SUGGESTIONS = {
 
 # What pd.api.types.infer_dtype calls a column of numbers only (no text, no yes/no cells).
 _PLAIN_NUMBERS = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
+_OTHER = object()  # a cell that is not text, in a text column
 
 
 def _typed_column(
@@ -274,17 +275,15 @@ def _typed_column(
                 out[pos] = np.nan
             return pd.Series(out).round().astype("Int64"), failures
         return pd.Series(out, dtype="float64"), failures
+    text_kind = info.kind in ("text", "email", "phone")
+    if text_kind and _mostly_distinct(values):
+        return _texts_one_by_one(values, info.kind, parser)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parsed_uniques: list[Any] = []
     bad: dict[int, str] = {}
-    text_kind = info.kind in ("text", "email", "phone")
     for code, value in enumerate(uniques):
         if text_kind and type(value) is str:  # the common case, kept cheap
-            text = value if value.isascii() else unicodedata.normalize("NFKC", value)
-            if info.kind == "phone":  # what _parse_phone gives, without its detours
-                parsed_uniques.append("".join(text.split()) if value.strip() else None)
-            else:
-                parsed_uniques.append(text.strip() or None)
+            parsed_uniques.append(_text(value, info.kind == "phone"))
             continue
         try:
             parsed_uniques.append(parser(value))
@@ -312,6 +311,41 @@ def _typed_column(
     return pd.Series(
         lookup_obj[np.where(codes < 0, len(parsed_uniques), codes)], dtype=object
     ), failures
+
+
+def _mostly_distinct(values: np.ndarray, sample: int = 2000) -> bool:
+    """True when most of the first values differ: IDs, names, phones (few repeats to share)."""
+    head = pd.unique(pd.Series(values[:sample], dtype=object))
+    return len(head) * 2 > min(sample, len(values))
+
+
+def _text(value: str, phone: bool) -> str | None:
+    """A text cell cleaned: NFKC (full-width forms), outer spaces off; phones lose all spaces."""
+    text = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    if phone:  # what _parse_phone gives, without its detours
+        return "".join(text.split()) or None
+    return text.strip() or None
+
+
+def _texts_one_by_one(
+    values: np.ndarray, kind: str, parser: Callable[[Any], Any]
+) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
+    """A text column cleaned cell by cell: for columns of mostly distinct values, cheaper than
+    finding the distinct ones first, and the same result."""
+    phone = kind == "phone"
+    out = [
+        None if value is None else _text(value, phone) if type(value) is str else _OTHER
+        for value in values
+    ]
+    failures: dict[int, tuple[CellValue, str]] = {}
+    for pos in [pos for pos, value in enumerate(out) if value is _OTHER]:
+        value = values[pos]
+        try:
+            out[pos] = None if value != value else parser(value)  # NaN: blank, as factorize has it
+        except ValueError as exc:
+            out[pos] = None
+            failures[pos] = (value, str(exc))
+    return pd.Series(out, dtype=object), failures
 
 
 def _cell_problem(
