@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sheetcrm import tiering
+from sheetcrm.book.base import CustomerTable
 from sheetcrm.errors import SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.settings import Settings, settings_sheet_spec
@@ -284,3 +286,25 @@ def test_each_reason_is_built_from_its_own_row(rows, interactions) -> None:
         assert alone.loc[i, ["reason", "score", "tier"]].tolist() == (
             result.loc[i, ["reason", "score", "tier"]].tolist()
         )
+
+
+def test_old_result_columns_are_forgotten_but_the_tiers_kept() -> None:
+    # A re-run rewrites its result columns; only the old tiers matter (for the migration).
+    raw = pd.DataFrame(
+        {"客户编号": ["C1"], "客户等级": ["A 高价值"], "分级原因": ["旧原因"], "Tier score": [9.0]}
+    )
+    table = CustomerTable(
+        sheet="客户",
+        table=None,
+        header_row=1,
+        first_column=1,
+        headers=list(raw.columns),
+        roles={"id": "客户编号"},
+        frame=pd.DataFrame({"id": ["C1"]}),
+        raw=raw,
+        problems=[],
+    )
+    tiering.forget_old_results(table)
+    assert list(table.raw.columns) == ["客户编号", "客户等级"]
+    assert table.headers == ["客户编号", "客户等级", "分级原因", "Tier score"]  # the sheet's own
+    assert tiering.previous_tiers(table).tolist() == ["A 高价值"]

@@ -224,7 +224,9 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
 
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     halves = XlsxReader(path).read_array("大表")
-    assert len(starts) == xlsx_read._PARTS and sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 0
+    assert (
+        len(starts) == xlsx_read._PARTS and sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 0
+    )
     assert sorted(starts)[-1][1] == 2  # the last part starts in column C
     assert whole.shape == halves.shape == (3000, 4)
     assert whole.tolist() == halves.tolist()

@@ -114,11 +114,13 @@ class Run:
     def table(self) -> CustomerTable:
         """The customer table."""
         self.step("读取客户表", "reading the customer table")
-        return self.book.read_customers(
+        table = self.book.read_customers(
             sheet=self.options.sheet,
             table=self.options.table,
             overrides=schema.column_overrides(self.settings),
         )
+        tiering.forget_old_results(table)
+        return table
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:

@@ -36,6 +36,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
 _PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts at once
+_CACHED_CELLS = 2**20
 _PARTS = 8  # more than the two cores: calamine starts early, and each part is small
 _PART_SHEET = "part"
 _PART_TYPES = {
@@ -231,7 +232,8 @@ class XlsxReader:
                 array = grown
             for (number, column), error in errors.items():
                 array[number - 1, column - 1] = error
-        self._arrays = {sheet: array}  # keep one sheet: big sheets are big
+        # Keep one small sheet for a second look; a big one would hold its cells all run long.
+        self._arrays = {sheet: array} if array.size <= _CACHED_CELLS else {}
         return array
 
     def tables(self) -> list[TableInfo]:
@@ -348,12 +350,16 @@ def _grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
 
 def _parse_part(path: Path, *, first: bool) -> tuple[np.ndarray, tuple[int, int]]:
     """The values of a part workbook's one sheet, and where they start (0-based row, column)."""
-    sheet = calamine.load_workbook(str(path)).get_sheet_by_name(_PART_SHEET)
-    if first:  # the first part starts at A1
-        return _grid(sheet.to_python(skip_empty_area=False)), (0, 0)
-    # The others start at their first cell, not after 500,000 blank rows.
-    values = _grid(sheet.to_python(skip_empty_area=True))
-    return values, (sheet.start or (0, 0)) if values.size else (0, 0)
+    book = calamine.load_workbook(str(path))
+    try:
+        sheet = book.get_sheet_by_name(_PART_SHEET)
+        if first:  # the first part starts at A1
+            return _grid(sheet.to_python(skip_empty_area=False)), (0, 0)
+        # The others start at their first cell, not after 500,000 blank rows.
+        values = _grid(sheet.to_python(skip_empty_area=True))
+        return values, (sheet.start or (0, 0)) if values.size else (0, 0)
+    finally:
+        book.close()  # Windows cannot delete the temporary part while it is open
 
 
 class _PartBook:

@@ -10,6 +10,7 @@ from .bgnbd import BGNBDFit, expected_purchases, fit_bgnbd, p_alive
 from .settings import Rule, Tier, TierSettings, parse_tier_settings
 from .tier import (
     SUMMARY_SHEET,
+    forget_old_results,
     previous_tiers,
     result_columns,
     tier_customers,
@@ -24,6 +25,7 @@ __all__ = [
     "TierSettings",
     "expected_purchases",
     "fit_bgnbd",
+    "forget_old_results",
     "p_alive",
     "parse_tier_settings",
     "previous_tiers",

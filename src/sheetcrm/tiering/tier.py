@@ -193,6 +193,21 @@ def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[Resu
         return columns
 
 
+def forget_old_results(table: CustomerTable) -> None:
+    """Drop the result columns a previous run wrote from the table's raw values (all but the
+    tiers, kept for the migration): this run writes them anew, and on a full sheet they are
+    a gigabyte of memory."""
+    tiers = set(HEADERS["tier"][:2])
+    old = [
+        header
+        for zh, en, _ in HEADERS.values()
+        for header in (zh, en)
+        if header in table.raw.columns and header not in tiers
+    ]
+    if old:
+        table.raw = table.raw.drop(columns=old)
+
+
 def previous_tiers(table: CustomerTable) -> pd.Series | None:
     """The tier column a previous run wrote into the table (either language), if any."""
     zh, en, _ = HEADERS["tier"]
