@@ -121,7 +121,8 @@ class UnoBook:
         """A date-formatted number as a date (whole days), datetime or time of day."""
         if not self._days[0] <= serial < self._days[1]:
             return serial  # no date Python can hold
-        moment = (self._epoch + dt.timedelta(days=serial)).replace(microsecond=0)
+        # To the nearest second: a serial is a float, and 46 s can come back as 45.99999 s.
+        moment = self._epoch + dt.timedelta(seconds=round(serial * 86400))
         if time_only and 0 <= serial < 1:
             return moment.time()
         return moment.date() if serial == int(serial) else moment
