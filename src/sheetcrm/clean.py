@@ -9,12 +9,10 @@ customers take a second or two.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
@@ -26,6 +24,7 @@ import pandas as pd
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from . import _gc
 from .book.base import CellError, CellValue, CustomerTable, Problem, SheetSpec
 from .i18n import tr
 
@@ -248,18 +247,6 @@ def _filled(zh: str, en: str, items: np.ndarray) -> np.ndarray:
     return filled
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: building many acyclic objects would make it rescan them all."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Collector:
     """Gathers problems for one table, skipping cells the reader already reported."""
 
@@ -321,7 +308,7 @@ class _Collector:
             if reported:
                 keep[at] = ~np.isin(rows[at], np.fromiter(reported, np.int64, len(reported)))
         texts = [repeat(t) if isinstance(t, str) else t[keep] for t in text]
-        with _gc_paused():
+        with _gc.paused():
             self.problems += map(
                 Problem,
                 repeat(self.table.sheet),

@@ -38,7 +38,9 @@ __all__ = [
     "find_header_row",
     "match_roles",
     "normalise_header",
+    "read_customer_table",
     "read_transactions_grid",
+    "rows_array",
 ]
 
 HEADER_SCAN_ROWS = 30
@@ -376,7 +378,13 @@ def _body_array(
         padded = np.full((part.shape[0], width), None, dtype=object)
         padded[:, : part.shape[1]] = part
         return padded
-    rows = [row[first : first + width] for row in grid[start:stop]]
+    return rows_array([row[first : first + width] for row in grid[start:stop]], width)
+
+
+def rows_array(rows: Sequence[Sequence[object]], width: int | None = None) -> np.ndarray:
+    """Rows of cells as a 2-D object array ``width`` wide (default: the widest row), short
+    rows padded with None."""
+    width = max(map(len, rows), default=0) if width is None else width
     if min(map(len, rows), default=width) == width:
         cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
         return cells.reshape(len(rows), width)
@@ -530,6 +538,62 @@ def build_customer_table(
         raw=raw,
         problems=problems,
         date1904=date1904,
+    )
+
+
+def read_customer_table(
+    tables: Sequence[TableInfo],
+    sheets: Sequence[str],
+    head: Callable[[str], Sequence[Sequence[CellValue]]],
+    grid: Callable[[str], Sequence[Sequence[CellValue]] | np.ndarray],
+    *,
+    sheet: str | None = None,
+    table: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    date1904: bool = False,
+) -> CustomerTable:
+    """The customer table: the named one, else the best-matching Table, else the best sheet.
+
+    A book gives its Tables, its sheet names, the first rows of a sheet (``head``, blanks as
+    None) and a whole sheet (``grid``); every book finds the table the same way.
+    """
+    chosen = choose_table(tables, sheet=sheet, table=table, overrides=overrides)
+    if chosen is not None:
+        return build_customer_table(
+            grid(chosen.sheet),
+            chosen.sheet,
+            chosen.header_row,
+            chosen.first_column,
+            table=chosen.name,
+            last_row=chosen.last_row,
+            date1904=date1904,
+            overrides=overrides,
+        )
+    names = [sheet] if sheet else [name for name in sheets if name not in OWN_SHEETS]
+    seen: list[str] = []
+    best: tuple[int, str, int, int] | None = None
+    for name in names:
+        rows = head(name)
+        found = find_header_row(rows, CUSTOMER_ROLES, overrides)
+        if found and (best is None or found[2] > best[0]):
+            best = (found[2], name, found[0], found[1])
+        # The fullest row is the likeliest header: show it rather than a title line.
+        fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
+        seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])
+    if best is None:
+        raise InputError(
+            tr(
+                "找不到客户表：没有哪个工作表的表头能识别出至少 3 列（如 客户编号、客户名称、手机）。"
+                f"看到的表头：{'; '.join(seen)}。请用 --sheet 指定工作表，或在设置表 [columns] 中指定对应关系",
+                "no customer table found: no sheet has a header row with at least 3 known columns "
+                f"(such as 客户编号/Customer ID, 客户名称/Customer, 手机/Mobile). Headers seen: {'; '.join(seen)}. "
+                "Name the sheet with --sheet, or map your headers in the settings [columns] block",
+            ),
+            sheet=sheet,
+        )
+    _, name, header_index, first_index = best
+    return build_customer_table(
+        grid(name), name, header_index + 1, first_index + 1, date1904=date1904, overrides=overrides
     )
 
 

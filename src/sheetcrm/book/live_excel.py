@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import InputError
-from ..i18n import tr
-from ..roles import CUSTOMER_ROLES
-from ..schema import OWN_SHEETS, TableInfo, build_customer_table, choose_table, find_header_row
+from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
 from .base import CellError, CellValue, CustomerTable, ResultColumn, SheetSpec
 
 __all__ = ["ExcelBook"]
@@ -58,7 +55,7 @@ class ExcelBook:
         table: str | None = None,
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
-        """The customer table: a named Excel Table, else the sheet whose header fits best."""
+        """The customer table: the named one, else the best-matching Table, else the best sheet."""
         tables = [
             TableInfo(
                 name=tbl.name,
@@ -72,34 +69,14 @@ class ExcelBook:
             for sht in self.book.sheets
             for tbl in sht.tables
         ]
-        chosen = choose_table(tables, sheet=sheet, table=table, overrides=overrides)
-        if chosen is not None:
-            return build_customer_table(
-                self.read_grid(chosen.sheet),
-                chosen.sheet,
-                chosen.header_row,
-                chosen.first_column,
-                table=chosen.name,
-                last_row=chosen.last_row,
-                overrides=overrides,
-            )
-        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
-        best: tuple[int, str, int, int] | None = None
-        for name in names:
-            found = find_header_row(self.read_grid(name), CUSTOMER_ROLES, overrides)
-            if found and (best is None or found[2] > best[0]):
-                best = (found[2], name, found[0], found[1])
-        if best is None:
-            raise InputError(
-                tr(
-                    "找不到客户表：没有一行表头能识别出客户编号和客户名称等列",
-                    "no customer table found: no header row names the customer id, name and so on",
-                ),
-                sheet=sheet,
-            )
-        _, name, row, column = best
-        return build_customer_table(
-            self.read_grid(name), name, row + 1, column + 1, overrides=overrides
+        return read_customer_table(
+            tables,
+            self.sheet_names(),
+            lambda name: self.read_grid(name)[:HEADER_SCAN_ROWS],
+            self.read_grid,
+            sheet=sheet,
+            table=table,
+            overrides=overrides,
         )
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:

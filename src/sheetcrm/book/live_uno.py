@@ -23,17 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, WorkbookError
+from ..errors import WorkbookError
 from ..i18n import tr
-from ..roles import CUSTOMER_ROLES
-from ..schema import (
-    HEADER_SCAN_ROWS,
-    OWN_SHEETS,
-    TableInfo,
-    build_customer_table,
-    choose_table,
-    find_header_row,
-)
+from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
 from .base import (
     CellError,
     CellValue,
@@ -214,46 +206,24 @@ class UnoBook:
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet."""
-        chosen = choose_table(self._tables(), sheet=sheet, table=table, overrides=overrides)
-        if chosen is not None:
-            return build_customer_table(
-                self.read_array(chosen.sheet),
-                chosen.sheet,
-                chosen.header_row,
-                chosen.first_column,
-                table=chosen.name,
-                last_row=chosen.last_row,
-                overrides=overrides,
-            )
-        return self._read_plain_range(sheet, overrides)
-
-    def _read_plain_range(
-        self, sheet: str | None, overrides: Mapping[str, str] | None
-    ) -> CustomerTable:
-        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
-        best: tuple[int, str, int, int] | None = None
-        for name in names:
-            sht = self._sheet(name)
-            last_row, last_col = self._used(sht)
-            head = self._read_range(sht, min(last_row, HEADER_SCAN_ROWS - 1), last_col)
-            found = find_header_row(head.tolist(), CUSTOMER_ROLES, overrides)
-            if found and (best is None or found[2] > best[0]):
-                best = (found[2], name, found[0], found[1])
-        if best is None:
-            raise InputError(
-                tr(
-                    "找不到客户表：没有哪个工作表的表头能识别出至少 3 列（如 客户编号、客户名称、手机）。"
-                    "请指定工作表，或在设置表 [columns] 中指定对应关系",
-                    "no customer table found: no sheet has a header row with at least 3 known "
-                    "columns (such as 客户编号/Customer ID, 客户名称/Customer, 手机/Mobile). "
-                    "Name the sheet, or map your headers in the settings [columns] block",
-                ),
-                sheet=sheet,
-            )
-        _, name, header_index, first_index = best
-        return build_customer_table(
-            self.read_array(name), name, header_index + 1, first_index + 1, overrides=overrides
+        return read_customer_table(
+            self._tables(),
+            self.sheet_names(),
+            self._head,
+            self.read_array,
+            sheet=sheet,
+            table=table,
+            overrides=overrides,
         )
+
+    def _head(self, name: str) -> list[list[CellValue]]:
+        """A sheet's first rows, enough to find its header."""
+        sht = self._sheet(name)
+        last_row, last_col = self._used(sht)
+        rows: list[list[CellValue]] = self._read_range(
+            sht, min(last_row, HEADER_SCAN_ROWS - 1), last_col
+        ).tolist()
+        return rows
 
     # ---- writing ----------------------------------------------------------------------
 

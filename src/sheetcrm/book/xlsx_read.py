@@ -11,19 +11,17 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import numpy as np
 import python_calamine as calamine
 
-from ..errors import InputError, WorkbookError
+from ..errors import WorkbookError
 from ..i18n import tr
-from ..roles import CUSTOMER_ROLES
-from ..schema import OWN_SHEETS, TableInfo, build_customer_table, choose_table, find_header_row
+from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table, rows_array
 from . import sheetstream
 from .base import CellError, CellValue, CustomerTable
 
@@ -154,7 +152,7 @@ class XlsxReader:
         # Both release the GIL (calamine's parser, inflating): scan for error cells meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
-            array = _grid(self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            array = rows_array(self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
             return array, scan.result()
 
     def _read_in_parts(
@@ -267,58 +265,25 @@ class XlsxReader:
         overrides: Mapping[str, str] | None = None,
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet."""
-        chosen = choose_table(self.tables(), sheet=sheet, table=table, overrides=overrides)
-        if chosen is not None:
-            return build_customer_table(
-                self.read_array(chosen.sheet),
-                chosen.sheet,
-                chosen.header_row,
-                chosen.first_column,
-                table=chosen.name,
-                last_row=chosen.last_row,
-                date1904=self.date1904,
-                overrides=overrides,
-            )
-        return self._read_plain_range(sheet, overrides)
-
-    def _read_plain_range(
-        self, sheet: str | None, overrides: Mapping[str, str] | None
-    ) -> CustomerTable:
-        names = [sheet] if sheet else [n for n in self.sheet_names() if n not in OWN_SHEETS]
-        seen: list[str] = []
-        best: tuple[int, str, int, int] | None = None
-        for name in names:
-            head = (
-                self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=30)
-                if name in self.sheet_names()
-                else []
-            )
-            rows = [[None if v == "" else v for v in row] for row in head]
-            found = find_header_row(rows, CUSTOMER_ROLES, overrides)
-            if found and (best is None or found[2] > best[0]):
-                best = (found[2], name, found[0], found[1])
-            # The fullest row is the likeliest header: show it rather than a title line.
-            fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
-            seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])
-        if best is None:
-            raise InputError(
-                tr(
-                    "找不到客户表：没有哪个工作表的表头能识别出至少 3 列（如 客户编号、客户名称、手机）。"
-                    f"看到的表头：{'; '.join(seen)}。请用 --sheet 指定工作表，或在设置表 [columns] 中指定对应关系",
-                    "no customer table found: no sheet has a header row with at least 3 known columns "
-                    f"(such as 客户编号/Customer ID, 客户名称/Customer, 手机/Mobile). Headers seen: {'; '.join(seen)}. "
-                    "Name the sheet with --sheet, or map your headers in the settings [columns] block",
-                )
-            )
-        _, name, header_index, first_index = best
-        return build_customer_table(
-            self.read_array(name),
-            name,
-            header_index + 1,
-            first_index + 1,
-            date1904=self.date1904,
+        return read_customer_table(
+            self.tables(),
+            self.sheet_names(),
+            self._head,
+            self.read_array,
+            sheet=sheet,
+            table=table,
             overrides=overrides,
+            date1904=self.date1904,
         )
+
+    def _head(self, sheet: str) -> list[list[CellValue]]:
+        """A sheet's first rows (blanks as None), enough to find its header; none if no sheet."""
+        if sheet not in self.sheet_names():
+            return []
+        head = self._book.get_sheet_by_name(sheet).to_python(
+            skip_empty_area=False, nrows=HEADER_SCAN_ROWS
+        )
+        return [[None if v == "" else v for v in row] for row in head]
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
@@ -336,27 +301,15 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
         pos = data.find(b't="e"', pos + 5)
 
 
-def _grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
-    """Rows of cell values as a 2-D object array, short rows padded with None."""
-    width = max(map(len, rows), default=0)
-    if min(map(len, rows), default=0) == width:
-        cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
-        return cells.reshape(len(rows), width)
-    array = np.full((len(rows), width), None, dtype=object)
-    for index, row in enumerate(rows):
-        array[index, : len(row)] = row
-    return array
-
-
 def _parse_part(path: Path, *, first: bool) -> tuple[np.ndarray, tuple[int, int]]:
     """The values of a part workbook's one sheet, and where they start (0-based row, column)."""
     book = calamine.load_workbook(str(path))
     try:
         sheet = book.get_sheet_by_name(_PART_SHEET)
         if first:  # the first part starts at A1
-            return _grid(sheet.to_python(skip_empty_area=False)), (0, 0)
+            return rows_array(sheet.to_python(skip_empty_area=False)), (0, 0)
         # The others start at their first cell, not after 500,000 blank rows.
-        values = _grid(sheet.to_python(skip_empty_area=True))
+        values = rows_array(sheet.to_python(skip_empty_area=True))
         return values, (sheet.start or (0, 0)) if values.size else (0, 0)
     finally:
         book.close()  # Windows cannot delete the temporary part while it is open
