@@ -442,8 +442,7 @@ def test_similar_names_equal_pairwise_comparison(rows: list[tuple[str, str, str]
         index=range(2, 2 + len(rows)),
         dtype=object,
     )
-    names = clean._text_column(frame, "name")
-    assert clean._similar_names(frame, names).to_dict() == _similar_slowly(frame)
+    assert clean.near_names(clean.name_keys(frame)).to_dict() == _similar_slowly(frame)
 
 
 def _value_per_row(table: CustomerTable, row: int, role: str) -> object:

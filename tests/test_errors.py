@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import pickle
+
+import pytest
+
 import sheetcrm
-from sheetcrm.errors import InputError, MissingColumnError, SettingsError, TemplateError
+from sheetcrm.errors import (
+    InputError,
+    MissingColumnError,
+    SettingsError,
+    SheetCRMError,
+    TemplateError,
+    UsageError,
+    WorkbookError,
+)
 
 
 def test_every_error_is_a_sheetcrm_error() -> None:
@@ -28,3 +40,22 @@ def test_settings_and_template_errors_name_where() -> None:
     assert "cell C7" in str(SettingsError("bad", sheet="s", cell="C7"))
     error = TemplateError("unknown field", template="welcome", field="vip")
     assert error.template == "welcome" and "welcome" in str(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InputError("text in a number column", sheet="客户", row=7, column="金额"),
+        MissingColumnError("no amount column", sheet="客户"),
+        SettingsError("not a number", sheet="sheetcrm 设置", cell="B4"),
+        TemplateError("unknown field", template="welcome", field="nmae"),
+        UsageError("no such job"),
+        WorkbookError("the file is open in Excel"),
+    ],
+)
+def test_errors_pickle_with_their_fields(error: SheetCRMError) -> None:
+    """A worker process sends its errors back pickled: they must arrive as they left."""
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error)
+    assert str(back) == str(error)
+    assert vars(back) == vars(error)

@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -131,3 +132,42 @@ def test_libreoffice_reads_what_run_wrote(book_path: Path, tmp_path: Path) -> No
     written = book.read_grid(table.sheet)
     assert shown == {r: written[r - 1][tier] for r in table.frame.index}
     assert set(shown.values()) >= {"高价值客户", "普通客户"}
+
+
+def _sheet_values(path: Path, skip: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    return {
+        ws.title: list(ws.iter_rows(values_only=True))
+        for ws in workbook.worksheets
+        if ws.title not in skip
+    }
+
+
+def test_run_with_worker_processes_writes_what_it_writes_alone(
+    book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sheetcrm import _background, jobs
+    from sheetcrm.book import xlsx_write
+    from sheetcrm.report import HISTORY_SHEET
+
+    started: list[bool] = []
+    start = _background.start
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        pending = start(*args, **kwargs)
+        started.append(pending.elsewhere)
+        return pending
+
+    monkeypatch.setattr(_background, "start", spy)
+    outputs, reports = [], []
+    for elsewhere in (False, True):
+        monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0 if elsewhere else 10**9)
+        monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0 if elsewhere else 2**62)
+        out = tmp_path / f"run-{elsewhere}.xlsx"
+        with use_lang("en"):
+            reports.append(run_job("run", FileBook(book_path, out), JobOptions(as_of=AS_OF)).lines)
+        outputs.append(_sheet_values(out, skip=(HISTORY_SHEET,)))  # it records the clock
+    assert started == [False, True, True]  # names here; then names and columns in workers
+    assert reports[0] == reports[1]
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["客户名单"][0][-1]  # the result columns are there

@@ -233,8 +233,10 @@ def test_what_does_not_fit_is_reported_not_dropped_silently() -> None:
     customers, tiers = book(["C"] * 5, owners=["王"] * 5)
     customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
     result = build_plan(customers, tiers, with_reps(Rep("王", 1)), AS_OF, horizon_days=3)
+    assert result.beyond_capacity == len(result.unplaced)  # counted first, built when asked
     assert len(result.touches) + len(result.unplaced) == 5
     assert len(result.unplaced) >= 2
+    assert set(result.unplaced["customer_id"]) <= set(customers["id"].astype(str))
 
 
 def test_a_horizon_without_working_days_plans_nothing() -> None:

@@ -896,3 +896,72 @@ def test_values_go_to_the_rows_given(tmp_path: Path) -> None:
     assert [ws.cell(r, 2).value for r in range(1, 7)] == ["t", "x", None, None, "y", None]
     with pytest.raises(ValueError):
         writer.write_columns("Sheet1", 1, 1, 5, None, ["id"], [ResultColumn("t", ["x"])], rows=[1])
+
+
+# -- a big sheet's columns, written by a worker process -------------------------------------
+
+
+@pytest.fixture
+def in_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every customer sheet counts as big: a worker process writes the result columns."""
+    monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0)
+
+
+def test_a_worker_writes_the_same_file(book: Path, tmp_path: Path, in_worker: None) -> None:
+    inline = tmp_path / "inline.xlsx"
+    elsewhere = tmp_path / "elsewhere.xlsx"
+    writer = _write(book, _results())
+    assert [pending.elsewhere for _, pending in writer._pending] == [True]
+    writer.save(elsewhere)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xlsx_write, "_BACKGROUND_PART", 2**62)
+        inline_writer = _write(book, _results())
+        assert not inline_writer._pending
+        inline_writer.save(inline)
+    with zipfile.ZipFile(inline) as a, zipfile.ZipFile(elsewhere) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+
+
+def test_data_in_the_way_found_by_a_worker_is_refused_at_save(book: Path, in_worker: None) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["G4"] = "我的笔记"
+    wb.save(book)
+    before = book.read_bytes()
+    writer = _write(book, _results())  # the worker finds it; the error waits for the result
+    with pytest.raises(WorkbookError) as error:
+        writer.save()
+    assert "客户" in str(error.value) and "G4" in str(error.value)
+    assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("formula_in_our_column", [True, False])
+def test_a_worker_reports_an_overwritten_formula(
+    tmp_path: Path, formula_in_our_column: bool, in_worker: None
+) -> None:
+    old = "<f>1+1</f><v>2</v>" if formula_in_our_column else "<v>2</v>"
+    sheet = f'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>tier</t></is></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2">{old}</c></row></sheetData>'
+    path = _raw_book(tmp_path, sheet)
+    _add_calc_chain(path)
+    writer = PackageWriter(path)
+    writer.write_columns("Sheet1", 1, 1, 2, None, ["id", "tier"], [ResultColumn("tier", ["A"])])
+    writer.save()
+    with zipfile.ZipFile(path) as z:
+        assert ("xl/calcChain.xml" in z.namelist()) is not formula_in_our_column
+
+
+def test_a_worker_refuses_a_file_changed_since_it_was_read(
+    book: Path, monkeypatch: pytest.MonkeyPatch, in_worker: None
+) -> None:
+    started: list[tuple[object, tuple[object, ...]]] = []
+    monkeypatch.setattr(
+        xlsx_write._background, "start", lambda work, *args: started.append((work, args))
+    )
+    writer = PackageWriter(book)
+    writer.write_columns("客户", 1, 1, 6, "客户表", HEADERS, _results())
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["A2"] = 99  # Excel saved the file meanwhile
+    wb.save(book)
+    ((work, args),) = started
+    with pytest.raises(WorkbookError, match="changed after sheetcrm read it"):
+        work(*args)  # type: ignore[operator]

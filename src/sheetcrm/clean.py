@@ -28,7 +28,15 @@ from . import _gc
 from .book.base import CellError, CellValue, CustomerTable, Problem, SheetSpec
 from .i18n import tr
 
-__all__ = ["CHECK_SHEET", "CheckResult", "check_customers", "problems_sheet"]
+__all__ = [
+    "CHECK_SHEET",
+    "CheckResult",
+    "NameKeys",
+    "check_customers",
+    "name_keys",
+    "near_names",
+    "problems_sheet",
+]
 
 CHECK_SHEET = "数据检查"
 
@@ -527,18 +535,47 @@ def _name_clusters(blocks: np.ndarray, names: np.ndarray) -> np.ndarray:
     return clusters
 
 
-def _similar_names(frame: pd.DataFrame, names: pd.Series) -> pd.Series:
-    """For rows whose name (``names``: the name column as text) is near-identical to an earlier
-    row's at the same contact or city, the first such row, indexed by row (ascending)."""
-    codes, distinct = pd.factorize(names.to_numpy(dtype=object))
+@dataclass(frozen=True)
+class NameKeys:
+    """What finding near-identical names needs: name, city and contact texts (the last two as
+    codes into their distinct values: compact to send to a worker process), by row."""
+
+    rows: np.ndarray
+    names: np.ndarray
+    city_codes: np.ndarray
+    cities: np.ndarray
+    contact_codes: np.ndarray
+    contacts: np.ndarray
+
+
+def name_keys(frame: pd.DataFrame, names: pd.Series | None = None) -> NameKeys:
+    """The name keys of a customer frame (``names``: its name column as text, if at hand)."""
+    if names is None:
+        names = _text_column(frame, "name")
+    city_codes, cities = pd.factorize(_text_column(frame, "city").to_numpy(dtype=object))
+    contact_codes, contacts = pd.factorize(_text_column(frame, "contact").to_numpy(dtype=object))
+    return NameKeys(
+        frame.index.to_numpy(),
+        names.to_numpy(dtype=object),
+        city_codes,
+        np.asarray(cities, dtype=object),
+        contact_codes,
+        np.asarray(contacts, dtype=object),
+    )
+
+
+def near_names(keys: NameKeys) -> pd.Series:
+    """For rows whose name is near-identical to an earlier row's at the same contact or city,
+    the first such row, indexed by row (ascending)."""
+    codes, distinct = pd.factorize(keys.names)
     norm = _normalise_names(distinct)[codes] if len(distinct) else np.array([], dtype=object)
     keep = norm != ""
     if not keep.any():
         return pd.Series(dtype=np.int64)
     norms = norm[keep]
-    cities = _text_column(frame, "city").to_numpy(dtype=object)[keep]
-    contacts = _text_column(frame, "contact").to_numpy(dtype=object)[keep]
-    rows = frame.index.to_numpy()[keep]
+    cities = keys.cities[keys.city_codes[keep]]
+    contacts = keys.contacts[keys.contact_codes[keep]]
+    rows = keys.rows[keep]
     # Blocking keeps fuzzy matching to small groups: by city and the first character of the name
     # after the city (names usually start with it), else by the name's first character. The cost:
     # a typo in that very character is left to the phone, email and exact-name checks.
@@ -565,6 +602,7 @@ def _check_duplicates(
     mobile: pd.Series,
     kind: pd.Series,
     email: pd.Series,
+    similar: pd.Series | None,
 ) -> None:
     frame = table.frame
     criteria: list[tuple[str, str, str, pd.Series]] = []
@@ -582,7 +620,12 @@ def _check_duplicates(
     if "email" in frame.columns:
         criteria.append(("email", "邮箱相同", "same email", _first_of_groups(email)))
     criteria.append(
-        ("name", "名称相近", "a near-identical name", _similar_names(frame, text["name"]))
+        (
+            "name",
+            "名称相近",
+            "a near-identical name",
+            near_names(name_keys(frame, text["name"])) if similar is None else similar,
+        )
     )
     rows = np.unique(np.concatenate([found.index.to_numpy() for *_, found in criteria]))
     # One row per criterion: the first row it matches (a sentinel where it matches none).
@@ -620,9 +663,16 @@ def _check_duplicates(
 
 
 def check_customers(
-    table: CustomerTable, transactions: pd.DataFrame | None = None, *, today: dt.date | None = None
+    table: CustomerTable,
+    transactions: pd.DataFrame | None = None,
+    *,
+    today: dt.date | None = None,
+    similar: pd.Series | None = None,
 ) -> CheckResult:
-    """Check the customer table for bad contacts, missing fields, bad ranges and duplicates."""
+    """Check the customer table for bad contacts, missing fields, bad ranges and duplicates.
+
+    ``similar``: what :func:`near_names` found, if it ran already (in a worker process).
+    """
     del transactions  # accepted for the jobs' signature; transaction rows are checked by the reader
     today = today or dt.date.today()
     frame = table.frame
@@ -691,7 +741,7 @@ def check_customers(
         table, out, text, kind == "blank" if "mobile" in frame.columns else blank, email == ""
     )
     _check_ranges(table, out, today)
-    _check_duplicates(table, out, text, mobile, kind, email)
+    _check_duplicates(table, out, text, mobile, kind, email, similar)
     cleaned = pd.DataFrame(
         {"mobile": mobile, "mobile_kind": kind, "email": email, "email_ok": email_ok},
         index=frame.index,

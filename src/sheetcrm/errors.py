@@ -14,6 +14,8 @@ there is one), and what to do about it::
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "InputError",
     "MissingColumnError",
@@ -29,6 +31,18 @@ class SheetCRMError(Exception):
     """Root of every error sheetcrm raises on purpose; the message is for the user."""
 
     exit_code = 2
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from message and fields, not by calling __init__ again: an error raised in a
+        # worker process comes back to the parent pickled.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[SheetCRMError], args: tuple[Any, ...], fields: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(fields)
+    return error
 
 
 class UsageError(SheetCRMError):

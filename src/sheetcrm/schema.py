@@ -281,6 +281,7 @@ def _typed_column(
     if text_kind and _mostly_distinct(values):
         return _texts_one_by_one(values, info.kind, parser)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    _share_texts(values, codes, uniques)
     parsed_uniques: list[Any] = []
     bad: dict[int, str] = {}
     for code, value in enumerate(uniques):
@@ -313,6 +314,18 @@ def _typed_column(
     return pd.Series(
         lookup_obj[np.where(codes < 0, len(parsed_uniques), codes)], dtype=object
     ), failures
+
+
+def _share_texts(values: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Make equal text cells one object, in place: the raw frame keeps them, and a column of
+    few distinct values (cities, owners) then costs a pointer per cell, not a string."""
+    if not len(uniques):
+        return
+    distinct = np.asarray(uniques, dtype=object)
+    # Only texts: 1, 1.0 and True are equal too, but must keep their types.
+    text = np.fromiter((type(value) is str for value in distinct), bool, len(distinct))
+    take = (codes >= 0) & text[codes]  # code -1 (blank) reads text[-1], then is dropped
+    values[take] = distinct[codes[take]]
 
 
 def _mostly_distinct(values: np.ndarray, sample: int = 2000) -> bool:

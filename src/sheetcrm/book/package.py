@@ -13,7 +13,7 @@ import io
 import posixpath
 import zipfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,16 @@ from ..i18n import tr
 from . import sheetstream
 from .sheetstream import codec as _deflater
 
-__all__ = ["CT_NS", "REL_NS", "Fingerprint", "Package", "Relationships", "fingerprint"]
+__all__ = [
+    "CT_NS",
+    "REL_NS",
+    "Deflated",
+    "Fingerprint",
+    "Package",
+    "Relationships",
+    "deflate_stream",
+    "fingerprint",
+]
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -57,7 +66,7 @@ def fingerprint(path: Path, data: bytes | None = None) -> Fingerprint:
 
 
 @dataclass(frozen=True)
-class _Deflated:
+class Deflated:
     """A part compressed as it was written: raw deflate pieces, CRC-32 and sizes."""
 
     pieces: list[bytes]
@@ -87,7 +96,17 @@ def _deflate_batch(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush(_deflater.Z_SYNC_FLUSH)
 
 
-def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> _Deflated:
+def deflate_stream(chunks: Iterable[bytes | memoryview], size_hint: int) -> Deflated:
+    """A part given as pieces, compressed as they come, for :meth:`Package.write_deflated`.
+
+    A part expected (size_hint) to be big is compressed at level 1: 3x faster for a
+    slightly larger file.
+    """
+    level = 1 if size_hint > _BIG_PART else _deflater.Z_DEFAULT_COMPRESSION
+    return _deflate(chunks, level)
+
+
+def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> Deflated:
     """Compress a stream of pieces to raw deflate, as zipfile stores it.
 
     Each batch is compressed on its own in a worker thread (zlib lets go of the
@@ -107,7 +126,7 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> _Deflated:
                 done.append(pending.popleft().result())
         done.extend(future.result() for future in pending)
     done.append(_deflater.compressobj(level, _deflater.DEFLATED, -15).flush())  # the final block
-    return _Deflated(done, crc, size, sum(map(len, done)))
+    return Deflated(done, crc, size, sum(map(len, done)))
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -246,7 +265,7 @@ class Package:
             ) from None
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
-        self._changed: dict[str, bytes | _Deflated] = {}
+        self._changed: dict[str, bytes | Deflated] = {}
         self._deleted: set[str] = set()
         self._content_types: etree._Element | None = None
         self.workbook_part = self._find_workbook()
@@ -288,19 +307,19 @@ class Package:
             raise KeyError(name)
         if name in self._changed:
             data = self._changed[name]
-            if isinstance(data, _Deflated):
+            if isinstance(data, Deflated):
                 return _deflater.decompress(b"".join(data.pieces), -15)
             return data
         return self._zip.read(name)
 
-    def stream(self, name: str) -> Iterator[bytes]:
+    def stream(self, name: str) -> Generator[bytes, None, None]:
         """The current bytes of a part in pieces, never whole in memory."""
         if name in self._deleted:
             raise KeyError(name)
         data = self._changed.get(name)
         if isinstance(data, bytes):
             yield data
-        elif isinstance(data, _Deflated):
+        elif isinstance(data, Deflated):
             inflate = _deflater.decompressobj(-15)
             for piece in data.pieces:
                 yield inflate.decompress(piece)
@@ -331,7 +350,7 @@ class Package:
         data = self._changed.get(name)
         if isinstance(data, bytes):
             return len(data)
-        if isinstance(data, _Deflated):
+        if isinstance(data, Deflated):
             return data.size
         return self._infos[name].file_size
 
@@ -343,15 +362,12 @@ class Package:
             self._order.append(name)
 
     def write_stream(self, name: str, chunks: Iterable[bytes | memoryview], size_hint: int) -> None:
-        """Add or replace a part given as pieces, compressed as they come (never whole in memory).
+        """Add or replace a part given as pieces, compressed as they come (never whole in memory)."""
+        # Compressed first: an error while writing leaves the part as it was.
+        self.write_deflated(name, deflate_stream(chunks, size_hint))
 
-        A part expected (size_hint) to be big is compressed at level 1: 3x faster for a
-        slightly larger file.
-        """
-        level = 1 if size_hint > _BIG_PART else _deflater.Z_DEFAULT_COMPRESSION
-        deflated = _deflate(
-            chunks, level
-        )  # first: an error while writing leaves the part as it was
+    def write_deflated(self, name: str, deflated: Deflated) -> None:
+        """Add or replace a part with what :func:`deflate_stream` made."""
         self.write(name, b"")  # the part's place in the zip order
         self._changed[name] = deflated
 
@@ -426,7 +442,7 @@ class Package:
                 fresh.compress_type = zipfile.ZIP_DEFLATED
                 fresh.external_attr = info.external_attr
                 data = self._changed[name]
-                if isinstance(data, _Deflated):
+                if isinstance(data, Deflated):
                     fresh.CRC, fresh.file_size = data.crc, data.size
                     fresh.compress_size = data.compressed
                     _write_raw(fresh, data.pieces, out)

@@ -9,17 +9,18 @@ so a full 1,048,576-row sheet costs about its own size in memory.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import importlib
-import itertools
 import math
 import numbers
 import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -29,11 +30,20 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from .. import _background
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..values import excel_serial
 from .base import CellError, CellValue, ChartSpec, ResultColumn, SheetSpec
-from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
+from .package import (
+    Deflated,
+    Fingerprint,
+    Package,
+    deflate_stream,
+    fingerprint,
+    parse_xml,
+    serialize,
+)
 from .sheetstream import row_pieces, sheet_start
 from .styles import MAIN_NS, Styles, argb
 
@@ -46,6 +56,9 @@ _DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 _MAX_TEXT = 32767  # Excel's limit on characters in one cell
 _MAX_ROW = 1048576
+# From this size (sheet XML, bytes: about 60,000 customers) result columns are written by a
+# forked child while the jobs go on: on a full sheet that takes a second core for ~20 s.
+_BACKGROUND_PART = 64 * 2**20
 _MAX_COLUMN = 16384
 _DATE_FORMAT = "yyyy-mm-dd"
 _DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -244,6 +257,7 @@ def _encode(
     # Result columns repeat few distinct values (tiers, scores, dates): encode each one once.
     codes, distinct = _distinct(values, uniform)
     codes = np.where(codes < 0, len(distinct), codes)  # blank cells take the last tail
+    codes = codes.astype(np.min_scalar_type(len(distinct)))  # small to send to a worker
     style_attr = f' s="{style}"' if style else ""
     text_head = f'"{style_attr} t="inlineStr"><is><t>'
     # Plain text, nearly every distinct value of a big column, skips _cell_tail's type tests.
@@ -282,29 +296,17 @@ def _column_cells(
 class _EncodedRows:
     """The new cells of each row, joined a block of rows at a time.
 
-    Each column is encoded once, in a vectorised pass; blocks keep the joined
+    Each column comes encoded once (:func:`_encode`); blocks keep the joined
     XML small on a million-row sheet.
     """
 
     BLOCK = 32768
 
     def __init__(
-        self,
-        targets: list[_Target],
-        header_row: int,
-        rows_end: int,
-        styles: _CellStyles,
-        date1904: bool,
-        positions: np.ndarray | None,
+        self, targets: list[_Target], encoded: list[_Encoded], header_row: int, rows_end: int
     ) -> None:
-        self.targets, self.header_row, self.rows_end = targets, header_row, rows_end
-        count = rows_end - header_row
-        self.encoded = [
-            _encode(
-                _padded(t.values, count, positions), t.style, styles, date1904, _uniform(t.values)
-            )
-            for t in targets
-        ]
+        self.targets, self.encoded = targets, encoded
+        self.header_row, self.rows_end = header_row, rows_end
         self.start = -1
         self.columns: list[np.ndarray] = []
         self.rows: np.ndarray = np.empty(0, dtype=object)
@@ -525,6 +527,9 @@ class PackageWriter:
         self._styles: Styles | None = None
         self._shared_strings: _SharedStrings | None = None
         self._drop_calc_chain = False
+        # Result columns being written by a worker process: (part, its compressed XML and
+        # whether a formula was overwritten), stored by _settle.
+        self._pending: list[tuple[str, _background.Pending[tuple[Deflated, bool]]]] = []
 
     # -- workbook structure ---------------------------------------------------------------
 
@@ -781,22 +786,9 @@ class PackageWriter:
             raise WorkbookError(
                 tr(f"找不到工作表“{sheet}”", f"there is no sheet '{sheet}' in the workbook")
             )
+        self._settle()  # columns written earlier are part of the sheet read now
         size = self.package.size(entry.part)
-        chunks = iter(self.package.stream(entry.part))
-        first, sheet_data = sheet_start(chunks, sheet)
-        name = sheet_data.group(1) or b""
-        pieces = row_pieces(first, chunks, b"</%srow>" % name)
-        # Pieces up to the header row are held (usually one): the header decides the columns.
-        held: list[bytes] = []
-        header_cells: list[_Cell] | None = None
-        last = 0
-        for piece in pieces:
-            held.append(piece)
-            begin = sheet_data.end() if len(held) == 1 else 0
-            header_cells, last = _header_cells(piece, header_row, name.decode(), begin, last)
-            if header_cells is not None:
-                break
-        segments = itertools.chain(held, pieces)
+        header_cells = self._header(entry.part, header_row, sheet)
         table_part, table_root = self._table(entry, table) if table else (None, None)
         table_box = _parse_ref(table_root.get("ref", "A1")) if table_root is not None else None
         edge = first_column + len(headers) - 1
@@ -829,30 +821,60 @@ class PackageWriter:
                 )
             )
         widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
-        last_col = max(t.column for t in targets)
-
-        def edit_head(head: bytes, prefix: bytes) -> bytes:
-            head = _update_dimension(head, header_row, rows_end, last_col)
-            return _add_widths(head, widths, prefix)
-
-        splicer = _RowSplicer(
-            targets,
-            _EncodedRows(
-                sorted(targets, key=lambda t: t.column),
-                header_row,
-                rows_end,
-                self._cell_styles(),
-                self.date1904,
-                positions,
-            ),
-            name,
-            self._merge_row,
+        styles, count = self._cell_styles(), rows_end - header_row
+        by_column = sorted(targets, key=lambda t: t.column)
+        job = _SpliceJob(
+            self.path,
+            self.fingerprint.sha256,
+            entry.part,
+            sheet,
+            [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
+            [
+                _encode(
+                    _padded(t.values, count, positions),
+                    t.style,
+                    styles,
+                    self.date1904,
+                    _uniform(t.values),
+                )
+                for t in by_column
+            ],
+            header_row,
+            rows_end,
+            widths,
+            size,
         )
-        self.package.write_stream(
-            entry.part, splicer.splice(segments, sheet_data, edit_head, sheet), size_hint=size
-        )
+        if size >= _BACKGROUND_PART and not self.package.is_changed(entry.part):
+            self._pending.append((entry.part, _background.start(_splice_part, job)))
+        else:  # written now: an error shows at once
+            self._store(entry.part, _splice_part(job, self.package))
         if table_part is not None and table_root is not None and table_box is not None:
             self._grow_table(table_part, table_root, table_box, rows_end, targets, header_texts)
+
+    def _header(self, part: str, header_row: int, sheet: str) -> list[_Cell] | None:
+        """The cells of a sheet's header row (None if it has no such row)."""
+        # Read and let go: the splice reads the part again, maybe in a worker process.
+        with contextlib.closing(self.package.stream(part)) as chunks:
+            first, sheet_data = sheet_start(chunks, sheet)
+            name = sheet_data.group(1) or b""
+            last = 0
+            for index, piece in enumerate(row_pieces(first, chunks, b"</%srow>" % name)):
+                begin = sheet_data.end() if index == 0 else 0
+                cells, last = _header_cells(piece, header_row, name.decode(), begin, last)
+                if cells is not None:
+                    return cells
+        return None
+
+    def _settle(self) -> None:
+        """Store the result columns written in the background (waiting for them if need be)."""
+        while self._pending:
+            part, pending = self._pending.pop(0)
+            self._store(part, pending.result())
+
+    def _store(self, part: str, spliced: tuple[Deflated, bool]) -> None:
+        deflated, formula_replaced = spliced
+        self.package.write_deflated(part, deflated)
+        self._drop_calc_chain |= formula_replaced
 
     def _shared(self) -> _SharedStrings:
         if self._shared_strings is None:
@@ -919,58 +941,6 @@ class PackageWriter:
             )
         return targets
 
-    def _merge_row(
-        self,
-        body: bytes,
-        row: int,
-        joined: bytes,
-        new_cells: Callable[[int], list[tuple[int, bytes]]],
-        plan: _MergePlan,
-    ) -> bytes:
-        """A row body with the new cells in column order, old cells of target columns replaced."""
-        if not body or body.isspace():
-            return joined
-        replaced, first_target, sheet = plan.replaced, plan.first_target, plan.sheet
-        if plan.rerun:  # a re-run: our old cells end the row, swap them whole
-            start = body.find(b'<c r="%s%d"' % (plan.first_letters, row))
-            tail = body[start:] if start >= 0 else b""
-            refs = _CELL_REFS.findall(tail)
-            if (
-                refs
-                and len(refs) == tail.count(b"<c")
-                and plan.letters.issuperset(refs)
-                and not _has_formula(tail)
-            ):
-                return body[:start] + joined
-        split, seen = _split_at(body, first_target)
-        if split == len(body):
-            return body + joined  # the first run: append on the right
-        # Cells left of the targets stay as they are; only the tail is taken apart.
-        head, tail = (body[:split], body[split:]) if split is not None else (b"", body)
-        only_ours = split is not None and seen <= replaced.keys() and plan.rerun
-        if only_ours and not _has_formula(tail):
-            return head + joined  # a re-run: the tail is our old cells, swap it whole
-        kept: list[tuple[int, bytes]] = []
-        for cell in _cells(tail, row):
-            target = replaced.get(cell.column)
-            if target is None:
-                kept.append((cell.column, cell.xml))
-                continue
-            if not target.replace and not cell.empty:
-                raise WorkbookError(
-                    tr(
-                        f"工作表“{sheet}”的 {target.letters} 列（单元格 {target.letters}{row}）已有数据，"
-                        f"sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
-                        f"sheet '{sheet}' column {target.letters} (cell {target.letters}{row}) holds data, "
-                        "and sheetcrm needs that column for its results; move that data elsewhere and "
-                        "try again",
-                    )
-                )
-            if cell.formula:
-                self._drop_calc_chain = True
-        merged = sorted(kept + new_cells(row), key=lambda item: item[0])
-        return head + b"".join(xml for _, xml in merged)
-
     def _table(self, entry: _SheetEntry, name: str) -> tuple[str, etree._Element]:
         """The part and parsed XML of an Excel Table on a sheet."""
         for _, rel_type, part in self.package.rels(entry.part).items():
@@ -1030,6 +1000,7 @@ class PackageWriter:
         """Write the workbook atomically (in place with a backup, or to output); the path written."""
         target = Path(output) if output else self.path
         in_place = target.resolve() == self.path.resolve()
+        self._settle()
         self._check_target(target, in_place)
         self._finish_parts()
         descriptor, name = tempfile.mkstemp(
@@ -1067,13 +1038,7 @@ class PackageWriter:
         if in_place and (
             not self.path.exists() or fingerprint(self.path).sha256 != self.fingerprint.sha256
         ):
-            raise WorkbookError(
-                tr(
-                    f"{self.path.name} 在 sheetcrm 读取之后被修改过，为免覆盖这些修改，本次不保存。请重新运行",
-                    f"{self.path.name} changed after sheetcrm read it; nothing was saved so those "
-                    "changes are not overwritten. Run sheetcrm again",
-                )
-            )
+            raise WorkbookError(_changed_message(self.path))
         folder = target.parent
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise WorkbookError(
@@ -1106,6 +1071,14 @@ class PackageWriter:
                         self.package.delete(part)
             rels.save()
             self._drop_calc_chain = False
+
+
+def _changed_message(path: Path) -> str:
+    return tr(
+        f"{path.name} 在 sheetcrm 读取之后被修改过，为免覆盖这些修改，本次不保存。请重新运行",
+        f"{path.name} changed after sheetcrm read it; nothing was saved so those "
+        "changes are not overwritten. Run sheetcrm again",
+    )
 
 
 def _has_formula(xml: bytes) -> bool:
@@ -1227,6 +1200,39 @@ def _columns_left_of(grid: np.ndarray, first_target: int) -> bool:
     return bool((width > 0).all() and (column < first_target).all())
 
 
+@dataclass(frozen=True)
+class _SpliceJob:
+    """What writing result cells into a sheet part needs: small, picklable, for a worker."""
+
+    path: Path
+    sha256: str  # of the file as it was read: a worker refuses a file changed since
+    part: str
+    sheet: str
+    targets: list[_Target]  # in column order, values left out (encoded holds them)
+    encoded: list[_Encoded]
+    header_row: int
+    rows_end: int
+    widths: dict[int, float]
+    size: int  # of the part's XML as read
+
+
+def _splice_part(job: _SpliceJob, package: Package | None = None) -> tuple[Deflated, bool]:
+    """The sheet part with the result cells written in, compressed; True if a formula went.
+
+    Without a package (in a worker process) the file is read again, and must be unchanged.
+    """
+    if package is None:
+        package = Package(job.path)
+        if fingerprint(job.path, package.data).sha256 != job.sha256:
+            raise WorkbookError(_changed_message(job.path))
+    chunks = package.stream(job.part)
+    first, sheet_data = sheet_start(chunks, job.sheet)
+    name = sheet_data.group(1) or b""
+    splicer = _RowSplicer(job, name)
+    xml = splicer.splice(row_pieces(first, chunks, b"</%srow>" % name), sheet_data)
+    return deflate_stream(xml, job.size), splicer.formula_replaced
+
+
 class _RowSplicer:
     """Writes the result cells into the rows of a customer sheet, piece by piece.
 
@@ -1236,20 +1242,13 @@ class _RowSplicer:
     other piece goes row by row, merging cells where a row has some in the way.
     """
 
-    def __init__(
-        self,
-        targets: list[_Target],
-        encoded: _EncodedRows,
-        name: bytes,
-        merge: Callable[
-            [bytes, int, bytes, Callable[[int], list[tuple[int, bytes]]], _MergePlan], bytes
-        ],
-    ) -> None:
-        by_column = sorted(targets, key=lambda t: t.column)
-        self.encoded, self.merge, self.name = encoded, merge, name
+    def __init__(self, job: _SpliceJob, name: bytes) -> None:
+        by_column = job.targets
+        self.job, self.name = job, name
+        self.encoded = _EncodedRows(by_column, job.encoded, job.header_row, job.rows_end)
         self.prefix = name.decode()
         self.open_row, self.close_row = b"<%srow" % name, b"</%srow>" % name
-        self.header_row, self.rows_end = encoded.header_row, encoded.rows_end
+        self.header_row, self.rows_end = job.header_row, job.rows_end
         self.first_target = by_column[0].column
         self.first_letters = by_column[0].letters
         ours = "|".join(t.letters for t in by_column)
@@ -1258,34 +1257,31 @@ class _RowSplicer:
         self.expected = self.header_row  # the next row number that must exist in the output
         self.last = 0  # the number of the last row read (a row without r follows it)
         self.past = False  # True once a row below the results went out
+        self.formula_replaced = False  # True once a formula in a result column was overwritten
+        self.plan = _MergePlan(
+            self.first_target,
+            by_column[0].letters.encode(),
+            {t.column: t for t in by_column},
+            frozenset(t.letters.encode() for t in by_column),
+            all(t.replace for t in by_column),
+            job.sheet,
+        )
 
     def splice(
-        self,
-        segments: Iterable[bytes],
-        sheet_data: re.Match[bytes],
-        edit_head: Callable[[bytes, bytes], bytes],
-        sheet: str,
+        self, segments: Iterable[bytes], sheet_data: re.Match[bytes]
     ) -> Iterator[bytes | memoryview]:
         """The sheet XML in pieces, target cells written into rows header_row..rows_end.
 
-        edit_head(XML before the rows, namespace prefix) gives the new XML before the rows.
         Unchanged stretches are views of the pieces, not copies.
         """
-        self.plan = _MergePlan(
-            self.first_target,
-            self.targets[0].letters.encode(),
-            {t.column: t for t in self.targets},
-            frozenset(t.letters.encode() for t in self.targets),
-            all(t.replace for t in self.targets),
-            sheet,
-        )
+        sheet = self.job.sheet
         closing = b"</%ssheetData>" % self.name
         done = False
         for index, piece in enumerate(segments):
             view = memoryview(piece)
             position = 0
             if index == 0:
-                yield edit_head(piece[: sheet_data.start()], self.name)
+                yield self.head(piece[: sheet_data.start()])
                 if sheet_data.group(2):  # <sheetData/>: no rows at all
                     yield b"<%ssheetData>" % self.name
                     yield from self.fresh_rows(self.rows_end + 1)
@@ -1321,6 +1317,12 @@ class _RowSplicer:
                     f"sheet '{sheet}' is damaged (no sheetData)",
                 )
             )
+
+    def head(self, xml: bytes) -> bytes:
+        """The XML before the rows, its dimension and column widths made to fit the results."""
+        job = self.job
+        xml = _update_dimension(xml, job.header_row, job.rows_end, job.targets[-1].column)
+        return _add_widths(xml, job.widths, self.name)
 
     def fresh_rows(self, until: int) -> Iterator[bytes]:
         """New rows for the results in rows the sheet does not have, up to row until."""
@@ -1439,18 +1441,58 @@ class _RowSplicer:
             if last is None or last >= self.first_target:
                 # Cells at or right of the results (a re-run, or something in the way): merge.
                 yield view[position : tag.body]
-                yield self.merge(
-                    piece[tag.body : tag.close],
-                    number,
-                    self.encoded.joined(number),
-                    self.encoded.cells,
-                    self.plan,
-                )
+                yield self.merge(piece[tag.body : tag.close], number, self.encoded.joined(number))
             else:  # every cell is left of the results, which go on the end
                 yield view[position : tag.close]
                 yield self.encoded.joined(number)
             position = tag.close
         return position
+
+    def merge(self, body: bytes, row: int, joined: bytes) -> bytes:
+        """A row body with the new cells in column order, old cells of target columns replaced."""
+        if not body or body.isspace():
+            return joined
+        plan = self.plan
+        replaced, first_target, sheet = plan.replaced, plan.first_target, plan.sheet
+        if plan.rerun:  # a re-run: our old cells end the row, swap them whole
+            start = body.find(b'<c r="%s%d"' % (plan.first_letters, row))
+            tail = body[start:] if start >= 0 else b""
+            refs = _CELL_REFS.findall(tail)
+            if (
+                refs
+                and len(refs) == tail.count(b"<c")
+                and plan.letters.issuperset(refs)
+                and not _has_formula(tail)
+            ):
+                return body[:start] + joined
+        split, seen = _split_at(body, first_target)
+        if split == len(body):
+            return body + joined  # the first run: append on the right
+        # Cells left of the targets stay as they are; only the tail is taken apart.
+        head, tail = (body[:split], body[split:]) if split is not None else (b"", body)
+        only_ours = split is not None and seen <= replaced.keys() and plan.rerun
+        if only_ours and not _has_formula(tail):
+            return head + joined  # a re-run: the tail is our old cells, swap it whole
+        kept: list[tuple[int, bytes]] = []
+        for cell in _cells(tail, row):
+            target = replaced.get(cell.column)
+            if target is None:
+                kept.append((cell.column, cell.xml))
+                continue
+            if not target.replace and not cell.empty:
+                raise WorkbookError(
+                    tr(
+                        f"工作表“{sheet}”的 {target.letters} 列（单元格 {target.letters}{row}）已有数据，"
+                        f"sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
+                        f"sheet '{sheet}' column {target.letters} (cell {target.letters}{row}) holds data, "
+                        "and sheetcrm needs that column for its results; move that data elsewhere and "
+                        "try again",
+                    )
+                )
+            if cell.formula:
+                self.formula_replaced = True
+        merged = sorted(kept + self.encoded.cells(row), key=lambda item: item[0])
+        return head + b"".join(xml for _, xml in merged)
 
 
 def _update_dimension(head: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:

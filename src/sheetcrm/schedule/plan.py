@@ -158,13 +158,29 @@ class PlanSettings:
 
 @dataclass
 class PlanResult:
-    """The plan's touches (all rows of the sheet), what did not fit, and warnings."""
+    """The plan's touches (all rows of the sheet), what did not fit, and warnings.
+
+    What did not fit is given as a frame, or as a function making it when first asked for:
+    on a big list it is millions of rows, and a run only counts them (``beyond_capacity``).
+    """
 
     touches: pd.DataFrame
-    unplaced: pd.DataFrame
+    _unplaced: pd.DataFrame | Callable[[], pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
     extra_columns: list[str] = field(default_factory=list)
+    beyond_capacity: int = -1  # the number of unplaced touches (-1: count the frame)
+
+    def __post_init__(self) -> None:
+        if self.beyond_capacity < 0:
+            self.beyond_capacity = len(self.unplaced)
+
+    @property
+    def unplaced(self) -> pd.DataFrame:
+        """The touches that did not fit the reps' capacity within the horizon."""
+        if callable(self._unplaced):
+            self._unplaced = self._unplaced()
+        return self._unplaced
 
 
 def touch_id(customer_id: str, step_key: str, nominal_due: dt.date) -> str:
@@ -751,7 +767,6 @@ def build_plan(
     kept = np.flatnonzero((placed >= 0) | matched)
     frame = touch_rows(kept, pd.Index(kept))
     dropped = np.flatnonzero((placed < 0) & ~matched)
-    unplaced = touch_rows(dropped, pd.RangeIndex(len(dropped)))
 
     def status() -> pd.DataFrame:
         """Per customer ID: opted out, and the cadence group followed."""
@@ -765,7 +780,14 @@ def build_plan(
         return table[~table.index.duplicated()]
 
     touches = _merge(frame, existing, status, end)
-    return PlanResult(touches, unplaced, warnings, as_of, extras)
+    return PlanResult(
+        touches,
+        lambda: touch_rows(dropped, pd.RangeIndex(len(dropped))),
+        warnings,
+        as_of,
+        extras,
+        beyond_capacity=len(dropped),
+    )
 
 
 def _generate(

@@ -175,8 +175,10 @@ def _rfm_text(r: pd.Series, f: pd.Series, m: pd.Series, known: np.ndarray) -> np
 
 def _cells(series: pd.Series) -> list[CellValue]:
     """The values as Python scalars, blanks (NaN, NA, NaT) as None."""
+    blank = series.isna().to_numpy()  # typed: far cheaper than on the objects below
     values = series.astype(object).to_numpy(copy=True)
-    values[pd.isna(values)] = None
+    if blank.any():
+        values[blank] = None
     cells: list[CellValue] = values.tolist()
     return cells
 
