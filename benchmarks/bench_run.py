@@ -41,15 +41,18 @@ print(json.dumps({"steps": steps, "lines": report.lines}))
 """
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident KiB of a process and its descendants now (0 where /proc does not tell)."""
+def _tree_rss(pid: int) -> dict[int, int]:
+    """Resident KiB of a process and of each of its descendants now (what /proc tells)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
         own = next((int(line.split()[1]) for line in status if line.startswith("VmRSS")), 0)
         kids = [int(kid) for kid in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except (OSError, ValueError):
-        return 0
-    return own + sum(_tree_rss(kid) for kid in kids)
+        return {}
+    found = {pid: own}
+    for kid in kids:
+        found.update(_tree_rss(kid))
+    return found
 
 
 def _child(args: list[str]) -> tuple[float, str, float]:
@@ -57,9 +60,15 @@ def _child(args: list[str]) -> tuple[float, str, float]:
     before = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, text=True)
-        peak = 0
+        peak, seen = 0, set()
         while process.poll() is None:
-            peak = max(peak, _tree_rss(process.pid))
+            now = _tree_rss(process.pid)
+            # A process counts from its second look: between fork and exec a new worker shows
+            # its parent's pages as its own for a few milliseconds.
+            peak = max(
+                peak, sum(kib for pid, kib in now.items() if pid in seen or pid == process.pid)
+            )
+            seen = set(now)
             time.sleep(0.1)
         seconds = time.perf_counter() - before
         out.seek(0)

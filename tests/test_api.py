@@ -44,3 +44,16 @@ def test_cli_version_matches_package() -> None:
     from importlib.metadata import version
 
     assert version("sheetcrm") == sheetcrm.__version__
+
+
+def test_the_facade_loads_each_part_when_first_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sheetcrm; before = set(sys.modules); sheetcrm.run_job; "
+        "print('sheetcrm.jobs' in before, 'sheetcrm.jobs' in sys.modules, sheetcrm.UsageError)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[:2] == ["False", "True"]
+    assert set(dir(sheetcrm)) >= set(sheetcrm.__all__)

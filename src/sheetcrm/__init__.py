@@ -13,20 +13,63 @@ Errors all derive from :class:`SheetCRMError` (see :mod:`sheetcrm.errors`).
 
 from __future__ import annotations
 
-from .book.file import FileBook
-from .errors import (
-    InputError,
-    MissingColumnError,
-    SettingsError,
-    SheetCRMError,
-    TemplateError,
-    UsageError,
-    WorkbookError,
-)
-from .jobs import JobOptions, JobReport, run_job
-from .messages import compose_messages, sms_length
-from .schedule import WorkCalendar, build_plan
-from .tiering import BGNBDFit, expected_purchases, fit_bgnbd, p_alive, tier_customers
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .book.file import FileBook
+    from .errors import (
+        InputError,
+        MissingColumnError,
+        SettingsError,
+        SheetCRMError,
+        TemplateError,
+        UsageError,
+        WorkbookError,
+    )
+    from .jobs import JobOptions, JobReport, run_job
+    from .messages import compose_messages, sms_length
+    from .schedule import WorkCalendar, build_plan
+    from .tiering import BGNBDFit, expected_purchases, fit_bgnbd, p_alive, tier_customers
+
+# Imported when first used: a worker process (sheetcrm._background) then loads only what its
+# work needs, not every job (a second of start-up on a busy core).
+_HOMES = {
+    "FileBook": "book.file",
+    "InputError": "errors",
+    "MissingColumnError": "errors",
+    "SettingsError": "errors",
+    "SheetCRMError": "errors",
+    "TemplateError": "errors",
+    "UsageError": "errors",
+    "WorkbookError": "errors",
+    "JobOptions": "jobs",
+    "JobReport": "jobs",
+    "run_job": "jobs",
+    "compose_messages": "messages",
+    "sms_length": "messages",
+    "WorkCalendar": "schedule",
+    "build_plan": "schedule",
+    "BGNBDFit": "tiering",
+    "expected_purchases": "tiering",
+    "fit_bgnbd": "tiering",
+    "p_alive": "tiering",
+    "tier_customers": "tiering",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sheetcrm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # once found, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __version__ = "0.1.0"
 

@@ -69,12 +69,14 @@ class Pending(Generic[T]):
             return self._work(*self._args)
         process, self._process = self._process, None
         assert process.stdout is not None and self._feeder is not None
-        with process.stdout:
-            answer = process.stdout.read()
+        try:
+            with process.stdout:  # unpickled as it streams in: a big answer is never held twice
+                ok, value = pickle.load(process.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            ok = None  # no answer, or half of one
         self._feeder.join()
-        if process.wait() != 0 or not answer:  # the worker died (killed, out of memory)
+        if process.wait() != 0 or ok is None:  # the worker died (killed, out of memory)
             return self._work(*self._args)
-        ok, value = pickle.loads(answer)
         if not ok:
             raise value
         result: T = value
@@ -116,6 +118,14 @@ def start(work: Callable[..., T], *args: Any, elsewhere: bool = True) -> Pending
     return pending
 
 
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:  # whatever pickling raises, the answer is no
+        return False
+    return True
+
+
 def _serve() -> None:
     """The worker: read (work, args) on stdin, write (ok, result or exception) on stdout."""
     out = sys.stdout.buffer
@@ -124,13 +134,11 @@ def _serve() -> None:
         os.nice(19)  # the parent's own line of work keeps its core
     work, args = pickle.load(sys.stdin.buffer)
     try:
-        answer = pickle.dumps((True, work(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+        answer: tuple[bool, Any] = (True, work(*args))
     except BaseException as error:  # every failure goes back to the parent
-        try:
-            answer = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an exception that cannot be pickled: its text
-            answer = pickle.dumps((False, RuntimeError(repr(error))))
-    out.write(answer)
+        answer = (False, error if _picklable(error) else RuntimeError(repr(error)))
+    # Pickled straight into the pipe, frame by frame: a big result is never copied whole.
+    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.flush()
 
 

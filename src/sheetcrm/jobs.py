@@ -201,10 +201,11 @@ class Run:
     @cached_property
     def plan(self) -> schedule.PlanResult:
         """The follow-up plan, merged with what staff recorded in the previous one."""
+        tiers = self.tiers  # first: tiering is a step of its own
         self.step("生成跟进计划", "building the follow-up plan")
         return schedule.build_plan(
             self.table.frame,
-            self.tiers,
+            tiers,
             schedule.parse_plan_settings(self.settings),
             self.as_of,
             existing=self.existing_plan,
@@ -222,6 +223,7 @@ class Run:
     @cached_property
     def messages(self) -> messages.MessagesResult:
         """Rendered outreach messages (one per due touch, or per customer)."""
+        tiers, touches = self.tiers, self.touches  # first: steps of their own
         self.step("生成消息", "writing messages")
         templates = None
         if messages.TEMPLATES_SHEET in self.book.sheet_names():
@@ -230,9 +232,9 @@ class Run:
             )
         return messages.compose_messages(
             self.table.frame,
-            self.tiers,
+            tiers,
             messages.parse_message_settings(self.settings, sheet_templates=templates),
-            plan=self.touches,
+            plan=touches,
             raw=self.table.raw,
             labels=self.table.roles,
             lang=self.lang,
@@ -281,7 +283,9 @@ def _step_check(run: Run) -> None:
 
 def _step_tier_columns(run: Run) -> None:
     if not run.report.columns:  # once: the run job writes them before the check
-        columns = tiering.result_columns(run.tiers)
+        tiers = run.tiers
+        run.step("写入分级结果列", "writing the tier columns")
+        columns = tiering.result_columns(tiers)
         run.book.write_columns(run.table, columns)
         run.report.columns.extend(column.header for column in columns)
 

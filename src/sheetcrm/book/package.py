@@ -35,6 +35,7 @@ __all__ = [
     "Relationships",
     "deflate_stream",
     "fingerprint",
+    "stream_part",
 ]
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -127,6 +128,19 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> Deflated:
         done.extend(future.result() for future in pending)
     done.append(_deflater.compressobj(level, _deflater.DEFLATED, -15).flush())  # the final block
     return Deflated(done, crc, size, sum(map(len, done)))
+
+
+def stream_part(path: Path, name: str) -> Iterator[bytes]:
+    """A part of a package file on disk, inflated piece by piece (the file is never read whole)."""
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo(name)
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            with package.open(info) as member:
+                while piece := member.read(sheetstream.PIECE):
+                    yield piece
+            return
+    raw = sheetstream.file_raw(path, info)
+    yield from sheetstream.read_ahead(sheetstream.inflate(raw, info, path.name))
 
 
 def serialize(root: etree._Element) -> bytes:

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import importlib
 import math
 import numbers
@@ -43,6 +44,7 @@ from .package import (
     fingerprint,
     parse_xml,
     serialize,
+    stream_part,
 )
 from .sheetstream import row_pieces, sheet_start
 from .styles import MAIN_NS, Styles, argb
@@ -391,6 +393,8 @@ def _padded(
 
     Value i goes to positions[i] (default: i).
     """
+    if positions is not None and np.array_equal(positions, np.arange(len(positions))):
+        positions = None  # row after row from the first, no gap (the usual table): in order
     array = np.full(count, None, dtype=object)
     if isinstance(values, np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         values = values.tolist()  # native scalars, as the cell XML is built from them
@@ -1242,13 +1246,16 @@ class _SpliceJob:
 def _splice_part(job: _SpliceJob, package: Package | None = None) -> tuple[Deflated, bool]:
     """The sheet part with the result cells written in, compressed; True if a formula went.
 
-    Without a package (in a worker process) the file is read again, and must be unchanged.
+    Without a package (in a worker process) the part is streamed from the file, which must
+    be unchanged.
     """
     if package is None:
-        package = Package(job.path)
-        if fingerprint(job.path, package.data).sha256 != job.sha256:
-            raise WorkbookError(_changed_message(job.path))
-    chunks = package.stream(job.part)
+        with job.path.open("rb") as file:
+            if hashlib.file_digest(file, "sha256").hexdigest() != job.sha256:
+                raise WorkbookError(_changed_message(job.path))
+        chunks = stream_part(job.path, job.part)
+    else:
+        chunks = package.stream(job.part)
     first, sheet_data = sheet_start(chunks, job.sheet)
     name = sheet_data.group(1) or b""
     splicer = _RowSplicer(job, name)
