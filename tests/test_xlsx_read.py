@@ -17,6 +17,7 @@ from sheetcrm.book.base import CellError
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.errors import InputError, WorkbookError
 from sheetcrm.i18n import use_lang
+from sheetcrm.schema import HEADER_SCAN_ROWS
 
 HEADERS = ["客户编号", "客户名称", "手机号码/电话", "最近购买日期", "累计金额 (¥)"]
 ROWS: list[list[Any]] = [
@@ -233,3 +234,22 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     assert halves[97, 3] == CellError("#N/A") and halves[2910, 3] == CellError("#N/A")
     assert halves[2999, 0] is None and halves[2999, 2] == whole[2999, 2]
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
+
+
+def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain range (no Table) is found by its header in the first rows: on a big sheet those
+    # are parsed alone, not the whole sheet.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    whole = XlsxReader(path).read_array("大表")
+    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
+    monkeypatch.setattr(sheetstream, "PIECE", 4096)
+    reader = XlsxReader(path)
+    monkeypatch.setattr(reader, "sheet_names", lambda: ["大表"])
+    monkeypatch.setattr(reader, "_book", None)  # the whole-sheet parser is not asked
+    head = reader._head("大表")
+    assert len(head) == HEADER_SCAN_ROWS
+    expected = [[None if v == "" else v for v in row] for row in whole[:HEADER_SCAN_ROWS].tolist()]
+    assert head == expected
+    assert head[0] == ["编号", "名称", "日期", "金额"]

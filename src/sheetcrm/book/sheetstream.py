@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,7 +82,7 @@ def inflate(raw: Iterable[bytes | memoryview], info: zipfile.ZipInfo, book: str)
         )
 
 
-def read_ahead(pieces: Iterator[bytes]) -> Iterator[bytes]:
+def read_ahead(pieces: Iterator[bytes]) -> Generator[bytes, None, None]:
     """The same pieces, each next one made in a worker thread while this one is used."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(next, pieces, None)

@@ -8,6 +8,7 @@ decided here so users get one clear message instead of a parser's.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import zipfile
@@ -280,10 +281,39 @@ class XlsxReader:
         """A sheet's first rows (blanks as None), enough to find its header; none if no sheet."""
         if sheet not in self.sheet_names():
             return []
-        head = self._book.get_sheet_by_name(sheet).to_python(
-            skip_empty_area=False, nrows=HEADER_SCAN_ROWS
+        part = self._parts.get(sheet)
+        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
+        if info is not None and info.file_size > _PARTS_FROM:
+            head = self._big_head(sheet, info).tolist()
+        else:  # calamine parses the whole sheet, however few rows are asked for
+            head = self._book.get_sheet_by_name(sheet).to_python(
+                skip_empty_area=False, nrows=HEADER_SCAN_ROWS
+            )
+        return [[None if v == "" else v for v in row] for row in head[:HEADER_SCAN_ROWS]]
+
+    def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
+        """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
+        chunks = sheetstream.read_ahead(
+            sheetstream.inflate(sheetstream.file_raw(self.path, info), info, self.path.name)
         )
-        return [[None if v == "" else v for v in row] for row in head]
+        with contextlib.closing(chunks):  # the rest is never inflated
+            first, sheet_data = sheetstream.sheet_start(chunks, sheet)
+            name = sheet_data.group(1) or b""
+            head = _DIMENSION.sub(b"", first[: sheet_data.end()])
+            rest = b"" if sheet_data.group(2) else first[sheet_data.end() :]
+            closing = b"</%srow>" % name
+            pieces: list[bytes] = []
+            for piece in sheetstream.row_pieces(rest, chunks, closing):
+                pieces.append(piece)
+                if sum(p.count(closing) for p in pieces) >= HEADER_SCAN_ROWS:
+                    break
+        companions = {kind: self._zip.read(part) for kind, part in self._companions.items()}
+        with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
+            path = Path(folder) / "head.xlsx"
+            with _PartBook(path, head, name, companions, self.date1904) as part:
+                for piece in pieces:
+                    part.write(piece)
+            return _parse_part(path, first=True)[0]
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
