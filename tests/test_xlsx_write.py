@@ -473,9 +473,12 @@ def _add_calc_chain(path: Path) -> None:
 
 
 @pytest.mark.parametrize("formula_in_our_column", [True, False])
+@pytest.mark.parametrize("in_a_worker", [False, True])  # the worker tells what it overwrote
 def test_calc_chain_dropped_only_when_a_formula_is_overwritten(
-    tmp_path: Path, formula_in_our_column: bool
+    tmp_path: Path, formula_in_our_column: bool, in_a_worker: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if in_a_worker:
+        monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0)
     old = "<f>1+1</f><v>2</v>" if formula_in_our_column else "<v>2</v>"
     sheet = f'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>tier</t></is></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2">{old}</c></row></sheetData>'
     path = _raw_book(tmp_path, sheet)
@@ -933,21 +936,6 @@ def test_data_in_the_way_found_by_a_worker_is_refused_at_save(book: Path, in_wor
         writer.save()
     assert "客户" in str(error.value) and "G4" in str(error.value)
     assert book.read_bytes() == before
-
-
-@pytest.mark.parametrize("formula_in_our_column", [True, False])
-def test_a_worker_reports_an_overwritten_formula(
-    tmp_path: Path, formula_in_our_column: bool, in_worker: None
-) -> None:
-    old = "<f>1+1</f><v>2</v>" if formula_in_our_column else "<v>2</v>"
-    sheet = f'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>tier</t></is></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2">{old}</c></row></sheetData>'
-    path = _raw_book(tmp_path, sheet)
-    _add_calc_chain(path)
-    writer = PackageWriter(path)
-    writer.write_columns("Sheet1", 1, 1, 2, None, ["id", "tier"], [ResultColumn("tier", ["A"])])
-    writer.save()
-    with zipfile.ZipFile(path) as z:
-        assert ("xl/calcChain.xml" in z.namelist()) is not formula_in_our_column
 
 
 def test_a_worker_refuses_a_file_changed_since_it_was_read(

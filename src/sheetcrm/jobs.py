@@ -78,6 +78,7 @@ class Run:
         self.options = options
         self.report = JobReport(job="")
         self.input_problems: list[Problem] = []
+        self.near_names: _background.Pending[pd.Series] | None = None  # begin_name_matching
         self.ui_lang = current_lang()
 
     def step(self, zh: str, en: str) -> None:
@@ -139,12 +140,15 @@ class Run:
         return None
 
     # ---- engine results -----------------------------------------------------
-    @cached_property
-    def near_names(self) -> _background.Pending[pd.Series]:
-        """The check's near-identical names (its slowest part), begun at once."""
-        keys = clean.name_keys(self.table.frame)
-        elsewhere = len(self.table.frame) >= BACKGROUND_ROWS
-        return _background.start(clean.near_names, keys, elsewhere=elsewhere)
+    def begin_name_matching(self) -> None:
+        """Begin the check's slowest part, matching near-identical names: in a worker process
+        on a big table, while this one goes on with other work (else the check does it)."""
+        if self.near_names is None:
+            self.near_names = _background.start(
+                clean.near_names,
+                clean.name_keys(self.table.frame),
+                elsewhere=len(self.table.frame) >= BACKGROUND_ROWS,
+            )
 
     @cached_property
     def check(self) -> clean.CheckResult:
@@ -155,7 +159,7 @@ class Run:
             table,
             transactions=self.transactions,
             today=self.as_of,
-            similar=self.near_names.result(),
+            similar=self.near_names.result() if self.near_names else None,
         )
 
     @property
@@ -384,7 +388,7 @@ def _step_begin(run: Run) -> None:
 
     The sheets are then written in the usual order, from results already at hand.
     """
-    run.near_names  # noqa: B018 - a worker matches the names
+    run.begin_name_matching()
     _step_tier_columns(run)  # a worker writes them into the customer sheet
     run.plan, run.messages  # noqa: B018 - made here meanwhile
 
