@@ -5,20 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from sheetcrm import _background
 from sheetcrm.errors import InputError
-
-HERE = Path(__file__).parent
-
-
-@pytest.fixture(autouse=True)
-def importable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker imports this module by name, as pytest did: from this folder."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), *sys.path]))
 
 
 def _pid_and_sum(numbers: list[int]) -> tuple[int, int]:

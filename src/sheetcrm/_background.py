@@ -49,6 +49,8 @@ class Pending(Generic[T]):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # what goes wrong comes back pickled, or is redone here
+                # The worker imports from where this process does (a checkout, a test folder).
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))},
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flashing up
             )
         except OSError:
