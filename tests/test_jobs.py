@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from sheetcrm.book.file import FileBook
+from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.cli import main
 from sheetcrm.demo import write_demo
 from sheetcrm.i18n import use_lang
@@ -171,3 +172,33 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
     assert reports[0] == reports[1]
     assert outputs[0] == outputs[1]
     assert outputs[0]["客户名单"][0][-1]  # the result columns are there
+
+
+def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
+    book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sheetcrm.book import sheetstream, xlsx_read
+    from sheetcrm.report import HISTORY_SHEET
+
+    first = tmp_path / "first.xlsx"
+    run_job("run", FileBook(book_path, first), JobOptions(as_of=AS_OF))
+    again = tmp_path / "again.xlsx"
+    run_job("run", FileBook(first, again), JobOptions(as_of=AS_OF))
+    # Again, read in parts: the previous run's result cells are cut out below the header.
+    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
+    monkeypatch.setattr(sheetstream, "PIECE", 8192)
+    left_out: list[int] = []
+    real = xlsx_read._RowTails
+
+    def spy(column: int, prefix: bytes) -> Any:
+        left_out.append(column)
+        return real(column, prefix)
+
+    monkeypatch.setattr(xlsx_read, "_RowTails", spy)
+    in_parts = tmp_path / "again-in-parts.xlsx"
+    run_job("run", FileBook(first, in_parts), JobOptions(as_of=AS_OF))
+    skip = (HISTORY_SHEET,)
+    assert _sheet_values(in_parts, skip) == _sheet_values(again, skip)
+    table = XlsxReader(first).read_customers()
+    tier = table.headers.index("客户等级")
+    assert left_out == [table.first_column + tier]  # the results after the tier, 0-based

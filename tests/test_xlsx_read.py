@@ -253,3 +253,50 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     expected = [[None if v == "" else v for v in row] for row in whole[:HEADER_SCAN_ROWS].tolist()]
     assert head == expected
     assert head[0] == ["编号", "名称", "日期", "金额"]
+
+
+def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A re-run leaves out its old result columns, which end the table: rows are cut where they
+    # start, below the piece holding the header; everything else reads as before.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    whole = XlsxReader(path).read_array("大表")
+    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
+    monkeypatch.setattr(sheetstream, "PIECE", 4096)
+    without = XlsxReader(path)._read_array_without("大表", 0, 3)
+    assert without.shape == whole.shape
+    assert without[:, :3].tolist() == whole[:, :3].tolist()
+    assert without[0].tolist() == whole[0].tolist()  # the header row, whole
+    amounts = without[:, 3]
+    # Gone but in the header's piece; error cells are found apart, and come back.
+    assert sum(value is None for value in amounts) > 2800
+    assert {v for v in amounts if v is not None} <= set(whole[:, 3])
+    assert amounts[2910] == CellError("#N/A")
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # The column's cell and all right of it go.
+        (
+            '<c r="A2"><v>1</v></c><c r="B2"><v>2</v></c><c r="C2"><v>3</v></c>',
+            '<c r="A2"><v>1</v></c>',
+        ),
+        # No cell in the column itself: the row stays as it is (read, not lost).
+        (
+            '<c r="A2"><v>1</v></c><c r="C2"><v>3</v></c>',
+            '<c r="A2"><v>1</v></c><c r="C2"><v>3</v></c>',
+        ),
+        # BA is not B: a longer column name with the same start is not where the cut goes.
+        (
+            '<c r="A2"><v>1</v></c><c r="BA2"><v>5</v></c>',
+            '<c r="A2"><v>1</v></c><c r="BA2"><v>5</v></c>',
+        ),
+        ('<c r="A2"/><c r="B2" s="3"/><c r="C2" t="s"><v>0</v></c>', '<c r="A2"/>'),
+    ],
+)
+def test_rows_are_cut_where_the_left_out_column_starts(row: str, expected: str) -> None:
+    piece = f'<row r="2">{row}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()
+    cut = xlsx_read._RowTails(1, b"").cut(piece)
+    assert cut == f'<row r="2">{expected}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()

@@ -123,6 +123,7 @@ class Run:
             sheet=self.options.sheet,
             table=self.options.table,
             overrides=schema.column_overrides(self.settings),
+            leave_out=tiering.old_result_headers(),
         )
         tiering.forget_old_results(table)
         return table

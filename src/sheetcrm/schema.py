@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -569,16 +569,33 @@ def read_customer_table(
     table: str | None = None,
     overrides: Mapping[str, str] | None = None,
     date1904: bool = False,
+    leave_out: Collection[str] = (),
+    grid_without: Callable[[str, int, int], np.ndarray] | None = None,
 ) -> CustomerTable:
     """The customer table: the named one, else the best-matching Table, else the best sheet.
 
     A book gives its Tables, its sheet names, the first rows of a sheet (``head``, blanks as
-    None) and a whole sheet (``grid``); every book finds the table the same way.
+    None) and a whole sheet (``grid``); every book finds the table the same way. A book that
+    can read a sheet without the cells from some column rightwards, below a row, gives
+    ``grid_without(sheet, header index, column index)``: used when the table ends in columns
+    headed by ``leave_out`` texts (a re-run's old results).
     """
+
+    def cells(name: str, header_index: int, first_index: int, header: Sequence[CellValue]) -> Any:
+        texts = ["" if text is None else str(text).strip() for text in header]
+        while texts and not texts[-1]:
+            texts.pop()
+        end = len(texts)
+        while end and texts[end - 1] in leave_out:
+            end -= 1
+        if end < len(texts) and grid_without is not None:
+            return grid_without(name, header_index, first_index + end)
+        return grid(name)
+
     chosen = choose_table(tables, sheet=sheet, table=table, overrides=overrides)
     if chosen is not None:
         return build_customer_table(
-            grid(chosen.sheet),
+            cells(chosen.sheet, chosen.header_row - 1, chosen.first_column - 1, chosen.headers),
             chosen.sheet,
             chosen.header_row,
             chosen.first_column,
@@ -589,12 +606,12 @@ def read_customer_table(
         )
     names = [sheet] if sheet else [name for name in sheets if name not in OWN_SHEETS]
     seen: list[str] = []
-    best: tuple[int, str, int, int] | None = None
+    best: tuple[int, str, int, int, Sequence[CellValue]] | None = None
     for name in names:
         rows = head(name)
         found = find_header_row(rows, CUSTOMER_ROLES, overrides)
         if found and (best is None or found[2] > best[0]):
-            best = (found[2], name, found[0], found[1])
+            best = (found[2], name, found[0], found[1], rows[found[0]][found[1] :])
         # The fullest row is the likeliest header: show it rather than a title line.
         fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
         seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])
@@ -609,9 +626,14 @@ def read_customer_table(
             ),
             sheet=sheet,
         )
-    _, name, header_index, first_index = best
+    _, name, header_index, first_index, header = best
     return build_customer_table(
-        grid(name), name, header_index + 1, first_index + 1, date1904=date1904, overrides=overrides
+        cells(name, header_index, first_index, header),
+        name,
+        header_index + 1,
+        first_index + 1,
+        date1904=date1904,
+        overrides=overrides,
     )
 
 

@@ -13,7 +13,7 @@ blank, and :class:`CellError` for an Excel error value such as ``#N/A``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, TypeAlias
 
@@ -202,8 +202,13 @@ class Book(Protocol):
         sheet: str | None = None,
         table: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
     ) -> CustomerTable:
-        """Find and read the customer table (as told, else a named Table, else by its headers)."""
+        """Find and read the customer table (as told, else a named Table, else by its headers).
+
+        ``leave_out``: headers of columns whose data the caller does not need (sheetcrm's own
+        results of a previous run); a book may leave those cells unread, or read them anyway.
+        """
         ...
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:

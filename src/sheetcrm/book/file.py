@@ -7,7 +7,7 @@ columns and copies every other part of the file byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import WorkbookError
@@ -58,9 +58,12 @@ class FileBook:
         sheet: str | None = None,
         table: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
     ) -> CustomerTable:
-        """Find and read the customer table."""
-        return self._reader.read_customers(sheet=sheet, table=table, overrides=overrides)
+        """Find and read the customer table (on a big sheet, without the leave_out columns' data)."""
+        return self._reader.read_customers(
+            sheet=sheet, table=table, overrides=overrides, leave_out=leave_out
+        )
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""

@@ -9,7 +9,7 @@ keeps (or undoes by closing) the changes, as with any macro.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
@@ -54,8 +54,12 @@ class ExcelBook:
         sheet: str | None = None,
         table: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
     ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet."""
+        """The customer table: the named one, else the best-matching Table, else the best sheet.
+
+        Every column is read (``leave_out`` is a hint a live book has no cheaper way to take).
+        """
         tables = [
             TableInfo(
                 name=tbl.name,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +204,12 @@ class UnoBook:
         sheet: str | None = None,
         table: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
     ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet."""
+        """The customer table: the named one, else the best-matching Table, else the best sheet.
+
+        Every column is read (``leave_out`` is a hint a live book has no cheaper way to take).
+        """
         return read_customer_table(
             self._tables(),
             self.sheet_names(),

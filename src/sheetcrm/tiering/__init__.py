@@ -11,6 +11,7 @@ from .settings import Rule, Tier, TierSettings, parse_tier_settings
 from .tier import (
     SUMMARY_SHEET,
     forget_old_results,
+    old_result_headers,
     previous_tiers,
     result_columns,
     tier_customers,
@@ -26,6 +27,7 @@ __all__ = [
     "expected_purchases",
     "fit_bgnbd",
     "forget_old_results",
+    "old_result_headers",
     "p_alive",
     "parse_tier_settings",
     "previous_tiers",

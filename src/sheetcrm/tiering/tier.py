@@ -22,6 +22,8 @@ __all__ = [
     "NEW",
     "RESULT_COLUMNS",
     "SUMMARY_SHEET",
+    "forget_old_results",
+    "old_result_headers",
     "previous_tiers",
     "result_columns",
     "tier_customers",
@@ -195,17 +197,20 @@ def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[Resu
         return columns
 
 
+def old_result_headers() -> frozenset[str]:
+    """The headers of the result columns a run writes anew, in either language: all but the
+    tier, which the next run reads for the migration."""
+    tiers = set(HEADERS["tier"][:2])
+    return frozenset(
+        header for zh, en, _ in HEADERS.values() for header in (zh, en) if header not in tiers
+    )
+
+
 def forget_old_results(table: CustomerTable) -> None:
     """Drop the result columns a previous run wrote from the table's raw values (all but the
     tiers, kept for the migration): this run writes them anew, and on a full sheet they are
-    a gigabyte of memory."""
-    tiers = set(HEADERS["tier"][:2])
-    old = [
-        header
-        for zh, en, _ in HEADERS.values()
-        for header in (zh, en)
-        if header in table.raw.columns and header not in tiers
-    ]
+    a gigabyte of memory. (A file book does not even read them: ``old_result_headers``.)"""
+    old = [header for header in table.raw.columns if header in old_result_headers()]
     if old:
         table.raw = table.raw.drop(columns=old)
 
