@@ -221,9 +221,25 @@ def test_text_cells_one_by_one_equal_the_distinct_values_way(
     info = next(r for r in CUSTOMER_ROLES if r.role == role)
     values = np.array(cells, dtype=object)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(schema, "_mostly_distinct", lambda values: True)
+        patch.setattr(schema, "mostly_distinct", lambda values: True)
         one_by_one, failures_one = schema._typed_column(values, info, False)
-        patch.setattr(schema, "_mostly_distinct", lambda values: False)
+        patch.setattr(schema, "mostly_distinct", lambda values: False)
         distinct, failures_distinct = schema._typed_column(values, info, False)
     assert one_by_one.tolist() == distinct.tolist()
     assert failures_one == failures_distinct
+
+
+@pytest.mark.parametrize("leave_out", [(), ("客户等级", "RFM")])
+def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -> None:
+    # A re-run's old results are not data, in every book: a row holding only those is blank.
+    grid = [
+        ["客户编号", "客户名称", "手机", "客户等级", "RFM"],
+        ["C1", "甲", "13800000001", "A", "555"],
+        [None, None, None, "B", "444"],  # the customer was deleted, the old results stayed
+        ["C3", "丙", "13800000003", "C", "333"],
+    ]
+    table = schema.read_customer_table(
+        [], ["名单"], lambda name: grid, lambda name: grid, leave_out=leave_out
+    )
+    assert list(table.frame.index) == ([2, 4] if leave_out else [2, 3, 4])
+    assert table.headers == grid[0]  # the headers stay: the writer finds its old columns there

@@ -206,15 +206,21 @@ def _big_sheet(path: Path, rows: int, *, date_1904: bool = False, shared: bool =
     return path
 
 
+def _whole_then_in_parts(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The big sheet read whole; from then on, read in parts of a few rows each."""
+    whole = XlsxReader(path).read_array("大表")
+    # Parts are for big sheets only; a small threshold sends this one down that path.
+    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
+    monkeypatch.setattr(sheetstream, "PIECE", 4096)  # many pieces: the cuts fall mid-sheet
+    return whole
+
+
 @pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True)])
 def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
 ) -> None:
-    # Parts are for big sheets only; a small threshold sends this one down that path.
     path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
-    whole = XlsxReader(path).read_array("大表")
-    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-    monkeypatch.setattr(sheetstream, "PIECE", 4096)  # many pieces: the cut falls mid-sheet
+    whole = _whole_then_in_parts(path, monkeypatch)
     starts = []
     parse = xlsx_read._parse_part
 
@@ -242,9 +248,7 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     # A plain range (no Table) is found by its header in the first rows: on a big sheet those
     # are parsed alone, not the whole sheet.
     path = _big_sheet(tmp_path / "big.xlsx", 3000)
-    whole = XlsxReader(path).read_array("大表")
-    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-    monkeypatch.setattr(sheetstream, "PIECE", 4096)
+    whole = _whole_then_in_parts(path, monkeypatch)
     reader = XlsxReader(path)
     monkeypatch.setattr(reader, "sheet_names", lambda: ["大表"])
     monkeypatch.setattr(reader, "_book", None)  # the whole-sheet parser is not asked
@@ -261,9 +265,7 @@ def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(
     # A re-run leaves out its old result columns, which end the table: rows are cut where they
     # start, below the piece holding the header; everything else reads as before.
     path = _big_sheet(tmp_path / "big.xlsx", 3000)
-    whole = XlsxReader(path).read_array("大表")
-    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-    monkeypatch.setattr(sheetstream, "PIECE", 4096)
+    whole = _whole_then_in_parts(path, monkeypatch)
     without = XlsxReader(path)._read_array_without("大表", 0, 3)
     assert without.shape == whole.shape
     assert without[:, :3].tolist() == whole[:, :3].tolist()

@@ -27,7 +27,14 @@ from .errors import InputError, MissingColumnError
 from .i18n import tr
 from .roles import CUSTOMER_ROLES, TRANSACTION_ROLES, RoleInfo
 from .settings import SETTINGS_SHEET, Block, Settings, register
-from .values import ERROR_CODES, is_blank, parse_bool, parse_date, parse_number
+from .values import (
+    ERROR_CODES,
+    is_blank,
+    mostly_distinct,
+    parse_bool,
+    parse_date,
+    parse_number,
+)
 
 __all__ = [
     "OWN_SHEETS",
@@ -278,7 +285,7 @@ def _typed_column(
             return pd.Series(out).round().astype("Int64"), failures
         return pd.Series(out, dtype="float64"), failures
     text_kind = info.kind in ("text", "email", "phone")
-    if text_kind and _mostly_distinct(values):
+    if text_kind and mostly_distinct(values):
         return _texts_one_by_one(values, info.kind, parser)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     _share_texts(values, codes, uniques)
@@ -326,12 +333,6 @@ def _share_texts(values: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> 
     text = np.fromiter((type(value) is str for value in distinct), bool, len(distinct))
     take = (codes >= 0) & text[codes]  # code -1 (blank) reads text[-1], then is dropped
     values[take] = distinct[codes[take]]
-
-
-def _mostly_distinct(values: np.ndarray, sample: int = 2000) -> bool:
-    """True when most of the first values differ: IDs, names, phones (few repeats to share)."""
-    head = pd.unique(pd.Series(values[:sample], dtype=object))
-    return len(head) * 2 > min(sample, len(values))
 
 
 def _text(value: str, phone: bool) -> str | None:
@@ -446,8 +447,13 @@ def build_table(
     last_index: int | None = None,
     date1904: bool = False,
     overrides: Mapping[str, str] | None = None,
+    data_width: int | None = None,
 ) -> tuple[list[str], dict[str, str], pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """Headers, role map, typed frame, raw frame and problems of a table in a grid (0-based indexes)."""
+    """Headers, role map, typed frame, raw frame and problems of a table in a grid (0-based indexes).
+
+    ``data_width``: how many columns hold data (the rest: results a previous run wrote); a row
+    blank in those is a blank row.
+    """
     header_cells = list(grid[header_index][first_column:])
     while header_cells and is_blank(header_cells[-1]):
         header_cells.pop()
@@ -461,7 +467,7 @@ def build_table(
     width = len(headers)
     end = len(grid) - 1 if last_index is None else min(last_index, len(grid) - 1)
     body = _body_array(grid, header_index + 1, end + 1, first_column, width)
-    blank = _blank_rows(body)
+    blank = _blank_rows(body[:, :data_width])
     filled = np.flatnonzero(~blank)
     length = int(filled[-1]) + 1 if filled.size else 0  # trailing blank rows are not data
     body, blank = body[:length], blank[:length]
@@ -520,8 +526,10 @@ def build_customer_table(
     last_row: int | None = None,
     date1904: bool = False,
     overrides: Mapping[str, str] | None = None,
+    data_width: int | None = None,
 ) -> CustomerTable:
-    """The customer table whose header is at Excel row/column numbers ``header_row``/``first_column``."""
+    """The customer table whose header is at Excel row/column numbers ``header_row``/``first_column``
+    (``data_width``: see :func:`build_table`)."""
     headers, roles, frame, raw, problems = build_table(
         grid,
         sheet,
@@ -531,6 +539,7 @@ def build_customer_table(
         last_index=None if last_row is None else last_row - 1,
         date1904=date1904,
         overrides=overrides,
+        data_width=data_width,
     )
     missing = [role for role in ("id", "name") if role not in roles]
     if len(roles) < MIN_ROLES or missing:
@@ -575,34 +584,52 @@ def read_customer_table(
     """The customer table: the named one, else the best-matching Table, else the best sheet.
 
     A book gives its Tables, its sheet names, the first rows of a sheet (``head``, blanks as
-    None) and a whole sheet (``grid``); every book finds the table the same way. A book that
-    can read a sheet without the cells from some column rightwards, below a row, gives
-    ``grid_without(sheet, header index, column index)``: used when the table ends in columns
-    headed by ``leave_out`` texts (a re-run's old results).
+    None) and a whole sheet (``grid``); every book finds the table the same way. Columns
+    headed by a ``leave_out`` text that end the table (a re-run's old results) are not data:
+    a row holding only those is blank. A book that can read a sheet without the cells from
+    some column rightwards, below a row, gives ``grid_without(sheet, header index, column
+    index)`` and those cells are not even read.
     """
 
-    def cells(name: str, header_index: int, first_index: int, header: Sequence[CellValue]) -> Any:
+    def build(
+        name: str,
+        header_row: int,
+        first_column: int,
+        header: Sequence[CellValue],
+        **table: Any,
+    ) -> CustomerTable:
         texts = ["" if text is None else str(text).strip() for text in header]
         while texts and not texts[-1]:
             texts.pop()
-        end = len(texts)
-        while end and texts[end - 1] in leave_out:
-            end -= 1
-        if end < len(texts) and grid_without is not None:
-            return grid_without(name, header_index, first_index + end)
-        return grid(name)
+        data_width = len(texts)
+        while data_width and texts[data_width - 1] in leave_out:
+            data_width -= 1
+        left_out = data_width < len(texts)
+        cells = (
+            grid_without(name, header_row - 1, first_column - 1 + data_width)
+            if left_out and grid_without is not None
+            else grid(name)
+        )
+        return build_customer_table(
+            cells,
+            name,
+            header_row,
+            first_column,
+            date1904=date1904,
+            overrides=overrides,
+            data_width=data_width if left_out else None,
+            **table,
+        )
 
     chosen = choose_table(tables, sheet=sheet, table=table, overrides=overrides)
     if chosen is not None:
-        return build_customer_table(
-            cells(chosen.sheet, chosen.header_row - 1, chosen.first_column - 1, chosen.headers),
+        return build(
             chosen.sheet,
             chosen.header_row,
             chosen.first_column,
+            chosen.headers,
             table=chosen.name,
             last_row=chosen.last_row,
-            date1904=date1904,
-            overrides=overrides,
         )
     names = [sheet] if sheet else [name for name in sheets if name not in OWN_SHEETS]
     seen: list[str] = []
@@ -627,14 +654,7 @@ def read_customer_table(
             sheet=sheet,
         )
     _, name, header_index, first_index, header = best
-    return build_customer_table(
-        cells(name, header_index, first_index, header),
-        name,
-        header_index + 1,
-        first_index + 1,
-        date1904=date1904,
-        overrides=overrides,
-    )
+    return build(name, header_index + 1, first_index + 1, header)
 
 
 def read_transactions_grid(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
+from itertools import islice
 
 from .book.base import CellError, CellValue
 
@@ -20,6 +22,7 @@ __all__ = [
     "excel_serial",
     "from_excel_serial",
     "is_blank",
+    "mostly_distinct",
     "parse_bool",
     "parse_date",
     "parse_number",
@@ -187,3 +190,13 @@ def parse_bool(value: CellValue) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(f"'{value}' is not a yes/no value (use 是 or 否)")
+
+
+def mostly_distinct(values: Iterable[object], sample: int = 2000) -> bool:
+    """True when most of the first values differ (IDs, names, phones): then cleaning each
+    value costs less than finding the distinct ones first (both ways give the same result)."""
+    head = list(islice(values, sample))
+    try:
+        return len(set(head)) * 2 > len(head)
+    except TypeError:  # an unhashable value: no sharing to be had
+        return True

@@ -206,8 +206,9 @@ class Book(Protocol):
     ) -> CustomerTable:
         """Find and read the customer table (as told, else a named Table, else by its headers).
 
-        ``leave_out``: headers of columns whose data the caller does not need (sheetcrm's own
-        results of a previous run); a book may leave those cells unread, or read them anyway.
+        ``leave_out``: headers of columns that are not data (sheetcrm's own results of a
+        previous run) when they end the table: a row holding only those is blank, and a book
+        may leave their cells unread (see :func:`sheetcrm.schema.read_customer_table`).
         """
         ...
 

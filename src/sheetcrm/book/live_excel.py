@@ -58,7 +58,8 @@ class ExcelBook:
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet.
 
-        Every column is read (``leave_out`` is a hint a live book has no cheaper way to take).
+        The ``leave_out`` columns are read too (a live book has no cheaper way), but are not
+        data, as in every book.
         """
         tables = [
             TableInfo(
@@ -81,6 +82,7 @@ class ExcelBook:
             sheet=sheet,
             table=table,
             overrides=overrides,
+            leave_out=leave_out,
         )
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:

@@ -208,7 +208,8 @@ class UnoBook:
     ) -> CustomerTable:
         """The customer table: the named one, else the best-matching Table, else the best sheet.
 
-        Every column is read (``leave_out`` is a hint a live book has no cheaper way to take).
+        The ``leave_out`` columns are read too (a live book has no cheaper way), but are not
+        data, as in every book.
         """
         return read_customer_table(
             self._tables(),
@@ -218,6 +219,7 @@ class UnoBook:
             sheet=sheet,
             table=table,
             overrides=overrides,
+            leave_out=leave_out,
         )
 
     def _head(self, name: str) -> list[list[CellValue]]:

@@ -134,13 +134,7 @@ def stream_part(path: Path, name: str) -> Iterator[bytes]:
     """A part of a package file on disk, inflated piece by piece (the file is never read whole)."""
     with zipfile.ZipFile(path) as package:
         info = package.getinfo(name)
-        if info.compress_type != zipfile.ZIP_DEFLATED:
-            with package.open(info) as member:
-                while piece := member.read(sheetstream.PIECE):
-                    yield piece
-            return
-    raw = sheetstream.file_raw(path, info)
-    yield from sheetstream.read_ahead(sheetstream.inflate(raw, info, path.name))
+    yield from sheetstream.member(path, info)
 
 
 def serialize(root: etree._Element) -> bytes:

@@ -30,6 +30,7 @@ __all__ = [
     "codec",
     "file_raw",
     "inflate",
+    "member",
     "raw_offset",
     "read_ahead",
     "row_pieces",
@@ -45,6 +46,17 @@ def raw_offset(head: bytes) -> int:
     """Where a member's compressed bytes start, given the bytes from its local header on."""
     header = _LOCAL_HEADER.unpack_from(head)
     return _LOCAL_HEADER.size + header[9] + header[10]
+
+
+def member(path: Path, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
+    """A zip member of a file on disk in pieces, inflated ahead in a worker thread (the file
+    is never read whole); a member stored without compression is read as it is."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        with zipfile.ZipFile(path) as package, package.open(info) as part:
+            while piece := part.read(PIECE):
+                yield piece
+        return
+    yield from read_ahead(inflate(file_raw(path, info), info, path.name))
 
 
 def file_raw(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:

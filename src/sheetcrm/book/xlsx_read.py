@@ -171,9 +171,7 @@ class XlsxReader:
         next are cut, and error cells are found on the way.
         """
         errors: dict[tuple[int, int], CellError] = {}
-        chunks = sheetstream.read_ahead(
-            sheetstream.inflate(sheetstream.file_raw(self.path, info), info, self.path.name)
-        )
+        chunks = sheetstream.member(self.path, info)
         first, sheet_data = sheetstream.sheet_start(chunks, sheet)
         if sheet_data.group(2):  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
@@ -321,9 +319,7 @@ class XlsxReader:
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
         """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
-        chunks = sheetstream.read_ahead(
-            sheetstream.inflate(sheetstream.file_raw(self.path, info), info, self.path.name)
-        )
+        chunks = sheetstream.member(self.path, info)
         with contextlib.closing(chunks):  # the rest is never inflated
             first, sheet_data = sheetstream.sheet_start(chunks, sheet)
             name = sheet_data.group(1) or b""

@@ -331,8 +331,7 @@ class _EncodedRows:
         """Rows first.. (each up to its closing tag), each with its new cells and ``close``
         after it, joined a few thousand rows at a time."""
         if first == self.header_row:  # the header row gets the headers
-            header, *cells = self._columns(first, first)
-            yield rows[0] + b"".join(column[0] for column in [header, *cells]) + close
+            yield rows[0] + b"".join(target.header for target in self.targets) + close
             rows, first = rows[1:], first + 1
         # A grid of references: [row, (prefix, number, tail) per column, close] for each row,
         # joined at once. Nothing is built per cell; a million-row sheet has 15 million cells.

@@ -41,7 +41,7 @@ from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..errors import InputError, SettingsError
 from ..i18n import tr, use_lang
 from ..settings import Block, Settings, column_letter, register
-from ..values import is_blank, parse_bool, parse_date, parse_number
+from ..values import is_blank, mostly_distinct, parse_bool, parse_date, parse_number
 from .cadence import (
     CHANNELS,
     CHURN,
@@ -556,7 +556,8 @@ def _column(frame: pd.DataFrame, role: str) -> pd.Series:
 
 def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
     values = _column(frame, role)
-    if pd.api.types.infer_dtype(values, skipna=True) == "string" and _mostly_distinct(values):
+    strings = pd.api.types.infer_dtype(values, skipna=True) == "string"
+    if strings and mostly_distinct(values.to_numpy()):
         # Names and IDs (blank: ""): stripping each costs less than finding the distinct ones.
         stripped = (v.strip() if isinstance(v, str) else "" for v in values.to_numpy())
         return np.fromiter(stripped, dtype=object, count=len(values))
@@ -567,12 +568,6 @@ def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
     else:
         texts = np.array([_text(v) for v in uniques], dtype=object)
     return np.append(texts, "")[codes]
-
-
-def _mostly_distinct(values: pd.Series, sample: int = 1000) -> bool:
-    """True when at least half of the first values differ (both ways give the same texts)."""
-    head = values.iloc[:sample]
-    return head.nunique(dropna=False) * 2 >= len(head)
 
 
 def _ordinals(values: pd.Series) -> np.ndarray:
