@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
@@ -215,31 +219,126 @@ def _whole_then_in_parts(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return whole
 
 
+def _typed(array: Any) -> list[list[tuple[type, Any]]]:
+    """Cells with their types: 1.0 == True and a date is not a datetime."""
+    return [[(type(value), value) for value in row] for row in array.tolist()]
+
+
 @pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True)])
 def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
 ) -> None:
     path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
     whole = _whole_then_in_parts(path, monkeypatch)
-    starts = []
-    parse = xlsx_read._parse_part
+    starts, fast = [], []
+    parse, fast_values = xlsx_read._parse_part, xlsx_read._fast_values
 
-    def spy(part: Path, *, first: bool) -> tuple[Any, tuple[int, int]]:
-        values, start = parse(part, first=first)
+    def spy(part: Path, *, below: int | None, fast: bool = False) -> Any:
+        values, start = parse(part, below=below, fast=fast)
         starts.append(start)
         return values, start
 
+    def spy_fast(part: Path) -> Any:
+        values = fast_values(part)
+        fast.append(values is not None)
+        return values
+
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
+    monkeypatch.setattr(xlsx_read, "_fast_values", spy_fast)
     halves = XlsxReader(path).read_array("大表")
-    assert (
-        len(starts) == xlsx_read._PARTS and sorted(starts)[0] == (0, 0) and sorted(starts)[1][0] > 0
-    )
-    assert sorted(starts)[-1][1] == 2  # the last part starts in column C
+    first, *others = sorted(starts)
+    assert first == (0, 0) and len(others) == xlsx_read._PARTS - 1
+    assert all(row > 0 and column == 0 for row, column in others)
     assert whole.shape == halves.shape == (3000, 4)
-    assert whole.tolist() == halves.tolist()
+    assert _typed(whole) == _typed(halves)
     assert halves[97, 3] == CellError("#N/A") and halves[2910, 3] == CellError("#N/A")
     assert halves[2999, 0] is None and halves[2999, 2] == whole[2999, 2]
+    # fastexcel reads the parts of one kind per column (those with texts in A and B as well),
+    # but not in a 1904 book; the part holding the title and header is python-calamine's.
+    assert fast == ([] if date_1904 else [True] * (xlsx_read._PARTS - 1))
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
+
+
+_KINDS = ("number", "text", "bool", "date", "datetime", "time", "error", "blank")
+_CELL = {
+    "number": st.floats(-1e12, 1e12) | st.integers(-(10**9), 10**9),
+    "text": st.text(st.sampled_from("ab 1。客户é\u3000"), max_size=4),
+    "bool": st.booleans(),
+    "date": st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 30)),
+    "datetime": st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 30)),
+    "time": st.times(),
+    "error": st.just("#N/A"),
+    "blank": st.none(),
+}
+
+
+@st.composite
+def _columns(draw: st.DrawFn) -> list[list[tuple[str, Any]]]:
+    """A few columns of cells, each of one kind or of a few kinds mixed, with some blanks."""
+    rows = draw(st.integers(150, 400))
+    columns = []
+    for _ in range(draw(st.integers(1, 4))):
+        kinds = draw(st.lists(st.sampled_from(_KINDS), min_size=1, max_size=3, unique=True))
+        # Most cells of the column's first kind: whole parts of one kind, as real sheets have.
+        pick = st.sampled_from(kinds[:1] * 30 + kinds[1:] + ["blank"])
+        cells = []
+        for _ in range(rows):
+            kind = draw(pick)
+            cells.append((kind, draw(_CELL[kind])))
+        columns.append(cells)
+    return columns
+
+
+@settings(max_examples=25, deadline=None)
+@given(_columns())
+def test_every_kind_of_cell_reads_the_same_in_parts_as_whole(
+    columns: list[list[tuple[str, Any]]],
+) -> None:
+    # Parts of one kind per column go to fastexcel, the others to python-calamine: together
+    # they must give exactly what python-calamine gives for the whole sheet.
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        path = Path(folder) / "kinds.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        sheet = book.add_worksheet("大表")
+        formats = {
+            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss.000"}),
+            "time": book.add_format({"num_format": "hh:mm:ss"}),
+        }
+        for column, cells in enumerate(columns):
+            sheet.write_string(0, column, f"列{column}")
+            for row, (kind, value) in enumerate(cells, start=1):
+                if kind in formats:
+                    sheet.write_datetime(row, column, value, formats[kind])
+                elif kind == "error":
+                    sheet.write_formula(row, column, "=NA()", None, value)
+                elif kind == "text":
+                    sheet.write_string(row, column, value)
+                elif kind != "blank":
+                    sheet.write(row, column, value)
+        book.close()
+        whole = XlsxReader(path).read_array("大表")
+        patch.setattr(xlsx_read, "_PARTS_FROM", 1000)
+        patch.setattr(sheetstream, "PIECE", 4096)
+        parts = XlsxReader(path).read_array("大表")
+    assert _typed(parts) == _typed(whole)
+
+
+def test_rows_without_numbers_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row numbers are optional in the file format: where a part's rows start is then only
+    # known counting from the top, so such a sheet is read in one go.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=False)
+    whole = _whole_then_in_parts(path, monkeypatch)
+    unnumbered = tmp_path / "unnumbered.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(unnumbered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<row r="\d+"', b"<row", data)
+            target.writestr(info, data)
+    assert _typed(XlsxReader(unnumbered).read_array("大表")) == _typed(whole)
 
 
 def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, methodcaller
 from typing import TypeAlias
 
 import numpy as np
@@ -204,9 +204,11 @@ def _email_fix(email: str) -> str | None:
 
 def _emails_ok(emails: np.ndarray) -> np.ndarray:
     """Per address: well formed, and its domain (after the one '@') not a known misspelling."""
-    text = pd.Series(emails, dtype=object)
+    # C-level maps over the distinct addresses (all text): no Python call per address.
     typos = tuple(f"@{domain}" for domain in _DOMAIN_TYPOS)
-    ok: np.ndarray = (text.str.match(_EMAIL) & ~text.str.endswith(typos)).to_numpy(dtype=bool)
+    formed = np.fromiter(map(bool, map(_EMAIL.match, emails)), bool, len(emails))
+    typo = np.fromiter(map(methodcaller("endswith", typos), emails), bool, len(emails))
+    ok: np.ndarray = formed & ~typo
     return ok
 
 

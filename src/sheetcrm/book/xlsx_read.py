@@ -2,22 +2,30 @@
 
 calamine reads cell values (dates already typed) and Excel Tables; it reports
 error cells as blanks, so error values (``#N/A`` …) are found by scanning the
-sheet XML for ``t="e"`` cells. Which file formats are refused, and why, is
-decided here so users get one clear message instead of a parser's.
+sheet XML for ``t="e"`` cells. A big sheet is cut into parts read at once; a part
+whose every column holds one kind of value (numbers, texts, dates…) is read by
+fastexcel (calamine's parser, columns without a Python object per cell: ≈ 1.5×
+faster) and turned into exactly the values python-calamine gives; any other part is
+read by python-calamine itself. Which file formats are refused, and why, is decided
+here so users get one clear message instead of a parser's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import logging
 import re
 import tempfile
 import zipfile
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
+import pandas as pd
 import python_calamine as calamine
 
 from ..errors import WorkbookError
@@ -39,6 +47,15 @@ _PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts a
 _CACHED_CELLS = 2**20
 _PARTS = 8  # more than the two cores: calamine starts early, and each part is small
 _PART_SHEET = "part"
+_DAY_MS = 86_400_000
+_EPOCH = dt.datetime(1970, 1, 1)
+# fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
+_SERIAL_0_MS, _SERIAL_1_MS = (
+    int((dt.datetime(*day) - _EPOCH).total_seconds() * 1000)
+    for day in ((1899, 12, 31), (1900, 1, 1))
+)
+# fastexcel tells (by logging) when a column of a part is blank throughout; that is no news here.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 _PART_TYPES = {
     "workbook": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "sheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
@@ -182,25 +199,40 @@ class XlsxReader:
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
-        with (
-            tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
-            ThreadPoolExecutor(2) as pool,
-        ):
-            parts = []
-            for index in range(_PARTS):
-                path = Path(folder) / f"{index + 1}.xlsx"
-                with _PartBook(path, head, name, companions, self.date1904) as part:
-                    for piece in pieces:
-                        _scan_errors(piece, errors)
-                        if drop is not None and below:
-                            piece = drop.cut(piece)
-                        elif drop is not None and header in piece:
-                            below = True  # the pieces after this one are below the header
-                        part.write(piece)
-                        if part.size * _PARTS >= info.file_size and index < _PARTS - 1:
-                            break
-                parts.append(pool.submit(_parse_part, path, first=index == 0))
-            done = [part.result() for part in parts]
+        fast = not self.date1904  # fastexcel's stamps are turned into values for 1900 dates only
+        try:
+            with (
+                tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
+                ThreadPoolExecutor(2) as pool,
+            ):
+                parts = []
+                for index in range(_PARTS):
+                    path = Path(folder) / f"{index + 1}.xlsx"
+                    with _PartBook(
+                        path, head, name, companions, self.date1904, marked=index > 0
+                    ) as part:
+                        for piece in pieces:
+                            _scan_errors(piece, errors)
+                            if drop is not None and below:
+                                piece = drop.cut(piece)
+                            elif drop is not None and header in piece:
+                                below = True  # the pieces after this one are below the header
+                            part.write(piece)
+                            # The first part is the first piece alone: its title and header
+                            # rows mix texts into every column, so python-calamine reads it.
+                            if index == 0 or (
+                                part.size * (_PARTS - 1) >= info.file_size and index < _PARTS - 1
+                            ):
+                                break
+                    if part.below is not None or index == 0:  # else it holds no rows
+                        parts.append(
+                            pool.submit(
+                                _parse_part, path, below=part.below, fast=fast and part.plain
+                            )
+                        )
+                done = [part.result() for part in parts]
+        except _UnnumberedRowsError:
+            return self._read_whole(sheet)
         height = max(start[0] + values.shape[0] for values, start in done)
         width = max(start[1] + values.shape[1] for values, start in done)
         array = np.full((height, width), None, dtype=object)
@@ -337,7 +369,7 @@ class XlsxReader:
             with _PartBook(path, head, name, companions, self.date1904) as part:
                 for piece in pieces:
                     part.write(piece)
-            return _parse_part(path, first=True)[0]
+            return _parse_part(path, below=None)[0]
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
@@ -355,25 +387,116 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
         pos = data.find(b't="e"', pos + 5)
 
 
-def _parse_part(path: Path, *, first: bool) -> tuple[np.ndarray, tuple[int, int]]:
-    """The values of a part workbook's one sheet, and where they start (0-based row, column)."""
+def _parse_part(
+    path: Path, *, below: int | None, fast: bool = False
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The values of a part workbook's one sheet, and where they start (0-based row, column).
+
+    ``below``: None for the first part (it starts at A1); for the others, the 0-based row
+    their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
+    fastexcel first.
+    """
+    if below is not None and fast and (values := _fast_values(path)) is not None:
+        return values[1:], (below, 0)
     book = calamine.load_workbook(str(path))
     try:
         sheet = book.get_sheet_by_name(_PART_SHEET)
-        if first:  # the first part starts at A1
+        if below is None:
             return rows_array(sheet.to_python(skip_empty_area=False)), (0, 0)
-        # The others start at their first cell, not after 500,000 blank rows.
+        # From the marker row (not after 500,000 blank rows), which is not the sheet's.
         values = rows_array(sheet.to_python(skip_empty_area=True))
-        return values, (sheet.start or (0, 0)) if values.size else (0, 0)
+        return values[1:], (below, 0)
     finally:
         book.close()  # Windows cannot delete the temporary part while it is open
 
 
+def _fast_values(path: Path) -> np.ndarray | None:
+    """A part's values as python-calamine gives them, from fastexcel's typed columns; None
+    when a column mixes kinds of value, or holds a kind not turned into values here."""
+    import fastexcel  # big sheets only: the add-in and small books never load it
+
+    try:
+        sheet = fastexcel.read_excel(str(path)).load_sheet(
+            _PART_SHEET, header_row=None, schema_sample_rows=None, dtype_coercion="strict"
+        )
+        batch = sheet.to_arrow()
+    except fastexcel.FastExcelError:  # mixed kinds, dates out of range: calamine reads it
+        return None
+    columns = [_cells(column) for column in batch.columns]
+    positions = [info.absolute_index for info in sheet.selected_columns]
+    if not positions or any(column is None for column in columns):
+        return None
+    values = np.full((batch.num_rows, max(positions) + 1), None, dtype=object)
+    for position, column in zip(positions, columns, strict=True):
+        values[:, position] = column
+    return values
+
+
+def _cells(column: Any) -> np.ndarray | None:
+    """A fastexcel (Arrow) column as python-calamine's cell values (blanks None); None for a
+    kind of column not handled here."""
+    kind = str(column.type)
+    if kind in ("string", "large_string", "bool"):
+        return (
+            np.array(column.to_pylist(), dtype=object)
+            if kind == "bool"
+            else (column.to_numpy(zero_copy_only=False))
+        )
+    if kind == "null":
+        return np.full(len(column), None, dtype=object)
+    if kind == "double":
+        numbers = column.to_numpy(zero_copy_only=False)
+        cells = numbers.astype(object)
+        cells[np.isnan(numbers)] = None  # a blank; a cell cannot hold NaN
+        return cells
+    if kind != "timestamp[ms]":
+        return None
+    stamps = column.to_numpy(zero_copy_only=False)
+    blank = np.isnat(stamps)
+    codes, distinct = pd.factorize(stamps.view(np.int64)[~blank])
+    if len(distinct) and distinct.min() < _SERIAL_0_MS:
+        return None
+    # python-calamine's rule: below serial 1 a time, a whole serial a date, else a datetime.
+    # fastexcel's stamps are to the millisecond, like python-calamine's values, so "whole" is
+    # "midnight" (a serial within half a millisecond of a whole day reads as that day).
+    made = np.empty(len(distinct), dtype=object)
+    made[:] = [_stamp_value(int(ms)) for ms in distinct]
+    cells = np.full(len(stamps), None, dtype=object)
+    cells[~blank] = made[codes]
+    return cells
+
+
+def _stamp_value(ms: int) -> dt.date | dt.datetime | dt.time:
+    """The value python-calamine gives a date cell fastexcel stamps ``ms`` (1900 system)."""
+    stamp = _EPOCH + dt.timedelta(milliseconds=ms)
+    if ms < _SERIAL_1_MS:
+        return stamp.time()
+    return stamp.date() if ms % _DAY_MS == 0 else stamp
+
+
+class _UnnumberedRowsError(Exception):
+    """A part's first row has no row number: where it lies is only known counting from A1."""
+
+
 class _PartBook:
-    """A workbook holding one sheet with some of a big sheet's rows, for calamine to read."""
+    """A workbook holding one sheet with some of a big sheet's rows, for calamine to read.
+
+    A ``marked`` part (any but the first) starts with a marker row just above its own
+    rows: an error cell in column A, which every reader counts as a cell and which is
+    blank to the kinds of values a column holds. So the part's values always start at
+    column A and at the marker row, and are placed in the sheet without asking the
+    reader where they start.
+    """
 
     def __init__(
-        self, path: Path, head: bytes, name: bytes, companions: dict[str, bytes], date1904: bool
+        self,
+        path: Path,
+        head: bytes,
+        name: bytes,
+        companions: dict[str, bytes],
+        date1904: bool,
+        *,
+        marked: bool = False,
     ) -> None:
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
         types = "".join(
@@ -411,15 +534,40 @@ class _PartBook:
             self.zip.writestr(f"xl/{kind}.xml", data)
         self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self.sheet.write(head)
+        self.name = name
         self.end_rows = b"</%ssheetData>" % name
         self.closing = self.end_rows + b"</%sworksheet>" % name
         self.size = 0
+        self.marked = marked
+        self.below: int | None = None  # a marked part: the 0-based row its rows start at
+        # Cells typed by an ISO text (t="d") become values fastexcel and python-calamine may
+        # not agree on: such a part is python-calamine's.
+        self.plain = True
 
     def write(self, piece: bytes) -> None:
         """Add rows (from the last piece of a sheet, the rows only)."""
         end = piece.find(self.end_rows)
-        self.sheet.write(piece if end < 0 else piece[:end])
+        rows = piece if end < 0 else piece[:end]
+        if self.marked and self.below is None:
+            rows = self._mark(rows)
+        self.plain = self.plain and b't="d"' not in rows
+        self.sheet.write(rows)
         self.size += len(piece)
+
+    def _mark(self, rows: bytes) -> bytes:
+        """The rows with the marker row put before them (none before no rows)."""
+        tag = re.search(rb"<%srow\b[^>]*>" % self.name, rows)
+        if tag is None:
+            return rows
+        number = re.search(rb'\sr="(\d+)"', tag.group())
+        if number is None or int(number.group(1)) < 2:
+            raise _UnnumberedRowsError
+        self.below = int(number.group(1)) - 1
+        cell = b'<%sc r="A%d" t="e"><%sv>#N/A</%sv></%sc>' % (
+            (self.name, self.below) + (self.name,) * 3
+        )
+        marker = b'<%srow r="%d">%s</%srow>' % (self.name, self.below, cell, self.name)
+        return rows[: tag.start()] + marker + rows[tag.start() :]
 
     def __enter__(self) -> _PartBook:
         return self
