@@ -324,21 +324,25 @@ def test_every_kind_of_cell_reads_the_same_in_parts_as_whole(
     assert _typed(parts) == _typed(whole)
 
 
+@pytest.mark.parametrize("cells_too", [False, True])
 def test_rows_without_numbers_are_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells_too: bool
 ) -> None:
-    # Row numbers are optional in the file format: where a part's rows start is then only
-    # known counting from the top, so such a sheet is read in one go.
+    # Row numbers are optional in the file format (cell references too): where a part's rows
+    # start is then only known counting from the top, so such a sheet is read in one go.
     path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=False)
-    whole = _whole_then_in_parts(path, monkeypatch)
     unnumbered = tmp_path / "unnumbered.xlsx"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(unnumbered, "w") as target:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb'<row r="\d+"', b"<row", data)
+                data = re.sub(
+                    rb'<(row|c) r="[A-Z]*\d+"' if cells_too else rb'<(row) r="\d+"', rb"<\1", data
+                )
             target.writestr(info, data)
+    whole = _whole_then_in_parts(unnumbered, monkeypatch)
     assert _typed(XlsxReader(unnumbered).read_array("大表")) == _typed(whole)
+    assert whole[500, 0] == "C00500"
 
 
 def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
