@@ -259,13 +259,23 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
 
 
+def _ms_of_day(moment: dt.datetime) -> float:
+    return (moment - moment.replace(hour=0, minute=0, second=0, microsecond=0)) / dt.timedelta(
+        milliseconds=1
+    )
+
+
 _KINDS = ("number", "text", "bool", "date", "datetime", "time", "error", "blank")
 _CELL = {
     "number": st.floats(-1e12, 1e12) | st.integers(-(10**9), 10**9),
     "text": st.text(st.sampled_from("ab 1。客户é\u3000"), max_size=4),
     "bool": st.booleans(),
     "date": st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 30)),
-    "datetime": st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 30)),
+    # Not within a millisecond of midnight, unless at it: fastexcel's stamps are to the
+    # millisecond, so such a cell reads as a date (a known edge, see xlsx_read._cells).
+    "datetime": st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 30)).filter(
+        lambda d: d.time() == dt.time() or 1 <= _ms_of_day(d) <= 86_399_000
+    ),
     "time": st.times(),
     "error": st.just("#N/A"),
     "blank": st.none(),
