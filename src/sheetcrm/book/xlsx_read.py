@@ -18,7 +18,7 @@ import logging
 import re
 import tempfile
 import zipfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,7 +45,7 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
 _PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts at once
 _CACHED_CELLS = 2**20
-_PARTS = 8  # more than the two cores: calamine starts early, and each part is small
+_PARTS = 8  # the first piece, then 7 parts: more than the two cores, so parsing starts early
 _PART_SHEET = "part"
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -54,8 +54,9 @@ _SERIAL_0_MS, _SERIAL_1_MS = (
     int((dt.datetime(*day) - _EPOCH).total_seconds() * 1000)
     for day in ((1899, 12, 31), (1900, 1, 1))
 )
-# fastexcel tells (by logging) when a column of a part is blank throughout; that is no news here.
-logging.getLogger("fastexcel").setLevel(logging.ERROR)
+# fastexcel warns (by logging) when a column of a part is blank throughout, which Python would
+# print on every big read: no news here. Only that logger is quietened.
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 _PART_TYPES = {
     "workbook": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "sheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
@@ -181,21 +182,19 @@ class XlsxReader:
         header_index: int = 0,
         from_column: int | None = None,
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
-        """A big sheet's values, parts of it parsed by calamine at once (two cores, no GIL).
+        """A big sheet's values, parts of it parsed at once (two cores, no GIL).
 
         The sheet XML is cut between rows into a few small workbooks in a private
-        temporary folder (deleted at once); calamine starts on the first while the
+        temporary folder (deleted at once); parsing starts on the first while the
         next are cut, and error cells are found on the way.
         """
         errors: dict[tuple[int, int], CellError] = {}
         chunks = sheetstream.member(self.path, info)
-        first, sheet_data = sheetstream.sheet_start(chunks, sheet)
-        if sheet_data.group(2):  # <sheetData/>: nothing to cut
+        name, head, rest = _rows_start(chunks, sheet)
+        if rest is None:  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
-        name = sheet_data.group(1) or b""
-        head = _DIMENSION.sub(b"", first[: sheet_data.end()])  # calamine would size by it
-        pieces = sheetstream.row_pieces(first[sheet_data.end() :], chunks, b"</%srow>" % name)
-        companions = {kind: self._zip.read(part) for kind, part in self._companions.items()}
+        pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
+        companions = self._companion_data()
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
@@ -263,9 +262,8 @@ class XlsxReader:
                     f"there is no sheet '{sheet}'; the workbook has: {', '.join(self.sheet_names())}",
                 )
             )
-        part = self._parts.get(sheet)
-        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
-        if info is not None and info.file_size > _PARTS_FROM:
+        info = self._big_part(sheet)
+        if info is not None:
             array, errors = self._read_in_parts(sheet, info, header_index, from_column)
         else:
             array, errors = self._read_whole(sheet)
@@ -339,9 +337,8 @@ class XlsxReader:
         """A sheet's first rows (blanks as None), enough to find its header; none if no sheet."""
         if sheet not in self.sheet_names():
             return []
-        part = self._parts.get(sheet)
-        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
-        if info is not None and info.file_size > _PARTS_FROM:
+        info = self._big_part(sheet)
+        if info is not None:
             head = self._big_head(sheet, info).tolist()
         else:  # calamine parses the whole sheet, however few rows are asked for
             head = self._book.get_sheet_by_name(sheet).to_python(
@@ -353,23 +350,39 @@ class XlsxReader:
         """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
         chunks = sheetstream.member(self.path, info)
         with contextlib.closing(chunks):  # the rest is never inflated
-            first, sheet_data = sheetstream.sheet_start(chunks, sheet)
-            name = sheet_data.group(1) or b""
-            head = _DIMENSION.sub(b"", first[: sheet_data.end()])
-            rest = b"" if sheet_data.group(2) else first[sheet_data.end() :]
+            name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
             pieces: list[bytes] = []
-            for piece in sheetstream.row_pieces(rest, chunks, closing):
+            for piece in sheetstream.row_pieces(rest or b"", chunks, closing):
                 pieces.append(piece)
                 if sum(p.count(closing) for p in pieces) >= HEADER_SCAN_ROWS:
                     break
-        companions = {kind: self._zip.read(part) for kind, part in self._companions.items()}
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
             path = Path(folder) / "head.xlsx"
-            with _PartBook(path, head, name, companions, self.date1904) as part:
+            with _PartBook(path, head, name, self._companion_data(), self.date1904) as part:
                 for piece in pieces:
                     part.write(piece)
             return _parse_part(path, below=None)[0]
+
+    def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
+        """The zip entry of a sheet big enough to be read in parts (else None)."""
+        part = self._parts.get(sheet)
+        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
+        return info if info is not None and info.file_size > _PARTS_FROM else None
+
+    def _companion_data(self) -> dict[str, bytes]:
+        """What a part workbook needs beside its sheet: the styles and shared strings."""
+        return {kind: self._zip.read(part) for kind, part in self._companions.items()}
+
+
+def _rows_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, bytes, bytes | None]:
+    """From a sheet's XML in pieces: its namespace prefix, its start up to ``<sheetData>``
+    (without the ``<dimension>`` calamine would size the part by), and what follows that tag
+    (None for ``<sheetData/>``: no rows)."""
+    first, sheet_data = sheetstream.sheet_start(chunks, sheet)
+    head = _DIMENSION.sub(b"", first[: sheet_data.end()])
+    rest = None if sheet_data.group(2) else first[sheet_data.end() :]
+    return sheet_data.group(1) or b"", head, rest
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
@@ -436,12 +449,10 @@ def _cells(column: Any) -> np.ndarray | None:
     """A fastexcel (Arrow) column as python-calamine's cell values (blanks None); None for a
     kind of column not handled here."""
     kind = str(column.type)
-    if kind in ("string", "large_string", "bool"):
-        return (
-            np.array(column.to_pylist(), dtype=object)
-            if kind == "bool"
-            else (column.to_numpy(zero_copy_only=False))
-        )
+    if kind in ("string", "large_string"):
+        return column.to_numpy(zero_copy_only=False)
+    if kind == "bool":
+        return np.array(column.to_pylist(), dtype=object)
     if kind == "null":
         return np.full(len(column), None, dtype=object)
     if kind == "double":
