@@ -9,6 +9,8 @@ import pytest
 from libreoffice import soffice
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "xlsxwriter"
+# A representative handful of the corpus, kept in the repository so every clone runs the test.
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -26,5 +28,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The folder of Excel-made workbooks used for preservation tests."""
+    """The wider folder of Excel-made workbooks (the team's, beside the repository)."""
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def bundled_corpus_dir() -> Path:
+    """The Excel-made workbooks kept in the repository."""
+    return BUNDLED_CORPUS

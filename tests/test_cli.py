@@ -87,3 +87,39 @@ def test_progress_reports_slow_work() -> None:
     progress.start -= 5  # pretend five seconds have passed
     progress("tiering")
     assert "[1/2] tiering" in stream.getvalue()
+
+
+def test_debug_shows_the_traceback_without_changing_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.xlsx")
+    assert main(["check", missing, "--lang", "en"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["check", missing, "--lang", "en", "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "does not exist" in err
+
+
+def test_an_internal_error_exits_3_with_or_without_debug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("planted bug")
+
+    monkeypatch.setattr("sheetcrm.jobs.run_job", broken)
+    book = tmp_path / "book.xlsx"
+    assert main(["demo", str(book), "--customers", "100", "--lang", "en"]) == 0
+    for extra in ([], ["--debug"]):
+        assert main(["check", str(book), "--lang", "en", *extra]) == 3
+        err = capsys.readouterr().err
+        assert "internal error" in err and "planted bug" in err
+        assert ("Traceback" in err) == bool(extra)
+
+
+@pytest.mark.parametrize("customers", ["20", "12801"])
+def test_demo_sizes_it_cannot_make_are_refused(
+    customers: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "demo.xlsx"
+    assert main(["demo", str(book), "--customers", customers, "--lang", "en"]) == 2
+    assert "12,800" in capsys.readouterr().err and not book.exists()

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -431,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except SheetCRMError as exc:
         if args.debug:
-            raise
+            traceback.print_exc()
         print(f"sheetcrm: {tr('错误', 'error')}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -439,9 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             tr("已取消，工作簿未改动", "cancelled; the workbook was not changed"), file=sys.stderr
         )
         return 130
-    except Exception as exc:  # a bug: say so plainly instead of dumping a traceback
+    except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
         if args.debug:
-            raise
+            traceback.print_exc()
         print(
             tr(
                 f"sheetcrm: 内部错误（{type(exc).__name__}: {exc}）。工作簿未改动。请加 --debug 重新运行并报告此问题。",

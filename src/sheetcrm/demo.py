@@ -19,6 +19,8 @@ import numpy as np
 import xlsxwriter
 
 from .book.base import CellValue
+from .errors import UsageError
+from .i18n import tr
 from .values import excel_serial
 
 __all__ = [
@@ -281,10 +283,23 @@ def _plant_mess(rng: random.Random, people: list[_Customer], as_of: dt.date) -> 
         customer.values["客户编号"] = f"C{number:05d}"
 
 
+def demo_size_limits() -> tuple[int, int]:
+    """The fewest customers the demo can plant its mess among, and the most distinct names."""
+    return 100, len(_CITIES) * len(_BRANDS) * len(_INDUSTRIES)
+
+
 def build_demo(customers: int = 2000, seed: int = 42, as_of: dt.date | None = None) -> DemoData:
     """The demo content, deterministic for a seed and as-of date."""
-    if customers < 100:
-        raise ValueError("the demo needs at least 100 customers to plant its mess")
+    fewest, most = demo_size_limits()
+    if not fewest <= customers <= most:
+        raise UsageError(
+            tr(
+                f"演示工作簿的客户数须在 {fewest} 到 {most:,} 之间，不是 {customers:,}"
+                "（更大的表请用 benchmarks/ 里的生成器）",
+                f"the demo holds {fewest} to {most:,} customers, not {customers:,} "
+                "(for bigger tables use the generator in benchmarks/)",
+            )
+        )
     as_of = as_of or DEMO_AS_OF
     rng = random.Random(seed)
     taken: set[str] = set()

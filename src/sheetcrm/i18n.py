@@ -2,21 +2,37 @@
 
 Strings live beside the code that uses them as ``tr("中文", "English")``;
 the language follows ``--lang``, else ``SHEETCRM_LANG``, else the locale.
+
+The language in force is a :class:`contextvars.ContextVar`: ``use_lang`` in one thread (or
+task) never changes what another one reads. A worker thread starts from the default context,
+so work handed to a pool that produces text goes through :func:`in_this_language`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import locale
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
-__all__ = ["Lang", "current_lang", "detect_lang", "set_lang", "tr", "use_lang"]
+__all__ = [
+    "Lang",
+    "current_lang",
+    "detect_lang",
+    "in_this_language",
+    "set_lang",
+    "tr",
+    "use_lang",
+]
 
 Lang = Literal["zh", "en"]
 
-_lang: Lang | None = None
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+_lang: contextvars.ContextVar[Lang | None] = contextvars.ContextVar("sheetcrm_lang", default=None)
 
 
 def detect_lang() -> Lang:
@@ -39,27 +55,39 @@ def detect_lang() -> Lang:
 
 def current_lang() -> Lang:
     """The language in force now."""
-    return _lang or detect_lang()
+    return _lang.get() or detect_lang()
+
+
+def _checked(lang: str | None) -> Lang | None:
+    if lang not in (None, "zh", "en"):
+        raise ValueError(f"language must be 'zh' or 'en', not {lang!r}")
+    return lang  # type: ignore[return-value]  # narrowed by the test above
 
 
 def set_lang(lang: Lang | None) -> None:
-    """Force a language (None: follow the environment again)."""
-    global _lang
-    if lang not in (None, "zh", "en"):
-        raise ValueError(f"language must be 'zh' or 'en', not {lang!r}")
-    _lang = lang
+    """Force a language in the current context (None: follow the environment again)."""
+    _lang.set(_checked(lang))
 
 
 @contextmanager
-def use_lang(lang: Lang) -> Iterator[None]:
-    """Use a language for the duration of a with-block."""
-    global _lang
-    before = _lang
-    set_lang(lang)
+def use_lang(lang: str | None) -> Iterator[None]:
+    """Use a language for the duration of a with-block (None: the one in force)."""
+    token = _lang.set(_checked(lang) or _lang.get())
     try:
         yield
     finally:
-        _lang = before
+        _lang.reset(token)
+
+
+def in_this_language(func: Callable[_P, _T]) -> Callable[_P, _T]:
+    """``func``, to be called in another thread in the language in force here."""
+    lang = current_lang()
+
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with use_lang(lang):
+            return func(*args, **kwargs)
+
+    return call
 
 
 def tr(zh: str, en: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from .book.base import CellError, CellValue
+from .i18n import tr
 
 __all__ = [
     "ERROR_CODES",
@@ -88,7 +89,12 @@ def is_blank(value: CellValue) -> bool:
 def from_excel_serial(serial: float, date1904: bool = False) -> dt.datetime:
     """The datetime an Excel serial number stands for."""
     if not 0 <= serial <= _MAX_SERIAL:
-        raise ValueError(f"{serial} is outside Excel's date range (0 to {_MAX_SERIAL})")
+        raise ValueError(
+            tr(
+                f"{serial} 超出 Excel 的日期范围（0 到 {_MAX_SERIAL}）",
+                f"{serial} is outside Excel's date range (0 to {_MAX_SERIAL})",
+            )
+        )
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
     if not date1904 and serial < 60:
         serial += 1  # before Excel's phantom 1900-02-29, serials are one day off
@@ -112,18 +118,18 @@ def parse_date(value: CellValue, date1904: bool = False) -> dt.date | None:
     if is_blank(value):
         return None
     if isinstance(value, CellError):
-        raise ValueError(f"the cell holds the Excel error {value.code}")
+        raise ValueError(_excel_error(value.code))
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a date")
+        raise ValueError(tr(f"{value!r} 不是日期", f"{value!r} is not a date"))
     if isinstance(value, int | float):
         return from_excel_serial(float(value), date1904).date()
     text = str(value).strip()
     if text.upper() in ERROR_CODES:
-        raise ValueError(f"the cell holds the Excel error {text.upper()}")
+        raise ValueError(_excel_error(text.upper()))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -131,8 +137,15 @@ def parse_date(value: CellValue, date1904: bool = False) -> dt.date | None:
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                raise ValueError(f"'{text}' is not a real date") from None
-    raise ValueError(f"'{text}' is not a date sheetcrm can read (write it as 2024-03-05)")
+                raise ValueError(
+                    tr(f"'{text}' 不是真实存在的日期", f"'{text}' is not a real date")
+                ) from None
+    raise ValueError(
+        tr(
+            f"'{text}' 不是能识别的日期（请写成 2024-03-05）",
+            f"'{text}' is not a date sheetcrm can read (write it as 2024-03-05)",
+        )
+    )
 
 
 def parse_number(value: CellValue) -> float | None:
@@ -140,18 +153,25 @@ def parse_number(value: CellValue) -> float | None:
     if is_blank(value):
         return None
     if isinstance(value, CellError):
-        raise ValueError(f"the cell holds the Excel error {value.code}")
+        raise ValueError(_excel_error(value.code))
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a yes/no value, not a number")
+        raise ValueError(
+            tr(f"{value!r} 是“是/否”值，不是数字", f"{value!r} is a yes/no value, not a number")
+        )
     if isinstance(value, int | float):
         if math.isinf(value):
-            raise ValueError("the number is infinite")
+            raise ValueError(tr("数值为无穷大", "the number is infinite"))
         return float(value)
     if isinstance(value, dt.date):
-        raise ValueError(f"{value.isoformat()} is a date, not a number")
+        raise ValueError(
+            tr(
+                f"{value.isoformat()} 是日期，不是数字",
+                f"{value.isoformat()} is a date, not a number",
+            )
+        )
     text = str(value).strip()
     if text.upper() in ERROR_CODES:
-        raise ValueError(f"the cell holds the Excel error {text.upper()}")
+        raise ValueError(_excel_error(text.upper()))
     scale = 1.0
     cleaned = _NUMBER_STRIP.sub("", text)
     if cleaned.endswith("万"):
@@ -166,9 +186,9 @@ def parse_number(value: CellValue) -> float | None:
     try:
         number = float(cleaned) * scale
     except ValueError:
-        raise ValueError(f"'{text}' is not a number") from None
+        raise ValueError(_not_a_number(text)) from None
     if math.isnan(number) or math.isinf(number):
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(_not_a_number(text))
     return number / 100 if percent else number
 
 
@@ -181,15 +201,29 @@ def parse_bool(value: CellValue) -> bool:
     if isinstance(value, int | float):
         if value in (0, 1):
             return bool(value)
-        raise ValueError(f"{value} is not a yes/no value (use 是 or 否)")
+        raise ValueError(_not_yes_no(value))
     if isinstance(value, CellError):
-        raise ValueError(f"the cell holds the Excel error {value.code}")
+        raise ValueError(_excel_error(value.code))
     text = str(value).strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"'{value}' is not a yes/no value (use 是 or 否)")
+    raise ValueError(_not_yes_no(f"'{value}'"))
+
+
+def _excel_error(code: str) -> str:
+    return tr(f"单元格是 Excel 错误值 {code}", f"the cell holds the Excel error {code}")
+
+
+def _not_a_number(text: str) -> str:
+    return tr(f"'{text}' 不是数字", f"'{text}' is not a number")
+
+
+def _not_yes_no(shown: object) -> str:
+    return tr(
+        f"{shown} 不是“是/否”值（请填 是 或 否）", f"{shown} is not a yes/no value (use 是 or 否)"
+    )
 
 
 def mostly_distinct(values: Iterable[object], sample: int = 2000) -> bool:
