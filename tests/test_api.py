@@ -6,6 +6,10 @@ import sheetcrm
 
 PUBLIC = {
     "BGNBDFit",
+    "Book",
+    "CustomerTable",
+    "Problem",
+    "ResultColumn",
     "FileBook",
     "InputError",
     "JobOptions",
@@ -38,6 +42,25 @@ def test_everything_in_all_exists_and_is_documented() -> None:
         value = getattr(sheetcrm, name)
         if callable(value):
             assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_type_checkers_see_each_public_name_where_it_is_loaded_from() -> None:
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(sheetcrm))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.name: (node.module or "")
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == sheetcrm._HOMES
 
 
 def test_cli_version_matches_package() -> None:

@@ -417,7 +417,7 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - the first run creates the settings sheet before anything else
-    with use_lang(run.lang):  # type: ignore[arg-type]
+    with use_lang(run.lang):
         for step in _STEPS[name]:
             step(run)
     run.step("保存工作簿", "saving the workbook")
