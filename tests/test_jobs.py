@@ -16,8 +16,8 @@ from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.cli import main
 from sheetcrm.demo import write_demo
-from sheetcrm.i18n import use_lang
-from sheetcrm.jobs import JobOptions, run_job
+from sheetcrm.i18n import tr, use_lang
+from sheetcrm.jobs import JOB_STAGES, JOBS, STAGES, JobOptions, run_job
 from sheetcrm.schedule import PLAN_SHEET
 from sheetcrm.settings import SETTINGS_SHEET
 
@@ -202,3 +202,21 @@ def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
     table = XlsxReader(first).read_customers()
     tier = table.headers.index("客户等级")
     assert left_out == [table.first_column + tier]  # the results after the tier, 0-based
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_progress_shows_each_declared_stage_once_in_order(job: str, book_path: Path) -> None:
+    seen: list[str] = []
+    with use_lang("en"):
+        run_job(
+            job, FileBook(book_path, backup=False), JobOptions(as_of=AS_OF, progress=seen.append)
+        )
+        declared = [tr(*STAGES[stage]) for stage in JOB_STAGES[job]]
+    assert seen == declared
+    # A second run reads what the first wrote (plan, messages, history): the same stages.
+    seen.clear()
+    with use_lang("en"):
+        run_job(
+            job, FileBook(book_path, backup=False), JobOptions(as_of=AS_OF, progress=seen.append)
+        )
+    assert seen == declared

@@ -368,7 +368,7 @@ def _run(args: argparse.Namespace) -> int:
         raise SheetCRMError(tr("请选择 build 或 install", "choose build or install"))
 
     from .book.file import FileBook
-    from .jobs import JobOptions, run_job
+    from .jobs import JOB_STAGES, JobOptions, run_job
 
     export_dir = getattr(args, "export", None)
     if export_dir:
@@ -376,8 +376,7 @@ def _run(args: argparse.Namespace) -> int:
     channels = tuple(
         c.strip() for c in getattr(args, "channels", "sms,email").split(",") if c.strip()
     )
-    steps = {"run": 9, "check": 3, "tier": 3, "plan": 4, "messages": 5, "report": 6, "settings": 1}
-    progress = Progress(steps.get(args.command, 3))
+    progress = Progress(len(JOB_STAGES[args.command]))
     options = JobOptions(
         sheet=args.sheet,
         table=args.table,

@@ -25,9 +25,31 @@ from .errors import UsageError
 from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 
-__all__ = ["JOBS", "JobOptions", "JobReport", "run_job"]
+__all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
 JOBS = ("check", "tier", "plan", "messages", "report", "run", "settings")
+
+# The stages a person sees in the progress display, and each job's, in the order they come:
+# the display's totals are these counts (a test runs every job and compares).
+STAGES = {
+    "read": ("读取客户表", "reading the customer table"),
+    "check": ("检查数据", "checking the data"),
+    "tier": ("客户分级", "tiering customers"),
+    "tier_columns": ("写入分级结果列", "writing the tier columns"),
+    "plan": ("生成跟进计划", "building the follow-up plan"),
+    "messages": ("生成消息", "writing messages"),
+    "report": ("生成仪表盘", "building the dashboard"),
+    "save": ("保存工作簿", "saving the workbook"),
+}
+JOB_STAGES: dict[str, tuple[str, ...]] = {
+    "settings": ("save",),
+    "check": ("read", "check", "save"),
+    "tier": ("read", "tier", "tier_columns", "save"),
+    "plan": ("read", "tier", "plan", "save"),
+    "messages": ("read", "tier", "messages", "save"),
+    "report": ("read", "tier", "check", "report", "save"),
+    "run": ("read", "tier", "tier_columns", "plan", "messages", "check", "report", "save"),
+}
 
 TRANSACTION_SHEETS = ("交易记录", "交易明细", "订单", "订单记录", "Transactions", "Orders")
 
@@ -81,8 +103,9 @@ class Run:
         self.near_names: _background.Pending[pd.Series] | None = None  # begin_name_matching
         self.ui_lang = current_lang()
 
-    def step(self, zh: str, en: str) -> None:
-        """Tell the progress display which step starts, in the language of whoever ran the job."""
+    def step(self, stage: str) -> None:
+        """Tell the progress display which stage starts, in the language of whoever ran the job."""
+        zh, en = STAGES[stage]
         with use_lang(self.ui_lang):
             self.options.progress(tr(zh, en))
 
@@ -94,15 +117,9 @@ class Run:
     # ---- inputs -------------------------------------------------------------
     @cached_property
     def settings(self) -> Settings:
-        """The settings sheet, written with documented defaults on the first run."""
+        """The settings sheet, or the documented defaults where the book has none yet."""
         if SETTINGS_SHEET in self.book.sheet_names():
             return Settings(self.book.read_grid(SETTINGS_SHEET))
-        self.book.write_sheet(settings_sheet_spec())
-        self.report.sheets.append(SETTINGS_SHEET)
-        self.say(
-            f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
-            f"created the settings sheet '{SETTINGS_SHEET}' with default rules (edit it in Excel)",
-        )
         return Settings(None)
 
     @cached_property
@@ -118,7 +135,7 @@ class Run:
     @cached_property
     def table(self) -> CustomerTable:
         """The customer table."""
-        self.step("读取客户表", "reading the customer table")
+        self.step("read")
         table = self.book.read_customers(
             sheet=self.options.sheet,
             table=self.options.table,
@@ -155,7 +172,7 @@ class Run:
     def check(self) -> clean.CheckResult:
         """The data check over the customer table."""
         table = self.table
-        self.step("检查数据", "checking the data")
+        self.step("check")
         return clean.check_customers(
             table,
             transactions=self.transactions,
@@ -184,7 +201,7 @@ class Run:
     def tiers(self) -> pd.DataFrame:
         """Tier, score, RFM, segment, stage and churn risk per customer."""
         table = self.table  # first: reading it is a step of its own
-        self.step("客户分级", "tiering customers")
+        self.step("tier")
         return tiering.tier_customers(
             table.frame,
             self.tier_settings,
@@ -207,7 +224,7 @@ class Run:
     def plan(self) -> schedule.PlanResult:
         """The follow-up plan, merged with what staff recorded in the previous one."""
         tiers = self.tiers  # first: tiering is a step of its own
-        self.step("生成跟进计划", "building the follow-up plan")
+        self.step("plan")
         return schedule.build_plan(
             self.table.frame,
             tiers,
@@ -229,7 +246,7 @@ class Run:
     def messages(self) -> messages.MessagesResult:
         """Rendered outreach messages (one per due touch, or per customer)."""
         tiers, touches = self.tiers, self.touches  # first: steps of their own
-        self.step("生成消息", "writing messages")
+        self.step("messages")
         templates = None
         if messages.TEMPLATES_SHEET in self.book.sheet_names():
             templates = messages.parse_templates_sheet(
@@ -256,6 +273,18 @@ class Run:
 # ---- steps: each writes one job's results into the book ---------------------
 # Steps run inside ``use_lang(run.lang)`` (what goes into the workbook follows the
 # workbook's language); ``run.say`` reports in the language of whoever ran the job.
+
+
+def _write_first_settings(run: Run) -> None:
+    """On a book's first run, the settings sheet with the documented defaults it runs with."""
+    if SETTINGS_SHEET in run.book.sheet_names():
+        return
+    run.book.write_sheet(settings_sheet_spec())
+    run.report.sheets.append(SETTINGS_SHEET)
+    run.say(
+        f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
+        f"created the settings sheet '{SETTINGS_SHEET}' with default rules (edit it in Excel)",
+    )
 
 
 def _step_settings(run: Run) -> None:
@@ -289,7 +318,7 @@ def _step_check(run: Run) -> None:
 def _step_tier_columns(run: Run) -> None:
     if not run.report.columns:  # once: the run job writes them before the check
         tiers = run.tiers
-        run.step("写入分级结果列", "writing the tier columns")
+        run.step("tier_columns")
         columns = tiering.result_columns(tiers)
         run.book.write_columns(run.table, columns)
         run.report.columns.extend(column.header for column in columns)
@@ -356,17 +385,17 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
 def _step_report(run: Run) -> None:
     from . import report  # the dashboard pulls in chart drawing; only this step needs it
 
-    run.step("生成仪表盘", "building the dashboard")
-
+    frame, tiers, problems = run.table.frame, run.tiers, run.problems  # steps of their own
+    run.step("report")
     history_grid = (
         run.book.read_grid(report.HISTORY_SHEET)
         if report.HISTORY_SHEET in run.book.sheet_names()
         else None
     )
     kpis = report.compute_kpis(
-        run.table.frame,
-        run.tiers,
-        problems=run.problems,
+        frame,
+        tiers,
+        problems=problems,
         plan=run.touches,
         messages=_messages_by_channel(run),
         previous_tiers=run.previous_tiers,
@@ -416,10 +445,11 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
         )
     run = Run(book, options or JobOptions())
     run.report.job = name
-    run.settings  # noqa: B018 - the first run creates the settings sheet before anything else
+    run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
+    _write_first_settings(run)
     with use_lang(run.lang):
         for step in _STEPS[name]:
             step(run)
-    run.step("保存工作簿", "saving the workbook")
+    run.step("save")
     book.save()
     return run.report
