@@ -24,6 +24,7 @@ from .book.base import Book, CustomerTable, Problem
 from .errors import UsageError
 from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
+from .sheets import tiers as tier_sheets
 
 __all__ = ["JOBS", "JobOptions", "JobReport", "run_job"]
 
@@ -123,10 +124,9 @@ class Run:
             sheet=self.options.sheet,
             table=self.options.table,
             overrides=schema.column_overrides(self.settings),
-            leave_out=tiering.old_result_headers(),
+            leave_out=tier_sheets.old_result_headers(),
         )
-        tiering.forget_old_results(table)
-        return table
+        return tier_sheets.forget_old_results(table)
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:
@@ -178,7 +178,7 @@ class Run:
     @cached_property
     def previous_tiers(self) -> pd.Series | None:
         """The tier column the previous run wrote, if any."""
-        return tiering.previous_tiers(self.table)
+        return tier_sheets.previous_tiers(self.table)
 
     @cached_property
     def tiers(self) -> pd.DataFrame:
@@ -290,7 +290,7 @@ def _step_tier_columns(run: Run) -> None:
     if not run.report.columns:  # once: the run job writes them before the check
         tiers = run.tiers
         run.step("写入分级结果列", "writing the tier columns")
-        columns = tiering.result_columns(tiers)
+        columns = tier_sheets.result_columns(tiers)
         run.book.write_columns(run.table, columns)
         run.report.columns.extend(column.header for column in columns)
 
@@ -298,8 +298,10 @@ def _step_tier_columns(run: Run) -> None:
 def _step_tier(run: Run) -> None:
     _step_tier_columns(run)
     tiers = run.tiers
-    run.book.write_sheet(tiering.tier_summary(run.table.frame, tiers, previous=run.previous_tiers))
-    run.report.sheets.append(tiering.SUMMARY_SHEET)
+    run.book.write_sheet(
+        tier_sheets.summary_sheet(run.table.frame, tiers, previous=run.previous_tiers)
+    )
+    run.report.sheets.append(tier_sheets.SUMMARY_SHEET)
     counts = tiers["tier"].value_counts()
     run.say("客户分级：", "tiers: ")
     run.report.lines[-1] += ", ".join(f"{tier} {count}" for tier, count in counts.items())
