@@ -356,16 +356,17 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
 
 
 def _step_report(run: Run) -> None:
-    from . import report  # the dashboard pulls in chart drawing; only this step needs it
+    # The dashboard pulls in chart drawing; only this step needs it.
+    from .report.history import history_row
+    from .report.html import html_report
+    from .report.kpis import compute_kpis
+    from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
+    from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
 
     run.step("生成仪表盘", "building the dashboard")
 
-    history_grid = (
-        run.book.read_grid(report.HISTORY_SHEET)
-        if report.HISTORY_SHEET in run.book.sheet_names()
-        else None
-    )
-    kpis = report.compute_kpis(
+    history_grid = earlier_rows(run.book)
+    kpis = compute_kpis(
         run.table.frame,
         run.tiers,
         problems=run.problems,
@@ -374,15 +375,13 @@ def _step_report(run: Run) -> None:
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )
-    history = report.history_sheet(
-        history_grid, report.history_row(kpis, run.as_of, dt.datetime.now())
-    )
+    history = history_sheet(history_grid, history_row(kpis, run.as_of, dt.datetime.now()))
     run.book.write_sheet(history)
-    run.book.write_sheet(report.dashboard_sheet(kpis, history.rows, run.lang))
+    run.book.write_sheet(dashboard_sheet(kpis, history.rows, run.lang))
     if run.options.html:
-        report.html_report(kpis, history.rows, run.options.html)
+        html_report(kpis, history.rows, run.options.html)
         run.report.exports.append(run.options.html)
-    run.report.sheets += [report.DASHBOARD_SHEET, report.HISTORY_SHEET]
+    run.report.sheets += [DASHBOARD_SHEET, HISTORY_SHEET]
     run.say("仪表盘已更新", "dashboard updated")
 
 
