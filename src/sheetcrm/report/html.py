@@ -9,6 +9,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from ..book.base import CellValue
 from ..i18n import tr
 from .history import AS_OF, tier_count
@@ -28,29 +30,14 @@ def html_report(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]], path: P
         f'<div class="value">{e(_tile_text(tile))}</div></div>'
         for tile in kpi_tiles(kpis)
     )
-    tier_table = _html_table(
-        [
-            tr("客户等级", "Tier"),
-            tr("客户数", "Customers"),
-            tr("金额", "Revenue"),
-            tr("金额占比", "Revenue share"),
-        ],
-        [
-            [t, f"{int(v['customers']):,}", f"¥{v['revenue']:,.0f}", _pct(v["revenue_share"])]
-            for t, v in kpis.per_tier.iterrows()
-        ],
+    tier_table = _revenue_table(
+        tr("客户等级", "Tier"), kpis.per_tier, "revenue_share", tr("金额占比", "Revenue share")
     )
-    segment_table = _html_table(
-        [
-            tr("分群", "Segment"),
-            tr("客户数", "Customers"),
-            tr("金额", "Revenue"),
-            tr("累计占比", "Cumulative share"),
-        ],
-        [
-            [s, f"{int(v['customers']):,}", f"¥{v['revenue']:,.0f}", _pct(v["cumulative_share"])]
-            for s, v in kpis.per_segment.iterrows()
-        ],
+    segment_table = _revenue_table(
+        tr("分群", "Segment"),
+        kpis.per_segment,
+        "cumulative_share",
+        tr("累计占比", "Cumulative share"),
     )
     rep_table = _html_table(
         [
@@ -140,6 +127,17 @@ def _html_table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str
         or f'<tr><td colspan="{len(header)}">{e(tr("（无数据）", "(no data)"))}</td></tr>'
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _revenue_table(label: str, frame: pd.DataFrame, share: str, share_header: str) -> str:
+    """Customers, revenue and one share per tier or segment."""
+    return _html_table(
+        [label, tr("客户数", "Customers"), tr("金额", "Revenue"), share_header],
+        [
+            [k, f"{int(v['customers']):,}", f"¥{v['revenue']:,.0f}", _pct(v[share])]
+            for k, v in frame.iterrows()
+        ],
+    )
 
 
 def _svg(title: str, inner: str, height: int = 260) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..book.base import CellValue, ChartSeries, ChartSpec, SheetSpec
 from ..i18n import tr, use_lang
 from ..report.history import AS_OF, tier_count
@@ -106,49 +108,25 @@ def dashboard_sheet(
 
 def _tables(grid: _Grid, kpis: Kpis) -> _Tables:
     """The tables under the tiles: tiers, segments, migration, reps, channels, problems."""
-    tier_lines: list[list[CellValue]] = [
-        [
-            str(t),
-            int(v["customers"]),
-            float(v["revenue"]),
-            float(v["customer_share"]),
-            float(v["revenue_share"]),
-        ]
-        for t, v in kpis.per_tier.iterrows()
-    ]
-    tiers = grid.table(
+    tiers = _revenue_table(
+        grid,
         tr("各等级客户与金额", "Customers and revenue per tier"),
+        tr("客户等级", "Tier"),
+        kpis.per_tier,
         [
-            tr("客户等级", "Tier"),
-            tr("客户数", "Customers"),
-            tr("金额", "Revenue"),
-            tr("客户占比", "Customer share"),
-            tr("金额占比", "Revenue share"),
+            ("customer_share", tr("客户占比", "Customer share")),
+            ("revenue_share", tr("金额占比", "Revenue share")),
         ],
-        tier_lines,
-        [None, _COUNT, _MONEY, _SHARE, _SHARE],
     )
-    segment_lines: list[list[CellValue]] = [
-        [
-            str(s),
-            int(v["customers"]),
-            float(v["revenue"]),
-            float(v["revenue_share"]),
-            float(v["cumulative_share"]),
-        ]
-        for s, v in kpis.per_segment.iterrows()
-    ]
-    segments = grid.table(
+    segments = _revenue_table(
+        grid,
         tr("RFM 分群金额（帕累托）", "Revenue per RFM segment (Pareto)"),
+        tr("分群", "Segment"),
+        kpis.per_segment,
         [
-            tr("分群", "Segment"),
-            tr("客户数", "Customers"),
-            tr("金额", "Revenue"),
-            tr("金额占比", "Revenue share"),
-            tr("累计占比", "Cumulative share"),
+            ("revenue_share", tr("金额占比", "Revenue share")),
+            ("cumulative_share", tr("累计占比", "Cumulative share")),
         ],
-        segment_lines,
-        [None, _COUNT, _MONEY, _SHARE, _SHARE],
     )
     migration_lines: list[list[CellValue]] = [
         [str(t), *(int(v) for v in counts)] for t, counts in kpis.migration.iterrows()
@@ -188,6 +166,22 @@ def _tables(grid: _Grid, kpis: Kpis) -> _Tables:
         [None, _COUNT],
     )
     return _Tables(tiers, segments, reps if rep_lines else None)
+
+
+def _revenue_table(
+    grid: _Grid, title: str, label: str, frame: pd.DataFrame, shares: Sequence[tuple[str, str]]
+) -> tuple[int, int]:
+    """Customers, revenue and shares (column, header) per tier or segment; its data rows."""
+    lines: list[list[CellValue]] = [
+        [str(k), int(v["customers"]), float(v["revenue"]), *(float(v[c]) for c, _ in shares)]
+        for k, v in frame.iterrows()
+    ]
+    return grid.table(
+        title,
+        [label, tr("客户数", "Customers"), tr("金额", "Revenue"), *(h for _, h in shares)],
+        lines,
+        [None, _COUNT, _MONEY, *[_SHARE] * len(shares)],
+    )
 
 
 def _charts(
