@@ -114,12 +114,14 @@ def _tile_text(tile: Tile) -> str:
 
 
 def _pct(value: float | None) -> str:
+    """A share in percent, "—" when there is none."""
     return (
         "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
     )
 
 
 def _html_table(header: Sequence[str], lines: Sequence[Sequence[object]]) -> str:
+    """A table with a header row; a "no data" line when it has no lines."""
     e = html.escape
     head = "".join(f"<th>{e(str(h))}</th>" for h in header)
     body = (
@@ -141,6 +143,7 @@ def _revenue_table(label: str, frame: pd.DataFrame, share: str, share_header: st
 
 
 def _svg(title: str, inner: str, height: int = 260) -> str:
+    """An SVG picture with its title on top."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="360" height="{height}" role="img" '
         f'aria-label="{html.escape(title)}"><text x="180" y="22" text-anchor="middle" '
@@ -149,6 +152,7 @@ def _svg(title: str, inner: str, height: int = 260) -> str:
 
 
 def _svg_bars(title: str, items: Sequence[tuple[str, float]]) -> str:
+    """Horizontal bars, one per label, with their values."""
     top = max((v for _, v in items), default=0.0) or 1.0
     step = min(28, 200 // max(len(items), 1))
     bars = "".join(
@@ -163,6 +167,7 @@ def _svg_bars(title: str, items: Sequence[tuple[str, float]]) -> str:
 
 
 def _svg_doughnut(title: str, items: Sequence[tuple[str, float]]) -> str:
+    """A doughnut of the shares, with a legend."""
     total = sum(v for _, v in items) or 1.0
     radius, circumference = 70.0, 2 * math.pi * 70.0
     offset, arcs, legend = 0.0, [], []

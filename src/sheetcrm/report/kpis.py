@@ -137,6 +137,7 @@ def _is_potential(tier: object) -> bool:
 
 
 def _numbers(frame: pd.DataFrame, role: str) -> pd.Series:
+    """A role column as numbers, blanks and text as 0 (all 0 when the table lacks it)."""
     if role not in frame:
         return pd.Series(0.0, index=frame.index)
     return pd.to_numeric(frame[role], errors="coerce").fillna(0.0)

@@ -43,6 +43,7 @@ _RFM_TEXTS = 556  # "0" … "555": every value r·100 + f·10 + m can take
 
 
 def _scores(frame: pd.DataFrame, role: str, as_of: dt.date) -> pd.Series:
+    """The 1–5 score of one RFM role (blank when the table lacks it)."""
     if role not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if role == "last_purchase":
@@ -53,6 +54,7 @@ def _scores(frame: pd.DataFrame, role: str, as_of: dt.date) -> pd.Series:
 def _change(
     previous: pd.Series | None, rank: np.ndarray, settings: TierSettings, index: pd.Index
 ) -> np.ndarray:
+    """Each customer's move against the previous run's tier: ↑, ↓, = or 新."""
     if previous is None:
         change = np.empty(len(index), dtype=object)
         change[:] = NEW  # filling an empty object array is many times faster than np.full
@@ -91,6 +93,7 @@ def _tier(
     previous: pd.Series | None,
     labels: dict[str, str],
 ) -> pd.DataFrame:
+    """tier_customers in the settings' language."""
     index = customers.index
     r, f, m = (_scores(customers, role, as_of) for role in _RFM_ROLES)
     known = (r.notna() & f.notna() & m.notna()).to_numpy()
