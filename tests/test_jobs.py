@@ -149,7 +149,7 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
 ) -> None:
     from sheetcrm import _background, jobs
     from sheetcrm.book import xlsx_write
-    from sheetcrm.report import HISTORY_SHEET
+    from sheetcrm.sheets.history import HISTORY_SHEET
 
     started: list[bool] = []
     start = _background.start
@@ -178,7 +178,7 @@ def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
     book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sheetcrm.book import sheetstream, xlsx_read
-    from sheetcrm.report import HISTORY_SHEET
+    from sheetcrm.sheets.history import HISTORY_SHEET
 
     first = tmp_path / "first.xlsx"
     run_job("run", FileBook(book_path, first), JobOptions(as_of=AS_OF))

@@ -36,7 +36,8 @@ from sheetcrm.demo import write_demo
 from sheetcrm.errors import InputError, WorkbookError
 from sheetcrm.excel.buttons import BUTTONS, press
 from sheetcrm.jobs import JobOptions
-from sheetcrm.report import DASHBOARD_SHEET, HISTORY_SHEET
+from sheetcrm.sheets.dashboard import DASHBOARD_SHEET
+from sheetcrm.sheets.history import HISTORY_SHEET
 from uno_env import grid_differences, uno_missing
 
 pytestmark = [

@@ -26,7 +26,7 @@ from sheetcrm.book.file import FileBook
 from sheetcrm.demo import write_demo
 from sheetcrm.excel.buttons import BUTTONS
 from sheetcrm.jobs import run_job
-from sheetcrm.report import HISTORY_SHEET
+from sheetcrm.sheets.history import HISTORY_SHEET
 from uno_env import grid_differences, uno_missing
 
 ROOT = Path(__file__).resolve().parents[1]

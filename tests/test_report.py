@@ -22,15 +22,11 @@ from sheetcrm.book.xlsx_write import PackageWriter, column_number
 from sheetcrm.demo import write_demo
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import run_job
-from sheetcrm.report import (
-    DASHBOARD_SHEET,
-    HISTORY_SHEET,
-    compute_kpis,
-    dashboard_sheet,
-    history_row,
-    history_sheet,
-    html_report,
-)
+from sheetcrm.report.history import history_row
+from sheetcrm.report.html import html_report
+from sheetcrm.report.kpis import compute_kpis
+from sheetcrm.sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
+from sheetcrm.sheets.history import HISTORY_SHEET, history_sheet
 
 AS_OF = dt.date(2026, 6, 30)
 

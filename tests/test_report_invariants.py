@@ -12,7 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.book.charts import drawing_parts
-from sheetcrm.report import compute_kpis, dashboard_sheet, history_row, history_sheet, html_report
+from sheetcrm.report.history import history_row
+from sheetcrm.report.html import html_report
+from sheetcrm.report.kpis import compute_kpis
+from sheetcrm.sheets.dashboard import dashboard_sheet
+from sheetcrm.sheets.history import history_sheet
 
 AS_OF = dt.date(2026, 6, 30)
 TIERS = {"A": "高价值", "B": "潜力", "C": "普通", "D": "低价值"}

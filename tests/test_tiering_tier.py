@@ -10,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm import tiering
 from sheetcrm.book.base import CustomerTable
 from sheetcrm.errors import SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.settings import Settings, settings_sheet_spec
-from sheetcrm.tiering import (
-    TierSettings,
-    parse_tier_settings,
+from sheetcrm.sheets.tiers import (
+    HEADERS,
+    forget_old_results,
+    previous_tiers,
     result_columns,
-    tier_customers,
-    tier_summary,
+    summary_sheet,
 )
+from sheetcrm.tiering import TierSettings, parse_tier_settings, tier_customers
 from sheetcrm.tiering.lifecycle import stage_keys, stage_label, stage_labels
 from sheetcrm.tiering.rfm import rank_scores, score_against, segment_cn, segment_en
 from sheetcrm.tiering.tier import RESULT_COLUMNS
@@ -209,7 +209,7 @@ def test_summary_counts_revenue_and_migration() -> None:
     previous = pd.Series(["潜力客户", None, "普通客户"], index=frame.index)
     result = tier_customers(frame, _zh(), AS_OF, previous=previous)
     with use_lang("zh"):
-        spec = tier_summary(frame, result, previous=previous)
+        spec = summary_sheet(frame, result, previous=previous)
     rows = [list(r) for r in spec.rows]
     assert rows[1][:5] == [
         "高价值客户",
@@ -304,7 +304,22 @@ def test_old_result_columns_are_forgotten_but_the_tiers_kept() -> None:
         raw=raw,
         problems=[],
     )
-    tiering.forget_old_results(table)
-    assert list(table.raw.columns) == ["客户编号", "客户等级"]
-    assert table.headers == ["客户编号", "客户等级", "分级原因", "Tier score"]  # the sheet's own
-    assert tiering.previous_tiers(table).tolist() == ["A 高价值"]
+    kept = forget_old_results(table)
+    assert list(kept.raw.columns) == ["客户编号", "客户等级"]
+    assert kept.headers == ["客户编号", "客户等级", "分级原因", "Tier score"]  # the sheet's own
+    assert previous_tiers(kept).tolist() == ["A 高价值"]
+    assert list(table.raw.columns) == list(raw.columns)  # the table read is left as it was
+
+
+def test_tiering_leaves_its_inputs_unchanged() -> None:
+    frame = _customers([52000.0, 20000.0, 10.0, 0.0], [6, 2, 1, 0], [5, 30, 400, 900])
+    frame["interactions"] = pd.array([3, None, 1, 0], dtype="Int64")
+    previous = pd.Series(["潜力客户", None, "普通客户", "A"], index=frame.index)
+    frame_before, previous_before = frame.copy(deep=True), previous.copy(deep=True)
+    tier_customers(frame, _zh(), AS_OF, previous=previous, labels=LABELS)
+    pd.testing.assert_frame_equal(frame, frame_before)
+    pd.testing.assert_series_equal(previous, previous_before)
+
+
+def test_every_result_column_has_its_headers() -> None:
+    assert tuple(HEADERS) == RESULT_COLUMNS

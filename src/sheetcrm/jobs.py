@@ -24,6 +24,7 @@ from .book.base import Book, CustomerTable, Problem
 from .errors import UsageError
 from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
+from .sheets import tiers as tier_sheets
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -140,10 +141,9 @@ class Run:
             sheet=self.options.sheet,
             table=self.options.table,
             overrides=schema.column_overrides(self.settings),
-            leave_out=tiering.old_result_headers(),
+            leave_out=tier_sheets.old_result_headers(),
         )
-        tiering.forget_old_results(table)
-        return table
+        return tier_sheets.forget_old_results(table)
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:
@@ -195,7 +195,7 @@ class Run:
     @cached_property
     def previous_tiers(self) -> pd.Series | None:
         """The tier column the previous run wrote, if any."""
-        return tiering.previous_tiers(self.table)
+        return tier_sheets.previous_tiers(self.table)
 
     @cached_property
     def tiers(self) -> pd.DataFrame:
@@ -319,7 +319,7 @@ def _step_tier_columns(run: Run) -> None:
     if not run.report.columns:  # once: the run job writes them before the check
         tiers = run.tiers
         run.step("tier_columns")
-        columns = tiering.result_columns(tiers)
+        columns = tier_sheets.result_columns(tiers)
         run.book.write_columns(run.table, columns)
         run.report.columns.extend(column.header for column in columns)
 
@@ -327,8 +327,10 @@ def _step_tier_columns(run: Run) -> None:
 def _step_tier(run: Run) -> None:
     _step_tier_columns(run)
     tiers = run.tiers
-    run.book.write_sheet(tiering.tier_summary(run.table.frame, tiers, previous=run.previous_tiers))
-    run.report.sheets.append(tiering.SUMMARY_SHEET)
+    run.book.write_sheet(
+        tier_sheets.summary_sheet(run.table.frame, tiers, previous=run.previous_tiers)
+    )
+    run.report.sheets.append(tier_sheets.SUMMARY_SHEET)
     counts = tiers["tier"].value_counts()
     run.say("客户分级：", "tiers: ")
     run.report.lines[-1] += ", ".join(f"{tier} {count}" for tier, count in counts.items())
@@ -383,16 +385,17 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
 
 
 def _step_report(run: Run) -> None:
-    from . import report  # the dashboard pulls in chart drawing; only this step needs it
+    # The dashboard pulls in chart drawing; only this step needs it.
+    from .report.history import history_row
+    from .report.html import html_report
+    from .report.kpis import compute_kpis
+    from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
+    from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
 
     frame, tiers, problems = run.table.frame, run.tiers, run.problems  # steps of their own
     run.step("report")
-    history_grid = (
-        run.book.read_grid(report.HISTORY_SHEET)
-        if report.HISTORY_SHEET in run.book.sheet_names()
-        else None
-    )
-    kpis = report.compute_kpis(
+    history_grid = earlier_rows(run.book)
+    kpis = compute_kpis(
         frame,
         tiers,
         problems=problems,
@@ -401,15 +404,13 @@ def _step_report(run: Run) -> None:
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )
-    history = report.history_sheet(
-        history_grid, report.history_row(kpis, run.as_of, dt.datetime.now())
-    )
+    history = history_sheet(history_grid, history_row(kpis, run.as_of, dt.datetime.now()))
     run.book.write_sheet(history)
-    run.book.write_sheet(report.dashboard_sheet(kpis, history.rows, run.lang))
+    run.book.write_sheet(dashboard_sheet(kpis, history.rows, run.lang))
     if run.options.html:
-        report.html_report(kpis, history.rows, run.options.html)
+        html_report(kpis, history.rows, run.options.html)
         run.report.exports.append(run.options.html)
-    run.report.sheets += [report.DASHBOARD_SHEET, report.HISTORY_SHEET]
+    run.report.sheets += [DASHBOARD_SHEET, HISTORY_SHEET]
     run.say("仪表盘已更新", "dashboard updated")
 
 

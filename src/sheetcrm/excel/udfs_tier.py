@@ -19,9 +19,10 @@ from ..book.base import CellValue
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES, role_info
 from ..settings import Settings
+from ..sheets.tiers import HEADERS
 from ..tiering import bgnbd, lifecycle, rfm
 from ..tiering.settings import RULES, SEGMENTS, THRESHOLDS, TierSettings, parse_tier_settings
-from ..tiering.tier import HEADERS, tier_customers
+from ..tiering.tier import tier_customers
 from ..values import is_blank, parse_bool
 from .convert import as_column, date_arg, documented, excel_errors, flatten, number_arg, text_arg
 

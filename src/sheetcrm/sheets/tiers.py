@@ -1,0 +1,186 @@
+"""The tier results in the customer sheet and the tier summary sheet (分级汇总).
+
+The result columns' headers (one set per language, fixed: the writer replaces a column on
+re-runs by its header text) and the summary's layout live here; the engine
+(:func:`sheetcrm.tiering.tier_customers`) returns a frame by role and never sees them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import nullcontext
+
+import pandas as pd
+
+from ..book.base import CellValue, ChartSeries, ChartSpec, CustomerTable, ResultColumn, SheetSpec
+from ..i18n import Lang, tr, use_lang
+from ..tiering.tier import NEW
+
+__all__ = [
+    "HEADERS",
+    "SUMMARY_SHEET",
+    "forget_old_results",
+    "old_result_headers",
+    "previous_tiers",
+    "result_columns",
+    "summary_sheet",
+]
+
+SUMMARY_SHEET = "分级汇总"
+
+# Result column → (Chinese header, English header, number format). Headers are fixed per
+# language because the writer replaces a column on re-runs by its header text.
+HEADERS: dict[str, tuple[str, str, str | None]] = {
+    "tier": ("客户等级", "Tier", None),
+    "tier_code": ("等级代码", "Tier code", None),
+    "score": ("分级得分", "Tier score", "0.#"),
+    "r": ("R分", "R score", "0"),
+    "f": ("F分", "F score", "0"),
+    "m": ("M分", "M score", "0"),
+    "rfm": ("RFM", "RFM", "@"),
+    "segment_cn": ("RFM八类分群", "RFM 8-segment", None),
+    "segment_en": ("RFM细分", "RFM segment", None),
+    "stage": ("生命周期", "Lifecycle stage", None),
+    "p_alive": ("存活概率", "P(alive)", "0.0%"),
+    "expected_90d": ("预计90天购买", "Expected purchases 90d", "0.00"),
+    "churn_risk": ("流失预警", "Churn risk", None),
+    "reason": ("分级原因", "Tier reason", None),
+    "change": ("等级变化", "Tier change", None),
+}
+_MATRIX_COLUMN = 6  # column G: the migration matrix
+
+
+def _cells(series: pd.Series) -> list[CellValue]:
+    """The values as Python scalars, blanks (NaN, NA, NaT) as None."""
+    blank = series.isna().to_numpy()  # typed: far cheaper than on the objects below
+    values = series.astype(object).to_numpy(copy=True)
+    if blank.any():
+        values[blank] = None
+    cells: list[CellValue] = values.tolist()
+    return cells
+
+
+def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[ResultColumn]:
+    """The result columns with headers in the workbook's language, ready to write."""
+    with use_lang(lang) if lang else nullcontext():
+        columns = []
+        for key, (zh, en, number_format) in HEADERS.items():
+            values = results[key]
+            if key == "churn_risk":
+                values = values.map({True: tr("是", "yes"), False: ""})
+            columns.append(ResultColumn(tr(zh, en), _cells(values), number_format))
+        return columns
+
+
+def old_result_headers() -> frozenset[str]:
+    """The headers of the result columns a run writes anew, in either language: all but the
+    tier, which the next run reads for the migration."""
+    tiers = set(HEADERS["tier"][:2])
+    return frozenset(
+        header for zh, en, _ in HEADERS.values() for header in (zh, en) if header not in tiers
+    )
+
+
+def forget_old_results(table: CustomerTable) -> CustomerTable:
+    """The table without the result columns a previous run wrote in its raw values (all but
+    the tiers, kept for the migration): this run writes them anew, and on a full sheet they
+    are a gigabyte of memory. (A file book does not even read them: ``old_result_headers``.)"""
+    old = [header for header in table.raw.columns if header in old_result_headers()]
+    return dataclasses.replace(table, raw=table.raw.drop(columns=old)) if old else table
+
+
+def previous_tiers(table: CustomerTable) -> pd.Series | None:
+    """The tier column a previous run wrote into the table (either language), if any."""
+    zh, en, _ = HEADERS["tier"]
+    for header in (zh, en):
+        if header in table.raw.columns:
+            values = table.raw[header].astype("string").str.strip()
+            return values.where(values != "")
+    return None
+
+
+def summary_sheet(
+    customers: pd.DataFrame, results: pd.DataFrame, previous: pd.Series | None = None
+) -> SheetSpec:
+    """The summary sheet: customers and revenue per tier and segment, and the migration matrix."""
+    amount = (
+        pd.to_numeric(customers["amount"], errors="coerce").fillna(0.0)
+        if "amount" in customers
+        else pd.Series(0.0, index=customers.index)
+    ).reindex(results.index, fill_value=0.0)
+    total_n, total_amount = len(results), float(amount.sum())
+    header = [
+        tr("客户数", "Customers"),
+        tr("客户占比", "Share"),
+        tr("累计金额", "Revenue"),
+        tr("金额占比", "Revenue share"),
+    ]
+    rows: list[list[CellValue]] = []
+    bold: list[tuple[int, int]] = []
+
+    def section(title: str, groups: pd.Series) -> None:
+        bold.extend((len(rows), c) for c in range(5))
+        rows.append([title, *header])
+        stats = pd.DataFrame({"g": groups.fillna(tr("（空）", "(blank)")), "a": amount})
+        grouped = stats.groupby("g", sort=False)["a"].agg(["size", "sum"])
+        for name, (count, revenue) in grouped.iterrows():
+            rows.append(
+                [
+                    str(name),
+                    int(count),
+                    count / total_n if total_n else 0.0,
+                    float(revenue),
+                    revenue / total_amount if total_amount else 0.0,
+                ]
+            )
+        rows.append(
+            [
+                tr("合计", "Total"),
+                total_n,
+                1.0 if total_n else 0.0,
+                total_amount,
+                1.0 if total_amount else 0.0,
+            ]
+        )
+        rows.append([])
+
+    order = results.sort_values("tier_code", kind="stable")
+    section(tr("客户等级", "Tier"), order["tier"])
+    tier_rows = len(rows) - 3
+    section(tr("RFM八类分群", "RFM 8-segment"), results["segment_cn"])
+    section(tr("RFM细分", "RFM segment"), results["segment_en"])
+    section(tr("生命周期", "Lifecycle stage"), results["stage"])
+
+    # The migration matrix sits to the right (from column G) so column formats stay per section.
+    tiers = list(dict.fromkeys(order["tier"]))
+    before = (
+        previous.reindex(results.index).astype(object).where(lambda s: s.notna(), NEW)
+        if previous is not None
+        else pd.Series(NEW, index=results.index)
+    )
+    matrix = pd.crosstab(before, results["tier"]).reindex(columns=tiers, fill_value=0)
+    known = [t for t in tiers if t in matrix.index]
+    matrix = matrix.loc[known + [name for name in matrix.index if name not in known]]
+    grid: list[list[CellValue]] = [[tr("上次 ＼ 本次", "previous ＼ now"), *tiers]]
+    grid += [[str(name), *(int(v) for v in counts)] for name, counts in matrix.iterrows()]
+    rows += [[] for _ in range(len(grid) - len(rows))]
+    for i, line in enumerate(grid):
+        rows[i] = [*rows[i], *[None] * (_MATRIX_COLUMN - len(rows[i])), *line]
+    bold.extend((0, _MATRIX_COLUMN + c) for c in range(len(tiers) + 1))
+    chart = ChartSpec(
+        kind="column",
+        title=tr("各等级客户数", "Customers per tier"),
+        categories=f"A2:A{tier_rows + 1}",
+        series=[ChartSeries(header[0], f"B2:B{tier_rows + 1}")],
+        anchor=f"A{len(rows) + 2}",
+    )
+    return SheetSpec(
+        name=SUMMARY_SHEET,
+        rows=rows,
+        header_rows=1,
+        widths={0: 22, 1: 12, 2: 12, 3: 16, 4: 12, _MATRIX_COLUMN: 18},
+        number_formats={2: "0.0%", 3: "#,##0.00", 4: "0.0%"},
+        autofilter=False,
+        bold_cells=bold,
+        charts=[chart],
+    )
