@@ -14,7 +14,6 @@ from sheetcrm.book.base import CellValue
 from sheetcrm.errors import InputError, SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.schedule import (
-    PLAN_SHEET,
     STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_OPEN,
@@ -25,13 +24,13 @@ from sheetcrm.schedule import (
     WorkCalendar,
     build_plan,
     parse_plan_settings,
-    parse_plan_sheet,
-    plan_sheet,
     touch_id,
 )
 from sheetcrm.schedule.cadence import TEMPLATE_KEYS
-from sheetcrm.schedule.plan import _hashed_ids, _text_column, _text_hash, _text_rank, touch_ids
+from sheetcrm.schedule.plan import _text_column, _text_rank
+from sheetcrm.schedule.touch_ids import hashed_ids, text_hash, touch_ids
 from sheetcrm.settings import Settings
+from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 AS_OF = dt.date(2026, 11, 23)  # a Monday
 DEFAULTS = parse_plan_settings(Settings(None))
@@ -189,7 +188,7 @@ def test_ids_from_hashes_made_once_equal_ids_made_per_touch(
     who = np.array([t[0] % len(ids) for t in touches], dtype=np.int64)
     step = np.array([t[1] for t in touches], dtype=np.int64)
     nominal = np.array([t[2] for t in touches], dtype=np.int64)
-    once = _hashed_ids(_text_hash(customer_ids)[who], _text_hash(keys)[step], nominal)
+    once = hashed_ids(text_hash(customer_ids)[who], text_hash(keys)[step], nominal)
     assert once.tolist() == touch_ids(customer_ids[who], keys[step], nominal).tolist()
 
 
