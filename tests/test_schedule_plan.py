@@ -24,7 +24,6 @@ from sheetcrm.schedule import (
     parse_plan_settings,
 )
 from sheetcrm.schedule.cadence import TEMPLATE_KEYS
-from sheetcrm.schedule.plan import _text_column, _text_rank
 from sheetcrm.settings import Settings
 from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
@@ -159,27 +158,6 @@ def test_customers_without_a_cadence_get_nothing() -> None:
 
 
 # ---- working days and capacity -------------------------------------------------------------
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"), max_size=4)),
-        max_size=12,
-    )
-)
-def test_text_columns_and_text_ranks_do_not_depend_on_the_path_taken(values) -> None:
-    # (Ranks compare texts as numpy does, which ignores trailing NULs: not tested here.)
-    column = pd.DataFrame({"name": values}, dtype=object)
-    expected = ["" if v is None else v.strip() for v in values]
-    assert _text_column(column, "name").tolist() == expected
-    repeated = pd.DataFrame({"name": values * 3}, dtype=object)  # few distinct: factorized
-    assert _text_column(repeated, "name").tolist() == expected * 3
-    texts = np.array(expected, dtype=object)
-    rank = _text_rank(texts)
-    assert [rank[i] < rank[j] for i in range(len(texts)) for j in range(len(texts))] == [
-        texts[i] < texts[j] for i in range(len(texts)) for j in range(len(texts))
-    ]
 
 
 def test_overflow_moves_to_the_next_working_day_highest_priority_first() -> None:

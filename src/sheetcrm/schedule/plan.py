@@ -32,16 +32,14 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellValue
 from ..i18n import tr
-from ..values import is_blank, mostly_distinct, parse_bool
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
 from .capacity import DEFAULT_CAPACITY, Rep, assign_owners, level
+from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from .touch_ids import hashed_ids, text_hash
@@ -52,8 +50,6 @@ __all__ = [
     "TOUCH_COLUMNS",
     "PlanResult",
     "build_plan",
-    "cell_text",
-    "date_ordinals",
     "empty_touches",
     "work_calendar",
 ]
@@ -113,54 +109,11 @@ def work_calendar(
     return WorkCalendar(country, extra_off, extra_work)
 
 
-def cell_text(value: CellValue) -> str:
-    """A cell as trimmed text: blank as "", a whole float without its ".0"."""
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def empty_touches(extras: Sequence[str] = ()) -> pd.DataFrame:
     """A touch frame without rows (no previous plan), with staff's extra columns."""
     frame = pd.DataFrame({key: pd.Series(dtype=object) for key in (*TOUCH_COLUMNS, *extras)})
     frame.attrs["extra_columns"] = list(extras)
     return frame
-
-
-def _column(frame: pd.DataFrame, role: str) -> pd.Series:
-    if role in frame:
-        return frame[role]
-    return pd.Series(None, index=frame.index, dtype=object)
-
-
-def _text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
-    values = _column(frame, role)
-    strings = pd.api.types.infer_dtype(values, skipna=True) == "string"
-    if strings and mostly_distinct(values.to_numpy()):
-        # Names and IDs (blank: ""): stripping each costs less than finding the distinct ones;
-        # C-level maps, no Python call per value.
-        array = values.to_numpy()
-        text = np.fromiter(map(isinstance, array, repeat(str)), bool, len(array))
-        out = np.full(len(array), "", dtype=object)
-        out[text] = np.fromiter(map(str.strip, array[text]), object, int(text.sum()))
-        return out
-    # Owners, codes, numbers, dates, mixed: convert each distinct value once.
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
-        texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
-    else:
-        texts = np.array([cell_text(v) for v in uniques], dtype=object)
-    return np.append(texts, "")[codes]
-
-
-def date_ordinals(values: pd.Series) -> np.ndarray:
-    """Date ordinals of a column (-1 where blank)."""
-    stamps = pd.to_datetime(values, errors="coerce")
-    epoch = dt.date(1970, 1, 1)
-    days = (stamps - pd.Timestamp(epoch)).dt.days.to_numpy(dtype="float64") + epoch.toordinal()
-    return np.where(np.isnan(days), -1, days).astype(np.int64)
 
 
 def _done_by_channel(existing: pd.DataFrame) -> pd.Series:
@@ -245,7 +198,7 @@ def build_plan(
     if not tiers.index.equals(customers.index):
         tiers = tiers.reindex(customers.index)
     n = len(customers)
-    ids = _text_column(customers, "id")
+    ids = text_column(customers, "id")
     ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
     start, end = as_of.toordinal(), as_of.toordinal() + horizon_days
     horizon = np.arange(start, end)[calendar.workday_array(np.arange(start, end))]
@@ -253,13 +206,13 @@ def build_plan(
         existing = empty_touches()
     extras = list(existing.attrs.get("extra_columns", []))
 
-    opted_out = _flags(_column(customers, "opt_out"))
-    first = date_ordinals(_column(customers, "first_purchase"))
-    first = np.where(first >= 0, first, date_ordinals(_column(customers, "last_purchase")))
+    opted_out = flags(role_column(customers, "opt_out"))
+    first = date_ordinals(role_column(customers, "first_purchase"))
+    first = np.where(first >= 0, first, date_ordinals(role_column(customers, "last_purchase")))
     is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
     groups, chosen = match_groups(list(settings.steps), tiers, is_new)
     chosen[opted_out] = -1
-    last_purchase = date_ordinals(_column(customers, "last_purchase"))
+    last_purchase = date_ordinals(role_column(customers, "last_purchase"))
     purchase = np.where(last_purchase >= 0, last_purchase, first)
     purchase = np.where(purchase >= 0, purchase, start)
 
@@ -289,7 +242,7 @@ def build_plan(
         matched = pd.Index(generated_ids, dtype=object).isin(known.index)
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
-    owners = _text_column(customers, "owner")
+    owners = text_column(customers, "owner")
     owned = existing[existing["owner"].fillna("").astype(str) != ""]
     owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), date_ordinals(owned["due"])))]
     sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
@@ -309,7 +262,7 @@ def build_plan(
     priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
     tier_rank = _tier_rank(tiers)[customer]
     # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
-    id_rank, key_rank = _text_rank(ids), _text_rank(keys)
+    id_rank, key_rank = text_rank(ids), text_rank(keys)
     order = np.lexsort((key_rank[step_index], id_rank[customer], nominal, tier_rank, priority))
     order_key = np.empty(len(order), dtype=np.int64)
     order_key[order] = np.arange(len(order))
@@ -318,7 +271,7 @@ def build_plan(
     placed = level(owners[customer], position, order_key, capacity, len(horizon), booked)
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
 
-    names, contacts = _text_column(customers, "name"), _text_column(customers, "contact")
+    names, contacts = text_column(customers, "name"), text_column(customers, "contact")
     day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
 
     def touch_rows(rows: np.ndarray, index: pd.Index) -> pd.DataFrame:
@@ -331,7 +284,7 @@ def build_plan(
             "contact": contacts[who],
             "owner": owners[who],
             "channel": _pick([s.channel for s in steps], step),
-            "due": _dates(day[rows]),
+            "due": ordinal_dates(day[rows]),
             "purpose": _pick([s.purpose for s in steps], step),
             "template": _pick([s.template for s in steps], step),
             "priority": priority[rows],
@@ -460,45 +413,14 @@ def _repeat_series(
     candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
 
 
-def _safe_bool(value: CellValue) -> bool:
-    try:
-        return parse_bool(value)
-    except ValueError:
-        return False
-
-
-def _flags(values: pd.Series) -> np.ndarray:
-    """A yes/no column as booleans; what is not a yes/no value reads as no."""
-    if values.dtype == bool:  # typed by the reader: nothing to parse
-        return values.to_numpy(dtype=bool)
-    return np.array([_safe_bool(v) for v in values], dtype=bool)
-
-
-def _text_rank(values: np.ndarray) -> np.ndarray:
-    """Each value's rank in the sorted texts (equal texts, equal ranks), to sort by as a number."""
-    texts = values.astype(str)
-    order = np.argsort(texts, kind="stable")  # IDs often come sorted: a stable sort is quick
-    ordered = texts[order]
-    rank = np.empty(len(texts), dtype=np.int64)
-    rank[order] = np.cumsum(np.append(len(texts) > 0, ordered[1:] != ordered[:-1])) - 1
-    return rank
-
-
 def _pick(values: list[str], index: np.ndarray) -> np.ndarray:
     """values[i] for every i in index, as an object array."""
     return np.array(values, dtype=object)[index] if values else np.empty(0, dtype=object)
 
 
-def _dates(ordinals: np.ndarray) -> np.ndarray:
-    """Date objects for ordinals (None for -1), converting each distinct day once."""
-    days, codes = np.unique(ordinals, return_inverse=True)
-    lookup = np.array([dt.date.fromordinal(int(d)) if d > 0 else None for d in days] + [None])
-    return lookup[codes.reshape(-1)] if len(ordinals) else np.empty(0, dtype=object)
-
-
 def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
     """Tier order for levelling: code A first, unknown last."""
-    inverse, distinct = pd.factorize(_text_column(tiers, "tier_code"))
+    inverse, distinct = pd.factorize(text_column(tiers, "tier_code"))
     rank = np.array([ord(c[0].upper()) - 64 if c else 99 for c in distinct], dtype=np.int64)
     return rank[inverse]
 

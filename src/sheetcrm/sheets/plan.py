@@ -17,7 +17,8 @@ from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
 from ..i18n import tr, use_lang
-from ..schedule.plan import TOUCH_COLUMNS, PlanResult, cell_text, date_ordinals, empty_touches
+from ..schedule.columns import cell_text, date_ordinals
+from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..settings import column_letter
 from ..values import is_blank, parse_date, parse_number
