@@ -17,8 +17,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from sheetcrm.schedule import Rep, build_plan, parse_plan_settings, parse_plan_sheet, plan_sheet
+from sheetcrm.schedule import Rep, build_plan, parse_plan_settings
 from sheetcrm.settings import Settings
+from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -74,7 +75,7 @@ def main() -> None:
     first_run = time.perf_counter() - start
 
     spec = plan_sheet(result, "zh")
-    existing = parse_plan_sheet([list(row) for row in spec.rows], "跟进计划")
+    existing = parse_plan_sheet([list(row) for row in spec.rows], PLAN_SHEET)
     start = time.perf_counter()
     again = build_plan(
         customers,

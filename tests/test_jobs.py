@@ -18,8 +18,8 @@ from sheetcrm.cli import main
 from sheetcrm.demo import write_demo
 from sheetcrm.i18n import tr, use_lang
 from sheetcrm.jobs import JOB_STAGES, JOBS, STAGES, JobOptions, run_job
-from sheetcrm.schedule import PLAN_SHEET
 from sheetcrm.settings import SETTINGS_SHEET
+from sheetcrm.sheets.plan import PLAN_SHEET
 
 AS_OF = dt.date(2026, 11, 20)
 

@@ -14,7 +14,7 @@ from sheetcrm.schedule.cadence import (
     match_groups,
     parse_terms,
 )
-from sheetcrm.schedule.plan import parse_plan_settings
+from sheetcrm.schedule.plan_settings import parse_plan_settings
 from sheetcrm.settings import Settings
 
 

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetcrm.i18n import use_lang
-from sheetcrm.schedule import STATUS_DONE, STATUS_OPEN, write_csv, write_ics
-from sheetcrm.schedule.export import fold_line, ics_escape
+from sheetcrm.schedule import STATUS_DONE, STATUS_OPEN
+from sheetcrm.schedule.export import fold_line, ics_escape, write_csv, write_ics
 
 STAMP = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 

@@ -6,15 +6,12 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.book.base import CellValue
-from sheetcrm.errors import InputError, SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.schedule import (
-    PLAN_SHEET,
     STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_OPEN,
@@ -25,13 +22,10 @@ from sheetcrm.schedule import (
     WorkCalendar,
     build_plan,
     parse_plan_settings,
-    parse_plan_sheet,
-    plan_sheet,
-    touch_id,
 )
 from sheetcrm.schedule.cadence import TEMPLATE_KEYS
-from sheetcrm.schedule.plan import _hashed_ids, _text_column, _text_hash, _text_rank, touch_ids
 from sheetcrm.settings import Settings
+from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 AS_OF = dt.date(2026, 11, 23)  # a Monday
 DEFAULTS = parse_plan_settings(Settings(None))
@@ -164,54 +158,6 @@ def test_customers_without_a_cadence_get_nothing() -> None:
 
 
 # ---- working days and capacity -------------------------------------------------------------
-
-
-def test_touch_ids_are_stable_and_distinct() -> None:
-    a = touch_id("C1", "A#1", AS_OF)
-    assert a == touch_id("C1", "A#1", AS_OF)
-    assert a.startswith("T") and len(a) == 11
-    assert len({a, touch_id("C2", "A#1", AS_OF), touch_id("C1", "A#2", AS_OF)}) == 3
-    # Ids are written into staff's sheets: they may never change from one version to the next.
-    assert a == "Tdbc97449e2"
-    assert touch_id("客户 7", "新客户 new#2", AS_OF + dt.timedelta(days=1)) == "T5b79a729d0"
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    st.lists(st.text(max_size=6), min_size=1, max_size=5),
-    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(700_000, 800_000))),
-)
-def test_ids_from_hashes_made_once_equal_ids_made_per_touch(
-    ids: list[str], touches: list[tuple[int, int, int]]
-) -> None:
-    customer_ids = np.array(ids, dtype=object)
-    keys = np.array(["A#1", "新客户 new#2", "B#1"], dtype=object)
-    who = np.array([t[0] % len(ids) for t in touches], dtype=np.int64)
-    step = np.array([t[1] for t in touches], dtype=np.int64)
-    nominal = np.array([t[2] for t in touches], dtype=np.int64)
-    once = _hashed_ids(_text_hash(customer_ids)[who], _text_hash(keys)[step], nominal)
-    assert once.tolist() == touch_ids(customer_ids[who], keys[step], nominal).tolist()
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"), max_size=4)),
-        max_size=12,
-    )
-)
-def test_text_columns_and_text_ranks_do_not_depend_on_the_path_taken(values) -> None:
-    # (Ranks compare texts as numpy does, which ignores trailing NULs: not tested here.)
-    column = pd.DataFrame({"name": values}, dtype=object)
-    expected = ["" if v is None else v.strip() for v in values]
-    assert _text_column(column, "name").tolist() == expected
-    repeated = pd.DataFrame({"name": values * 3}, dtype=object)  # few distinct: factorized
-    assert _text_column(repeated, "name").tolist() == expected * 3
-    texts = np.array(expected, dtype=object)
-    rank = _text_rank(texts)
-    assert [rank[i] < rank[j] for i in range(len(texts)) for j in range(len(texts))] == [
-        texts[i] < texts[j] for i in range(len(texts)) for j in range(len(texts))
-    ]
 
 
 def test_overflow_moves_to_the_next_working_day_highest_priority_first() -> None:
@@ -450,80 +396,3 @@ def test_one_off_win_back_call_is_planned_once_across_daily_runs() -> None:
             customers, tiers, DEFAULTS, AS_OF + dt.timedelta(days=day), existing=existing
         )
     assert len(result.touches) == 1
-
-
-# ---- the sheet ------------------------------------------------------------------------------
-
-
-def test_plan_sheet_has_status_dropdown_highlighting_and_date_formats() -> None:
-    customers, tiers = book(["A"], owners=["王"])
-    spec = plan_sheet(build_plan(customers, tiers, DEFAULTS, AS_OF), "zh")
-    header = list(spec.rows[0])
-    assert spec.name == PLAN_SHEET
-    status_col = header.index("状态")
-    assert any(v.column == status_col and "已完成" in v.options for v in spec.validations)
-    formulas = [c.formula for c in spec.conditional]
-    assert any("TODAY()" in f and "<" in f for f in formulas)
-    assert spec.number_formats[header.index("跟进日期")] == "yyyy-mm-dd"
-    assert spec.rows[1][header.index("渠道")] in ("电话", "拜访")
-
-
-def test_parse_plan_sheet_reads_english_statuses_and_text_dates() -> None:
-    with use_lang("en"):
-        customers, tiers = book(["A"], owners=["王"])
-        grid = as_grid(build_plan(customers, tiers, DEFAULTS, AS_OF))
-        grid = [
-            list(row)
-            for row in plan_sheet(
-                PlanResult(parse_plan_sheet(grid, "x"), pd.DataFrame(), [], AS_OF), "en"
-            ).rows
-        ]
-    header = grid[0]
-    grid[1][header.index("Status")] = "Completed"
-    grid[1][header.index("Done date")] = "2026年11月24日"
-    frame = parse_plan_sheet(grid, PLAN_SHEET)
-    assert frame["status"].iloc[0] == STATUS_DONE
-    assert frame["done_date"].iloc[0] == dt.date(2026, 11, 24)
-
-
-def test_parse_plan_sheet_names_the_cell_of_an_unknown_status() -> None:
-    customers, tiers = book(["A"], owners=["王"])
-    grid = as_grid(build_plan(customers, tiers, DEFAULTS, AS_OF))
-    staff_edit(grid, 1, 状态="maybe")
-    with pytest.raises(InputError, match=r"row 2.*状态.*maybe"):
-        parse_plan_sheet(grid, PLAN_SHEET)
-
-
-# ---- settings ------------------------------------------------------------------------------
-
-
-def settings_grid(block: str, *rows: list[CellValue]) -> Settings:
-    return Settings([[f"[{block}]"], ["header"], *rows])
-
-
-def test_settings_errors_name_the_cell_and_allowed_values() -> None:
-    with pytest.raises(SettingsError, match=r"E3.*传真.*电话"):
-        parse_plan_settings(settings_grid("cadences", ["A", 1, 0, 7, "传真", "x", "revisit", 1]))
-    with pytest.raises(SettingsError, match=r"D3"):
-        parse_plan_settings(settings_grid("cadences", ["A", 1, 0, 0, "电话", "x", "revisit", 1]))
-    with pytest.raises(SettingsError, match=r"B3"):
-        parse_plan_settings(settings_grid("reps", ["王", "很多", ""]))
-    with pytest.raises(SettingsError, match=r"B3.*上班"):
-        parse_plan_settings(settings_grid("holidays", ["2026-12-31", "放假?", ""]))
-
-
-def test_settings_reps_and_holidays_are_read() -> None:
-    grid = [
-        ["[reps]"],
-        ["h"],
-        ["王", 20, "电话、微信"],
-        [],
-        ["[holidays]"],
-        ["h"],
-        ["2026-11-24", "休息", "年会"],
-        [46348, "上班", ""],
-    ]
-    parsed = parse_plan_settings(Settings(grid))
-    assert parsed.reps == (Rep("王", 20, frozenset({"phone", "wechat"})),)
-    assert parsed.extra_off == (dt.date(2026, 11, 24),)
-    assert parsed.extra_work == (dt.date(2026, 11, 22),)

@@ -23,8 +23,10 @@ from . import _background, clean, messages, schedule, schema, tiering
 from .book.base import Book, CustomerTable, Problem
 from .errors import UsageError
 from .i18n import current_lang, tr, use_lang
+from .schedule.export import write_csv, write_ics
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 from .sheets import tiers as tier_sheets
+from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -214,11 +216,9 @@ class Run:
     @cached_property
     def existing_plan(self) -> pd.DataFrame | None:
         """The follow-up plan sheet as staff left it, or None."""
-        if schedule.PLAN_SHEET not in self.book.sheet_names():
+        if PLAN_SHEET not in self.book.sheet_names():
             return None
-        return schedule.parse_plan_sheet(
-            self.book.read_grid(schedule.PLAN_SHEET), schedule.PLAN_SHEET
-        )
+        return parse_plan_sheet(self.book.read_grid(PLAN_SHEET), PLAN_SHEET)
 
     @cached_property
     def plan(self) -> schedule.PlanResult:
@@ -338,13 +338,11 @@ def _step_tier(run: Run) -> None:
 
 def _step_plan(run: Run) -> None:
     plan = run.plan
-    run.book.write_sheet(schedule.plan_sheet(plan))
+    run.book.write_sheet(plan_sheet(plan))
     if run.options.export_dir:
-        run.report.exports += schedule.write_ics(plan.touches, run.options.export_dir)
-        run.report.exports.append(
-            schedule.write_csv(plan.touches, run.options.export_dir / "followups.csv")
-        )
-    run.report.sheets.append(schedule.PLAN_SHEET)
+        run.report.exports += write_ics(plan.touches, run.options.export_dir)
+        run.report.exports.append(write_csv(plan.touches, run.options.export_dir / "followups.csv"))
+    run.report.sheets.append(PLAN_SHEET)
     open_touches = int((plan.touches["status"] == schedule.STATUS_OPEN).sum())
     run.say(
         f"跟进计划：{open_touches} 条待跟进，{plan.beyond_capacity} 条超出容量",

@@ -17,7 +17,9 @@ import xlwings as xw
 
 from ..i18n import tr
 from ..schedule.cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, parse_terms
-from ..schedule.plan import STATUS_OPEN, build_plan, parse_plan_settings, work_calendar
+from ..schedule.plan import build_plan, work_calendar
+from ..schedule.plan_settings import parse_plan_settings
+from ..schedule.statuses import STATUS_OPEN
 from ..settings import Settings
 from ..values import is_blank
 from .convert import date_arg, error, excel_errors, flatten, number_arg, serial, text_arg

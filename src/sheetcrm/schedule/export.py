@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..i18n import tr
+from ..sheets.plan import plan_rows
 from .cadence import channel_label
-from .plan import STATUS_OPEN, PlanResult, plan_rows
+from .plan import PlanResult
+from .statuses import STATUS_OPEN
 
 __all__ = ["fold_line", "ics_escape", "ics_text", "write_csv", "write_ics"]
 

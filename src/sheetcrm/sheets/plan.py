@@ -1,0 +1,242 @@
+"""The 跟进计划 sheet: the plan's touches laid out for staff, and staff's edits read back.
+
+Out: one row per touch with bilingual headers, a computed today/overdue flag, widths,
+date formats, status and channel drop-downs and highlighting. In: the sheet as staff left
+it, headers in either language (or their columns moved), as a touch frame the engine merges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
+from ..channels import CHANNELS, channel_key, channel_label
+from ..errors import InputError
+from ..i18n import tr, use_lang
+from ..schedule.columns import cell_text, date_ordinals
+from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
+from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
+from ..settings import column_letter
+from ..values import is_blank, parse_date, parse_number
+
+__all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]
+
+PLAN_SHEET = "跟进计划"
+
+# (key, Chinese header, English header) in sheet order; the flag column is computed.
+_SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("touch_id", "编号", "Touch ID"),
+    ("customer_id", "客户编号", "Customer ID"),
+    ("customer", "客户", "Customer"),
+    ("contact", "联系人", "Contact"),
+    ("owner", "负责人", "Owner"),
+    ("channel", "渠道", "Channel"),
+    ("due", "跟进日期", "Due"),
+    ("purpose", "目的", "Purpose"),
+    ("template", "模板", "Template"),
+    ("priority", "优先级", "Priority"),
+    ("status", "状态", "Status"),
+    ("done_date", "完成日期", "Done date"),
+    ("notes", "备注", "Notes"),
+    ("flag", "提醒", "Flag"),
+    ("step", "步骤", "Step"),
+    ("cancel_reason", "取消原因", "Cancel reason"),
+)
+_HEADER_KEYS = {
+    text.lower(): key for key, zh, en in _SHEET_COLUMNS for text in (zh, en, f"{zh} {en}", key)
+}
+
+
+# ---- writing the sheet ---------------------------------------------------------------
+
+
+def _cells(values: pd.Series) -> list[CellValue]:
+    """A column as plain cell values: blanks as None, numpy numbers as Python ones."""
+    return [_cell(v) for v in values.astype(object).where(values.notna(), None).tolist()]
+
+
+def _labels(values: pd.Series, label: Callable[[str], str]) -> list[CellValue]:
+    """A column of keys as display labels, each distinct key converted once."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str))
+    texts = [label(u) if u else "" for u in uniques]
+    return [texts[c] for c in codes]
+
+
+def plan_rows(result: PlanResult) -> tuple[list[str], list[list[CellValue]]]:
+    """Headers and display rows of the plan (labels in the current language)."""
+    as_of = (result.as_of or dt.date.today()).toordinal()
+    touches = result.touches
+    extras = result.extra_columns
+    headers = [tr(zh, en) for _, zh, en in _SHEET_COLUMNS] + extras
+    is_open = (touches["status"] == STATUS_OPEN).to_numpy()
+    due = date_ordinals(touches["due"])
+    flag = np.where(is_open & (due >= 0) & (due < as_of), tr("逾期", "overdue"), "")
+    flag = np.where(is_open & (due == as_of), tr("今天", "today"), flag)
+    columns: list[list[CellValue]] = []
+    for key, _, _ in _SHEET_COLUMNS:
+        if key == "flag":
+            columns.append(flag.tolist())
+        elif key == "channel":
+            columns.append(_labels(touches["channel"], channel_label))
+        elif key == "status":
+            columns.append(_labels(touches["status"], status_label))
+        else:
+            columns.append(_cells(touches[key]))
+    columns.extend(_cells(touches[column]) for column in extras)
+    return headers, [list(row) for row in zip(*columns, strict=True)]
+
+
+def _cell(value: object) -> CellValue:
+    """One value as a plain cell value (blanks as None, pandas and numpy types as Python's)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value  # type: ignore[return-value]
+
+
+def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
+    """The 跟进计划 sheet: one row per touch, status drop-down, today/overdue highlighting."""
+    if lang in ("zh", "en"):
+        with use_lang(lang):
+            return plan_sheet(result)
+    headers, rows = plan_rows(result)
+    column = {key: i for i, (key, _, _) in enumerate(_SHEET_COLUMNS)}
+    due = column_letter(column["due"] + 1)
+    status = column_letter(column["status"] + 1)
+    open_label = status_label(STATUS_OPEN)
+    last = len(headers) - 1
+    widths = {i: 12.0 for i in range(len(headers))}
+    widths |= {column["touch_id"]: 13.0, column["customer"]: 24.0, column["purpose"]: 26.0}
+    widths |= {column["notes"]: 30.0, column["step"]: 16.0, column["cancel_reason"]: 28.0}
+    return SheetSpec(
+        name=PLAN_SHEET,
+        rows=[headers, *rows],
+        widths=widths,
+        number_formats={column["due"]: "yyyy-mm-dd", column["done_date"]: "yyyy-mm-dd"},
+        freeze="D2",
+        validations=[
+            ListValidation(column["status"], [status_label(s) for s in STATUSES]),
+            ListValidation(column["channel"], [channel_label(c) for c in CHANNELS]),
+        ],
+        conditional=[
+            ConditionalFill(
+                (0, last),
+                f'AND(${due}2<>"",${due}2<TODAY(),${status}2="{open_label}")',
+                "FFC7CE",
+                "9C0006",
+            ),
+            ConditionalFill(
+                (0, last), f'AND(${due}2=TODAY(),${status}2="{open_label}")', "FFEB9C", "9C5700"
+            ),
+        ],
+        tab_color="4472C4",
+    )
+
+
+# ---- reading staff's edits back --------------------------------------------------------
+
+
+def _read_priority(value: CellValue) -> int | None:
+    """A priority as staff left it; what is not a number reads as none."""
+    try:
+        number = parse_number(value)
+    except ValueError:
+        return None
+    return None if number is None else int(number)
+
+
+def _read_status_cell(value: CellValue) -> str:
+    """A status as staff typed it, in either language, as the canonical one."""
+    status = read_status(cell_text(value))
+    if status is None:
+        allowed = "、".join(f"{zh} {en}" for zh, en in STATUSES.items())
+        raise ValueError(
+            tr(
+                f"状态 '{value}' 无法识别；请填：{allowed}",
+                f"unknown status '{value}'; use one of: {allowed}",
+            )
+        )
+    return status
+
+
+def _read_channel(value: CellValue) -> str:
+    """A channel label as its key; what is not a channel is kept as text."""
+    return channel_key(value) or cell_text(value)
+
+
+_READERS: dict[str, Callable[[CellValue], object]] = {  # the rest are read as text
+    "due": parse_date,
+    "done_date": parse_date,
+    "status": _read_status_cell,
+    "channel": _read_channel,
+    "priority": _read_priority,
+}
+
+
+def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Series:
+    """One plan column read back, each distinct value parsed once; bad cells named."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    read = _READERS.get(key, cell_text)
+    parsed: list[object] = []
+    for value in uniques:
+        try:
+            parsed.append(read(value))
+        except ValueError as exc:
+            row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
+            message = (
+                str(exc) if key == "status" else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
+            )
+            raise InputError(message, sheet=sheet, row=row, column=header) from None
+    blank = (
+        STATUS_OPEN if key == "status" else None if key in ("due", "done_date", "priority") else ""
+    )
+    lookup = np.array([*parsed, blank], dtype=object)
+    return pd.Series(lookup[codes], index=values.index, dtype=object)
+
+
+def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd.DataFrame:
+    """The plan sheet as staff left it: canonical statuses, dates, their own columns kept.
+
+    The index is the Excel row number; columns staff added keep their header text
+    (listed in ``frame.attrs["extra_columns"]``). Blank rows are skipped.
+    """
+    if not grid:
+        return empty_touches()
+    header = [cell_text(v) for v in grid[0]]
+    keys = [_HEADER_KEYS.get(h.lower(), h) for h in header]
+    extras = [k for k, h in zip(keys, header, strict=True) if h and k == h and k != "flag"]
+    width = len(header)
+    body = [
+        (number, list(row[:width]) + [None] * (width - len(row)))
+        for number, row in enumerate(grid[1:], start=2)
+        if not all(is_blank(v) for v in row)
+    ]
+    raw = pd.DataFrame(
+        [row for _, row in body],
+        index=pd.Index([n for n, _ in body], name="row"),
+        columns=range(width),
+        dtype=object,
+    )
+    frame = pd.DataFrame(index=raw.index)
+    for key in TOUCH_COLUMNS:
+        if key in keys:
+            position = keys.index(key)
+            frame[key] = _parse_column(raw[position], key, sheet_name, header[position])
+        else:
+            frame[key] = STATUS_OPEN if key == "status" else None
+    for name in extras:
+        column = raw[keys.index(name)]
+        frame[name] = column.where(column.notna(), None)
+    frame.attrs["extra_columns"] = extras
+    return frame
