@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from sheetcrm import clean
+from sheetcrm import contacts
 from sheetcrm.book.base import CellError, CustomerTable, Problem
-from sheetcrm.clean import CHECK_SHEET, check_customers, problems_sheet
+from sheetcrm.check import check_customers, duplicates, name_keys, near_names
+from sheetcrm.check.problems import Collector
 from sheetcrm.i18n import use_lang
+from sheetcrm.sheets.check import CHECK_SHEET, problems_sheet
 
 TODAY = dt.date(2026, 11, 20)
 HEADERS = {
@@ -312,8 +314,8 @@ _NAME_PIECES = st.sampled_from(
 @given(st.lists(st.one_of(_NAME_PIECES, st.text(max_size=4)), max_size=8).map("".join))
 def test_name_normalising_in_one_pass_equals_two(name: str) -> None:
     folded = unicodedata.normalize("NFKC", name).lower()
-    two_pass = clean._NAME_NOISE.sub("", clean._COMPANY_SUFFIX.sub("", folded))
-    assert clean._normalise_names(np.array([name], dtype=object))[0] == two_pass
+    two_pass = duplicates._NAME_NOISE.sub("", duplicates._COMPANY_SUFFIX.sub("", folded))
+    assert duplicates._normalise_names(np.array([name], dtype=object))[0] == two_pass
 
 
 _FAST_MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -323,13 +325,13 @@ def _mobiles_slowly(values: pd.Series) -> tuple[list[str], list[str]]:
     """Every cell stripped of separators and prefix, then the regex or phonenumbers."""
     numbers, kinds = [], []
     for value in values:
-        text = clean._phone_text(value)
-        stripped = clean._CN_PREFIX.sub("", clean._SEPARATORS.sub("", text))
+        text = contacts._phone_text(value)
+        stripped = contacts._CN_PREFIX.sub("", contacts._SEPARATORS.sub("", text))
         if _FAST_MOBILE.match(stripped):
             numbers.append(stripped)
             kinds.append("mobile")
         elif text:
-            number, kind = clean._parse_phone(text)
+            number, kind = contacts.parse_phone(text)
             numbers.append(number)
             kinds.append(kind)
         else:
@@ -378,12 +380,12 @@ _PHONES = st.one_of(
 @given(st.lists(_PHONES, min_size=1, max_size=8))
 def test_mobile_fast_path_equals_the_slow_path(values: list[object]) -> None:
     series = pd.Series(values, index=range(2, 2 + len(values)), dtype=object)
-    number, kind = clean._clean_mobiles(series)
+    number, kind = contacts.normalise_phones(series)
     assert (number.tolist(), kind.tolist()) == _mobiles_slowly(series)
 
 
 def _normalise(name: str) -> str:
-    return str(clean._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
+    return str(duplicates._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
 
 
 def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
@@ -442,7 +444,7 @@ def test_similar_names_equal_pairwise_comparison(rows: list[tuple[str, str, str]
         index=range(2, 2 + len(rows)),
         dtype=object,
     )
-    assert clean.near_names(clean.name_keys(frame)).to_dict() == _similar_slowly(frame)
+    assert near_names(name_keys(frame)).to_dict() == _similar_slowly(frame)
 
 
 def _value_per_row(table: CustomerTable, row: int, role: str) -> object:
@@ -502,7 +504,7 @@ def test_values_of_many_rows_equal_one_row_at_a_time(
     )
     table = CustomerTable("客户名单", None, 1, 1, ["客户名称"], {"name": "客户名称"}, frame, raw)
     rows = np.array([2 + pick % len(cells) for pick in picks], dtype=np.int64)
-    collector = clean._Collector(table)
+    collector = Collector(table)
     for role in ("name", "amount", "last_purchase", "notes"):
         fast = collector.values(rows, role).tolist()
         slow = [_value_per_row(table, int(row), role) for row in rows]
@@ -529,20 +531,20 @@ def test_texts_equal_converting_cell_by_cell(
     if text_only:
         cells = [cell for cell in cells if cell is None or isinstance(cell, str)]
     column = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
-    convert = clean._email_text if lower else clean._phone_text
+    convert = contacts._email_text if lower else contacts._phone_text
     expected = [
         (cell.strip().lower() if lower else cell.strip())
         if type(cell) is str
         else ("" if cell is None else convert(cell))
         for cell in cells
     ]
-    assert clean._texts(column, convert, lower=lower).tolist() == expected
+    assert contacts.cell_texts(column, convert, lower=lower).tolist() == expected
 
 
 def test_name_clusters_are_int64() -> None:
     """Cluster numbers are multiplied by counts of cities and contacts: int32 would overflow."""
     names = np.array(["杭州西湖龙井茶业销售", "杭州西湖龙井茶叶销售", "宁波"], dtype=object)
-    clusters = clean._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
+    clusters = duplicates._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
     assert clusters.dtype == np.int64
     assert clusters[0] == clusters[1] != clusters[2]
 
@@ -559,10 +561,10 @@ def test_name_clusters_are_int64() -> None:
 )
 def test_emails_ok_equal_one_address_at_a_time(emails: list[str]) -> None:
     expected = [
-        bool(clean._EMAIL.match(e)) and e.rsplit("@", 1)[1] not in clean._DOMAIN_TYPOS
+        bool(contacts.EMAIL.match(e)) and e.rsplit("@", 1)[1] not in contacts.DOMAIN_TYPOS
         for e in emails
     ]
-    assert clean._emails_ok(np.array(emails, dtype=object)).tolist() == expected
+    assert contacts.emails_ok(np.array(emails, dtype=object)).tolist() == expected
 
 
 def test_an_empty_table_has_no_problems() -> None:
@@ -583,5 +585,5 @@ def test_an_empty_table_has_no_problems() -> None:
     )
 )
 def test_plain_mobiles_equal_the_pattern(texts: list[str]) -> None:
-    plain = clean._plain_mobiles(pd.Series(texts, dtype=object))
+    plain = contacts.plain_mobiles(pd.Series(texts, dtype=object))
     assert plain.tolist() == [bool(_FAST_MOBILE.match(text)) for text in texts]
