@@ -15,7 +15,6 @@ __all__ = ["CHECK_SHEET", "problems_sheet"]
 
 CHECK_SHEET = "数据检查"
 
-
 _COLUMNS = (
     "工作表 Sheet",
     "行 Row",
@@ -25,8 +24,7 @@ _COLUMNS = (
     "建议 Suggestion",
     "类型 Kind",
 )
-
-
+_WIDTHS = {0: 14, 1: 8, 2: 14, 3: 24, 4: 44, 5: 44, 6: 14}  # problem and suggestion read best wide
 _FIELDS = attrgetter("sheet", "row", "column", "value", "problem", "suggestion", "kind")
 
 
@@ -44,7 +42,7 @@ def problems_sheet(problems: Sequence[Problem]) -> SheetSpec:
     return SheetSpec(
         name=CHECK_SHEET,
         rows=rows,
-        widths={0: 14, 1: 8, 2: 14, 3: 24, 4: 44, 5: 44, 6: 14},
+        widths=dict(_WIDTHS),
         freeze="A2",
         autofilter=True,
         tab_color="C00000",
