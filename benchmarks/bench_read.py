@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 
 from sheetcrm.book.xlsx_read import XlsxReader
-from sheetcrm.clean import check_customers
+from sheetcrm.check import check_customers
 from sheetcrm.demo import write_big_customers
 
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from sheetcrm.book.xlsx_read import XlsxReader
-from sheetcrm.clean import check_customers
+from sheetcrm.check import check_customers
 from sheetcrm.demo import (
     CUSTOMER_HEADERS,
     CUSTOMER_SHEET,

@@ -19,13 +19,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, clean, messages, schedule, schema, tiering
+from . import _background, messages, schedule, schema, tiering
 from .book.base import Book, CustomerTable, Problem
+from .check import CheckResult, check_customers, name_keys, near_names
 from .errors import UsageError
+from .exports.plan import write_csv, write_ics
 from .i18n import current_lang, tr, use_lang
-from .schedule.export import write_csv, write_ics
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 from .sheets import tiers as tier_sheets
+from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
@@ -165,17 +167,17 @@ class Run:
         on a big table, while this one goes on with other work (else the check does it)."""
         if self.near_names is None:
             self.near_names = _background.start(
-                clean.near_names,
-                clean.name_keys(self.table.frame),
+                near_names,
+                name_keys(self.table.frame),
                 elsewhere=len(self.table.frame) >= BACKGROUND_ROWS,
             )
 
     @cached_property
-    def check(self) -> clean.CheckResult:
+    def check(self) -> CheckResult:
         """The data check over the customer table."""
         table = self.table
         self.step("check")
-        return clean.check_customers(
+        return check_customers(
             table,
             transactions=self.transactions,
             today=self.as_of,
@@ -305,8 +307,8 @@ def _step_settings(run: Run) -> None:
 def _step_check(run: Run) -> None:
     problems = run.problems
     run.report.problems = len(problems)
-    run.book.write_sheet(clean.problems_sheet(problems))
-    run.report.sheets.append(clean.CHECK_SHEET)
+    run.book.write_sheet(problems_sheet(problems))
+    run.report.sheets.append(CHECK_SHEET)
     run.say(
         f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
         f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",

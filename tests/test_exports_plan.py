@@ -10,9 +10,9 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sheetcrm.exports.plan import fold_line, ics_escape, write_csv, write_ics
 from sheetcrm.i18n import use_lang
 from sheetcrm.schedule import STATUS_DONE, STATUS_OPEN
-from sheetcrm.schedule.export import fold_line, ics_escape, write_csv, write_ics
 
 STAMP = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..i18n import tr
+from ..schedule.cadence import channel_label
+from ..schedule.plan import PlanResult
+from ..schedule.statuses import STATUS_OPEN
 from ..sheets.plan import plan_rows
-from .cadence import channel_label
-from .plan import PlanResult
-from .statuses import STATUS_OPEN
 
 __all__ = ["fold_line", "ics_escape", "ics_text", "write_csv", "write_ics"]
 

@@ -1,9 +1,8 @@
-"""The data check: phones, emails, required fields, ranges, date order, duplicates, the sheet."""
+"""The data check: phones, emails, required fields, ranges, date order, duplicates."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from typing import Any
 
@@ -14,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from sheetcrm import clean
 from sheetcrm.book.base import CellError, CustomerTable, Problem
-from sheetcrm.clean import CHECK_SHEET, check_customers, problems_sheet
+from sheetcrm.check import check_customers, duplicates, name_keys, near_names
+from sheetcrm.check.problems import Collector
 from sheetcrm.i18n import use_lang
 
 TODAY = dt.date(2026, 11, 20)
@@ -247,35 +246,6 @@ def test_problems_are_bilingual() -> None:
     assert "固定电话" in zh.problem and "短信" in zh.suggestion
 
 
-def test_problems_sheet_sorts_and_describes() -> None:
-    problems = [
-        Problem("客户名单", 9, "手机", "1", "p9", "s9", "invalid_mobile"),
-        Problem("交易记录", 3, "金额", CellError("#N/A"), "p3", "s3", "error"),
-        Problem("客户名单", 2, "邮箱", "x", "p2", "s2", "invalid_email"),
-    ]
-    spec = problems_sheet(problems)
-    assert spec.name == CHECK_SHEET == "数据检查"
-    assert spec.rows[0] == [
-        "工作表 Sheet",
-        "行 Row",
-        "列 Column",
-        "值 Value",
-        "问题 Problem",
-        "建议 Suggestion",
-        "类型 Kind",
-    ]
-    assert [row[1] for row in spec.rows[1:]] == [3, 2, 9]
-    assert spec.rows[1][3] == "#N/A"  # error values are shown as text
-    assert spec.freeze == "A2" and spec.autofilter and spec.widths
-
-
-def test_problems_sheet_says_when_all_is_well() -> None:
-    with use_lang("en"):
-        spec = problems_sheet([])
-    assert len(spec.rows) == 2
-    assert "no problems" in str(spec.rows[1][4])
-
-
 # ---- the fast paths give what the plain per-value paths give ---------------------------------
 
 _NAME_PIECES = st.sampled_from(
@@ -312,78 +282,12 @@ _NAME_PIECES = st.sampled_from(
 @given(st.lists(st.one_of(_NAME_PIECES, st.text(max_size=4)), max_size=8).map("".join))
 def test_name_normalising_in_one_pass_equals_two(name: str) -> None:
     folded = unicodedata.normalize("NFKC", name).lower()
-    two_pass = clean._NAME_NOISE.sub("", clean._COMPANY_SUFFIX.sub("", folded))
-    assert clean._normalise_names(np.array([name], dtype=object))[0] == two_pass
-
-
-_FAST_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def _mobiles_slowly(values: pd.Series) -> tuple[list[str], list[str]]:
-    """Every cell stripped of separators and prefix, then the regex or phonenumbers."""
-    numbers, kinds = [], []
-    for value in values:
-        text = clean._phone_text(value)
-        stripped = clean._CN_PREFIX.sub("", clean._SEPARATORS.sub("", text))
-        if _FAST_MOBILE.match(stripped):
-            numbers.append(stripped)
-            kinds.append("mobile")
-        elif text:
-            number, kind = clean._parse_phone(text)
-            numbers.append(number)
-            kinds.append(kind)
-        else:
-            numbers.append("")
-            kinds.append("blank")
-    return numbers, kinds
-
-
-_PHONE_PIECES = st.sampled_from(
-    [
-        "138",
-        "1381234",
-        "5678",
-        "+86",
-        "0086",
-        "86",
-        "0571",
-        "-",
-        " ",
-        ".",
-        "(",
-        ")",
-        "（",
-        "—",
-        "8888",
-        "1234",
-        "2",
-        "１",
-        "+1",
-        "415",
-        "\n",
-        "/",
-        "_",
-    ]
-)
-_PHONES = st.one_of(
-    st.lists(_PHONE_PIECES, max_size=6).map("".join),
-    st.from_regex(r"1[0-9]{10}", fullmatch=True),
-    st.text(alphabet="0123456789 -+()", max_size=16),
-    st.floats(min_value=1e9, max_value=2e10).map(float),
-    st.none(),
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(_PHONES, min_size=1, max_size=8))
-def test_mobile_fast_path_equals_the_slow_path(values: list[object]) -> None:
-    series = pd.Series(values, index=range(2, 2 + len(values)), dtype=object)
-    number, kind = clean._clean_mobiles(series)
-    assert (number.tolist(), kind.tolist()) == _mobiles_slowly(series)
+    two_pass = duplicates._NAME_NOISE.sub("", duplicates._COMPANY_SUFFIX.sub("", folded))
+    assert duplicates._normalise_names(np.array([name], dtype=object))[0] == two_pass
 
 
 def _normalise(name: str) -> str:
-    return str(clean._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
+    return str(duplicates._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
 
 
 def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
@@ -442,7 +346,7 @@ def test_similar_names_equal_pairwise_comparison(rows: list[tuple[str, str, str]
         index=range(2, 2 + len(rows)),
         dtype=object,
     )
-    assert clean.near_names(clean.name_keys(frame)).to_dict() == _similar_slowly(frame)
+    assert near_names(name_keys(frame)).to_dict() == _similar_slowly(frame)
 
 
 def _value_per_row(table: CustomerTable, row: int, role: str) -> object:
@@ -502,67 +406,19 @@ def test_values_of_many_rows_equal_one_row_at_a_time(
     )
     table = CustomerTable("客户名单", None, 1, 1, ["客户名称"], {"name": "客户名称"}, frame, raw)
     rows = np.array([2 + pick % len(cells) for pick in picks], dtype=np.int64)
-    collector = clean._Collector(table)
+    collector = Collector(table)
     for role in ("name", "amount", "last_purchase", "notes"):
         fast = collector.values(rows, role).tolist()
         slow = [_value_per_row(table, int(row), role) for row in rows]
         assert [(type(v), v) for v in fast] == [(type(v), v) for v in slow]
 
 
-_TEXT_CELLS = st.one_of(
-    st.none(),
-    st.text(alphabet=" \t\u3000ab\u00a0Aİ", max_size=4),
-    st.floats(allow_infinity=False),
-    st.integers(-5, 5),
-    st.just(CellError("#N/A")),
-    st.just(pd.NaT),
-    st.just(np.str_(" X ")),
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(_TEXT_CELLS, max_size=8), st.booleans(), st.booleans())
-def test_texts_equal_converting_cell_by_cell(
-    cells: list[object], lower: bool, text_only: bool
-) -> None:
-    """Columns all text (the mapped shortcut) and mixed columns give what each cell gives."""
-    if text_only:
-        cells = [cell for cell in cells if cell is None or isinstance(cell, str)]
-    column = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
-    convert = clean._email_text if lower else clean._phone_text
-    expected = [
-        (cell.strip().lower() if lower else cell.strip())
-        if type(cell) is str
-        else ("" if cell is None else convert(cell))
-        for cell in cells
-    ]
-    assert clean._texts(column, convert, lower=lower).tolist() == expected
-
-
 def test_name_clusters_are_int64() -> None:
     """Cluster numbers are multiplied by counts of cities and contacts: int32 would overflow."""
     names = np.array(["杭州西湖龙井茶业销售", "杭州西湖龙井茶叶销售", "宁波"], dtype=object)
-    clusters = clean._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
+    clusters = duplicates._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
     assert clusters.dtype == np.int64
     assert clusters[0] == clusters[1] != clusters[2]
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.lists(
-            st.sampled_from(["wang", "@", ".", "163", "com", "con", "gmial", "qq", ",", "a1", ""]),
-            max_size=6,
-        ).map("".join),
-        max_size=8,
-    )
-)
-def test_emails_ok_equal_one_address_at_a_time(emails: list[str]) -> None:
-    expected = [
-        bool(clean._EMAIL.match(e)) and e.rsplit("@", 1)[1] not in clean._DOMAIN_TYPOS
-        for e in emails
-    ]
-    assert clean._emails_ok(np.array(emails, dtype=object)).tolist() == expected
 
 
 def test_an_empty_table_has_no_problems() -> None:
@@ -570,18 +426,3 @@ def test_an_empty_table_has_no_problems() -> None:
     table.frame, table.raw = table.frame.iloc[:0], table.raw.iloc[:0]
     result = check_customers(table, today=TODAY)
     assert result.problems == [] and result.cleaned.empty
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.from_regex(r"1[0-9]{10}", fullmatch=True),
-            st.text(alphabet="0123456789１٣²+ -", min_size=10, max_size=12),
-        ),
-        max_size=8,
-    )
-)
-def test_plain_mobiles_equal_the_pattern(texts: list[str]) -> None:
-    plain = clean._plain_mobiles(pd.Series(texts, dtype=object))
-    assert plain.tolist() == [bool(_FAST_MOBILE.match(text)) for text in texts]
