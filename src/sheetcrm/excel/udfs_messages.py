@@ -16,10 +16,10 @@ import xlwings as xw
 
 from ..errors import SheetCRMError
 from ..i18n import tr
-from ..messages import MessageSettings, compose_messages, sms_length
+from ..messages import ExtraFields, MessageSettings, compose_messages, sms_length
 from ..messages.filters import salutation
-from ..messages.render import STATUS_OPEN
 from ..roles import CUSTOMER_ROLES, RoleInfo
+from ..schedule import STATUS_OPEN
 from ..values import parse_bool, parse_date, parse_number
 from .convert import error, flatten, text_arg
 
@@ -98,8 +98,7 @@ def CRM_RENDER(  # noqa: N802 - worksheet function names are upper case
             None,
             MessageSettings(),
             plan=plan,
-            raw=raw,
-            labels=labels,
+            extra=ExtraFields(aliases={h: role for role, h in labels.items()}, columns=raw),
             lang=_lang(lang),
             as_of=today,
             channels=(code,),

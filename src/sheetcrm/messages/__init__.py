@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from ..channels import channel_label
-from .export import (
-    MESSAGES_SHEET,
-    email_message,
-    export_all,
-    messages_sheet,
-    preview,
-    write_eml,
-    write_mbox,
-    write_sms_csv,
-)
-from .render import MessageSettings, MessagesResult, compose_messages, parse_message_settings
+from .composing import MessagesResult, compose_messages
+from .export import email_message, export_all, preview, write_eml, write_mbox, write_sms_csv
+from .records import ExtraFields
+from .settings import MessageSettings, parse_message_settings
 from .sms import SmsCount, sms_length
 from .templates import (
     TEMPLATE_KEYS,
@@ -24,9 +17,9 @@ from .templates import (
 )
 
 __all__ = [
-    "MESSAGES_SHEET",
     "TEMPLATES_SHEET",
     "TEMPLATE_KEYS",
+    "ExtraFields",
     "MessageSettings",
     "MessagesResult",
     "SmsCount",
@@ -35,7 +28,6 @@ __all__ = [
     "compose_messages",
     "email_message",
     "export_all",
-    "messages_sheet",
     "parse_message_settings",
     "parse_templates_sheet",
     "preview",
