@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from _messages_data import AS_OF, customers, tiers
 from sheetcrm.messages import MessageSettings, compose_messages
-from sheetcrm.messages import render as render_module
+from sheetcrm.messages.compiling import Compiled, compile_template, environment
 from sheetcrm.messages.fast import row_renderer
-from sheetcrm.messages.render import _cached, _compile, _Compiled, _environment
+from sheetcrm.messages.records import cached
 from sheetcrm.messages.templates import TemplateSource
 
 FIELDS = ("a", "b", "订单", "absent")  # "absent": a known field the table has no column for
@@ -75,7 +75,7 @@ _template = st.recursive(
 
 def _base(lang: str) -> dict[str, Any]:
     return {
-        **_environment(lang, False).globals,
+        **environment(lang, False).globals,
         "company": "示例<科技>&",
         "signature": "【示例】",
         "sender": "s <s@example.com>",
@@ -96,13 +96,13 @@ def _both(source: TemplateSource, rows: list[dict[str, Any]]) -> tuple[list[Any]
     fields = frozenset(FIELDS)
     columns = {name: [row[name] for row in rows] for name in COLUMNS}
     base = _base(source.lang)
-    fast = _compile(source, fields)
+    fast = compile_template(source, fields)
     fast.bind(base, columns)
     assert fast.fast is not None, "this template should take the fast path"
     jinja_side, fast_side = [], []
     for i, row in enumerate(rows):
         record = {k: v for k, v in row.items() if v is not None}
-        slow = _compile(source, fields)
+        slow = compile_template(source, fields)
         jinja_side.append(_outcome(lambda s=slow, r=record: s.render(base, r, {})))
         fast_side.append(_outcome(lambda i=i: fast.render_row(i)))
     return jinja_side, fast_side
@@ -157,12 +157,12 @@ def test_blank_fields_are_recorded_in_print_order() -> None:
     ],
 )
 def test_other_constructs_are_left_to_jinja(text: str) -> None:
-    env = _environment("zh", False)
+    env = environment("zh", False)
     assert row_renderer(env.parse(text), env, _base("zh"), {"a": [1]}) is None
 
 
 def test_html_output_is_escaped_and_text_is_not() -> None:
-    env = _environment("zh", True)
+    env = environment("zh", True)
     tree = env.parse("<p>{{ customer.a }}{{ company }}</p>")
     render = row_renderer(tree, env, _base("zh"), {"a": ["<b>&"]})
     assert render is not None
@@ -200,7 +200,7 @@ def test_compose_is_the_same_without_the_fast_path(
     )
     options: dict[str, Any] = {"as_of": AS_OF, "lang": lang, "channels": ("sms", "email", "phone")}
     fast = compose_messages(frame, tier, MessageSettings(templates=(sheet,)), **options)
-    monkeypatch.setattr(_Compiled, "bind", lambda self, base, columns: None)
+    monkeypatch.setattr(Compiled, "bind", lambda self, base, columns: None)
     slow = compose_messages(frame, tier, MessageSettings(templates=(sheet,)), **options)
     pd.testing.assert_frame_equal(fast.messages, slow.messages)
     pd.testing.assert_frame_equal(fast.skipped, slow.skipped)
@@ -210,19 +210,19 @@ def test_compose_is_the_same_without_the_fast_path(
 
 def test_compose_uses_the_fast_path_for_bundled_templates(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    original = _Compiled.render
+    original = Compiled.render
 
-    def counting(self: _Compiled, *args: Any) -> Any:
+    def counting(self: Compiled, *args: Any) -> Any:
         calls.append(1)
         return original(self, *args)
 
-    monkeypatch.setattr(render_module._Compiled, "render", counting)
+    monkeypatch.setattr(Compiled, "render", counting)
     result = compose_messages(customers(), tiers(), MessageSettings(), as_of=AS_OF)
     assert len(result.messages) > 0 and calls == []
 
 
 def test_too_deep_a_template_is_left_to_jinja() -> None:
-    env = _environment("zh", False)
+    env = environment("zh", False)
     text = "{% if customer.a %}x" + "{% elif customer.a %}y" * 400 + "{% endif %}"
     assert row_renderer(env.parse(text), env, _base("zh"), {"a": [1]}) is None
 
@@ -245,5 +245,5 @@ def test_cached_formats_each_row_as_a_direct_call(rows: list[tuple[Any, ...]]) -
         return repr(values)
 
     columns = [list(column) for column in zip(*rows, strict=True)] or [[]]
-    assert _cached(describe, columns) == [repr(row) for row in rows]
+    assert cached(describe, columns) == [repr(row) for row in rows]
     assert len(calls) == len(set(rows))  # once per distinct combination

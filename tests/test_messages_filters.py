@@ -16,7 +16,7 @@ from sheetcrm.messages.filters import (
     salutation,
     surname,
 )
-from sheetcrm.messages.render import _mobile
+from sheetcrm.messages.records import _mobile
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from _messages_data import AS_OF, customers, tiers
 from sheetcrm.errors import InputError, SettingsError, TemplateError
-from sheetcrm.messages import MessageSettings, compose_messages, parse_message_settings
-from sheetcrm.messages.render import MESSAGE_COLUMNS, _customer_keys, _id_text
+from sheetcrm.messages import ExtraFields, MessageSettings, compose_messages, parse_message_settings
+from sheetcrm.messages.composing import MESSAGE_COLUMNS
+from sheetcrm.messages.records import customer_keys, id_text
 from sheetcrm.messages.templates import TemplateSource
 from sheetcrm.settings import Settings
 
@@ -161,8 +162,7 @@ def test_fields_by_header_text_and_missing_fields_column() -> None:
     )
     result = _compose(
         settings=_sheet_template(body, marketing=False),
-        raw=raw,
-        labels={"amount": "累计金额", "city": "城市"},
+        extra=ExtraFields(aliases={"累计金额": "amount", "城市": "city"}, columns=raw),
         plan=_plan("custom"),
         channels=("sms",),
     )
@@ -327,8 +327,8 @@ _ID = st.one_of(st.none(), st.sampled_from(["", "  ", "C1", " C1", "C2 ", "c2", 
 @given(st.lists(_ID, min_size=1, max_size=8))
 def test_customer_keys_of_text_ids_follow_the_per_value_rule(values: list[str | None]) -> None:
     frame = pd.DataFrame({"id": values}, index=range(7, 7 + len(values)), dtype=object)
-    expected = [_id_text(v) or str(r) for v, r in zip(values, frame.index, strict=True)]
-    assert _customer_keys(frame) == expected
+    expected = [id_text(v) or str(r) for v, r in zip(values, frame.index, strict=True)]
+    assert customer_keys(frame) == expected
 
 
 def _table(ids: list[str | None]) -> pd.DataFrame:

@@ -11,7 +11,6 @@ from sheetcrm.excel.udfs_messages import (
     CRM_SALUTATION,
     CRM_SMS_LENGTH,
     CRM_SMS_PARTS,
-    role_of_header,
 )
 from sheetcrm.messages import MessageSettings, compose_messages
 
@@ -90,7 +89,9 @@ def test_salutation() -> None:
     assert CRM_SALUTATION(None, None) == "尊敬的客户"
 
 
-def test_headers_map_to_roles() -> None:
-    assert role_of_header("手机号码").role == "mobile"  # type: ignore[union-attr]
-    assert role_of_header(" Customer Name ").role == "name"  # type: ignore[union-attr]
-    assert role_of_header("鞋码") is None
+def test_headers_map_to_roles_as_the_sheet_reader_matches_them() -> None:
+    # Variants the customer sheet's reader accepts (brackets, "a / b") name the same roles.
+    header = [["客户编号", "客户名称（全称）", "手机号码/电话", "鞋码"]]
+    row = [["C001", "杭州示例科技有限公司", "138 1234 5678", "42"]]
+    text = CRM_RENDER("welcome", "sms", header, row)
+    assert "杭州示例科技有限公司" in text and not text.startswith("#")

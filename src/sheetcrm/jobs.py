@@ -23,11 +23,13 @@ from . import _background, messages, schedule, schema, tiering
 from .book.base import Book, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
 from .errors import UsageError
+from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
 from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
+from .sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
@@ -259,8 +261,7 @@ class Run:
             tiers,
             messages.parse_message_settings(self.settings, sheet_templates=templates),
             plan=touches,
-            raw=self.table.raw,
-            labels=self.table.roles,
+            extra=template_fields(self.table),
             lang=self.lang,
             as_of=self.as_of,
             channels=self.options.channels,
@@ -355,12 +356,12 @@ def _step_plan(run: Run) -> None:
 
 def _step_messages(run: Run) -> None:
     result = run.messages
-    run.book.write_sheet(messages.messages_sheet(result))
+    run.book.write_sheet(messages_sheet(result))
     if run.options.export_dir:
-        run.report.exports += messages.export_all(result, run.options.export_dir)
+        run.report.exports += export_all(result, run.options.export_dir)
     if run.options.preview:
-        run.report.preview = messages.preview(result.messages, run.options.preview)
-    run.report.sheets.append(messages.MESSAGES_SHEET)
+        run.report.preview = preview(result.messages, run.options.preview)
+    run.report.sheets.append(MESSAGES_SHEET)
     run.say(
         f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条跳过（退订/勿扰/无联系方式）",
         f"messages: {len(result.messages)} ready, {len(result.skipped)} skipped "
@@ -373,9 +374,9 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
     if "messages" in run.__dict__:
         channels = [messages.channel_label(c) for c in run.messages.messages["channel"]]
         return pd.DataFrame({"channel": channels})
-    if messages.MESSAGES_SHEET not in run.book.sheet_names():
+    if MESSAGES_SHEET not in run.book.sheet_names():
         return None
-    grid = run.book.read_grid(messages.MESSAGES_SHEET)
+    grid = run.book.read_grid(MESSAGES_SHEET)
     header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
     column = next((i for i, h in enumerate(header) if h in ("渠道", "Channel")), None)
     if column is None:

@@ -16,25 +16,15 @@ import xlwings as xw
 
 from ..errors import SheetCRMError
 from ..i18n import tr
-from ..messages import MessageSettings, compose_messages, sms_length
+from ..messages import ExtraFields, MessageSettings, compose_messages, sms_length
 from ..messages.filters import salutation
-from ..messages.render import STATUS_OPEN
-from ..roles import CUSTOMER_ROLES, RoleInfo
+from ..roles import RoleInfo, role_info
+from ..schedule import STATUS_OPEN
+from ..schema import match_roles
 from ..values import parse_bool, parse_date, parse_number
 from .convert import error, flatten, text_arg
 
-__all__ = ["CRM_RENDER", "CRM_SALUTATION", "CRM_SMS_LENGTH", "CRM_SMS_PARTS", "role_of_header"]
-
-_BY_HEADER: dict[str, RoleInfo] = {
-    name.casefold(): info
-    for info in CUSTOMER_ROLES
-    for name in (info.role, info.zh, info.en, *info.aliases)
-}
-
-
-def role_of_header(header: str) -> RoleInfo | None:
-    """The customer-table role a header names (Chinese, English or a common variant)."""
-    return _BY_HEADER.get(header.strip().casefold())
+__all__ = ["CRM_RENDER", "CRM_SALUTATION", "CRM_SMS_LENGTH", "CRM_SMS_PARTS"]
 
 
 def _typed(info: RoleInfo, value: Any) -> Any:
@@ -67,17 +57,19 @@ def CRM_RENDER(  # noqa: N802 - worksheet function names are upper case
                 f"the header has {len(headers)} cells and the row {len(values)}: make them the same width",
             ),
         )
+    # Headers name roles as the customer sheet's reader matches them (left-most wins).
+    labels = match_roles(headers)
+    role_of = {header: role for role, header in labels.items()}
     typed: dict[str, Any] = {}
-    labels: dict[str, str] = {}
     for header, value in zip(headers, values, strict=True):
-        info = role_of_header(header) if header else None
-        if info is None or info.role in typed:
+        role = role_of.get(header)
+        if role is None or role in typed:
             continue
+        info = role_info(role)
         try:
             typed[info.role] = _typed(info, value)
         except ValueError as exc:
             return error("#VALUE!", f"{header}: {exc}")
-        labels[info.role] = header
     typed.setdefault("id", "1")
     customers = pd.DataFrame({role: [value] for role, value in typed.items()}, index=[2])
     raw = pd.DataFrame({h: [v] for h, v in zip(headers, values, strict=True) if h}, index=[2])
@@ -98,8 +90,7 @@ def CRM_RENDER(  # noqa: N802 - worksheet function names are upper case
             None,
             MessageSettings(),
             plan=plan,
-            raw=raw,
-            labels=labels,
+            extra=ExtraFields(aliases={h: role for role, h in labels.items()}, columns=raw),
             lang=_lang(lang),
             as_of=today,
             channels=(code,),

@@ -1,19 +1,13 @@
-"""Personal outreach messages (个性化沟通): templates, rendering, SMS rules and exports."""
+"""Personal outreach messages (个性化沟通): templates, rendering and SMS rules.
+
+The files made from them (.eml, mbox, SMS CSV) are in :mod:`sheetcrm.exports.messages`."""
 
 from __future__ import annotations
 
 from ..channels import channel_label
-from .export import (
-    MESSAGES_SHEET,
-    email_message,
-    export_all,
-    messages_sheet,
-    preview,
-    write_eml,
-    write_mbox,
-    write_sms_csv,
-)
-from .render import MessageSettings, MessagesResult, compose_messages, parse_message_settings
+from .composing import MessagesResult, compose_messages
+from .records import ExtraFields
+from .settings import MessageSettings, parse_message_settings
 from .sms import SmsCount, sms_length
 from .templates import (
     TEMPLATE_KEYS,
@@ -24,24 +18,17 @@ from .templates import (
 )
 
 __all__ = [
-    "MESSAGES_SHEET",
     "TEMPLATES_SHEET",
     "TEMPLATE_KEYS",
+    "ExtraFields",
     "MessageSettings",
     "MessagesResult",
     "SmsCount",
     "TemplateSource",
     "channel_label",
     "compose_messages",
-    "email_message",
-    "export_all",
-    "messages_sheet",
     "parse_message_settings",
     "parse_templates_sheet",
-    "preview",
     "sms_length",
     "templates_sheet_spec",
-    "write_eml",
-    "write_mbox",
-    "write_sms_csv",
 ]

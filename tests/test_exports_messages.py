@@ -1,4 +1,4 @@
-"""The 消息 sheet, .eml / .mbox files, the bulk-SMS CSV and the terminal preview."""
+""".eml / .mbox files, the bulk-SMS CSV and the terminal preview."""
 
 from __future__ import annotations
 
@@ -12,39 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _messages_data import AS_OF, customers, tiers
-from sheetcrm.i18n import use_lang
-from sheetcrm.messages import (
-    MESSAGES_SHEET,
-    MessageSettings,
-    MessagesResult,
-    compose_messages,
+from sheetcrm.exports.messages import (
     email_message,
     export_all,
-    messages_sheet,
     preview,
     write_eml,
     write_mbox,
     write_sms_csv,
 )
+from sheetcrm.i18n import use_lang
+from sheetcrm.messages import MessageSettings, MessagesResult, compose_messages
 
 SENDER = "示例科技 <sales@example.com>"
 
 
 def _result() -> MessagesResult:
     return compose_messages(customers(), tiers(), MessageSettings(), as_of=AS_OF)
-
-
-def test_messages_sheet_has_bilingual_headers_and_one_row_per_message() -> None:
-    result = _result()
-    with use_lang("zh"):
-        spec = messages_sheet(result)
-    assert spec.name == MESSAGES_SHEET == "消息"
-    assert spec.rows[0][:6] == ["客户编号", "客户", "渠道", "收件人", "主题", "正文"]
-    assert len(spec.rows) == 1 + len(result.messages)
-    assert spec.rows[1][2] == "短信" and isinstance(spec.rows[1][7], int)
-    with use_lang("en"):
-        assert messages_sheet(result).rows[0][1] == "Customer"
-        assert messages_sheet(result, "zh").rows[0][1] == "客户"
 
 
 def test_eml_files_are_utf8_with_proper_headers(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Messages out of sheetcrm: the 消息 sheet, .eml files or an .mbox, a bulk-SMS CSV, a preview.
+"""Messages out of sheetcrm: .eml files or an .mbox, a bulk-SMS CSV, a preview.
 
 Nothing is sent: the files are for the team's own mail client and SMS platform.
 """
@@ -9,7 +9,6 @@ import csv
 import mailbox
 import re
 from collections.abc import Sequence
-from contextlib import nullcontext
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -18,71 +17,18 @@ from typing import Any
 
 import pandas as pd
 
-from ..book.base import SheetSpec
 from ..channels import channel_label
-from ..i18n import Lang, tr, use_lang
-from .render import MessagesResult
+from ..i18n import tr
+from ..messages.composing import MessagesResult
 
 __all__ = [
-    "MESSAGES_SHEET",
     "email_message",
     "export_all",
-    "messages_sheet",
     "preview",
     "write_eml",
     "write_mbox",
     "write_sms_csv",
 ]
-
-MESSAGES_SHEET = "消息"
-
-
-def messages_sheet(result: MessagesResult, lang: Lang | None = None) -> SheetSpec:
-    """The 消息 sheet: one row per message, ready to send (labels in lang, else the current one)."""
-    with use_lang(lang) if lang else nullcontext():
-        return _messages_sheet(result)
-
-
-def _messages_sheet(result: MessagesResult) -> SheetSpec:
-    headers = [
-        tr("客户编号", "Customer ID"),
-        tr("客户", "Customer"),
-        tr("渠道", "Channel"),
-        tr("收件人", "To"),
-        tr("主题", "Subject"),
-        tr("正文", "Body"),
-        tr("字数", "Characters"),
-        tr("条数", "Parts"),
-        tr("模板", "Template"),
-        tr("提示", "Warnings"),
-        tr("缺失字段", "Missing fields"),
-    ]
-    m = result.messages
-    labels = {channel: channel_label(channel) for channel in set(m["channel"])}
-    parts = m["parts"].astype(object).where(m["parts"].notna(), None)
-    rows: list[list[Any]] = [headers]
-    for values in zip(
-        m["customer_id"],
-        m["customer"],
-        (labels[c] for c in m["channel"]),
-        m["to"],
-        m["subject"],
-        m["body"],
-        m["chars"].tolist(),
-        parts.tolist(),
-        m["template"],
-        m["warnings"],
-        m["missing_fields"],
-        strict=True,
-    ):
-        rows.append(list(values))
-    return SheetSpec(
-        name=MESSAGES_SHEET,
-        rows=rows,
-        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16},
-        number_formats={3: "@"},
-        tab_color="2E75B6",
-    )
 
 
 def _one_line(text: str) -> str:

@@ -1,0 +1,358 @@
+"""Compose outreach messages: choose a template per customer (or due touch) and render it.
+
+Customers' fields are prepared once as columns (``records``). Templates made of text,
+fields, filters with constant arguments and if/else (all bundled ones) are rendered straight
+from those columns by ``fast.row_renderer``, with exactly jinja's output; the rest by jinja
+(``compiling``). SMS get their signature and opt-out line and are counted as carriers bill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2.exceptions import SecurityError
+
+from .. import _gc
+from ..errors import InputError, SheetCRMError, TemplateError
+from ..i18n import tr
+from ..schedule.plan import STATUS_OPEN
+from .compiling import Compiled, compile_template, environment
+from .records import ExtraFields, Records, blank_records, build_records, customer_keys, id_text
+from .settings import MessageSettings
+from .sms import MAX_SMS_CHARS, add_opt_out, add_signature, check_sms_limit, sms_length
+from .templates import CHANNELS, TemplateSet, TemplateSource, normalise_channel
+
+__all__ = ["MESSAGE_COLUMNS", "MessagesResult", "compose_messages"]
+
+MESSAGE_COLUMNS = (
+    "customer_id",
+    "customer",
+    "channel",
+    "to",
+    "subject",
+    "body",
+    "chars",
+    "parts",
+    "template",
+    "warnings",
+    "missing_fields",
+    "html",
+)
+SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason")
+
+
+@dataclass
+class MessagesResult:
+    """Rendered messages, the customers who get none (and why), and per-row errors."""
+
+    messages: pd.DataFrame
+    skipped: pd.DataFrame
+    errors: list[SheetCRMError] = field(default_factory=list)
+    sender: str = ""
+
+
+class _Composer:
+    """One run: templates compiled once, customers' fields precomputed once, rows appended."""
+
+    def __init__(
+        self, records: Records, settings: MessageSettings, lang: str, as_of: dt.date
+    ) -> None:
+        self.records, self.settings, self.lang = records, settings, lang
+        self.templates = TemplateSet(settings.templates)
+        self.compiled: dict[int, Compiled] = {}
+        self.columns: list[tuple[str, list[Any]]] = []
+        self._by_name: dict[str, list[Any]] | None = None  # the columns, once prepared
+        self._record: tuple[int, dict[str, Any]] = (-1, {})
+        self._choices: dict[tuple[frozenset[str], str], TemplateSource | None] = {}
+        self.base = {
+            **environment(lang, False).globals,
+            "company": settings.company,
+            "signature": settings.signature,
+            "sender": settings.sender,
+            "as_of": as_of,
+            "lang": lang,
+        }
+        self.rows: list[tuple[Any, ...]] = []
+        self.skipped: list[tuple[str, str, str, str]] = []
+        self.errors: list[SheetCRMError] = []
+        self._opted_out_listed: set[int] = set()  # opted out customers are listed once
+        self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
+        # Warning texts resolved once: tr() looks the language up on every call.
+        self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
+        self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
+        self._missing = tr("缺少字段：", "missing fields: ")
+
+    def prepare(self) -> None:
+        """Compile (and check) every template in force; keep only the fields they read."""
+        used: set[str] | None = set()
+        for source in self.templates.sources():
+            if source.lang == self.lang:
+                found = self.compiled_template(source).used
+                used = None if found is None or used is None else used | set(found)
+        self.columns = self.records.columns(used)
+        self._by_name = dict(self.columns)
+        for compiled in self.compiled.values():
+            compiled.bind(self.base, self._by_name)
+
+    def choose(self, labels: frozenset[str], channel: str) -> TemplateSource | None:
+        """The automatic template choice, remembered per distinct label set."""
+        key = (labels, channel)
+        try:
+            return self._choices[key]
+        except KeyError:
+            found = self._choices[key] = self.templates.choose(labels, channel, self.lang)
+            return found
+
+    def deliver(self, i: int, channel: str, key: str, touch: Mapping[str, Any]) -> None:
+        """Customer i's message on a channel (template key, else chosen), or why there is none."""
+        records, lang = self.records, self.lang
+        if records.opted_out[i]:
+            if i not in self._opted_out_listed:
+                self._opted_out_listed.add(i)
+                self.skip(i, "", tr("已退订 / 勿扰", "opted out / do not contact"))
+            return
+        if not records.to[channel][i]:
+            what = tr("邮箱", "email") if channel == "email" else tr("手机号", "mobile number")
+            self.skip(i, channel, tr(f"没有有效的{what}", f"no valid {what}"))
+            return
+        source = (
+            self.templates.get(key, channel, lang)
+            if key
+            else self.choose(records.labels[i], channel)
+        )
+        if source is None:
+            self.skip(
+                i,
+                channel,
+                tr(
+                    f"没有适用的模板（{key or '自动'} / {channel} / {lang}）",
+                    f"no template for {key or 'automatic choice'} / {channel} / {lang}",
+                ),
+            )
+            return
+        self.render(i, channel, source, touch)
+
+    def skip(self, i: int, channel: str, reason: str) -> None:
+        """List customer i as getting no message on the channel, and why."""
+        self.skipped.append((self.records.ids[i], self.records.names[i], channel, reason))
+
+    def compiled_template(self, source: TemplateSource) -> Compiled:
+        """The template compiled (once per run), bound to the columns once they are prepared."""
+        found = self.compiled.get(id(source))
+        if found is None:
+            found = self.compiled[id(source)] = compile_template(source, self.records.known)
+            if self._by_name is not None:
+                found.bind(self.base, self._by_name)
+        return found
+
+    def render(
+        self, i: int, channel: str, source: TemplateSource, touch: Mapping[str, Any]
+    ) -> None:
+        """Render one message for customer i and append it (or skip it with the reason)."""
+        records = self.records
+        compiled = self.compiled.get(id(source)) or self.compiled_template(source)
+        try:
+            if compiled.fast is not None:
+                subject, body, html, seen = compiled.render_row(i)
+            else:
+                if self._record[0] != i:
+                    self._record = (i, records.record(i, self.columns))
+                subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+        except SecurityError as exc:
+            raise TemplateError(
+                tr(
+                    f"模板试图访问不安全的内容：{exc}",
+                    f"the template reaches for something unsafe: {exc}",
+                ),
+                template=source.name,
+            ) from None
+        except Exception as exc:  # a staff template failing on this row's data
+            raise TemplateError(
+                tr(
+                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{exc}",
+                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {exc}",
+                ),
+                template=source.name,
+            ) from None
+        to = records.to[channel][i]
+        chars, parts, warnings = len(body), None, ""
+        if channel == "sms":
+            body, chars, parts, warnings = self.sms(body, to.startswith("+"), source)
+            if len(body) > MAX_SMS_CHARS:
+                try:
+                    check_sms_limit(body, customer=records.names[i], row=records.rows[i])
+                except InputError as exc:
+                    self.errors.append(exc)
+                    self.skip(i, channel, tr("短信超过 500 字", "SMS over 500 characters"))
+                    return
+        missing = ""
+        if seen:
+            missing = "、".join([records.shown.get(f, f) for f in seen])
+            note = self._missing + missing
+            warnings = f"{warnings}；{note}" if warnings else note
+        self.rows.append(
+            (
+                records.ids[i],
+                records.names[i],
+                channel,
+                to,
+                subject,
+                body,
+                chars,
+                parts,
+                source.key,
+                warnings,
+                missing,
+                html,
+            )
+        )
+
+    def sms(
+        self, body: str, international: bool, source: TemplateSource
+    ) -> tuple[str, int, int, str]:
+        """An SMS with signature and opt-out line as the rules want, its count and warnings."""
+        marketing = self.settings.marketing if source.marketing is None else source.marketing
+        key = (body, international, marketing, source.lang)
+        found = self._sms.get(key)
+        if found is not None:
+            return found
+        text = body
+        if not international:
+            text = add_signature(text, self.settings.signature)[0]
+        if marketing:
+            opt_out = self.settings.opt_out if source.lang == "zh" else self.settings.opt_out_en
+            text = add_opt_out(text, opt_out)[0]
+        count = sms_length(text, international)
+        warnings = [self._long.format(count.parts)] if count.parts > 1 else []
+        if international and count.encoding == "ucs2":
+            warnings.append(self._ucs2)
+        found = self._sms[key] = (text, count.chars, count.parts, "；".join(warnings))
+        return found
+
+    def result(self) -> MessagesResult:
+        """The messages and the skipped customers as frames, with the errors met."""
+        table = np.empty((len(self.rows), len(MESSAGE_COLUMNS)), dtype=object)
+        if self.rows:
+            table[:] = self.rows
+        messages = pd.DataFrame(table, columns=list(MESSAGE_COLUMNS))
+        messages["chars"] = messages["chars"].astype("int64")
+        messages["parts"] = pd.array(table[:, MESSAGE_COLUMNS.index("parts")], dtype="Int64")
+        return MessagesResult(
+            messages=messages,
+            skipped=pd.DataFrame(self.skipped, columns=list(SKIPPED_COLUMNS), dtype=object),
+            errors=self.errors,
+            sender=self.settings.sender,
+        )
+
+
+def _due_touches(plan: pd.DataFrame, as_of: dt.date, horizon: int | None) -> pd.DataFrame:
+    """The plan's open touches due by as_of + horizon days (all open ones without a horizon)."""
+    touches = plan[plan["status"].astype(str).str.strip() == STATUS_OPEN]
+    if horizon is not None and "due" in touches.columns:
+        due = pd.to_datetime(touches["due"], errors="coerce")
+        touches = touches[due.isna() | (due <= pd.Timestamp(as_of + dt.timedelta(days=horizon)))]
+    return touches
+
+
+def compose_messages(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame | None,
+    settings: MessageSettings,
+    *,
+    plan: pd.DataFrame | None = None,
+    extra: ExtraFields | None = None,
+    lang: str = "zh",
+    as_of: dt.date,
+    channels: Sequence[str] = ("sms", "email"),
+) -> MessagesResult:
+    """One message per due follow-up touch (or per customer and channel), ready to send."""
+    with _gc.paused():
+        return _compose(
+            customers, tiers, settings, plan, extra or ExtraFields(), lang, as_of, channels
+        )
+
+
+def _compose(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame | None,
+    settings: MessageSettings,
+    plan: pd.DataFrame | None,
+    extra: ExtraFields,
+    lang: str,
+    as_of: dt.date,
+    channels: Sequence[str],
+) -> MessagesResult:
+    """compose_messages, with the garbage collector paused."""
+    wanted = _wanted_channels(channels)
+    if plan is None:
+        composer = _Composer(build_records(customers, tiers, extra, lang), settings, lang, as_of)
+        # Every template in force is compiled (and checked) even if no row uses it.
+        composer.prepare()
+        for i in range(len(composer.records.ids)):
+            for channel in wanted:
+                composer.deliver(i, channel, "", {})
+        return composer.result()
+    touches: list[tuple[dict[str, Any], str]] = []
+    for touch in blank_records(_due_touches(plan, as_of, settings.horizon_days)):
+        channel = normalise_channel(touch.get("channel"))
+        if channel in wanted:  # not visits, nor channels not asked for this run
+            touches.append((touch, channel))
+    records = _named_records(customers, tiers, extra, lang, touches)
+    composer = _Composer(records, settings, lang, as_of)
+    composer.prepare()
+    position = {cid: i for i, cid in enumerate(records.ids)}
+    for touch, channel in touches:
+        found = position.get(id_text(touch.get("customer_id")))
+        if found is None:
+            composer.errors.append(_not_in_table(touch))
+            continue
+        composer.deliver(found, channel, str(touch.get("template") or ""), touch)
+    return composer.result()
+
+
+def _wanted_channels(channels: Sequence[str]) -> list[str]:
+    """The channels asked for, as codes; an unknown one is an InputError."""
+    wanted = [normalise_channel(c) for c in channels]
+    for given, code in zip(channels, wanted, strict=True):
+        if code not in CHANNELS:
+            raise InputError(
+                tr(
+                    f"渠道「{given}」无效：请用 sms、email、wechat 或 phone",
+                    f"channel '{given}' is not valid: use sms, email, wechat or phone",
+                )
+            )
+    return wanted
+
+
+def _named_records(
+    customers: pd.DataFrame,
+    tiers: pd.DataFrame | None,
+    extra: ExtraFields,
+    lang: str,
+    touches: Sequence[tuple[Mapping[str, Any], str]],
+) -> Records:
+    """The records of the customers the touches name (a repeated ID means its last row)."""
+    # Only the customers the due touches name get a message: their fields alone are
+    # prepared (a full sheet has a million customers and a few thousand due touches).
+    keys = customer_keys(customers)
+    named = {id_text(touch.get("customer_id")) for touch, _ in touches}
+    hits = np.flatnonzero(pd.Index(keys, dtype=object).isin(list(named)))
+    last = {keys[r]: r for r in hits.tolist()}
+    rows = sorted(last.values())
+    return build_records(customers.iloc[rows], tiers, extra, lang, [keys[r] for r in rows])
+
+
+def _not_in_table(touch: Mapping[str, Any]) -> InputError:
+    """The error for a touch whose customer is not in the customer table."""
+    return InputError(
+        tr(
+            f"跟进计划中的客户编号「{touch.get('customer_id')}」不在客户表中",
+            f"customer ID '{touch.get('customer_id')}' in the plan is not in the customer table",
+        ),
+        column="customer_id",
+    )

@@ -1,0 +1,99 @@
+"""The messages job's settings: the [sms] block (signature, opt-out lines, sender) read into MessageSettings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..i18n import tr
+from ..settings import Block, Settings, parse_general, register
+from ..values import parse_bool
+from .templates import TemplateSource
+
+__all__ = ["SMS_BLOCK", "MessageSettings", "parse_message_settings"]
+
+SMS_BLOCK = register(
+    Block(
+        key="sms",
+        title_zh="短信与邮件",
+        title_en="SMS and email",
+        columns=(("key", "设置 Setting"), ("value", "值 Value"), ("note", "说明 Note")),
+        defaults=(
+            (
+                "signature",
+                "【示例科技】",
+                "短信签名，必填（国内短信必须带签名）/ SMS signature, required in China",
+            ),
+            ("opt_out", "回T退订", "营销短信结尾的退订语 / opt-out line for marketing texts"),
+            ("opt_out_en", "Reply STOP to opt out", "英文短信的退订语 / opt-out line in English"),
+            (
+                "sender",
+                "示例科技 <sales@example.com>",
+                "邮件发件人 / email sender (name <address>)",
+            ),
+            (
+                "marketing",
+                "是",
+                "模板未注明时是否按营销短信处理 / texts are marketing unless a template says",
+            ),
+        ),
+        help="短信签名、退订语和发件人 · SMS signature, opt-out line and email sender",
+        order=40,
+    )
+)
+
+
+@dataclass(frozen=True)
+class MessageSettings:
+    """What the messages job reads from the workbook: SMS rules, sender, the sheet's templates."""
+
+    signature: str = "【示例科技】"
+    opt_out: str = "回T退订"
+    opt_out_en: str = "Reply STOP to opt out"
+    sender: str = "示例科技 <sales@example.com>"
+    marketing: bool = True
+    horizon_days: int | None = None  # due touches up to as_of + this many days; None = all open
+    templates: tuple[TemplateSource, ...] = ()
+
+    @property
+    def company(self) -> str:
+        """The company name, taken from the signature without its brackets."""
+        return self.signature.strip().strip("【】[]").strip()
+
+
+def parse_message_settings(
+    settings: Settings, sheet_templates: Sequence[TemplateSource] | None = None
+) -> MessageSettings:
+    """The [sms] block (and the plan horizon from [general]) with the sheet's templates."""
+    data = settings.block("sms")
+    values = data.mapping()
+    defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
+
+    def get(key: str) -> str:
+        value = values.get(key, (0, None))[1]
+        return str(defaults[key] if value in (None, "") else value).strip()
+
+    signature = get("signature")
+    if not (signature.startswith("【") and signature.endswith("】") and len(signature) > 2):
+        row = values.get("signature", (0, None))[0]
+        raise data.error(
+            row or 0,
+            "value",
+            tr(
+                f"短信签名「{signature}」须写成【公司简称】的形式",
+                f"the SMS signature '{signature}' must look like 【Company】",
+            ),
+        )
+    try:
+        marketing = parse_bool(get("marketing"))
+    except ValueError as exc:
+        raise data.error(values.get("marketing", (0, None))[0], "value", str(exc)) from None
+    return MessageSettings(
+        signature=signature,
+        opt_out=get("opt_out"),
+        opt_out_en=get("opt_out_en"),
+        sender=get("sender"),
+        marketing=marketing,
+        horizon_days=parse_general(settings).horizon_days,
+        templates=tuple(sheet_templates or ()),
+    )

@@ -1,0 +1,75 @@
+"""The 消息 sheet laid out from the messages result; the customer sheet's headers as fields.
+
+Templates may name a customer field by the sheet's own header (``customer['累计金额']``):
+``template_fields`` hands those headers to the engine as extra fields, so the engine itself
+never reads a header.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+from ..book.base import CustomerTable, SheetSpec
+from ..channels import channel_label
+from ..i18n import Lang, tr, use_lang
+from ..messages import ExtraFields, MessagesResult
+
+__all__ = ["MESSAGES_SHEET", "messages_sheet", "template_fields"]
+
+MESSAGES_SHEET = "消息"
+
+
+def template_fields(table: CustomerTable) -> ExtraFields:
+    """The table's own headers as template fields: a role's header reads the typed value."""
+    return ExtraFields(
+        aliases={header: role for role, header in table.roles.items()}, columns=table.raw
+    )
+
+
+def messages_sheet(result: MessagesResult, lang: Lang | None = None) -> SheetSpec:
+    """The 消息 sheet: one row per message, ready to send (labels in lang, else the current one)."""
+    with use_lang(lang) if lang else nullcontext():
+        return _messages_sheet(result)
+
+
+def _messages_sheet(result: MessagesResult) -> SheetSpec:
+    headers = [
+        tr("客户编号", "Customer ID"),
+        tr("客户", "Customer"),
+        tr("渠道", "Channel"),
+        tr("收件人", "To"),
+        tr("主题", "Subject"),
+        tr("正文", "Body"),
+        tr("字数", "Characters"),
+        tr("条数", "Parts"),
+        tr("模板", "Template"),
+        tr("提示", "Warnings"),
+        tr("缺失字段", "Missing fields"),
+    ]
+    m = result.messages
+    labels = {channel: channel_label(channel) for channel in set(m["channel"])}
+    parts = m["parts"].astype(object).where(m["parts"].notna(), None)
+    rows: list[list[Any]] = [headers]
+    for values in zip(
+        m["customer_id"],
+        m["customer"],
+        (labels[c] for c in m["channel"]),
+        m["to"],
+        m["subject"],
+        m["body"],
+        m["chars"].tolist(),
+        parts.tolist(),
+        m["template"],
+        m["warnings"],
+        m["missing_fields"],
+        strict=True,
+    ):
+        rows.append(list(values))
+    return SheetSpec(
+        name=MESSAGES_SHEET,
+        rows=rows,
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16},
+        number_formats={3: "@"},
+        tab_color="2E75B6",
+    )
