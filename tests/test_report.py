@@ -20,10 +20,10 @@ from sheetcrm.book.base import Problem
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_write import PackageWriter, column_number
 from sheetcrm.demo import write_demo
+from sheetcrm.exports.html import html_report
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import run_job
 from sheetcrm.report.history import history_row
-from sheetcrm.report.html import html_report
 from sheetcrm.report.kpis import compute_kpis
 from sheetcrm.sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
 from sheetcrm.sheets.history import HISTORY_SHEET, history_sheet

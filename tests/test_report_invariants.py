@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.book.charts import drawing_parts
+from sheetcrm.exports.html import html_report
 from sheetcrm.report.history import history_row
-from sheetcrm.report.html import html_report
 from sheetcrm.report.kpis import compute_kpis
 from sheetcrm.sheets.dashboard import dashboard_sheet
 from sheetcrm.sheets.history import history_sheet

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .errors import SheetCRMError
+from .errors import SheetCRMError, UsageError
 from .i18n import Lang, set_lang, tr
 
 # Beyond this many exports in one folder (one .eml per customer…), the folder is named instead.
@@ -371,8 +371,13 @@ def _run(args: argparse.Namespace) -> int:
     from .jobs import JOB_STAGES, JobOptions, run_job
 
     export_dir = getattr(args, "export", None)
-    if export_dir:
-        export_dir.mkdir(parents=True, exist_ok=True)
+    if export_dir and export_dir.exists() and not export_dir.is_dir():
+        raise UsageError(
+            tr(
+                f"--export 要的是文件夹，而 {export_dir} 是一个文件；请换一个文件夹名",
+                f"--export takes a folder, and {export_dir} is a file; name another folder",
+            )
+        )
     channels = tuple(
         c.strip() for c in getattr(args, "channels", "sms,email").split(",") if c.strip()
     )

@@ -109,12 +109,17 @@ class Run:
         self.input_problems: list[Problem] = []
         self.near_names: _background.Pending[pd.Series] | None = None  # begin_name_matching
         self.ui_lang = current_lang()
+        self.exports: list[Callable[[], list[Path]]] = []  # written once the book is saved
 
     def step(self, stage: str) -> None:
         """Tell the progress display which stage starts, in the language of whoever ran the job."""
         zh, en = STAGES[stage]
         with use_lang(self.ui_lang):
             self.options.progress(tr(zh, en))
+
+    def export(self, write: Callable[[], list[Path]]) -> None:
+        """Write files beside the book after it is saved: never beside a save that was refused."""
+        self.exports.append(write)
 
     def say(self, zh: str, en: str) -> None:
         """Add a line to the report, in the language of whoever ran the job."""
@@ -343,8 +348,9 @@ def _step_plan(run: Run) -> None:
     plan = run.plan
     run.book.write_sheet(plan_sheet(plan))
     if run.options.export_dir:
-        run.report.exports += write_ics(plan.touches, run.options.export_dir)
-        run.report.exports.append(write_csv(plan.touches, run.options.export_dir / "followups.csv"))
+        folder = run.options.export_dir
+        run.export(lambda: write_ics(plan.touches, folder))
+        run.export(lambda: [write_csv(plan.touches, folder / "followups.csv")])
     run.report.sheets.append(PLAN_SHEET)
     open_touches = int((plan.touches["status"] == schedule.STATUS_OPEN).sum())
     run.say(
@@ -358,7 +364,8 @@ def _step_messages(run: Run) -> None:
     result = run.messages
     run.book.write_sheet(messages_sheet(result))
     if run.options.export_dir:
-        run.report.exports += export_all(result, run.options.export_dir)
+        folder = run.options.export_dir
+        run.export(lambda: export_all(result, folder))
     if run.options.preview:
         run.report.preview = preview(result.messages, run.options.preview)
     run.report.sheets.append(MESSAGES_SHEET)
@@ -387,8 +394,8 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
 
 def _step_report(run: Run) -> None:
     # The dashboard pulls in chart drawing; only this step needs it.
+    from .exports.html import html_report
     from .report.history import history_row
-    from .report.html import html_report
     from .report.kpis import compute_kpis
     from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
     from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
@@ -409,8 +416,8 @@ def _step_report(run: Run) -> None:
     run.book.write_sheet(history)
     run.book.write_sheet(dashboard_sheet(kpis, history.rows, run.lang))
     if run.options.html:
-        html_report(kpis, history.rows, run.options.html)
-        run.report.exports.append(run.options.html)
+        html, rows = run.options.html, history.rows
+        run.export(lambda: [html_report(kpis, rows, html)])
     run.report.sheets += [DASHBOARD_SHEET, HISTORY_SHEET]
     run.say("仪表盘已更新", "dashboard updated")
 
@@ -454,4 +461,9 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
             step(run)
     run.step("save")
     book.save()
+    if run.exports and run.options.export_dir:
+        run.options.export_dir.mkdir(parents=True, exist_ok=True)
+    with use_lang(run.lang):
+        for write in run.exports:
+            run.report.exports += write()
     return run.report

@@ -13,9 +13,9 @@ import pandas as pd
 
 from ..book.base import CellValue
 from ..i18n import tr
-from .history import AS_OF, tier_count
-from .kpis import Kpis, Tile
-from .kpis import tiles as kpi_tiles
+from ..report.history import AS_OF, tier_count
+from ..report.kpis import Kpis, Tile
+from ..report.kpis import tiles as kpi_tiles
 
 __all__ = ["html_report"]
 
