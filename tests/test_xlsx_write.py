@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from libreoffice import csv_sheets
+from sheetcrm.a1 import column_letter, column_number
 from sheetcrm.book import sheetstream, xlsx_write
 from sheetcrm.book.base import (
     CellError,
@@ -35,7 +36,7 @@ from sheetcrm.book.base import (
     SheetSpec,
 )
 from sheetcrm.book.package import Package
-from sheetcrm.book.xlsx_write import PackageWriter, column_letter, column_number
+from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.errors import WorkbookError
 
 HEADERS = ["编号", "客户", "手机", "金额", "双倍"]
@@ -751,11 +752,6 @@ def test_a_full_width_sheet_is_spliced_in_bulk_without_changing_the_xml(
     assert b'<c r="C2000"><v>6000</v></c><c r="E2000" t="inlineStr"><is><t>t3</t></is></c>' in xml
     monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
     assert _written_xml(path, 1, 2000, values) == xml
-
-
-@given(st.integers(1, 16384))
-def test_column_letters_round_trip(number: int) -> None:
-    assert column_number(column_letter(number)) == number
 
 
 _CELL_VALUE = st.one_of(

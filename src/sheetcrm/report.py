@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .a1 import range_ref
 from .book.base import CellValue, ChartSeries, ChartSpec, Problem, SheetSpec
 from .i18n import tr, use_lang
 from .schedule import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
-from .settings import column_letter
 
 __all__ = [
     "DASHBOARD_SHEET",
@@ -501,18 +501,18 @@ def _trend_chart(
     series = [
         ChartSeries(
             str(tier),
-            f"{column_letter(header.index(key) + 1)}2:{column_letter(header.index(key) + 1)}{last}",
+            range_ref(2, header.index(key) + 1, last, header.index(key) + 1),
         )
         for tier in kpis.per_tier.index
         if (key := _TIER_COUNT.format(tier)) in header
     ]
     if not series or _AS_OF not in header:
         return None
-    dates = column_letter(header.index(_AS_OF) + 1)
+    dates = header.index(_AS_OF) + 1
     return ChartSpec(
         "line",
         tr("各等级客户数趋势", "Customers per tier over time"),
-        f"{dates}2:{dates}{last}",
+        range_ref(2, dates, last, dates),
         series,
         anchor,
         7,

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..a1 import column_letter, parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
@@ -37,7 +38,6 @@ from .base import (
     SheetSpec,
 )
 from .uno_session import import_uno, property_value
-from .xlsx_write import column_letter, column_number
 
 __all__ = ["UnoBook"]
 
@@ -57,11 +57,10 @@ _DIAGRAMS = {
 }
 
 
-def _cell_box(ref: str) -> tuple[int, int]:
-    """0-based (row, column) of an A1 reference such as "H2" or "$H$2"."""
-    ref = ref.replace("$", "")
-    letters = ref.rstrip("0123456789")
-    return int(ref[len(letters) :]) - 1, column_number(letters) - 1
+def _position(ref: str) -> tuple[int, int]:
+    """0-based (row, column) of an A1 reference such as "H2" or "$H$2", as UNO counts."""
+    row, column = parse_cell(ref)
+    return row - 1, column - 1
 
 
 def _api_formula(formula: str) -> str:
@@ -389,7 +388,7 @@ class UnoBook:
         for number, chart in enumerate(spec.charts, start=1):
             self._chart(sheet, spec.name, chart, number)
         if spec.freeze:
-            row, column = _cell_box(spec.freeze)
+            row, column = _position(spec.freeze)
             controller = self.doc.CurrentController
             if controller is not None:  # freezing works on the active sheet only
                 active = controller.ActiveSheet
@@ -485,7 +484,7 @@ class UnoBook:
         source = self._sheet(spec.data_sheet) if spec.data_sheet else sheet
         ranges = [self._range_address(source, spec.categories)]
         ranges += [self._range_address(source, series.values) for series in spec.series]
-        row, column = _cell_box(spec.anchor)
+        row, column = _position(spec.anchor)
         corner = sheet.getCellByPosition(column, row).Position
         far = sheet.getCellByPosition(column + spec.width_cells, row + spec.height_cells).Position
         frame = self.uno.createUnoStruct("com.sun.star.awt.Rectangle")
@@ -503,10 +502,9 @@ class UnoBook:
         chart.HasLegend = spec.kind in ("pie", "doughnut") or len(spec.series) > 1
 
     def _range_address(self, sheet: Any, ref: str) -> Any:
-        first, _, last = ref.partition(":")
-        top, left = _cell_box(first)
-        bottom, right = _cell_box(last or first)
-        return self._address(sheet, top, left, bottom, right)
+        """The UNO CellRangeAddress of an A1 range (or one cell) on ``sheet``."""
+        top, left, bottom, right = parse_range(ref)
+        return self._address(sheet, top - 1, left - 1, bottom - 1, right - 1)
 
     def save(self) -> Path:
         """Store the document in place, or as a copy at ``output``; the file written."""

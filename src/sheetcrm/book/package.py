@@ -24,11 +24,10 @@ from lxml import etree
 from ..errors import WorkbookError
 from ..i18n import tr
 from . import sheetstream
+from .namespaces import CT_NS, PACKAGE_REL_NS, office_rel
 from .sheetstream import codec as _deflater
 
 __all__ = [
-    "CT_NS",
-    "REL_NS",
     "Deflated",
     "Fingerprint",
     "Package",
@@ -38,11 +37,7 @@ __all__ = [
     "stream_part",
 ]
 
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_OFFICE_DOCUMENT = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-)
+_OFFICE_DOCUMENT = office_rel("officeDocument")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _BIG_PART = 8 * 2**20
@@ -191,7 +186,9 @@ class Relationships:
         if package.exists(self.path):
             self.root = parse_xml(package.read(self.path), self.path)
         else:
-            self.root = etree.Element(f"{{{REL_NS}}}Relationships", nsmap={None: REL_NS})
+            self.root = etree.Element(
+                f"{{{PACKAGE_REL_NS}}}Relationships", nsmap={None: PACKAGE_REL_NS}
+            )
 
     def items(self) -> list[tuple[str, str, str]]:
         """(id, type, resolved part name) of every internal relationship."""
@@ -220,7 +217,7 @@ class Relationships:
         rel_id = f"rId{number}"
         target = posixpath.relpath(part, posixpath.dirname(self.source) or ".")
         etree.SubElement(
-            self.root, f"{{{REL_NS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
+            self.root, f"{{{PACKAGE_REL_NS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
         )
         return rel_id
 

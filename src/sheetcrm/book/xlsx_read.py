@@ -28,18 +28,16 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table, rows_array
 from . import sheetstream
 from .base import CellError, CellValue, CustomerTable
-from .xlsx_write import column_letter
+from .namespaces import MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS
 
 __all__ = ["XlsxReader"]
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
@@ -63,13 +61,6 @@ _PART_TYPES = {
     "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
     "sharedStrings": "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
 }
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (char - 64)
-    return number
 
 
 def _refuse_unsupported(path: Path) -> None:
@@ -126,15 +117,15 @@ class XlsxReader:
         rels = self._xml("_rels/.rels")
         workbook_part = next(
             r.get("Target", "").lstrip("/")
-            for r in rels.iter(f"{{{_PKG_REL}}}Relationship")
+            for r in rels.iter(f"{{{PACKAGE_REL_NS}}}Relationship")
             if r.get("Type", "").endswith("/officeDocument")
         )
         workbook = self._xml(workbook_part)
-        pr = workbook.find(f"{{{_MAIN}}}workbookPr")
+        pr = workbook.find(f"{{{MAIN_NS}}}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
         base = PurePosixPath(workbook_part).parent
         rel_part = str(base / "_rels" / (PurePosixPath(workbook_part).name + ".rels"))
-        relationships = list(self._xml(rel_part).iter(f"{{{_PKG_REL}}}Relationship"))
+        relationships = list(self._xml(rel_part).iter(f"{{{PACKAGE_REL_NS}}}Relationship"))
         targets = {r.get("Id"): r.get("Target", "") for r in relationships}
         # What calamine needs beside a sheet to read it: cell styles (dates) and shared strings.
         self._companions = {
@@ -144,8 +135,8 @@ class XlsxReader:
             if r.get("Type", "").endswith("/" + kind)
         }
         parts: dict[str, str] = {}
-        for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
-            target = targets.get(sheet.get(f"{{{_REL}}}id"), "")
+        for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
+            target = targets.get(sheet.get(f"{{{OFFICE_REL_NS}}}id"), "")
             path = target.lstrip("/") if target.startswith("/") else str(base / target)
             parts[sheet.get("name", "")] = path
         return parts
@@ -292,7 +283,7 @@ class XlsxReader:
             rels_part = str(sheet_path.parent / "_rels" / (sheet_path.name + ".rels"))
             if rels_part not in self._zip.namelist():
                 continue
-            for rel in self._xml(rels_part).iter(f"{{{_PKG_REL}}}Relationship"):
+            for rel in self._xml(rels_part).iter(f"{{{PACKAGE_REL_NS}}}Relationship"):
                 if not rel.get("Type", "").endswith("/table"):
                     continue
                 target = rel.get("Target", "")
@@ -396,7 +387,7 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
         value = re.search(rb"<v>([^<]*)</v>", cell)
         if ref and value:
             code = value.group(1).decode("utf-8", "replace")
-            found[(int(ref.group(2)), _column_number(ref.group(1)))] = CellError(code)
+            found[(int(ref.group(2)), column_from_bytes(ref.group(1)))] = CellError(code)
         pos = data.find(b't="e"', pos + 5)
 
 
@@ -515,7 +506,7 @@ class _PartBook:
             for kind in companions
         )
         rels = "".join(
-            f'<Relationship Id="r{kind}" Type="{_REL}/{kind}" Target="{kind}.xml"/>'
+            f'<Relationship Id="r{kind}" Type="{OFFICE_REL_NS}/{kind}" Target="{kind}.xml"/>'
             for kind in companions
         )
         self.zip.writestr(
@@ -528,17 +519,17 @@ class _PartBook:
         )
         self.zip.writestr(
             "_rels/.rels",
-            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{OFFICE_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         self.zip.writestr(
             "xl/workbook.xml",
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr date1904="{int(date1904)}"/>'
+            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}"><workbookPr date1904="{int(date1904)}"/>'
             f'<sheets><sheet name="{_PART_SHEET}" sheetId="1" r:id="rSheet"/></sheets></workbook>',
         )
         self.zip.writestr(
             "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rSheet" Type="{_REL}/worksheet" '
+            f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rSheet" Type="{OFFICE_REL_NS}/worksheet" '
             f'Target="worksheets/sheet1.xml"/>{rels}</Relationships>',
         )
         for kind, data in companions.items():
@@ -628,17 +619,20 @@ def _join(folder: PurePosixPath, target: str) -> str:
 
 def _table_info(table: ElementTree.Element, sheet: str) -> TableInfo | None:
     """An Excel Table from its part; None for header-less tables (nothing to match roles on)."""
-    match = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)", table.get("ref", ""))
-    if match is None or table.get("headerRowCount", "1") == "0":
+    ref = table.get("ref", "")
+    if ":" not in ref or table.get("headerRowCount", "1") == "0":
         return None
-    first_col, first_row, last_col, last_row = match.groups()
-    headers = tuple(column.get("name", "") for column in table.iter(f"{{{_MAIN}}}tableColumn"))
+    try:
+        first_row, first_col, last_row, last_col = parse_range(ref)
+    except ValueError:
+        return None
+    headers = tuple(column.get("name", "") for column in table.iter(f"{{{MAIN_NS}}}tableColumn"))
     return TableInfo(
         table.get("displayName") or table.get("name") or "",
         sheet,
-        int(first_row),
-        _column_number(first_col.encode()),
-        int(last_row) - (1 if table.get("totalsRowCount", "0") not in ("0", "") else 0),
-        _column_number(last_col.encode()),
+        first_row,
+        first_col,
+        last_row - (1 if table.get("totalsRowCount", "0") not in ("0", "") else 0),
+        last_col,
         headers,
     )

@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
-import importlib
 import math
 import numbers
 import os
@@ -24,7 +22,6 @@ import tempfile
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -32,10 +29,22 @@ import pandas as pd
 from lxml import etree
 
 from .. import _background
+from ..a1 import (
+    MAX_COLUMN,
+    MAX_ROW,
+    cell_ref,
+    column_from_bytes,
+    column_letter,
+    parse_cell,
+    parse_range,
+    range_ref,
+)
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..values import excel_serial
-from .base import CellError, CellValue, ChartSpec, ResultColumn, SheetSpec
+from .base import CellError, CellValue, ResultColumn, SheetSpec
+from .charts import drawing_parts
+from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .package import (
     Deflated,
     Fingerprint,
@@ -47,21 +56,17 @@ from .package import (
     stream_part,
 )
 from .sheetstream import row_pieces, sheet_start
-from .styles import MAIN_NS, Styles, argb
+from .styles import Styles, argb
 
-__all__ = ["PackageWriter", "column_letter", "column_number"]
+__all__ = ["PackageWriter"]
 
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_REL = REL_NS + "/"
 _WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 _MAX_TEXT = 32767  # Excel's limit on characters in one cell
-_MAX_ROW = 1048576
 # From this size (sheet XML, bytes: about 60,000 customers) result columns are written by a
 # forked child while the jobs go on: on a full sheet that takes a second core for ~20 s.
 _BACKGROUND_PART = 64 * 2**20
-_MAX_COLUMN = 16384
 _DATE_FORMAT = "yyyy-mm-dd"
 _DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 _HEADER_FILL = "DDEBF7"
@@ -91,46 +96,6 @@ _TAG_NAME_END = frozenset(b" >/\t\r\n")  # what may follow a tag's name
 _ROW_OPEN = re.compile(rb'<row(?: r="(\d+)")?')
 _ROW_SPANS = re.compile(rb'(<row r="\d+") spans="[^"]*"')
 _SPANS_LEFT = re.compile(rb"<row\b[^>]*\sspans=")
-
-
-class DrawingParts(Protocol):
-    """What ``sheetcrm.book.charts.drawing_parts`` returns: a drawing and its chart parts."""
-
-    drawing_xml: bytes
-    charts: list[bytes]
-
-
-def _drawing_parts(
-    charts: Sequence[ChartSpec], sheet: str, rows: Sequence[Sequence[CellValue]]
-) -> DrawingParts:
-    """The DrawingML for a sheet's charts (the charts module owns the chart XML)."""
-    # Imported late: only sheets with charts need the module (written by another engineer).
-    chart_module = importlib.import_module("sheetcrm.book.charts")
-    parts: DrawingParts = chart_module.drawing_parts(charts, sheet, rows)
-    return parts
-
-
-def column_letter(number: int) -> str:
-    """The letters of a 1-based column number (1 → A, 27 → AA)."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def column_number(letters: str) -> int:
-    """The 1-based number of a column given by letters (A → 1, AA → 27)."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-@functools.cache
-def _column_of(letters: bytes) -> int:
-    """column_number for the letters of a cell reference as found in the XML."""
-    return column_number(letters.decode())
 
 
 def _clean_text(text: str) -> str:
@@ -435,12 +400,12 @@ def _cells(body: bytes, row: int) -> list[_Cell]:
     for match in _CELL.finditer(body):
         attrs = match.group(1)
         ref = _ATTR_R.search(attrs)
-        column = _column_of(ref.group(1)) if ref and ref.group(1) else column + 1
+        column = column_from_bytes(ref.group(1)) if ref and ref.group(1) else column + 1
         xml = match.group(0)
         if not ref:  # give it an explicit position: cells inserted before it would shift it
             xml = re.sub(
                 rb"^<((?:\w+:)?c)\b",
-                rb'<\1 r="' + f"{column_letter(column)}{row}".encode() + b'"',
+                rb'<\1 r="' + cell_ref(row, column).encode() + b'"',
                 xml,
             )
         found.append(_Cell(column, xml, attrs, match.group(2)))
@@ -491,20 +456,6 @@ def _cell_text(cell: _Cell, shared: _SharedStrings) -> str:
     if kind_name == b"s":
         return shared.text(int(value.group(1))).strip()
     return _xml_text(value.group(1)).strip()
-
-
-def _parse_ref(ref: str) -> tuple[int, int, int, int]:
-    """(first row, first column, last row, last column) of an A1 range like "A1:Q100"."""
-    parts = ref.replace("$", "").split(":")
-    corners = [re.fullmatch(r"([A-Za-z]+)(\d+)", part) for part in (parts[0], parts[-1])]
-    if not all(corners):
-        raise ValueError(ref)
-    (c1, r1), (c2, r2) = ((m.group(1), int(m.group(2))) for m in corners if m)
-    return r1, column_number(c1), r2, column_number(c2)
-
-
-def _range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
-    return f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
 
 
 @dataclass(frozen=True)
@@ -563,7 +514,7 @@ class PackageWriter:
         rels = self.package.rels(self.package.workbook_part)
         entries = []
         for element in self._workbook.iter(f"{{{MAIN_NS}}}sheet"):
-            part = rels.target(element.get(f"{{{REL_NS}}}id", ""))
+            part = rels.target(element.get(f"{{{OFFICE_REL_NS}}}id", ""))
             if part:
                 entries.append(_SheetEntry(element.get("name", ""), part, element))
         return entries
@@ -607,7 +558,7 @@ class PackageWriter:
         else:
             part = self.package.new_part_name("xl/worksheets/sheet{}.xml")
             rels = self.package.rels(self.package.workbook_part)
-            rel_id = rels.add(_REL + "worksheet", part)
+            rel_id = rels.add(office_rel("worksheet"), part)
             rels.save()
             sheets = self._workbook.find(f"{{{MAIN_NS}}}sheets")
             assert sheets is not None
@@ -615,7 +566,7 @@ class PackageWriter:
             element = etree.SubElement(
                 sheets, f"{{{MAIN_NS}}}sheet", name=spec.name, sheetId=str(max(ids, default=0) + 1)
             )
-            element.set(f"{{{REL_NS}}}id", rel_id)
+            element.set(f"{{{OFFICE_REL_NS}}}id", rel_id)
             self.package.write(self.package.workbook_part, serialize(self._workbook))
             self.package.set_content_type(part, _WORKSHEET_TYPE)
         drawing_id = self._write_drawing(part, spec) if spec.charts else None
@@ -658,7 +609,7 @@ class PackageWriter:
 
     def _write_drawing(self, part: str, spec: SheetSpec) -> str:
         """Add the drawing and chart parts for a sheet's charts; the sheet's rel id to it."""
-        parts = _drawing_parts(spec.charts, spec.name, spec.rows)
+        parts = drawing_parts(spec.charts, spec.name, spec.rows)
         drawing = self.package.new_part_name("xl/drawings/drawing{}.xml")
         self.package.write(drawing, parts.drawing_xml)
         self.package.set_content_type(drawing, _DRAWING_TYPE)
@@ -667,12 +618,12 @@ class PackageWriter:
             chart = self.package.new_part_name("xl/charts/chart{}.xml")
             self.package.write(chart, chart_xml)
             self.package.set_content_type(chart, _CHART_TYPE)
-            rel_id = drawing_rels.add(_REL + "chart", chart)
+            rel_id = drawing_rels.add(office_rel("chart"), chart)
             if rel_id != f"rId{index + 1}":
                 raise AssertionError(f"drawing relationship {rel_id} out of order")
         drawing_rels.save()
         sheet_rels = self.package.rels(part)
-        rel_id = sheet_rels.add(_REL + "drawing", drawing)
+        rel_id = sheet_rels.add(office_rel("drawing"), drawing)
         sheet_rels.save()
         return rel_id
 
@@ -686,10 +637,10 @@ class PackageWriter:
         column_styles = {
             c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()
         }
-        out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">']
+        out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}">']
         if spec.tab_color:
             out.append(f'<sheetPr><tabColor rgb="{argb(spec.tab_color)}"/></sheetPr>')
-        out.append(f'<dimension ref="{_range(1, 1, max(height, 1), max(width, 1))}"/>')
+        out.append(f'<dimension ref="{range_ref(1, 1, max(height, 1), max(width, 1))}"/>')
         out.append(f"<sheetViews>{_sheet_view(spec.freeze)}</sheetViews>")
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
         if spec.widths:
@@ -703,10 +654,10 @@ class PackageWriter:
         first_data = spec.header_rows + 1
         last_data = max(height, first_data)
         if spec.autofilter and height and width:
-            out.append(f'<autoFilter ref="{_range(spec.header_rows, 1, height, width)}"/>')
+            out.append(f'<autoFilter ref="{range_ref(spec.header_rows, 1, height, width)}"/>')
         for priority, fill in enumerate(spec.conditional, start=1):
             dxf = styles.dxf(fill.fill, fill.font)
-            sqref = _range(first_data, fill.columns[0] + 1, last_data, fill.columns[1] + 1)
+            sqref = range_ref(first_data, fill.columns[0] + 1, last_data, fill.columns[1] + 1)
             out.append(
                 f'<conditionalFormatting sqref="{sqref}"><cfRule type="expression" dxfId="{dxf}" '
                 f'priority="{priority}"><formula>{escape(fill.formula.lstrip("="))}</formula></cfRule>'
@@ -745,9 +696,7 @@ class PackageWriter:
         first = min(spec.header_rows, len(spec.rows))
         for r, row in enumerate(spec.rows[:first]):
             header = (
-                _cell_xml(
-                    f"{column_letter(c + 1)}{r + 1}", v, header_style, cell_styles, self.date1904
-                )
+                _cell_xml(cell_ref(r + 1, c + 1), v, header_style, cell_styles, self.date1904)
                 for c, v in enumerate(row)
             )
             yield b'<row r="%d">%s</row>' % (r + 1, b"".join(header))
@@ -778,7 +727,7 @@ class PackageWriter:
                     bold=(r, c) in bold,
                     number_format=spec.cell_formats.get((r, c)) or spec.number_formats.get(c),
                 )
-                ref = f"{column_letter(c + 1)}{r + 1}"
+                ref = cell_ref(r + 1, c + 1)
                 columns[c][r - start] = _cell_xml(
                     ref, body[r - start][c], style, cell_styles, self.date1904
                 )
@@ -816,7 +765,7 @@ class PackageWriter:
         size = self.package.size(entry.part)
         header_cells = self._header(entry.part, header_row, sheet)
         table_part, table_root = self._table(entry, table) if table else (None, None)
-        table_box = _parse_ref(table_root.get("ref", "A1")) if table_root is not None else None
+        table_box = parse_range(table_root.get("ref", "A1")) if table_root is not None else None
         edge = first_column + len(headers) - 1
         if table_box:
             edge = max(edge, table_box[3])
@@ -838,12 +787,12 @@ class PackageWriter:
             if len(positions) < longest or (positions < 0).any():
                 raise ValueError("rows must give a row below the header for every value")
             rows_end = max(last_row, header_row + 1 + int(positions.max(initial=-1)))
-        if rows_end > _MAX_ROW:
+        if rows_end > MAX_ROW:
             raise WorkbookError(
                 tr(
-                    f"工作表“{sheet}”的结果需写到第 {rows_end} 行，超过 Excel 上限 {_MAX_ROW} 行",
+                    f"工作表“{sheet}”的结果需写到第 {rows_end} 行，超过 Excel 上限 {MAX_ROW} 行",
                     f"sheet '{sheet}': results would reach row {rows_end}, past Excel's last row "
-                    f"{_MAX_ROW}; split the table",
+                    f"{MAX_ROW}; split the table",
                 )
             )
         widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
@@ -908,7 +857,7 @@ class PackageWriter:
                 (
                     target
                     for _, rel_type, target in self.package.rels(self.package.workbook_part).items()
-                    if rel_type == _REL + "sharedStrings" and self.package.exists(target)
+                    if rel_type == office_rel("sharedStrings") and self.package.exists(target)
                 ),
                 None,
             )
@@ -946,7 +895,7 @@ class PackageWriter:
                 while next_free in taken or next_free in reserved:
                     next_free += 1
                 column = next_free
-            if column > _MAX_COLUMN:
+            if column > MAX_COLUMN:
                 raise WorkbookError(
                     tr(
                         f"工作表“{sheet}”右侧没有空列可写结果了，请删除不用的列",
@@ -970,7 +919,7 @@ class PackageWriter:
     def _table(self, entry: _SheetEntry, name: str) -> tuple[str, etree._Element]:
         """The part and parsed XML of an Excel Table on a sheet."""
         for _, rel_type, part in self.package.rels(entry.part).items():
-            if rel_type != _REL + "table" or not self.package.exists(part):
+            if rel_type != office_rel("table") or not self.package.exists(part):
                 continue
             root = parse_xml(self.package.read(part), part)
             if name.casefold() in (
@@ -998,7 +947,7 @@ class PackageWriter:
         first_row, first_col, last_row, last_col = box
         new_last_col = max(last_col, *(t.column for t in targets))
         new_last_row = max(last_row, rows_end)
-        ref = _range(first_row, first_col, new_last_row, new_last_col)
+        ref = range_ref(first_row, first_col, new_last_row, new_last_col)
         root.set("ref", ref)
         auto = root.find(f"{{{MAIN_NS}}}autoFilter")
         if auto is not None:
@@ -1091,7 +1040,7 @@ class PackageWriter:
         if self._drop_calc_chain:
             rels = self.package.rels(self.package.workbook_part)
             for rel_id, rel_type, part in rels.items():
-                if rel_type == _REL + "calcChain":
+                if rel_type == office_rel("calcChain"):
                     rels.remove(rel_id)
                     if self.package.exists(part):
                         self.package.delete(part)
@@ -1130,7 +1079,7 @@ def _split_at(body: bytes, first_target: int) -> tuple[int | None, set[int]]:
         ref = _ATTR_R.search(body, start, body.find(b">", start))
         if not ref or not ref.group(1):
             return None, seen
-        column = _column_of(ref.group(1))
+        column = column_from_bytes(ref.group(1))
         if column < first_target:
             return position, seen
         seen.add(column)
@@ -1192,7 +1141,7 @@ def _last_column(data: bytes, begin: int, end: int) -> int | None:
     if not data.startswith(b' r="', at + 2):
         return None
     letters = _REF_LETTERS.match(data, at + 6)
-    return _column_of(letters.group()) if letters else None
+    return column_from_bytes(letters.group()) if letters else None
 
 
 def _header_cells(
@@ -1527,10 +1476,10 @@ def _update_dimension(head: bytes, header_row: int, rows_end: int, last_col: int
     if match is None:
         return head
     try:
-        r1, c1, r2, c2 = _parse_ref(match.group(2).decode())
+        r1, c1, r2, c2 = parse_range(match.group(2).decode())
     except ValueError:
         r1, c1, r2, c2 = header_row, 1, rows_end, last_col
-    ref = _range(min(r1, header_row), c1, max(r2, rows_end), max(c2, last_col))
+    ref = range_ref(min(r1, header_row), c1, max(r2, rows_end), max(c2, last_col))
     return head[: match.start(2)] + ref.encode() + head[match.end(2) :]
 
 
@@ -1544,7 +1493,7 @@ def _add_widths(head: bytes, widths: dict[int, float], prefix: bytes) -> bytes:
         for col in re.finditer(
             rb'<(?:\w+:)?col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', cols_match.group(2)
         ):
-            covered.update(range(int(col.group(1)), min(int(col.group(2)), _MAX_COLUMN) + 1))
+            covered.update(range(int(col.group(1)), min(int(col.group(2)), MAX_COLUMN) + 1))
     fresh = b"".join(
         b"<" + prefix + f'col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode()
         for c, w in sorted(widths.items())
@@ -1572,10 +1521,11 @@ def _sheet_view(freeze: str | None) -> str:
     """A sheetView, with frozen panes above and left of the cell ``freeze``."""
     if not freeze or freeze.upper() == "A1":
         return '<sheetView workbookViewId="0"/>'
-    match = re.fullmatch(r"([A-Za-z]+)(\d+)", freeze)
-    if not match:
-        raise ValueError(f"freeze must be a cell like 'A2', not {freeze!r}")
-    x_split, y_split = column_number(match.group(1)) - 1, int(match.group(2)) - 1
+    try:
+        row, column = parse_cell(freeze)
+    except ValueError:
+        raise ValueError(f"freeze must be a cell like 'A2', not {freeze!r}") from None
+    x_split, y_split = column - 1, row - 1
     pane = "bottomRight" if x_split and y_split else ("bottomLeft" if y_split else "topRight")
     splits = (f' xSplit="{x_split}"' if x_split else "") + (
         f' ySplit="{y_split}"' if y_split else ""
