@@ -32,6 +32,7 @@ from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table, rows_array
+from ..tuning import Tuning
 from . import sheetstream
 from .base import CellError, CellValue, CustomerTable
 from .namespaces import MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS
@@ -41,9 +42,6 @@ __all__ = ["XlsxReader"]
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
-_PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts at once
-_CACHED_CELLS = 2**20
-_PARTS = 8  # the first piece, then 7 parts: more than the two cores, so parsing starts early
 _PART_SHEET = "part"
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -88,8 +86,9 @@ def _refuse_unsupported(path: Path) -> None:
 class XlsxReader:
     """Values, tables and the customer table of a workbook file (.xlsx / .xlsm)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
         self.path = Path(path)
+        self.tuning = tuning or Tuning()
         _refuse_unsupported(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
@@ -180,7 +179,7 @@ class XlsxReader:
         next are cut, and error cells are found on the way.
         """
         errors: dict[tuple[int, int], CellError] = {}
-        chunks = sheetstream.member(self.path, info)
+        chunks = sheetstream.member(self.path, info, self.tuning.piece)
         name, head, rest = _rows_start(chunks, sheet)
         if rest is None:  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
@@ -196,7 +195,8 @@ class XlsxReader:
                 ThreadPoolExecutor(2) as pool,
             ):
                 parts = []
-                for index in range(_PARTS):
+                count = self.tuning.parts  # the first piece, then the rest: more than two cores
+                for index in range(count):
                     path = Path(folder) / f"{index + 1}.xlsx"
                     with _PartBook(
                         path, head, name, companions, self.date1904, marked=index > 0
@@ -211,7 +211,7 @@ class XlsxReader:
                             # The first part is the first piece alone: its title and header
                             # rows mix texts into every column, so python-calamine reads it.
                             if index == 0 or (
-                                part.size * (_PARTS - 1) >= info.file_size and index < _PARTS - 1
+                                part.size * (count - 1) >= info.file_size and index < count - 1
                             ):
                                 break
                     if part.below is not None or index == 0:  # else it holds no rows
@@ -271,7 +271,7 @@ class XlsxReader:
             for (number, column), error in errors.items():
                 array[number - 1, column - 1] = error
         # Keep one small sheet for a second look; a big one would hold its cells all run long.
-        keep = array.size <= _CACHED_CELLS and from_column is None
+        keep = array.size <= self.tuning.cached_cells and from_column is None
         self._arrays = {sheet: array} if keep else {}
         return array
 
@@ -339,7 +339,7 @@ class XlsxReader:
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
         """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
-        chunks = sheetstream.member(self.path, info)
+        chunks = sheetstream.member(self.path, info, self.tuning.piece)
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
@@ -359,7 +359,7 @@ class XlsxReader:
         """The zip entry of a sheet big enough to be read in parts (else None)."""
         part = self._parts.get(sheet)
         info = self._zip.getinfo(part) if part in self._zip.namelist() else None
-        return info if info is not None and info.file_size > _PARTS_FROM else None
+        return info if info is not None and info.file_size > self.tuning.parts_from else None
 
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""

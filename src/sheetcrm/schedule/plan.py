@@ -38,10 +38,10 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
+from ..a1 import column_letter
 from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..errors import InputError, SettingsError
 from ..i18n import tr, use_lang
-from ..a1 import column_letter
 from ..settings import Block, Settings, register
 from ..values import is_blank, mostly_distinct, parse_bool, parse_date, parse_number
 from .cadence import (
