@@ -284,53 +284,56 @@ class UnoBook:
         if not columns:
             return
         sheet = self._sheet(table.sheet)
-        header_row = table.header_row - 1
-        first = table.first_column - 1
+        header_row, first = table.header_row - 1, table.first_column - 1
+        db = self._database_range(table.table)
         edge = first + len(table.headers) - 1
-        db = (
-            self.doc.DatabaseRanges.getByName(table.table)
-            if table.table and self.doc.DatabaseRanges.hasByName(table.table)
-            else None
-        )
         if db is not None:
             edge = max(edge, db.DataArea.EndColumn)
+        by_text = self._header_columns(sheet, header_row, first, edge)
+        rows_end = max(table.last_row - 1, header_row + max(len(c.values) for c in columns))
+        placed = _placements(columns, by_text, edge)
+        for result, (column, new) in zip(columns, placed, strict=True):
+            if new:
+                self._refuse_data(sheet, table.sheet, column, header_row, rows_end)
+            self._write_result(sheet, result, column, header_row, rows_end)
+        if db is not None:
+            box = db.DataArea
+            box.EndColumn = max(box.EndColumn, *(column for column, _ in placed))
+            box.EndRow = max(box.EndRow, rows_end)
+            db.setDataArea(box)
+
+    def _database_range(self, name: str | None) -> Any:
+        """The named database range (Calc's Excel Table), None if there is none by that name."""
+        ranges = self.doc.DatabaseRanges
+        return ranges.getByName(name) if name and ranges.hasByName(name) else None
+
+    def _header_columns(self, sheet: Any, header_row: int, first: int, edge: int) -> dict[str, int]:
+        """The 0-based column of each header text from the table's first column on."""
         _, used_col = self._used(sheet)
         line = sheet.getCellRangeByPosition(0, header_row, max(used_col, edge), header_row)
         by_text: dict[str, int] = {}
         for c, text in enumerate(line.getDataArray()[0]):
             if c >= first and isinstance(text, str) and text.strip():
                 by_text.setdefault(text.strip(), c)
-        rows_end = max(table.last_row - 1, header_row + max(len(c.values) for c in columns))
-        # Columns a previous run wrote keep their place; new ones go round them.
-        reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
-        taken: set[int] = set()
-        next_free = edge + 1
-        for result in columns:
-            column = by_text.get(result.header.strip())
-            if column is None or column in taken:
-                while next_free in taken or next_free in reserved:
-                    next_free += 1
-                column = next_free
-                self._refuse_data(sheet, table.sheet, column, header_row, rows_end)
-            taken.add(column)
-            if rows_end > header_row:
-                # A rerun's values must not inherit the last run's formats (a date format!).
-                data = sheet.getCellRangeByPosition(column, header_row + 1, column, rows_end)
-                data.NumberFormat = 0
-            self._write_block(
-                sheet, header_row, column, [[result.header], *([v] for v in result.values)]
-            )
-            if result.number_format and result.values:
-                sheet.getCellRangeByPosition(
-                    column, header_row + 1, column, header_row + len(result.values)
-                ).NumberFormat = self._format_key(result.number_format)
-            if result.width:
-                sheet.Columns.getByIndex(column).Width = round(result.width * _CHAR_WIDTH)
-        if db is not None:
-            box = db.DataArea
-            box.EndColumn = max(box.EndColumn, *taken)
-            box.EndRow = max(box.EndRow, rows_end)
-            db.setDataArea(box)
+        return by_text
+
+    def _write_result(
+        self, sheet: Any, result: ResultColumn, column: int, header_row: int, rows_end: int
+    ) -> None:
+        """One result column: header, values, number format and width."""
+        if rows_end > header_row:
+            # A rerun's values must not inherit the last run's formats (a date format!).
+            data = sheet.getCellRangeByPosition(column, header_row + 1, column, rows_end)
+            data.NumberFormat = 0
+        self._write_block(
+            sheet, header_row, column, [[result.header], *([v] for v in result.values)]
+        )
+        if result.number_format and result.values:
+            sheet.getCellRangeByPosition(
+                column, header_row + 1, column, header_row + len(result.values)
+            ).NumberFormat = self._format_key(result.number_format)
+        if result.width:
+            sheet.Columns.getByIndex(column).Width = round(result.width * _CHAR_WIDTH)
 
     def _refuse_data(self, sheet: Any, name: str, column: int, top: int, bottom: int) -> None:
         """Stop before a new result column would overwrite the user's cells."""
@@ -546,3 +549,24 @@ def _format_of(value: CellValue) -> str | None:
     if isinstance(value, dt.date):
         return _DATE_FORMAT
     return None
+
+
+def _placements(
+    columns: Sequence[ResultColumn], by_text: dict[str, int], edge: int
+) -> list[tuple[int, bool]]:
+    """(0-based column, True if new) for each result: its old column, else the next free."""
+    # Columns a previous run wrote keep their place; new ones go round them.
+    reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
+    taken: set[int] = set()
+    placed = []
+    next_free = edge + 1
+    for result in columns:
+        column = by_text.get(result.header.strip())
+        new = column is None or column in taken
+        if column is None or new:
+            while next_free in taken or next_free in reserved:
+                next_free += 1
+            column = next_free
+        taken.add(column)
+        placed.append((column, new))
+    return placed
