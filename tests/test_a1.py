@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from sheetcrm.a1 import (
     column_from_bytes,
     column_letter,
     column_number,
+    column_numbers,
     parse_cell,
     parse_range,
     quote_sheet,
@@ -75,3 +77,11 @@ def test_sheet_names_are_quoted_for_formulas() -> None:
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=31))
 def test_sheet_quoting_round_trips(name: str) -> None:
     assert unquote_sheet(quote_sheet(name)) == name
+
+
+@given(st.lists(st.tuples(_COLUMNS, _ROWS), min_size=1, max_size=20))
+def test_column_numbers_of_many_references_at_once(cells: list[tuple[int, int]]) -> None:
+    starts = [f"{column_letter(c)}{r}".encode()[:3].ljust(3, b'"') for c, r in cells]
+    grid = np.frombuffer(b"".join(starts), np.uint8).reshape(-1, 3)
+    assert column_numbers(grid).tolist() == [c for c, _ in cells]
+    assert column_numbers(np.frombuffer(b'1"x', np.uint8).reshape(1, 3)).tolist() == [0]

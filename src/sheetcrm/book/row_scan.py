@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from lxml import etree
 
-from ..a1 import cell_ref, column_from_bytes
+from ..a1 import cell_ref, column_from_bytes, column_numbers
 
 __all__ = [
     "Cell",
@@ -232,13 +232,5 @@ def columns_left_of(grid: np.ndarray, first_target: int) -> bool:
     """True when each row of grid (bytes ' r="' and a cell reference's start) is left of a column."""
     if not (grid[:, :4] == np.frombuffer(b' r="', np.uint8)).all():
         return False
-    letters = grid[:, 4:7].astype(np.int64)
-    is_letter = (letters >= 65) & (letters <= 90)
-    width = is_letter.cumprod(axis=1).sum(axis=1)  # the letters before the row number
-    value = letters - 64
-    column = np.select(
-        [width == 1, width == 2],
-        [value[:, 0], value[:, 0] * 26 + value[:, 1]],
-        value[:, 0] * 676 + value[:, 1] * 26 + value[:, 2],
-    )
-    return bool((width > 0).all() and (column < first_target).all())
+    column = column_numbers(grid[:, 4:7])
+    return bool((column > 0).all() and (column < first_target).all())
