@@ -19,8 +19,9 @@ import pytest
 from lxml import etree
 
 from libreoffice import convert
+from sheetcrm.a1 import column_number
 from sheetcrm.book.base import ResultColumn, SheetSpec
-from sheetcrm.book.xlsx_write import PackageWriter, column_number
+from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.errors import WorkbookError
 
 SHEET = "sheetcrm 测试"

@@ -20,6 +20,7 @@ from sheetcrm.i18n import tr, use_lang
 from sheetcrm.jobs import JOB_STAGES, JOBS, STAGES, JobOptions, run_job
 from sheetcrm.settings import SETTINGS_SHEET
 from sheetcrm.sheets.plan import PLAN_SHEET
+from sheetcrm.tuning import Tuning
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -148,7 +149,6 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
     book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sheetcrm import _background, jobs
-    from sheetcrm.book import xlsx_write
     from sheetcrm.sheets.history import HISTORY_SHEET
 
     started: list[bool] = []
@@ -163,10 +163,11 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
     outputs, reports = [], []
     for elsewhere in (False, True):
         monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0 if elsewhere else 10**9)
-        monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0 if elsewhere else 2**62)
+        tuning = Tuning(background_part=0 if elsewhere else 2**62)
         out = tmp_path / f"run-{elsewhere}.xlsx"
         with use_lang("en"):
-            reports.append(run_job("run", FileBook(book_path, out), JobOptions(as_of=AS_OF)).lines)
+            book = FileBook(book_path, out, tuning=tuning)
+            reports.append(run_job("run", book, JobOptions(as_of=AS_OF)).lines)
         outputs.append(_sheet_values(out, skip=(HISTORY_SHEET,)))  # it records the clock
     assert started == [False, True, True]  # names here; then names and columns in workers
     assert reports[0] == reports[1]
@@ -177,7 +178,7 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
 def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
     book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sheetcrm.book import sheetstream, xlsx_read
+    from sheetcrm.book import xlsx_read
     from sheetcrm.sheets.history import HISTORY_SHEET
 
     first = tmp_path / "first.xlsx"
@@ -185,8 +186,6 @@ def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
     again = tmp_path / "again.xlsx"
     run_job("run", FileBook(first, again), JobOptions(as_of=AS_OF))
     # Again, read in parts: the previous run's result cells are cut out below the header.
-    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-    monkeypatch.setattr(sheetstream, "PIECE", 8192)
     left_out: list[int] = []
     real = xlsx_read._RowTails
 
@@ -196,7 +195,8 @@ def test_a_rerun_that_leaves_the_old_results_unread_writes_the_same(
 
     monkeypatch.setattr(xlsx_read, "_RowTails", spy)
     in_parts = tmp_path / "again-in-parts.xlsx"
-    run_job("run", FileBook(first, in_parts), JobOptions(as_of=AS_OF))
+    in_parts_tuning = Tuning(parts_from=1000, piece=8192)
+    run_job("run", FileBook(first, in_parts, tuning=in_parts_tuning), JobOptions(as_of=AS_OF))
     skip = (HISTORY_SHEET,)
     assert _sheet_values(in_parts, skip) == _sheet_values(again, skip)
     table = XlsxReader(first).read_customers()

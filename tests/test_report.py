@@ -16,9 +16,10 @@ import pytest
 import xlsxwriter
 
 from libreoffice import convert
+from sheetcrm.a1 import column_number
 from sheetcrm.book.base import Problem
 from sheetcrm.book.file import FileBook
-from sheetcrm.book.xlsx_write import PackageWriter, column_number
+from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.demo import write_demo
 from sheetcrm.exports.html import html_report
 from sheetcrm.i18n import use_lang

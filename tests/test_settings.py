@@ -13,7 +13,6 @@ from sheetcrm.settings import (
     SETTINGS_SHEET,
     Block,
     Settings,
-    column_letter,
     parse_general,
     register,
     settings_sheet_spec,
@@ -26,10 +25,6 @@ def _grid() -> list[list[object]]:
 
 def _row_of(grid: list[list[object]], key: str) -> int:
     return next(i for i, row in enumerate(grid) if row and row[0] == key)
-
-
-def test_column_letters() -> None:
-    assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
 
 
 def test_defaults_when_sheet_missing() -> None:

@@ -16,12 +16,13 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book import sheetstream, xlsx_read
+from sheetcrm.book import xlsx_read
 from sheetcrm.book.base import CellError
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.errors import InputError, WorkbookError
 from sheetcrm.i18n import use_lang
 from sheetcrm.schema import HEADER_SCAN_ROWS
+from sheetcrm.tuning import Tuning
 
 HEADERS = ["客户编号", "客户名称", "手机号码/电话", "最近购买日期", "累计金额 (¥)"]
 ROWS: list[list[Any]] = [
@@ -210,13 +211,14 @@ def _big_sheet(path: Path, rows: int, *, date_1904: bool = False, shared: bool =
     return path
 
 
-def _whole_then_in_parts(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The big sheet read whole; from then on, read in parts of a few rows each."""
-    whole = XlsxReader(path).read_array("大表")
-    # Parts are for big sheets only; a small threshold sends this one down that path.
-    monkeypatch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-    monkeypatch.setattr(sheetstream, "PIECE", 4096)  # many pieces: the cuts fall mid-sheet
-    return whole
+# Parts are for big sheets only; a small threshold sends this one down that path, and many
+# pieces make the cuts fall mid-sheet.
+IN_PARTS = Tuning(parts_from=1000, piece=4096)
+
+
+def _whole(path: Path) -> Any:
+    """The big sheet read whole."""
+    return XlsxReader(path).read_array("大表")
 
 
 def _typed(array: Any) -> list[list[tuple[type, Any]]]:
@@ -229,7 +231,7 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
 ) -> None:
     path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
-    whole = _whole_then_in_parts(path, monkeypatch)
+    whole = _whole(path)
     starts, fast = [], []
     parse, fast_values = xlsx_read._parse_part, xlsx_read._fast_values
 
@@ -245,9 +247,9 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
 
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     monkeypatch.setattr(xlsx_read, "_fast_values", spy_fast)
-    halves = XlsxReader(path).read_array("大表")
+    halves = XlsxReader(path, IN_PARTS).read_array("大表")
     first, *others = sorted(starts)
-    assert first == (0, 0) and len(others) == xlsx_read._PARTS - 1
+    assert first == (0, 0) and len(others) == IN_PARTS.parts - 1
     assert all(row > 0 and column == 0 for row, column in others)
     assert whole.shape == halves.shape == (3000, 4)
     assert _typed(whole) == _typed(halves)
@@ -255,7 +257,7 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     assert halves[2999, 0] is None and halves[2999, 2] == whole[2999, 2]
     # fastexcel reads the parts of one kind per column (those with texts in A and B as well),
     # but not in a 1904 book; the part holding the title and header is python-calamine's.
-    assert fast == ([] if date_1904 else [True] * (xlsx_read._PARTS - 1))
+    assert fast == ([] if date_1904 else [True] * (IN_PARTS.parts - 1))
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
 
 
@@ -306,7 +308,7 @@ def test_every_kind_of_cell_reads_the_same_in_parts_as_whole(
 ) -> None:
     # Parts of one kind per column go to fastexcel, the others to python-calamine: together
     # they must give exactly what python-calamine gives for the whole sheet.
-    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+    with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "kinds.xlsx"
         book = xlsxwriter.Workbook(str(path))
         sheet = book.add_worksheet("大表")
@@ -328,16 +330,12 @@ def test_every_kind_of_cell_reads_the_same_in_parts_as_whole(
                     sheet.write(row, column, value)
         book.close()
         whole = XlsxReader(path).read_array("大表")
-        patch.setattr(xlsx_read, "_PARTS_FROM", 1000)
-        patch.setattr(sheetstream, "PIECE", 4096)
-        parts = XlsxReader(path).read_array("大表")
+        parts = XlsxReader(path, IN_PARTS).read_array("大表")
     assert _typed(parts) == _typed(whole)
 
 
 @pytest.mark.parametrize("cells_too", [False, True])
-def test_rows_without_numbers_are_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells_too: bool
-) -> None:
+def test_rows_without_numbers_are_read_whole(tmp_path: Path, cells_too: bool) -> None:
     # Row numbers are optional in the file format (cell references too): where a part's rows
     # start is then only known counting from the top, so such a sheet is read in one go.
     path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=False)
@@ -350,8 +348,8 @@ def test_rows_without_numbers_are_read_whole(
                     rb'<(row|c) r="[A-Z]*\d+"' if cells_too else rb'<(row) r="\d+"', rb"<\1", data
                 )
             target.writestr(info, data)
-    whole = _whole_then_in_parts(unnumbered, monkeypatch)
-    assert _typed(XlsxReader(unnumbered).read_array("大表")) == _typed(whole)
+    whole = _whole(unnumbered)
+    assert _typed(XlsxReader(unnumbered, IN_PARTS).read_array("大表")) == _typed(whole)
     assert whole[500, 0] == "C00500"
 
 
@@ -361,8 +359,8 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     # A plain range (no Table) is found by its header in the first rows: on a big sheet those
     # are parsed alone, not the whole sheet.
     path = _big_sheet(tmp_path / "big.xlsx", 3000)
-    whole = _whole_then_in_parts(path, monkeypatch)
-    reader = XlsxReader(path)
+    whole = _whole(path)
+    reader = XlsxReader(path, IN_PARTS)
     monkeypatch.setattr(reader, "sheet_names", lambda: ["大表"])
     monkeypatch.setattr(reader, "_book", None)  # the whole-sheet parser is not asked
     head = reader._head("大表")
@@ -372,14 +370,12 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     assert head[0] == ["编号", "名称", "日期", "金额"]
 
 
-def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path: Path) -> None:
     # A re-run leaves out its old result columns, which end the table: rows are cut where they
     # start, below the piece holding the header; everything else reads as before.
     path = _big_sheet(tmp_path / "big.xlsx", 3000)
-    whole = _whole_then_in_parts(path, monkeypatch)
-    without = XlsxReader(path)._read_array_without("大表", 0, 3)
+    whole = _whole(path)
+    without = XlsxReader(path, IN_PARTS)._read_array_without("大表", 0, 3)
     assert without.shape == whole.shape
     assert without[:, :3].tolist() == whole[:, :3].tolist()
     assert without[0].tolist() == whole[0].tolist()  # the header row, whole

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from libreoffice import csv_sheets
-from sheetcrm.book import sheetstream, xlsx_write
+from sheetcrm.a1 import column_letter, column_number
+from sheetcrm.book import cell_xml, own_sheets, splice, xlsx_write
 from sheetcrm.book.base import (
     CellError,
     ChartSeries,
@@ -35,8 +34,9 @@ from sheetcrm.book.base import (
     SheetSpec,
 )
 from sheetcrm.book.package import Package
-from sheetcrm.book.xlsx_write import PackageWriter, column_letter, column_number
+from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.errors import WorkbookError
+from sheetcrm.tuning import Tuning
 
 HEADERS = ["编号", "客户", "手机", "金额", "双倍"]
 INJECTIONS = ["=1+1", "+A1", "-2", "@SUM(A1)"]
@@ -86,8 +86,13 @@ def _results(scores: list[float] | None = None) -> list[ResultColumn]:
     ]
 
 
-def _write(path: Path, results: list[ResultColumn], headers: list[str] = HEADERS) -> PackageWriter:
-    writer = PackageWriter(path)
+def _write(
+    path: Path,
+    results: list[ResultColumn],
+    headers: list[str] = HEADERS,
+    tuning: Tuning | None = None,
+) -> PackageWriter:
+    writer = PackageWriter(path, tuning)
     writer.write_columns("客户", 1, 1, 6, "客户表", headers, results)
     return writer
 
@@ -281,10 +286,7 @@ def _raw_book(folder: Path, sheet_data: str, name: str = "raw.xlsx", extra: str 
 
 
 @pytest.mark.parametrize("block", [8192, 2])  # 2: rows are encoded across block boundaries
-def test_odd_row_and_cell_xml_is_handled(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
-) -> None:
-    monkeypatch.setattr(xlsx_write._EncodedRows, "BLOCK", block)
+def test_odd_row_and_cell_xml_is_handled(tmp_path: Path, block: int) -> None:
     sheet = (
         "<sheetData>"
         '<row r="1" spans="1:3"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c t="inlineStr"><is><t>name</t></is></c></row>'
@@ -295,7 +297,7 @@ def test_odd_row_and_cell_xml_is_handled(
         "</sheetData>"
     )
     path = _raw_book(tmp_path, sheet)
-    writer = PackageWriter(path)
+    writer = PackageWriter(path, Tuning(row_block=block))
     writer.write_columns(
         "Sheet1", 1, 1, 6, None, ["id", "name"], [ResultColumn("tier", ["a", "b", "c", "d", "e"])]
     )
@@ -366,12 +368,12 @@ def _drawing(count: int) -> bytes:
 
 @pytest.fixture
 def fake_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for sheetcrm.book.charts (another engineer's module) with a tiny bar chart."""
-    module = types.ModuleType("sheetcrm.book.charts")
-    module.drawing_parts = lambda charts, sheet, rows: _Parts(
-        _drawing(len(charts)), [_CHART] * len(charts)
-    )  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sheetcrm.book.charts", module)
+    """Stand in for sheetcrm.book.charts with a tiny bar chart: the plumbing is tested here."""
+    monkeypatch.setattr(
+        own_sheets,
+        "drawing_parts",
+        lambda charts, sheet, rows: _Parts(_drawing(len(charts)), [_CHART] * len(charts)),
+    )
 
 
 def _chart_spec() -> SheetSpec:
@@ -477,13 +479,11 @@ def _add_calc_chain(path: Path) -> None:
 def test_calc_chain_dropped_only_when_a_formula_is_overwritten(
     tmp_path: Path, formula_in_our_column: bool, in_a_worker: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if in_a_worker:
-        monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0)
     old = "<f>1+1</f><v>2</v>" if formula_in_our_column else "<v>2</v>"
     sheet = f'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>tier</t></is></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2">{old}</c></row></sheetData>'
     path = _raw_book(tmp_path, sheet)
     _add_calc_chain(path)
-    writer = PackageWriter(path)
+    writer = PackageWriter(path, Tuning(background_part=0) if in_a_worker else None)
     writer.write_columns("Sheet1", 1, 1, 2, None, ["id", "tier"], [ResultColumn("tier", ["A"])])
     writer.save()
     with zipfile.ZipFile(path) as z:
@@ -638,9 +638,9 @@ def test_bad_sheet_name_is_refused(tmp_path: Path) -> None:
 @given(st.text())
 def test_text_taken_as_plain_needs_no_escaping_or_cleaning(text: str) -> None:
     # The encoder writes "plain" text into <t> untouched; it must be what the careful path writes.
-    if xlsx_write._plain(text):
-        assert escape(xlsx_write._clean_text(text)) == text
-        assert xlsx_write._preserve(text) == ""
+    if cell_xml._plain(text):
+        assert escape(cell_xml.clean_text(text)) == text
+        assert cell_xml._preserve(text) == ""
 
 
 @st.composite
@@ -670,8 +670,10 @@ def _sheet_rows(draw: st.DrawFn) -> str:
     return "<sheetData>" + "".join(row for row, _ in rows) + "</sheetData>"
 
 
-def _written_xml(path: Path, header_row: int, last_row: int, values: list[object]) -> bytes:
-    writer = PackageWriter(path)
+def _written_xml(
+    path: Path, header_row: int, last_row: int, values: list[object], tuning: Tuning | None = None
+) -> bytes:
+    writer = PackageWriter(path, tuning)
     results = [ResultColumn("tier", values), ResultColumn("score", [len(str(v)) for v in values])]
     writer.write_columns("Sheet1", header_row, 1, last_row, None, ["a", "b", "c", "d"], results)
     return writer.package.read("xl/worksheets/sheet1.xml")
@@ -697,19 +699,17 @@ def test_bulk_and_piece_by_piece_splicing_write_what_row_by_row_does(
     path = _raw_book(tmp_path, sheet_data, name=f"s{abs(hash(sheet_data))}.xlsx")
     last_row = header_row + len(values)
 
-    def outputs() -> bytes:
-        first = _written_xml(path, header_row, last_row, values)
+    def outputs(tuning: Tuning | None = None) -> bytes:
+        first = _written_xml(path, header_row, last_row, values, tuning)
         again = tmp_path / "again.xlsx"
         again.write_bytes(_replace_part(path, first))
-        return first + b"|" + _written_xml(again, header_row, last_row, values)
+        return first + b"|" + _written_xml(again, header_row, last_row, values, tuning)
 
     expected = outputs()
     with monkeypatch.context() as patch:
-        patch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
+        patch.setattr(splice.RowSplicer, "bulk", lambda *args: None)
         assert outputs() == expected
-    with monkeypatch.context() as patch:
-        patch.setattr(sheetstream, "PIECE", 9)
-        assert outputs() == expected
+    assert outputs(Tuning(piece=9)) == expected
 
 
 def _replace_part(path: Path, sheet: bytes) -> bytes:
@@ -735,27 +735,21 @@ def test_a_full_width_sheet_is_spliced_in_bulk_without_changing_the_xml(
     path = _raw_book(tmp_path, f"<sheetData>{rows}</sheetData>")
     values: list[object] = [f"t{r % 7}" for r in range(1999)]
     calls: list[int] = []
-    original = xlsx_write._RowSplicer.bulk
+    original = splice.RowSplicer.bulk
 
-    def counting(self: xlsx_write._RowSplicer, *args: object) -> object:
+    def counting(self: splice.RowSplicer, *args: object) -> object:
         done = original(self, *args)  # type: ignore[arg-type]
         calls.append(done is not None)
         return done
 
-    monkeypatch.setattr(sheetstream, "PIECE", 4096)
-    monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", counting)
-    xml = _written_xml(path, 1, 2000, values)
+    monkeypatch.setattr(splice.RowSplicer, "bulk", counting)
+    xml = _written_xml(path, 1, 2000, values, Tuning(piece=4096))
     assert len(calls) > 10 and all(calls[:-1])  # many pieces, all in bulk but the last (no rows)
     assert b"spans" not in xml
     # The results start right of the four headers given, at E; row 2000 holds value 1998.
     assert b'<c r="C2000"><v>6000</v></c><c r="E2000" t="inlineStr"><is><t>t3</t></is></c>' in xml
-    monkeypatch.setattr(xlsx_write._RowSplicer, "bulk", lambda *args: None)
-    assert _written_xml(path, 1, 2000, values) == xml
-
-
-@given(st.integers(1, 16384))
-def test_column_letters_round_trip(number: int) -> None:
-    assert column_number(column_letter(number)) == number
+    monkeypatch.setattr(splice.RowSplicer, "bulk", lambda *args: None)
+    assert _written_xml(path, 1, 2000, values, Tuning(piece=4096)) == xml
 
 
 _CELL_VALUE = st.one_of(
@@ -775,18 +769,18 @@ _CELL_VALUE = st.one_of(
 @given(values=st.lists(_CELL_VALUE, max_size=40), style=st.sampled_from([None, 7]))
 def test_column_cells_match_the_cell_by_cell_xml(values: list[object], style: int | None) -> None:
     # The vectorised encoder shares XML between equal values: True, 1 and 1.0 must not mix.
-    styles = xlsx_write._CellStyles(None, 3, 4)
+    styles = cell_xml.CellStyles(None, 3, 4)
     rows = [str(r).encode() for r in range(5, 5 + len(values))]
-    cells = xlsx_write._column_cells(
+    cells = cell_xml.column_cells(
         "AB",
         style,
-        xlsx_write._padded(values, len(values)),
+        cell_xml.padded(values, len(values)),
         np.array(rows, dtype=object),
         styles,
         False,
     )
     expected = [
-        xlsx_write._cell_xml(f"AB{r}", v, style, styles, False)
+        cell_xml.cell_xml(f"AB{r}", v, style, styles, False)
         for r, v in zip(range(5, 5 + len(values)), values, strict=True)
     ]
     assert list(cells) == expected
@@ -905,33 +899,33 @@ def test_values_go_to_the_rows_given(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def in_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def in_worker() -> Tuning:
     """Every customer sheet counts as big: a worker process writes the result columns."""
-    monkeypatch.setattr(xlsx_write, "_BACKGROUND_PART", 0)
+    return Tuning(background_part=0)
 
 
-def test_a_worker_writes_the_same_file(book: Path, tmp_path: Path, in_worker: None) -> None:
+def test_a_worker_writes_the_same_file(book: Path, tmp_path: Path, in_worker: Tuning) -> None:
     inline = tmp_path / "inline.xlsx"
     elsewhere = tmp_path / "elsewhere.xlsx"
-    writer = _write(book, _results())
+    writer = _write(book, _results(), tuning=in_worker)
     assert [pending.elsewhere for _, pending in writer._pending] == [True]
     writer.save(elsewhere)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(xlsx_write, "_BACKGROUND_PART", 2**62)
-        inline_writer = _write(book, _results())
-        assert not inline_writer._pending
-        inline_writer.save(inline)
+    inline_writer = _write(book, _results())  # a small sheet: written inline
+    assert not inline_writer._pending
+    inline_writer.save(inline)
     with zipfile.ZipFile(inline) as a, zipfile.ZipFile(elsewhere) as b:
         assert a.namelist() == b.namelist()
         assert all(a.read(name) == b.read(name) for name in a.namelist())
 
 
-def test_data_in_the_way_found_by_a_worker_is_refused_at_save(book: Path, in_worker: None) -> None:
+def test_data_in_the_way_found_by_a_worker_is_refused_at_save(
+    book: Path, in_worker: Tuning
+) -> None:
     wb = openpyxl.load_workbook(book)
     wb["客户"]["G4"] = "我的笔记"
     wb.save(book)
     before = book.read_bytes()
-    writer = _write(book, _results())  # the worker finds it; the error waits for the result
+    writer = _write(book, _results(), tuning=in_worker)  # the worker finds it; the error waits
     with pytest.raises(WorkbookError) as error:
         writer.save()
     assert "客户" in str(error.value) and "G4" in str(error.value)
@@ -939,13 +933,13 @@ def test_data_in_the_way_found_by_a_worker_is_refused_at_save(book: Path, in_wor
 
 
 def test_a_worker_refuses_a_file_changed_since_it_was_read(
-    book: Path, monkeypatch: pytest.MonkeyPatch, in_worker: None
+    book: Path, monkeypatch: pytest.MonkeyPatch, in_worker: Tuning
 ) -> None:
     started: list[tuple[object, tuple[object, ...]]] = []
     monkeypatch.setattr(
         xlsx_write._background, "start", lambda work, *args: started.append((work, args))
     )
-    writer = PackageWriter(book)
+    writer = PackageWriter(book, in_worker)
     writer.write_columns("客户", 1, 1, 6, "客户表", HEADERS, _results())
     wb = openpyxl.load_workbook(book)
     wb["客户"]["A2"] = 99  # Excel saved the file meanwhile

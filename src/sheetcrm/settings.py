@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .a1 import cell_ref
 from .book.base import CellValue, SheetSpec
 from .errors import SettingsError
 from .i18n import tr
@@ -37,7 +38,6 @@ __all__ = [
     "BlockData",
     "GeneralSettings",
     "Settings",
-    "column_letter",
     "parse_general",
     "register",
     "registered_blocks",
@@ -47,15 +47,6 @@ __all__ = [
 SETTINGS_SHEET = "sheetcrm 设置"
 
 _MARKER = re.compile(r"^\s*\[([A-Za-z0-9_]+)\]")
-
-
-def column_letter(index: int) -> str:
-    """Excel column letters for a 1-based column number (1 → A, 28 → AB)."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass(frozen=True)
@@ -90,7 +81,7 @@ class BlockData:
     def cell(self, row_number: int, column_key: str) -> str:
         """The A1 reference of a column in a row, for error messages."""
         keys = [key for key, _ in self.block.columns]
-        return f"{column_letter(keys.index(column_key) + 1)}{row_number}"
+        return cell_ref(row_number, keys.index(column_key) + 1)
 
     def error(self, row_number: int, column_key: str, message: str) -> SettingsError:
         """A SettingsError naming this sheet and the cell of a column in a row."""

@@ -11,13 +11,13 @@ the sheet's own rows, so a chart shows data even before the app recalculates.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from ..a1 import cell_ref, parse_cell, parse_range, sheet_ref
 from .base import CellValue, ChartSeries, ChartSpec
-from .xlsx_write import column_letter, column_number
+from .namespaces import OFFICE_REL_NS
 
 __all__ = ["DrawingParts", "drawing_parts"]
 
@@ -30,9 +30,8 @@ _EMU_PER_CELL = (609600, 190500)  # default column width and row height, for the
 _NS = (
     'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    f'xmlns:r="{OFFICE_REL_NS}"'
 )
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -61,27 +60,16 @@ def drawing_parts(
 
 
 # ---- cell ranges --------------------------------------------------------------------------
-def _cell(ref: str) -> tuple[int, int]:
-    """0-based (row, column) of an A1 cell reference."""
-    match = _CELL.match(ref.strip())
-    if not match:
-        raise ValueError(f"chart range cell '{ref}' is not an A1 reference like B5")
-    return int(match.group(2)) - 1, column_number(match.group(1).upper()) - 1
-
-
 def _cells(a1_range: str) -> list[tuple[int, int]]:
     """The 0-based cells of a one-row or one-column A1 range, in order."""
-    first, _, last = a1_range.partition(":")
-    (r1, c1), (r2, c2) = _cell(first), _cell(last or first)
-    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    r1, c1, r2, c2 = parse_range(a1_range)
+    return [(r - 1, c - 1) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
 def _formula(sheet: str, a1_range: str) -> str:
     """An absolute, sheet-qualified reference: ``'Sheet name'!$B$5:$B$8``."""
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    ends = [_cell(part) for part in a1_range.split(":")]
-    absolute = ":".join(f"${column_letter(c + 1)}${r + 1}" for r, c in ends)
-    return f"{quoted}!{absolute}"
+    ends = [parse_cell(part) for part in a1_range.split(":")]
+    return sheet_ref(sheet, ":".join(cell_ref(r, c, absolute=True) for r, c in ends))
 
 
 def _values(rows: Sequence[Sequence[CellValue]] | None, a1_range: str) -> list[CellValue]:
@@ -301,7 +289,7 @@ def _chart_space(spec: ChartSpec, sheet: str, rows: Sequence[Sequence[CellValue]
 
 def _anchor(spec: ChartSpec, index: int) -> str:
     """A two-cell anchor spanning ``width_cells`` × ``height_cells`` from the chart's anchor."""
-    row, col = _cell(spec.anchor)
+    row, col = (n - 1 for n in parse_cell(spec.anchor))  # 0-based, as DrawingML counts
     width, height = spec.width_cells * _EMU_PER_CELL[0], spec.height_cells * _EMU_PER_CELL[1]
 
     def marker(tag: str, c: int, r: int) -> str:
@@ -320,7 +308,7 @@ def _anchor(spec: ChartSpec, index: int) -> str:
         f'<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="{width}" cy="{height}"/></xdr:xfrm>'
         '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
         '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        f'xmlns:r="{OFFICE_REL_NS}" '
         f'r:id="rId{index + 1}"/></a:graphicData></a:graphic></xdr:graphicFrame>'
         "<xdr:clientData/></xdr:twoCellAnchor>"
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import WorkbookError
 from ..i18n import tr
+from ..tuning import Tuning
 from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
 from .xlsx_read import XlsxReader
 from .xlsx_write import PackageWriter
@@ -22,7 +23,14 @@ __all__ = ["FileBook"]
 class FileBook:
     """A workbook file: read now, written atomically (with a backup) on :meth:`save`."""
 
-    def __init__(self, path: Path, output: Path | None = None, *, backup: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        output: Path | None = None,
+        *,
+        backup: bool = True,
+        tuning: Tuning | None = None,
+    ) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise WorkbookError(
@@ -33,8 +41,8 @@ class FileBook:
             )
         self.output = Path(output) if output else None
         self.backup = backup
-        self._reader = XlsxReader(self.path)
-        self._writer = PackageWriter(self.path)
+        self._reader = XlsxReader(self.path, tuning)
+        self._writer = PackageWriter(self.path, tuning)
         self._written: dict[str, Sequence[Sequence[CellValue]]] = {}
 
     @property

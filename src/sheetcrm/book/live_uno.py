@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..a1 import column_letter, parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
@@ -37,7 +38,6 @@ from .base import (
     SheetSpec,
 )
 from .uno_session import import_uno, property_value
-from .xlsx_write import column_letter, column_number
 
 __all__ = ["UnoBook"]
 
@@ -57,11 +57,10 @@ _DIAGRAMS = {
 }
 
 
-def _cell_box(ref: str) -> tuple[int, int]:
-    """0-based (row, column) of an A1 reference such as "H2" or "$H$2"."""
-    ref = ref.replace("$", "")
-    letters = ref.rstrip("0123456789")
-    return int(ref[len(letters) :]) - 1, column_number(letters) - 1
+def _position(ref: str) -> tuple[int, int]:
+    """0-based (row, column) of an A1 reference such as "H2" or "$H$2", as UNO counts."""
+    row, column = parse_cell(ref)
+    return row - 1, column - 1
 
 
 def _api_formula(formula: str) -> str:
@@ -285,53 +284,56 @@ class UnoBook:
         if not columns:
             return
         sheet = self._sheet(table.sheet)
-        header_row = table.header_row - 1
-        first = table.first_column - 1
+        header_row, first = table.header_row - 1, table.first_column - 1
+        db = self._database_range(table.table)
         edge = first + len(table.headers) - 1
-        db = (
-            self.doc.DatabaseRanges.getByName(table.table)
-            if table.table and self.doc.DatabaseRanges.hasByName(table.table)
-            else None
-        )
         if db is not None:
             edge = max(edge, db.DataArea.EndColumn)
+        by_text = self._header_columns(sheet, header_row, first, edge)
+        rows_end = max(table.last_row - 1, header_row + max(len(c.values) for c in columns))
+        placed = _placements(columns, by_text, edge)
+        for result, (column, new) in zip(columns, placed, strict=True):
+            if new:
+                self._refuse_data(sheet, table.sheet, column, header_row, rows_end)
+            self._write_result(sheet, result, column, header_row, rows_end)
+        if db is not None:
+            box = db.DataArea
+            box.EndColumn = max(box.EndColumn, *(column for column, _ in placed))
+            box.EndRow = max(box.EndRow, rows_end)
+            db.setDataArea(box)
+
+    def _database_range(self, name: str | None) -> Any:
+        """The named database range (Calc's Excel Table), None if there is none by that name."""
+        ranges = self.doc.DatabaseRanges
+        return ranges.getByName(name) if name and ranges.hasByName(name) else None
+
+    def _header_columns(self, sheet: Any, header_row: int, first: int, edge: int) -> dict[str, int]:
+        """The 0-based column of each header text from the table's first column on."""
         _, used_col = self._used(sheet)
         line = sheet.getCellRangeByPosition(0, header_row, max(used_col, edge), header_row)
         by_text: dict[str, int] = {}
         for c, text in enumerate(line.getDataArray()[0]):
             if c >= first and isinstance(text, str) and text.strip():
                 by_text.setdefault(text.strip(), c)
-        rows_end = max(table.last_row - 1, header_row + max(len(c.values) for c in columns))
-        # Columns a previous run wrote keep their place; new ones go round them.
-        reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
-        taken: set[int] = set()
-        next_free = edge + 1
-        for result in columns:
-            column = by_text.get(result.header.strip())
-            if column is None or column in taken:
-                while next_free in taken or next_free in reserved:
-                    next_free += 1
-                column = next_free
-                self._refuse_data(sheet, table.sheet, column, header_row, rows_end)
-            taken.add(column)
-            if rows_end > header_row:
-                # A rerun's values must not inherit the last run's formats (a date format!).
-                data = sheet.getCellRangeByPosition(column, header_row + 1, column, rows_end)
-                data.NumberFormat = 0
-            self._write_block(
-                sheet, header_row, column, [[result.header], *([v] for v in result.values)]
-            )
-            if result.number_format and result.values:
-                sheet.getCellRangeByPosition(
-                    column, header_row + 1, column, header_row + len(result.values)
-                ).NumberFormat = self._format_key(result.number_format)
-            if result.width:
-                sheet.Columns.getByIndex(column).Width = round(result.width * _CHAR_WIDTH)
-        if db is not None:
-            box = db.DataArea
-            box.EndColumn = max(box.EndColumn, *taken)
-            box.EndRow = max(box.EndRow, rows_end)
-            db.setDataArea(box)
+        return by_text
+
+    def _write_result(
+        self, sheet: Any, result: ResultColumn, column: int, header_row: int, rows_end: int
+    ) -> None:
+        """One result column: header, values, number format and width."""
+        if rows_end > header_row:
+            # A rerun's values must not inherit the last run's formats (a date format!).
+            data = sheet.getCellRangeByPosition(column, header_row + 1, column, rows_end)
+            data.NumberFormat = 0
+        self._write_block(
+            sheet, header_row, column, [[result.header], *([v] for v in result.values)]
+        )
+        if result.number_format and result.values:
+            sheet.getCellRangeByPosition(
+                column, header_row + 1, column, header_row + len(result.values)
+            ).NumberFormat = self._format_key(result.number_format)
+        if result.width:
+            sheet.Columns.getByIndex(column).Width = round(result.width * _CHAR_WIDTH)
 
     def _refuse_data(self, sheet: Any, name: str, column: int, top: int, bottom: int) -> None:
         """Stop before a new result column would overwrite the user's cells."""
@@ -389,7 +391,7 @@ class UnoBook:
         for number, chart in enumerate(spec.charts, start=1):
             self._chart(sheet, spec.name, chart, number)
         if spec.freeze:
-            row, column = _cell_box(spec.freeze)
+            row, column = _position(spec.freeze)
             controller = self.doc.CurrentController
             if controller is not None:  # freezing works on the active sheet only
                 active = controller.ActiveSheet
@@ -485,7 +487,7 @@ class UnoBook:
         source = self._sheet(spec.data_sheet) if spec.data_sheet else sheet
         ranges = [self._range_address(source, spec.categories)]
         ranges += [self._range_address(source, series.values) for series in spec.series]
-        row, column = _cell_box(spec.anchor)
+        row, column = _position(spec.anchor)
         corner = sheet.getCellByPosition(column, row).Position
         far = sheet.getCellByPosition(column + spec.width_cells, row + spec.height_cells).Position
         frame = self.uno.createUnoStruct("com.sun.star.awt.Rectangle")
@@ -503,10 +505,9 @@ class UnoBook:
         chart.HasLegend = spec.kind in ("pie", "doughnut") or len(spec.series) > 1
 
     def _range_address(self, sheet: Any, ref: str) -> Any:
-        first, _, last = ref.partition(":")
-        top, left = _cell_box(first)
-        bottom, right = _cell_box(last or first)
-        return self._address(sheet, top, left, bottom, right)
+        """The UNO CellRangeAddress of an A1 range (or one cell) on ``sheet``."""
+        top, left, bottom, right = parse_range(ref)
+        return self._address(sheet, top - 1, left - 1, bottom - 1, right - 1)
 
     def save(self) -> Path:
         """Store the document in place, or as a copy at ``output``; the file written."""
@@ -548,3 +549,24 @@ def _format_of(value: CellValue) -> str | None:
     if isinstance(value, dt.date):
         return _DATE_FORMAT
     return None
+
+
+def _placements(
+    columns: Sequence[ResultColumn], by_text: dict[str, int], edge: int
+) -> list[tuple[int, bool]]:
+    """(0-based column, True if new) for each result: its old column, else the next free."""
+    # Columns a previous run wrote keep their place; new ones go round them.
+    reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
+    taken: set[int] = set()
+    placed = []
+    next_free = edge + 1
+    for result in columns:
+        column = by_text.get(result.header.strip())
+        new = column is None or column in taken
+        if column is None or new:
+            while next_free in taken or next_free in reserved:
+                next_free += 1
+            column = next_free
+        taken.add(column)
+        placed.append((column, new))
+    return placed

@@ -23,12 +23,12 @@ from lxml import etree
 
 from ..errors import WorkbookError
 from ..i18n import tr
+from ..tuning import Tuning
 from . import sheetstream
+from .namespaces import CT_NS, PACKAGE_REL_NS, office_rel
 from .sheetstream import codec as _deflater
 
 __all__ = [
-    "CT_NS",
-    "REL_NS",
     "Deflated",
     "Fingerprint",
     "Package",
@@ -38,15 +38,9 @@ __all__ = [
     "stream_part",
 ]
 
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_OFFICE_DOCUMENT = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-)
+_OFFICE_DOCUMENT = office_rel("officeDocument")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-_BIG_PART = 8 * 2**20
-_BATCH = 2 * 2**20  # bytes compressed at once when a part is streamed in
 _XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 
@@ -76,14 +70,14 @@ class Deflated:
     compressed: int
 
 
-def _batches(chunks: Iterable[bytes | memoryview]) -> Iterator[bytes]:
-    """The pieces joined into batches of about _BATCH bytes."""
+def _batches(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
+    """The pieces joined into batches of about ``size`` bytes."""
     batch: list[bytes | memoryview] = []
     waiting = 0
     for chunk in chunks:
         batch.append(chunk)
         waiting += len(chunk)
-        if waiting >= _BATCH:
+        if waiting >= size:
             yield b"".join(batch)
             batch.clear()
             waiting = 0
@@ -97,17 +91,19 @@ def _deflate_batch(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush(_deflater.Z_SYNC_FLUSH)
 
 
-def deflate_stream(chunks: Iterable[bytes | memoryview], size_hint: int) -> Deflated:
+def deflate_stream(
+    chunks: Iterable[bytes | memoryview], size_hint: int, tuning: Tuning
+) -> Deflated:
     """A part given as pieces, compressed as they come, for :meth:`Package.write_deflated`.
 
     A part expected (size_hint) to be big is compressed at level 1: 3x faster for a
     slightly larger file.
     """
-    level = 1 if size_hint > _BIG_PART else _deflater.Z_DEFAULT_COMPRESSION
-    return _deflate(chunks, level)
+    level = 1 if size_hint > tuning.big_part else _deflater.Z_DEFAULT_COMPRESSION
+    return _deflate(chunks, level, tuning.deflate_batch)
 
 
-def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> Deflated:
+def _deflate(chunks: Iterable[bytes | memoryview], level: int, batch: int) -> Deflated:
     """Compress a stream of pieces to raw deflate, as zipfile stores it.
 
     Each batch is compressed on its own in a worker thread (zlib lets go of the
@@ -119,7 +115,7 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> Deflated:
     pending: deque[Future[bytes]] = deque()
     crc = size = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for data in _batches(chunks):
+        for data in _batches(chunks, batch):
             crc = _deflater.crc32(data, crc)
             size += len(data)
             pending.append(pool.submit(_deflate_batch, data, level))
@@ -130,11 +126,11 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int) -> Deflated:
     return Deflated(done, crc, size, sum(map(len, done)))
 
 
-def stream_part(path: Path, name: str) -> Iterator[bytes]:
+def stream_part(path: Path, name: str, tuning: Tuning) -> Iterator[bytes]:
     """A part of a package file on disk, inflated piece by piece (the file is never read whole)."""
     with zipfile.ZipFile(path) as package:
         info = package.getinfo(name)
-    yield from sheetstream.member(path, info)
+    yield from sheetstream.member(path, info, tuning.piece)
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -191,7 +187,9 @@ class Relationships:
         if package.exists(self.path):
             self.root = parse_xml(package.read(self.path), self.path)
         else:
-            self.root = etree.Element(f"{{{REL_NS}}}Relationships", nsmap={None: REL_NS})
+            self.root = etree.Element(
+                f"{{{PACKAGE_REL_NS}}}Relationships", nsmap={None: PACKAGE_REL_NS}
+            )
 
     def items(self) -> list[tuple[str, str, str]]:
         """(id, type, resolved part name) of every internal relationship."""
@@ -220,7 +218,7 @@ class Relationships:
         rel_id = f"rId{number}"
         target = posixpath.relpath(part, posixpath.dirname(self.source) or ".")
         etree.SubElement(
-            self.root, f"{{{REL_NS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
+            self.root, f"{{{PACKAGE_REL_NS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
         )
         return rel_id
 
@@ -241,8 +239,9 @@ class Relationships:
 class Package:
     """An OOXML zip read into memory, with parts replaced, added and deleted until saved."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
         self.path = Path(path)
+        self.tuning = tuning or Tuning()
         try:
             self.data = self.path.read_bytes()
         except FileNotFoundError:
@@ -340,11 +339,11 @@ class Package:
         info = self._infos[name]
         if info.compress_type != zipfile.ZIP_DEFLATED:
             with self._zip.open(name) as member:
-                while piece := member.read(sheetstream.PIECE):
+                while piece := member.read(self.tuning.piece):
                     yield piece
             return
         raw = self._raw(info)
-        step = max(sheetstream.PIECE // 8, 1)  # sheet XML inflates about 8x
+        step = max(self.tuning.piece // 8, 1)  # sheet XML inflates about 8x
         chunks = (raw[start : start + step] for start in range(0, len(raw), step))
         yield from sheetstream.inflate(chunks, info, self.path.name)
 
@@ -372,7 +371,7 @@ class Package:
     def write_stream(self, name: str, chunks: Iterable[bytes | memoryview], size_hint: int) -> None:
         """Add or replace a part given as pieces, compressed as they come (never whole in memory)."""
         # Compressed first: an error while writing leaves the part as it was.
-        self.write_deflated(name, deflate_stream(chunks, size_hint))
+        self.write_deflated(name, deflate_stream(chunks, size_hint, self.tuning))
 
     def write_deflated(self, name: str, deflated: Deflated) -> None:
         """Add or replace a part with what :func:`deflate_stream` made."""
@@ -456,7 +455,7 @@ class Package:
                     _write_raw(fresh, data.pieces, out)
                 else:
                     # A big sheet compresses 3x faster at level 1 for a slightly larger file.
-                    level = 1 if len(data) > _BIG_PART else None
+                    level = 1 if len(data) > self.tuning.big_part else None
                     out.writestr(fresh, data, compresslevel=level)
 
     def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:

@@ -25,7 +25,6 @@ except ImportError:  # pragma: no cover - a platform without an isal wheel: zlib
     codec = zlib  # type: ignore[misc,unused-ignore]  # same API
 
 __all__ = [
-    "PIECE",
     "SHEET_DATA",
     "codec",
     "file_raw",
@@ -37,7 +36,6 @@ __all__ = [
     "sheet_start",
 ]
 
-PIECE = 16 * 2**20  # bytes inflated at once
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header, fixed part
 SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 
@@ -48,29 +46,29 @@ def raw_offset(head: bytes) -> int:
     return _LOCAL_HEADER.size + header[9] + header[10]
 
 
-def member(path: Path, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
-    """A zip member of a file on disk in pieces, inflated ahead in a worker thread (the file
-    is never read whole); a member stored without compression is read as it is."""
+def member(path: Path, info: zipfile.ZipInfo, piece: int) -> Generator[bytes, None, None]:
+    """A zip member of a file on disk in pieces of about ``piece`` bytes, inflated ahead in a
+    worker thread (the file is never read whole); a stored member is read as it is."""
     if info.compress_type != zipfile.ZIP_DEFLATED:
         with zipfile.ZipFile(path) as package, package.open(info) as part:
-            while piece := part.read(PIECE):
-                yield piece
+            while chunk := part.read(piece):
+                yield chunk
         return
-    yield from read_ahead(inflate(file_raw(path, info), info, path.name))
+    yield from read_ahead(inflate(file_raw(path, info, piece), info, path.name))
 
 
-def file_raw(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def file_raw(path: Path, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
     """A member's compressed bytes read from the zip file on disk, a piece at a time."""
     with path.open("rb") as handle:
         handle.seek(info.header_offset)
         handle.seek(info.header_offset + raw_offset(handle.read(_LOCAL_HEADER.size)))
         left = info.compress_size
         while left > 0:
-            piece = handle.read(min(PIECE // 8, left))
-            if not piece:
+            chunk = handle.read(min(max(piece // 8, 1), left))  # sheet XML inflates about 8x
+            if not chunk:
                 break
-            left -= len(piece)
-            yield piece
+            left -= len(chunk)
+            yield chunk
 
 
 def inflate(raw: Iterable[bytes | memoryview], info: zipfile.ZipInfo, book: str) -> Iterator[bytes]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .namespaces import MAIN_NS, office_rel
 from .package import Package, parse_xml, serialize
 
-__all__ = ["MAIN_NS", "Styles", "argb"]
+__all__ = ["Styles", "argb"]
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-_STYLES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+_STYLES_REL = office_rel("styles")
 # Child order of CT_Stylesheet: a new collection goes before the first later one present.
 _ORDER = (
     "numFmts",

@@ -28,24 +28,20 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table, rows_array
+from ..tuning import Tuning
 from . import sheetstream
 from .base import CellError, CellValue, CustomerTable
-from .xlsx_write import column_letter
+from .namespaces import MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS
 
 __all__ = ["XlsxReader"]
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
-_PARTS_FROM = 64 * 2**20  # sheets with more XML than this are parsed in parts at once
-_CACHED_CELLS = 2**20
-_PARTS = 8  # the first piece, then 7 parts: more than the two cores, so parsing starts early
 _PART_SHEET = "part"
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -63,13 +59,6 @@ _PART_TYPES = {
     "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
     "sharedStrings": "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
 }
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (char - 64)
-    return number
 
 
 def _refuse_unsupported(path: Path) -> None:
@@ -97,8 +86,9 @@ def _refuse_unsupported(path: Path) -> None:
 class XlsxReader:
     """Values, tables and the customer table of a workbook file (.xlsx / .xlsm)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
         self.path = Path(path)
+        self.tuning = tuning or Tuning()
         _refuse_unsupported(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
@@ -126,15 +116,15 @@ class XlsxReader:
         rels = self._xml("_rels/.rels")
         workbook_part = next(
             r.get("Target", "").lstrip("/")
-            for r in rels.iter(f"{{{_PKG_REL}}}Relationship")
+            for r in rels.iter(f"{{{PACKAGE_REL_NS}}}Relationship")
             if r.get("Type", "").endswith("/officeDocument")
         )
         workbook = self._xml(workbook_part)
-        pr = workbook.find(f"{{{_MAIN}}}workbookPr")
+        pr = workbook.find(f"{{{MAIN_NS}}}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
         base = PurePosixPath(workbook_part).parent
         rel_part = str(base / "_rels" / (PurePosixPath(workbook_part).name + ".rels"))
-        relationships = list(self._xml(rel_part).iter(f"{{{_PKG_REL}}}Relationship"))
+        relationships = list(self._xml(rel_part).iter(f"{{{PACKAGE_REL_NS}}}Relationship"))
         targets = {r.get("Id"): r.get("Target", "") for r in relationships}
         # What calamine needs beside a sheet to read it: cell styles (dates) and shared strings.
         self._companions = {
@@ -144,8 +134,8 @@ class XlsxReader:
             if r.get("Type", "").endswith("/" + kind)
         }
         parts: dict[str, str] = {}
-        for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
-            target = targets.get(sheet.get(f"{{{_REL}}}id"), "")
+        for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
+            target = targets.get(sheet.get(f"{{{OFFICE_REL_NS}}}id"), "")
             path = target.lstrip("/") if target.startswith("/") else str(base / target)
             parts[sheet.get("name", "")] = path
         return parts
@@ -189,7 +179,7 @@ class XlsxReader:
         next are cut, and error cells are found on the way.
         """
         errors: dict[tuple[int, int], CellError] = {}
-        chunks = sheetstream.member(self.path, info)
+        chunks = sheetstream.member(self.path, info, self.tuning.piece)
         name, head, rest = _rows_start(chunks, sheet)
         if rest is None:  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
@@ -205,7 +195,8 @@ class XlsxReader:
                 ThreadPoolExecutor(2) as pool,
             ):
                 parts = []
-                for index in range(_PARTS):
+                count = self.tuning.parts  # the first piece, then the rest: more than two cores
+                for index in range(count):
                     path = Path(folder) / f"{index + 1}.xlsx"
                     with _PartBook(
                         path, head, name, companions, self.date1904, marked=index > 0
@@ -220,7 +211,7 @@ class XlsxReader:
                             # The first part is the first piece alone: its title and header
                             # rows mix texts into every column, so python-calamine reads it.
                             if index == 0 or (
-                                part.size * (_PARTS - 1) >= info.file_size and index < _PARTS - 1
+                                part.size * (count - 1) >= info.file_size and index < count - 1
                             ):
                                 break
                     if part.below is not None or index == 0:  # else it holds no rows
@@ -280,7 +271,7 @@ class XlsxReader:
             for (number, column), error in errors.items():
                 array[number - 1, column - 1] = error
         # Keep one small sheet for a second look; a big one would hold its cells all run long.
-        keep = array.size <= _CACHED_CELLS and from_column is None
+        keep = array.size <= self.tuning.cached_cells and from_column is None
         self._arrays = {sheet: array} if keep else {}
         return array
 
@@ -292,7 +283,7 @@ class XlsxReader:
             rels_part = str(sheet_path.parent / "_rels" / (sheet_path.name + ".rels"))
             if rels_part not in self._zip.namelist():
                 continue
-            for rel in self._xml(rels_part).iter(f"{{{_PKG_REL}}}Relationship"):
+            for rel in self._xml(rels_part).iter(f"{{{PACKAGE_REL_NS}}}Relationship"):
                 if not rel.get("Type", "").endswith("/table"):
                     continue
                 target = rel.get("Target", "")
@@ -348,7 +339,7 @@ class XlsxReader:
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
         """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
-        chunks = sheetstream.member(self.path, info)
+        chunks = sheetstream.member(self.path, info, self.tuning.piece)
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
@@ -368,7 +359,7 @@ class XlsxReader:
         """The zip entry of a sheet big enough to be read in parts (else None)."""
         part = self._parts.get(sheet)
         info = self._zip.getinfo(part) if part in self._zip.namelist() else None
-        return info if info is not None and info.file_size > _PARTS_FROM else None
+        return info if info is not None and info.file_size > self.tuning.parts_from else None
 
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
@@ -396,7 +387,7 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
         value = re.search(rb"<v>([^<]*)</v>", cell)
         if ref and value:
             code = value.group(1).decode("utf-8", "replace")
-            found[(int(ref.group(2)), _column_number(ref.group(1)))] = CellError(code)
+            found[(int(ref.group(2)), column_from_bytes(ref.group(1)))] = CellError(code)
         pos = data.find(b't="e"', pos + 5)
 
 
@@ -515,7 +506,7 @@ class _PartBook:
             for kind in companions
         )
         rels = "".join(
-            f'<Relationship Id="r{kind}" Type="{_REL}/{kind}" Target="{kind}.xml"/>'
+            f'<Relationship Id="r{kind}" Type="{OFFICE_REL_NS}/{kind}" Target="{kind}.xml"/>'
             for kind in companions
         )
         self.zip.writestr(
@@ -528,17 +519,17 @@ class _PartBook:
         )
         self.zip.writestr(
             "_rels/.rels",
-            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{OFFICE_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         self.zip.writestr(
             "xl/workbook.xml",
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr date1904="{int(date1904)}"/>'
+            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}"><workbookPr date1904="{int(date1904)}"/>'
             f'<sheets><sheet name="{_PART_SHEET}" sheetId="1" r:id="rSheet"/></sheets></workbook>',
         )
         self.zip.writestr(
             "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rSheet" Type="{_REL}/worksheet" '
+            f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rSheet" Type="{OFFICE_REL_NS}/worksheet" '
             f'Target="worksheets/sheet1.xml"/>{rels}</Relationships>',
         )
         for kind, data in companions.items():
@@ -628,17 +619,20 @@ def _join(folder: PurePosixPath, target: str) -> str:
 
 def _table_info(table: ElementTree.Element, sheet: str) -> TableInfo | None:
     """An Excel Table from its part; None for header-less tables (nothing to match roles on)."""
-    match = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)", table.get("ref", ""))
-    if match is None or table.get("headerRowCount", "1") == "0":
+    ref = table.get("ref", "")
+    if ":" not in ref or table.get("headerRowCount", "1") == "0":
         return None
-    first_col, first_row, last_col, last_row = match.groups()
-    headers = tuple(column.get("name", "") for column in table.iter(f"{{{_MAIN}}}tableColumn"))
+    try:
+        first_row, first_col, last_row, last_col = parse_range(ref)
+    except ValueError:
+        return None
+    headers = tuple(column.get("name", "") for column in table.iter(f"{{{MAIN_NS}}}tableColumn"))
     return TableInfo(
         table.get("displayName") or table.get("name") or "",
         sheet,
-        int(first_row),
-        _column_number(first_col.encode()),
-        int(last_row) - (1 if table.get("totalsRowCount", "0") not in ("0", "") else 0),
-        _column_number(last_col.encode()),
+        first_row,
+        first_col,
+        last_row - (1 if table.get("totalsRowCount", "0") not in ("0", "") else 0),
+        last_col,
         headers,
     )

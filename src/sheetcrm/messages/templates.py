@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
+from ..a1 import cell_ref
 from ..book.base import CellValue, SheetSpec
 from ..channels import channel_key
 from ..errors import SettingsError
 from ..i18n import tr
-from ..settings import column_letter
 from ..values import parse_bool
 
 __all__ = [
@@ -204,9 +204,7 @@ def parse_templates_sheet(grid: Sequence[Sequence[CellValue]], sheet: str) -> li
             continue
 
         def fail(column: str, message: str, row: int = number) -> SettingsError:
-            return SettingsError(
-                message, sheet=sheet, cell=f"{column_letter(keys.index(column) + 1)}{row}"
-            )
+            return SettingsError(message, sheet=sheet, cell=cell_ref(row, keys.index(column) + 1))
 
         if not first or not re.fullmatch(r"[\w\-]+", first):
             raise fail(

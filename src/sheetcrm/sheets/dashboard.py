@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..a1 import range_ref
 from ..book.base import CellValue, ChartSeries, ChartSpec, SheetSpec
 from ..i18n import tr, use_lang
 from ..report.history import AS_OF, tier_count
 from ..report.kpis import Kpis, tiles
-from ..settings import column_letter
 from .history import HISTORY_SHEET
 
 __all__ = ["DASHBOARD_SHEET", "dashboard_sheet"]
@@ -252,18 +252,18 @@ def _trend_chart(
     series = [
         ChartSeries(
             str(tier),
-            f"{column_letter(header.index(key) + 1)}2:{column_letter(header.index(key) + 1)}{last}",
+            range_ref(2, header.index(key) + 1, last, header.index(key) + 1),
         )
         for tier in kpis.per_tier.index
         if (key := tier_count(tier)) in header
     ]
     if not series or AS_OF not in header:
         return None
-    dates = column_letter(header.index(AS_OF) + 1)
+    dates = header.index(AS_OF) + 1
     return ChartSpec(
         "line",
         tr("各等级客户数趋势", "Customers per tier over time"),
-        f"{dates}2:{dates}{last}",
+        range_ref(2, dates, last, dates),
         series,
         anchor,
         7,

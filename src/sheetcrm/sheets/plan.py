@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..a1 import column_letter
 from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
@@ -20,7 +21,6 @@ from ..i18n import tr, use_lang
 from ..schedule.columns import cell_text, date_ordinals
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
-from ..settings import column_letter
 from ..values import is_blank, parse_date, parse_number
 
 __all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]

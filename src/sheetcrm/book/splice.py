@@ -1,0 +1,502 @@
+"""Splicing: result cells written into the rows of an existing customer sheet part.
+
+A piece of rows where every row is plain is spliced in bulk (split at
+``</row>``, new cells woven in); any other row goes through the general merge.
+:func:`splice_part` is what the background worker runs: it streams the part
+(from the package, or from the file in a worker process), splices and deflates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..a1 import MAX_COLUMN, parse_range, range_ref
+from ..errors import WorkbookError
+from ..i18n import tr
+from ..tuning import Tuning
+from .base import CellValue
+from .cell_xml import Encoded, cells_xml
+from .package import Deflated, Package, deflate_stream, stream_part
+from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
+from .sheetstream import row_pieces, sheet_start
+
+__all__ = ["RowSplicer", "SpliceJob", "Target", "changed_message", "splice_part"]
+
+_SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
+_CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
+_DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
+_COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
+_ROW_OPEN = re.compile(rb'<row(?: r="(\d+)")?')
+_ROW_SPANS = re.compile(rb'(<row r="\d+") spans="[^"]*"')
+_SPANS_LEFT = re.compile(rb"<row\b[^>]*\sspans=")
+
+
+def changed_message(path: Path) -> str:
+    return tr(
+        f"{path.name} 在 sheetcrm 读取之后被修改过，为免覆盖这些修改，本次不保存。请重新运行",
+        f"{path.name} changed after sheetcrm read it; nothing was saved so those "
+        "changes are not overwritten. Run sheetcrm again",
+    )
+
+
+@dataclass
+class Target:
+    """Where one result column goes and how its cells look."""
+
+    column: int
+    letters: str
+    title: str  # the header text as written (also the Excel Table column name)
+    header: bytes
+    values: Sequence[CellValue]
+    style: int | None
+    replace: bool  # a column sheetcrm wrote before (else: must be empty)
+
+
+class _EncodedRows:
+    """The new cells of each row, joined a block of rows at a time.
+
+    Each column comes encoded once (:func:`encode`); blocks keep the joined
+    XML small on a million-row sheet.
+    """
+
+    def __init__(
+        self,
+        targets: list[Target],
+        encoded: list[Encoded],
+        header_row: int,
+        rows_end: int,
+        block: int,
+    ) -> None:
+        self.targets, self.encoded, self.block = targets, encoded, block
+        self.no_cell = [e.tails == b"" for e in encoded]  # per tail: no cell written at all
+        self.header_row, self.rows_end = header_row, rows_end
+        self.start = -1
+        self.columns: list[np.ndarray] = []
+        self.rows: np.ndarray = np.empty(0, dtype=object)
+
+    def _columns(self, first: int, last: int) -> list[np.ndarray]:
+        """The new cells of rows first..last, one array per target column."""
+        data_first = max(first, self.header_row + 1)
+        numbers = np.arange(data_first, last + 1).astype(bytes).astype(object)
+        part = slice(data_first - self.header_row - 1, last - self.header_row)
+        columns = []
+        for target, encoded in zip(self.targets, self.encoded, strict=True):
+            cells = cells_xml(target.letters, encoded, numbers, part)
+            if first == self.header_row:
+                cells = np.concatenate([np.array([target.header], dtype=object), cells])
+            columns.append(cells)
+        return columns
+
+    def weave(self, rows: list[bytes], first: int, close: bytes) -> Iterator[bytes]:
+        """Rows first.. (each up to its closing tag), each with its new cells and ``close``
+        after it, joined a few thousand rows at a time."""
+        if first == self.header_row:  # the header row gets the headers
+            yield rows[0] + b"".join(target.header for target in self.targets) + close
+            rows, first = rows[1:], first + 1
+        # A grid of references: [row, (prefix, number, tail) per column, close] for each row,
+        # joined at once. Nothing is built per cell; a million-row sheet has 15 million cells.
+        for at in range(0, len(rows), 8192):
+            count = min(8192, len(rows) - at)
+            start = first + at
+            grid = np.empty((count, 3 * len(self.targets) + 2), dtype=object)
+            grid[:, 0] = rows[at : at + count]
+            grid[:, -1] = close
+            numbers = np.arange(start, start + count).astype(bytes).astype(object)
+            part = slice(start - self.header_row - 1, start - self.header_row - 1 + count)
+            columns = zip(self.targets, self.encoded, self.no_cell, strict=True)
+            for column, (target, encoded, no_cell) in enumerate(columns):
+                codes = encoded.codes[part]
+                grid[:, 3 * column + 1] = f'<c r="{target.letters}'.encode()
+                grid[:, 3 * column + 2] = numbers
+                grid[:, 3 * column + 3] = encoded.tails[codes]
+                if no_cell.any():  # no cell at all: no reference either
+                    grid[no_cell[codes], 3 * column + 1 : 3 * column + 3] = b""
+            yield b"".join(grid.ravel().tolist())
+
+    def _load(self, row: int) -> int:
+        start = self.header_row + (row - self.header_row) // self.block * self.block
+        if start != self.start:
+            self.columns = self._columns(start, min(start + self.block - 1, self.rows_end))
+            self.rows = np.fromiter(
+                map(b"".join, zip(*self.columns, strict=True)), object, len(self.columns[0])
+            )
+            self.start = start
+        return row - start
+
+    def joined(self, row: int) -> bytes:
+        """All new cells of a row, in column order."""
+        index = self._load(row)  # first: loading a block replaces self.rows
+        joined: bytes = self.rows[index]
+        return joined
+
+    def cells(self, row: int) -> list[tuple[int, bytes]]:
+        """(column, XML) of each new cell of a row."""
+        index = self._load(row)
+        return [
+            (target.column, cells[index])
+            for target, cells in zip(self.targets, self.columns, strict=True)
+            if cells[index]
+        ]
+
+
+@dataclass(frozen=True)
+class _MergePlan:
+    """What merging new cells into each existing row needs, worked out once per sheet."""
+
+    first_target: int
+    first_letters: bytes
+    replaced: dict[int, Target]  # the target of each result column
+    letters: frozenset[bytes]  # the column letters of the targets
+    rerun: bool  # every result column replaces one sheetcrm wrote before
+    sheet: str
+
+
+@dataclass(frozen=True)
+class SpliceJob:
+    """What writing result cells into a sheet part needs: small, picklable, for a worker."""
+
+    path: Path
+    sha256: str  # of the file as it was read: a worker refuses a file changed since
+    part: str
+    sheet: str
+    targets: list[Target]  # in column order, values left out (encoded holds them)
+    encoded: list[Encoded]
+    header_row: int
+    rows_end: int
+    widths: dict[int, float]
+    size: int  # of the part's XML as read
+    tuning: Tuning
+
+
+def splice_part(job: SpliceJob, package: Package | None = None) -> tuple[Deflated, bool]:
+    """The sheet part with the result cells written in, compressed; True if a formula went.
+
+    Without a package (in a worker process) the part is streamed from the file, which must
+    be unchanged.
+    """
+    if package is None:
+        with job.path.open("rb") as file:
+            if hashlib.file_digest(file, "sha256").hexdigest() != job.sha256:
+                raise WorkbookError(changed_message(job.path))
+        chunks = stream_part(job.path, job.part, job.tuning)
+    else:
+        chunks = package.stream(job.part)
+    first, sheet_data = sheet_start(chunks, job.sheet)
+    name = sheet_data.group(1) or b""
+    splicer = RowSplicer(job, name)
+    xml = splicer.splice(row_pieces(first, chunks, b"</%srow>" % name), sheet_data)
+    return deflate_stream(xml, job.size, job.tuning), splicer.formula_replaced
+
+
+class RowSplicer:
+    """Writes the result cells into the rows of a customer sheet, piece by piece.
+
+    Pieces where every row is plain (Excel's ``<row r="…">``, each cell with an
+    ``r``, nothing at or right of the result columns, no gap to fill) are
+    spliced in bulk: split at the closing tags, new cells put in between. Any
+    other piece goes row by row, merging cells where a row has some in the way.
+    """
+
+    def __init__(self, job: SpliceJob, name: bytes) -> None:
+        by_column = job.targets
+        self.job, self.name = job, name
+        self.encoded = _EncodedRows(
+            by_column, job.encoded, job.header_row, job.rows_end, job.tuning.row_block
+        )
+        self.prefix = name.decode()
+        self.open_row, self.close_row = b"<%srow" % name, b"</%srow>" % name
+        self.header_row, self.rows_end = job.header_row, job.rows_end
+        self.first_target = by_column[0].column
+        self.first_letters = by_column[0].letters
+        ours = "|".join(t.letters for t in by_column)
+        self.not_ours = re.compile(f'<c(?! r="(?:{ours})\\d)'.encode())  # any other cell
+        self.targets = by_column
+        self.expected = self.header_row  # the next row number that must exist in the output
+        self.last = 0  # the number of the last row read (a row without r follows it)
+        self.past = False  # True once a row below the results went out
+        self.formula_replaced = False  # True once a formula in a result column was overwritten
+        self.plan = _MergePlan(
+            self.first_target,
+            by_column[0].letters.encode(),
+            {t.column: t for t in by_column},
+            frozenset(t.letters.encode() for t in by_column),
+            all(t.replace for t in by_column),
+            job.sheet,
+        )
+
+    def splice(
+        self, segments: Iterable[bytes], sheet_data: re.Match[bytes]
+    ) -> Iterator[bytes | memoryview]:
+        """The sheet XML in pieces, target cells written into rows header_row..rows_end.
+
+        Unchanged stretches are views of the pieces, not copies.
+        """
+        sheet = self.job.sheet
+        closing = b"</%ssheetData>" % self.name
+        done = False
+        for index, piece in enumerate(segments):
+            view = memoryview(piece)
+            position = 0
+            if index == 0:
+                yield self.head(piece[: sheet_data.start()])
+                if sheet_data.group(2):  # <sheetData/>: no rows at all
+                    yield b"<%ssheetData>" % self.name
+                    yield from self.fresh_rows(self.rows_end + 1)
+                    yield closing
+                    yield view[sheet_data.end() :]
+                    done = True
+                    continue
+                yield view[sheet_data.start() : sheet_data.end()]
+                position = sheet_data.end()
+            if done or self.past:  # the results are all out: the rest as it is
+                yield view[position:]
+                done = done or piece.find(closing, position) >= 0
+                continue
+            close = piece.find(closing, position)
+            stop = close if close >= 0 else len(piece)
+            bulk = self.bulk(piece, position, stop)
+            if bulk is None:
+                position = yield from self.rows(piece, view, position, stop)
+            else:
+                yield from bulk
+                position = stop
+            if close >= 0:
+                yield view[position:close]
+                yield from self.fresh_rows(self.rows_end + 1)  # rows past the last existing one
+                yield view[close:]
+                done = True
+            else:
+                yield view[position:]
+        if not done:
+            raise WorkbookError(
+                tr(
+                    f"工作表“{sheet}”已损坏（没有 sheetData）",
+                    f"sheet '{sheet}' is damaged (no sheetData)",
+                )
+            )
+
+    def head(self, xml: bytes) -> bytes:
+        """The XML before the rows, its dimension and column widths made to fit the results."""
+        job = self.job
+        xml = _update_dimension(xml, job.header_row, job.rows_end, job.targets[-1].column)
+        return _add_widths(xml, job.widths, self.name)
+
+    def fresh_rows(self, until: int) -> Iterator[bytes]:
+        """New rows for the results in rows the sheet does not have, up to row until."""
+        while self.expected < until and self.expected <= self.rows_end:
+            cells = self.encoded.joined(self.expected)
+            if cells:
+                yield b'<%srow r="%d">' % (self.name, self.expected) + cells + self.close_row
+            self.expected += 1
+
+    def bulk(self, piece: bytes, begin: int, stop: int) -> list[bytes] | None:
+        """The rows in piece[begin:stop] with their new cells, or None if they are not all plain."""
+        if self.prefix:
+            return None
+        found = _ROW_OPEN.findall(piece, begin, stop)
+        count = len(found)
+        if count < 2 or b"" in found:
+            return None  # rows whose r is not the first attribute
+        numbers = np.array(found).astype(np.int64)
+        first, last = int(numbers[0]), int(numbers[-1])
+        if first < self.expected or last > self.rows_end or last - first + 1 != count:
+            return None  # rows above the header, gaps to fill, rows below the results
+        if not (np.diff(numbers) == 1).all():
+            return None  # rows out of order
+        region = piece if begin == 0 and stop == len(piece) else piece[begin:stop]
+        if b"spans" in region:  # a hint Excel recomputes; stale once cells are added
+            region = _ROW_SPANS.sub(rb"\1", region)
+            if _SPANS_LEFT.search(region):
+                return None
+        rows = region.split(self.close_row)
+        if len(rows) != count + 1:
+            return None  # self-closing rows
+        if not self.left_of_results(rows[:-1]):
+            kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
+            if kept is None:
+                return None  # cells in the way
+            rows[:-1] = kept
+        out = list(self.fresh_rows(first))
+        self.expected = last + 1
+        self.last = last
+        out += self.encoded.weave(rows[:-1], first, self.close_row)
+        out.append(rows[-1])
+        return out
+
+    def left_of_results(self, rows: list[bytes]) -> bool:
+        """True when the last cell of every row has its ``r`` first and is left of the results.
+
+        Cells in a row come in column order, so only the last one can be in the way.
+        """
+        # ' r="' and up to three letters after each row's last "<c"; rows without cells pass.
+        ends = [
+            row[at + 2 : at + 9] if (at := row.rfind(b"<c")) >= 0 else b' r="A1' for row in rows
+        ]
+        grid = np.array(ends, dtype="S7").view(np.uint8).reshape(-1, 7)
+        return columns_left_of(grid, self.first_target)
+
+    def without_old_results(self, rows: list[bytes]) -> list[bytes] | None:
+        """The rows cut before the result cells a previous run left at their end, if that is all.
+
+        None when a row has anything else at or right of the results (user data, a formula).
+        """
+        marker = b'<c r="' + self.first_letters.encode()
+        starts = [row.find(marker) for row in rows]
+        if -1 in starts:
+            return None
+        after = b"".join(
+            [
+                row[at + len(marker) : at + len(marker) + 1]
+                for row, at in zip(rows, starts, strict=True)
+            ]
+        )
+        if len(after) != len(rows) or not after.isdigit():
+            return None  # a longer column name that starts with the same letters
+        heads = [row[:at] for row, at in zip(rows, starts, strict=True)]
+        if not self.left_of_results(heads):
+            return None
+        tails = b"".join([row[at:] for row, at in zip(rows, starts, strict=True)])
+        if self.not_ours.search(tails) or has_formula(tails):
+            return None
+        return heads
+
+    def rows(
+        self, piece: bytes, view: memoryview, position: int, stop: int
+    ) -> Generator[bytes | memoryview, None, int]:
+        """The rows in piece[position:stop] one by one; returns where the output got to."""
+        for tag in row_tags(piece, self.prefix, position, stop, self.last):
+            number = self.last = tag.number
+            if number < self.header_row:
+                continue
+            if number > self.rows_end:  # rows below the results: the rest goes out unchanged
+                yield view[position : tag.start]
+                position = tag.start
+                yield from self.fresh_rows(self.rows_end + 1)
+                self.past = True
+                break
+            if number > self.expected:
+                yield view[position : tag.start]
+                position = tag.start
+                yield from self.fresh_rows(number)
+            self.expected = max(self.expected, number + 1)
+            attrs = tag.attrs
+            if tag.close is None or not tag.has_ref or b"spans" in attrs:
+                if b"spans" in attrs:  # a hint Excel recomputes; stale once cells are added
+                    attrs = _SPANS.sub(b"", attrs)
+                if not tag.has_ref:
+                    attrs = b' r="%d"' % number + attrs
+                yield view[position : tag.start]
+                yield self.open_row + attrs + b">"
+                position = tag.body
+                if tag.close is None:  # <row …/>: no cells yet
+                    yield self.encoded.joined(number) + self.close_row
+                    continue
+            last = None if self.prefix else last_column(piece, tag.body, tag.close)
+            if last is None or last >= self.first_target:
+                # Cells at or right of the results (a re-run, or something in the way): merge.
+                yield view[position : tag.body]
+                yield self.merge(piece[tag.body : tag.close], number, self.encoded.joined(number))
+            else:  # every cell is left of the results, which go on the end
+                yield view[position : tag.close]
+                yield self.encoded.joined(number)
+            position = tag.close
+        return position
+
+    def merge(self, body: bytes, row: int, joined: bytes) -> bytes:
+        """A row body with the new cells in column order, old cells of target columns replaced."""
+        if not body or body.isspace():
+            return joined
+        plan = self.plan
+        replaced, first_target, sheet = plan.replaced, plan.first_target, plan.sheet
+        if plan.rerun:  # a re-run: our old cells end the row, swap them whole
+            start = body.find(b'<c r="%s%d"' % (plan.first_letters, row))
+            tail = body[start:] if start >= 0 else b""
+            refs = _CELL_REFS.findall(tail)
+            if (
+                refs
+                and len(refs) == tail.count(b"<c")
+                and plan.letters.issuperset(refs)
+                and not has_formula(tail)
+            ):
+                return body[:start] + joined
+        split, seen = split_at(body, first_target)
+        if split == len(body):
+            return body + joined  # the first run: append on the right
+        # Cells left of the targets stay as they are; only the tail is taken apart.
+        head, tail = (body[:split], body[split:]) if split is not None else (b"", body)
+        only_ours = split is not None and seen <= replaced.keys() and plan.rerun
+        if only_ours and not has_formula(tail):
+            return head + joined  # a re-run: the tail is our old cells, swap it whole
+        kept: list[tuple[int, bytes]] = []
+        for cell in row_cells(tail, row):
+            target = replaced.get(cell.column)
+            if target is None:
+                kept.append((cell.column, cell.xml))
+                continue
+            if not target.replace and not cell.empty:
+                raise WorkbookError(
+                    tr(
+                        f"工作表“{sheet}”的 {target.letters} 列（单元格 {target.letters}{row}）已有数据，"
+                        f"sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
+                        f"sheet '{sheet}' column {target.letters} (cell {target.letters}{row}) holds data, "
+                        "and sheetcrm needs that column for its results; move that data elsewhere and "
+                        "try again",
+                    )
+                )
+            if cell.formula:
+                self.formula_replaced = True
+        merged = sorted(kept + self.encoded.cells(row), key=lambda item: item[0])
+        return head + b"".join(xml for _, xml in merged)
+
+
+def _update_dimension(head: bytes, header_row: int, rows_end: int, last_col: int) -> bytes:
+    """The sheet XML before the rows with ``<dimension>`` grown to cover the written cells."""
+    match = _DIMENSION.search(head)
+    if match is None:
+        return head
+    try:
+        r1, c1, r2, c2 = parse_range(match.group(2).decode())
+    except ValueError:
+        r1, c1, r2, c2 = header_row, 1, rows_end, last_col
+    ref = range_ref(min(r1, header_row), c1, max(r2, rows_end), max(c2, last_col))
+    return head[: match.start(2)] + ref.encode() + head[match.end(2) :]
+
+
+def _add_widths(head: bytes, widths: dict[int, float], prefix: bytes) -> bytes:
+    """The sheet XML before the rows with ``<col>`` widths for result columns not yet covered."""
+    if not widths:
+        return head
+    cols_match = _COLS.search(head)
+    covered: set[int] = set()
+    if cols_match:
+        for col in re.finditer(
+            rb'<(?:\w+:)?col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', cols_match.group(2)
+        ):
+            covered.update(range(int(col.group(1)), min(int(col.group(2)), MAX_COLUMN) + 1))
+    fresh = b"".join(
+        b"<" + prefix + f'col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode()
+        for c, w in sorted(widths.items())
+        if c not in covered
+    )
+    if not fresh:
+        return head
+    if cols_match:
+        # <col> elements must be sorted; merge ours in by min.
+        existing = re.findall(
+            rb"<(?:\w+:)?col\b[^>]*?/>|<(?:\w+:)?col\b.*?</(?:\w+:)?col>", cols_match.group(2), re.S
+        )
+        new = re.findall(rb"<(?:\w+:)?col\b[^>]*?/>", fresh)
+        ordered = sorted(existing + new, key=_col_min)
+        return head[: cols_match.start(2)] + b"".join(ordered) + head[cols_match.end(2) :]
+    return head + b"<" + prefix + b"cols>" + fresh + b"</" + prefix + b"cols>"  # before the rows
+
+
+def _col_min(col: bytes) -> int:
+    match = re.search(rb'\bmin="(\d+)"', col)
+    return int(match.group(1)) if match else 0

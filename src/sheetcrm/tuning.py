@@ -1,0 +1,43 @@
+"""Tuning: the size thresholds of the file readers and writers, in one frozen record.
+
+Every field has today's measured default; a test or a benchmark passes its own
+``Tuning(...)`` (e.g. ``FileBook(path, tuning=Tuning(piece=4096))``) instead of
+patching module globals. A new knob is one more field with its default here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Tuning"]
+
+_MB = 2**20
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Sizes that decide how big sheets are read and written (bytes unless said otherwise)."""
+
+    piece: int = 16 * _MB
+    """Sheet XML inflated at once when a part is streamed; pieces are re-cut after a row."""
+
+    parts_from: int = 64 * _MB
+    """A sheet with more XML than this is read in parts, parsed two at a time."""
+
+    parts: int = 8
+    """How many parts such a sheet is cut into: the first piece, then the rest in 7."""
+
+    cached_cells: int = 2**20
+    """A sheet's value grid is kept for later reads up to this many cells."""
+
+    background_part: int = 64 * _MB
+    """Result columns of a customer sheet with this much XML are spliced in a worker process."""
+
+    big_part: int = 8 * _MB
+    """A part bigger than this is deflated fast (level 1) instead of at the default level."""
+
+    deflate_batch: int = 2 * _MB
+    """Bytes deflated at once, in worker threads, when a big part is streamed in."""
+
+    row_block: int = 32768
+    """Rows whose cell XML is built and joined at once (own sheets and spliced result rows)."""
