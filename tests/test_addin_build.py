@@ -63,8 +63,8 @@ def test_every_module_extracted_by_oletools_equals_its_source(vba: dict[str, str
         "SheetCRM_Ribbon",
         "SheetCRM_UDFs",
     } == set(vba)
-    for path in MACROS.glob("*.bas"):
-        name = re.match(r'Attribute VB_Name = "(\w+)"', path.read_text())
+    for path in (p for p in MACROS.iterdir() if p.name.endswith(".bas")):
+        name = re.match(r'Attribute VB_Name = "(\w+)"', path.read_text(encoding="ascii"))
         assert name and vba[name.group(1)] == path.read_text(encoding="ascii")
 
 
@@ -100,7 +100,7 @@ def test_xlwings_reads_the_sheetcrm_config(vba: dict[str, str]) -> None:
 
 
 def test_every_ribbon_action_exists_in_the_vba(vba: dict[str, str]) -> None:
-    ui = ElementTree.parse(CUSTOM_UI).getroot()
+    ui = ElementTree.fromstring(CUSTOM_UI.read_bytes())
     actions = {e.get("onAction") for e in ui.iter() if e.get("onAction")}
     assert actions
     for action in actions:
@@ -109,7 +109,7 @@ def test_every_ribbon_action_exists_in_the_vba(vba: dict[str, str]) -> None:
 
 
 def test_ribbon_buttons_are_the_python_buttons_with_bilingual_tips() -> None:
-    buttons = list(ElementTree.parse(CUSTOM_UI).getroot().iter(f"{UI}button"))
+    buttons = list(ElementTree.fromstring(CUSTOM_UI.read_bytes()).iter(f"{UI}button"))
     assert {b.get("id") for b in buttons} == set(BUTTONS)
     for button in buttons:
         assert button.get("imageMso")

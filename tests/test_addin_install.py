@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from sheetcrm.addin.install import install_addin
+from sheetcrm.errors import UsageError
 from sheetcrm.i18n import use_lang
 
 
-def test_linux_explains_what_to_do_on_the_excel_machine(tmp_path: Path) -> None:
-    with use_lang("en"):
-        message = install_addin(platform="linux", home=tmp_path)
-    assert "sheetcrm addin install" in message and "docs/excel-addin.md" in message
+def test_linux_says_excel_on_windows_or_macos_is_needed(tmp_path: Path) -> None:
+    with use_lang("en"), pytest.raises(UsageError) as raised:
+        install_addin(platform="linux", home=tmp_path)
+    message = str(raised.value)
+    assert "needs Excel on Windows or macOS" in message and "docs/excel-addin.md" in message
+    assert raised.value.exit_code == 2
     assert not any(tmp_path.iterdir())
 
 
@@ -56,3 +60,13 @@ def test_install_copies_the_add_in_and_writes_the_config(
         and Path(lines[1].split('","')[1].rstrip('"'), "sheetcrm").is_dir()
     )
     assert str(home / startup / "sheetcrm.xlam") in message
+
+
+def test_install_without_an_add_in_builds_one_into_the_start_up_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("APPDATA", raising=False)
+    install_addin(platform="win32", home=tmp_path)
+    target = tmp_path / "AppData/Roaming/Microsoft/Excel/XLSTART/sheetcrm.xlam"
+    with zipfile.ZipFile(target) as package:
+        assert "customUI/customUI.xml" in package.namelist()

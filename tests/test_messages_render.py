@@ -264,8 +264,9 @@ def test_rendering_never_raises_on_arbitrary_unicode(
         rows, columns=["name", "contact", "title", "mobile", "email", "owner", "amount"]
     )
     frame.index = range(2, 2 + len(frame))
-    frame["email"] = frame["email"].map(lambda e: None if e is None else e + "@x.cn")
-    frame["mobile"] = frame["mobile"].map(lambda m: None if m is None else "138" + m)
+    # pd.isna: pandas 3's string columns hold NaN, not None, for a missing text
+    frame["email"] = frame["email"].map(lambda e: None if pd.isna(e) else e + "@x.cn")
+    frame["mobile"] = frame["mobile"].map(lambda m: None if pd.isna(m) else "138" + m)
     labels = frame.assign(tier="高价值客户", change="↑", stage="获取期")[
         ["tier", "change", "stage"]
     ]

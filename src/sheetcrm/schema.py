@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas._libs import lib
 
 from .book.base import CellError, CellValue, CustomerTable, Problem
 from .errors import InputError, MissingColumnError
@@ -429,12 +428,19 @@ def _blank_rows(body: np.ndarray) -> np.ndarray:
 
 def _inferred(values: np.ndarray) -> np.ndarray:
     """A column of cells typed the way pandas types a list of them (floats, datetimes, objects)."""
-    # pandas infers numeric dtypes for lists but not for object arrays; its own list step
-    # (pandas is pinned) keeps ``raw`` exactly as it was when it was built from lists.
+    # pandas infers numeric dtypes for lists but not for object arrays; this is its list step
+    # (numbers and yes/no only, dates stay objects) through public API, so ``raw`` is exactly
+    # what it was when it was built from lists. tests/test_packaging.py checks it cell kind by kind.
     if not len(values):
         return np.empty(0, dtype=np.float64)  # what pandas makes of an empty list
-    converted: np.ndarray = lib.maybe_convert_objects(np.ascontiguousarray(values))
-    return converted
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("boolean", "integer") and not pd.isna(values).any():
+        return values.astype(bool if kind == "boolean" else np.int64)
+    if kind in ("integer", "floating", "mixed-integer-float") or (
+        kind == "empty" and any(isinstance(value, float) for value in values)  # NaN, not None
+    ):
+        return values.astype(np.float64)
+    return np.ascontiguousarray(values)
 
 
 def build_table(

@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -22,6 +23,7 @@ import olefile
 
 from ..errors import UsageError, WorkbookError
 from ..i18n import tr
+from ..package_data import CHECKOUT, package_data
 from .cfb import write_cfb
 from .ovba import Module, ModuleKind, decompress, project_streams, read_records, reference_records
 from .wrappers import UDF_MODULE, VBA_MODULE, udf_module_source
@@ -35,10 +37,10 @@ __all__ = [
     "xlwings_template",
 ]
 
-_ROOT = Path(__file__).resolve().parents[3]  # the source tree: xl_addin/ and macros/ live here
-DEFAULT_OUTPUT = _ROOT / "xl_addin" / "sheetcrm.xlam"
-CUSTOM_UI = _ROOT / "xl_addin" / "customUI.xml"
-MACROS = _ROOT / "macros"
+# Beside its sources in a checkout; installed from a wheel, in the folder the command runs in.
+DEFAULT_OUTPUT = CHECKOUT / "xl_addin" / "sheetcrm.xlam" if CHECKOUT else Path("sheetcrm.xlam")
+CUSTOM_UI = package_data("xl_addin/customUI.xml")
+MACROS = package_data("macros")
 
 # xlwings' PROJECT_NAME: the add-in reads the sheet "sheetcrm.conf" and the file
 # %USERPROFILE%\.sheetcrm\sheetcrm.conf (written by `sheetcrm addin install`).
@@ -96,7 +98,7 @@ def read_vba_modules(vba_project: bytes) -> tuple[list[Module], list[tuple[int, 
     return modules, reference_records(dir_data)
 
 
-def _bas_name(text: str, path: Path) -> str:
+def _bas_name(text: str, path: Traversable) -> str:
     match = re.match(r'Attribute VB_Name = "([A-Za-z][A-Za-z0-9_]*)"', text)
     if not match:
         raise UsageError(
@@ -111,7 +113,7 @@ def _bas_name(text: str, path: Path) -> str:
 def addin_modules(
     template_modules: list[Module],
     functions: Mapping[str, Callable[..., Any]],
-    macros: Path = MACROS,
+    macros: Traversable = MACROS,
 ) -> list[Module]:
     """xlwings' modules set up for sheetcrm, then ours: macros/*.bas and the UDF wrappers."""
     modules = []
@@ -136,7 +138,7 @@ def addin_modules(
         elif module.name == "ThisWorkbook":
             source = source.rstrip("\n") + "\n" + _OPEN_HOOK
         modules.append(Module(module.name, module.kind, source))
-    for path in sorted(macros.glob("*.bas")):
+    for path in sorted((p for p in macros.iterdir() if p.name.endswith(".bas")), key=str):
         text = path.read_text(encoding="ascii")
         modules.append(Module(_bas_name(text, path), "standard", text))
     modules.append(Module(VBA_MODULE, "standard", udf_module_source(functions)))
@@ -173,7 +175,7 @@ def _config_sheet() -> tuple[bytes, bytes]:
 
 
 def build_addin(output: Path | None = None) -> Path:
-    """Build the add-in (default ``xl_addin/sheetcrm.xlam``) and return its path."""
+    """Build the add-in (default :data:`DEFAULT_OUTPUT`) and return its path."""
     from ..excel.udfs import udf_functions
 
     output = output or DEFAULT_OUTPUT

@@ -7,8 +7,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..errors import UsageError
 from ..i18n import tr
-from .build import CONFIG_NAME, DEFAULT_OUTPUT, build_addin
+from .build import CONFIG_NAME, build_addin
 
 __all__ = ["install_addin"]
 
@@ -31,25 +32,32 @@ def _places(platform: str, home: Path) -> tuple[Path, Path, str]:
 def install_addin(
     *, platform: str | None = None, home: Path | None = None, addin: Path | None = None
 ) -> str:
-    """Copy the add-in to Excel's start-up folder and write its config; what was done, as text."""
+    """Put the add-in (``addin``, or one built now) into Excel's start-up folder and write its
+    config; what was done, as text. Elsewhere than Windows and macOS: a UsageError."""
     platform = platform or sys.platform
     if platform not in ("win32", "darwin"):
-        return tr(
-            "此系统上没有 Excel，无法安装。请在装有 Excel 的 Windows 电脑上：\n"
-            "1. 安装 Python 与 sheetcrm（pip install sheetcrm）；\n"
-            "2. 运行 sheetcrm addin install；\n"
-            "3. 重启 Excel，功能区出现「SheetCRM 客户管理」。详见 docs/excel-addin.md。",
-            "There is no Excel on this system. On the Windows machine with Excel:\n"
-            "1. install Python and sheetcrm (pip install sheetcrm);\n"
-            "2. run sheetcrm addin install;\n"
-            "3. restart Excel: the ribbon shows the tab 'SheetCRM 客户管理'. See docs/excel-addin.md.",
+        raise UsageError(
+            tr(
+                "sheetcrm addin install 需要装有 Excel 的 Windows 或 macOS 电脑，此系统上没有 Excel。"
+                "请在那台电脑上：\n"
+                "1. 从 python.org 安装 Python，再 py -m pip install sheetcrm-*.whl；\n"
+                "2. 运行 sheetcrm addin install；\n"
+                "3. 重启 Excel，功能区出现「SheetCRM 客户管理」。详见 docs/excel-addin.md。",
+                "sheetcrm addin install needs Excel on Windows or macOS; there is no Excel on this "
+                "system. On the PC with Excel:\n"
+                "1. install Python from python.org, then py -m pip install sheetcrm-*.whl;\n"
+                "2. run sheetcrm addin install;\n"
+                "3. restart Excel: the ribbon shows the tab 'SheetCRM 客户管理'. See docs/excel-addin.md.",
+            )
         )
     home = home or Path.home()
-    source = addin or (DEFAULT_OUTPUT if DEFAULT_OUTPUT.is_file() else build_addin())
     startup, conf, interpreter_key = _places(platform, home)
     startup.mkdir(parents=True, exist_ok=True)
     target = startup / "sheetcrm.xlam"
-    shutil.copyfile(source, target)
+    if addin is None:
+        build_addin(target)
+    else:
+        shutil.copyfile(addin, target)
     conf.parent.mkdir(parents=True, exist_ok=True)
     # xlwings' config file format: one "key","value" pair per line.
     conf.write_text(

@@ -21,7 +21,7 @@ from ..i18n import tr
 
 try:  # ISA-L (de)compresses big sheets ~2-4x faster than zlib, same format
     from isal import isal_zlib as codec
-except ImportError:  # pragma: no cover - a platform without an isal wheel: zlib does the same
+except ImportError:  # without sheetcrm[fast] (or an isal wheel for this Python): zlib, slower
     codec = zlib  # type: ignore[misc,unused-ignore]  # same API
 
 __all__ = [

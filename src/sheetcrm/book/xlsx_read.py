@@ -417,8 +417,10 @@ def _parse_part(
 def _fast_values(path: Path) -> np.ndarray | None:
     """A part's values as python-calamine gives them, from fastexcel's typed columns; None
     when a column mixes kinds of value, or holds a kind not turned into values here."""
-    import fastexcel  # big sheets only: the add-in and small books never load it
-
+    try:
+        import fastexcel  # big sheets only: the add-in and small books never load it
+    except ImportError:  # without sheetcrm[fast]: python-calamine reads every part
+        return None
     try:
         sheet = fastexcel.read_excel(str(path)).load_sheet(
             _PART_SHEET, header_row=None, schema_sample_rows=None, dtype_coercion="strict"

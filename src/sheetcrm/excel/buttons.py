@@ -7,11 +7,11 @@ through ``RunPython``; :func:`press` is the code path every button takes, so tes
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import SheetCRMError, UsageError
 from ..i18n import tr
+from ..package_data import package_data
 
 if TYPE_CHECKING:
     from ..book.base import Book
@@ -30,8 +30,8 @@ BUTTONS: dict[str, str] = {
     "crmHelp": "help",
 }
 
-# The Windows user's guide, shipped in the source tree beside the package.
-GUIDE = Path(__file__).resolve().parents[3] / "docs" / "excel-addin.md"
+# The Windows user's guide, shipped with the package.
+GUIDE = package_data("docs/excel-addin.md")
 
 
 def _help() -> JobReport:

@@ -192,7 +192,7 @@ def customer_keys(customers: pd.DataFrame) -> list[str]:
     # Text IDs, the usual case, are stripped as one column.
     texts = column.str.strip()
     blank = (texts.isna() | (texts == "")).to_numpy()
-    keys = texts.to_numpy(dtype=object)
+    keys = texts.to_numpy(dtype=object, copy=True)  # written below: pandas 3 gives a read-only view
     keys[blank] = [str(int(r)) for r in rows[blank]]
     out: list[str] = keys.tolist()
     return out

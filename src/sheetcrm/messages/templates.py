@@ -13,13 +13,13 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 
 from ..a1 import cell_ref
 from ..book.base import CellValue, SheetSpec
 from ..channels import channel_key
 from ..errors import SettingsError
 from ..i18n import tr
+from ..package_data import package_data
 from ..values import parse_bool
 
 __all__ = [
@@ -101,7 +101,7 @@ class _Index:
 
 @lru_cache(maxsize=1)
 def _index() -> _Index:
-    root = resources.files("sheetcrm") / "templates"
+    root = package_data("templates")
     data = tomllib.loads((root / "index.toml").read_text("utf-8"))
     index = _Index(order=tuple(data.get("selection_order", ())))
     for key, spec in data.items():
@@ -114,7 +114,7 @@ def _index() -> _Index:
 @lru_cache(maxsize=1)
 def bundled_templates() -> tuple[TemplateSource, ...]:
     """Every template shipped with sheetcrm."""
-    root = resources.files("sheetcrm") / "templates"
+    root = package_data("templates")
     index = _index()
     found: list[TemplateSource] = []
     for lang_dir in sorted(root.iterdir(), key=lambda p: p.name):
