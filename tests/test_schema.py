@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from sheetcrm import schema
 from sheetcrm.book.base import CellError
 from sheetcrm.errors import MissingColumnError
+from sheetcrm.headers import normalise_header
 from sheetcrm.i18n import use_lang
 from sheetcrm.roles import CUSTOMER_ROLES
 from sheetcrm.schema import (
     build_customer_table,
     find_header_row,
     match_roles,
-    normalise_header,
     read_transactions_grid,
 )
 
