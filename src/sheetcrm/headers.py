@@ -146,7 +146,7 @@ _RULE_TEXTS: tuple[tuple[str | None, Sure, str, str], ...] = (
         "built",
         r".*((首次|首单|第一次|初次|首购|first).*(购买|成交|下单|消费|交易|合作|签约|订单|"
         r"order|purchase|deal|buy|sale|closed?)|customersince|客户since|成为客户|合作开始|"
-        r"开始合作|首购).*",
+        r"开始合作|首购|首单).*",
         "",
     ),
     (

@@ -48,6 +48,7 @@ __all__ = [
     "choose_table",
     "column_overrides",
     "find_header_row",
+    "header_cells",
     "made_ids",
     "match_roles",
     "read_customer_table",
@@ -147,6 +148,23 @@ def match_roles(
     return found
 
 
+def header_cells(grid: Sequence[Sequence[CellValue]] | np.ndarray, index: int) -> list[CellValue]:
+    """Row ``index`` as a header: in a two-row header (a merged cell spanning both rows), a
+    blank cell takes the header above it when that one names a column."""
+    row = list(grid[index])
+    if index == 0:
+        return row
+    above = list(grid[index - 1])
+    if sum(not is_blank(value) for value in above) < 2:
+        return row  # a title line, not the upper half of a header
+    for position, value in enumerate(row):
+        if is_blank(value) and position < len(above) and not is_blank(above[position]):
+            reading = read_header(above[position])
+            if reading.role or reading.part or reading.why:
+                row[position] = above[position]
+    return row
+
+
 def find_header_row(
     grid: Sequence[Sequence[CellValue]],
     roles: Sequence[RoleInfo] = CUSTOMER_ROLES,
@@ -154,7 +172,8 @@ def find_header_row(
 ) -> tuple[int, int, int] | None:
     """(row index, first column index, roles matched) of the best header row in the first rows."""
     best: tuple[int, int, int] | None = None
-    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+    for index in range(min(len(grid), HEADER_SCAN_ROWS)):
+        row = header_cells(grid, index)
         score = len(match_roles(row, roles, overrides))
         if score >= MIN_ROLES and (best is None or score > best[2]):
             first = next(i for i, value in enumerate(row) if not is_blank(value))
@@ -478,6 +497,7 @@ def _not_customer_rows(
     if not len(body):
         return found
     labels = [headers.index(role_map[r]) for r in _LABEL_ROLES if r in role_map]
+    labels += [i for i, header in enumerate(headers) if read_header(header).part]
     # Repeated headers: most header cells again, in their own columns.
     again = sum((body[:, i] == header).astype(int) for i, header in enumerate(headers))
     for pos in np.flatnonzero(again >= max(2, len(headers) // 2)):
@@ -579,11 +599,11 @@ def build_table(
     blank in those is a blank row. ``customers``: a customer list, whose totals, repeated
     headers and section titles are left out and whose split names are joined.
     """
-    header_cells = list(grid[header_index][first_column:])
-    while header_cells and is_blank(header_cells[-1]):
-        header_cells.pop()
+    cells = header_cells(grid, header_index)[first_column:]
+    while cells and is_blank(cells[-1]):
+        cells.pop()
     headers: list[str] = []
-    for offset, cell in enumerate(header_cells):
+    for offset, cell in enumerate(cells):
         text = "" if is_blank(cell) else str(cell).strip()
         text = text or tr(f"第{offset + first_column + 1}列", f"Column {offset + first_column + 1}")
         while text in headers:
@@ -616,7 +636,7 @@ def build_table(
     role_map = match_roles(headers, roles, overrides)
     if customers:
         left_out = _not_customer_rows(body, headers, role_map)
-        for pos, (zh, en) in left_out.items():
+        for pos, (zh, en) in sorted(left_out.items()):
             problems.append(
                 Problem(
                     sheet,
@@ -835,7 +855,7 @@ def read_customer_table(
         rows = head(name)
         found = find_header_row(rows, CUSTOMER_ROLES, overrides)
         if found and (best is None or found[2] > best[0]):
-            best = (found[2], name, found[0], found[1], rows[found[0]][found[1] :])
+            best = (found[2], name, found[0], found[1], header_cells(rows, found[0])[found[1] :])
         # The fullest row is the likeliest header: show it rather than a title line.
         fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
         seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])
