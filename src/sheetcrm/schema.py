@@ -467,6 +467,7 @@ _SECTION = re.compile(
     r"section)|.*[:：])",
     re.IGNORECASE,
 )
+_TOTAL_START = frozenset("合总小共汇gGsStT")
 _LABEL_ROLES = ("id", "name", "contact")
 
 
@@ -475,39 +476,35 @@ def _filled(column: np.ndarray) -> np.ndarray:
     return ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
 
 
-def _numbers(column: np.ndarray) -> np.ndarray:
-    """A column's numbers as floats, NaN where a cell holds none."""
-
-    def number(value: object) -> float:
-        try:
-            found = parse_number(value)  # type: ignore[arg-type]
-        except ValueError:
-            return np.nan
-        return np.nan if found is None else found
-
-    return np.fromiter(map(number, column), float, len(column))
-
-
 def _not_customer_rows(
-    body: np.ndarray, headers: Sequence[str], role_map: Mapping[str, str]
+    body: np.ndarray, headers: Sequence[str], role_map: Mapping[str, str], frame: pd.DataFrame
 ) -> dict[int, tuple[str, str]]:
     """{position: (what it is in zh, en)} for the rows of a customer list that are not customers:
-    totals and subtotals, repeated header rows and section titles."""
+    totals and subtotals, repeated header rows and section titles (``frame``: typed by role)."""
     found: dict[int, tuple[str, str]] = {}
     if not len(body):
         return found
     labels = [headers.index(role_map[r]) for r in _LABEL_ROLES if r in role_map]
     labels += [i for i, header in enumerate(headers) if read_header(header).part]
-    # Repeated headers: most header cells again, in their own columns.
-    again = sum((body[:, i] == header).astype(int) for i, header in enumerate(headers))
-    for pos in np.flatnonzero(again >= max(2, len(headers) // 2)):
-        found[int(pos)] = ("重复的表头行", "a repeated header row")
-    # Totals named as such, in a label column or the first column.
-    for i in dict.fromkeys([*labels, 0]):
-        column = body[:, i]
-        short = (type(value) is str and len(value) <= 24 for value in column)
-        for pos in np.flatnonzero(np.fromiter(short, bool, len(column))):
-            if _TOTAL_LABEL.fullmatch(str(column[pos]).strip()):
+    # Repeated headers: most header cells again, in their own columns. Such a row repeats
+    # the first label's header too, so only those rows are looked at further.
+    first = labels[0] if labels else 0
+    candidates = np.flatnonzero(body[:, first] == headers[first])
+    if candidates.size:
+        again = sum((body[candidates, i] == h).astype(int) for i, h in enumerate(headers))
+        for pos in candidates[again >= max(2, len(headers) // 2)]:
+            found[int(pos)] = ("重复的表头行", "a repeated header row")
+    # Totals named as such, in a label column (typed: texts or blanks) or the first column.
+    texts = [frame[r] for r in _LABEL_ROLES if r in frame.columns]
+    if 0 not in labels:
+        first_cells = pd.Series(body[:, 0], dtype=object)
+        texts.append(first_cells.where(first_cells.map(type).eq(str)))
+    for column in texts:
+        # A cheap look first: a short text starting as a total's label does.
+        start = column.where(column.notna(), "").astype(str).str[:1]
+        for pos in np.flatnonzero(start.isin(_TOTAL_START).to_numpy()):
+            text = str(column.iloc[pos]).strip()
+            if len(text) <= 24 and _TOTAL_LABEL.fullmatch(text):
                 found.setdefault(int(pos), ("合计行", "a totals row"))
     # Rows holding a single text: section titles, unless it stands where a name does.
     count = np.zeros(len(body), dtype=int)
@@ -526,9 +523,9 @@ def _not_customer_rows(
     unlabelled = np.ones(len(body), dtype=bool)
     for i in labels:
         unlabelled &= ~_filled(body[:, i])
-    amounts = [headers.index(role_map[r]) for r in ("amount", "orders") if r in role_map]
+    amounts = [r for r in ("amount", "orders") if r in frame.columns]
     if labels and amounts and unlabelled.any():
-        values = np.column_stack([_numbers(body[:, i]) for i in amounts])
+        values = frame[amounts].astype("float64").to_numpy()
         counted = np.ones(len(body), dtype=bool)
         counted[list(found)] = False
         # Running sums over the counted rows: the sum of a stretch is a difference of two.
@@ -634,24 +631,6 @@ def build_table(
         body = body[~blank]
     rows = row_numbers[~blank]
     role_map = match_roles(headers, roles, overrides)
-    if customers:
-        left_out = _not_customer_rows(body, headers, role_map)
-        for pos, (zh, en) in sorted(left_out.items()):
-            problems.append(
-                Problem(
-                    sheet,
-                    int(rows[pos]),
-                    None,
-                    None,
-                    tr(f"{zh}（不是客户，已跳过）", f"{en} (not a customer; skipped)"),
-                    tr("无需处理", "nothing to do"),
-                    "skipped",
-                )
-            )
-        if left_out:
-            keep = np.ones(len(body), dtype=bool)
-            keep[list(left_out)] = False
-            body, rows = body[keep], rows[keep]
     index = pd.Index(rows, name="row")
     by_header = {header: role for role, header in role_map.items()}
     frame_columns: dict[str, pd.Series] = {}
@@ -705,12 +684,37 @@ def build_table(
             )
     # The columns are new arrays: the frames take them as they are (a full sheet is big).
     frame = pd.DataFrame(frame_columns, index=index, copy=False)
+    if customers:
+        left_out = _not_customer_rows(body, headers, role_map, frame)
+        if left_out:
+            keep = np.ones(len(body), dtype=bool)
+            keep[list(left_out)] = False
+            gone = set(index[~keep].tolist())
+            # What typing found in those rows (a repeated header's texts) is not a problem.
+            problems = [p for p in problems if p.row not in gone]
+            problems += [
+                _skipped(sheet, int(index[pos]), *left_out[pos]) for pos in sorted(left_out)
+            ]
+            body, index, frame = body[keep], index[keep], frame[keep]
     raw = pd.DataFrame(
         {header: _inferred(body[:, i]) for i, header in enumerate(headers)},
         index=index,
         copy=False,
     )
     return headers, role_map, frame, raw, problems
+
+
+def _skipped(sheet: str, row: int, zh: str, en: str) -> Problem:
+    """The note saying a row is not a customer and was left out."""
+    return Problem(
+        sheet,
+        row,
+        None,
+        None,
+        tr(f"{zh}（不是客户，已跳过）", f"{en} (not a customer; skipped)"),
+        tr("无需处理", "nothing to do"),
+        "skipped",
+    )
 
 
 def build_customer_table(

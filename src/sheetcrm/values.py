@@ -219,12 +219,7 @@ def parse_date(
                 raise ValueError(
                     tr(f"'{text}' 的时间不存在", f"'{text}' has a time that does not exist")
                 )
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
-                raise ValueError(
-                    tr(f"'{text}' 不是真实存在的日期", f"'{text}' is not a real date")
-                ) from None
+            return _real_date(text, year, month, day)
     raise ValueError(
         tr(
             f"'{text}' 不是能识别的日期（请写成 2024-03-05）",
@@ -244,6 +239,7 @@ def _named_month(text: str) -> dt.date | None:
 
 
 def _real_date(text: str, year: int, month: int, day: int) -> dt.date:
+    """The date, or a ValueError naming the text when no such day exists (2023-02-30)."""
     try:
         return dt.date(year, month, day)
     except ValueError:
