@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm import schema
-from sheetcrm.book.base import CellError
+from sheetcrm.book.base import CellError, CustomerTable
 from sheetcrm.errors import MissingColumnError
+from sheetcrm.headers import normalise_header
 from sheetcrm.i18n import use_lang
 from sheetcrm.roles import CUSTOMER_ROLES
 from sheetcrm.schema import (
     build_customer_table,
     find_header_row,
     match_roles,
-    normalise_header,
     read_transactions_grid,
 )
 
@@ -243,3 +243,108 @@ def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -
     )
     assert list(table.frame.index) == ([2, 4] if leave_out else [2, 3, 4])
     assert table.headers == grid[0]  # the headers stay: the writer finds its old columns there
+
+
+def _list(rows: list[list[object]], headers: list[str]) -> CustomerTable:
+    return build_customer_table([headers, *rows], "名单", 1, 1)
+
+
+def test_a_list_of_people_without_ids_gets_stable_keys() -> None:
+    headers = ["序号", "客户姓名", "手机", "邮箱", "累计消费金额"]
+    rows: list[list[object]] = [
+        [1, "张三", "13800000000", None, 100],
+        [2, "李四", None, "li@x.cn", 200],
+        [3, "王五", None, None, 300],
+    ]
+    table = _list(rows, headers)
+    assert table.made_id and "id" not in table.roles and table.roles["name"] == "客户姓名"
+    assert table.frame["id"].tolist() == ["张三·13800000000", "李四·li@x.cn", "王五"]
+    # A re-run of the same list (rows moved) gives each customer the same key.
+    again = _list([rows[2], rows[0], rows[1]], headers)
+    assert sorted(again.frame["id"]) == sorted(table.frame["id"])
+
+
+def test_a_list_needs_only_a_name_column() -> None:
+    with use_lang("en"), pytest.raises(MissingColumnError, match="a name column"):
+        _list([["138", 1.0]], ["手机", "累计金额"])
+
+
+def test_split_names_read_as_people_write_them() -> None:
+    chinese = _list([["王", "小明", "138"]], ["姓", "名", "手机"])
+    assert chinese.frame["name"].tolist() == ["王小明"]
+    english = _list(
+        [["Smith", "Anna", "a@x.com"], [None, "Ben", None]], ["Last Name", "First Name", "Email"]
+    )
+    assert english.frame["name"].tolist() == ["Anna Smith", "Ben"]
+    company = _list([["甲公司", "李", "雷"]], ["客户名称", "姓", "名"])
+    assert company.frame["contact"].tolist() == ["李雷"]
+
+
+def test_totals_sections_and_repeated_headers_are_not_customers() -> None:
+    headers = ["客户编号", "客户名称", "成交次数", "成交金额"]
+    rows: list[list[object]] = [
+        ["华东区", None, None, None],
+        ["C1", "甲", 2, 100.0],
+        ["C2", "乙", 3, 50.0],
+        ["小计", None, 5, 150.0],
+        headers,
+        ["C3", "丙", 1, 10.0],
+        ["C4", "丁", 1, 20.0],
+        [None, None, 7, 180.0],  # unlabelled: the sum of every customer above
+        ["Grand Total", None, 7, 180.0],
+    ]
+    table = _list(rows, headers)
+    assert table.frame["id"].tolist() == ["C1", "C2", "C3", "C4"]
+    skipped = [p.row for p in table.problems if p.kind == "skipped"]
+    assert skipped == [2, 5, 6, 9, 10]
+
+
+def test_units_in_headers_scale_the_column() -> None:
+    table = _list(
+        [["C1", "甲", 1.5], ["C2", "乙", "2万"]], ["客户编号", "客户名称", "合同总额（万元）"]
+    )
+    assert table.frame["amount"].tolist() == [15_000.0, 200_000_000.0]
+
+
+def test_values_that_are_not_what_they_seem_are_problems() -> None:
+    headers = ["客户编号", "客户名称", "累计金额", "最近购买日期", "购买次数"]
+    rows: list[list[object]] = [
+        ["C1", "甲", float("inf"), "9999-12-31", "1,2,3"],
+        ["C2", "乙", "inf", "2024-02-29T25:00", 3],
+        ["C3", "丙", 10.0, "2024-02-29", 2],
+    ]
+    table = _list(rows, headers)
+    bad = sorted((p.row, p.column) for p in table.problems if p.kind == "invalid")
+    assert bad == [
+        (2, "最近购买日期"),
+        (2, "累计金额"),
+        (2, "购买次数"),
+        (3, "最近购买日期"),
+        (3, "累计金额"),
+    ]
+    assert table.frame["amount"].isna().tolist() == [True, True, False]
+
+
+def test_an_ambiguous_date_column_is_one_problem_not_a_guess() -> None:
+    headers = ["客户编号", "客户名称", "最近购买日期"]
+    table = _list([["C1", "甲", "3/4/2024"], ["C2", "乙", "5/6/2024"]], headers)
+    problems = [p for p in table.problems if p.column == "最近购买日期"]
+    assert len(problems) == 1 and problems[0].row is None
+    assert table.frame["last_purchase"].isna().all()
+    day_first = _list([["C1", "甲", "3/4/2024"], ["C2", "乙", "25/6/2024"]], headers)
+    assert day_first.frame["last_purchase"].tolist() == [
+        pd.Timestamp(2024, 4, 3),
+        pd.Timestamp(2024, 6, 25),
+    ]
+
+
+def test_invisible_characters_do_not_make_another_customer() -> None:
+    headers = ["客户编号", "客户名称", "手机"]
+    rows: list[list[object]] = [
+        ["C1", "甲公司", "138"],
+        ["C1\u200b", "\ufeff甲公司", "138"],
+        ["C1\u00a0", "甲\u3000公司", "138"],
+    ]
+    table = _list(rows, headers)
+    assert table.frame["id"].nunique() == 1
+    assert table.frame["name"].tolist()[:2] == ["甲公司", "甲公司"]

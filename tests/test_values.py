@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sheetcrm.book.base import CellError
 from sheetcrm.values import (
+    date_order,
     excel_serial,
     from_excel_serial,
     is_blank,
@@ -102,3 +103,47 @@ def test_bools(value: object, flag: bool) -> None:
 def test_bad_bool() -> None:
     with pytest.raises(ValueError, match="是"):
         parse_bool("maybe")
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("20次", 20.0),
+        ("3 单", 3.0),
+        ("1.5万", 15_000.0),
+        ("¥1,200", 1200.0),
+        ("$1,200.50", 1200.5),
+        ("1,234.5元", 1234.5),
+        ("-", None),
+        ("—", None),
+        ("/", None),
+        ("N/A", None),
+    ],
+)
+def test_units_and_nothing_in_number_cells(text: str, number: float | None) -> None:
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "inf", "1e309", "-inf", "12,34"])
+def test_numbers_that_are_not_what_they_seem(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_dates_written_every_way() -> None:
+    assert parse_date("26/9/26", order="dmy") == dt.date(2026, 9, 26)
+    assert parse_date("02/25/2026", order="mdy") == dt.date(2026, 2, 25)
+    assert parse_date("12 Sep 2024") == parse_date("Sep 12, 2024") == dt.date(2024, 9, 12)
+    assert parse_date("2024年3月5日") == parse_date("20240305") == dt.date(2024, 3, 5)
+    with pytest.raises(ValueError, match="day/month"):
+        parse_date("3/4/2024")  # without the column's order, never guessed
+    with pytest.raises(ValueError):
+        parse_date("2024-02-29T25:00")
+
+
+def test_day_or_month_first_is_decided_per_column() -> None:
+    assert date_order(["26/9/26", "1/2/24"]) == "dmy"
+    assert date_order(["02/25/2026", "01/02/2026"]) == "mdy"
+    assert date_order(["1/2/2024", "3/4/2024"]) == "ambiguous"
+    assert date_order(["13/1/24", "1/13/24"]) == "conflict"
+    assert date_order(["2024-03-05", 45000.0]) is None

@@ -323,6 +323,20 @@ def _build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help=tr("安装到 Excel 启动文件夹", "install into Excel's start-up folder"),
     )
+
+    # ---- columns: what sheetcrm understood of the list (reads only) ----
+    columns = command(
+        "columns",
+        "显示识别出的列",
+        "show what the columns were understood as",
+        "显示客户表所在的工作表、表头行、每个表头对应的角色及把握程度、缺少的角色和客户数。只读，不写入。",
+        "Show the customer table's sheet, header row, each header's role and how sure, the "
+        "roles not found and the number of customers. Reads only; writes nothing.",
+    )
+    columns.add_argument("book", type=Path, help=tr("Excel 工作簿", "the Excel workbook"))
+    columns.add_argument("--sheet", help=tr("客户表所在工作表", "the customer sheet"))
+    columns.add_argument("--table", help=tr("Excel 表格名称", "the Excel Table's name"))
+    columns.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     return parser
 
 
@@ -367,6 +381,9 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         raise SheetCRMError(tr("请选择 build 或 install", "choose build or install"))
 
+    if args.command == "columns":
+        return _columns(args)
+
     from .book.file import FileBook
     from .jobs import JOB_STAGES, JobOptions, run_job
 
@@ -407,6 +424,20 @@ def _run(args: argparse.Namespace) -> int:
     print(tr(f"已保存 {target}", f"saved {target}"), file=sys.stderr)
     _say_exports(report.exports)
     return report.exit_code
+
+
+def _columns(args: argparse.Namespace) -> int:
+    """``sheetcrm columns``: print what was understood of the customer list."""
+    import json
+
+    from .understood import understand
+
+    found = understand(args.book, sheet=args.sheet, table=args.table)
+    if args.json:
+        print(json.dumps(found.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(found.lines()))
+    return 0
 
 
 def _say_exports(paths: Sequence[Path]) -> None:

@@ -1,8 +1,9 @@
 """Column roles: the names the engine uses for the customer table's columns.
 
-The engine never sees header text. The reader maps each header (Chinese or
-English, with common variants) to one of these roles; the settings sheet can
-override the mapping. Engine DataFrames use these strings as column names.
+The engine never sees header text. :mod:`sheetcrm.headers` maps each header
+(Chinese or English: these aliases exactly, other headers by how they are
+built) to one of these roles; the settings sheet can override the mapping.
+Engine DataFrames use these strings as column names.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,14 @@ import pandas as pd
 
 from .book.base import CellError, CellValue, CustomerTable, Problem
 from .errors import InputError, MissingColumnError
+from .headers import normalise_header, read_header
 from .i18n import tr
-from .roles import CUSTOMER_ROLES, TRANSACTION_ROLES, RoleInfo
+from .roles import CUSTOMER_ROLES, TRANSACTION_ROLES, RoleInfo, role_info
 from .settings import SETTINGS_SHEET, Block, Settings, register
 from .values import (
     ERROR_CODES,
+    DateOrder,
+    date_order,
     is_blank,
     mostly_distinct,
     parse_bool,
@@ -43,8 +47,9 @@ __all__ = [
     "choose_table",
     "column_overrides",
     "find_header_row",
+    "header_cells",
+    "made_ids",
     "match_roles",
-    "normalise_header",
     "read_customer_table",
     "read_transactions_grid",
     "rows_array",
@@ -52,6 +57,7 @@ __all__ = [
 
 HEADER_SCAN_ROWS = 30
 MIN_ROLES = 3
+_SURENESS = ("alias", "built", "guess")
 # Sheets sheetcrm writes itself are never taken for the customer table.
 OWN_SHEETS = frozenset(
     {SETTINGS_SHEET, "数据检查", "分级汇总", "跟进计划", "消息", "消息模板", "仪表盘", "运行记录"}
@@ -113,50 +119,14 @@ COLUMNS_BLOCK = register(
     )
 )
 
-_BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
-_PUNCT = re.compile(r"[\s_\-–—./\\:：,，;；·•*#'\"“”‘’?？!！]+")
-
-
-def normalise_header(text: CellValue) -> str:
-    """A header reduced for matching: half-width, lower case, no brackets, spaces or punctuation."""
-    if is_blank(text):
-        return ""
-    folded = unicodedata.normalize("NFKC", str(text)).lower().strip()
-    return _PUNCT.sub("", _BRACKETS.sub("", folded))
-
-
-def _alias_index(roles: Sequence[RoleInfo]) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for info in roles:
-        for name in (info.role, info.zh, info.en, *info.aliases):
-            index.setdefault(normalise_header(name), info.role)
-    return index
-
-
-_INDEXES: dict[int, dict[str, str]] = {}
-
-
-def _role_of(header: CellValue, roles: Sequence[RoleInfo]) -> str | None:
-    index = _INDEXES.setdefault(id(roles), _alias_index(roles))
-    key = normalise_header(header)
-    if not key:
-        return None
-    if key in index:
-        return index[key]
-    # "手机号码/电话", "Phone / Mobile": try each part.
-    for part in re.split(r"[/／|、]", unicodedata.normalize("NFKC", str(header))):
-        found = index.get(normalise_header(part))
-        if found:
-            return found
-    return None
-
 
 def match_roles(
     headers: Sequence[CellValue],
     roles: Sequence[RoleInfo] = CUSTOMER_ROLES,
     overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Role → header text for every header sheetcrm recognises (left-most wins; overrides first)."""
+    """Role → header text for every header sheetcrm recognises (overrides first, then the surest
+    reading, left-most among equals)."""
     texts = ["" if is_blank(h) else str(h).strip() for h in headers]
     found: dict[str, str] = {}
     taken: set[str] = set()
@@ -167,14 +137,31 @@ def match_roles(
                 found[role] = text
                 taken.add(text)
                 break
-    for text in texts:
-        if not text or text in taken:
-            continue
-        matched = _role_of(text, roles)
-        if matched and matched not in found:
-            found[matched] = text
-            taken.add(text)
+    readings = [(text, read_header(text, roles)) for text in texts if text and text not in taken]
+    for sure in _SURENESS:
+        for text, reading in readings:
+            meant = reading.role
+            if reading.sure == sure and meant and meant not in found and text not in taken:
+                found[meant] = text
+                taken.add(text)
     return found
+
+
+def header_cells(grid: Sequence[Sequence[CellValue]] | np.ndarray, index: int) -> list[CellValue]:
+    """Row ``index`` as a header: in a two-row header (a merged cell spanning both rows), a
+    blank cell takes the header above it when that one names a column."""
+    row = list(grid[index])
+    if index == 0:
+        return row
+    above = list(grid[index - 1])
+    if sum(not is_blank(value) for value in above) < 2:
+        return row  # a title line, not the upper half of a header
+    for position, value in enumerate(row):
+        if is_blank(value) and position < len(above) and not is_blank(above[position]):
+            reading = read_header(above[position])
+            if reading.role or reading.part or reading.why:
+                row[position] = above[position]
+    return row
 
 
 def find_header_row(
@@ -184,7 +171,8 @@ def find_header_row(
 ) -> tuple[int, int, int] | None:
     """(row index, first column index, roles matched) of the best header row in the first rows."""
     best: tuple[int, int, int] | None = None
-    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+    for index in range(min(len(grid), HEADER_SCAN_ROWS)):
+        row = header_cells(grid, index)
         score = len(match_roles(row, roles, overrides))
         if score >= MIN_ROLES and (best is None or score > best[2]):
             first = next(i for i, value in enumerate(row) if not is_blank(value))
@@ -195,6 +183,11 @@ def find_header_row(
 # ---- typing one column -------------------------------------------------------------
 
 _Parser = Callable[[Any], Any]
+
+
+# Characters that show as nothing (zero-width space and joiners, BOM): ids and names that
+# differ only by them are the same. NFKC already makes no-break and full-width spaces plain.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def _parse_text(value: CellValue) -> str | None:
@@ -212,7 +205,9 @@ def _parse_text(value: CellValue) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()  # type: ignore[union-attr]
     return (
-        unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else str(value)
+        unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
+        if isinstance(value, str)
+        else str(value)
     )
 
 
@@ -221,13 +216,32 @@ def _parse_phone(value: CellValue) -> str | None:
     return None if text is None else re.sub(r"\s+", "", text)
 
 
+# Dates outside these years are placeholders (9999-12-31) or typing slips, not purchases.
+_YEARS = range(1900, 2101)
+
+
+def _plausible_date(
+    value: CellValue, date1904: bool = False, order: DateOrder | None = None
+) -> Any:
+    """A date as parse_date reads it, refusing years no customer bought in."""
+    found = parse_date(value, date1904, order)
+    if found is not None and found.year not in _YEARS:
+        raise ValueError(
+            tr(
+                f"{found.isoformat()} 不是可信的日期",
+                f"{found.isoformat()} is not a plausible date",
+            )
+        )
+    return found
+
+
 _PARSERS: dict[str, _Parser] = {
     "text": _parse_text,
     "phone": _parse_phone,
     "email": _parse_text,
     "number": parse_number,
     "integer": parse_number,
-    "date": parse_date,
+    "date": _plausible_date,
     "bool": parse_bool,
 }
 
@@ -245,12 +259,13 @@ _PLAIN_NUMBERS = frozenset({"floating", "integer", "mixed-integer-float", "empty
 
 
 def _typed_column(
-    values: np.ndarray, info: RoleInfo, date1904: bool
+    values: np.ndarray, info: RoleInfo, date1904: bool, order: DateOrder | None = None
 ) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
-    """A typed column and {position: (value, reason)} for the values that could not be read."""
+    """A typed column and {position: (value, reason)} for the values that could not be read
+    (``order``: how the column writes day and month, see :func:`~sheetcrm.values.date_order`)."""
     parser = _PARSERS[info.kind]
-    if info.kind == "date" and date1904:
-        parser = lambda v: parse_date(v, True)  # noqa: E731 - the 1904 variant of the same parser
+    if info.kind == "date":
+        parser = partial(_plausible_date, date1904=date1904, order=order)
     series = pd.Series(values, dtype=object)
     failures: dict[int, tuple[CellValue, str]] = {}
     if info.kind in ("number", "integer"):
@@ -261,7 +276,9 @@ def _typed_column(
             numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
         out = numbers.to_numpy(dtype=float, copy=True)
         # Only cells to_numeric could not read need a closer look (text amounts, errors).
-        odd = [pos for pos in np.flatnonzero(np.isnan(out)) if not is_blank(values[pos])]
+        # Infinite numbers (1e309, INF) are read again: parse_number refuses them.
+        unread = np.isnan(out) | np.isinf(out)
+        odd = [pos for pos in np.flatnonzero(unread) if not is_blank(values[pos])]
         for pos in odd:
             try:
                 parsed = parse_number(values[pos])
@@ -336,7 +353,7 @@ def _share_texts(values: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> 
 
 def _text(value: str, phone: bool) -> str | None:
     """A text cell cleaned: NFKC (full-width forms), outer spaces off; phones lose all spaces."""
-    text = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    text = value if value.isascii() else unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
     if phone:  # what _parse_phone gives, without its detours
         return "".join(text.split()) or None
     return text.strip() or None
@@ -350,7 +367,8 @@ def _texts_one_by_one(
     types = np.fromiter(map(type, values), object, len(values))
     text = types == str  # noqa: E721 - element-wise over an array of types, exact str only
     # C-level maps, no Python call per cell. NFKC leaves ASCII as it is, as _text does.
-    normal: Iterator[str] = map(partial(unicodedata.normalize, "NFKC"), values[text])
+    folded: Iterator[str] = map(partial(unicodedata.normalize, "NFKC"), values[text])
+    normal = map(methodcaller("translate", _INVISIBLE), folded)
     cleaned = map("".join, map(str.split, normal)) if kind == "phone" else map(str.strip, normal)
     texts = np.fromiter(cleaned, object, int(text.sum()))
     texts[texts == ""] = None
@@ -443,6 +461,128 @@ def _inferred(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values)
 
 
+# A label saying the row adds up others: 合计, Total, Grand Total, 小计 (with a ":" or a note).
+_TOTAL_LABEL = re.compile(
+    r"(合\s*计|总\s*计|小\s*计|共\s*计|总合计|汇总|grand\s*total|sub\s*-?\s*total|totals?|sum)"
+    r"\s*[:：]?\s*([(（].*[)）])?",
+    re.IGNORECASE,
+)
+# A title over a section of the list: 华东区, 【VIP客户】, 一、老客户, Region: East.
+_SECTION = re.compile(
+    r"([【\[].*[】\]]|[一二三四五六七八九十]+[、.].*|.*(区|组|部|团队|大区|片区|事业部|region|team|group|"
+    r"section)|.*[:：])",
+    re.IGNORECASE,
+)
+_TOTAL_START = frozenset("合总小共汇gGsStT")
+_LABEL_ROLES = ("id", "name", "contact")
+
+
+def _filled(column: np.ndarray) -> np.ndarray:
+    """True for the cells of a column that hold something (not None, not empty text)."""
+    return ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
+
+
+def _not_customer_rows(
+    body: np.ndarray, headers: Sequence[str], role_map: Mapping[str, str], frame: pd.DataFrame
+) -> dict[int, tuple[str, str]]:
+    """{position: (what it is in zh, en)} for the rows of a customer list that are not customers:
+    totals and subtotals, repeated header rows and section titles (``frame``: typed by role)."""
+    found: dict[int, tuple[str, str]] = {}
+    if not len(body):
+        return found
+    labels = [headers.index(role_map[r]) for r in _LABEL_ROLES if r in role_map]
+    labels += [i for i, header in enumerate(headers) if read_header(header).part]
+    # Repeated headers: most header cells again, in their own columns. Such a row repeats
+    # the first label's header too, so only those rows are looked at further.
+    first = labels[0] if labels else 0
+    candidates = np.flatnonzero(body[:, first] == headers[first])
+    if candidates.size:
+        again = sum((body[candidates, i] == h).astype(int) for i, h in enumerate(headers))
+        for pos in candidates[again >= max(2, len(headers) // 2)]:
+            found[int(pos)] = ("重复的表头行", "a repeated header row")
+    # Totals named as such, in a label column (typed: texts or blanks) or the first column.
+    texts = [frame[r] for r in _LABEL_ROLES if r in frame.columns]
+    if 0 not in labels:
+        first_cells = pd.Series(body[:, 0], dtype=object)
+        texts.append(first_cells.where(first_cells.map(type).eq(str)))
+    for column in texts:
+        # A cheap look first: a short text starting as a total's label does.
+        start = column.where(column.notna(), "").astype(str).str[:1]
+        for pos in np.flatnonzero(start.isin(_TOTAL_START).to_numpy()):
+            text = str(column.iloc[pos]).strip()
+            if len(text) <= 24 and _TOTAL_LABEL.fullmatch(text):
+                found.setdefault(int(pos), ("合计行", "a totals row"))
+    # Rows holding a single text: section titles, unless it stands where a name does.
+    count = np.zeros(len(body), dtype=int)
+    lone = np.arange(len(body))
+    for i in range(body.shape[1]):
+        count[lone] += _filled(body[lone, i])
+        lone = lone[count[lone] <= 1]
+    for pos in lone:
+        if count[pos] != 1 or int(pos) in found:
+            continue
+        where = int(np.flatnonzero(_filled(body[pos]))[0])
+        text = body[pos, where]
+        if isinstance(text, str) and (where not in labels or _SECTION.fullmatch(text.strip())):
+            found[int(pos)] = ("分组标题行", "a section title row")
+    # Unlabelled rows whose numbers add up the customers above them (since the last subtotal).
+    unlabelled = np.ones(len(body), dtype=bool)
+    for i in labels:
+        unlabelled &= ~_filled(body[:, i])
+    amounts = [r for r in ("amount", "orders") if r in frame.columns]
+    if labels and amounts and unlabelled.any():
+        values = frame[amounts].astype("float64").to_numpy()
+        counted = np.ones(len(body), dtype=bool)
+        counted[list(found)] = False
+        # Running sums over the counted rows: the sum of a stretch is a difference of two.
+        totals = np.vstack([np.zeros(len(amounts)), np.nancumsum(values * counted[:, None], 0)])
+        rows_before = np.concatenate([[0], np.cumsum(counted)])
+        start = 0
+        for pos in np.flatnonzero(unlabelled & counted):
+            row = values[pos]
+            if rows_before[pos] - rows_before[start] < 2 or np.isnan(row).all():
+                continue
+            # A subtotal adds up since the last one; a grand total adds up every customer.
+            if any(
+                np.allclose(np.where(np.isnan(row), sums, row), sums)
+                for sums in (totals[pos] - totals[start], totals[pos] - totals[0])
+            ):
+                found[int(pos)] = ("合计行", "a totals row")
+                # A subtotal: the next one adds up from here. Its own numbers are not counted.
+                totals[pos + 1 :] -= np.nan_to_num(row)
+                start = int(pos) + 1
+    return found
+
+
+def _split_name(
+    headers: Sequence[str], role_map: Mapping[str, str], roles: Sequence[RoleInfo]
+) -> tuple[str, int, int, bool] | None:
+    """(role, family position, given position, Chinese order) of a name split over two columns."""
+    parts: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        part = read_header(header, roles).part
+        if part and header not in role_map.values():
+            parts.setdefault(part, position)
+    if len(parts) < 2:
+        return None
+    role = "contact" if "name" in role_map else "name"
+    if role in role_map:
+        return None
+    family = parts["family"]
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in headers[family])
+    return role, family, parts["given"], chinese
+
+
+def _joined(family: np.ndarray, given: np.ndarray, chinese: bool) -> np.ndarray:
+    """One name from its two halves, in the order people write it (姓名; First Last)."""
+    out = np.full(len(family), None, dtype=object)
+    for pos, (last, first) in enumerate(zip(family, given, strict=True)):
+        halves = [h for h in ((last, first) if chinese else (first, last)) if not is_blank(h)]
+        if halves:
+            out[pos] = ("" if chinese else " ").join(str(h).strip() for h in halves)
+    return out
+
+
 def build_table(
     grid: Sequence[Sequence[CellValue]] | np.ndarray,
     sheet: str,
@@ -454,17 +594,19 @@ def build_table(
     date1904: bool = False,
     overrides: Mapping[str, str] | None = None,
     data_width: int | None = None,
+    customers: bool = False,
 ) -> tuple[list[str], dict[str, str], pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Headers, role map, typed frame, raw frame and problems of a table in a grid (0-based indexes).
 
     ``data_width``: how many columns hold data (the rest: results a previous run wrote); a row
-    blank in those is a blank row.
+    blank in those is a blank row. ``customers``: a customer list, whose totals, repeated
+    headers and section titles are left out and whose split names are joined.
     """
-    header_cells = list(grid[header_index][first_column:])
-    while header_cells and is_blank(header_cells[-1]):
-        header_cells.pop()
+    cells = header_cells(grid, header_index)[first_column:]
+    while cells and is_blank(cells[-1]):
+        cells.pop()
     headers: list[str] = []
-    for offset, cell in enumerate(header_cells):
+    for offset, cell in enumerate(cells):
         text = "" if is_blank(cell) else str(cell).strip()
         text = text or tr(f"第{offset + first_column + 1}列", f"Column {offset + first_column + 1}")
         while text in headers:
@@ -493,19 +635,53 @@ def build_table(
         )
     if blank.any():
         body = body[~blank]
-    index = pd.Index(row_numbers[~blank], name="row")
+    rows = row_numbers[~blank]
     role_map = match_roles(headers, roles, overrides)
+    index = pd.Index(rows, name="row")
     by_header = {header: role for role, header in role_map.items()}
     frame_columns: dict[str, pd.Series] = {}
     info_by_role = {info.role: info for info in roles}
+    joined = _split_name(headers, role_map, roles) if customers else None
+    if joined:
+        first_half = headers[min(joined[1], joined[2])]
+        role_map[joined[0]] = first_half
+        by_header[first_half] = joined[0]
     for position, header in enumerate(headers):
-        role = by_header.get(header)
-        if role is None:
+        if header not in by_header:
             continue
+        role = by_header[header]
         values = body[:, position]
-        typed, failures = _typed_column(values, info_by_role[role], date1904)
+        if joined and role == joined[0]:
+            values = _joined(body[:, joined[1]], body[:, joined[2]], joined[3])
+        info = info_by_role[role]
+        order = (
+            date_order(v for v in pd.unique(values) if type(v) is str)
+            if info.kind == "date"
+            else None
+        )
+        typed, failures = _typed_column(values, info, date1904, order)
+        if info.kind in ("number", "integer"):
+            scale = read_header(header, roles).scale
+            if scale != 1:
+                typed = typed * scale
         typed.index = index
         frame_columns[role] = typed
+        if order in ("ambiguous", "conflict"):
+            failures = {p: f for p, f in failures.items() if date_order([f[0]]) is None}
+            problems.append(
+                Problem(
+                    sheet,
+                    None,
+                    header,
+                    None,
+                    tr(
+                        "这一列的日期看不出是 日/月 还是 月/日，未读取这些日期",
+                        "this column's dates could be day/month or month/day; they were not read",
+                    ),
+                    tr("把日期写成 2024-03-05", "write the dates as 2024-03-05"),
+                    "invalid",
+                )
+            )
         for pos, (value, reason) in sorted(failures.items()):
             problems.append(
                 _cell_problem(
@@ -514,12 +690,37 @@ def build_table(
             )
     # The columns are new arrays: the frames take them as they are (a full sheet is big).
     frame = pd.DataFrame(frame_columns, index=index, copy=False)
+    if customers:
+        left_out = _not_customer_rows(body, headers, role_map, frame)
+        if left_out:
+            keep = np.ones(len(body), dtype=bool)
+            keep[list(left_out)] = False
+            gone = set(index[~keep].tolist())
+            # What typing found in those rows (a repeated header's texts) is not a problem.
+            problems = [p for p in problems if p.row not in gone]
+            problems += [
+                _skipped(sheet, int(index[pos]), *left_out[pos]) for pos in sorted(left_out)
+            ]
+            body, index, frame = body[keep], index[keep], frame[keep]
     raw = pd.DataFrame(
         {header: _inferred(body[:, i]) for i, header in enumerate(headers)},
         index=index,
         copy=False,
     )
     return headers, role_map, frame, raw, problems
+
+
+def _skipped(sheet: str, row: int, zh: str, en: str) -> Problem:
+    """The note saying a row is not a customer and was left out."""
+    return Problem(
+        sheet,
+        row,
+        None,
+        None,
+        tr(f"{zh}（不是客户，已跳过）", f"{en} (not a customer; skipped)"),
+        tr("无需处理", "nothing to do"),
+        "skipped",
+    )
 
 
 def build_customer_table(
@@ -546,20 +747,28 @@ def build_customer_table(
         date1904=date1904,
         overrides=overrides,
         data_width=data_width,
+        customers=True,
     )
-    missing = [role for role in ("id", "name") if role not in roles]
-    if len(roles) < MIN_ROLES or missing:
-        wanted = "、".join(f"{r.zh} ({r.en})" for r in CUSTOMER_ROLES if r.role in ("id", "name"))
+    if "name" not in roles and "contact" in roles:
+        # A list of people (客户姓名, 姓名): the contact's name is the customer's.
+        roles["name"] = roles.pop("contact")
+        frame = frame.rename(columns={"contact": "name"})
+    if "name" not in roles:
+        info = role_info("name")
         raise MissingColumnError(
             tr(
-                f"客户表至少需要 {wanted} 两列；看到的表头：{', '.join(headers)}。请添加这些列，"
-                "或在设置表的 [columns] 区块中指定对应的表头",
-                f"the customer table needs at least {wanted}; headers seen: {', '.join(headers)}. "
-                "Add those columns, or map your headers in the [columns] block of the settings sheet",
+                f"客户表需要一列客户名称（如 {info.zh}、客户姓名、公司名称）；看到的表头：{', '.join(headers)}。"
+                "请添加这一列，或在设置表的 [columns] 区块中指定对应的表头",
+                f"the customer table needs a name column (such as {info.en}, Account Name, Company); "
+                f"headers seen: {', '.join(headers)}. Add it, or map your header in the [columns] "
+                "block of the settings sheet",
             ),
             sheet=sheet,
             row=header_row,
         )
+    made_id = "id" not in roles
+    if made_id:
+        frame.insert(0, "id", made_ids(frame))
     return CustomerTable(
         sheet=sheet,
         table=table,
@@ -571,7 +780,19 @@ def build_customer_table(
         raw=raw,
         problems=problems,
         date1904=date1904,
+        made_id=made_id,
     )
+
+
+def made_ids(frame: pd.DataFrame) -> pd.Series:
+    """Stable keys for customers without an ID column: name + mobile, else name + e-mail, else name."""
+    name = frame["name"].fillna("").astype(str)
+    key = name.copy()
+    for role in ("email", "mobile"):  # the mobile, where there is one, wins
+        if role in frame.columns:
+            other = frame[role].fillna("").astype(str)
+            key = key.where(other == "", name + "·" + other)
+    return key.where(key != "", None)
 
 
 def read_customer_table(
@@ -644,7 +865,7 @@ def read_customer_table(
         rows = head(name)
         found = find_header_row(rows, CUSTOMER_ROLES, overrides)
         if found and (best is None or found[2] > best[0]):
-            best = (found[2], name, found[0], found[1], rows[found[0]][found[1] :])
+            best = (found[2], name, found[0], found[1], header_cells(rows, found[0])[found[1] :])
         # The fullest row is the likeliest header: show it rather than a title line.
         fullest = max(rows, key=lambda row: sum(v is not None for v in row), default=[])
         seen.append(f"「{name}」: " + ", ".join(str(v) for v in fullest if v is not None)[:80])

@@ -14,12 +14,15 @@ import math
 import re
 from collections.abc import Iterable
 from itertools import islice
+from typing import Literal
 
 from .book.base import CellError, CellValue
 from .i18n import tr
 
 __all__ = [
     "ERROR_CODES",
+    "DateOrder",
+    "date_order",
     "excel_serial",
     "from_excel_serial",
     "is_blank",
@@ -54,11 +57,47 @@ _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _MAX_SERIAL = 2958465  # 9999-12-31
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(
+        r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
+    ),
     re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
-_NUMBER_STRIP = re.compile(r"[\s,，¥￥$€£]|RMB|CNY|元|人民币", re.IGNORECASE)
+# Day and month in either order, then a two- or four-digit year: 26/9/26, 02/25/2026.
+_DAY_MONTH = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# 12 Sep 2024, 12-Sep-2024, Sep 12, 2024, September 12 2024.
+_NAMED_MONTH = (
+    re.compile(r"^(?P<d>\d{1,2})[\s-]+(?P<m>[a-z]{3,9})\.?[\s-]+(?P<y>\d{4}|\d{2})$"),
+    re.compile(r"^(?P<m>[a-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})$"),
+)
+DateOrder = Literal["dmy", "mdy", "ambiguous", "conflict"]
+# Text that means "nothing here" in a number column.
+_NOTHING = frozenset({"-", "--", "—", "——", "–", "/", "n/a", "na", "无", "none", "null", "nil"})
+_THOUSANDS = re.compile(r"^[-+(]?[$¥￥€£]?\d{1,3}([,，]\d{3})+(\.\d+)?\)?$")
+_NUMBER_STRIP = re.compile(r"[\s,，¥￥$€£]|RMB|CNY|USD|元|人民币", re.IGNORECASE)
+# A count's unit after the number: 20次, 3 单, 5笔.
+_COUNT_UNIT = re.compile(r"(次|单|笔|个|件|位|回|times?|orders?)$", re.IGNORECASE)
 _TRUE = {
     "是",
     "y",
@@ -113,8 +152,34 @@ def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
     return serial
 
 
-def parse_date(value: CellValue, date1904: bool = False) -> dt.date | None:
-    """A date from a cell value (date, datetime, serial number or text), None if blank."""
+def _full_year(year: int) -> int:
+    """A two-digit year as people mean it (26 → 2026, 85 → 1985)."""
+    return year if year >= 100 else (2000 + year if year < 70 else 1900 + year)
+
+
+def date_order(texts: Iterable[object]) -> DateOrder | None:
+    """Whether a column's d/m/y texts are day-first or month-first, decided from all of them:
+    None when it has none, "ambiguous" when no value tells, "conflict" when values disagree."""
+    day_first = month_first = seen = False
+    for text in texts:
+        match = _DAY_MONTH.match(str(text).strip()) if isinstance(text, str) else None
+        if match:
+            seen = True
+            first, second = int(match.group(1)), int(match.group(2))
+            day_first |= first > 12
+            month_first |= second > 12
+    if not seen:
+        return None
+    if day_first and month_first:
+        return "conflict"
+    return "dmy" if day_first else "mdy" if month_first else "ambiguous"
+
+
+def parse_date(
+    value: CellValue, date1904: bool = False, order: DateOrder | None = None
+) -> dt.date | None:
+    """A date from a cell value (date, datetime, serial number or text), None if blank;
+    ``order`` (from :func:`date_order`) reads the column's day/month texts."""
     if is_blank(value):
         return None
     if isinstance(value, CellError):
@@ -130,22 +195,57 @@ def parse_date(value: CellValue, date1904: bool = False) -> dt.date | None:
     text = str(value).strip()
     if text.upper() in ERROR_CODES:
         raise ValueError(_excel_error(text.upper()))
+    named = _named_month(text)
+    if named is not None:
+        return named
+    match = _DAY_MONTH.match(text)
+    if match and order in ("dmy", "mdy"):
+        first, second, year = (int(g) for g in match.groups())
+        day, month = (first, second) if order == "dmy" else (second, first)
+        return _real_date(text, _full_year(year), month, day)
+    if match:
+        raise ValueError(
+            tr(
+                f"'{text}' 看不出是日/月还是月/日（请写成 2024-03-05）",
+                f"'{text}' could be day/month or month/day (write it as 2024-03-05)",
+            )
+        )
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
             year, month, day = (int(g) for g in match.groups()[:3])
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
+            hour, minute, second = (int(g or 0) for g in match.groups()[3:6] or (0, 0, 0))
+            if hour > 23 or minute > 59 or second > 59:
                 raise ValueError(
-                    tr(f"'{text}' 不是真实存在的日期", f"'{text}' is not a real date")
-                ) from None
+                    tr(f"'{text}' 的时间不存在", f"'{text}' has a time that does not exist")
+                )
+            return _real_date(text, year, month, day)
     raise ValueError(
         tr(
             f"'{text}' 不是能识别的日期（请写成 2024-03-05）",
             f"'{text}' is not a date sheetcrm can read (write it as 2024-03-05)",
         )
     )
+
+
+def _named_month(text: str) -> dt.date | None:
+    """A date written with the month's name (12 Sep 2024, Sep 12, 2024), else None."""
+    for pattern in _NAMED_MONTH:
+        match = pattern.match(text.lower())
+        if match and match.group("m") in _MONTHS:
+            year = _full_year(int(match.group("y")))
+            return _real_date(text, year, _MONTHS[match.group("m")], int(match.group("d")))
+    return None
+
+
+def _real_date(text: str, year: int, month: int, day: int) -> dt.date:
+    """The date, or a ValueError naming the text when no such day exists (2023-02-30)."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            tr(f"'{text}' 不是真实存在的日期", f"'{text}' is not a real date")
+        ) from None
 
 
 def parse_number(value: CellValue) -> float | None:
@@ -172,8 +272,14 @@ def parse_number(value: CellValue) -> float | None:
     text = str(value).strip()
     if text.upper() in ERROR_CODES:
         raise ValueError(_excel_error(text.upper()))
+    if text.lower() in _NOTHING:
+        return None
+    if re.search(r"\d[,，]\d", text) and not _THOUSANDS.match(
+        re.sub(r"\s|[^\d,，.$¥￥€£()+-]+$", "", text)
+    ):
+        raise ValueError(_not_a_number(text))  # "1,2,3" is a list, not 123
     scale = 1.0
-    cleaned = _NUMBER_STRIP.sub("", text)
+    cleaned = _COUNT_UNIT.sub("", _NUMBER_STRIP.sub("", text))
     if cleaned.endswith("万"):
         scale, cleaned = 10_000.0, cleaned[:-1]
     elif cleaned.endswith("亿"):

@@ -84,6 +84,7 @@ class CustomerTable:
     raw: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     date1904: bool = False
+    made_id: bool = False  # no ID column: frame["id"] is made from name + mobile/e-mail
 
     def header_of(self, role: str) -> str:
         """The header text the user wrote for a role (the role name if absent)."""
