@@ -15,7 +15,7 @@ from .i18n import tr
 from .roles import CUSTOMER_ROLES
 from .schema import column_overrides
 from .settings import SETTINGS_SHEET, Settings
-from .tiering import old_result_headers
+from .sheets.tiers import old_result_headers
 
 __all__ = ["Column", "Understood", "understand", "understood_table"]
 
