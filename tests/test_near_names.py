@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,19 +15,6 @@ from scipy.sparse.csgraph import connected_components
 from sheetcrm.check import near_names as matcher
 from sheetcrm.clean import NameKeys, _normalise_names
 from sheetcrm.demo_names import KINDS, NameSample, sample_names
-
-
-def _keys(sample: NameSample) -> NameKeys:
-    city_codes, cities = pd.factorize(sample.cities)
-    contact_codes, contacts = pd.factorize(sample.contacts)
-    return NameKeys(
-        np.arange(2, 2 + len(sample.names)),
-        sample.names,
-        city_codes,
-        np.asarray(cities, dtype=object),
-        contact_codes,
-        np.asarray(contacts, dtype=object),
-    )
 
 
 def _exhaustive(keys: NameKeys) -> dict[int, int]:
@@ -60,13 +46,13 @@ def _found(keys: NameKeys) -> dict[int, int]:
 def test_recall_against_every_pair(kind: str) -> None:
     """Rows reported are rows every-pair matching reports (precision 1.0), and at least 98 % of
     them are reported (recall over all examples). Reached when written: 1.0 on `prefix`,
-    `people`, `companies`, `english` and `current` (the demo's names)."""
+    `people`, `companies`, `english` and `demo` (the demo's names)."""
     counts: Counter[str] = Counter()
 
-    @settings(max_examples=6 if kind == "current" else 20, deadline=None, database=None)
+    @settings(max_examples=6 if kind == "demo" else 20, deadline=None, database=None)
     @given(st.integers(0, 2**32 - 1), st.integers(2, 2000))
     def draw(seed: int, count: int) -> None:
-        keys = _keys(sample_names(kind, count, seed))
+        keys = sample_names(kind, count, seed).keys()
         found, every = _found(keys), _exhaustive(keys)
         assert set(found) <= set(every)
         # A row reported with the same or a later first row: its cluster may be cut in two.
@@ -80,13 +66,11 @@ def test_recall_against_every_pair(kind: str) -> None:
 
 def test_names_of_four_characters_match_only_themselves() -> None:
     """Ratio ≥ 90 leaves no room for a change in names of ≤ 4 characters (identical ones match)."""
-    keys = _keys(
-        NameSample(
-            np.array(["王小明", "王小明明", "王小明", "王小"], dtype=object),
-            np.array(["杭州"] * 4, dtype=object),
-            np.array([""] * 4, dtype=object),
-        )
-    )
+    keys = NameSample(
+        np.array(["王小明", "王小明明", "王小明", "王小"], dtype=object),
+        np.array(["杭州"] * 4, dtype=object),
+        np.array([""] * 4, dtype=object),
+    ).keys()
     assert _found(keys) == _exhaustive(keys) == {4: 2}
 
 
@@ -99,13 +83,13 @@ def test_candidates_per_name_are_capped() -> None:
 
 
 def test_nothing_named_nothing_found() -> None:
-    keys = _keys(NameSample(*(np.array(["", " "], dtype=object),) * 3))
+    keys = NameSample(*(np.array(["", " "], dtype=object),) * 3).keys()
     found = matcher.near_names(keys)
     assert found.empty and found.dtype == np.int64
 
 
 def test_result_is_indexed_by_row_ascending() -> None:
-    keys = _keys(sample_names("companies", 3000, 7))
+    keys = sample_names("companies", 3000, 7).keys()
     found = matcher.near_names(keys)
     assert found.dtype == np.int64 and found.index.is_monotonic_increasing
     assert (found.to_numpy() < found.index.to_numpy()).all()

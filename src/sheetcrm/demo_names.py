@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from .clean import NameKeys
 from .demo import CUSTOMER_HEADERS, build_demo
 
 __all__ = ["KINDS", "NameSample", "sample_names"]
 
-KINDS = ("current", "prefix", "people", "companies", "english")
+KINDS = ("demo", "prefix", "people", "companies", "english")
 
 # Surnames with their share of China's population (percent, 2020 census), the rest spread thin.
 _SURNAMES = {
@@ -52,6 +54,19 @@ class NameSample:
     names: np.ndarray
     cities: np.ndarray
     contacts: np.ndarray
+
+    def keys(self) -> NameKeys:
+        """What the matcher reads, rows numbered from 2 as under a header row."""
+        city_codes, cities = pd.factorize(self.cities)
+        contact_codes, contacts = pd.factorize(self.contacts)
+        return NameKeys(
+            np.arange(2, 2 + len(self.names)),
+            self.names,
+            city_codes,
+            np.asarray(cities, dtype=object),
+            contact_codes,
+            np.asarray(contacts, dtype=object),
+        )
 
 
 def _pick(rng: np.random.Generator, items: tuple[str, ...] | str, count: int) -> np.ndarray:
@@ -103,7 +118,7 @@ def _plant_twins(rng: np.random.Generator, sample: NameSample, alphabet: str) ->
     return NameSample(names, cities, contacts)
 
 
-def _current(count: int, seed: int) -> NameSample:
+def _demo(count: int, seed: int) -> NameSample:
     """The demo workbook's names, cities and contacts (the demo plants its own duplicates)."""
     demo = build_demo(max(count, 100), seed)  # the demo plants its mess in 100 rows or more
     rows = [row for row in demo.customers if row is not None][:count]
@@ -117,8 +132,8 @@ def _current(count: int, seed: int) -> NameSample:
 
 def sample_names(kind: str, count: int, seed: int = 0) -> NameSample:
     """``count`` rows of names of one kind (see :data:`KINDS`), near-duplicates planted."""
-    if kind == "current":
-        return _current(count, seed)
+    if kind == "demo":
+        return _demo(count, seed)
     rng = np.random.default_rng(seed)
     contacts = _people(rng, count)
     if kind == "prefix":
