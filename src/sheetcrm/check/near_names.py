@@ -52,27 +52,42 @@ def _reversed(points: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def _order(points: np.ndarray) -> np.ndarray:
     """Row numbers in the lexicographic order of the rows (as code points)."""
-    # Big-endian code points compare as bytes do: one fixed-size bytes key per row.
-    keys = np.ascontiguousarray(points.astype(">u4")).view(f"S{4 * points.shape[1]}").ravel()
-    return np.argsort(keys, kind="stable")
+    # Viewed as fixed-width unicode, a row compares as its code points do: numpy's fastest sort.
+    return np.argsort(np.ascontiguousarray(points).view(f"U{points.shape[1]}").ravel())
 
 
-def _window_pairs(order: np.ndarray, groups: np.ndarray | None = None) -> list[np.ndarray]:
-    """Each item of ``order`` with the :data:`WINDOW` after it (in its group), as two arrays."""
+def _may_match(first: np.ndarray, second: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Whether two different names' lengths leave room for a ratio ≥ 90, pair by pair."""
+    # Their Indel distance is ≥ the difference of lengths and has the parity of their sum, so
+    # names of one length are ≥ 2 apart; and the ratio needs 10 · distance ≤ the sum.
+    a, b = lengths[first], lengths[second]
+    least = np.abs(a - b)
+    least[least == 0] = 2
+    ok: np.ndarray = (10 * least <= a + b) & (first != second)
+    return ok
+
+
+def _window_pairs(
+    order: np.ndarray, lengths: np.ndarray, groups: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each item of ``order`` with the :data:`WINDOW` after it (in its group) whose lengths may
+    match, as two arrays."""
     pairs: list[np.ndarray] = []
     for step in range(1, min(WINDOW, len(order) - 1) + 1):
         first, second = order[:-step], order[step:]
+        keep = _may_match(first, second, lengths)
         if groups is not None:
-            same = groups[:-step] == groups[step:]
-            first, second = first[same], second[same]
-        pairs += [first, second]
+            keep &= groups[:-step] == groups[step:]
+        pairs += [first[keep], second[keep]]
     return pairs
 
 
-def _rare_gram_pairs(points: np.ndarray, lengths: np.ndarray, rank: np.ndarray) -> list[np.ndarray]:
+def _rare_gram_pairs(
+    points: np.ndarray, lengths: np.ndarray, key_lengths: np.ndarray, rank: np.ndarray
+) -> list[np.ndarray]:
     """Window pairs among the names filed under each of their rarest bigrams."""
     grams = points[:, :-1].astype(np.int64) << 21 | points[:, 1:]  # code points < 2²¹
-    present = np.arange(grams.shape[1]) < (lengths - 1)[:, None]
+    present = np.arange(grams.shape[1]) < (key_lengths - 1)[:, None]
     codes, _ = pd.factorize(grams[present])
     counts = np.bincount(codes)
     # Rarest first; a name's own ties are broken by the bigram, the same way in every name.
@@ -85,30 +100,27 @@ def _rare_gram_pairs(points: np.ndarray, lengths: np.ndarray, rank: np.ndarray) 
     gram = chosen[used] % (len(counts) + 1)
     # In each bigram's list, names in sorted order: close names are neighbours there too.
     order = np.lexsort((rank[names], gram))
-    return _window_pairs(names[order], gram[order])
+    return _window_pairs(names[order], lengths, gram[order])
 
 
 def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of distinct names (as indexes, first < second) worth scoring, each once."""
-    lengths = np.strings.str_len(names.astype(np.dtypes.StringDType()))
+    lengths = np.strings.str_len(names.astype(np.dtypes.StringDType())).astype(np.int32)
     long = np.flatnonzero(lengths >= _SHORTEST)
     if len(long) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    short_lengths = np.minimum(lengths[long], _KEY_CHARS)
-    points = _code_points(names[long], short_lengths)
+    long_lengths = lengths[long]
+    key_lengths = np.minimum(long_lengths, _KEY_CHARS)
+    points = _code_points(names[long], key_lengths)
     forward = _order(points)
     rank = np.empty(len(long), np.int64)
     rank[forward] = np.arange(len(long))
-    pairs = _window_pairs(forward)
-    pairs += _window_pairs(_order(_reversed(points, short_lengths)))
-    pairs += _rare_gram_pairs(points, short_lengths, rank)
+    pairs = _window_pairs(forward, long_lengths)
+    pairs += _window_pairs(_order(_reversed(points, key_lengths)), long_lengths)
+    pairs += _rare_gram_pairs(points, long_lengths, key_lengths, rank)
     first, second = (long[np.concatenate(pairs[side::2])] for side in (0, 1))
     low, high = np.minimum(first, second), np.maximum(first, second)
-    # ratio ≥ 90 needs |a − b| ≤ (a + b) / 10: drop pairs whose lengths already rule it out.
-    near = (10 * np.abs(lengths[low] - lengths[high]) <= lengths[low] + lengths[high]) & (
-        low != high
-    )
-    unique = pd.unique(low[near] * len(names) + high[near])
+    unique = pd.unique(low * len(names) + high)
     return np.divmod(unique, len(names))
 
 
