@@ -31,7 +31,7 @@ __all__ = ["RARE_GRAMS", "WINDOW", "near_names"]
 WINDOW = 4  # names after each name, in each order, that it is scored against
 RARE_GRAMS = 3  # bigrams per name it is filed under: its rarest in the whole list
 _SHORTEST = 5  # a name this long or longer can match a different name at ratio ≥ 90
-_KEY_CHARS = 32  # characters of a name its sort keys and bigrams are taken from
+_KEY_CHARS = 24  # characters of a name its sort keys and bigrams are taken from
 _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists stay small
 
 
