@@ -1,0 +1,117 @@
+"""Near-identical-name matching: candidates (`sheetcrm.check.near_names`) against today's
+blocks (`sheetcrm.clean.near_names`), on generated names of each kind (`sheetcrm.demo_names`;
+`current`: the names of `sheetcrm.demo.write_big_customers`, the other benchmarks' sheets).
+
+Usage: .venv/bin/python benchmarks/bench_names.py [--rows 100000] [--names prefix people ...]
+       [--old-rows 20000] [--timeout 300] [--full]
+
+Each case runs in a child process of its own (a timeout stops it) and prints wall seconds,
+CPU seconds, peak memory (resident, above what the process held before matching; Linux)
+and rows found. Today's matcher runs on ``--old-rows`` names (it is quadratic in a block). With --full, the
+new matcher alone also runs on 1,048,575 names of the ``prefix`` and ``companies`` kinds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from python_calamine import CalamineWorkbook
+
+from sheetcrm.clean import NameKeys
+from sheetcrm.demo import CUSTOMER_HEADERS, CUSTOMER_SHEET, write_big_customers
+from sheetcrm.demo_names import KINDS, NameSample, sample_names
+
+# `current`: the names of the benchmarks' big generated sheets (`demo.write_big_customers`).
+_NAMES = ("current", *(kind for kind in KINDS if kind != "demo"))
+
+_FULL = 1_048_575
+
+
+def _current(rows: int) -> NameSample:
+    """The name, city and contact columns of a big generated sheet, read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "big.xlsx")
+        write_big_customers(path, rows)
+        cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(CUSTOMER_SHEET)
+        table = np.asarray(cells.to_python()[1:], dtype=object)
+
+    def column(header: str) -> np.ndarray:
+        return table[:, CUSTOMER_HEADERS.index(header)].astype(str).astype(object)
+
+    return NameSample(column("客户名称"), column("城市"), column("联系人"))
+
+
+def _keys(kind: str, rows: int) -> NameKeys:
+    sample = _current(rows) if kind == "current" else sample_names(kind, rows, seed=1)
+    return sample.keys()
+
+
+def _resident() -> float:
+    """This process's resident memory now, in MiB (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def _one(matcher: str, kind: str, rows: int) -> None:
+    """In the child: generate, then time one matcher and print its figures as JSON."""
+    if matcher == "new":
+        from sheetcrm.check.near_names import near_names
+    else:
+        from sheetcrm.clean import near_names
+    keys = _keys(kind, rows)
+    before = _resident()
+    wall, cpu = time.perf_counter(), time.process_time()
+    found = near_names(keys)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # Peak resident memory over the process's life, less what it held before matching.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "found": len(found)}))
+
+
+def _case(matcher: str, kind: str, rows: int, timeout: float) -> str:
+    """One case in a child process, as a line of the table."""
+    code = [sys.executable, __file__, "--one", matcher, kind, str(rows)]
+    try:
+        done = subprocess.run(code, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return f"{matcher:4} {kind:10} {rows:>9,}  > {timeout:.0f} s (stopped)"
+    figures = json.loads(done.stdout.splitlines()[-1])
+    return (
+        f"{matcher:4} {kind:10} {rows:>9,}  {figures['wall']:7.2f} s wall "
+        f"{figures['cpu']:7.2f} s CPU {figures['peak']:8.0f} MiB more  {figures['found']:>8,} found"
+    )
+
+
+def main() -> None:
+    """Run the cases and print one line each."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--old-rows", type=int, default=20_000)
+    parser.add_argument("--names", nargs="+", choices=_NAMES, default=list(_NAMES))
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--full", action="store_true", help="also 1,048,575 names, new only")
+    parser.add_argument("--one", nargs=3, metavar=("MATCHER", "KIND", "ROWS"), help="child")
+    args = parser.parse_args()
+    if args.one:
+        _one(args.one[0], args.one[1], int(args.one[2]))
+        return
+    for kind in args.names:
+        print(_case("new", kind, args.rows, args.timeout), flush=True)
+        print(_case("old", kind, args.old_rows, args.timeout), flush=True)
+        if args.old_rows != args.rows:
+            print(_case("new", kind, args.old_rows, args.timeout), flush=True)
+    if args.full:
+        for kind in ("prefix", "companies"):
+            print(_case("new", kind, _FULL, args.timeout), flush=True)
+
+
+if __name__ == "__main__":
+    main()
