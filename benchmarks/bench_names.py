@@ -1,5 +1,5 @@
-"""Near-identical-name matching: candidates (`sheetcrm.check.near_names`) against today's
-blocks (`sheetcrm.clean.near_names`), on generated names of each kind (`sheetcrm.demo_names`;
+"""Near-identical-name matching: candidates (`sheetcrm.check.similar_names`) against today's
+blocks (`benchmarks/blocked_names.py`, the matcher before), on generated names of each kind (`sheetcrm.demo_names`;
 `current`: the names of `sheetcrm.demo.write_big_customers`, the other benchmarks' sheets).
 
 Usage: .venv/bin/python benchmarks/bench_names.py [--rows 100000] [--names prefix people ...]
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from python_calamine import CalamineWorkbook
 
-from sheetcrm.clean import NameKeys
+from sheetcrm.check.similar_names import NameKeys
 from sheetcrm.demo import CUSTOMER_HEADERS, CUSTOMER_SHEET, write_big_customers
 from sheetcrm.demo_names import KINDS, NameSample, sample_names
 
@@ -63,9 +63,9 @@ def _resident() -> float:
 def _one(matcher: str, kind: str, rows: int) -> None:
     """In the child: generate, then time one matcher and print its figures as JSON."""
     if matcher == "new":
-        from sheetcrm.check.near_names import near_names
+        from sheetcrm.check.similar_names import near_names
     else:
-        from sheetcrm.clean import near_names
+        from blocked_names import near_names
     keys = _keys(kind, rows)
     before = _resident()
     wall, cpu = time.perf_counter(), time.process_time()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from sheetcrm.book.base import CellError, CustomerTable, Problem
-from sheetcrm.check import check_customers, duplicates, name_keys, near_names
+from sheetcrm.check import check_customers, name_keys, near_names, similar_names
 from sheetcrm.check.problems import Collector
 from sheetcrm.i18n import use_lang
 
@@ -282,12 +282,12 @@ _NAME_PIECES = st.sampled_from(
 @given(st.lists(st.one_of(_NAME_PIECES, st.text(max_size=4)), max_size=8).map("".join))
 def test_name_normalising_in_one_pass_equals_two(name: str) -> None:
     folded = unicodedata.normalize("NFKC", name).lower()
-    two_pass = duplicates._NAME_NOISE.sub("", duplicates._COMPANY_SUFFIX.sub("", folded))
-    assert duplicates._normalise_names(np.array([name], dtype=object))[0] == two_pass
+    two_pass = similar_names._NAME_NOISE.sub("", similar_names._COMPANY_SUFFIX.sub("", folded))
+    assert similar_names.normalise_names(np.array([name], dtype=object))[0] == two_pass
 
 
 def _normalise(name: str) -> str:
-    return str(duplicates._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
+    return str(similar_names._NAME_DROP.sub("", unicodedata.normalize("NFKC", name).lower()))
 
 
 def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
@@ -299,12 +299,6 @@ def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
     }
     norm = {r: _normalise(text["name"][r]) for r in rows}
 
-    def block(r: int) -> str:
-        n, c = norm[r], text["city"][r]
-        return ("c:" + c if c else "n:") + (
-            n[len(c) : len(c) + 1] if c and n.startswith(c) else n[:1]
-        )
-
     named = [r for r in rows if norm[r]]
     cluster = {r: r for r in named}
 
@@ -315,7 +309,7 @@ def _similar_slowly(frame: pd.DataFrame) -> dict[int, int]:
 
     for a in named:
         for b in named:
-            if a < b and block(a) == block(b) and fuzz.ratio(norm[a], norm[b]) >= 90:
+            if a < b and fuzz.ratio(norm[a], norm[b]) >= 90:  # every pair: no blocks
                 cluster[root(b)] = root(a)
     found: dict[int, int] = {}
     for b in named:
@@ -416,7 +410,7 @@ def test_values_of_many_rows_equal_one_row_at_a_time(
 def test_name_clusters_are_int64() -> None:
     """Cluster numbers are multiplied by counts of cities and contacts: int32 would overflow."""
     names = np.array(["杭州西湖龙井茶业销售", "杭州西湖龙井茶叶销售", "宁波"], dtype=object)
-    clusters = duplicates._name_clusters(np.array(["a", "a", "b"], dtype=object), names)
+    clusters = similar_names._name_clusters(names)
     assert clusters.dtype == np.int64
     assert clusters[0] == clusters[1] != clusters[2]
 

@@ -12,14 +12,14 @@ from rapidfuzz import fuzz, process
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from sheetcrm.check import near_names as matcher
-from sheetcrm.clean import NameKeys, _normalise_names
+from sheetcrm.check import similar_names as matcher
+from sheetcrm.check.similar_names import NameKeys, normalise_names
 from sheetcrm.demo_names import KINDS, NameSample, sample_names
 
 
 def _exhaustive(keys: NameKeys) -> dict[int, int]:
     """The reference: every pair of names scored, then today's clusters and confirmation."""
-    norm = _normalise_names(keys.names)
+    norm = normalise_names(keys.names)
     named = np.flatnonzero(norm != "")
     scores = process.cdist(norm[named].tolist(), norm[named].tolist(), scorer=fuzz.ratio)
     first, second = np.nonzero(scores >= 90)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .clean import NameKeys
+from .check.similar_names import NameKeys
 from .demo import CUSTOMER_HEADERS, build_demo
 
 __all__ = ["KINDS", "NameSample", "sample_names"]

@@ -523,7 +523,8 @@ def _not_customer_rows(
             continue
         where = int(np.flatnonzero(_filled(body[pos]))[0])
         text = body[pos, where]
-        if isinstance(text, str) and (where not in labels or _SECTION.fullmatch(text.strip())):
+        worded = isinstance(text, str) and any(map(str.isalpha, text))  # not "0", "-", "13800…"
+        if worded and (where not in labels or _SECTION.fullmatch(text.strip())):
             found[int(pos)] = ("分组标题行", "a section title row")
     # Unlabelled rows whose numbers add up the customers above them (since the last subtotal).
     unlabelled = np.ones(len(body), dtype=bool)

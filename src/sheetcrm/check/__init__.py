@@ -6,6 +6,6 @@ shown on is laid out in :mod:`sheetcrm.sheets.check`. Near-identical names are m
 """
 
 from .customers import CheckResult, check_customers
-from .duplicates import NameKeys, name_keys, near_names
+from .similar_names import NameKeys, name_keys, near_names
 
 __all__ = ["CheckResult", "NameKeys", "check_customers", "name_keys", "near_names"]

@@ -15,8 +15,9 @@ import pandas as pd
 
 from ..book.base import CustomerTable, Problem
 from .contact_details import check_emails, check_phones
-from .duplicates import check_duplicates, role_texts
+from .duplicates import check_duplicates
 from .problems import Collector
+from .rows import role_texts
 from .values import check_ranges, check_required
 
 __all__ = ["CheckResult", "check_customers"]

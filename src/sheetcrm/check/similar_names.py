@@ -20,19 +20,81 @@ cluster shares the city or the contact) are today's.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ..clean import _NAME_SCORE, NameKeys, _first_rows, _normalise_names
+from .rows import first_rows, role_texts
 
-__all__ = ["RARE_GRAMS", "WINDOW", "near_names"]
+__all__ = [
+    "NAME_SCORE",
+    "RARE_GRAMS",
+    "WINDOW",
+    "NameKeys",
+    "name_keys",
+    "near_names",
+    "normalise_names",
+]
 
 WINDOW = 4  # names after each name, in each order, that it is scored against
 RARE_GRAMS = 3  # bigrams per name it is filed under: its rarest in the whole list
 _SHORTEST = 5  # a name this long or longer can match a different name at ratio ≥ 90
 _KEY_CHARS = 24  # characters of a name its sort keys and bigrams are taken from
 _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists stay small
+
+
+NAME_SCORE = 90  # rapidfuzz ratio at or above which two normalised names count as the same
+_COMPANY_SUFFIX = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团|公司|co\.?,?\s*ltd\.?|inc\.?|ltd\.?|llc\.?)",
+    re.IGNORECASE,
+)
+_NAME_NOISE = re.compile(r"[\W_]+")
+# Both in one pass: suffixes start with a word character, so noise never hides one. The lookahead
+# names every character a match can start with, so most positions are passed over at once.
+_NAME_DROP = re.compile(
+    rf"(?=(?i:[股有集公cil])|[\W_])(?:(?i:{_COMPANY_SUFFIX.pattern})|{_NAME_NOISE.pattern})"
+)
+
+
+def normalise_names(names: np.ndarray) -> np.ndarray:
+    """Company or person names reduced to what identifies them (no legal suffix, no punctuation)."""
+    folded = map(str.lower, map(partial(unicodedata.normalize, "NFKC"), names))
+    return np.fromiter(map(_NAME_DROP.sub, repeat(""), folded), dtype=object, count=len(names))
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """What finding near-identical names needs: name, city and contact texts (the last two as
+    codes into their distinct values: compact to send to a worker process), by row."""
+
+    rows: np.ndarray
+    names: np.ndarray
+    city_codes: np.ndarray
+    cities: np.ndarray
+    contact_codes: np.ndarray
+    contacts: np.ndarray
+
+
+def name_keys(frame: pd.DataFrame, names: pd.Series | None = None) -> NameKeys:
+    """The name keys of a customer frame (``names``: its name column as text, if at hand)."""
+    if names is None:
+        names = role_texts(frame, "name")
+    city_codes, cities = pd.factorize(role_texts(frame, "city").to_numpy(dtype=object))
+    contact_codes, contacts = pd.factorize(role_texts(frame, "contact").to_numpy(dtype=object))
+    return NameKeys(
+        frame.index.to_numpy(),
+        names.to_numpy(dtype=object),
+        city_codes,
+        np.asarray(cities, dtype=object),
+        contact_codes,
+        np.asarray(contacts, dtype=object),
+    )
 
 
 def _code_points(names: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -134,7 +196,7 @@ def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             names[first[part]].tolist(),
             names[second[part]].tolist(),
             scorer=fuzz.ratio,
-            score_cutoff=_NAME_SCORE,
+            score_cutoff=NAME_SCORE,
             dtype=np.uint8,
             workers=1,  # the machine's other core runs the job's own line meanwhile
         )
@@ -160,7 +222,7 @@ def near_names(keys: NameKeys) -> pd.Series:
     """For rows whose name is near-identical to an earlier row's at the same contact or city,
     the first such row, indexed by row (ascending)."""
     codes, distinct = pd.factorize(keys.names)
-    norm = _normalise_names(distinct)[codes] if len(distinct) else np.array([], dtype=object)
+    norm = normalise_names(distinct)[codes] if len(distinct) else np.array([], dtype=object)
     keep = norm != ""
     if not keep.any():
         return pd.Series(dtype=np.int64)
@@ -173,7 +235,5 @@ def near_names(keys: NameKeys) -> pd.Series:
     for other in (cities, contacts):
         present = other != ""
         other_codes, uniques = pd.factorize(other[present])
-        found.append(
-            _first_rows(cluster[present] * (len(uniques) + 1) + other_codes, rows[present])
-        )
+        found.append(first_rows(cluster[present] * (len(uniques) + 1) + other_codes, rows[present]))
     return pd.concat(found).groupby(level=0).min()
