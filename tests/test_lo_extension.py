@@ -128,6 +128,7 @@ def test_a_uno_exception_leaves_a_contextlib_manager_as_itself() -> None:
 @needs_uno
 def test_plain_error_says_the_uno_exception_and_its_cause() -> None:
     from sheetcrm.book.uno_session import UnoCallError, import_uno, plain_error
+    from sheetcrm.errors import SheetCRMError
 
     uno = import_uno()
     inner = uno.getClass("com.sun.star.uno.RuntimeException")("C++ code threw bad_alloc", None)
@@ -136,7 +137,7 @@ def test_plain_error_says_the_uno_exception_and_its_cause() -> None:
     )
     assert outer.Cause.Message == "C++ code threw bad_alloc"  # an Any holding an exception
     plain = plain_error(outer)
-    assert isinstance(plain, UnoCallError) and isinstance(plain, RuntimeError)
+    assert isinstance(plain, UnoCallError) and isinstance(plain, SheetCRMError)
     assert plain.type_name == "com.sun.star.deployment.DeploymentException"
     assert str(plain) == (
         "com.sun.star.deployment.DeploymentException: exception during addExtension"

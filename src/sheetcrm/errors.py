@@ -6,6 +6,7 @@ there is one), and what to do about it::
     SheetCRMError                    anything sheetcrm refuses to do
     ├── UsageError                   a bad command line or argument
     ├── WorkbookError                the file itself: missing, corrupt, open in Excel, changed
+    │   └── UnoCallError             LibreOffice refused a call on the open document
     ├── InputError                   a value in the user's data (sheet, row, column)
     │   └── MissingColumnError       a column role the job needs is not in the table
     ├── SettingsError                a cell in the settings sheet (sheet, cell, allowed values)
@@ -22,6 +23,7 @@ __all__ = [
     "SettingsError",
     "SheetCRMError",
     "TemplateError",
+    "UnoCallError",
     "UsageError",
     "WorkbookError",
 ]
@@ -51,6 +53,14 @@ class UsageError(SheetCRMError):
 
 class WorkbookError(SheetCRMError):
     """The workbook file cannot be read or safely written."""
+
+
+class UnoCallError(WorkbookError):
+    """A UNO exception as a plain Python one: its type, message and causes in the text."""
+
+    def __init__(self, type_name: str, text: str) -> None:
+        super().__init__(text)
+        self.type_name = type_name
 
 
 class InputError(SheetCRMError):

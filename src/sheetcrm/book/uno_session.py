@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import WorkbookError
+from ..errors import UnoCallError, WorkbookError
 from ..i18n import tr
 
 __all__ = [
@@ -111,14 +111,6 @@ def _let_python_annotate_uno_exceptions(uno: ModuleType) -> None:
 
     setattr_.sheetcrm = True  # type: ignore[attr-defined]
     setattr(uno, "_uno_struct__setattr__", setattr_)  # noqa: B010 - private to uno
-
-
-class UnoCallError(RuntimeError):
-    """A UNO exception as a plain Python one: its type, message and causes in the text."""
-
-    def __init__(self, type_name: str, text: str) -> None:
-        super().__init__(text)
-        self.type_name = type_name
 
 
 def _uno_type_name(exc: BaseException) -> str | None:
