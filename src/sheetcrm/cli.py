@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -132,26 +132,40 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sheetcrm {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--lang",
-        choices=("zh", "en"),
-        help=tr("界面语言（默认跟随系统）", "language of messages (default: the locale)"),
-    )
-    common.add_argument(
-        "--debug",
-        action="store_true",
-        help=tr("出错时显示完整的技术信息", "show the full traceback on errors"),
-    )
-    sub = parser.add_subparsers(dest="command", metavar=tr("命令", "COMMAND"))
+    commands = _Commands(parser)
+    _add_demo(commands)
+    for name, texts in _JOBS.items():
+        _add_job(commands.add(name, *texts), name)
+    _add_addin(commands)
+    _add_columns(commands)
+    return parser
 
-    def command(
-        name: str, help_zh: str, help_en: str, desc_zh: str, desc_en: str
+
+class _Commands:
+    """The subcommands, each with the options every command takes and an example in its help."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.common = argparse.ArgumentParser(add_help=False)
+        self.common.add_argument(
+            "--lang",
+            choices=("zh", "en"),
+            help=tr("界面语言（默认跟随系统）", "language of messages (default: the locale)"),
+        )
+        self.common.add_argument(
+            "--debug",
+            action="store_true",
+            help=tr("出错时显示完整的技术信息", "show the full traceback on errors"),
+        )
+        self.sub = parser.add_subparsers(dest="command", metavar=tr("命令", "COMMAND"))
+
+    def add(
+        self, name: str, help_zh: str, help_en: str, desc_zh: str, desc_en: str
     ) -> argparse.ArgumentParser:
+        """A subcommand with its help, description and example."""
         zh_example, en_example = EXAMPLES.get(name, ("", ""))
-        return sub.add_parser(
+        return self.sub.add_parser(
             name,
-            parents=[common],
+            parents=[self.common],
             help=tr(help_zh, help_en),
             description=tr(desc_zh, desc_en),
             epilog=tr(f"示例：\n  {zh_example}", f"example:\n  {en_example}")
@@ -160,7 +174,9 @@ def _build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    demo = command(
+
+def _add_demo(commands: _Commands) -> None:
+    demo = commands.add(
         "demo",
         "生成演示工作簿",
         "write the demo workbook",
@@ -179,132 +195,154 @@ def _build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help=tr("覆盖已有文件", "overwrite an existing file")
     )
 
-    jobs = {
-        "check": (
-            "数据检查",
-            "check the data",
-            "检查手机号、邮箱、必填项、取值范围和重复客户，结果写入「数据检查」表。",
-            "Check mobiles, emails, required fields, ranges and duplicates; the findings go to "
-            "the 数据检查 sheet. Exit code 1 when problems are found.",
-        ),
-        "tier": (
-            "客户分级",
-            "tier customers",
-            "按规则打分、RFM 分群、生命周期和流失预警，结果列追加到客户表，并写入「分级汇总」。",
-            "Score by rules, RFM segments, lifecycle stage and churn risk; result columns are "
-            "added to the customer table, with a summary sheet.",
-        ),
-        "plan": (
-            "跟进计划",
-            "build the follow-up plan",
-            "按等级和阶段生成跟进计划（只排工作日，按销售容量分配），保留员工填写的状态和备注。",
-            "Build the follow-up plan from cadences (working days only, within each rep's "
-            "capacity), keeping the statuses and notes staff typed.",
-        ),
-        "messages": (
-            "生成消息",
-            "write outreach messages",
-            "用模板为每位客户（或每条待跟进）生成短信和邮件，检查短信长度和退订规则。",
-            "Render SMS and email texts from templates for each customer (or due follow-up), "
-            "checking SMS length and opt-out rules.",
-        ),
-        "report": (
-            "仪表盘",
-            "update the dashboard",
-            "计算关键指标，写入「仪表盘」（含图表）并追加一行「运行记录」。",
-            "Compute KPIs, write the dashboard sheet with charts, and append to the run history.",
-        ),
-        "run": (
-            "全部运行",
-            "run every job",
-            "依次运行：数据检查 → 客户分级 → 跟进计划 → 生成消息 → 仪表盘，只保存一次。",
-            "check → tier → plan → messages → report in one go, saved once.",
-        ),
-        "settings": (
-            "创建设置表",
-            "create the settings sheet",
-            "如果还没有，写入带默认规则的设置表「sheetcrm 设置」。",
-            "Write the settings sheet 'sheetcrm 设置' with documented defaults if it is missing.",
-        ),
-    }
-    for name, (help_zh, help_en, desc_zh, desc_en) in jobs.items():
-        job = command(name, help_zh, help_en, desc_zh, desc_en)
-        job.add_argument(
-            "book",
-            type=Path,
-            help=tr("客户工作簿（.xlsx / .xlsm）", "the customer workbook (.xlsx/.xlsm)"),
-        )
-        job.add_argument(
-            "-o",
-            "--output",
-            type=Path,
-            help=tr("写到另一个文件，原文件不动", "write a copy here and leave the original alone"),
-        )
-        job.add_argument(
-            "--sheet", help=tr("客户表所在的工作表", "the sheet that holds the customer table")
-        )
-        job.add_argument(
-            "--table", help=tr("客户表的 Excel 表格名称", "the name of the Excel Table to use")
-        )
-        job.add_argument(
-            "--as-of",
-            type=_date,
-            help=tr("统计日期（默认今天）", "as-of date, YYYY-MM-DD (default: today)"),
-        )
-        job.add_argument(
-            "--no-backup",
-            action="store_true",
-            help=tr("原地保存时不保留 .bak 备份", "do not keep a .bak copy when saving in place"),
-        )
-        if name in ("plan", "run"):
-            job.add_argument(
-                "--days",
-                type=_days,
-                help=tr(
-                    "计划天数（默认 30，最多 366）", "plan horizon in days (default 30, up to 366)"
-                ),
-            )
-            job.add_argument(
-                "--country",
-                help=tr(
-                    "工作日历国家（默认 CN，含调休）",
-                    "working-day calendar country (default CN, with make-up days)",
-                ),
-            )
-        if name in ("messages", "run"):
-            job.add_argument(
-                "--channels",
-                default="sms,email",
-                help=tr(
-                    "渠道，逗号分隔：sms,email,wechat,phone",
-                    "channels, comma separated: sms,email,wechat,phone",
-                ),
-            )
-            job.add_argument(
-                "--preview",
-                type=int,
-                default=0,
-                metavar="N",
-                help=tr("在终端显示前 N 条消息", "print the first N messages"),
-            )
-        if name in ("plan", "messages", "run"):
-            job.add_argument(
-                "--export",
-                type=Path,
-                metavar="DIR",
-                help=tr(
-                    "导出文件夹（日历 .ics、CSV、.eml）",
-                    "folder for exports (.ics calendars, CSV, .eml)",
-                ),
-            )
-        if name in ("report", "run"):
-            job.add_argument(
-                "--html",
-                type=Path,
-                help=tr("另存一份 HTML 报告", "also write a self-contained HTML report"),
-            )
 
-    addin = command(
+_JOBS = {  # name: (short help zh, en, description zh, en)
+    "check": (
+        "数据检查",
+        "check the data",
+        "检查手机号、邮箱、必填项、取值范围和重复客户，结果写入「数据检查」表。",
+        "Check mobiles, emails, required fields, ranges and duplicates; the findings go to "
+        "the 数据检查 sheet. Exit code 1 when problems are found.",
+    ),
+    "tier": (
+        "客户分级",
+        "tier customers",
+        "按规则打分、RFM 分群、生命周期和流失预警，结果列追加到客户表，并写入「分级汇总」。",
+        "Score by rules, RFM segments, lifecycle stage and churn risk; result columns are "
+        "added to the customer table, with a summary sheet.",
+    ),
+    "plan": (
+        "跟进计划",
+        "build the follow-up plan",
+        "按等级和阶段生成跟进计划（只排工作日，按销售容量分配），保留员工填写的状态和备注。",
+        "Build the follow-up plan from cadences (working days only, within each rep's "
+        "capacity), keeping the statuses and notes staff typed.",
+    ),
+    "messages": (
+        "生成消息",
+        "write outreach messages",
+        "用模板为每位客户（或每条待跟进）生成短信和邮件，检查短信长度和退订规则。",
+        "Render SMS and email texts from templates for each customer (or due follow-up), "
+        "checking SMS length and opt-out rules.",
+    ),
+    "report": (
+        "仪表盘",
+        "update the dashboard",
+        "计算关键指标，写入「仪表盘」（含图表）并追加一行「运行记录」。",
+        "Compute KPIs, write the dashboard sheet with charts, and append to the run history.",
+    ),
+    "run": (
+        "全部运行",
+        "run every job",
+        "依次运行：数据检查 → 客户分级 → 跟进计划 → 生成消息 → 仪表盘，只保存一次。",
+        "check → tier → plan → messages → report in one go, saved once.",
+    ),
+    "settings": (
+        "创建设置表",
+        "create the settings sheet",
+        "如果还没有，写入带默认规则的设置表「sheetcrm 设置」。",
+        "Write the settings sheet 'sheetcrm 设置' with documented defaults if it is missing.",
+    ),
+}
+
+
+def _add_job(job: argparse.ArgumentParser, name: str) -> None:
+    """The options of a job on a workbook: the book and where to write, then the job's own."""
+    job.add_argument(
+        "book",
+        type=Path,
+        help=tr("客户工作簿（.xlsx / .xlsm）", "the customer workbook (.xlsx/.xlsm)"),
+    )
+    job.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help=tr("写到另一个文件，原文件不动", "write a copy here and leave the original alone"),
+    )
+    job.add_argument(
+        "--sheet", help=tr("客户表所在的工作表", "the sheet that holds the customer table")
+    )
+    job.add_argument(
+        "--table", help=tr("客户表的 Excel 表格名称", "the name of the Excel Table to use")
+    )
+    job.add_argument(
+        "--as-of",
+        type=_date,
+        help=tr("统计日期（默认今天）", "as-of date, YYYY-MM-DD (default: today)"),
+    )
+    job.add_argument(
+        "--no-backup",
+        action="store_true",
+        help=tr("原地保存时不保留 .bak 备份", "do not keep a .bak copy when saving in place"),
+    )
+    for jobs, add in _JOB_OPTIONS:
+        if name in jobs:
+            add(job)
+
+
+def _add_plan_options(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--days",
+        type=_days,
+        help=tr("计划天数（默认 30，最多 366）", "plan horizon in days (default 30, up to 366)"),
+    )
+    job.add_argument(
+        "--country",
+        help=tr(
+            "工作日历国家（默认 CN，含调休）",
+            "working-day calendar country (default CN, with make-up days)",
+        ),
+    )
+
+
+def _add_message_options(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--channels",
+        default="sms,email",
+        help=tr(
+            "渠道，逗号分隔：sms,email,wechat,phone",
+            "channels, comma separated: sms,email,wechat,phone",
+        ),
+    )
+    job.add_argument(
+        "--preview",
+        type=int,
+        default=0,
+        metavar="N",
+        help=tr("在终端显示前 N 条消息", "print the first N messages"),
+    )
+
+
+def _add_export_option(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--export",
+        type=Path,
+        metavar="DIR",
+        help=tr(
+            "导出文件夹（日历 .ics、CSV、.eml）",
+            "folder for exports (.ics calendars, CSV, .eml)",
+        ),
+    )
+
+
+def _add_report_options(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--html",
+        type=Path,
+        help=tr("另存一份 HTML 报告", "also write a self-contained HTML report"),
+    )
+
+
+_JOB_OPTIONS: tuple[tuple[tuple[str, ...], Callable[[argparse.ArgumentParser], None]], ...] = (
+    (("plan", "run"), _add_plan_options),
+    (("messages", "run"), _add_message_options),
+    (("plan", "messages", "run"), _add_export_option),
+    (("report", "run"), _add_report_options),
+)
+
+
+def _add_addin(commands: _Commands) -> None:
+    addin = commands.add(
         "addin",
         "Excel 加载项",
         "the Excel add-in",
@@ -313,19 +351,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     addin_sub = addin.add_subparsers(dest="action", metavar="build|install")
     build = addin_sub.add_parser(
-        "build", parents=[common], help=tr("构建 sheetcrm.xlam", "build sheetcrm.xlam")
+        "build", parents=[commands.common], help=tr("构建 sheetcrm.xlam", "build sheetcrm.xlam")
     )
     build.add_argument(
         "-o", "--output", type=Path, help=tr("输出路径", "where to write the add-in")
     )
     addin_sub.add_parser(
         "install",
-        parents=[common],
+        parents=[commands.common],
         help=tr("安装到 Excel 启动文件夹", "install into Excel's start-up folder"),
     )
 
-    # ---- columns: what sheetcrm understood of the list (reads only) ----
-    columns = command(
+
+def _add_columns(commands: _Commands) -> None:
+    """``columns``: what sheetcrm understood of the list (reads only)."""
+    columns = commands.add(
         "columns",
         "显示识别出的列",
         "show what the columns were understood as",
@@ -337,7 +377,6 @@ def _build_parser() -> argparse.ArgumentParser:
     columns.add_argument("--sheet", help=tr("客户表所在工作表", "the customer sheet"))
     columns.add_argument("--table", help=tr("Excel 表格名称", "the Excel Table's name"))
     columns.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
-    return parser
 
 
 def _pre_lang(argv: Sequence[str]) -> Lang | None:
