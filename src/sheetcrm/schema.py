@@ -263,80 +263,87 @@ def _typed_column(
 ) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
     """A typed column and {position: (value, reason)} for the values that could not be read
     (``order``: how the column writes day and month, see :func:`~sheetcrm.values.date_order`)."""
+    if info.kind in ("number", "integer"):
+        return _number_column(values, whole=info.kind == "integer")
     parser = _PARSERS[info.kind]
     if info.kind == "date":
         parser = partial(_plausible_date, date1904=date1904, order=order)
+    if info.kind in ("text", "email", "phone") and mostly_distinct(values):
+        return _texts_one_by_one(values, info.kind, parser)
+    return _column_by_distinct_values(values, info.kind, parser)
+
+
+def _number_column(
+    values: np.ndarray, whole: bool
+) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
+    """A number column (``whole``: of whole numbers, as ``Int64``) and the cells not read."""
     series = pd.Series(values, dtype=object)
     failures: dict[int, tuple[CellValue, str]] = {}
-    if info.kind in ("number", "integer"):
-        if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_NUMBERS:
-            numbers = pd.to_numeric(series, errors="coerce")
-        else:  # yes/no cells are not numbers, though Python counts True as 1
-            is_flag = np.fromiter((type(v) is bool for v in values), bool, count=len(values))
-            numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
-        out = numbers.to_numpy(dtype=float, copy=True)
-        # Only cells to_numeric could not read need a closer look (text amounts, errors).
-        # Infinite numbers (1e309, INF) are read again: parse_number refuses them.
-        unread = np.isnan(out) | np.isinf(out)
-        odd = [pos for pos in np.flatnonzero(unread) if not is_blank(values[pos])]
-        for pos in odd:
-            try:
-                parsed = parse_number(values[pos])
-                out[pos] = np.nan if parsed is None else parsed
-            except ValueError as exc:
-                failures[int(pos)] = (values[pos], str(exc))
-                out[pos] = np.nan
-        if info.kind == "integer":
-            with np.errstate(invalid="ignore"):
-                odd_int = ~np.isnan(out) & ((out != np.round(out)) | (np.abs(out) > 2**53))
-            for pos in np.flatnonzero(odd_int):
-                failures[int(pos)] = (
-                    values[pos],
-                    tr(
-                        f"{values[pos]} 不是合理的整数",
-                        f"{values[pos]} is not a plausible whole number",
-                    ),
-                )
-                out[pos] = np.nan
-            return pd.Series(out).round().astype("Int64"), failures
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_NUMBERS:
+        numbers = pd.to_numeric(series, errors="coerce")
+    else:  # yes/no cells are not numbers, though Python counts True as 1
+        is_flag = np.fromiter((type(v) is bool for v in values), bool, count=len(values))
+        numbers = pd.to_numeric(series.where(~is_flag), errors="coerce")
+    out = numbers.to_numpy(dtype=float, copy=True)
+    # Only cells to_numeric could not read need a closer look (text amounts, errors).
+    # Infinite numbers (1e309, INF) are read again: parse_number refuses them.
+    unread = np.isnan(out) | np.isinf(out)
+    for pos in np.flatnonzero(unread):
+        if is_blank(values[pos]):
+            continue
+        try:
+            parsed = parse_number(values[pos])
+            out[pos] = np.nan if parsed is None else parsed
+        except ValueError as exc:
+            failures[int(pos)] = (values[pos], str(exc))
+            out[pos] = np.nan
+    if not whole:
         return pd.Series(out, dtype="float64"), failures
-    text_kind = info.kind in ("text", "email", "phone")
-    if text_kind and mostly_distinct(values):
-        return _texts_one_by_one(values, info.kind, parser)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    with np.errstate(invalid="ignore"):
+        odd = ~np.isnan(out) & ((out != np.round(out)) | (np.abs(out) > 2**53))
+    for pos in np.flatnonzero(odd):
+        failures[int(pos)] = (
+            values[pos],
+            tr(f"{values[pos]} 不是合理的整数", f"{values[pos]} is not a plausible whole number"),
+        )
+        out[pos] = np.nan
+    return pd.Series(out).round().astype("Int64"), failures
+
+
+def _column_by_distinct_values(
+    values: np.ndarray, kind: str, parser: Callable[[CellValue], Any]
+) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
+    """A text, phone, e-mail, date or yes/no column, each distinct value parsed once."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     _share_texts(values, codes, uniques)
-    parsed_uniques: list[Any] = []
+    text_kind = kind in ("text", "email", "phone")
+    parsed: list[Any] = []
     bad: dict[int, str] = {}
     for code, value in enumerate(uniques):
         if text_kind and type(value) is str:  # the common case, kept cheap
-            parsed_uniques.append(_text(value, info.kind == "phone"))
+            parsed.append(_text(value, kind == "phone"))
             continue
         try:
-            parsed_uniques.append(parser(value))
+            parsed.append(parser(value))
         except ValueError as exc:
-            parsed_uniques.append(None)
+            parsed.append(None)
             bad[code] = str(exc)
-    if bad:
-        for pos in np.flatnonzero(np.isin(codes, list(bad))):
-            failures[int(pos)] = (values[pos], bad[int(codes[pos])])
-    if info.kind == "date":
-        lookup = pd.to_datetime(pd.Series(parsed_uniques, dtype=object), errors="coerce")
-        taken = (
-            lookup.to_numpy()[np.where(codes < 0, 0, codes)]
-            if len(lookup)
-            else np.full(len(codes), np.datetime64("NaT"))
-        )
-        taken = np.where(codes < 0, np.datetime64("NaT"), taken)
+    failures: dict[int, tuple[CellValue, str]] = {
+        int(pos): (values[pos], bad[int(codes[pos])])
+        for pos in (np.flatnonzero(np.isin(codes, list(bad))) if bad else ())
+    }
+    blank = codes < 0
+    at = np.where(blank, 0, codes)
+    if kind == "date":
+        lookup = pd.to_datetime(pd.Series(parsed, dtype=object), errors="coerce")
+        taken = lookup.to_numpy()[at] if len(lookup) else np.full(len(codes), np.datetime64("NaT"))
+        taken = np.where(blank, np.datetime64("NaT"), taken)
         return pd.Series(taken.astype("datetime64[ns]")), failures
-    if info.kind == "bool":
-        lookup_bool = np.array([bool(v) for v in parsed_uniques] or [False])
-        return pd.Series(
-            np.where(codes < 0, False, lookup_bool[np.where(codes < 0, 0, codes)])
-        ), failures
-    lookup_obj = np.array([*parsed_uniques, None], dtype=object)
-    return pd.Series(
-        lookup_obj[np.where(codes < 0, len(parsed_uniques), codes)], dtype=object
-    ), failures
+    if kind == "bool":
+        flags = np.array([bool(v) for v in parsed] or [False])
+        return pd.Series(np.where(blank, False, flags[at])), failures
+    lookup_obj = np.array([*parsed, None], dtype=object)
+    return pd.Series(lookup_obj[np.where(blank, len(parsed), codes)], dtype=object), failures
 
 
 def _share_texts(values: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> None:
