@@ -93,12 +93,51 @@ def _entry_bytes(entry: _Entry) -> bytes:
 
 def write_cfb(streams: Mapping[str, bytes]) -> bytes:
     """A compound file holding each stream at its ``/``-separated path."""
+    root = _storages(streams)
+    entries = _numbered(root)
+    _link(root)
+    mini, minifat = _mini_stream(entries)
+    root.data = bytes(mini)
+    big = [e for e in entries if e.kind == 2 and len(e.data) >= _CUTOFF]
+    minifat_bytes = struct.pack(f"<{len(minifat)}I", *minifat)
+    directory_sectors = _sectors(b"".join(_entry_bytes(e) for e in entries), _SECTOR)
+    counts = (
+        directory_sectors,
+        _sectors(minifat_bytes, _SECTOR),
+        _sectors(mini, _SECTOR),
+        sum(_sectors(e.data, _SECTOR) for e in big),
+    )
+    fat_sectors = _fat_sectors(sum(counts))
+    fat = [_FATSECT] * fat_sectors + [_FREE] * (fat_sectors * (_PER_SECTOR - 1))
+    at = fat_sectors
+    starts = []
+    for count in counts[:3]:  # the directory, the mini FAT, the mini stream: one chain each
+        starts.append(_chain(fat, at, count))
+        at += count
+    dir_start, minifat_start, root.start = starts
+    body = bytearray()
+    for entry in big:
+        count = _sectors(entry.data, _SECTOR)
+        entry.start = _chain(fat, at, count)
+        at += count
+        body += entry.data.ljust(count * _SECTOR, b"\0")
+    return b"".join(
+        (
+            _header(fat_sectors, dir_start, minifat_start, counts[1]),
+            struct.pack(f"<{len(fat)}I", *fat),
+            _directory(entries),
+            _padded(minifat_bytes, b"\xff\xff\xff\xff"),
+            _padded(bytes(mini)),
+            bytes(body),
+        )
+    )
+
+
+def _storages(streams: Mapping[str, bytes]) -> _Entry:
+    """The root storage with a storage per folder and a stream per path."""
     root = _Entry("Root Entry", 5)
     for path, data in sorted(streams.items()):
         *folders, name = path.split("/")
-        node = root
-        for folder in folders:
-            node = node.children.setdefault(folder, _Entry(folder, 1))
         for part in (*folders, name):
             if len(part) > 31 or any(c in part for c in "/\\:!"):
                 raise UsageError(
@@ -107,8 +146,15 @@ def write_cfb(streams: Mapping[str, bytes]) -> bytes:
                         f"not a valid compound-file name: {part!r}",
                     )
                 )
+        node = root
+        for folder in folders:
+            node = node.children.setdefault(folder, _Entry(folder, 1))
         node.children[name] = _Entry(name, 2, bytes(data))
+    return root
 
+
+def _numbered(root: _Entry) -> list[_Entry]:
+    """Every entry, each numbered (its sid) in directory order: a storage before its children."""
     entries: list[_Entry] = []
 
     def number(entry: _Entry) -> None:
@@ -118,28 +164,24 @@ def write_cfb(streams: Mapping[str, bytes]) -> bytes:
             number(child)
 
     number(root)
-    _link(root)
+    return entries
 
-    # Small streams go to the mini stream, one 64-byte mini sector chain each.
+
+def _mini_stream(entries: list[_Entry]) -> tuple[bytearray, list[int]]:
+    """Small streams in the mini stream, one 64-byte mini sector chain each, and its FAT."""
     mini = bytearray()
     minifat: list[int] = []
-    big = [e for e in entries if e.kind == 2 and len(e.data) >= _CUTOFF]
     for entry in entries:
         if entry.kind == 2 and 0 < len(entry.data) < _CUTOFF:
             count = _sectors(entry.data, _MINI)
             entry.start = len(minifat)
             minifat += [len(minifat) + i + 1 for i in range(count - 1)] + [_END]
             mini += entry.data.ljust(count * _MINI, b"\0")
-    root.data = bytes(mini)
+    return mini, minifat
 
-    directory = b"".join(_entry_bytes(e) for e in entries)  # sizes only; rebuilt below
-    counts = {
-        "dir": _sectors(directory, _SECTOR),
-        "minifat": _sectors(struct.pack(f"<{len(minifat)}I", *minifat), _SECTOR),
-        "mini": _sectors(mini, _SECTOR),
-        "big": sum(_sectors(e.data, _SECTOR) for e in big),
-    }
-    data_sectors = sum(counts.values())
+
+def _fat_sectors(data_sectors: int) -> int:
+    """How many FAT sectors map the data and themselves (the header's DIFAT holds 109)."""
     fat_sectors = 1
     while fat_sectors * _PER_SECTOR < data_sectors + fat_sectors:
         fat_sectors += 1
@@ -147,32 +189,24 @@ def write_cfb(streams: Mapping[str, bytes]) -> bytes:
         raise UsageError(
             tr("VBA 工程过大（超过约 7 MB）", "the VBA project is too large (over about 7 MB)")
         )
+    return fat_sectors
 
-    fat = [_FREE] * (fat_sectors * _PER_SECTOR)
-    for i in range(fat_sectors):
-        fat[i] = _FATSECT
-    at = fat_sectors
-    dir_start = _chain(fat, at, counts["dir"])
-    at += counts["dir"]
-    minifat_start = _chain(fat, at, counts["minifat"])
-    at += counts["minifat"]
-    root.start = _chain(fat, at, counts["mini"])
-    at += counts["mini"]
-    body = bytearray()
-    for entry in big:
-        count = _sectors(entry.data, _SECTOR)
-        entry.start = _chain(fat, at, count)
-        at += count
-        body += entry.data.ljust(count * _SECTOR, b"\0")
 
-    def padded(data: bytes, fill: bytes = b"\0") -> bytes:
-        return data + fill * ((-len(data) // len(fill)) % (_SECTOR // len(fill)))
+def _padded(data: bytes, fill: bytes = b"\0") -> bytes:
+    """Data filled up to a whole sector."""
+    return data + fill * ((-len(data) // len(fill)) % (_SECTOR // len(fill)))
 
+
+def _directory(entries: list[_Entry]) -> bytes:
+    """The directory entries, filled up to a whole sector with empty ones."""
     directory = b"".join(_entry_bytes(e) for e in entries)
     # Unused directory slots are empty entries with no siblings (MS-CFB 2.6.3).
     empty = struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, _NONE, _NONE, _NONE, b"", 0, 0, 0, 0, 0)
-    directory += empty * ((-len(directory) // 128) % 4)
+    return directory + empty * ((-len(directory) // 128) % 4)
 
+
+def _header(fat_sectors: int, dir_start: int, minifat_start: int, minifat_sectors: int) -> bytes:
+    """The 512-byte header, its DIFAT naming the FAT sectors (the file's first ones)."""
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
         bytes.fromhex("D0CF11E0A1B11AE1"),
@@ -189,19 +223,9 @@ def write_cfb(streams: Mapping[str, bytes]) -> bytes:
         0,
         _CUTOFF,
         minifat_start,
-        counts["minifat"],
+        minifat_sectors,
         _END,
         0,
     )
     difat = list(range(fat_sectors)) + [_FREE] * (_HEADER_DIFAT - fat_sectors)
-    header += struct.pack(f"<{_HEADER_DIFAT}I", *difat)
-    return b"".join(
-        (
-            header,
-            struct.pack(f"<{len(fat)}I", *fat),
-            directory,
-            padded(struct.pack(f"<{len(minifat)}I", *minifat), b"\xff\xff\xff\xff"),
-            padded(bytes(mini)),
-            bytes(body),
-        )
-    )
+    return header + struct.pack(f"<{_HEADER_DIFAT}I", *difat)
