@@ -269,7 +269,14 @@ def parse_number(value: CellValue) -> float | None:
                 f"{value.isoformat()} is a date, not a number",
             )
         )
-    text = str(value).strip()
+    return _number_from_text(str(value).strip())
+
+
+_SCALES = {"万": 10_000.0, "亿": 100_000_000.0}
+
+
+def _number_from_text(text: str) -> float | None:
+    """A number typed as text: '¥1,234.50', '1.2万', '20次', '(300)', '15%'; None for '-'."""
     if text.upper() in ERROR_CODES:
         raise ValueError(_excel_error(text.upper()))
     if text.lower() in _NOTHING:
@@ -278,12 +285,10 @@ def parse_number(value: CellValue) -> float | None:
         re.sub(r"\s|[^\d,，.$¥￥€£()+-]+$", "", text)
     ):
         raise ValueError(_not_a_number(text))  # "1,2,3" is a list, not 123
-    scale = 1.0
     cleaned = _COUNT_UNIT.sub("", _NUMBER_STRIP.sub("", text))
-    if cleaned.endswith("万"):
-        scale, cleaned = 10_000.0, cleaned[:-1]
-    elif cleaned.endswith("亿"):
-        scale, cleaned = 100_000_000.0, cleaned[:-1]
+    scale = _SCALES.get(cleaned[-1:], 1.0)
+    if scale != 1.0:
+        cleaned = cleaned[:-1]
     percent = cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1]
