@@ -610,6 +610,50 @@ def build_table(
     blank in those is a blank row. ``customers``: a customer list, whose totals, repeated
     headers and section titles are left out and whose split names are joined.
     """
+    headers = _header_texts(grid, header_index, first_column)
+    end = len(grid) - 1 if last_index is None else min(last_index, len(grid) - 1)
+    body, rows, problems = _body(
+        grid, sheet, header_index, end, first_column, len(headers), data_width
+    )
+    role_map = match_roles(headers, roles, overrides)
+    by_header = {header: role for role, header in role_map.items()}
+    joined = _split_name(headers, role_map, roles) if customers else None
+    if joined:
+        first_half = headers[min(joined[1], joined[2])]
+        role_map[joined[0]] = first_half
+        by_header[first_half] = joined[0]
+    index = pd.Index(rows, name="row")
+    columns: dict[str, pd.Series] = {}
+    info_by_role = {info.role: info for info in roles}
+    for position, header in enumerate(headers):
+        if header not in by_header:
+            continue
+        role = by_header[header]
+        values = body[:, position]
+        if joined and role == joined[0]:
+            values = _joined(body[:, joined[1]], body[:, joined[2]], joined[3])
+        columns[role], found = _typed_role_column(
+            values, info_by_role[role], header, roles, sheet, index, date1904
+        )
+        problems += found
+    # The columns are new arrays: the frame takes them as they are (a full sheet is big).
+    frame = pd.DataFrame(columns, index=index, copy=False)
+    if customers:
+        body, index, frame, problems = _leave_out_non_customers(
+            body, headers, role_map, frame, problems, sheet
+        )
+    raw = pd.DataFrame(
+        {header: _inferred(body[:, i]) for i, header in enumerate(headers)},
+        index=index,
+        copy=False,
+    )
+    return headers, role_map, frame, raw, problems
+
+
+def _header_texts(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray, header_index: int, first_column: int
+) -> list[str]:
+    """The header row as distinct texts (a blank header is named after its column)."""
     cells = header_cells(grid, header_index)[first_column:]
     while cells and is_blank(cells[-1]):
         cells.pop()
@@ -620,102 +664,106 @@ def build_table(
         while text in headers:
             text += "′"
         headers.append(text)
-    width = len(headers)
-    end = len(grid) - 1 if last_index is None else min(last_index, len(grid) - 1)
+    return headers
+
+
+def _body(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray,
+    sheet: str,
+    header_index: int,
+    end: int,
+    first_column: int,
+    width: int,
+    data_width: int | None,
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """The rows below the header without blank ones, their Excel row numbers, and a note per
+    blank row (blank: in the first ``data_width`` columns; trailing blank rows are not data)."""
     body = _body_array(grid, header_index + 1, end + 1, first_column, width)
     blank = _blank_rows(body[:, :data_width])
     filled = np.flatnonzero(~blank)
-    length = int(filled[-1]) + 1 if filled.size else 0  # trailing blank rows are not data
+    length = int(filled[-1]) + 1 if filled.size else 0
     body, blank = body[:length], blank[:length]
     row_numbers = np.arange(header_index + 2, header_index + 2 + length)
+    problems = [
+        Problem(
+            sheet,
+            int(row_numbers[pos]),
+            None,
+            None,
+            tr("空行（已跳过）", "blank row (skipped)"),
+            tr("删除空行，保持表格连续", "delete blank rows so the table stays continuous"),
+            "blank",
+        )
+        for pos in np.flatnonzero(blank)
+    ]
+    if blank.any():
+        body = body[~blank]
+    return body, row_numbers[~blank], problems
+
+
+def _typed_role_column(
+    values: np.ndarray,
+    info: RoleInfo,
+    header: str,
+    roles: Sequence[RoleInfo],
+    sheet: str,
+    index: pd.Index,
+    date1904: bool,
+) -> tuple[pd.Series, list[Problem]]:
+    """One role's column typed (scaled by the header's unit), and the problems of its cells."""
+    order = (
+        date_order(v for v in pd.unique(values) if type(v) is str) if info.kind == "date" else None
+    )
+    typed, failures = _typed_column(values, info, date1904, order)
+    if info.kind in ("number", "integer"):
+        scale = read_header(header, roles).scale
+        if scale != 1:
+            typed = typed * scale
+    typed.index = index
     problems: list[Problem] = []
-    for pos in np.flatnonzero(blank):
+    if order in ("ambiguous", "conflict"):
+        failures = {p: f for p, f in failures.items() if date_order([f[0]]) is None}
         problems.append(
             Problem(
                 sheet,
-                int(row_numbers[pos]),
                 None,
+                header,
                 None,
-                tr("空行（已跳过）", "blank row (skipped)"),
-                tr("删除空行，保持表格连续", "delete blank rows so the table stays continuous"),
-                "blank",
+                tr(
+                    "这一列的日期看不出是 日/月 还是 月/日，未读取这些日期",
+                    "this column's dates could be day/month or month/day; they were not read",
+                ),
+                tr("把日期写成 2024-03-05", "write the dates as 2024-03-05"),
+                "invalid",
             )
         )
-    if blank.any():
-        body = body[~blank]
-    rows = row_numbers[~blank]
-    role_map = match_roles(headers, roles, overrides)
-    index = pd.Index(rows, name="row")
-    by_header = {header: role for role, header in role_map.items()}
-    frame_columns: dict[str, pd.Series] = {}
-    info_by_role = {info.role: info for info in roles}
-    joined = _split_name(headers, role_map, roles) if customers else None
-    if joined:
-        first_half = headers[min(joined[1], joined[2])]
-        role_map[joined[0]] = first_half
-        by_header[first_half] = joined[0]
-    for position, header in enumerate(headers):
-        if header not in by_header:
-            continue
-        role = by_header[header]
-        values = body[:, position]
-        if joined and role == joined[0]:
-            values = _joined(body[:, joined[1]], body[:, joined[2]], joined[3])
-        info = info_by_role[role]
-        order = (
-            date_order(v for v in pd.unique(values) if type(v) is str)
-            if info.kind == "date"
-            else None
-        )
-        typed, failures = _typed_column(values, info, date1904, order)
-        if info.kind in ("number", "integer"):
-            scale = read_header(header, roles).scale
-            if scale != 1:
-                typed = typed * scale
-        typed.index = index
-        frame_columns[role] = typed
-        if order in ("ambiguous", "conflict"):
-            failures = {p: f for p, f in failures.items() if date_order([f[0]]) is None}
-            problems.append(
-                Problem(
-                    sheet,
-                    None,
-                    header,
-                    None,
-                    tr(
-                        "这一列的日期看不出是 日/月 还是 月/日，未读取这些日期",
-                        "this column's dates could be day/month or month/day; they were not read",
-                    ),
-                    tr("把日期写成 2024-03-05", "write the dates as 2024-03-05"),
-                    "invalid",
-                )
-            )
-        for pos, (value, reason) in sorted(failures.items()):
-            problems.append(
-                _cell_problem(
-                    sheet, int(index[pos]), header, value, reason, info_by_role[role].kind
-                )
-            )
-    # The columns are new arrays: the frames take them as they are (a full sheet is big).
-    frame = pd.DataFrame(frame_columns, index=index, copy=False)
-    if customers:
-        left_out = _not_customer_rows(body, headers, role_map, frame)
-        if left_out:
-            keep = np.ones(len(body), dtype=bool)
-            keep[list(left_out)] = False
-            gone = set(index[~keep].tolist())
-            # What typing found in those rows (a repeated header's texts) is not a problem.
-            problems = [p for p in problems if p.row not in gone]
-            problems += [
-                _skipped(sheet, int(index[pos]), *left_out[pos]) for pos in sorted(left_out)
-            ]
-            body, index, frame = body[keep], index[keep], frame[keep]
-    raw = pd.DataFrame(
-        {header: _inferred(body[:, i]) for i, header in enumerate(headers)},
-        index=index,
-        copy=False,
-    )
-    return headers, role_map, frame, raw, problems
+    problems += [
+        _cell_problem(sheet, int(index[pos]), header, value, reason, info.kind)
+        for pos, (value, reason) in sorted(failures.items())
+    ]
+    return typed, problems
+
+
+def _leave_out_non_customers(
+    body: np.ndarray,
+    headers: Sequence[str],
+    role_map: Mapping[str, str],
+    frame: pd.DataFrame,
+    problems: list[Problem],
+    sheet: str,
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame, list[Problem]]:
+    """The rows that are customers: totals, repeated headers and section titles left out, each
+    with a note (what typing found in them, a repeated header's texts, is not a problem)."""
+    index = frame.index
+    left_out = _not_customer_rows(body, headers, role_map, frame)
+    if not left_out:
+        return body, index, frame, problems
+    keep = np.ones(len(body), dtype=bool)
+    keep[list(left_out)] = False
+    gone = set(index[~keep].tolist())
+    problems = [p for p in problems if p.row not in gone]
+    problems += [_skipped(sheet, int(index[pos]), *left_out[pos]) for pos in sorted(left_out)]
+    return body[keep], index[keep], frame[keep], problems
 
 
 def _skipped(sheet: str, row: int, zh: str, en: str) -> Problem:
