@@ -499,15 +499,29 @@ def _not_customer_rows(
         return found
     labels = [headers.index(role_map[r]) for r in _LABEL_ROLES if r in role_map]
     labels += [i for i, header in enumerate(headers) if read_header(header).part]
-    # Repeated headers: most header cells again, in their own columns. Such a row repeats
-    # the first label's header too, so only those rows are looked at further.
+    _repeated_headers(body, headers, labels, found)
+    _named_totals(body, frame, labels, found)
+    _section_titles(body, labels, found)
+    _unnamed_totals(body, frame, labels, found)
+    return found
+
+
+def _repeated_headers(
+    body: np.ndarray, headers: Sequence[str], labels: list[int], found: dict[int, tuple[str, str]]
+) -> None:
+    """Rows repeating most header cells in their own columns (and so the first label's)."""
     first = labels[0] if labels else 0
     candidates = np.flatnonzero(body[:, first] == headers[first])
     if candidates.size:
         again = sum((body[candidates, i] == h).astype(int) for i, h in enumerate(headers))
         for pos in candidates[again >= max(2, len(headers) // 2)]:
             found[int(pos)] = ("重复的表头行", "a repeated header row")
-    # Totals named as such, in a label column (typed: texts or blanks) or the first column.
+
+
+def _named_totals(
+    body: np.ndarray, frame: pd.DataFrame, labels: list[int], found: dict[int, tuple[str, str]]
+) -> None:
+    """Totals named as such, in a label column (typed: texts or blanks) or the first column."""
     texts = [frame[r] for r in _LABEL_ROLES if r in frame.columns]
     if 0 not in labels:
         first_cells = pd.Series(body[:, 0], dtype=object)
@@ -519,7 +533,11 @@ def _not_customer_rows(
             text = str(column.iloc[pos]).strip()
             if len(text) <= 24 and _TOTAL_LABEL.fullmatch(text):
                 found.setdefault(int(pos), ("合计行", "a totals row"))
-    # Rows holding a single text: section titles, unless it stands where a name does.
+
+
+def _section_titles(body: np.ndarray, labels: list[int], found: dict[int, tuple[str, str]]) -> None:
+    """Rows holding a single worded text: section titles, unless it stands where a name does
+    and does not read as a title (华东区, 【VIP客户】, 一、老客户, Region: East)."""
     count = np.zeros(len(body), dtype=int)
     lone = np.arange(len(body))
     for i in range(body.shape[1]):
@@ -533,33 +551,38 @@ def _not_customer_rows(
         worded = isinstance(text, str) and any(map(str.isalpha, text))  # not "0", "-", "13800…"
         if worded and (where not in labels or _SECTION.fullmatch(text.strip())):
             found[int(pos)] = ("分组标题行", "a section title row")
-    # Unlabelled rows whose numbers add up the customers above them (since the last subtotal).
+
+
+def _unnamed_totals(
+    body: np.ndarray, frame: pd.DataFrame, labels: list[int], found: dict[int, tuple[str, str]]
+) -> None:
+    """Unlabelled rows whose numbers add up the customers above them (since the last subtotal)."""
     unlabelled = np.ones(len(body), dtype=bool)
     for i in labels:
         unlabelled &= ~_filled(body[:, i])
     amounts = [r for r in ("amount", "orders") if r in frame.columns]
-    if labels and amounts and unlabelled.any():
-        values = frame[amounts].astype("float64").to_numpy()
-        counted = np.ones(len(body), dtype=bool)
-        counted[list(found)] = False
-        # Running sums over the counted rows: the sum of a stretch is a difference of two.
-        totals = np.vstack([np.zeros(len(amounts)), np.nancumsum(values * counted[:, None], 0)])
-        rows_before = np.concatenate([[0], np.cumsum(counted)])
-        start = 0
-        for pos in np.flatnonzero(unlabelled & counted):
-            row = values[pos]
-            if rows_before[pos] - rows_before[start] < 2 or np.isnan(row).all():
-                continue
-            # A subtotal adds up since the last one; a grand total adds up every customer.
-            if any(
-                np.allclose(np.where(np.isnan(row), sums, row), sums)
-                for sums in (totals[pos] - totals[start], totals[pos] - totals[0])
-            ):
-                found[int(pos)] = ("合计行", "a totals row")
-                # A subtotal: the next one adds up from here. Its own numbers are not counted.
-                totals[pos + 1 :] -= np.nan_to_num(row)
-                start = int(pos) + 1
-    return found
+    if not (labels and amounts and unlabelled.any()):
+        return
+    values = frame[amounts].astype("float64").to_numpy()
+    counted = np.ones(len(body), dtype=bool)
+    counted[list(found)] = False
+    # Running sums over the counted rows: the sum of a stretch is a difference of two.
+    totals = np.vstack([np.zeros(len(amounts)), np.nancumsum(values * counted[:, None], 0)])
+    rows_before = np.concatenate([[0], np.cumsum(counted)])
+    start = 0
+    for pos in np.flatnonzero(unlabelled & counted):
+        row = values[pos]
+        if rows_before[pos] - rows_before[start] < 2 or np.isnan(row).all():
+            continue
+        # A subtotal adds up since the last one; a grand total adds up every customer.
+        if any(
+            np.allclose(np.where(np.isnan(row), sums, row), sums)
+            for sums in (totals[pos] - totals[start], totals[pos] - totals[0])
+        ):
+            found[int(pos)] = ("合计行", "a totals row")
+            # A subtotal: the next one adds up from here. Its own numbers are not counted.
+            totals[pos + 1 :] -= np.nan_to_num(row)
+            start = int(pos) + 1
 
 
 def _split_name(
