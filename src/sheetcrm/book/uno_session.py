@@ -88,7 +88,8 @@ def import_uno() -> ModuleType:
                 )
             ) from exc
     _let_python_annotate_uno_exceptions(uno)
-    return uno
+    module: ModuleType = uno  # uno has no stubs: mypy sees Any
+    return module
 
 
 def _let_python_annotate_uno_exceptions(uno: ModuleType) -> None:
