@@ -479,7 +479,8 @@ _LABEL_ROLES = ("id", "name", "contact")
 
 def _filled(column: np.ndarray) -> np.ndarray:
     """True for the cells of a column that hold something (not None, not empty text)."""
-    return ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
+    filled: np.ndarray = ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
+    return filled
 
 
 def _not_customer_rows(

@@ -97,7 +97,8 @@ def _cell(value: object) -> CellValue:
     if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.date()
+        day: dt.date = value.date()
+        return day
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
