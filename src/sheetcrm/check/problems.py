@@ -45,7 +45,7 @@ def _plain(value: object) -> CellValue:
     if isinstance(value, np.generic):
         plain: CellValue = value.item()
         return plain
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # what is left is a plain cell value
 
 
 class Collector:

@@ -103,7 +103,7 @@ def _cell(value: object) -> CellValue:
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # what is left is a plain cell value
 
 
 def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
