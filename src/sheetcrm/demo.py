@@ -247,10 +247,11 @@ def _plant_mess(rng: random.Random, people: list[_Customer], as_of: dt.date) -> 
     for i, customer in enumerate(spoil("invalid_mobile", 4)):
         customer.values["手机"] = str(customer.values["手机"])[: (10, 9, 7, 10)[i]]
     for customer in spoil("text_amount", 12):
+        # The generator put a number there (a CellValue to mypy), hence the ignore.
         customer.values["累计金额"] = f"¥{float(customer.values['累计金额'] or 0):,.2f}"  # type: ignore[arg-type]
     for i, customer in enumerate(spoil("text_date", 12)):
         key = ("首次购买日期", "最近购买日期")[i % 2]
-        customer.values[key] = _text_date(customer.values[key], i)  # type: ignore[arg-type]
+        customer.values[key] = _text_date(customer.values[key], i)  # type: ignore[arg-type]  # a date here
     for customer in spoil("error", 1):
         customer.values["累计金额"] = "#N/A"
     for customer in spoil("formula_text", 1):

@@ -203,7 +203,7 @@ def _parse_text(value: CellValue) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()  # type: ignore[union-attr]  # hasattr does not narrow the union
     return (
         unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
         if isinstance(value, str)
