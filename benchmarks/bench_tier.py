@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,12 @@ def _customers(n: int) -> pd.DataFrame:
     )
 
 
-def _timed(func, *args, repeat: int = 1, **kwargs):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def _timed(
+    func: Callable[..., T], *args: object, repeat: int = 1, **kwargs: object
+) -> tuple[float, T]:
     """Best time of *repeat* runs (other work on the machine only ever adds time) and the value."""
     best = float("inf")
     for _ in range(repeat):

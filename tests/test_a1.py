@@ -74,7 +74,7 @@ def test_sheet_names_are_quoted_for_formulas() -> None:
     assert unquote_sheet("Sheet1") == "Sheet1"
 
 
-@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=31))
+@given(st.text(st.characters(exclude_categories=["Cs"]), max_size=31))
 def test_sheet_quoting_round_trips(name: str) -> None:
     assert unquote_sheet(quote_sheet(name)) == name
 

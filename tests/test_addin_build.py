@@ -101,7 +101,7 @@ def test_xlwings_reads_the_sheetcrm_config(vba: dict[str, str]) -> None:
 
 def test_every_ribbon_action_exists_in_the_vba(vba: dict[str, str]) -> None:
     ui = ElementTree.fromstring(CUSTOM_UI.read_bytes())
-    actions = {e.get("onAction") for e in ui.iter() if e.get("onAction")}
+    actions = {action for e in ui.iter() if (action := e.get("onAction"))}
     assert actions
     for action in actions:
         module, _, procedure = action.partition(".")

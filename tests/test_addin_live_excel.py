@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheetcrm.book.base import ResultColumn
+from sheetcrm.book.base import CellValue, ResultColumn
 from sheetcrm.book.live_excel import ExcelBook
 
 
@@ -46,7 +46,9 @@ class FakeRange:
 
 class FakeSheet:
     def __init__(self, name: str, rows: list[list[Any]]) -> None:
-        self.name, self.tables, self.formats = name, [], []  # type: ignore[var-annotated]
+        self.name = name
+        self.tables: list[object] = []
+        self.formats: list[FakeRange] = []
         self.cells = {(r + 1, c + 1): v for r, row in enumerate(rows) for c, v in enumerate(row)}
 
     @property
@@ -66,14 +68,14 @@ class FakeBook:
         self.fullname = "C:/data/客户.xlsx"
 
 
-class _Sheets(list):  # type: ignore[type-arg]
+class _Sheets(list[FakeSheet]):
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return next(s for s in self if s.name == key)
         return super().__getitem__(key)
 
 
-ROWS = [
+ROWS: list[list[CellValue]] = [
     ["客户名单", None, None],
     ["客户编号", "客户名称", "手机"],
     ["C001", "华东五金", "13800138000"],
@@ -99,6 +101,6 @@ def test_text_that_looks_like_a_formula_or_number_is_written_as_text() -> None:
     sheet = FakeSheet("客户", ROWS)
     book = ExcelBook(FakeBook(sheet))
     table = book.read_customers()
-    values = ['=HYPERLINK("http://x")', "00123", 3.5]
+    values: list[CellValue] = ['=HYPERLINK("http://x")', "00123", 3.5]
     book.write_columns(table, [ResultColumn("备注2", values[:2])])
     assert [sheet.cells.get((r, 4)) for r in (3, 4)] == ['\'=HYPERLINK("http://x")', "'00123"]

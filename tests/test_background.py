@@ -22,6 +22,7 @@ def _raise_input_error() -> None:
 
 def _raise_unpicklable() -> None:
     error = ValueError("carries a lambda")
+    # An attribute no exception declares: the lambda in it is what cannot be pickled.
     error.handler = lambda: None  # type: ignore[attr-defined]
     raise error
 

@@ -8,22 +8,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book.base import ChartSeries, ChartSpec
+from sheetcrm.book.base import CellValue, ChartKind, ChartSeries, ChartSpec
 from sheetcrm.book.charts import drawing_parts
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
-ROWS = [["等级", "客户数"], ["高价值", 3], ["潜力", 5.5], ["普通", None]]
+ROWS: list[list[CellValue]] = [["等级", "客户数"], ["高价值", 3], ["潜力", 5.5], ["普通", None]]
+KINDS: tuple[ChartKind, ...] = ("bar", "column", "pie", "doughnut", "line")
 
 
-def _spec(kind: str, **kw: object) -> ChartSpec:
-    return ChartSpec(kind, "各等级客户数", "A2:A4", [ChartSeries("客户数", "B2:B4")], "D2", **kw)  # type: ignore[arg-type]
+def _spec(kind: ChartKind) -> ChartSpec:
+    return ChartSpec(kind, "各等级客户数", "A2:A4", [ChartSeries("客户数", "B2:B4")], "D2")
 
 
-@pytest.mark.parametrize("kind", ["bar", "column", "pie", "doughnut", "line"])
-def test_each_kind_is_well_formed_with_refs_and_caches(kind: str) -> None:
+def _find(element: ET.Element, path: str) -> ET.Element:
+    """The first match of path, failing the test when there is none."""
+    found = element.find(path)
+    assert found is not None, path
+    return found
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_is_well_formed_with_refs_and_caches(kind: ChartKind) -> None:
     parts = drawing_parts([_spec(kind)], "汇总 'A'", ROWS)
     chart = ET.fromstring(parts.charts[0])
     plot = chart.find(f"{C}chart/{C}plotArea")
@@ -32,7 +40,7 @@ def test_each_kind_is_well_formed_with_refs_and_caches(kind: str) -> None:
     assert plot.find(f"{C}{tag}") is not None
     formulas = [f.text for f in chart.iter(f"{C}f")]
     assert formulas == ["'汇总 ''A'''!$A$2:$A$4", "'汇总 ''A'''!$B$2:$B$4"]
-    labels = [v.text for v in chart.find(f".//{C}strCache").iter(f"{C}v")]  # type: ignore[union-attr]
+    labels = [v.text for v in _find(chart, f".//{C}strCache").iter(f"{C}v")]
     assert labels == ["高价值", "潜力", "普通"]
     numbers = chart.find(f".//{C}numCache")
     assert numbers is not None
@@ -49,11 +57,9 @@ def test_each_kind_is_well_formed_with_refs_and_caches(kind: str) -> None:
 
 
 def test_bar_direction_differs_for_bar_and_column() -> None:
-    bar, column = (
-        ET.fromstring(drawing_parts([_spec(k)], "S", ROWS).charts[0]) for k in ("bar", "column")
-    )
-    assert bar.find(f".//{C}barDir").get("val") == "bar"  # type: ignore[union-attr]
-    assert column.find(f".//{C}barDir").get("val") == "col"  # type: ignore[union-attr]
+    bar, column = (ET.fromstring(drawing_parts([_spec(k)], "S", ROWS).charts[0]) for k in KINDS[:2])
+    assert _find(bar, f".//{C}barDir").get("val") == "bar"
+    assert _find(column, f".//{C}barDir").get("val") == "col"
 
 
 def test_drawing_anchors_each_chart_with_its_relationship_in_order() -> None:
@@ -65,11 +71,11 @@ def test_drawing_anchors_each_chart_with_its_relationship_in_order() -> None:
     assert len(parts.charts) == 2
     drawing = ET.fromstring(parts.drawing_xml)
     anchors = drawing.findall(f"{XDR}twoCellAnchor")
-    assert [a.find(f".//{C}chart").get(f"{R}id") for a in anchors] == ["rId1", "rId2"]  # type: ignore[union-attr]
-    start = anchors[1].find(f"{XDR}from")
-    end = anchors[1].find(f"{XDR}to")
-    assert (start.findtext(f"{XDR}col"), start.findtext(f"{XDR}row")) == ("1", "19")  # type: ignore[union-attr]
-    assert (end.findtext(f"{XDR}col"), end.findtext(f"{XDR}row")) == ("6", "29")  # type: ignore[union-attr]
+    assert [_find(a, f".//{C}chart").get(f"{R}id") for a in anchors] == ["rId1", "rId2"]
+    start = _find(anchors[1], f"{XDR}from")
+    end = _find(anchors[1], f"{XDR}to")
+    assert (start.findtext(f"{XDR}col"), start.findtext(f"{XDR}row")) == ("1", "19")
+    assert (end.findtext(f"{XDR}col"), end.findtext(f"{XDR}row")) == ("6", "29")
 
 
 def test_data_on_another_sheet_is_referenced_without_a_stale_cache() -> None:
@@ -85,7 +91,7 @@ def test_text_is_escaped() -> None:
     spec = ChartSpec("column", "<a & b>", "A2:A3", [ChartSeries("x<y", "B2:B3")], "D2")
     chart = ET.fromstring(drawing_parts([spec], "S", [["h"], ["<&>", 1], ["ok", 2]]).charts[0])
     assert chart.findtext(f".//{C}ser/{C}tx/{C}v") == "x<y"
-    assert [v.text for v in chart.find(f".//{C}strCache").iter(f"{C}v")] == ["<&>", "ok"]  # type: ignore[union-attr]
+    assert [v.text for v in _find(chart, f".//{C}strCache").iter(f"{C}v")] == ["<&>", "ok"]
 
 
 def test_bad_range_is_refused_with_the_value() -> None:
@@ -115,11 +121,11 @@ _ORDER = {
 }
 
 
-@pytest.mark.parametrize("kind", ["bar", "column", "pie", "doughnut", "line"])
-def test_children_follow_the_schema_order(kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_children_follow_the_schema_order(kind: ChartKind) -> None:
     two = ChartSpec(
         kind, "t", "A2:A4", [ChartSeries("a", "B2:B4"), ChartSeries("b", "B2:B4")], "D2"
-    )  # type: ignore[arg-type]
+    )
     checked = set()
     for spec in (_spec(kind), two):
         chart = ET.fromstring(drawing_parts([spec], "S", ROWS).charts[0])
@@ -141,7 +147,7 @@ def test_openpyxl_reads_each_chart_back() -> None:
     from openpyxl.chart.chartspace import ChartSpace
     from openpyxl.chart.reader import read_chart
 
-    expected = {
+    expected: dict[ChartKind, str] = {
         "bar": "BarChart",
         "column": "BarChart",
         "pie": "PieChart",

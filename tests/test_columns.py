@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetcrm.book.base import CellValue
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.cli import main
 from sheetcrm.schema import build_customer_table
@@ -93,11 +94,11 @@ def test_columns_on_unusable_input_exits_2(
 _PLAIN = [item for item in EXPECTED if item["file"] != "excel_table_totals.xlsx"]
 
 
-def _grid(item: dict[str, Any]) -> list[list[object]]:
+def _grid(item: dict[str, Any]) -> list[list[CellValue]]:
     return XlsxReader(LISTS / item["file"]).read_grid(item["sheet"])
 
 
-def _customers(grid: list[list[object]], item: dict[str, Any]) -> pd.DataFrame:
+def _customers(grid: list[list[CellValue]], item: dict[str, Any]) -> pd.DataFrame:
     table = build_customer_table(grid, item["sheet"], item["header_row"], 1)
     return table.frame.reset_index(drop=True)
 
@@ -118,7 +119,7 @@ def test_a_totals_blank_or_header_row_leaves_the_customers_unchanged(
     width = len(table.headers)
     at = header_index + 1 + round(where * (len(grid) - header_index - 1))
     if kind == "blank":
-        row: list[object] = [None] * width
+        row: list[CellValue] = [None] * width
     elif kind == "header":
         row = list(table.headers)
     else:

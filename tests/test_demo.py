@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sheetcrm.book.base import CellValue
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.check import check_customers
 from sheetcrm.demo import (
@@ -32,7 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def values(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def values(path: Path) -> dict[str, list[tuple[CellValue, ...]]]:
     book = openpyxl.load_workbook(path)
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from sheetcrm.book.base import (
     CellError,
+    CellValue,
     ChartSeries,
     ChartSpec,
     ConditionalFill,
@@ -231,12 +232,12 @@ def test_written_columns_read_back_as_written(opened: UnoBook, values: list[Any]
 
 
 def _dashboard(rows: int) -> SheetSpec:
+    body: list[list[CellValue]] = [
+        ["ABCD"[i % 4], i + 1, dt.date(2026, 1, i + 1)] for i in range(rows)
+    ]
     return SheetSpec(
         "分级汇总",
-        [
-            ["等级", "人数", "日期"],
-            *(["ABCD"[i % 4], i + 1, dt.date(2026, 1, i + 1)] for i in range(rows)),
-        ],
+        [["等级", "人数", "日期"], *body],
         widths={0: 20},
         number_formats={1: "#,##0"},
         validations=[ListValidation(0, ["A", "B", "C", "D"])],

@@ -171,7 +171,8 @@ def _approving_environment(uno: ModuleType) -> Any:
 
     approve = uno.getTypeByName("com.sun.star.task.XInteractionApprove")
 
-    class Environment(unohelper.Base, XCommandEnvironment, XInteractionHandler, XProgressHandler):
+    # uno has no stubs, so these bases are Any to mypy (disallow_subclassing_any).
+    class Environment(unohelper.Base, XCommandEnvironment, XInteractionHandler, XProgressHandler):  # type: ignore[misc]
         def getInteractionHandler(self) -> Any:  # noqa: N802 - UNO's method names
             return self
 

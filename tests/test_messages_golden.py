@@ -14,7 +14,7 @@ import pytest
 
 from _messages_data import AS_OF, customers, tiers
 from sheetcrm.messages import MessageSettings, compose_messages
-from sheetcrm.messages.templates import bundled_templates
+from sheetcrm.messages.templates import TemplateSource, bundled_templates
 
 GOLDEN = Path(__file__).parent / "golden" / "messages"
 UPDATE = os.environ.get("SHEETCRM_UPDATE_GOLDEN") == "1"
@@ -49,13 +49,16 @@ def _rendered(key: str, channel: str, lang: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-@pytest.mark.parametrize(
-    "source",
-    sorted(bundled_templates(), key=lambda t: (t.lang, t.channel, t.key)),
-    ids=lambda t: f"{t.lang}-{t.channel}-{t.key}",
-)
-def test_bundled_template_matches_golden(source: object) -> None:
-    key, channel, lang = source.key, source.channel, source.lang  # type: ignore[attr-defined]
+_TEMPLATES = sorted(bundled_templates(), key=lambda t: (t.lang, t.channel, t.key))
+
+
+def _template_id(source: TemplateSource) -> str:
+    return f"{source.lang}-{source.channel}-{source.key}"
+
+
+@pytest.mark.parametrize("source", _TEMPLATES, ids=_template_id)
+def test_bundled_template_matches_golden(source: TemplateSource) -> None:
+    key, channel, lang = source.key, source.channel, source.lang
     path = GOLDEN / f"{lang}_{channel}_{key}.txt"
     text = _rendered(key, channel, lang)
     if UPDATE or not path.exists():

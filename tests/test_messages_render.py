@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from types import EllipsisType
 
 import pandas as pd
 import pytest
@@ -11,36 +13,69 @@ from hypothesis import strategies as st
 
 from _messages_data import AS_OF, customers, tiers
 from sheetcrm.errors import InputError, SettingsError, TemplateError
-from sheetcrm.messages import ExtraFields, MessageSettings, compose_messages, parse_message_settings
+from sheetcrm.messages import (
+    ExtraFields,
+    MessageSettings,
+    MessagesResult,
+    compose_messages,
+    parse_message_settings,
+)
 from sheetcrm.messages.composing import MESSAGE_COLUMNS
 from sheetcrm.messages.records import customer_keys, id_text
 from sheetcrm.messages.templates import TemplateSource
 from sheetcrm.settings import Settings
 
 
-def _compose(frame: pd.DataFrame | None = None, **kwargs: object) -> object:
-    options: dict[str, object] = {"as_of": AS_OF, "lang": "zh"}
-    options.update(kwargs)
-    settings = options.pop("settings", MessageSettings())
+def _compose(
+    frame: pd.DataFrame | None = None,
+    *,
+    labels: pd.DataFrame | EllipsisType | None = ...,  # ...: the four customers' tiers
+    settings: MessageSettings | None = None,
+    plan: pd.DataFrame | None = None,
+    extra: ExtraFields | None = None,
+    channels: Sequence[str] = ("sms", "email"),
+) -> MessagesResult:
     return compose_messages(
         customers() if frame is None else frame,
-        options.pop("tiers", tiers()),  # type: ignore[arg-type]
-        settings,  # type: ignore[arg-type]
-        **options,  # type: ignore[arg-type]
+        tiers() if isinstance(labels, EllipsisType) else labels,
+        MessageSettings() if settings is None else settings,
+        plan=plan,
+        extra=extra,
+        lang="zh",
+        as_of=AS_OF,
+        channels=channels,
     )
 
 
 def _sheet_template(
-    body: str, *, key: str = "custom", channel: str = "sms", **kw: object
+    body: str,
+    *,
+    key: str = "custom",
+    channel: str = "sms",
+    subject: str = "",
+    marketing: bool | None = None,
 ) -> MessageSettings:
     source = TemplateSource(
-        key=key, channel=channel, lang="zh", body=body, origin="消息模板!A3", **kw
-    )  # type: ignore[arg-type]
+        key=key,
+        channel=channel,
+        lang="zh",
+        body=body,
+        subject=subject,
+        marketing=marketing,
+        origin="消息模板!A3",
+    )
     return MessageSettings(templates=(source,))
 
 
-def _by(result: object, cid: str, channel: str) -> pd.Series:
-    m = result.messages  # type: ignore[attr-defined]
+def _input_errors(result: MessagesResult) -> list[InputError]:
+    """The result's errors, failing the test unless each one is an InputError."""
+    errors = [e for e in result.errors if isinstance(e, InputError)]
+    assert len(errors) == len(result.errors), result.errors
+    return errors
+
+
+def _by(result: MessagesResult, cid: str, channel: str) -> pd.Series:
+    m = result.messages
     rows = m[(m["customer_id"] == cid) & (m["channel"] == channel)]
     assert len(rows) == 1, rows
     return rows.iloc[0]
@@ -83,7 +118,7 @@ def test_long_sms_is_billed_in_parts_and_warned() -> None:
     result = _compose(
         settings=_sheet_template("字" * 80, marketing=False),
         channels=("sms",),
-        tiers=None,
+        labels=None,
         plan=_plan("custom"),
     )
     row = _by(result, "C001", "sms")
@@ -93,8 +128,7 @@ def test_long_sms_is_billed_in_parts_and_warned() -> None:
 def test_over_500_characters_is_refused_with_the_row() -> None:
     result = _compose(settings=_sheet_template("字" * 495), channels=("sms",), plan=_plan("custom"))
     assert len(result.messages) == 1  # only the international number: no signature added
-    assert {e.row for e in result.errors} == {2, 3, 5}
-    assert all(isinstance(e, InputError) for e in result.errors)
+    assert {e.row for e in _input_errors(result)} == {2, 3, 5}
 
 
 def test_opted_out_customers_get_nothing_and_are_listed_once() -> None:
@@ -184,7 +218,7 @@ def test_leading_formula_characters_are_kept() -> None:
 
 def _plan(key: str, channel: str = "sms", **extra: object) -> pd.DataFrame:
     ids = ["C001", "C002", "C003", "C004"]
-    data = {
+    data: dict[str, object] = {
         "touch_id": [f"T{i}" for i in range(4)],
         "customer_id": ids,
         "channel": [channel] * 4,
@@ -192,7 +226,7 @@ def _plan(key: str, channel: str = "sms", **extra: object) -> pd.DataFrame:
         "template": [key] * 4,
         "status": ["待跟进"] * 4,
     }
-    data.update(extra)  # type: ignore[arg-type]
+    data.update(extra)
     return pd.DataFrame(data)
 
 
@@ -218,7 +252,8 @@ def test_plan_renders_one_message_per_due_open_touch() -> None:
         ["C002", "sms", "welcome"],  # no key: chosen by stage
     ]
     assert result.messages.iloc[0]["to"] == "13812345678"
-    assert [e.column for e in result.errors] == ["customer_id"] and "C999" in str(result.errors[0])
+    errors = _input_errors(result)
+    assert [e.column for e in errors] == ["customer_id"] and "C999" in str(errors[0])
 
 
 def test_unknown_channel_is_refused() -> None:
@@ -363,12 +398,12 @@ def _touches_for(keys: list[str], channels: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
-def _same(one: object, other: object) -> None:
+def _same(one: MessagesResult, other: MessagesResult) -> None:
     for name in ("messages", "skipped"):
         pd.testing.assert_frame_equal(
             getattr(one, name).reset_index(drop=True), getattr(other, name).reset_index(drop=True)
         )
-    assert [str(e) for e in one.errors] == [str(e) for e in other.errors]  # type: ignore[attr-defined]
+    assert [str(e) for e in one.errors] == [str(e) for e in other.errors]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -383,23 +418,26 @@ def test_plan_messages_equal_the_per_customer_messages_of_the_customers_due(
     chosen = [n for n, flag in enumerate(due) if flag]
     keys = [f"C{n:03d}" for n in chosen]
     channels = ("sms", "email")
-    options = {"as_of": AS_OF, "lang": "zh", "channels": channels}
     planned = compose_messages(
         frame,
         _label_table(frame),
         MessageSettings(),
         plan=_touches_for(keys, channels),
-        **options,  # type: ignore[arg-type]
+        as_of=AS_OF,
+        lang="zh",
+        channels=channels,
     )
     subset = frame.iloc[chosen]
-    alone = compose_messages(subset, _label_table(frame), MessageSettings(), **options)  # type: ignore[arg-type]
+    alone = compose_messages(
+        subset, _label_table(frame), MessageSettings(), as_of=AS_OF, lang="zh", channels=channels
+    )
     _same(planned, alone)
 
 
 def test_customers_no_touch_names_do_not_change_the_messages() -> None:
     table = _table(["C001", None, "C003"])
     plan = _touches_for(["C001", "3", "C003", "C404"], ("sms", "email"))
-    alone = _compose(table, tiers=_label_table(table), plan=plan)
+    alone = _compose(table, labels=_label_table(table), plan=plan)
     # Customers nobody plans for, and an earlier row repeating C003 (a repeated ID
     # means its last row), leave the messages as they were.
     before, after = _table(["C003", "X1"]), _table(["X2"])
@@ -407,5 +445,6 @@ def test_customers_no_touch_names_do_not_change_the_messages() -> None:
     before["name"] = "someone else"
     padded = pd.concat([before, table, after])
     labels = pd.concat([_label_table(before), _label_table(table), _label_table(after)])
-    _same(_compose(padded, tiers=labels, plan=plan), alone)
-    assert len(alone.messages) == 5 and [e.column for e in alone.errors] == ["customer_id"] * 2
+    _same(_compose(padded, labels=labels, plan=plan), alone)
+    assert len(alone.messages) == 5
+    assert [e.column for e in _input_errors(alone)] == ["customer_id"] * 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sheetcrm.book.base import CellValue
 from sheetcrm.errors import SettingsError
 from sheetcrm.messages.templates import (
     TEMPLATE_KEYS,
@@ -43,7 +44,7 @@ def test_top_level_templates_folder_is_the_package_data() -> None:
     assert (top / "zh" / "sms" / "welcome.txt").read_text("utf-8").strip()
 
 
-def _sheet(*rows: list[object]) -> list[list[object]]:
+def _sheet(*rows: list[CellValue]) -> list[list[CellValue]]:
     return [list(r) for r in templates_sheet_spec().rows] + [list(r) for r in rows]
 
 
@@ -82,18 +83,25 @@ def test_sheet_template_with_targets_is_tried_first() -> None:
         (["k", "sms", "zh", "", "", "x", "maybe"], "G3"),
     ],
 )
-def test_sheet_errors_name_the_cell(row: list[object], cell: str) -> None:
+def test_sheet_errors_name_the_cell(row: list[CellValue], cell: str) -> None:
     with pytest.raises(SettingsError) as info:
         parse_templates_sheet(_sheet(row), TEMPLATES_SHEET)
     assert info.value.cell == cell and TEMPLATES_SHEET in str(info.value)
 
 
+def _chosen_key(templates: TemplateSet, labels: frozenset[str], channel: str, lang: str) -> str:
+    """The key of the template chosen, failing the test when none is."""
+    chosen = templates.choose(labels, channel, lang)
+    assert chosen is not None
+    return chosen.key
+
+
 def test_selection_order_and_channel_fallback() -> None:
     templates = TemplateSet()
-    assert templates.choose(frozenset({"↑", "a"}), "sms", "zh").key == "upgrade_thanks"  # type: ignore[union-attr]
-    assert templates.choose(frozenset({"流失预警"}), "email", "en").key == "winback"  # type: ignore[union-attr]
-    assert templates.choose(frozenset({"获取期"}), "sms", "zh").key == "welcome"  # type: ignore[union-attr]
-    assert templates.choose(frozenset(), "sms", "zh").key == "revisit"  # type: ignore[union-attr]
+    assert _chosen_key(templates, frozenset({"↑", "a"}), "sms", "zh") == "upgrade_thanks"
+    assert _chosen_key(templates, frozenset({"流失预警"}), "email", "en") == "winback"
+    assert _chosen_key(templates, frozenset({"获取期"}), "sms", "zh") == "welcome"
+    assert _chosen_key(templates, frozenset(), "sms", "zh") == "revisit"
     wechat = templates.get("holiday_greeting", "wechat", "zh")
     assert wechat is not None and wechat.channel == "sms"  # WeChat uses the SMS wording
     assert templates.get("onboarding_call", "sms", "zh") is None

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from libreoffice import convert
 from sheetcrm.a1 import column_number
-from sheetcrm.book.base import Problem
+from sheetcrm.book.base import CellValue, Problem
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.demo import write_demo
@@ -32,8 +32,12 @@ from sheetcrm.sheets.history import HISTORY_SHEET, history_sheet
 AS_OF = dt.date(2026, 6, 30)
 
 
+Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]
+EngineAndDashboard = tuple[pd.DataFrame, pd.DataFrame, list[list[CellValue]], Path]
+
+
 @pytest.fixture
-def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+def frames() -> Frames:
     """Eight customers, their tiers, a small plan and last run's tiers."""
     index = pd.RangeIndex(2, 10)
     customers = pd.DataFrame(
@@ -76,7 +80,7 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
     return customers, tiers, plan, previous
 
 
-def test_kpis_equal_an_independent_count(frames: tuple) -> None:  # type: ignore[type-arg]
+def test_kpis_equal_an_independent_count(frames: Frames) -> None:
     customers, tiers, plan, previous = frames
     problems = [Problem("S", 3, "手机", "1", "bad", kind="invalid_mobile")] * 2 + [
         Problem("S", 4, "邮箱", "x", "bad", kind="invalid_email")
@@ -111,10 +115,10 @@ def test_kpis_equal_an_independent_count(frames: tuple) -> None:  # type: ignore
     assert kpis.problems.to_dict() == {"invalid_email": 1, "invalid_mobile": 2}
 
 
-def test_history_keeps_every_earlier_row_exactly(frames: tuple) -> None:  # type: ignore[type-arg]
+def test_history_keeps_every_earlier_row_exactly(frames: Frames) -> None:
     customers, tiers, plan, previous = frames
     kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
-    old = [
+    old: list[list[CellValue]] = [
         ["运行时间 Run at", "基准日 As of", "客户数 Customers", "staff note"],
         [dt.datetime(2026, 5, 1, 9, 30), dt.datetime(2026, 5, 1), 7, "kept as typed"],
         [None, None, None, None],
@@ -131,7 +135,7 @@ def test_history_keeps_every_earlier_row_exactly(frames: tuple) -> None:  # type
     assert new["客户数·低价值"] == 4
 
 
-def test_dashboard_tables_and_charts_agree_with_the_kpis(frames: tuple) -> None:  # type: ignore[type-arg]
+def test_dashboard_tables_and_charts_agree_with_the_kpis(frames: Frames) -> None:
     customers, tiers, plan, previous = frames
     kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
     history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
@@ -149,7 +153,7 @@ def test_dashboard_tables_and_charts_agree_with_the_kpis(frames: tuple) -> None:
     assert {s.name for s in trend.series} == set(kpis.per_tier.index)
 
 
-def test_html_report_is_self_contained(frames: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_html_report_is_self_contained(frames: Frames, tmp_path: Path) -> None:
     customers, tiers, plan, previous = frames
     tiers = tiers.assign(segment_cn=tiers["segment_cn"].fillna("<script>alert(1)</script>"))
     kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
@@ -183,7 +187,9 @@ def test_run_writes_the_dashboard_and_history_then_report_appends(run_book: Path
     assert len(again) == 3
     assert again[1] == first[1]  # history is never rewritten
     dashboard = FileBook(run_book).read_grid(DASHBOARD_SHEET)
-    customers = int(dashboard[4][0])
+    cell = dashboard[4][0]
+    assert isinstance(cell, int | float)
+    customers = int(cell)
     assert customers == len(FileBook(run_book).read_customers().frame)
 
 
@@ -226,7 +232,8 @@ def test_libreoffice_draws_the_dashboard_charts(run_book: Path, tmp_path: Path) 
 def _ppm(path: Path) -> np.ndarray:
     """The pixels of a binary (P6) PPM file, as a height × width × 3 array."""
     data = path.read_bytes()
-    fields, offset = [], 0
+    fields: list[bytes] = []
+    offset = 0
     while len(fields) < 4:
         while data[offset : offset + 1].isspace():
             offset += 1
@@ -247,7 +254,7 @@ def _ppm(path: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def engine_and_dashboard(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[list[object]], Path]:
+) -> EngineAndDashboard:
     """A demo book's customer frame and tiers (the engine, before the run) and its dashboard."""
     path = tmp_path_factory.mktemp("fresh") / "book.xlsx"
     write_demo(path, customers=300, seed=5)
@@ -260,7 +267,7 @@ def engine_and_dashboard(
 
 
 def test_dashboard_figures_equal_an_independent_count_of_the_engine_results(
-    engine_and_dashboard: tuple,  # type: ignore[type-arg]
+    engine_and_dashboard: EngineAndDashboard,
 ) -> None:
     """Tiles and the tier table recounted in plain Python from the tiering engine's output."""
     frame, tiers, dashboard, _ = engine_and_dashboard
@@ -295,7 +302,7 @@ def test_dashboard_figures_equal_an_independent_count_of_the_engine_results(
 
 
 def test_written_tier_column_agrees_with_the_dashboard(
-    engine_and_dashboard: tuple,  # type: ignore[type-arg]
+    engine_and_dashboard: EngineAndDashboard,
 ) -> None:
     _, tiers, _, path = engine_and_dashboard
     table = FileBook(path).read_customers()
@@ -305,7 +312,7 @@ def test_written_tier_column_agrees_with_the_dashboard(
     assert written == {r: str(t) for r, t in tiers["tier"].items()}
 
 
-def test_charts_leave_every_filled_cell_of_the_dashboard_visible(frames: tuple) -> None:  # type: ignore[type-arg]
+def test_charts_leave_every_filled_cell_of_the_dashboard_visible(frames: Frames) -> None:
     customers, tiers, plan, previous = frames
     kpis = compute_kpis(customers, tiers, plan=plan, previous_tiers=previous, as_of=AS_OF)
     history = history_sheet(None, history_row(kpis, AS_OF, dt.datetime(2026, 6, 30)))
@@ -329,7 +336,7 @@ def test_charts_leave_every_filled_cell_of_the_dashboard_visible(frames: tuple) 
     assert filled and not filled & covered
 
 
-def test_follow_ups_without_an_owner_are_counted_as_unassigned(frames: tuple) -> None:  # type: ignore[type-arg]
+def test_follow_ups_without_an_owner_are_counted_as_unassigned(frames: Frames) -> None:
     customers, tiers, _, _ = frames
     plan = pd.DataFrame(
         {

@@ -33,7 +33,9 @@ customer = st.tuples(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(customer, min_size=1, max_size=40))
-def test_kpis_add_up(rows: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_kpis_add_up(
+    rows: list[tuple[str, float | None, int | None, bool, str | None, str | None]],
+) -> None:
     index = pd.RangeIndex(2, 2 + len(rows))
     codes, amounts, orders, churn, segments, before = zip(*rows, strict=True)
     customers = pd.DataFrame({"amount": amounts, "orders": orders}, index=index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sheetcrm.book.base import CellValue
 from sheetcrm.i18n import use_lang
 from sheetcrm.schedule.cadence import (
     CHURN,
@@ -41,7 +42,7 @@ def test_applies_to_terms() -> None:
 
 
 def test_groups_churn_then_new_then_more_specific_then_sheet_order() -> None:
-    grid = [
+    grid: list[list[CellValue]] = [
         ["[cadences]"],
         ["h"],
         ["A", 1, 0, 7, "电话", "", "revisit", 2],

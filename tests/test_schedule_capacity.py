@@ -70,7 +70,9 @@ def test_slots_already_booked_are_left_free() -> None:
     st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 9)), max_size=60),
     st.integers(0, 4),
 )
-def test_levelling_never_exceeds_capacity_nor_moves_earlier(touches, cap: int) -> None:
+def test_levelling_never_exceeds_capacity_nor_moves_earlier(
+    touches: list[tuple[str, int]], cap: int
+) -> None:
     owner = np.array([t[0] for t in touches], dtype=object)
     due = np.array([t[1] for t in touches], dtype=np.int64)
     placed = level(owner, due, np.arange(len(touches)), {"a": cap, "b": cap + 1}, 10)
@@ -105,7 +107,9 @@ def _level_day_by_day(due: np.ndarray, keys: np.ndarray, caps: np.ndarray) -> np
     ),
     st.lists(st.integers(0, 4), min_size=8, max_size=8),
 )
-def test_levelling_equals_the_day_by_day_rule(touches, caps: list[int]) -> None:
+def test_levelling_equals_the_day_by_day_rule(
+    touches: list[tuple[int, int]], caps: list[int]
+) -> None:
     # Touches that can no longer get a day are dropped from the queue early; which touch
     # lands on which day must not change.
     due = np.array([t[0] for t in touches], dtype=np.int64)
@@ -130,7 +134,9 @@ def test_levelling_equals_the_day_by_day_rule(touches, caps: list[int]) -> None:
         max_size=30,
     )
 )
-def test_new_owners_follow_customer_id_order_and_capacity(customers) -> None:
+def test_new_owners_follow_customer_id_order_and_capacity(
+    customers: list[tuple[str, str, int]],
+) -> None:
     ids = np.array([c[0] for c in customers], dtype=object)
     owners = np.array([c[1] for c in customers], dtype=object)
     load = np.array([c[2] for c in customers], dtype=np.int64)

@@ -27,7 +27,9 @@ from sheetcrm.schedule.columns import (
         max_size=12,
     )
 )
-def test_text_columns_and_text_ranks_do_not_depend_on_the_path_taken(values) -> None:
+def test_text_columns_and_text_ranks_do_not_depend_on_the_path_taken(
+    values: list[str | None],
+) -> None:
     # (Ranks compare texts as numpy does, which ignores trailing NULs: not tested here.)
     column = pd.DataFrame({"name": values}, dtype=object)
     expected = ["" if v is None else v.strip() for v in values]

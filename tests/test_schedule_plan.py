@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from random import Random
 
 import numpy as np
 import pandas as pd
@@ -246,7 +247,9 @@ def frame_from(rows: list[tuple[str, str, int, bool]]) -> tuple[pd.DataFrame, pd
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames, st.integers(1, 4), st.integers(5, 60))
-def test_invariants_working_days_capacity_horizon(rows, capacity: int, days: int) -> None:
+def test_invariants_working_days_capacity_horizon(
+    rows: list[tuple[str, str, int, bool]], capacity: int, days: int
+) -> None:
     customers, tiers = frame_from(rows)
     result = build_plan(
         customers,
@@ -264,7 +267,9 @@ def test_invariants_working_days_capacity_horizon(rows, capacity: int, days: int
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames, st.randoms(use_true_random=False))
-def test_row_order_does_not_change_the_plan(rows, random) -> None:
+def test_row_order_does_not_change_the_plan(
+    rows: list[tuple[str, str, int, bool]], random: Random
+) -> None:
     customers, tiers = frame_from(rows)
     order = list(range(len(customers)))
     random.shuffle(order)
@@ -318,7 +323,9 @@ def test_rerun_keeps_statuses_notes_and_staff_columns_and_adds_nothing_twice() -
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames, st.randoms(use_true_random=False))
-def test_rerun_does_not_depend_on_how_staff_sorted_the_sheet(rows, random) -> None:
+def test_rerun_does_not_depend_on_how_staff_sorted_the_sheet(
+    rows: list[tuple[str, str, int, bool]], random: Random
+) -> None:
     customers, tiers = frame_from(rows)
     plan_settings = with_reps(Rep("王", 2), Rep("李", 2))
     grid = as_grid(build_plan(customers, tiers, plan_settings, AS_OF))

@@ -77,7 +77,7 @@ def test_a_step_given_twice_is_the_second_rows_error() -> None:
 
 
 def test_settings_reps_and_holidays_are_read() -> None:
-    grid = [
+    grid: list[list[CellValue]] = [
         ["[reps]"],
         ["h"],
         ["王", 20, "电话、微信"],

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm import schema
-from sheetcrm.book.base import CellError, CustomerTable
+from sheetcrm.book.base import CellError, CellValue, CustomerTable
 from sheetcrm.errors import MissingColumnError
 from sheetcrm.headers import normalise_header
 from sheetcrm.i18n import use_lang
@@ -52,13 +52,13 @@ def test_left_most_header_wins_and_overrides_come_first() -> None:
 
 
 def test_header_row_found_below_a_title() -> None:
-    grid = [["2026 年客户名单"], [], [None, *HEADERS], [None, "C1", "甲"]]
+    grid: list[list[CellValue]] = [["2026 年客户名单"], [], [None, *HEADERS], [None, "C1", "甲"]]
     assert find_header_row(grid) == (2, 1, 7)
     assert find_header_row([["a", "b"], [1, 2]]) is None
 
 
-def _table(rows: list[list[object]], **kw: object) -> object:
-    return build_customer_table([HEADERS, *rows], "名单", 1, 1, **kw)  # type: ignore[arg-type]
+def _table(rows: list[list[CellValue]], *, date1904: bool = False) -> CustomerTable:
+    return build_customer_table([HEADERS, *rows], "名单", 1, 1, date1904=date1904)
 
 
 def test_typed_values_and_problems_name_row_and_column() -> None:
@@ -71,7 +71,7 @@ def test_typed_values_and_problems_name_row_and_column() -> None:
                 [7.0, "丙", None, CellError("#N/A"), 45356, "4", None],
             ]
         )
-    frame = table.frame  # type: ignore[attr-defined]
+    frame = table.frame
     assert list(frame.index) == [2, 3, 5]
     assert frame.loc[2, "amount"] == 1234.5 and pd.isna(frame.loc[3, "amount"])
     assert (
@@ -83,7 +83,7 @@ def test_typed_values_and_problems_name_row_and_column() -> None:
         and bool(frame.loc[2, "opt_out"])
         and not bool(frame.loc[3, "opt_out"])
     )
-    found = {(p.row, p.column, p.kind) for p in table.problems}  # type: ignore[attr-defined]
+    found = {(p.row, p.column, p.kind) for p in table.problems}
     assert found == {
         (3, "累计金额（元）", "invalid"),
         (3, "购买次数", "invalid"),
@@ -94,7 +94,7 @@ def test_typed_values_and_problems_name_row_and_column() -> None:
 
 def test_1904_serial_dates() -> None:
     table = _table([["C1", "甲", None, 1, 43894, 1, None]], date1904=True)
-    assert table.frame.loc[2, "last_purchase"] == pd.Timestamp(2024, 3, 5)  # type: ignore[attr-defined]
+    assert table.frame.loc[2, "last_purchase"] == pd.Timestamp(2024, 3, 5)
 
 
 def test_missing_id_or_name_is_refused_with_the_headers_seen() -> None:
@@ -128,16 +128,16 @@ cell = st.one_of(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(cell, min_size=7, max_size=7), max_size=12))
-def test_any_grid_gives_a_table_or_problems_never_a_crash(rows: list[list[object]]) -> None:
+def test_any_grid_gives_a_table_or_problems_never_a_crash(rows: list[list[CellValue]]) -> None:
     table = _table(rows)
-    frame = table.frame  # type: ignore[attr-defined]
+    frame = table.frame
     data_rows = [
         r
         for r in rows
         if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in r)
     ]
     # Every row with something in it is a customer, or left out and said so (totals, titles…).
-    left_out = [p for p in table.problems if p.kind == "skipped"]  # type: ignore[attr-defined]
+    left_out = [p for p in table.problems if p.kind == "skipped"]
     assert len(frame) + len(left_out) == len(data_rows)
     assert frame["amount"].dtype == "float64"
 
@@ -147,16 +147,17 @@ def test_any_grid_gives_a_table_or_problems_never_a_crash(rows: list[list[object
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(cell, max_size=9), max_size=12))
-def test_array_grid_list_grid_and_list_inference_agree(rows: list[list[object]]) -> None:
+def test_array_grid_list_grid_and_list_inference_agree(rows: list[list[CellValue]]) -> None:
     from_lists = _table(rows)
     width = len(HEADERS)
-    padded = [[*row[:width], *[None] * (width - len(row))] for row in [HEADERS, *rows]]
+    grid: list[list[CellValue]] = [[*HEADERS], *rows]
+    padded = [[*row[:width], *[None] * (width - len(row))] for row in grid]
     array = np.empty((len(padded), width), dtype=object)
     array[:, :] = padded
     from_array = build_customer_table(array, "名单", 1, 1)
-    pd.testing.assert_frame_equal(from_array.frame, from_lists.frame)  # type: ignore[attr-defined]
-    pd.testing.assert_frame_equal(from_array.raw, from_lists.raw)  # type: ignore[attr-defined]
-    assert from_array.problems == from_lists.problems  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(from_array.frame, from_lists.frame)
+    pd.testing.assert_frame_equal(from_array.raw, from_lists.raw)
+    assert from_array.problems == from_lists.problems
     # raw is typed the way pandas types lists of the cells (as it was before arrays)
     kept = from_array.raw.index - 2
     expected = pd.DataFrame(
@@ -178,10 +179,10 @@ def test_array_grid_list_grid_and_list_inference_agree(rows: list[list[object]])
         max_size=10,
     )
 )
-def test_phone_column_shortcut_equals_the_phone_parser(values: list[object]) -> None:
+def test_phone_column_shortcut_equals_the_phone_parser(values: list[str | float | None]) -> None:
     info = next(r for r in CUSTOMER_ROLES if r.role == "mobile")
     typed, failures = schema._typed_column(np.array(values, dtype=object), info, False)
-    assert typed.tolist() == [schema._parse_phone(v) for v in values]  # type: ignore[arg-type]
+    assert typed.tolist() == [schema._parse_phone(v) for v in values]
     assert not failures
 
 
@@ -234,7 +235,7 @@ def test_text_cells_one_by_one_equal_the_distinct_values_way(
 @pytest.mark.parametrize("leave_out", [(), ("客户等级", "RFM")])
 def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -> None:
     # A re-run's old results are not data, in every book: a row holding only those is blank.
-    grid = [
+    grid: list[list[CellValue]] = [
         ["客户编号", "客户名称", "手机", "客户等级", "RFM"],
         ["C1", "甲", "13800000001", "A", "555"],
         [None, None, None, "B", "444"],  # the customer was deleted, the old results stayed
@@ -247,13 +248,13 @@ def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -
     assert table.headers == grid[0]  # the headers stay: the writer finds its old columns there
 
 
-def _list(rows: list[list[object]], headers: list[str]) -> CustomerTable:
+def _list(rows: list[list[CellValue]], headers: list[str]) -> CustomerTable:
     return build_customer_table([headers, *rows], "名单", 1, 1)
 
 
 def test_a_list_of_people_without_ids_gets_stable_keys() -> None:
     headers = ["序号", "客户姓名", "手机", "邮箱", "累计消费金额"]
-    rows: list[list[object]] = [
+    rows: list[list[CellValue]] = [
         [1, "张三", "13800000000", None, 100],
         [2, "李四", None, "li@x.cn", 200],
         [3, "王五", None, None, 300],
@@ -284,12 +285,12 @@ def test_split_names_read_as_people_write_them() -> None:
 
 def test_totals_sections_and_repeated_headers_are_not_customers() -> None:
     headers = ["客户编号", "客户名称", "成交次数", "成交金额"]
-    rows: list[list[object]] = [
+    rows: list[list[CellValue]] = [
         ["华东区", None, None, None],
         ["C1", "甲", 2, 100.0],
         ["C2", "乙", 3, 50.0],
         ["小计", None, 5, 150.0],
-        headers,
+        [*headers],
         ["C3", "丙", 1, 10.0],
         ["C4", "丁", 1, 20.0],
         [None, None, 7, 180.0],  # unlabelled: the sum of every customer above
@@ -310,7 +311,7 @@ def test_units_in_headers_scale_the_column() -> None:
 
 def test_values_that_are_not_what_they_seem_are_problems() -> None:
     headers = ["客户编号", "客户名称", "累计金额", "最近购买日期", "购买次数"]
-    rows: list[list[object]] = [
+    rows: list[list[CellValue]] = [
         ["C1", "甲", float("inf"), "9999-12-31", "1,2,3"],
         ["C2", "乙", "inf", "2024-02-29T25:00", 3],
         ["C3", "丙", 10.0, "2024-02-29", 2],
@@ -342,7 +343,7 @@ def test_an_ambiguous_date_column_is_one_problem_not_a_guess() -> None:
 
 def test_invisible_characters_do_not_make_another_customer() -> None:
     headers = ["客户编号", "客户名称", "手机"]
-    rows: list[list[object]] = [
+    rows: list[list[CellValue]] = [
         ["C1", "甲公司", "138"],
         ["C1\u200b", "\ufeff甲公司", "138"],
         ["C1\u00a0", "甲\u3000公司", "138"],

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 import sheetcrm.settings as settings_module
+from sheetcrm.book.base import CellValue
 from sheetcrm.errors import SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.settings import (
@@ -19,11 +20,11 @@ from sheetcrm.settings import (
 )
 
 
-def _grid() -> list[list[object]]:
+def _grid() -> list[list[CellValue]]:
     return [list(row) for row in settings_sheet_spec().rows]
 
 
-def _row_of(grid: list[list[object]], key: str) -> int:
+def _row_of(grid: list[list[CellValue]], key: str) -> int:
     return next(i for i, row in enumerate(grid) if row and row[0] == key)
 
 
@@ -68,6 +69,6 @@ def test_blocks_separated_by_blank_rows_and_relabelled_headers(
 
 
 def test_duplicate_block_is_refused() -> None:
-    grid = [*_grid(), ["[general] again"], ["k", "v"], ["as_of", None]]
+    grid: list[list[CellValue]] = [*_grid(), ["[general] again"], ["k", "v"], ["as_of", None]]
     with pytest.raises(SettingsError, match="general"):
         Settings(grid)

@@ -97,7 +97,7 @@ def test_the_sheet_reads_back_as_the_frame_it_was_made_from(lang: str) -> None:
 
 
 def test_moved_columns_bilingual_headers_and_blank_rows_are_read() -> None:
-    grid = [
+    grid: list[list[CellValue]] = [
         ["状态 Status", "Customer ID", "touch_id", "跟进日期"],
         ["cancelled", "C9", "T1", "2026-11-24"],
         [None, None, None, None],

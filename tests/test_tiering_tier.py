@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from random import Random
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book.base import CustomerTable
+from sheetcrm.book.base import CellValue, CustomerTable
 from sheetcrm.errors import SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.settings import Settings, settings_sheet_spec
@@ -30,7 +32,12 @@ AS_OF = dt.date(2026, 6, 30)
 LABELS = {"amount": "累计金额", "orders": "购买次数", "last_purchase": "最近购买日期"}
 
 
-def _customers(amounts, orders, days_ago, first_days_ago=None) -> pd.DataFrame:
+def _customers(
+    amounts: Sequence[float],
+    orders: Sequence[int],
+    days_ago: Sequence[int],
+    first_days_ago: Sequence[int] | None = None,
+) -> pd.DataFrame:
     n = len(amounts)
     first = first_days_ago or [d + 200 for d in days_ago]
     return pd.DataFrame(
@@ -66,7 +73,9 @@ def test_rank_scores_handle_heavy_ties_where_qcut_fails() -> None:
     ),
     st.booleans(),
 )
-def test_rank_scores_are_quintiles_of_the_average_rank(values, higher) -> None:
+def test_rank_scores_are_quintiles_of_the_average_rank(
+    values: list[float | None], higher: bool
+) -> None:
     series = pd.Series(values, dtype="float64")
     ranks = (series if higher else -series).rank(method="average")
     expected = np.ceil(ranks * 5 / series.notna().sum()).clip(1, 5).astype("Int64")
@@ -81,7 +90,9 @@ def test_score_against_equals_the_batch_score(values: list[int]) -> None:
 
 
 def test_segments_in_both_traditions() -> None:
-    s = lambda *v: pd.Series(v, dtype="Int64")  # noqa: E731
+    def s(*v: int | None) -> pd.Series:
+        return pd.Series(v, dtype="Int64")
+
     assert segment_cn(s(5, 1, 1), s(5, 1, 5), s(5, 1, 5)).tolist() == [
         "重要价值",
         "一般挽留",
@@ -157,7 +168,7 @@ def test_decay_halves_points_every_n_days_after_n_days() -> None:
     assert "衰减" in result.loc[3, "reason"]
 
 
-def _grid_with(block: str, row: list[object]) -> list[list[object]]:
+def _grid_with(block: str, row: list[CellValue]) -> list[list[CellValue]]:
     grid = [list(r) for r in settings_sheet_spec().rows]
     start = next(i for i, r in enumerate(grid) if r and str(r[0]).startswith(f"[{block}]"))
     header = start + 1 + (1 if str(grid[start + 1][0]).startswith("ℹ") else 0)
@@ -175,7 +186,9 @@ def _grid_with(block: str, row: list[object]) -> list[list[object]]:
         (["城市", ">", "x", 10], "B", "number or date"),
     ],
 )
-def test_invalid_rules_name_the_cell_and_allowed_values(row, cell, words) -> None:
+def test_invalid_rules_name_the_cell_and_allowed_values(
+    row: list[CellValue], cell: str, words: str
+) -> None:
     with use_lang("en"), pytest.raises(SettingsError) as caught:
         parse_tier_settings(Settings(_grid_with("tier_rules", row)), {}, preset="b2c")
     assert f"cell {cell}" in str(caught.value) and words in str(caught.value)
@@ -191,14 +204,14 @@ def test_rules_accept_the_tables_own_header_text() -> None:
 def test_rule_operators_on_text_and_dates() -> None:
     frame = _customers([1.0, 2.0, 3.0], [1, 1, 1], [5, 50, 500])
     frame["city"] = ["上海", "北京市", None]
-    rows = [
+    rows: list[list[CellValue]] = [
         ["城市", "in list", "上海，广州", 1],
         ["城市", "contains", "北京", 2],
         ["城市", "is blank", None, 4],
         ["最近购买日期", "<", "2026-06-01", 8],
         ["城市", "≠", "上海", 16],
     ]
-    grid = [["[tier_rules]"], ["h"], *rows, []]
+    grid: list[list[CellValue]] = [["[tier_rules]"], ["h"], *rows, []]
     parsed = parse_tier_settings(Settings(grid), {}, preset="b2c", lang="zh")
     result = tier_customers(frame, parsed, AS_OF)
     assert result["score"].tolist() == [1.0, 2 + 8 + 16, 4 + 8]
@@ -247,7 +260,9 @@ customer_rows = st.lists(
 
 @settings(max_examples=40, deadline=None)
 @given(customer_rows, st.data())
-def test_more_money_never_lowers_the_tier(rows, data) -> None:
+def test_more_money_never_lowers_the_tier(
+    rows: list[tuple[float, int, int]], data: st.DataObject
+) -> None:
     frame = _customers(*map(list, zip(*rows, strict=True)))
     i = data.draw(st.integers(0, len(rows) - 1))
     extra = data.draw(st.floats(0, 100_000, allow_nan=False))
@@ -261,7 +276,9 @@ def test_more_money_never_lowers_the_tier(rows, data) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(customer_rows, st.randoms(use_true_random=False))
-def test_results_do_not_depend_on_row_order_and_rerun_is_idempotent(rows, rnd) -> None:
+def test_results_do_not_depend_on_row_order_and_rerun_is_idempotent(
+    rows: list[tuple[float, int, int]], rnd: Random
+) -> None:
     frame = _customers(*map(list, zip(*rows, strict=True)))
     result = tier_customers(frame, _zh(), AS_OF)
     order = list(frame.index)
@@ -276,7 +293,9 @@ def test_results_do_not_depend_on_row_order_and_rerun_is_idempotent(rows, rnd) -
 
 @settings(max_examples=15, deadline=None)
 @given(customer_rows, st.lists(st.integers(0, 12), min_size=25, max_size=25))
-def test_each_reason_is_built_from_its_own_row(rows, interactions) -> None:
+def test_each_reason_is_built_from_its_own_row(
+    rows: list[tuple[float, int, int]], interactions: list[int]
+) -> None:
     # Reasons are built once per group of rows that share them; no row may get another's.
     frame = _customers(*map(list, zip(*rows, strict=True)))
     frame["interactions"] = pd.array(interactions[: len(frame)], dtype="Int64")
@@ -307,7 +326,8 @@ def test_old_result_columns_are_forgotten_but_the_tiers_kept() -> None:
     kept = forget_old_results(table)
     assert list(kept.raw.columns) == ["客户编号", "客户等级"]
     assert kept.headers == ["客户编号", "客户等级", "分级原因", "Tier score"]  # the sheet's own
-    assert previous_tiers(kept).tolist() == ["A 高价值"]
+    previous = previous_tiers(kept)
+    assert previous is not None and previous.tolist() == ["A 高价值"]
     assert list(table.raw.columns) == list(raw.columns)  # the table read is left as it was
 
 

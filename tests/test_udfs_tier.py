@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sheetcrm.book.base import CellValue
 from sheetcrm.excel.udfs_tier import (
     CRM_EXPECTED,
     CRM_PALIVE,
@@ -27,7 +28,7 @@ from sheetcrm.values import excel_serial
 
 AS_OF = dt.date(2026, 6, 30)
 HEADERS = ["客户编号", "累计金额", "购买次数", "首次购买日期", "最近购买日期", "互动次数", "城市"]
-ROWS = [
+ROWS: list[list[CellValue]] = [
     ["C1", 52000, 6, dt.datetime(2024, 1, 5), 46190.0, 7, "上海"],
     ["C2", "¥12,000", 1, "2026-05-01", "2026-05-01", None, "北京"],
     ["C3", 500, 2, 45000, 45300, 0, None],

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetcrm.book.base import CellError
+from sheetcrm.book.base import CellError, CellValue
 from sheetcrm.values import (
     date_order,
     excel_serial,
@@ -57,9 +57,9 @@ def test_serial_round_trip(day: dt.date, date1904: bool) -> None:
 @pytest.mark.parametrize(
     "bad", ["2024-02-30", "next tuesday", "#N/A", CellError("#REF!"), True, -5]
 )
-def test_bad_dates_raise_with_reason(bad: object) -> None:
+def test_bad_dates_raise_with_reason(bad: CellValue) -> None:
     with pytest.raises(ValueError, match=r"\S"):
-        parse_date(bad)  # type: ignore[arg-type]
+        parse_date(bad)
 
 
 @pytest.mark.parametrize(
@@ -75,16 +75,16 @@ def test_bad_dates_raise_with_reason(bad: object) -> None:
         ("3 元", 3.0),
     ],
 )
-def test_number_text_forms(text: object, number: float) -> None:
-    assert parse_number(text) == pytest.approx(number)  # type: ignore[arg-type]
+def test_number_text_forms(text: CellValue, number: float) -> None:
+    assert parse_number(text) == pytest.approx(number)
 
 
 @pytest.mark.parametrize(
     "bad", ["abc", "1.2.3", "#DIV/0!", CellError("#N/A"), True, dt.date(2024, 1, 1), "nan"]
 )
-def test_bad_numbers_raise(bad: object) -> None:
+def test_bad_numbers_raise(bad: CellValue) -> None:
     with pytest.raises(ValueError):
-        parse_number(bad)  # type: ignore[arg-type]
+        parse_number(bad)
 
 
 def test_blanks() -> None:
@@ -96,8 +96,8 @@ def test_blanks() -> None:
     ("value", "flag"),
     [("是", True), ("否", False), ("Y", True), (1, True), (None, False), ("退订", True)],
 )
-def test_bools(value: object, flag: bool) -> None:
-    assert parse_bool(value) is flag  # type: ignore[arg-type]
+def test_bools(value: CellValue, flag: bool) -> None:
+    assert parse_bool(value) is flag
 
 
 def test_bad_bool() -> None:

@@ -383,9 +383,9 @@ def _pre_lang(argv: Sequence[str]) -> Lang | None:
     for index, arg in enumerate(argv):
         if arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
-            return value if value in ("zh", "en") else None  # type: ignore[return-value]
+            return value if value in ("zh", "en") else None  # type: ignore[return-value]  # a Lang
         if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in ("zh", "en"):
-            return argv[index + 1]  # type: ignore[return-value]
+            return argv[index + 1]  # type: ignore[return-value]  # "zh" or "en": a Lang
     return None
 
 

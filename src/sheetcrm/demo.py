@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from .book.base import CellValue
 from .errors import UsageError
@@ -245,10 +247,11 @@ def _plant_mess(rng: random.Random, people: list[_Customer], as_of: dt.date) -> 
     for i, customer in enumerate(spoil("invalid_mobile", 4)):
         customer.values["手机"] = str(customer.values["手机"])[: (10, 9, 7, 10)[i]]
     for customer in spoil("text_amount", 12):
+        # The generator put a number there (a CellValue to mypy), hence the ignore.
         customer.values["累计金额"] = f"¥{float(customer.values['累计金额'] or 0):,.2f}"  # type: ignore[arg-type]
     for i, customer in enumerate(spoil("text_date", 12)):
         key = ("首次购买日期", "最近购买日期")[i % 2]
-        customer.values[key] = _text_date(customer.values[key], i)  # type: ignore[arg-type]
+        customer.values[key] = _text_date(customer.values[key], i)  # type: ignore[arg-type]  # a date here
     for customer in spoil("error", 1):
         customer.values["累计金额"] = "#N/A"
     for customer in spoil("formula_text", 1):
@@ -391,26 +394,26 @@ def _readme_rows(data: DemoData) -> list[tuple[str, str]]:
     return rows
 
 
-def _write_cell(sheet: object, row: int, col: int, value: CellValue, fmt: object) -> None:
+def _write_cell(sheet: Worksheet, row: int, col: int, value: CellValue, fmt: Format | None) -> None:
     """Write one value with its own type; text is always text (never a formula)."""
     if value is None:
-        sheet.write_blank(row, col, None, fmt)  # type: ignore[attr-defined]
+        sheet.write_blank(row, col, None, fmt)
     elif value == "#N/A":
-        sheet.write_formula(row, col, "=NA()", None, "#N/A")  # type: ignore[attr-defined]
+        sheet.write_formula(row, col, "=NA()", None, "#N/A")
     elif isinstance(value, str):
-        sheet.write_string(row, col, value)  # type: ignore[attr-defined]
+        sheet.write_string(row, col, value)
     elif isinstance(value, dt.date):
-        sheet.write_number(row, col, excel_serial(value), fmt)  # type: ignore[attr-defined]
+        sheet.write_number(row, col, excel_serial(value), fmt)
     else:
-        sheet.write_number(row, col, value, fmt)  # type: ignore[attr-defined]
+        sheet.write_number(row, col, value, fmt)
 
 
-def _customer_sheet(book: xlsxwriter.Workbook, rows: int) -> tuple[object, list[object]]:
+def _customer_sheet(book: xlsxwriter.Workbook, rows: int) -> tuple[Worksheet, list[Format | None]]:
     """The customer sheet with its Table, widths and frozen header; returns the column formats."""
     sheet = book.add_worksheet(CUSTOMER_SHEET)
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     money_fmt = book.add_format({"num_format": "#,##0.00"})
-    formats: list[object] = [None] * len(CUSTOMER_HEADERS)
+    formats: list[Format | None] = [None] * len(CUSTOMER_HEADERS)
     for col in (9, 10):
         formats[col] = date_fmt
     formats[12] = money_fmt
@@ -548,7 +551,7 @@ def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
             if value is None:
                 continue
             if isinstance(value, str):
-                sheet.write_string(r, c, value)  # type: ignore[attr-defined]
+                sheet.write_string(r, c, value)
             else:
-                sheet.write_number(r, c, value, formats[c])  # type: ignore[attr-defined]
+                sheet.write_number(r, c, value, formats[c])
     book.close()

@@ -78,7 +78,8 @@ def _people(rng: np.random.Generator, count: int) -> np.ndarray:
     weights = np.asarray(list(_SURNAMES.values()))
     surname = surnames[rng.choice(len(surnames), count, p=weights / weights.sum())]
     second = np.where(rng.random(count) < 0.7, _pick(rng, _GIVEN, count), "")
-    return surname + _pick(rng, _GIVEN, count) + second
+    people: np.ndarray = surname + _pick(rng, _GIVEN, count) + second
+    return people
 
 
 def _typo(rng: np.random.Generator, name: str, alphabet: str) -> str:

@@ -203,7 +203,7 @@ def _parse_text(value: CellValue) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()  # type: ignore[union-attr]  # hasattr does not narrow the union
     return (
         unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
         if isinstance(value, str)
@@ -486,7 +486,8 @@ _LABEL_ROLES = ("id", "name", "contact")
 
 def _filled(column: np.ndarray) -> np.ndarray:
     """True for the cells of a column that hold something (not None, not empty text)."""
-    return ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
+    filled: np.ndarray = ~((column == None) | (column == ""))  # noqa: E711 - element-wise over objects
+    return filled
 
 
 def _not_customer_rows(

@@ -23,6 +23,7 @@ __all__ = [
     "Book",
     "CellError",
     "CellValue",
+    "ChartKind",
     "ChartSeries",
     "ChartSpec",
     "ConditionalFill",
@@ -43,6 +44,8 @@ class CellError:
     def __str__(self) -> str:
         return self.code
 
+
+ChartKind: TypeAlias = Literal["bar", "column", "pie", "doughnut", "line"]
 
 # Time-of-day and duration cells are rare; readers pass them through and parsers refuse them.
 CellValue: TypeAlias = (
@@ -158,7 +161,7 @@ class ChartSeries:
 class ChartSpec:
     """A native chart placed on a sheet, drawn from cells on that same sheet."""
 
-    kind: Literal["bar", "column", "pie", "doughnut", "line"]
+    kind: ChartKind
     title: str
     categories: str  # A1 range of category labels, e.g. "B5:B8"
     series: Sequence[ChartSeries]

@@ -183,7 +183,7 @@ def encode(
 def cells_xml(letters: str, encoded: Encoded, rows: np.ndarray, part: slice) -> np.ndarray:
     """The ``<c>`` XML (bytes) of encoded values ``part`` in the given rows (b"" for no cell)."""
     codes = encoded.codes[part]
-    cells = f'<c r="{letters}'.encode() + rows + encoded.tails[codes]
+    cells: np.ndarray = f'<c r="{letters}'.encode() + rows + encoded.tails[codes]
     no_cell = encoded.tails == b""
     if no_cell.any():
         cells[no_cell[codes]] = b""

@@ -135,7 +135,8 @@ def stream_part(path: Path, name: str, tuning: Tuning) -> Iterator[bytes]:
 
 def serialize(root: etree._Element) -> bytes:
     """XML bytes of a part the way Excel writes them (declaration with standalone)."""
-    return _XML_DECL + etree.tostring(root, encoding="UTF-8")
+    xml: bytes = etree.tostring(root, encoding="UTF-8")
+    return _XML_DECL + xml
 
 
 def parse_xml(data: bytes, part: str) -> etree._Element:
@@ -418,11 +419,13 @@ class Package:
         types = self._types()
         for override in types.iter(f"{{{CT_NS}}}Override"):
             if override.get("PartName", "").lstrip("/").lower() == name.lower():
-                return override.get("ContentType")
+                found: str | None = override.get("ContentType")
+                return found
         extension = name.rsplit(".", 1)[-1].lower()
         for default in types.iter(f"{{{CT_NS}}}Default"):
             if default.get("Extension", "").lower() == extension:
-                return default.get("ContentType")
+                by_extension: str | None = default.get("ContentType")
+                return by_extension
         return None
 
     def set_content_type(self, name: str, content_type: str | None) -> None:

@@ -43,7 +43,10 @@ SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 def raw_offset(head: bytes) -> int:
     """Where a member's compressed bytes start, given the bytes from its local header on."""
     header = _LOCAL_HEADER.unpack_from(head)
-    return _LOCAL_HEADER.size + header[9] + header[10]
+    # Fields 9 and 10 of the "<4s5H3L2H" layout are the name and extra lengths (H: int).
+    name_length: int = header[9]
+    extra_length: int = header[10]
+    return _LOCAL_HEADER.size + name_length + extra_length
 
 
 def member(path: Path, info: zipfile.ZipInfo, piece: int) -> Generator[bytes, None, None]:

@@ -88,7 +88,8 @@ def import_uno() -> ModuleType:
                 )
             ) from exc
     _let_python_annotate_uno_exceptions(uno)
-    return uno
+    module: ModuleType = uno  # uno has no stubs: mypy sees Any
+    return module
 
 
 def _let_python_annotate_uno_exceptions(uno: ModuleType) -> None:
@@ -109,7 +110,7 @@ def _let_python_annotate_uno_exceptions(uno: ModuleType) -> None:
         else:
             struct_setattr(self, name, value)
 
-    setattr_.sheetcrm = True  # type: ignore[attr-defined]
+    setattr_.sheetcrm = True  # type: ignore[attr-defined]  # marks uno as patched (checked above)
     setattr(uno, "_uno_struct__setattr__", setattr_)  # noqa: B010 - private to uno
 
 

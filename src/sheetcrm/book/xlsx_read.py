@@ -443,14 +443,15 @@ def _cells(column: Any) -> np.ndarray | None:
     kind of column not handled here."""
     kind = str(column.type)
     if kind in ("string", "large_string"):
-        return column.to_numpy(zero_copy_only=False)
+        texts: np.ndarray = column.to_numpy(zero_copy_only=False)
+        return texts
     if kind == "bool":
         return np.array(column.to_pylist(), dtype=object)
     if kind == "null":
         return np.full(len(column), None, dtype=object)
     if kind == "double":
         numbers = column.to_numpy(zero_copy_only=False)
-        cells = numbers.astype(object)
+        cells: np.ndarray = numbers.astype(object)
         cells[np.isnan(numbers)] = None  # a blank; a cell cannot hold NaN
         return cells
     if kind != "timestamp[ms]":

@@ -40,11 +40,12 @@ def _plain(value: object) -> CellValue:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
-        return value.date()
+        day: CellValue = value.date()
+        return day
     if isinstance(value, np.generic):
         plain: CellValue = value.item()
         return plain
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # what is left is a plain cell value
 
 
 class Collector:

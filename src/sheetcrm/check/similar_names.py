@@ -215,7 +215,8 @@ def _name_clusters(names: np.ndarray) -> np.ndarray:
         (np.ones(len(first), dtype=np.int8), (first, second)), shape=(len(names),) * 2
     )
     # int64: cluster numbers are multiplied by large counts below; scipy labels are int32.
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    clusters: np.ndarray = connected_components(graph, directed=False)[1].astype(np.int64)
+    return clusters
 
 
 def near_names(keys: NameKeys) -> pd.Series:

@@ -128,9 +128,8 @@ def _tier_results(
 def _cell(value: Any) -> CellValue:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    plain: CellValue = value.item() if isinstance(value, np.generic) else value
+    return plain
 
 
 def _one_row(

@@ -54,7 +54,8 @@ def email_message(row: Any, sender: str) -> EmailMessage:
 
 
 def _emails(messages: pd.DataFrame) -> list[dict[str, Any]]:
-    return messages[messages["channel"] == "email"].to_dict("records")
+    records: list[dict[str, Any]] = messages[messages["channel"] == "email"].to_dict("records")
+    return records
 
 
 def write_eml(messages: pd.DataFrame, folder: Path, sender: str) -> list[Path]:

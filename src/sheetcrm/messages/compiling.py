@@ -132,7 +132,7 @@ class Compiled:
 
     def render_row(self, i: int) -> tuple[str, str, str, tuple[str, ...]]:
         """Subject, body, HTML body and the blank fields printed, for row i (after bind)."""
-        text, html = self.fast  # type: ignore[misc]
+        text, html = self.fast  # type: ignore[misc]  # only called once fast is set
         self.seen.clear()
         subject, body = text(i).split(_SEP, 1)
         seen = tuple(dict.fromkeys(self.seen)) if self.seen else ()
@@ -290,7 +290,7 @@ def compile_template(source: TemplateSource, fields: frozenset[str]) -> Compiled
         used = None if found is None or used is None else used | found
         compiled.append(template)
         trees.append(ast)
-    seen = environment(source.lang, False).undefined.seen  # type: ignore[attr-defined]
+    seen = environment(source.lang, False).undefined.seen  # type: ignore[attr-defined]  # the Recorder
     return Compiled(
         source,
         compiled[0],

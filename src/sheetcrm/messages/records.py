@@ -94,7 +94,8 @@ def _column(series: pd.Series, kind: str = "") -> list[Any]:
         plain = [int(v) if isinstance(v, float) and v.is_integer() else v for v in plain]
     table = np.empty(len(plain) + 1, dtype=object)
     table[: len(plain)] = plain
-    return table[codes].tolist()
+    values: list[Any] = table[codes].tolist()
+    return values
 
 
 def id_text(value: Any) -> str:

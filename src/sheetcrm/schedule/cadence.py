@@ -141,7 +141,8 @@ def _attribute_matches(
     """Rows of the tiering result where a single condition holds."""
     if term == CHURN:
         column = tiers["churn_risk"] if "churn_risk" in tiers else pd.Series(False, tiers.index)
-        return column.fillna(False).astype(bool).to_numpy()
+        churn: np.ndarray = column.fillna(False).astype(bool).to_numpy()
+        return churn
     aliases = {term}
     for key, (zh, en) in STAGES.items():
         if term in (key, zh.lower(), en.lower()):

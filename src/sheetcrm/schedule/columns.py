@@ -60,7 +60,8 @@ def text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
         texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
     else:
         texts = np.array([cell_text(v) for v in uniques], dtype=object)
-    return np.append(texts, "")[codes]
+    column: np.ndarray = np.append(texts, "")[codes]
+    return column
 
 
 def date_ordinals(values: pd.Series) -> np.ndarray:
@@ -82,7 +83,8 @@ def _safe_bool(value: CellValue) -> bool:
 def flags(values: pd.Series) -> np.ndarray:
     """A yes/no column as booleans; what is not a yes/no value reads as no."""
     if values.dtype == bool:  # typed by the reader: nothing to parse
-        return values.to_numpy(dtype=bool)
+        typed: np.ndarray = values.to_numpy(dtype=bool)
+        return typed
     return np.array([_safe_bool(v) for v in values], dtype=bool)
 
 

@@ -422,7 +422,8 @@ def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
     """Tier order for levelling: code A first, unknown last."""
     inverse, distinct = pd.factorize(text_column(tiers, "tier_code"))
     rank = np.array([ord(c[0].upper()) - 64 if c else 99 for c in distinct], dtype=np.int64)
-    return rank[inverse]
+    ranks: np.ndarray = rank[inverse]
+    return ranks
 
 
 def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[str]]:

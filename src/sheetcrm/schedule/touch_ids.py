@@ -40,7 +40,8 @@ def touch_ids(customer_ids: np.ndarray, step_keys: np.ndarray, nominal: np.ndarr
 def text_hash(values: np.ndarray) -> np.ndarray:
     """The fixed-key hash of each value as text (a part of a touch id)."""
     # categorize=False: the same hashes, without first finding the distinct values.
-    return pd.util.hash_array(values.astype(str).astype(object), categorize=False)
+    hashes: np.ndarray = pd.util.hash_array(values.astype(str).astype(object), categorize=False)
+    return hashes
 
 
 def hashed_ids(customer_hash: np.ndarray, step_hash: np.ndarray, nominal: np.ndarray) -> np.ndarray:

@@ -130,7 +130,8 @@ class WorkCalendar:
         self._ensure_ordinals(ordinals)
         pos = np.searchsorted(self._ordinals, ordinals)
         pos = np.minimum(pos, len(self._ordinals) - 1)
-        return self._ordinals[pos] == ordinals
+        found: np.ndarray = self._ordinals[pos] == ordinals
+        return found
 
     def next_workday_array(self, ordinals: np.ndarray) -> np.ndarray:
         """Each ordinal if a working day, else the next working day's ordinal."""

@@ -97,12 +97,13 @@ def _cell(value: object) -> CellValue:
     if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.date()
+        day: dt.date = value.date()
+        return day
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # what is left is a plain cell value
 
 
 def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:

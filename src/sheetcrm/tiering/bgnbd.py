@@ -187,7 +187,8 @@ class _Histories:
 
 
 def _codes(values: ArrayLike) -> npt.NDArray[np.int64]:
-    return pd.factorize(values)[0].astype(np.int64)
+    codes: npt.NDArray[np.int64] = pd.factorize(values)[0].astype(np.int64)
+    return codes
 
 
 def _distinct(values: FloatArray) -> tuple[FloatArray, FloatArray]:

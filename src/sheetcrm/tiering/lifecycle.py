@@ -130,4 +130,5 @@ def stage_keys(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
 def stage_labels(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     """Lifecycle stage name per customer in the current language (None when unknown)."""
     labels = np.array([*map(stage_label, STAGES), None], dtype=object)
-    return labels[_stage_codes(frame, as_of)]
+    stages: np.ndarray = labels[_stage_codes(frame, as_of)]
+    return stages

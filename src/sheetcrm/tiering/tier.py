@@ -157,6 +157,6 @@ def _rfm_text(r: pd.Series, f: pd.Series, m: pd.Series, known: np.ndarray) -> np
         + f.fillna(0).to_numpy(dtype=np.int64) * 10
         + m.fillna(0).to_numpy(dtype=np.int64)
     )
-    text = np.array([str(i) for i in range(_RFM_TEXTS)], dtype=object)[digits]
+    text: np.ndarray = np.array([str(i) for i in range(_RFM_TEXTS)], dtype=object)[digits]
     text[~known] = None
     return text

@@ -635,8 +635,10 @@ def random_specs(count: int, seed: int = 17) -> list[Spec]:
         columns += [(rng.choice(VOCABULARY[role]), role) for role in chosen]
         if rng.random() < 0.5:
             columns.insert(rng.randrange(len(columns) + 1), (rng.choice(VOCABULARY[None]), None))
-        seen: set[str] = set()
-        columns = [c for c in columns if not (c[0] in seen or seen.add(c[0]))]
+        first: dict[str, tuple[str, str | None]] = {}
+        for column in columns:
+            first.setdefault(column[0], column)  # a header written twice keeps its first role
+        columns = list(first.values())
         rng.shuffle(columns)
         specs.append(
             Spec(
