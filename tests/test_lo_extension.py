@@ -27,7 +27,7 @@ from sheetcrm.demo import write_demo
 from sheetcrm.excel.buttons import BUTTONS
 from sheetcrm.jobs import run_job
 from sheetcrm.sheets.history import HISTORY_SHEET
-from uno_env import grid_differences, uno_missing
+from uno_env import grid_differences, office_python_differs, uno_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 OOR = "{http://openoffice.org/2001/registry}"
@@ -108,6 +108,9 @@ def test_default_paths_find_this_sheetcrm(oxt: Path) -> None:
 # ---- UNO errors stay readable (python3-uno, no soffice) -----------------------------------
 
 needs_uno = pytest.mark.skipif(uno_missing() is not None, reason=str(uno_missing()))
+runs_sheetcrm_inside_office = pytest.mark.skipif(
+    office_python_differs() is not None, reason=str(office_python_differs())
+)
 
 
 @needs_uno
@@ -239,6 +242,7 @@ def _without_run_times(sheet: str, grid: list[list[Any]]) -> list[list[Any]]:
     return [grid[0], *([None, *row[1:]] for row in grid[1:])]
 
 
+@runs_sheetcrm_inside_office
 @pytest.mark.libreoffice
 def test_buttons_in_libreoffice_save_what_the_command_line_writes(
     office: tuple[Any, Any], demo: Path, tmp_path: Path
@@ -268,6 +272,7 @@ def test_buttons_in_libreoffice_save_what_the_command_line_writes(
         assert not grid_differences(got, want), sheet
 
 
+@runs_sheetcrm_inside_office
 @pytest.mark.libreoffice
 def test_help_and_unknown_buttons(office: tuple[Any, Any], demo: Path, tmp_path: Path) -> None:
     copy = tmp_path / "demo.xlsx"
@@ -282,6 +287,7 @@ def test_help_and_unknown_buttons(office: tuple[Any, Any], demo: Path, tmp_path:
         doc.close(True)
 
 
+@runs_sheetcrm_inside_office
 @pytest.mark.libreoffice
 def test_a_toolbar_click_runs_the_job_on_the_active_document(
     office: tuple[Any, Any], demo: Path, tmp_path: Path

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sheetcrm.book.base import CellValue
 from sheetcrm.book.uno_session import import_uno, soffice_path
 from sheetcrm.errors import WorkbookError
 
-__all__ = ["grid_differences", "same_value", "uno_missing"]
+__all__ = ["grid_differences", "office_python_differs", "same_value", "uno_missing"]
 
 
 def uno_missing() -> str | None:
@@ -26,6 +29,27 @@ def uno_missing() -> str | None:
         import_uno()
     except WorkbookError as exc:
         return str(exc)
+    return None
+
+
+def office_python_differs() -> str | None:
+    """Why sheetcrm cannot run inside LibreOffice from this interpreter, None when it can.
+
+    A macro runs in LibreOffice's own Python (on Debian the system one, which libpyuno links);
+    an extension built here points it at this interpreter's packages, whose compiled parts
+    (numpy, pandas) only load in the same Python version.
+    """
+    soffice = soffice_path()
+    if soffice is None:
+        return "LibreOffice (soffice) not installed: run tools/setup-libreoffice.sh"
+    bridge = Path(soffice).resolve().parent / "libpyuno.so"
+    found = re.search(rb"libpython(3\.\d+)", bridge.read_bytes()) if bridge.exists() else None
+    if found is None:
+        return None  # a LibreOffice with its own Python: nothing to compare
+    office = found.group(1).decode()
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if office != here:
+        return f"LibreOffice runs Python {office}; these tests run on {here}"
     return None
 
 
