@@ -17,27 +17,13 @@ import time
 from pathlib import Path
 
 from sheetcrm.book.live_excel import ExcelBook
-from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.demo import write_big_customers, write_demo
 from sheetcrm.jobs import JobOptions, run_job
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from xlwings_memory import CALLS, memory_book
+from xlwings_memory import CALLS, book_from_file
 
 AS_OF = dt.date(2026, 6, 1)
-
-
-def _book(path: Path) -> ExcelBook:
-    """The workbook file as an in-memory Excel book (values and Tables)."""
-    reader = XlsxReader(path)
-    xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
-    for table in reader.tables():
-        sheet = xl.sheets[table.sheet]
-        cells = sheet.range(
-            (table.header_row, table.first_column), (table.last_row, table.last_column)
-        )
-        sheet.tables.add(cells, name=table.name)
-    return ExcelBook(xl)
 
 
 def main() -> None:
@@ -51,7 +37,7 @@ def main() -> None:
                 write_demo(path, customers=customers, as_of=AS_OF)
             else:
                 write_big_customers(path, customers)
-            book = _book(path)
+            book = ExcelBook(book_from_file(path))
             CALLS.clear()
             started = time.perf_counter()
             run_job("run", book, JobOptions(as_of=AS_OF))

@@ -29,7 +29,7 @@ from sheetcrm.sheets.history import HISTORY_SHEET
 from sheetcrm.sheets.plan import PLAN_SHEET
 from sheetcrm.sheets.tiers import HEADERS
 from uno_env import grid_differences, uno_missing
-from xlwings_memory import memory_book
+from xlwings_memory import book_from_file
 
 AS_OF = dt.date(2026, 6, 1)
 Grids = dict[str, list[list[CellValue]]]
@@ -66,15 +66,7 @@ class ExcelDoor(Door):
     name = "excel"
 
     def open(self, path: Path) -> Book:
-        reader = XlsxReader(path)
-        xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
-        for table in reader.tables():
-            sheet = xl.sheets[table.sheet]
-            cells = sheet.range(
-                (table.header_row, table.first_column), (table.last_row, table.last_column)
-            )
-            sheet.tables.add(cells, name=table.name)
-        return ExcelBook(xl)
+        return ExcelBook(book_from_file(path))
 
     def grids(self, book: Book, path: Path) -> Grids:
         return {name: book.read_grid(name) for name in book.sheet_names()}

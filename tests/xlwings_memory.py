@@ -17,12 +17,15 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import xlwings as xw
 from xlwings import base_classes
 
-__all__ = ["CALLS", "Formula", "MemoryBook", "memory_book"]
+from sheetcrm.book.xlsx_read import XlsxReader
+
+__all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 
 CALLS: Counter[str] = Counter()
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
@@ -708,3 +711,16 @@ def memory_book(sheets: dict[str, list[list[Any]]], fullname: str = "C:/data/客
     for name, rows in sheets.items():
         impl._add_sheet(name, rows)
     return xw.Book(impl=impl)
+
+
+def book_from_file(path: Path) -> Any:
+    """An ``xlwings.Book`` holding a workbook file's values and Excel Tables, as Excel opens it."""
+    reader = XlsxReader(path)
+    xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
+    for table in reader.tables():
+        sheet = xl.sheets[table.sheet]
+        cells = sheet.range(
+            (table.header_row, table.first_column), (table.last_row, table.last_column)
+        )
+        sheet.tables.add(cells, name=table.name)
+    return xl

@@ -27,7 +27,7 @@ from .base import (
     ResultColumn,
     SheetSpec,
 )
-from .placement import ColumnPlan, plan_columns, refuse_data, table_span
+from .placement import ColumnPlan, plan_table_columns, refuse_data, table_span
 
 __all__ = ["ExcelBook"]
 
@@ -130,16 +130,7 @@ class ExcelBook:
         )
         right = max(edge, sht.used_range.last_cell.column)
         header = sht.range((table.header_row, 1), (table.header_row, right)).options(ndim=1).value
-        plan = plan_columns(
-            columns,
-            sheet=table.sheet,
-            header_row=table.header_row,
-            first_column=table.first_column,
-            last_row=table.last_row,
-            edge=edge,
-            header_texts=dict(enumerate(header, start=1)),
-            rows=table.frame.index.tolist(),
-        )
+        plan = plan_table_columns(table, columns, edge, dict(enumerate(header, start=1)))
         self._refuse_data(sht, plan)
         for result, place in zip(columns, plan.placements, strict=True):
             cells = sht.range((plan.header_row, place.column), (plan.rows_end, place.column))

@@ -37,7 +37,7 @@ from .base import (
     ResultColumn,
     SheetSpec,
 )
-from .placement import plan_columns, refuse_data, table_span
+from .placement import plan_table_columns, refuse_data, table_span
 from .uno_session import import_uno, property_value
 
 __all__ = ["UnoBook"]
@@ -288,15 +288,8 @@ class UnoBook:
         edge = table_span(
             table.first_column, table.headers, db.DataArea.EndColumn + 1 if db is not None else None
         )
-        plan = plan_columns(
-            columns,
-            sheet=table.sheet,
-            header_row=table.header_row,
-            first_column=table.first_column,
-            last_row=table.last_row,
-            edge=edge,
-            header_texts=self._header_texts(sheet, table.header_row - 1, edge - 1),
-            rows=table.frame.index.tolist(),
+        plan = plan_table_columns(
+            table, columns, edge, self._header_texts(sheet, table.header_row - 1, edge - 1)
         )
         top, bottom = plan.header_row - 1, plan.rows_end - 1
         refuse_data(

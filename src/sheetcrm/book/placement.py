@@ -18,7 +18,7 @@ import numpy as np
 from ..a1 import MAX_COLUMN, MAX_ROW, column_letter
 from ..errors import WorkbookError
 from ..i18n import tr
-from .base import CellValue, ResultColumn
+from .base import CellValue, CustomerTable, ResultColumn
 from .cell_xml import padded
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Placement",
     "data_in_the_way",
     "plan_columns",
+    "plan_table_columns",
     "refuse_data",
     "table_span",
 ]
@@ -170,6 +171,25 @@ def plan_columns(
     positions, rows_end = _rows(longest, rows, header_row, last_row, sheet)
     placements = _places(columns, header_texts, first_column, edge, sheet)
     return ColumnPlan(sheet, header_row, rows_end, positions, placements)
+
+
+def plan_table_columns(
+    table: CustomerTable,
+    columns: Sequence[ResultColumn],
+    edge: int,
+    header_texts: Mapping[int, CellValue],
+) -> ColumnPlan:
+    """:func:`plan_columns` for a table as read: each value on its customer's row."""
+    return plan_columns(
+        columns,
+        sheet=table.sheet,
+        header_row=table.header_row,
+        first_column=table.first_column,
+        last_row=table.last_row,
+        edge=edge,
+        header_texts=header_texts,
+        rows=table.frame.index.tolist(),  # the frame skips blank rows
+    )
 
 
 def data_in_the_way(sheet: str, column: int, row: int) -> WorkbookError:
