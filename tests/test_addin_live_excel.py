@@ -1,81 +1,24 @@
-"""The xlwings book adapter, on fake xlwings objects (no Excel here): reads a table, writes a column."""
+"""The xlwings book adapter, through xlwings' own Book/Sheet/Range over an in-memory engine."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sheetcrm.book.base import CellValue, ResultColumn
+import pytest
+
+from sheetcrm.book.base import (
+    ChartSeries,
+    ChartSpec,
+    ConditionalFill,
+    ListValidation,
+    ResultColumn,
+    SheetSpec,
+)
 from sheetcrm.book.live_excel import ExcelBook
+from sheetcrm.errors import WorkbookError
+from xlwings_memory import CALLS, Formula, memory_book
 
-
-class Cell:
-    def __init__(self, row: int, column: int) -> None:
-        self.row, self.column = row, column
-
-
-class FakeRange:
-    def __init__(self, sheet: FakeSheet, top: tuple[int, int], bottom: tuple[int, int]) -> None:
-        self.sheet, self.top, self.bottom, self.transpose = sheet, top, bottom, False
-        self.number_format: str | None = None
-        self.column_width: float | None = None
-
-    def options(self, transpose: bool = False, **_: Any) -> FakeRange:
-        self.transpose = transpose
-        return self
-
-    @property
-    def value(self) -> list[list[Any]]:
-        (r1, c1), (r2, c2) = self.top, self.bottom
-        return [
-            [self.sheet.cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
-        ]
-
-    @value.setter
-    def value(self, values: list[Any]) -> None:
-        r, c = self.top
-        for i, v in enumerate(values):
-            self.sheet.cells[(r + i, c) if self.transpose else (r, c + i)] = v
-
-    def offset(self, rows: int) -> FakeRange:
-        return FakeRange(self.sheet, (self.top[0] + rows, self.top[1]), self.bottom)
-
-    def resize(self, rows: int) -> FakeRange:
-        self.sheet.formats.append(self)
-        return self
-
-
-class FakeSheet:
-    def __init__(self, name: str, rows: list[list[Any]]) -> None:
-        self.name = name
-        self.tables: list[object] = []
-        self.formats: list[FakeRange] = []
-        self.cells = {(r + 1, c + 1): v for r, row in enumerate(rows) for c, v in enumerate(row)}
-
-    @property
-    def used_range(self) -> Any:
-        class Used:
-            last_cell = Cell(max(r for r, _ in self.cells), max(c for _, c in self.cells))
-
-        return Used()
-
-    def range(self, top: tuple[int, int], bottom: tuple[int, int] | None = None) -> FakeRange:
-        return FakeRange(self, top, bottom or top)
-
-
-class FakeBook:
-    def __init__(self, *sheets: FakeSheet) -> None:
-        self.sheets = _Sheets(sheets)
-        self.fullname = "C:/data/客户.xlsx"
-
-
-class _Sheets(list[FakeSheet]):
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return next(s for s in self if s.name == key)
-        return super().__getitem__(key)
-
-
-ROWS: list[list[CellValue]] = [
+ROWS: list[list[Any]] = [
     ["客户名单", None, None],
     ["客户编号", "客户名称", "手机"],
     ["C001", "华东五金", "13800138000"],
@@ -83,24 +26,137 @@ ROWS: list[list[CellValue]] = [
 ]
 
 
+def _cells(book: Any, sheet: str) -> dict[tuple[int, int], Any]:
+    return dict(book.sheets[sheet].impl._data.cells)
+
+
+def _column(book: Any, sheet: str, column: int, rows: range) -> list[Any]:
+    cells = _cells(book, sheet)
+    return [cells.get((r, column)) for r in rows]
+
+
 def test_reads_the_customer_table_below_a_title_and_writes_a_result_column() -> None:
-    sheet = FakeSheet("客户", ROWS)
-    book = ExcelBook(FakeBook(FakeSheet("说明", [["readme"]]), sheet))
+    xl = memory_book({"说明": [["readme"]], "客户": ROWS})
+    book = ExcelBook(xl)
     assert book.sheet_names() == ["说明", "客户"]
     table = book.read_customers()
     assert (table.sheet, table.header_row, table.first_column) == ("客户", 2, 1)
     assert list(table.frame["id"]) == ["C001", "C002"]
-    book.write_columns(table, [ResultColumn("分级", ["A", "B"], number_format="@")])
-    # Text goes behind Excel's ' prefix, so Excel keeps it as typed.
-    assert [sheet.cells.get((r, 4)) for r in (2, 3, 4)] == ["'分级", "'A", "'B"]
-    assert sheet.formats[0].number_format == "@"
+    book.write_columns(table, [ResultColumn("分级", ["A", "00123"], number_format="@")])
+    # Text goes in behind Excel's ' prefix: Excel keeps it as typed, "00123" included.
+    assert _column(xl, "客户", 4, range(2, 5)) == ["分级", "A", "00123"]
+    assert xl.sheets["客户"].impl._data.number_formats[(3, 4)] == "@"
     assert book.save() == "C:/data/客户.xlsx"
 
 
-def test_text_that_looks_like_a_formula_or_number_is_written_as_text() -> None:
-    sheet = FakeSheet("客户", ROWS)
-    book = ExcelBook(FakeBook(sheet))
+def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
+    xl = memory_book({"客户": ROWS})
+    book = ExcelBook(xl)
     table = book.read_customers()
-    values: list[CellValue] = ['=HYPERLINK("http://x")', "00123", 3.5]
-    book.write_columns(table, [ResultColumn("备注2", values[:2])])
-    assert [sheet.cells.get((r, 4)) for r in (3, 4)] == ['\'=HYPERLINK("http://x")', "'00123"]
+    book.write_columns(table, [ResultColumn("备注2", ['=HYPERLINK("http://x")', "=1+1"])])
+    values = _column(xl, "客户", 4, range(3, 5))
+    assert values == ['=HYPERLINK("http://x")', "=1+1"]
+    assert not any(isinstance(v, Formula) for v in _cells(xl, "客户").values())
+
+
+def test_values_land_on_their_customers_rows_past_blank_rows() -> None:
+    rows = [ROWS[1], ROWS[2], [None, None, None], ROWS[3]]
+    xl = memory_book({"客户": rows})
+    book = ExcelBook(xl)
+    table = book.read_customers()
+    book.write_columns(table, [ResultColumn("客户等级", ["A", "B"])])
+    assert _column(xl, "客户", 4, range(1, 5)) == ["客户等级", "A", None, "B"]
+
+
+def test_user_data_in_the_way_is_refused_and_nothing_is_written() -> None:
+    rows = [[*row, None, None] for row in ROWS]
+    rows[3][4] = "staff note"  # column E, row 4: where the second result would go
+    xl = memory_book({"客户": rows})
+    book = ExcelBook(xl)
+    table = book.read_customers()
+    before = _cells(xl, "客户")
+    with pytest.raises(WorkbookError, match=r"E4"):
+        book.write_columns(table, [ResultColumn("客户等级", ["A", "B"]), ResultColumn("x", [1, 2])])
+    assert _cells(xl, "客户") == before
+
+
+def test_a_rerun_and_a_language_switch_reuse_the_columns() -> None:
+    xl = memory_book({"客户": ROWS})
+    book = ExcelBook(xl)
+    book.write_columns(book.read_customers(), [ResultColumn("客户等级", ["A", "B"])])
+    book.write_columns(book.read_customers(), [ResultColumn("客户等级", ["C", "D"])])
+    assert _column(xl, "客户", 4, range(2, 5)) == ["客户等级", "C", "D"]
+    book.write_columns(book.read_customers(), [ResultColumn("Tier", ["B", "A"])])
+    assert _column(xl, "客户", 4, range(2, 5)) == ["Tier", "B", "A"]
+    assert _column(xl, "客户", 5, range(2, 5)) == [None, None, None]
+
+
+def test_an_excel_table_grows_over_the_results() -> None:
+    xl = memory_book({"客户": ROWS[1:]})
+    xl.sheets["客户"].tables.add(xl.sheets["客户"].range("A1:C3"), name="客户表")
+    book = ExcelBook(xl)
+    table = book.read_customers()
+    assert table.table == "客户表"
+    book.write_columns(table, [ResultColumn("客户等级", ["A", "B"])])
+    assert xl.sheets["客户"].tables["客户表"].range.address == "$A$1:$D$3"
+
+
+def test_write_sheet_writes_what_the_file_door_writes() -> None:
+    xl = memory_book({"客户": ROWS})
+    book = ExcelBook(xl)
+    spec = SheetSpec(
+        name="跟进计划",
+        rows=[["客户", "状态", "金额"], ["甲", "待跟进", 3.5], ["乙", "=已完成"]],
+        widths={0: 12},
+        number_formats={2: "#,##0.00"},
+        validations=[ListValidation(1, ["待跟进", "已完成"])],
+        conditional=[ConditionalFill((0, 2), '$B2="待跟进"', "FFC7CE", "9C0006")],
+        charts=[ChartSpec("bar", "金额", "A2:A3", [ChartSeries("金额", "C2:C3")], "E2")],
+        freeze="A2",
+    )
+    book.write_sheet(spec)
+    book.write_sheet(spec)  # a rerun replaces everything
+    sheet = xl.sheets["跟进计划"].impl._data
+    assert sheet.cells == {
+        (1, 1): "客户",
+        (1, 2): "状态",
+        (1, 3): "金额",
+        (2, 1): "甲",
+        (2, 2): "待跟进",
+        (2, 3): 3.5,
+        (3, 1): "乙",
+        (3, 2): "=已完成",
+    }
+    assert {(1, c) for c in (1, 2, 3)} <= sheet.bold
+    assert sheet.widths[1] == 12 and sheet.number_formats[(2, 3)] == "#,##0.00"
+    assert sheet.validations == [("$B$2:$B$3", ["待跟进", "已完成"])]
+    [(where, rule)] = sheet.conditional
+    assert where == "$A$2:$C$3" and rule["formula"] == '=$B2="待跟进"'
+    assert sheet.freeze == "A2"
+    [chart] = sheet.charts
+    assert (chart._type, chart._title, chart._source, chart._categories) == (
+        "bar_clustered",
+        "金额",
+        "跟进计划!$C$2:$C$3",
+        "跟进计划!$A$2:$A$3",
+    )
+    assert [s._name for s in chart._series] == ["金额"]
+
+
+def _write_calls(customers: int) -> int:
+    rows = [["客户编号", "客户名称", "手机"]] + [
+        [f"C{i:06d}", f"客户{i}", f"139{i:08d}"] for i in range(customers)
+    ]
+    xl = memory_book({"客户": rows})
+    book = ExcelBook(xl)
+    table = book.read_customers()
+    CALLS.clear()
+    book.write_columns(
+        table,
+        [ResultColumn("客户等级", ["A"] * customers), ResultColumn("分级得分", [1.0] * customers)],
+    )
+    return sum(CALLS.values())
+
+
+def test_the_calls_do_not_grow_with_the_customers() -> None:
+    assert _write_calls(10) == _write_calls(3_000)

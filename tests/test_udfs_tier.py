@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sheetcrm.book.base import CellValue
+from sheetcrm.book.base import CellError, CellValue
+from sheetcrm.book.file import FileBook
+from sheetcrm.book.xlsx_read import XlsxReader
+from sheetcrm.demo import write_demo
 from sheetcrm.excel.udfs_tier import (
     CRM_EXPECTED,
     CRM_PALIVE,
@@ -22,9 +25,12 @@ from sheetcrm.excel.udfs_tier import (
     CRM_TIER_ARRAY,
 )
 from sheetcrm.i18n import use_lang
+from sheetcrm.jobs import JobOptions, run_job
+from sheetcrm.sheets.tiers import HEADERS as TIER_HEADERS
 from sheetcrm.tiering import TierSettings, tier_customers
 from sheetcrm.tiering.bgnbd import expected_purchases, p_alive
 from sheetcrm.values import excel_serial
+from uno_env import same_value
 
 AS_OF = dt.date(2026, 6, 30)
 HEADERS = ["客户编号", "累计金额", "购买次数", "首次购买日期", "最近购买日期", "互动次数", "城市"]
@@ -109,3 +115,77 @@ def test_palive_functions_equal_the_model() -> None:
     )
     assert CRM_PALIVE(1, 5, 3, *params).startswith("#VALUE!")
     assert CRM_PALIVE(1, 1, 3, -1, 1, 1, 1).startswith("#VALUE!")
+
+
+DEMO_AS_OF = dt.date(2026, 6, 1)
+# The batch takes these from the transactions sheet, which no worksheet function is given.
+FROM_TRANSACTIONS = {"p_alive", "expected_90d", "churn_risk"}
+
+
+@pytest.fixture(scope="module")
+def demo_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, list[list]]:  # type: ignore[type-arg]
+    """The demo's header and rows after ``sheetcrm tier``: data columns, then the batch results."""
+    path = tmp_path_factory.mktemp("demo") / "demo.xlsx"
+    write_demo(path, customers=100, as_of=DEMO_AS_OF)
+    run_job("tier", FileBook(path, backup=False), JobOptions(as_of=DEMO_AS_OF))
+    grid = XlsxReader(path).read_grid("客户名单")
+    # As a UDF gets them from xlwings: dates as datetimes, blanks and errors as None.
+    as_excel = [[_from_xlwings(v) for v in row] for row in grid]
+    return as_excel[0], as_excel[1:]
+
+
+def _from_xlwings(value: object) -> object:
+    """A cell as xlwings hands it to a worksheet function."""
+    if type(value) is dt.date:
+        return dt.datetime.combine(value, dt.time())
+    return None if isinstance(value, CellError) else value
+
+
+def _batch_cell(key: str, value: CellValue) -> CellValue:
+    """A batch result cell as the UDF gives it (churn risk is written as 是/blank)."""
+    if key == "churn_risk":
+        return value == "是"
+    return "" if value is None else value
+
+
+def test_every_tier_function_equals_the_batch_over_the_demo(demo_batch: tuple) -> None:  # type: ignore[type-arg]
+    header, rows = demo_batch
+    width = header.index(TIER_HEADERS["tier"][0])
+    data = [row[:width] for row in rows]
+    batch = {
+        key: [row[header.index(zh)] for row in rows] for key, (zh, _, _) in TIER_HEADERS.items()
+    }
+    with use_lang("zh"):
+        for key in TIER_HEADERS.keys() - FROM_TRANSACTIONS:
+            column = CRM_TIER_ARRAY([header[:width], *data], key, DEMO_AS_OF)
+            got = [cell for (cell,) in column]
+            want = [_batch_cell(key, v) for v in batch[key]]
+            assert all(same_value(g, w) for g, w in zip(got, want, strict=True)), key
+        role = {h: i for i, h in enumerate(header)}
+        orders = [row[role["购买次数"]] for row in data]
+        amounts = [row[role["累计金额"]] for row in data]
+        lasts = [row[role["最近购买日期"]] for row in data]
+        for i, row in enumerate(data):
+            assert CRM_TIER(header[:width], row, DEMO_AS_OF) == _batch_cell(
+                "tier", batch["tier"][i]
+            )
+            assert same_value(
+                CRM_SCORE(header[:width], row, DEMO_AS_OF), _batch_cell("score", batch["score"][i])
+            )
+            stage = CRM_STAGE(row[role["首次购买日期"]], lasts[i], orders[i], DEMO_AS_OF)
+            assert stage == _batch_cell("stage", batch["stage"][i])
+            scores = [
+                CRM_RFM(v, column, kind)
+                for v, column, kind in (
+                    (lasts[i], lasts, "r"),
+                    (orders[i], orders, "f"),
+                    (amounts[i], amounts, "m"),
+                )
+            ]
+            assert scores == [_batch_cell(k, batch[k][i]) for k in ("r", "f", "m")], i
+            if "" not in scores:
+                assert CRM_SEGMENT(*scores) == batch["segment_cn"][i]
+        for kind, values in (("r", lasts), ("f", orders), ("m", amounts)):
+            assert [c for (c,) in CRM_RFM_ARRAY(values, kind)] == [
+                _batch_cell(kind, v) for v in batch[kind]
+            ]

@@ -336,7 +336,11 @@ def _column_by_distinct_values(
     at = np.where(blank, 0, codes)
     if kind == "date":
         lookup = pd.to_datetime(pd.Series(parsed, dtype=object), errors="coerce")
-        taken = lookup.to_numpy()[at] if len(lookup) else np.full(len(codes), np.datetime64("NaT", "ns"))
+        taken = (
+            lookup.to_numpy()[at]
+            if len(lookup)
+            else np.full(len(codes), np.datetime64("NaT", "ns"))
+        )
         taken = np.where(blank, np.datetime64("NaT", "ns"), taken)
         return pd.Series(taken.astype("datetime64[ns]")), failures
     if kind == "bool":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias
 
 import pandas as pd
@@ -97,21 +97,6 @@ class CustomerTable:
     def last_row(self) -> int:
         """Excel row number of the last data row (the header row for an empty table)."""
         return int(self.frame.index.max()) if len(self.frame) else self.header_row
-
-    def by_row(self, column: ResultColumn) -> ResultColumn:
-        """A result column spread over every sheet row of the table, blank where a row is.
-
-        ``frame`` skips blank rows; the writers fill the rows below the header in order,
-        so values must land on their own customer's row, not close up over the gaps.
-        """
-        rows = self.frame.index
-        span = self.last_row - self.header_row
-        if len(rows) == span and (not span or int(rows[0]) == self.header_row + 1):
-            return column
-        spread: list[CellValue] = [None] * span
-        for row, value in zip(rows, column.values, strict=True):
-            spread[int(row) - self.header_row - 1] = value
-        return replace(column, values=spread)
 
 
 @dataclass(frozen=True)

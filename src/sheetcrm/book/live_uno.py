@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..a1 import column_letter, parse_cell, parse_range
+from ..a1 import parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
@@ -37,6 +37,7 @@ from .base import (
     ResultColumn,
     SheetSpec,
 )
+from .placement import plan_table_columns, refuse_data, table_span
 from .uno_session import import_uno, property_value
 
 __all__ = ["UnoBook"]
@@ -280,26 +281,38 @@ class UnoBook:
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""
-        columns = [table.by_row(column) for column in columns]
         if not columns:
             return
         sheet = self._sheet(table.sheet)
-        header_row, first = table.header_row - 1, table.first_column - 1
         db = self._database_range(table.table)
-        edge = first + len(table.headers) - 1
-        if db is not None:
-            edge = max(edge, db.DataArea.EndColumn)
-        by_text = self._header_columns(sheet, header_row, first, edge)
-        rows_end = max(table.last_row - 1, header_row + max(len(c.values) for c in columns))
-        placed = _placements(columns, by_text, edge)
-        for result, (column, new) in zip(columns, placed, strict=True):
-            if new:
-                self._refuse_data(sheet, table.sheet, column, header_row, rows_end)
-            self._write_result(sheet, result, column, header_row, rows_end)
+        edge = table_span(
+            table.first_column, table.headers, db.DataArea.EndColumn + 1 if db is not None else None
+        )
+        plan = plan_table_columns(
+            table, columns, edge, self._header_texts(sheet, table.header_row - 1, edge - 1)
+        )
+        top, bottom = plan.header_row - 1, plan.rows_end - 1
+        refuse_data(
+            plan,
+            {
+                place.column: [
+                    value
+                    for (value,) in sheet.getCellRangeByPosition(
+                        place.column - 1, top, place.column - 1, bottom
+                    ).getDataArray()
+                ]
+                for place in plan.placements
+                if not place.replaces
+            },
+        )
+        for result, place in zip(columns, plan.placements, strict=True):
+            self._write_result(
+                sheet, result, plan.aligned(result.values).tolist(), place.column - 1, top, bottom
+            )
         if db is not None:
             box = db.DataArea
-            box.EndColumn = max(box.EndColumn, *(column for column, _ in placed))
-            box.EndRow = max(box.EndRow, rows_end)
+            box.EndColumn = max(box.EndColumn, plan.last_column - 1)
+            box.EndRow = max(box.EndRow, bottom)
             db.setDataArea(box)
 
     def _database_range(self, name: str | None) -> Any:
@@ -307,50 +320,33 @@ class UnoBook:
         ranges = self.doc.DatabaseRanges
         return ranges.getByName(name) if name and ranges.hasByName(name) else None
 
-    def _header_columns(self, sheet: Any, header_row: int, first: int, edge: int) -> dict[str, int]:
-        """The 0-based column of each header text from the table's first column on."""
+    def _header_texts(self, sheet: Any, header_row: int, edge: int) -> dict[int, CellValue]:
+        """The header row's cells by 1-based column, as far right as the sheet is used."""
         _, used_col = self._used(sheet)
         line = sheet.getCellRangeByPosition(0, header_row, max(used_col, edge), header_row)
-        by_text: dict[str, int] = {}
-        for c, text in enumerate(line.getDataArray()[0]):
-            if c >= first and isinstance(text, str) and text.strip():
-                by_text.setdefault(text.strip(), c)
-        return by_text
+        return {c: text for c, text in enumerate(line.getDataArray()[0], start=1)}
 
     def _write_result(
-        self, sheet: Any, result: ResultColumn, column: int, header_row: int, rows_end: int
+        self,
+        sheet: Any,
+        result: ResultColumn,
+        values: Sequence[CellValue],
+        column: int,
+        header_row: int,
+        rows_end: int,
     ) -> None:
         """One result column: header, values, number format and width."""
         if rows_end > header_row:
             # A rerun's values must not inherit the last run's formats (a date format!).
             data = sheet.getCellRangeByPosition(column, header_row + 1, column, rows_end)
             data.NumberFormat = 0
-        self._write_block(
-            sheet, header_row, column, [[result.header], *([v] for v in result.values)]
-        )
-        if result.number_format and result.values:
+        self._write_block(sheet, header_row, column, [[result.header], *([v] for v in values)])
+        if result.number_format and len(values):
             sheet.getCellRangeByPosition(
-                column, header_row + 1, column, header_row + len(result.values)
+                column, header_row + 1, column, header_row + len(values)
             ).NumberFormat = self._format_key(result.number_format)
         if result.width:
             sheet.Columns.getByIndex(column).Width = round(result.width * _CHAR_WIDTH)
-
-    def _refuse_data(self, sheet: Any, name: str, column: int, top: int, bottom: int) -> None:
-        """Stop before a new result column would overwrite the user's cells."""
-        # Not queryContentCells: on a column beside the data it reports the neighbour's cells.
-        cells = sheet.getCellRangeByPosition(column, top, column, bottom).getDataArray()
-        filled = next((r for r, (value,) in enumerate(cells) if value != ""), None)
-        if filled is not None:
-            letters = column_letter(column + 1)
-            cell = f"{letters}{top + filled + 1}"
-            raise WorkbookError(
-                tr(
-                    f"工作表“{name}”的 {letters} 列（单元格 {cell}）已有数据，"
-                    "sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
-                    f"sheet '{name}' column {letters} (cell {cell}) holds data, and sheetcrm "
-                    "needs that column for its results; move that data elsewhere and try again",
-                )
-            )
 
     def write_sheet(self, spec: SheetSpec) -> None:
         """Add or replace a sheet sheetcrm owns: values, formats, filter, drop-downs, charts."""
@@ -549,24 +545,3 @@ def _format_of(value: CellValue) -> str | None:
     if isinstance(value, dt.date):
         return _DATE_FORMAT
     return None
-
-
-def _placements(
-    columns: Sequence[ResultColumn], by_text: dict[str, int], edge: int
-) -> list[tuple[int, bool]]:
-    """(0-based column, True if new) for each result: its old column, else the next free."""
-    # Columns a previous run wrote keep their place; new ones go round them.
-    reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
-    taken: set[int] = set()
-    placed = []
-    next_free = edge + 1
-    for result in columns:
-        column = by_text.get(result.header.strip())
-        new = column is None or column in taken
-        if column is None or new:
-            while next_free in taken or next_free in reserved:
-                next_free += 1
-            column = next_free
-        taken.add(column)
-        placed.append((column, new))
-    return placed

@@ -23,6 +23,7 @@ from ..tuning import Tuning
 from .base import CellValue
 from .cell_xml import Encoded, cells_xml
 from .package import Deflated, Package, deflate_stream, stream_part
+from .placement import data_in_the_way
 from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
 from .sheetstream import row_pieces, sheet_start
 
@@ -440,15 +441,7 @@ class RowSplicer:
                 kept.append((cell.column, cell.xml))
                 continue
             if not target.replace and not cell.empty:
-                raise WorkbookError(
-                    tr(
-                        f"工作表“{sheet}”的 {target.letters} 列（单元格 {target.letters}{row}）已有数据，"
-                        f"sheetcrm 要把结果写在这一列。请把这些数据移到别处后重试",
-                        f"sheet '{sheet}' column {target.letters} (cell {target.letters}{row}) holds data, "
-                        "and sheetcrm needs that column for its results; move that data elsewhere and "
-                        "try again",
-                    )
-                )
+                raise data_in_the_way(sheet, target.column, row)
             if cell.formula:
                 self.formula_replaced = True
         merged = sorted(kept + self.encoded.cells(row), key=lambda item: item[0])

@@ -19,19 +19,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from lxml import etree
 
 from .. import _background
-from ..a1 import MAX_COLUMN, MAX_ROW, column_letter, parse_range, range_ref
+from ..a1 import parse_range, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..tuning import Tuning
 from .base import ResultColumn, SheetSpec
-from .cell_xml import CellStyles, cell_xml, clean_text, encode, padded, uniform
+from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .own_sheets import check_sheet_name, drop_sheet_parts, sheet_xml, write_drawing
 from .package import Deflated, Fingerprint, Package, fingerprint, parse_xml, serialize
+from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
 from .sheetstream import row_pieces, sheet_start
 from .splice import SpliceJob, Target, changed_message, splice_part
@@ -180,18 +180,23 @@ class PackageWriter:
         self._settle()  # columns written earlier are part of the sheet read now
         header = self._header(entry.part, header_row, sheet) or []
         found = self._table(entry, table) if table else None
-        edge = first_column + len(headers) - 1
-        if found is not None:
-            edge = max(edge, found[2][3])  # the table may reach further right than the headers
+        edge = table_span(first_column, headers, found[2][3] if found else None)
         texts = {cell.column: cell_text(cell, self._shared()) for cell in header}
         header_style = next((cell.style for cell in header if cell.column == edge), None)
-        targets = self._plan_targets(
-            columns, texts, first_column, edge, header_row, header_style, sheet
+        plan = plan_columns(
+            columns,
+            sheet=sheet,
+            header_row=header_row,
+            first_column=first_column,
+            last_row=last_row,
+            edge=edge,
+            header_texts=texts,
+            rows=rows,
         )
-        positions, rows_end = _placement(columns, rows, header_row, last_row, sheet)
-        self._write_cells(entry.part, sheet, targets, columns, positions, header_row, rows_end)
+        targets = self._targets(columns, plan, header_style)
+        self._write_cells(entry.part, sheet, targets, columns, plan)
         if found is not None:
-            self._grow_table(*found, rows_end, targets, texts)
+            self._grow_table(*found, plan, targets, texts)
 
     def _entry(self, sheet: str) -> _SheetEntry:
         """The sheet with this name, or a clear error."""
@@ -208,13 +213,11 @@ class PackageWriter:
         sheet: str,
         targets: list[Target],
         columns: Sequence[ResultColumn],
-        positions: np.ndarray | None,
-        header_row: int,
-        rows_end: int,
+        plan: ColumnPlan,
     ) -> None:
         """Encode the result columns and splice them into the sheet part, now or in a worker."""
         widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
-        styles, count = self._cell_styles(), rows_end - header_row
+        styles = self._cell_styles()
         by_column = sorted(targets, key=lambda t: t.column)
         size = self.package.size(part)
         job = SpliceJob(
@@ -225,7 +228,7 @@ class PackageWriter:
             [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
             [
                 encode(
-                    padded(t.values, count, positions),
+                    plan.aligned(t.values),
                     t.style,
                     styles,
                     self.date1904,
@@ -233,8 +236,8 @@ class PackageWriter:
                 )
                 for t in by_column
             ],
-            header_row,
-            rows_end,
+            plan.header_row,
+            plan.rows_end,
             widths,
             size,
             self.tuning,
@@ -282,55 +285,34 @@ class PackageWriter:
             self._shared_strings = SharedStrings(self.package.read(part) if part else None)
         return self._shared_strings
 
-    def _plan_targets(
-        self,
-        columns: Sequence[ResultColumn],
-        header_texts: dict[int, str],
-        first_column: int,
-        edge: int,
-        header_row: int,
-        header_style: int | None,
-        sheet: str,
+    def _targets(
+        self, columns: Sequence[ResultColumn], plan: ColumnPlan, header_style: int | None
     ) -> list[Target]:
-        """Choose a column for each result: its old column if it has one, else the next free."""
+        """The cells each placed result column is written as: header XML and value style."""
         styles = self._styles_()
-        by_text: dict[str, int] = {}
-        for column, text in sorted(header_texts.items()):
-            if column >= first_column and text:
-                by_text.setdefault(text, column)
-        # Columns a previous run wrote keep their place; new ones go round them.
-        reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
-        taken: set[int] = set()
         targets = []
-        next_free = edge + 1
-        for result in columns:
-            header = result.header.strip()
-            old = by_text.get(header)
-            replace = old is not None and old not in taken
-            if old is not None and replace:
-                column = old
-            else:
-                while next_free in taken or next_free in reserved:
-                    next_free += 1
-                column = next_free
-            if column > MAX_COLUMN:
-                raise WorkbookError(
-                    tr(
-                        f"工作表“{sheet}”右侧没有空列可写结果了，请删除不用的列",
-                        f"sheet '{sheet}' has no free column left for results; delete unused columns",
-                    )
-                )
-            taken.add(column)
+        for result, place in zip(columns, plan.placements, strict=True):
             style = (
                 styles.cell_xf(number_format=result.number_format) if result.number_format else None
             )
-            letters = column_letter(column)
             title = clean_text(result.header)
             header_xml = cell_xml(
-                f"{letters}{header_row}", title, header_style, self._cell_styles(), self.date1904
+                f"{place.letters}{plan.header_row}",
+                title,
+                header_style,
+                self._cell_styles(),
+                self.date1904,
             )
             targets.append(
-                Target(column, letters, title, header_xml, result.values, style, replace)
+                Target(
+                    place.column,
+                    place.letters,
+                    title,
+                    header_xml,
+                    result.values,
+                    style,
+                    place.replaces,
+                )
             )
         return targets
 
@@ -359,15 +341,14 @@ class PackageWriter:
         part: str,
         root: etree._Element,
         box: tuple[int, int, int, int],
-        rows_end: int,
+        plan: ColumnPlan,
         targets: list[Target],
         header_texts: dict[int, str],
     ) -> None:
         """Widen an Excel Table over the result columns, one tableColumn per new column."""
         first_row, first_col, last_row, last_col = box
-        new_last_col = max(last_col, *(t.column for t in targets))
-        new_last_row = max(last_row, rows_end)
-        ref = range_ref(first_row, first_col, new_last_row, new_last_col)
+        new_last_col = max(last_col, plan.last_column)
+        ref = range_ref(first_row, first_col, max(last_row, plan.rows_end), new_last_col)
         root.set("ref", ref)
         auto = root.find(f"{{{MAIN_NS}}}autoFilter")
         if auto is not None:
@@ -375,6 +356,10 @@ class PackageWriter:
         columns = root.find(f"{{{MAIN_NS}}}tableColumns")
         assert columns is not None
         names = {t.column: t.title for t in targets}
+        # A column re-used in the other language is renamed: Excel wants name = header cell.
+        for column, element in enumerate(columns, start=first_col):
+            if column in names:
+                element.set("name", names[column])
         next_id = max((int(c.get("id", "0")) for c in columns), default=0) + 1
         for column in range(last_col + 1, new_last_col + 1):
             etree.SubElement(
@@ -466,31 +451,3 @@ class PackageWriter:
                         self.package.delete(part)
             rels.save()
             self._drop_calc_chain = False
-
-
-def _placement(
-    columns: Sequence[ResultColumn],
-    rows: Sequence[int] | None,
-    header_row: int,
-    last_row: int,
-    sheet: str,
-) -> tuple[np.ndarray | None, int]:
-    """Where values go (positions below the header, None: one after another) and the last row."""
-    longest = max(len(c.values) for c in columns)
-    if rows is None:
-        positions = None
-        rows_end = max(last_row, header_row + longest)
-    else:
-        positions = np.asarray(rows, dtype=np.int64)[:longest] - header_row - 1
-        if len(positions) < longest or (positions < 0).any():
-            raise ValueError("rows must give a row below the header for every value")
-        rows_end = max(last_row, header_row + 1 + int(positions.max(initial=-1)))
-    if rows_end > MAX_ROW:
-        raise WorkbookError(
-            tr(
-                f"工作表“{sheet}”的结果需写到第 {rows_end} 行，超过 Excel 上限 {MAX_ROW} 行",
-                f"sheet '{sheet}': results would reach row {rows_end}, past Excel's last row "
-                f"{MAX_ROW}; split the table",
-            )
-        )
-    return positions, rows_end

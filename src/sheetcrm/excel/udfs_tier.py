@@ -18,6 +18,7 @@ import xlwings as xw
 from ..book.base import CellValue
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES, role_info
+from ..schema import match_roles
 from ..settings import Settings
 from ..sheets.tiers import HEADERS
 from ..tiering import bgnbd, lifecycle, rfm
@@ -39,12 +40,6 @@ __all__ = [
     "CRM_TIER_ARRAY",
 ]
 
-_HEADER_ROLES = {
-    name.casefold(): info.role
-    for info in CUSTOMER_ROLES
-    for name in (info.role, info.zh, info.en, *info.aliases)
-}
-
 
 def _rows(value: Any) -> list[list[Any]]:
     if not isinstance(value, list | tuple):
@@ -65,13 +60,13 @@ def _typed(role: str, cells: list[Any]) -> pd.Series:
 
 
 def _frame(headers: Any, rows: list[list[Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """A customer frame from a header row and data rows, plus the role → header labels."""
-    labels: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    for position, name in enumerate(text_arg(h) for h in flatten(headers)):
-        role = _HEADER_ROLES.get(name.casefold())
-        if role and role not in labels:
-            labels[role], positions[role] = name, position
+    """A customer frame from a header row and data rows, plus the role → header labels.
+
+    Headers are read as the batch reads them (:func:`~sheetcrm.schema.match_roles`).
+    """
+    texts = [text_arg(h).strip() for h in flatten(headers)]
+    labels = match_roles(texts, CUSTOMER_ROLES)
+    positions = {role: texts.index(label) for role, label in labels.items()}
     columns = {
         role: _typed(role, [row[at] if at < len(row) else None for row in rows])
         for role, at in positions.items()
@@ -132,11 +127,20 @@ def _cell(value: Any) -> CellValue:
     return plain
 
 
-def _one_row(
-    headers: Any, values: Any, as_of: Any, rules: Any, thresholds: Any, preset: Any
-) -> pd.Series:
-    rows = [flatten(values)]
-    return _tier_results(headers, rows, as_of, rules, thresholds, preset, single=True).iloc[0]
+def _blank_row(row: list[Any]) -> bool:
+    """A row with nothing in it: the batch skips it, so it has no result."""
+    return all(is_blank(v) for v in row)
+
+
+def _one_result(
+    key: str, headers: Any, values: Any, as_of: Any, rules: Any, thresholds: Any, preset: Any
+) -> CellValue:
+    """One result of one customer's row (blank for a blank row, as in the batch)."""
+    row = flatten(values)
+    if _blank_row(row):
+        return ""
+    results = _tier_results(headers, [row], as_of, rules, thresholds, preset, single=True)
+    return _cell(results[key].iloc[0])
 
 
 _DOC_HEADERS = "客户表的表头行 / the customer table's header row"
@@ -166,7 +170,7 @@ def CRM_TIER(  # noqa: N802 - Excel's name
     preset: Any = None,
 ) -> CellValue:
     """The tier of one customer from their row, as the tier job writes it."""
-    return _cell(_one_row(headers, values, as_of, rules, thresholds, preset)["tier"])
+    return _one_result("tier", headers, values, as_of, rules, thresholds, preset)
 
 
 @xw.func
@@ -181,7 +185,7 @@ def CRM_SCORE(  # noqa: N802 - Excel's name
     preset: Any = None,
 ) -> CellValue:
     """The rule score of one customer from their row."""
-    return _cell(_one_row(headers, values, as_of, rules, thresholds, preset)["score"])
+    return _one_result("score", headers, values, as_of, rules, thresholds, preset)
 
 
 @xw.func
@@ -208,9 +212,13 @@ def CRM_TIER_ARRAY(  # noqa: N802 - Excel's name
             tr(f"结果列 '{wanted}' 未知；可用：", f"unknown result column '{wanted}'; use one of: ")
             + ", ".join(HEADERS)
         )
-    rows = _rows(table)
-    results = _tier_results(rows[0], rows[1:], as_of, rules, thresholds, preset)
-    return as_column([_cell(v) for v in results[key].astype(object)])
+    header, *body = _rows(table)
+    kept = [i for i, row in enumerate(body) if not _blank_row(row)]
+    results = _tier_results(header, [body[i] for i in kept], as_of, rules, thresholds, preset)
+    cells: list[CellValue] = [""] * len(body)  # blank rows: no result, as in the batch
+    for i, value in zip(kept, results[key].astype(object), strict=True):
+        cells[i] = _cell(value)
+    return as_column(cells)
 
 
 def _rfm_kind(kind: Any) -> bool:

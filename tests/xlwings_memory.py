@@ -1,0 +1,748 @@
+"""An xlwings engine that keeps a workbook in memory, for driving xlwings' own front end in tests.
+
+``xlwings.Book``/``Sheet``/``Range`` and their converters are xlwings' real code; only the
+engine layer below them (what ``_xlwindows``/``_xlmac`` do over COM/AppleScript) is ours. Each
+impl class subclasses ``xlwings.base_classes``, so a call xlwings has but this engine does
+not model raises ``NotImplementedError``, and a call xlwings does not have at all is an
+``AttributeError`` in the front end. Like Excel, a value assigned to a cell is parsed: "=…"
+becomes a formula and "00123" a number unless it starts with Excel's ' text prefix.
+
+Every call from the front end into the engine (a COM round trip on Windows) is counted in
+:data:`CALLS`, by ``Class.attribute``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlwings as xw
+from xlwings import base_classes
+
+from sheetcrm.book.xlsx_read import XlsxReader
+
+__all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
+
+CALLS: Counter[str] = Counter()
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
+_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula (what Excel makes of assigned text starting with "=")."""
+
+    text: str
+
+
+class _NoApi:
+    """Stands for the native COM object: there (truthy), but no native call works here."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotImplementedError(f"the memory engine has no native API ({name})")
+
+
+class _Counted:
+    """Counts each public attribute the front end reads or sets on an impl object."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("_") and name != "options":
+            CALLS[f"{type(self).__name__}.{name}"] += 1
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and name != "options":
+            CALLS[f"{type(self).__name__}.{name}="] += 1
+        object.__setattr__(self, name, value)
+
+
+def _letters(column: int) -> str:
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _number(letters: str) -> int:
+    value = 0
+    for char in letters:
+        value = value * 26 + ord(char) - 64
+    return value
+
+
+def _parse_a1(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    match = _A1.match(ref.upper().split("!")[-1])
+    if not match:
+        raise ValueError(f"not an A1 range: {ref!r}")
+    c1, r1, c2, r2 = match.groups()
+    top = (int(r1), _number(c1))
+    return top, (int(r2), _number(c2)) if c2 else top
+
+
+def _stored(value: Any) -> Any:
+    """What Excel stores for a value assigned from a macro."""
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:] or None
+        if value.startswith("="):
+            return Formula(value)
+        if _NUMBER.match(value):
+            return float(value)
+        return value or None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+@dataclass
+class _Data:
+    """One sheet's contents and formats."""
+
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    bold: set[tuple[int, int]] = field(default_factory=set)
+    widths: dict[int, float] = field(default_factory=dict)
+    wrap: set[tuple[int, int]] = field(default_factory=set)
+    validations: list[tuple[str, list[str]]] = field(default_factory=list)
+    conditional: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    freeze: str | None = None
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+class Engine:
+    """The engine: how xlwings' converters prepare values for it and clean what it returns.
+
+    Not counted: these run in Python, per value, on every platform."""
+
+    name = "memory"
+    type = "desktop"
+
+    @property
+    def apps(self) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def prepare_xl_data_element(x: Any, options: Any) -> Any:
+        """As Excel takes a value over COM: blanks as "", dates as date-times."""
+        if x is None or (isinstance(x, float) and x != x):
+            return ""
+        if isinstance(x, dt.date) and not isinstance(x, dt.datetime):
+            return dt.datetime(x.year, x.month, x.day)
+        return x
+
+    @staticmethod
+    def clean_value_data(
+        data: Any, datetime_builder: Any, empty_as: Any, number_builder: Any, err_to_str: Any
+    ) -> list[list[Any]]:
+        """As xlwings cleans what Excel returns: blanks as ``empty_as``, dates built."""
+
+        def clean(value: Any) -> Any:
+            if value in ("", None):
+                return empty_as
+            if isinstance(value, dt.datetime):
+                return datetime_builder(
+                    value.year,
+                    value.month,
+                    value.day,
+                    value.hour,
+                    value.minute,
+                    value.second,
+                    value.microsecond,
+                )
+            if number_builder is not None and isinstance(value, float):
+                return number_builder(value)
+            return value
+
+        return [[clean(c) for c in row] for row in data]
+
+
+class App(_Counted, base_classes.App):
+    """The application: one engine, its books."""
+
+    def __init__(self) -> None:
+        self._engine = Engine()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def version(self) -> str:
+        return "16.0"
+
+    @property
+    def pid(self) -> int:
+        return 1
+
+
+class MemoryBook(_Counted, base_classes.Book):
+    """A workbook in memory."""
+
+    def __init__(self, fullname: str = "C:/data/客户.xlsx") -> None:
+        self._app = App()
+        self._fullname = fullname
+        self._sheets: list[Sheet] = []
+
+    @property
+    def name(self) -> str:
+        return self._fullname.rsplit("/", 1)[-1]
+
+    @property
+    def fullname(self) -> str:
+        return self._fullname
+
+    @property
+    def app(self) -> App:
+        return self._app
+
+    @property
+    def sheets(self) -> Sheets:
+        return Sheets(self)
+
+    def _add_sheet(self, name: str, rows: list[list[Any]] | None = None) -> Sheet:
+        """Test setup: a sheet holding these values from A1 (stored as read from a file)."""
+        sheet = Sheet(self, name)
+        for r, row in enumerate(rows or [], start=1):
+            for c, value in enumerate(row, start=1):
+                if value not in (None, ""):
+                    sheet._data.cells[(r, c)] = (
+                        float(value)
+                        if isinstance(value, int) and not isinstance(value, bool)
+                        else value
+                    )
+        self._sheets.append(sheet)
+        return sheet
+
+    def _sheet(self, name: str) -> Sheet:
+        return next(s for s in self._sheets if s._name.casefold() == name.casefold())
+
+
+class Sheets(_Counted, base_classes.Sheets):
+    """The sheets of a book, in tab order."""
+
+    def __init__(self, book: MemoryBook) -> None:
+        self._book = book
+
+    def __call__(self, name_or_index: str | int) -> Sheet:
+        if isinstance(name_or_index, str):
+            return self._book._sheet(name_or_index)
+        return self._book._sheets[name_or_index - 1]
+
+    def __len__(self) -> int:
+        return len(self._book._sheets)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._book._sheets))
+
+    def add(
+        self, before: Sheet | None = None, after: Sheet | None = None, name: str | None = None
+    ) -> Sheet:
+        sheets = self._book._sheets
+        taken = {s._name for s in sheets}
+        number = len(sheets) + 1
+        while f"Sheet{number}" in taken:
+            number += 1
+        sheet = Sheet(self._book, name or f"Sheet{number}")
+        if before is not None:
+            sheets.insert(sheets.index(before), sheet)
+        elif after is not None:
+            sheets.insert(sheets.index(after) + 1, sheet)
+        else:
+            sheets.append(sheet)
+        return sheet
+
+
+class Sheet(_Counted, base_classes.Sheet):
+    """A worksheet."""
+
+    def __init__(self, book: MemoryBook, name: str) -> None:
+        self._book, self._name, self._data = book, name, _Data()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def book(self) -> MemoryBook:
+        return self._book
+
+    @property
+    def index(self) -> int:
+        return self._book._sheets.index(self) + 1
+
+    def range(self, arg1: Any, arg2: Any = None) -> Range:
+        if isinstance(arg1, Range):
+            arg1 = arg1._top
+        if isinstance(arg2, Range):
+            arg2 = arg2._bottom
+        if isinstance(arg1, str):
+            if "," in arg1:
+                return Range(self, *_parse_a1(arg1.split(",")[0]), areas=arg1)
+            top, bottom = _parse_a1(arg1)
+            return Range(self, top, bottom)
+        if len(arg1) == 4:
+            row, col, rows, cols = arg1
+            return Range(self, (row, col), (row + rows - 1, col + cols - 1))
+        return Range(self, tuple(arg1), tuple(arg2 or arg1))
+
+    @property
+    def cells(self) -> Range:
+        return Range(self, (1, 1), (_MAX_ROWS, _MAX_COLUMNS))
+
+    @property
+    def used_range(self) -> Range:
+        cells = self._data.cells
+        if not cells:
+            return Range(self, (1, 1), (1, 1))
+        return Range(self, (1, 1), (max(r for r, _ in cells), max(c for _, c in cells)))
+
+    def clear(self) -> None:
+        tables, charts = self._data.tables, self._data.charts
+        self._data = _Data(tables=tables, charts=charts)  # Excel's Clear leaves objects
+
+    @property
+    def tables(self) -> Tables:
+        return Tables(self)
+
+    @property
+    def charts(self) -> Charts:
+        return Charts(self)
+
+    @property
+    def freeze_panes(self) -> FreezePanes:
+        return FreezePanes(self)
+
+
+class Range(_Counted, base_classes.Range):
+    """A rectangle of cells (or, for a chart's source, several, as an address)."""
+
+    def __init__(
+        self,
+        sheet: Sheet,
+        top: tuple[int, int],
+        bottom: tuple[int, int],
+        areas: str | None = None,
+    ) -> None:
+        self._sheet, self._top, self._bottom, self._areas = sheet, top, bottom, areas
+        self.options: dict[str, Any] = {}
+
+    def _each(self) -> Any:
+        (r1, c1), (r2, c2) = self._top, self._bottom
+        return ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+
+    @property
+    def sheet(self) -> Sheet:
+        return self._sheet
+
+    @property
+    def api(self) -> _NoApi:
+        return _NoApi()
+
+    @property
+    def coords(self) -> tuple[str, int, int, int, int]:
+        rows, cols = self._shape()
+        return self._sheet._name, self._top[0], self._top[1], rows, cols
+
+    def _shape(self) -> tuple[int, int]:
+        return self._bottom[0] - self._top[0] + 1, self._bottom[1] - self._top[1] + 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._shape()
+
+    def __len__(self) -> int:
+        rows, cols = self._shape()
+        return rows * cols
+
+    def __call__(self, arg1: int, arg2: int | None = None) -> Range:
+        if arg2 is None:
+            raise NotImplementedError("Range(i): a cell by its position in the range")
+        cell = (self._top[0] + arg1 - 1, self._top[1] + arg2 - 1)
+        return Range(self._sheet, cell, cell)
+
+    @property
+    def row(self) -> int:
+        return self._top[0]
+
+    @property
+    def column(self) -> int:
+        return self._top[1]
+
+    @property
+    def address(self) -> str:
+        return self._address()
+
+    def _address(self) -> str:
+        if self._areas:
+            return self._areas
+        (r1, c1), (r2, c2) = self._top, self._bottom
+        first = f"${_letters(c1)}${r1}"
+        return first if (r1, c1) == (r2, c2) else f"{first}:${_letters(c2)}${r2}"
+
+    def get_address(self, row_absolute: bool, col_absolute: bool, external: bool) -> str:
+        return self._address()
+
+    @property
+    def raw_value(self) -> Any:
+        (r1, c1), (r2, c2) = self._top, self._bottom
+        cells = self._sheet._data.cells
+        rows = [[_shown(cells.get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        return rows[0][0] if (r1, c1) == (r2, c2) else rows
+
+    @raw_value.setter
+    def raw_value(self, value: Any) -> None:
+        rows = value if isinstance(value, list | tuple) else [[value]]
+        rows = [row if isinstance(row, list | tuple) else [row] for row in rows]
+        cells = self._sheet._data.cells
+        r0, c0 = self._top
+        for r, row in enumerate(rows):
+            for c, item in enumerate(row):
+                stored = _stored(item)
+                if stored is None:
+                    cells.pop((r0 + r, c0 + c), None)
+                else:
+                    cells[(r0 + r, c0 + c)] = stored
+
+    def clear_contents(self) -> None:
+        for cell in self._each():
+            self._sheet._data.cells.pop(cell, None)
+
+    @property
+    def number_format(self) -> str | None:
+        formats = {self._sheet._data.number_formats.get(cell, "General") for cell in self._each()}
+        return formats.pop() if len(formats) == 1 else None
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        for cell in self._each():
+            self._sheet._data.number_formats[cell] = value
+
+    @property
+    def column_width(self) -> float:
+        return self._sheet._data.widths.get(self._top[1], 8.43)
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        for column in range(self._top[1], self._bottom[1] + 1):
+            self._sheet._data.widths[column] = value
+
+    @property
+    def wrap_text(self) -> bool:
+        return all(cell in self._sheet._data.wrap for cell in self._each())
+
+    @wrap_text.setter
+    def wrap_text(self, value: bool) -> None:
+        for cell in self._each():
+            (self._sheet._data.wrap.add if value else self._sheet._data.wrap.discard)(cell)
+
+    @property
+    def font(self) -> Font:
+        return Font(self)
+
+    @property
+    def data_validation(self) -> DataValidation:
+        return DataValidation(self)
+
+    @property
+    def conditional_formats(self) -> ConditionalFormats:
+        return ConditionalFormats(self)
+
+
+def _shown(value: Any) -> Any:
+    """A stored cell as Excel's Value returns it (a formula's result is unknown here)."""
+    if isinstance(value, Formula):
+        return value.text
+    return "" if value is None else value
+
+
+class Font(_Counted, base_classes.Font):
+    """A range's font (bold only)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    @property
+    def bold(self) -> bool:
+        return all(cell in self._range._sheet._data.bold for cell in self._range._each())
+
+    @bold.setter
+    def bold(self, value: bool) -> None:
+        bold = self._range._sheet._data.bold
+        for cell in self._range._each():
+            (bold.add if value else bold.discard)(cell)
+
+
+class DataValidation(_Counted, base_classes.DataValidation):
+    """A range's validation rule (lists only)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    def set_list(self, source: Any, in_cell_dropdown: bool) -> None:
+        self._range._sheet._data.validations.append((self._range._address(), list(source)))
+
+    def delete(self) -> None:
+        self._range._sheet._data.validations.clear()
+
+
+class ConditionalFormats(_Counted, base_classes.ConditionalFormats):
+    """A range's conditional formats (custom formulas only)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    def add_custom(self, spec: dict[str, Any]) -> None:
+        self._range._sheet._data.conditional.append((self._range._address(), spec))
+
+    def clear(self) -> None:
+        self._range._sheet._data.conditional.clear()
+
+
+class FreezePanes(_Counted, base_classes.FreezePanes):
+    """The frozen panes: the top-left cell of the scrolling pane."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def freeze_at(self, frozen_range: str) -> None:
+        self._sheet._data.freeze = frozen_range.replace("$", "")
+
+    def unfreeze(self) -> None:
+        self._sheet._data.freeze = None
+
+
+class Table(_Counted, base_classes.Table):
+    """An Excel Table (ListObject): a name and a range with a header row."""
+
+    def __init__(self, sheet: Sheet, name: str, top: tuple[int, int], bottom: tuple[int, int]):
+        self._sheet, self._name, self._top, self._bottom = sheet, name, top, bottom
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def range(self) -> Range:
+        return Range(self._sheet, self._top, self._bottom)
+
+    @property
+    def header_row_range(self) -> Range:
+        return Range(self._sheet, self._top, (self._top[0], self._bottom[1]))
+
+    @property
+    def show_totals(self) -> bool:
+        return False
+
+    @show_totals.setter
+    def show_totals(self, value: bool) -> None:
+        raise NotImplementedError("a Table's totals row is not modelled")
+
+    def resize(self, rng: Any) -> None:
+        cells = rng.impl  # xlwings hands Table.resize its own Range
+        self._top, self._bottom = cells._top, cells._bottom
+
+
+class Tables(_Counted, base_classes.Tables):
+    """The Tables on a sheet."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def __call__(self, name_or_index: str | int) -> Table:
+        tables = self._sheet._data.tables
+        if isinstance(name_or_index, str):
+            return next(t for t in tables if t._name == name_or_index)
+        return tables[name_or_index - 1]
+
+    def __len__(self) -> int:
+        return len(self._sheet._data.tables)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._sheet._data.tables))
+
+    def __contains__(self, key: str) -> bool:
+        return any(t._name == key for t in self._sheet._data.tables)
+
+    def add(
+        self,
+        source_type: Any = None,
+        source: Any = None,
+        link_source: Any = None,
+        has_headers: Any = True,
+        destination: Any = None,
+        table_style_name: Any = None,
+        name: str | None = None,
+    ) -> Table:
+        cells = source.impl  # xlwings hands Tables.add its own Range
+        table = Table(self._sheet, name or f"Table{len(self) + 1}", cells._top, cells._bottom)
+        self._sheet._data.tables.append(table)
+        return table
+
+
+class Chart(_Counted, base_classes.Chart):
+    """A native chart: its type, title, source and category ranges, series names."""
+
+    def __init__(self, sheet: Sheet, name: str, chart_type: str | None) -> None:
+        self._sheet, self._name = sheet, name
+        self._type = chart_type or "column_clustered"
+        self._title: str | None = None
+        self._source: str | None = None
+        self._categories: str | None = None
+        self._series: list[ChartSeries] = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def chart_type(self) -> str:
+        return self._type
+
+    @chart_type.setter
+    def chart_type(self, value: str) -> None:
+        self._type = value
+
+    @property
+    def title(self) -> str | None:
+        return self._title
+
+    @title.setter
+    def title(self, value: str | None) -> None:
+        self._title = value
+
+    def set_source_data(self, rng: Range, plot_by: Any = None) -> None:
+        self._source = f"{rng._sheet._name}!{rng._address()}"
+        count = rng._areas.count(",") + 1 if rng._areas else rng._shape()[1]
+        self._series = [ChartSeries(f"Series{i + 1}") for i in range(count)]
+
+    def set_x_axis_values(self, rng: Range) -> None:
+        self._categories = f"{rng._sheet._name}!{rng._address()}"
+
+    @property
+    def series(self) -> ChartSeriesCollection:
+        return ChartSeriesCollection(self)
+
+    def delete(self) -> None:
+        self._sheet._data.charts.remove(self)
+
+
+class ChartSeries(_Counted, base_classes.ChartSeries):
+    """One series of a chart (its name)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    def set(self, *, name: Any = None, **_: Any) -> None:
+        if isinstance(name, str):
+            self._name = name
+
+
+class ChartSeriesCollection(_Counted, base_classes.ChartSeriesCollection):
+    """A chart's series, by position."""
+
+    def __init__(self, chart: Chart) -> None:
+        self._chart = chart
+
+    def __call__(self, index: int) -> ChartSeries:
+        return self._chart._series[index - 1]
+
+    def __len__(self) -> int:
+        return len(self._chart._series)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._chart._series))
+
+
+class Charts(_Counted, base_classes.Charts):
+    """The charts on a sheet."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def __call__(self, name_or_index: str | int) -> Chart:
+        charts = self._sheet._data.charts
+        if isinstance(name_or_index, str):
+            return next(c for c in charts if c._name == name_or_index)
+        return charts[name_or_index - 1]
+
+    def __len__(self) -> int:
+        return len(self._sheet._data.charts)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._sheet._data.charts))
+
+    def __contains__(self, key: str) -> bool:
+        return any(c._name == key for c in self._sheet._data.charts)
+
+    def add(
+        self,
+        left: float = 0,
+        top: float = 0,
+        width: float = 355,
+        height: float = 211,
+        chart_type: str | None = None,
+        source: Range | None = None,
+        plot_by: Any = None,
+        name: str | None = None,
+        anchor: Range | None = None,
+        style: Any = None,
+    ) -> Chart:
+        chart = Chart(self._sheet, name or f"Chart {len(self) + 1}", chart_type)
+        if source is not None:
+            chart.set_source_data(source, plot_by)
+        self._sheet._data.charts.append(chart)
+        return chart
+
+
+def memory_book(sheets: dict[str, list[list[Any]]], fullname: str = "C:/data/客户.xlsx") -> Any:
+    """An ``xlwings.Book`` (xlwings' own class) over a new in-memory book with these sheets."""
+    impl = MemoryBook(fullname)
+    for name, rows in sheets.items():
+        impl._add_sheet(name, rows)
+    return xw.Book(impl=impl)
+
+
+def book_from_file(path: Path) -> Any:
+    """An ``xlwings.Book`` holding a workbook file's values and Excel Tables, as Excel opens it."""
+    reader = XlsxReader(path)
+    xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
+    for table in reader.tables():
+        sheet = xl.sheets[table.sheet]
+        cells = sheet.range(
+            (table.header_row, table.first_column), (table.last_row, table.last_column)
+        )
+        sheet.tables.add(cells, name=table.name)
+    return xl
