@@ -19,6 +19,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..contacts import mask_phone
 from ..errors import TemplateError
 from ..i18n import tr
 from . import filters
@@ -92,7 +93,7 @@ def environment(lang: str, html: bool) -> SandboxedEnvironment:
         salutation=salutation,
         money=_blank_safe(filters.money),
         date=_blank_safe(lambda value: filters.date_text(value, lang)),
-        mask_phone=_blank_safe(filters.mask_phone),
+        mask_phone=_blank_safe(mask_phone),
     )
     return env
 

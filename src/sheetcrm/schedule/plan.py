@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..contacts import normalise_phones
 from ..i18n import tr
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
 from .capacity import DEFAULT_CAPACITY, Rep, assign_owners, level
@@ -54,6 +55,7 @@ __all__ = [
     "work_calendar",
 ]
 
+_TEXT_CHANNELS = ("sms", "wechat")  # channels that reach a mobile only
 CATCH_UP_WORKDAYS = 5  # one-off steps missed by up to this many working days are still planned
 TOUCH_COLUMNS = (  # the touch frame's columns (the engine contract, see docs/DESIGN.md)
     "touch_id",
@@ -273,6 +275,8 @@ def build_plan(
 
     names, contacts = text_column(customers, "name"), text_column(customers, "contact")
     day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
+    channels = _pick([s.channel for s in steps], np.arange(len(steps)))
+    landline_only = _landline_only(customers, channels)
 
     def touch_rows(rows: np.ndarray, index: pd.Index) -> pd.DataFrame:
         """The generated touches at these positions (built apart: few fit, most may not)."""
@@ -283,7 +287,7 @@ def build_plan(
             "customer": names[who],
             "contact": contacts[who],
             "owner": owners[who],
-            "channel": _pick([s.channel for s in steps], step),
+            "channel": _reachable(channels[step], landline_only[who]),
             "due": ordinal_dates(day[rows]),
             "purpose": _pick([s.purpose for s in steps], step),
             "template": _pick([s.template for s in steps], step),
@@ -411,6 +415,20 @@ def _repeat_series(
     positions = begin[owner_rows] + within * repeat
     nominal = calendar.ordinals_at(positions)
     candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
+
+
+def _landline_only(customers: pd.DataFrame, channels: np.ndarray) -> np.ndarray:
+    """Per customer: the only number is a landline (by the contact rules), which takes no text."""
+    if not np.isin(channels, _TEXT_CHANNELS).any():  # no step texts: nothing to look at
+        return np.zeros(len(customers), dtype=bool)
+    _, kind = normalise_phones(role_column(customers, "mobile"))
+    only: np.ndarray = (kind == "landline").to_numpy(dtype=bool)
+    return only
+
+
+def _reachable(channels: np.ndarray, landline_only: np.ndarray) -> np.ndarray:
+    """The touches' channels, a text to a landline-only customer made a call."""
+    return np.where(landline_only & np.isin(channels, _TEXT_CHANNELS), "phone", channels)
 
 
 def _pick(values: list[str], index: np.ndarray) -> np.ndarray:
