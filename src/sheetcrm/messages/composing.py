@@ -21,6 +21,7 @@ from .. import _gc
 from ..errors import InputError, SheetCRMError, TemplateError
 from ..i18n import tr
 from ..schedule.plan import STATUS_OPEN
+from . import limits
 from .compiling import Compiled, compile_template, environment
 from .records import ExtraFields, Records, blank_records, build_records, customer_keys, id_text
 from .settings import MessageSettings
@@ -56,6 +57,11 @@ class MessagesResult:
     sender: str = ""
 
 
+def _said(exc: Exception) -> str:
+    """What an exception says, its kind when it says nothing (a MemoryError)."""
+    return str(exc) or type(exc).__name__
+
+
 class _Composer:
     """One run: templates compiled once, customers' fields precomputed once, rows appended."""
 
@@ -63,6 +69,7 @@ class _Composer:
         self, records: Records, settings: MessageSettings, lang: str, as_of: dt.date
     ) -> None:
         self.records, self.settings, self.lang = records, settings, lang
+        limits.budget.new_run()
         self.templates = TemplateSet(settings.templates)
         self.compiled: dict[int, Compiled] = {}
         self.columns: list[tuple[str, list[Any]]] = []
@@ -163,6 +170,19 @@ class _Composer:
                 if self._record[0] != i:
                     self._record = (i, records.record(i, self.columns))
                 subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+        except limits.RenderLimitError as exc:
+            raise TemplateError(
+                tr(f"超出模板限制：{exc}", f"beyond a template limit: {exc}"),
+                template=source.name,
+            ) from None
+        except (RecursionError, OverflowError) as exc:
+            raise TemplateError(
+                tr(
+                    f"超出模板限制：递归或数值过大（{type(exc).__name__}）",
+                    f"beyond a template limit: recursion or a number too large ({type(exc).__name__})",
+                ),
+                template=source.name,
+            ) from None
         except SecurityError as exc:
             raise TemplateError(
                 tr(
@@ -174,8 +194,8 @@ class _Composer:
         except Exception as exc:  # a staff template failing on this row's data
             raise TemplateError(
                 tr(
-                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{exc}",
-                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {exc}",
+                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{_said(exc)}",
+                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {_said(exc)}",
                 ),
                 template=source.name,
             ) from None
