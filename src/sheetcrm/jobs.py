@@ -29,7 +29,7 @@ from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
-from .sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
+from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
@@ -362,10 +362,13 @@ def _step_messages(run: Run) -> None:
     if run.options.preview:
         run.report.preview = preview(result.messages, run.options.preview)
     run.report.sheets.append(MESSAGES_SHEET)
+    reasons = result.skipped["reason"].value_counts()
+    counted = "; ".join(f"{reason} {count}" for reason, count in reasons.items())
     run.say(
-        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条跳过（退订/勿扰/无联系方式）",
-        f"messages: {len(result.messages)} ready, {len(result.skipped)} skipped "
-        "(opted out / do not contact / no address)",
+        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条不发送"
+        + (f"（{counted}）" if counted else ""),
+        f"messages: {len(result.messages)} ready, {len(result.skipped)} not sent"
+        + (f" ({counted})" if counted else ""),
     )
 
 
@@ -376,13 +379,8 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
         return pd.DataFrame({"channel": channels})
     if MESSAGES_SHEET not in run.book.sheet_names():
         return None
-    grid = run.book.read_grid(MESSAGES_SHEET)
-    header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
-    column = next((i for i, h in enumerate(header) if h in ("渠道", "Channel")), None)
-    if column is None:
-        return None
-    shown = [row[column] for row in grid[1:] if column < len(row) and row[column] not in (None, "")]
-    return pd.DataFrame({"channel": [str(v) for v in shown]})
+    shown = sheet_channels(run.book.read_grid(MESSAGES_SHEET))
+    return None if shown is None else pd.DataFrame({"channel": shown})
 
 
 def _step_report(run: Run) -> None:

@@ -44,7 +44,8 @@ MESSAGE_COLUMNS = (
     "missing_fields",
     "html",
 )
-SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason")
+# Messages that cannot be sent: the reason, and the address and text when there are some.
+SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason", "to", "body")
 
 
 @dataclass
@@ -85,7 +86,7 @@ class _Composer:
             "lang": lang,
         }
         self.rows: list[tuple[Any, ...]] = []
-        self.skipped: list[tuple[str, str, str, str]] = []
+        self.skipped: list[tuple[str, str, str, str, str, str]] = []
         self.errors: list[SheetCRMError] = []
         self._opted_out_listed: set[int] = set()  # opted out customers are listed once
         self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
@@ -144,9 +145,10 @@ class _Composer:
             return
         self.render(i, channel, source, touch)
 
-    def skip(self, i: int, channel: str, reason: str) -> None:
+    def skip(self, i: int, channel: str, reason: str, to: str = "", body: str = "") -> None:
         """List customer i as getting no message on the channel, and why."""
-        self.skipped.append((self.records.ids[i], self.records.names[i], channel, reason))
+        records = self.records
+        self.skipped.append((records.ids[i], records.names[i], channel, reason, to, body))
 
     def compiled_template(self, source: TemplateSource) -> Compiled:
         """The template compiled (once per run), bound to the columns once they are prepared."""
@@ -208,7 +210,10 @@ class _Composer:
                     check_sms_limit(body, customer=records.names[i], row=records.rows[i])
                 except InputError as exc:
                     self.errors.append(exc)
-                    self.skip(i, channel, tr("短信超过 500 字", "SMS over 500 characters"))
+                    reason = tr(
+                        f"短信超过 {MAX_SMS_CHARS} 字", f"SMS over {MAX_SMS_CHARS} characters"
+                    )
+                    self.skip(i, channel, reason, to, body)
                     return
         missing = ""
         if seen:
