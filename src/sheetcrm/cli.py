@@ -115,6 +115,14 @@ def _days(text: str) -> int:
     return days
 
 
+def _until(args: argparse.Namespace) -> dt.date | None:
+    """The last due date that becomes a message: --until, or --days of the messages job."""
+    until: dt.date | None = getattr(args, "until", None)
+    if until is None and args.command == "messages" and getattr(args, "days", None):
+        until = (args.as_of or dt.date.today()) + dt.timedelta(days=args.days)
+    return until
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sheetcrm",
@@ -271,7 +279,25 @@ def _build_parser() -> argparse.ArgumentParser:
                     "working-day calendar country (default CN, with make-up days)",
                 ),
             )
+        if name == "messages":
+            job.add_argument(
+                "--days",
+                type=_days,
+                help=tr(
+                    "为今后 N 天内到期的跟进生成消息（默认只生成今天到期和逾期的）",
+                    "messages for touches due in the next N days (default: due today and overdue)",
+                ),
+            )
         if name in ("messages", "run"):
+            job.add_argument(
+                "--until",
+                type=_date,
+                metavar="DATE",
+                help=tr(
+                    "为此日期（含）前到期的跟进生成消息（默认今天）",
+                    "messages for touches due by this date, YYYY-MM-DD (default: today)",
+                ),
+            )
             job.add_argument(
                 "--channels",
                 default="sms,email",
@@ -382,6 +408,7 @@ def _run(args: argparse.Namespace) -> int:
         table=args.table,
         as_of=args.as_of,
         days=getattr(args, "days", None),
+        until=_until(args),
         country=getattr(args, "country", None),
         channels=channels,
         export_dir=export_dir,

@@ -73,6 +73,7 @@ class JobOptions:
     table: str | None = None
     as_of: dt.date | None = None
     days: int | None = None
+    until: dt.date | None = None  # messages for touches due by then (default: as_of)
     country: str | None = None
     channels: tuple[str, ...] = ("sms", "email")
     export_dir: Path | None = None
@@ -265,6 +266,7 @@ class Run:
             lang=self.lang,
             as_of=self.as_of,
             channels=self.options.channels,
+            until=self.options.until,
         )
 
     @cached_property

@@ -5,6 +5,7 @@ Nothing is sent: the files are for the team's own mail client and SMS platform.
 
 from __future__ import annotations
 
+import datetime as dt
 import mailbox
 from collections.abc import Sequence
 from email.headerregistry import Address
@@ -35,6 +36,14 @@ def _one_line(text: str) -> str:
     return " ".join(printable(str(text), one_line=True).split())
 
 
+def _send_time(day: Any) -> dt.datetime:
+    """A message's Date: its planned send date at 09:00 China time (now when it has none)."""
+    if isinstance(day, dt.date):
+        return dt.datetime.combine(day, dt.time(9), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    now: dt.datetime = pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime()
+    return now
+
+
 def email_message(row: Any, sender: str) -> EmailMessage:
     """One email as a MIME message: UTF-8, plain text plus the HTML body when there is one."""
     msg = EmailMessage()
@@ -42,7 +51,7 @@ def email_message(row: Any, sender: str) -> EmailMessage:
     msg["From"] = Address(display_name=_one_line(name), addr_spec=address)
     msg["To"] = Address(display_name=_one_line(row["customer"]), addr_spec=row["to"])
     msg["Subject"] = _one_line(row["subject"])
-    msg["Date"] = format_datetime(pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime())
+    msg["Date"] = format_datetime(_send_time(row.get("send_date")))
     msg["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     # Outlook opens a message with this header as a draft, ready to send.
     msg["X-Unsent"] = "1"
@@ -86,8 +95,9 @@ def write_mbox(messages: pd.DataFrame, path: Path, sender: str) -> Path:
 def write_sms_csv(messages: pd.DataFrame, path: Path) -> Path:
     """The SMS messages as a UTF-8 (BOM) CSV of mobile, content, as bulk-SMS platforms import."""
     sms = messages[messages["channel"] == "sms"]
-    headers = [tr("手机号码", "mobile"), tr("短信内容", "content")]
-    return write_rows(path, headers, zip(sms["to"], sms["body"], strict=True))
+    headers = [tr("手机号码", "mobile"), tr("短信内容", "content"), tr("发送日期", "send date")]
+    dates = [day.isoformat() for day in sms["send_date"]]
+    return write_rows(path, headers, zip(sms["to"], sms["body"], dates, strict=True))
 
 
 def export_all(result: MessagesResult, folder: Path) -> list[Path]:

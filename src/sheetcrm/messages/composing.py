@@ -43,6 +43,7 @@ MESSAGE_COLUMNS = (
     "warnings",
     "missing_fields",
     "html",
+    "send_date",
 )
 # Messages that cannot be sent: the reason, and the address and text when there are some.
 SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason", "to", "body")
@@ -56,6 +57,13 @@ class MessagesResult:
     skipped: pd.DataFrame
     errors: list[SheetCRMError] = field(default_factory=list)
     sender: str = ""
+
+
+def _send_date(due: Any, as_of: dt.date) -> dt.date:
+    """When a message goes out: its touch's due date, today for an overdue or undated one."""
+    if isinstance(due, dt.datetime):
+        due = due.date()
+    return due if isinstance(due, dt.date) and due > as_of else as_of
 
 
 def _said(exc: Exception) -> str:
@@ -94,6 +102,11 @@ class _Composer:
         self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
         self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
         self._missing = tr("缺少字段：", "missing fields: ")
+        self._repeated = tr(
+            "本次已向此地址发送相同内容", "the same text already goes to this address"
+        )
+        self._sent: set[tuple[str, str, str]] = set()  # (channel, address, body) in this run
+        self.as_of = as_of
 
     def prepare(self) -> None:
         """Compile (and check) every template in force; keep only the fields they read."""
@@ -215,6 +228,10 @@ class _Composer:
                     )
                     self.skip(i, channel, reason, to, body)
                     return
+        if (channel, to, body) in self._sent:
+            self.skip(i, channel, self._repeated, to, body)
+            return
+        self._sent.add((channel, to, body))
         missing = ""
         if seen:
             missing = "、".join([records.shown.get(f, f) for f in seen])
@@ -234,6 +251,7 @@ class _Composer:
                 warnings,
                 missing,
                 html,
+                _send_date(touch.get("due"), self.as_of),
             )
         )
 
@@ -275,13 +293,23 @@ class _Composer:
         )
 
 
-def _due_touches(plan: pd.DataFrame, as_of: dt.date, horizon: int | None) -> pd.DataFrame:
-    """The plan's open touches due by as_of + horizon days (all open ones without a horizon)."""
+def _due_touches(plan: pd.DataFrame, as_of: dt.date, until: dt.date) -> pd.DataFrame:
+    """The plan's open touches due by ``until`` (undated ones too), one per customer, channel
+    and send date (an overdue touch is sent today)."""
     touches = plan[plan["status"].astype(str).str.strip() == STATUS_OPEN]
-    if horizon is not None and "due" in touches.columns:
-        due = pd.to_datetime(touches["due"], errors="coerce")
-        touches = touches[due.isna() | (due <= pd.Timestamp(as_of + dt.timedelta(days=horizon)))]
-    return touches
+    if "due" not in touches.columns:
+        return touches
+    due = pd.to_datetime(touches["due"], errors="coerce")
+    wanted = (due.isna() | (due <= pd.Timestamp(until))).to_numpy()
+    touches, due = touches[wanted], due[wanted]
+    keys = pd.DataFrame(
+        {
+            "customer": touches["customer_id"].astype(str).str.strip(),
+            "channel": touches["channel"].map(normalise_channel),
+            "day": due.clip(lower=pd.Timestamp(as_of)),
+        }
+    )
+    return touches[~keys.duplicated().to_numpy()]
 
 
 def compose_messages(
@@ -294,11 +322,21 @@ def compose_messages(
     lang: str = "zh",
     as_of: dt.date,
     channels: Sequence[str] = ("sms", "email"),
+    until: dt.date | None = None,
 ) -> MessagesResult:
-    """One message per due follow-up touch (or per customer and channel), ready to send."""
+    """One message per touch due by ``until`` (default: as_of, so due today and overdue), or per
+    customer and channel without a plan; ready to send on its date."""
     with _gc.paused():
         return _compose(
-            customers, tiers, settings, plan, extra or ExtraFields(), lang, as_of, channels
+            customers,
+            tiers,
+            settings,
+            plan,
+            extra or ExtraFields(),
+            lang,
+            as_of,
+            channels,
+            until or as_of,
         )
 
 
@@ -311,6 +349,7 @@ def _compose(
     lang: str,
     as_of: dt.date,
     channels: Sequence[str],
+    until: dt.date,
 ) -> MessagesResult:
     """compose_messages, with the garbage collector paused."""
     wanted = _wanted_channels(channels)
@@ -323,7 +362,7 @@ def _compose(
                 composer.deliver(i, channel, "", {})
         return composer.result()
     touches: list[tuple[dict[str, Any], str]] = []
-    for touch in blank_records(_due_touches(plan, as_of, settings.horizon_days)):
+    for touch in blank_records(_due_touches(plan, as_of, until)):
         channel = normalise_channel(touch.get("channel"))
         if channel in wanted:  # not visits, nor channels not asked for this run
             touches.append((touch, channel))

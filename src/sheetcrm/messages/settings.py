@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..i18n import tr
-from ..settings import Block, Settings, parse_general, register
+from ..settings import Block, Settings, register
 from ..values import parse_bool
 from .templates import TemplateSource
 
@@ -52,7 +52,6 @@ class MessageSettings:
     opt_out_en: str = "Reply STOP to opt out"
     sender: str = "示例科技 <sales@example.com>"
     marketing: bool = True
-    horizon_days: int | None = None  # due touches up to as_of + this many days; None = all open
     templates: tuple[TemplateSource, ...] = ()
 
     @property
@@ -64,7 +63,7 @@ class MessageSettings:
 def parse_message_settings(
     settings: Settings, sheet_templates: Sequence[TemplateSource] | None = None
 ) -> MessageSettings:
-    """The [sms] block (and the plan horizon from [general]) with the sheet's templates."""
+    """The [sms] block with the sheet's templates."""
     data = settings.block("sms")
     values = data.mapping()
     defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
@@ -94,6 +93,5 @@ def parse_message_settings(
         opt_out_en=get("opt_out_en"),
         sender=get("sender"),
         marketing=marketing,
-        horizon_days=parse_general(settings).horizon_days,
         templates=tuple(sheet_templates or ()),
     )

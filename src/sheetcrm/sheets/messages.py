@@ -73,6 +73,7 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
         tr("模板", "Template"),
         tr("提示", "Warnings"),
         tr("缺失字段", "Missing fields"),
+        tr("发送日期", "Send date"),
     ]
     m = result.messages
     labels = {channel: channel_label(channel) for channel in set(m["channel"])}
@@ -90,6 +91,7 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
         m["template"],
         m["warnings"],
         m["missing_fields"],
+        m["send_date"],
         strict=True,
     ):
         rows.append(list(values))
@@ -110,12 +112,13 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
                 "",
                 not_sent(str(row["reason"])),
                 "",
+                None,
             ]
         )
     return SheetSpec(
         name=MESSAGES_SHEET,
         rows=rows,
-        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16},
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16, 11: 12},
         number_formats={3: "@"},
         tab_color="2E75B6",
     )
