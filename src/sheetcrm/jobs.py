@@ -238,6 +238,7 @@ class Run:
             existing=self.existing_plan,
             horizon_days=self.options.days or self.general.horizon_days,
             country=self.options.country or self.general.country,
+            channel_limits=schedule.capacity.parse_channel_limits(self.settings),
         )
 
     @property

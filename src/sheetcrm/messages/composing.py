@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError
 from .. import _gc
 from ..errors import InputError, SheetCRMError, TemplateError
 from ..i18n import tr
-from ..schedule.plan import STATUS_OPEN
+from ..schedule.statuses import STATUS_OPEN
 from . import limits
 from .compiling import Compiled, compile_template, environment
 from .records import ExtraFields, Records, blank_records, build_records, customer_keys, id_text
