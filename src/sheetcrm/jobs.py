@@ -358,6 +358,9 @@ def _step_plan(run: Run) -> None:
 
 
 def _step_messages(run: Run) -> None:
+    demo = messages.demo_identity(run.settings)
+    if demo is not None and run.options.export_dir:
+        raise demo  # nothing leaves sheetcrm in the demo company's name
     result = run.messages
     run.book.write_sheet(messages_sheet(result))
     if run.options.export_dir:
@@ -373,6 +376,8 @@ def _step_messages(run: Run) -> None:
         f"messages: {len(result.messages)} ready, {len(result.skipped)} not sent"
         + (f" ({counted})" if counted else ""),
     )
+    if demo is not None:
+        run.report.lines.append(f"  !! {demo}")
 
 
 def _messages_by_channel(run: Run) -> pd.DataFrame | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..channels import channel_label
 from .composing import MessagesResult, compose_messages
 from .records import ExtraFields
-from .settings import MessageSettings, parse_message_settings
+from .settings import MessageSettings, demo_identity, parse_message_settings
 from .sms import SmsCount, sms_length
 from .templates import (
     TEMPLATE_KEYS,
@@ -27,6 +27,7 @@ __all__ = [
     "TemplateSource",
     "channel_label",
     "compose_messages",
+    "demo_identity",
     "parse_message_settings",
     "parse_templates_sheet",
     "sms_length",

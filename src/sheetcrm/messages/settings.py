@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import SettingsError
 from ..i18n import tr
 from ..settings import Block, Settings, register
 from ..values import parse_bool
 from .templates import TemplateSource
 
-__all__ = ["SMS_BLOCK", "MessageSettings", "parse_message_settings"]
+__all__ = [
+    "DEMO_COMPANY",
+    "SMS_BLOCK",
+    "MessageSettings",
+    "demo_identity",
+    "parse_message_settings",
+]
+
+DEMO_COMPANY = "示例科技"  # the demo's company: real customers must never read it
+_DEMO_MARKS = (DEMO_COMPANY, "example.com")
 
 SMS_BLOCK = register(
     Block(
@@ -95,3 +105,25 @@ def parse_message_settings(
         marketing=marketing,
         templates=tuple(sheet_templates or ()),
     )
+
+
+def demo_identity(settings: Settings) -> SettingsError | None:
+    """While the SMS signature or e-mail sender is still the demo's, the error naming the cell."""
+    data = settings.block("sms")
+    values = data.mapping()
+    defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
+    for key in ("signature", "sender"):
+        row, value = values.get(key, (0, None))
+        text = str(defaults[key] if value in (None, "") else value)
+        if any(mark in text for mark in _DEMO_MARKS):
+            what = tr("短信签名", "SMS signature") if key == "signature" else tr("发件人", "sender")
+            return data.error(
+                row,
+                "value",
+                tr(
+                    f"{what}仍是示例公司的「{text}」：客户会收到示例科技的名字，请改成贵公司的",
+                    f"the {what} is still the demo's '{text}': customers would read "
+                    "the demo company's name; set your own",
+                ),
+            )
+    return None
