@@ -31,6 +31,7 @@ from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
+from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -254,10 +255,8 @@ class Run:
         tiers, touches = self.tiers, self.touches  # first: steps of their own
         self.step("messages")
         templates = None
-        if messages.TEMPLATES_SHEET in self.book.sheet_names():
-            templates = messages.parse_templates_sheet(
-                self.book.read_grid(messages.TEMPLATES_SHEET), messages.TEMPLATES_SHEET
-            )
+        if TEMPLATES_SHEET in self.book.sheet_names():
+            templates = parse_templates_sheet(self.book.read_grid(TEMPLATES_SHEET), TEMPLATES_SHEET)
         return messages.compose_messages(
             self.table.frame,
             tiers,
@@ -299,12 +298,12 @@ def _step_settings(run: Run) -> None:
             f"设置表「{SETTINGS_SHEET}」已存在，未改动",
             f"settings sheet '{SETTINGS_SHEET}' exists; left as is",
         )
-    if messages.TEMPLATES_SHEET not in run.book.sheet_names():
-        run.book.write_sheet(messages.templates_sheet_spec())
-        run.report.sheets.append(messages.TEMPLATES_SHEET)
+    if TEMPLATES_SHEET not in run.book.sheet_names():
+        run.book.write_sheet(templates_sheet_spec())
+        run.report.sheets.append(TEMPLATES_SHEET)
         run.say(
-            f"已创建消息模板表「{messages.TEMPLATES_SHEET}」，在其中添加的模板优先于内置模板",
-            f"created the templates sheet '{messages.TEMPLATES_SHEET}'; templates added there override the bundled ones",
+            f"已创建消息模板表「{TEMPLATES_SHEET}」，在其中添加的模板优先于内置模板",
+            f"created the templates sheet '{TEMPLATES_SHEET}'; templates added there override the bundled ones",
         )
 
 

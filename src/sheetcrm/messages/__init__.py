@@ -11,14 +11,10 @@ from .settings import MessageSettings, demo_identity, parse_message_settings
 from .sms import SmsCount, sms_length
 from .templates import (
     TEMPLATE_KEYS,
-    TEMPLATES_SHEET,
     TemplateSource,
-    parse_templates_sheet,
-    templates_sheet_spec,
 )
 
 __all__ = [
-    "TEMPLATES_SHEET",
     "TEMPLATE_KEYS",
     "ExtraFields",
     "MessageSettings",
@@ -29,7 +25,5 @@ __all__ = [
     "compose_messages",
     "demo_identity",
     "parse_message_settings",
-    "parse_templates_sheet",
     "sms_length",
-    "templates_sheet_spec",
 ]
