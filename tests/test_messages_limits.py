@@ -39,6 +39,12 @@ _EXPONENTIAL_MACRO = (
         ("{{ '%999999999d' % 1 }}", "100,000"),
         ("{{ '%999999999d'|format(1) }}", "100,000"),
         ("{{ range(9999)|join('x'*99999) }}", "100,000"),
+        (
+            "{% set ns = namespace(l=[]) %}{% for i in range(2000) %}"
+            "{% set _ = ns.l.append('x'*99999) %}{% endfor %}{{ ns.l|join }}",
+            "100,000",
+        ),
+        ("{{ 'x'*99999 ~ 'y'*99 }}", "100,000"),
         ("{{ ('x'*99999)|replace('', 'yyyy') }}", "100,000"),
         ("{{ ('x\n'*9999)|indent(99999) }}", "100,000"),
         ("{{ 'x'|center(10**9) }}", "100,000"),
@@ -73,10 +79,13 @@ def test_hostile_templates_are_refused_quickly(body: str, limit: str, lang: str)
 
 
 def test_templates_within_the_limits_render() -> None:
-    body = "{% for i in range(3) %}{{ i }}{% endfor %}{{ 2**10 }}{{ 'ab'*3 }}{{ 'x' ~ 'y' }}"
+    body = (
+        "{% for i in range(3) %}{{ i }}{% endfor %}{{ 2**10 }}{{ 'ab'*3 }}{{ 'x' ~ 'y' }}"
+        "{{ range(3)|map('string')|join('-') }}"
+    )
     source = TemplateSource(key="welcome", channel="sms", lang="zh", body=body, origin="A1")
     result = compose_messages(
         customers(), tiers(), MessageSettings(templates=(source,)), as_of=AS_OF, channels=("sms",)
     )
     welcome = result.messages[result.messages["template"] == "welcome"]
-    assert welcome["body"].str.contains("0121024abababxy").all() and len(welcome)
+    assert welcome["body"].str.contains("0121024abababxy0-1-2").all() and len(welcome)

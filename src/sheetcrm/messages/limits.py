@@ -189,8 +189,10 @@ def _amplified(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
     more = [*args[1:], *kwargs.values()]
     if name == "format" and isinstance(value, str) and _BIG_WIDTH.search(value):
         return MAX_CHARS + 1
-    if name == "join" and more and isinstance(more[0], str):
-        return len(list(value)) * len(more[0]) if isinstance(value, _SIZED) else 0
+    if name == "join" and isinstance(value, list):
+        separator = more[0] if more and isinstance(more[0], str) else ""
+        texts = sum(len(item) for item in value if isinstance(item, str))
+        return len(value) * len(separator) + texts
     if name == "replace" and isinstance(value, str) and len(more) >= 2:
         old, new = str(more[0]), str(more[1])
         return (value.count(old) + 1 if old else len(value) + 1) * len(new)
@@ -205,6 +207,10 @@ def checked_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         plain = [a for a in args if not hasattr(a, "environment")]  # the context passed in
+        if name == "join" and plain and not isinstance(plain[0], list):
+            # Items counted before joining: a range or generator becomes the list it yields.
+            plain[0] = list(counted(plain[0]))
+            args = (*args[: len(args) - len(plain)], *plain)
         _check_arguments([a for a in (*plain[1:], *kwargs.values()) if not isinstance(a, _SIZED)])
         size = _amplified(name, tuple(plain), kwargs)
         if size > MAX_CHARS:
