@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import SettingsError
 from ..i18n import tr
-from ..settings import Block, Settings, register
+from ..settings import Block, Settings, register, settings_sheet_spec
 from ..values import parse_bool
 from .templates import TemplateSource
 
@@ -114,6 +114,7 @@ def demo_identity(settings: Settings) -> SettingsError | None:
     defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
     for key in ("signature", "sender"):
         row, value = values.get(key, (0, None))
+        row = row or _default_row(key)  # the sheet is written with the defaults this run
         text = str(defaults[key] if value in (None, "") else value)
         if any(mark in text for mark in _DEMO_MARKS):
             what = tr("短信签名", "SMS signature") if key == "signature" else tr("发件人", "sender")
@@ -127,3 +128,10 @@ def demo_identity(settings: Settings) -> SettingsError | None:
                 ),
             )
     return None
+
+
+def _default_row(key: str) -> int:
+    """The Excel row of a [sms] key in the settings sheet as written with its defaults."""
+    rows = settings_sheet_spec().rows
+    start = next(n for n, row in enumerate(rows) if row and SMS_BLOCK.title_zh in str(row[0]))
+    return next(n + 1 for n, row in enumerate(rows) if n > start and row and row[0] == key)
