@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,44 @@ def test_emails_ok_equal_one_address_at_a_time(emails: list[str]) -> None:
 def test_plain_mobiles_equal_the_pattern(texts: list[str]) -> None:
     plain = contacts.plain_mobiles(pd.Series(texts, dtype=object))
     assert plain.tolist() == [bool(_FAST_MOBILE.match(text)) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("138 1234 5678", ("13812345678", "mobile")),
+        ("+86 138-1234-5678", ("13812345678", "mobile")),
+        ("008613812345678", ("13812345678", "mobile")),
+        ("8613812345678", ("13812345678", "mobile")),
+        (13812345678.0, ("13812345678", "mobile")),
+        ("+44 7911 123456", ("+447911123456", "mobile")),
+        ("0044 7911 123456", ("+447911123456", "mobile")),
+        ("0512-61098253", ("0512 6109 8253", "landline")),
+        ("not a phone", ("", "invalid")),
+        ("12345", ("", "invalid")),
+        (None, ("", "blank")),
+    ],
+)
+def test_one_phone(raw: object, expected: tuple[str, str]) -> None:
+    assert contacts.phone(raw) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PHONES, min_size=1, max_size=8))
+def test_one_phone_equals_the_column(values: list[object]) -> None:
+    numbers, kinds = contacts.normalise_phones(pd.Series(values, dtype=object))
+    assert [contacts.phone(v) for v in values] == list(zip(numbers, kinds, strict=True))
+
+
+def test_mask_phone() -> None:
+    assert contacts.mask_phone("13812345678") == "138****5678"
+    assert contacts.mask_phone("+86 138 1234 5678") == "138****5678"
+    assert contacts.mask_phone("+44 7911 123456") == "+44****3456"
+    assert contacts.mask_phone("12") == "12"
+
+
+def test_valid_emails_follow_the_check() -> None:
+    found = contacts.valid_emails(
+        pd.Series([" A@Example.com ", "a@gmial.com", "bad", None, 3.0], dtype=object)
+    )
+    assert found.tolist() == ["a@example.com", "", "", "", ""]

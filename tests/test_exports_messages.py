@@ -60,7 +60,8 @@ def test_sms_csv_for_bulk_platforms(tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
-    assert rows[0] == ["手机号码", "短信内容"]
+    assert rows[0] == ["手机号码", "短信内容", "发送日期"]
+    assert rows[1][2] == AS_OF.isoformat()
     assert rows[1][0] == "13812345678" and rows[1][1].startswith("【示例科技】")
     assert len(rows) == 5
 

@@ -1,4 +1,4 @@
-"""Salutations, money, dates and phone numbers as staff expect to read them."""
+"""Salutations, money and dates as staff expect to read them."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetcrm.messages.filters import (
-    date_text,
-    mask_phone,
-    money,
-    normalise_mobile,
-    salutation,
-    surname,
-)
-from sheetcrm.messages.records import _mobile
+from sheetcrm.messages.filters import date_text, money, salutation, surname
 
 
 @pytest.mark.parametrize(
@@ -70,36 +62,6 @@ def test_dates_in_both_languages() -> None:
     assert date_text(dt.datetime(2026, 3, 5, 9, 30), "zh") == "2026年3月5日"
     assert date_text("下周三", "zh") == "下周三"
     assert date_text(None, "zh") == ""
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("138 1234 5678", "13812345678"),
-        ("+86 138-1234-5678", "13812345678"),
-        ("008613812345678", "13812345678"),
-        ("8613812345678", "13812345678"),
-        (13812345678.0, "13812345678"),
-        ("+44 7911 123456", "+447911123456"),
-        ("0044 7911 123456", "+447911123456"),
-        ("not a phone", ""),
-        (None, ""),
-    ],
-)
-def test_normalise_mobile(raw: object, expected: str) -> None:
-    assert normalise_mobile(raw) == expected
-
-
-def test_mask_phone() -> None:
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("+86 138 1234 5678") == "138****5678"
-
-
-@given(
-    st.one_of(st.none(), st.text(max_size=20), st.from_regex(r"\+?[0-9 \-]{5,18}", fullmatch=True))
-)
-def test_fast_mobile_path_agrees_with_the_filter(value: str | None) -> None:
-    assert _mobile(value) == normalise_mobile(value)
 
 
 @given(

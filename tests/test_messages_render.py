@@ -34,6 +34,7 @@ def _compose(
     plan: pd.DataFrame | None = None,
     extra: ExtraFields | None = None,
     channels: Sequence[str] = ("sms", "email"),
+    until: dt.date | None = None,
 ) -> MessagesResult:
     return compose_messages(
         customers() if frame is None else frame,
@@ -44,6 +45,7 @@ def _compose(
         lang="zh",
         as_of=AS_OF,
         channels=channels,
+        until=until,
     )
 
 
@@ -242,9 +244,7 @@ def test_plan_renders_one_message_per_due_open_touch() -> None:
         }
     )
     plan.loc[len(plan)] = ["T7", "C002", "短信", AS_OF, "winback", "已完成"]
-    result = _compose(
-        plan=plan, settings=MessageSettings(horizon_days=30), channels=("sms", "email", "phone")
-    )
+    result = _compose(plan=plan, channels=("sms", "email", "phone"))
     got = result.messages[["customer_id", "channel", "template"]].values.tolist()
     assert got == [
         ["C001", "phone", "onboarding_call"],
@@ -448,3 +448,63 @@ def test_customers_no_touch_names_do_not_change_the_messages() -> None:
     _same(_compose(padded, labels=labels, plan=plan), alone)
     assert len(alone.messages) == 5
     assert [e.column for e in _input_errors(alone)] == ["customer_id"] * 2
+
+
+def test_touches_due_by_until_become_messages_once_per_day_and_text() -> None:
+    later = AS_OF + dt.timedelta(days=21)
+    plan = pd.DataFrame(
+        {
+            "touch_id": ["T1", "T2", "T3", "T4"],
+            "customer_id": ["C002", "C002", "C002", "C004"],
+            "channel": ["sms", "sms", "sms", "sms"],
+            "due": [AS_OF - dt.timedelta(days=3), AS_OF - dt.timedelta(days=3), later, later],
+            "template": ["revisit"] * 4,
+            "status": ["待跟进"] * 4,
+        }
+    )
+    today = _compose(plan=plan, channels=("sms",))
+    # Overdue is sent today; the same customer, channel and day is one message.
+    assert today.messages[["customer_id", "send_date"]].values.tolist() == [["C002", AS_OF]]
+    month = _compose(plan=plan, channels=("sms",), until=AS_OF + dt.timedelta(days=30))
+    # The touch 21 days on would repeat the same text to the same number: listed, not sent.
+    assert month.messages[["customer_id", "send_date"]].values.tolist() == [
+        ["C002", AS_OF],
+        ["C004", later],
+    ]
+    assert month.skipped["customer_id"].tolist() == ["C002"]
+    assert month.skipped["body"].iloc[0] == month.messages["body"].iloc[0]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C001", "C002", "C003", "C004"]),
+            st.sampled_from(["sms", "email", "phone", "短信"]),
+            st.integers(-40, 40),
+            st.sampled_from(["", "revisit", "welcome", "winback"]),
+        ),
+        max_size=12,
+    ),
+    st.integers(0, 60),
+)
+def test_no_customer_gets_the_same_text_twice_on_a_channel(
+    touches: list[tuple[str, str, int, str]], days: int
+) -> None:
+    plan = pd.DataFrame(
+        {
+            "touch_id": [f"T{i}" for i in range(len(touches))],
+            "customer_id": [t[0] for t in touches],
+            "channel": [t[1] for t in touches],
+            "due": [AS_OF + dt.timedelta(days=t[2]) for t in touches],
+            "template": [t[3] for t in touches],
+            "status": "待跟进",
+        }
+    )
+    result = _compose(
+        plan=plan, channels=("sms", "email", "phone"), until=AS_OF + dt.timedelta(days=days)
+    )
+    m = result.messages
+    assert not m.duplicated(["customer_id", "channel", "body"]).any()
+    assert not m.duplicated(["customer_id", "channel", "send_date"]).any()
+    assert (m["send_date"] >= AS_OF).all() and (m["send_date"] <= AS_OF + dt.timedelta(days)).all()

@@ -9,7 +9,12 @@ from sheetcrm.book.base import CustomerTable
 from sheetcrm.i18n import use_lang
 from sheetcrm.messages import MessageSettings, MessagesResult, compose_messages
 from sheetcrm.messages.templates import TemplateSource
-from sheetcrm.sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
+from sheetcrm.sheets.messages import (
+    MESSAGES_SHEET,
+    messages_sheet,
+    sheet_channels,
+    template_fields,
+)
 
 
 def _result() -> MessagesResult:
@@ -22,7 +27,7 @@ def test_messages_sheet_has_bilingual_headers_and_one_row_per_message() -> None:
         spec = messages_sheet(result)
     assert spec.name == MESSAGES_SHEET == "消息"
     assert spec.rows[0][:6] == ["客户编号", "客户", "渠道", "收件人", "主题", "正文"]
-    assert len(spec.rows) == 1 + len(result.messages)
+    assert len(spec.rows) == 1 + len(result.messages) + len(result.skipped)
     assert spec.rows[1][2] == "短信" and isinstance(spec.rows[1][7], int)
     with use_lang("en"):
         assert messages_sheet(result).rows[0][1] == "Customer"
@@ -59,3 +64,22 @@ def test_headers_are_template_fields_and_name_missing_fields() -> None:
     row = result.messages.iloc[0]
     assert row["body"] == "【示例科技】¥12,345.50|金卡|"
     assert row["missing_fields"] == "城市"
+
+
+def test_a_501_character_sms_stays_in_the_sheet_with_its_reason() -> None:
+    body = "字" * 501
+    source = TemplateSource(key="welcome", channel="sms", lang="zh", body=body, origin="A1")
+    frame = customers().assign(opt_out=[False, False, False, True])
+    with use_lang("zh"):
+        result = compose_messages(
+            frame, tiers(), MessageSettings(templates=(source,)), as_of=AS_OF, channels=("sms",)
+        )
+    assert not result.messages["body"].str.len().gt(500).any()
+    with use_lang("zh"):
+        rows = messages_sheet(result).rows
+    long = [r for r in rows[1:] if isinstance(r[5], str) and len(r[5]) > 500]
+    assert len(long) == 1 and long[0][9] == "不发送：短信超过 500 字" and long[0][3]
+    assert [r for r in rows[1:] if r[9] == "不发送：已退订 / 勿扰"]
+    # Read back (as the dashboard does), rows not sent are no messages.
+    shown = sheet_channels(rows)
+    assert shown is not None and len(shown) == len(result.messages)

@@ -6,14 +6,8 @@ import pytest
 
 from sheetcrm.book.base import CellValue
 from sheetcrm.errors import SettingsError
-from sheetcrm.messages.templates import (
-    TEMPLATE_KEYS,
-    TEMPLATES_SHEET,
-    TemplateSet,
-    bundled_templates,
-    parse_templates_sheet,
-    templates_sheet_spec,
-)
+from sheetcrm.messages.templates import TEMPLATE_KEYS, TemplateSet, bundled_templates
+from sheetcrm.sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
 
 MARKETING_SMS = ("upgrade_thanks", "winback", "loyalty_offer", "holiday_greeting")
 

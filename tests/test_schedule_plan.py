@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from random import Random
 
 import numpy as np
@@ -25,6 +26,7 @@ from sheetcrm.schedule import (
     parse_plan_settings,
 )
 from sheetcrm.schedule.cadence import TEMPLATE_KEYS
+from sheetcrm.schedule.capacity import UNATTENDED, parse_channel_limits
 from sheetcrm.settings import Settings
 from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 
@@ -74,6 +76,12 @@ def book(
 
 def with_reps(*reps: Rep) -> PlanSettings:
     return PlanSettings(DEFAULTS.steps, tuple(reps))
+
+
+def calling(*reps: Rep) -> PlanSettings:
+    """The default cadences with tier C called instead of texted: every touch takes a rep."""
+    steps = tuple(replace(s, channel="phone") if s.channel == "sms" else s for s in DEFAULTS.steps)
+    return PlanSettings(steps, tuple(reps))
 
 
 def as_grid(result: PlanResult) -> list[list[CellValue]]:
@@ -166,7 +174,7 @@ def test_overflow_moves_to_the_next_working_day_highest_priority_first() -> None
         ["C", "C", "A", "C"], owners=["王"] * 4, churn=[False, False, True, False]
     )
     customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
-    result = build_plan(customers, tiers, with_reps(Rep("王", 1)), AS_OF, horizon_days=14)
+    result = build_plan(customers, tiers, calling(Rep("王", 1)), AS_OF, horizon_days=14)
     touches = result.touches
     first_day = touches[touches["due"] == AS_OF]
     assert len(first_day) == 1
@@ -179,7 +187,7 @@ def test_overflow_moves_to_the_next_working_day_highest_priority_first() -> None
 def test_what_does_not_fit_is_reported_not_dropped_silently() -> None:
     customers, tiers = book(["C"] * 5, owners=["王"] * 5)
     customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
-    result = build_plan(customers, tiers, with_reps(Rep("王", 1)), AS_OF, horizon_days=3)
+    result = build_plan(customers, tiers, calling(Rep("王", 1)), AS_OF, horizon_days=3)
     assert result.beyond_capacity == len(result.unplaced)  # counted first, built when asked
     assert len(result.touches) + len(result.unplaced) == 5
     assert len(result.unplaced) >= 2
@@ -261,7 +269,8 @@ def test_invariants_working_days_capacity_horizon(
     touches = result.touches
     assert all(CN.is_workday(d) for d in touches["due"])
     assert all(AS_OF <= d < AS_OF + dt.timedelta(days=days) for d in touches["due"])
-    assert touches.groupby(["owner", "due"]).size().max() <= capacity if len(touches) else True
+    attended = touches[~touches["channel"].isin(UNATTENDED)]  # texts take no rep's time
+    assert attended.groupby(["owner", "due"]).size().max() <= capacity if len(attended) else True
     assert touches["touch_id"].is_unique
 
 
@@ -348,7 +357,7 @@ def test_rerun_does_not_depend_on_how_staff_sorted_the_sheet(
 def test_rows_staff_typed_in_count_against_the_reps_capacity() -> None:
     customers, tiers = book(["C"], owners=["王"])
     customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
-    plan_settings = with_reps(Rep("王", 1))
+    plan_settings = calling(Rep("王", 1))
     grid = as_grid(build_plan(customers, tiers, plan_settings, AS_OF))
     assert grid[1][grid[0].index("跟进日期")] == AS_OF
     grid.append([None] * len(grid[0]))
@@ -403,3 +412,19 @@ def test_one_off_win_back_call_is_planned_once_across_daily_runs() -> None:
             customers, tiers, DEFAULTS, AS_OF + dt.timedelta(days=day), existing=existing
         )
     assert len(result.touches) == 1
+
+
+def test_texts_take_no_reps_capacity_and_keep_to_the_channel_limit() -> None:
+    customers, tiers = book(["C"] * 5, owners=["王"] * 5)
+    customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
+    free = build_plan(customers, tiers, with_reps(Rep("王", 1)), AS_OF, horizon_days=3)
+    assert (free.touches["channel"] == "sms").sum() == 5 and free.beyond_capacity == 0
+    assert (free.touches["due"] == AS_OF).all()
+    limited = build_plan(
+        customers, tiers, with_reps(Rep("王", 1)), AS_OF, horizon_days=3, channel_limits={"sms": 1}
+    )
+    assert limited.touches.groupby("due").size().max() == 1 and limited.beyond_capacity == 2
+
+
+def test_channel_limits_default_to_unlimited() -> None:
+    assert parse_channel_limits(Settings(None)) == {}

@@ -115,6 +115,14 @@ def _days(text: str) -> int:
     return days
 
 
+def _until(args: argparse.Namespace) -> dt.date | None:
+    """The last due date that becomes a message: --until, or --days of the messages job."""
+    until: dt.date | None = getattr(args, "until", None)
+    if until is None and args.command == "messages" and getattr(args, "days", None):
+        until = (args.as_of or dt.date.today()) + dt.timedelta(days=args.days)
+    return until
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sheetcrm",
@@ -295,7 +303,27 @@ def _add_plan_options(job: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_message_days_option(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--days",
+        type=_days,
+        help=tr(
+            "为今后 N 天内到期的跟进生成消息（默认只生成今天到期和逾期的）",
+            "messages for touches due in the next N days (default: due today and overdue)",
+        ),
+    )
+
+
 def _add_message_options(job: argparse.ArgumentParser) -> None:
+    job.add_argument(
+        "--until",
+        type=_date,
+        metavar="DATE",
+        help=tr(
+            "为此日期（含）前到期的跟进生成消息（默认今天）",
+            "messages for touches due by this date, YYYY-MM-DD (default: today)",
+        ),
+    )
     job.add_argument(
         "--channels",
         default="sms,email",
@@ -335,6 +363,7 @@ def _add_report_options(job: argparse.ArgumentParser) -> None:
 
 _JOB_OPTIONS: tuple[tuple[tuple[str, ...], Callable[[argparse.ArgumentParser], None]], ...] = (
     (("plan", "run"), _add_plan_options),
+    (("messages",), _add_message_days_option),
     (("messages", "run"), _add_message_options),
     (("plan", "messages", "run"), _add_export_option),
     (("report", "run"), _add_report_options),
@@ -443,6 +472,7 @@ def _run(args: argparse.Namespace) -> int:
         table=args.table,
         as_of=args.as_of,
         days=getattr(args, "days", None),
+        until=_until(args),
         country=getattr(args, "country", None),
         channels=channels,
         export_dir=export_dir,

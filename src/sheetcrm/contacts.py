@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from operator import methodcaller
 
 import numpy as np
@@ -25,13 +26,17 @@ __all__ = [
     "email_fix",
     "email_texts",
     "emails_ok",
+    "mask_phone",
     "normalise_phones",
     "parse_phone",
+    "phone",
     "plain_mobiles",
+    "valid_emails",
 ]
 
 _SEPARATORS = re.compile(r"[\s\-.()（）—_/]")
 _CN_PREFIX = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))")
+_PLAIN_MOBILE = re.compile(r"1[3-9]\d{9}")
 EMAIL = re.compile(
     r"^[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9\-]+)*\.[a-z]{2,}$"
 )
@@ -93,6 +98,7 @@ def _phone_text(value: object) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_phone(text: str) -> tuple[str, str]:
     """(normalised number, kind) for one phone text that the fast path did not accept."""
     text = unicodedata.normalize("NFKC", text)
@@ -118,6 +124,25 @@ def parse_phone(text: str) -> tuple[str, str]:
     return phonenumbers.format_number(number, fmt), "landline"
 
 
+def phone(value: object) -> tuple[str, str]:
+    """(normalised number, kind) for one phone cell, by the rules :func:`normalise_phones` applies."""
+    text = _phone_text(value)
+    if not text:
+        return "", "blank"
+    stripped = _CN_PREFIX.sub("", _SEPARATORS.sub("", text))
+    if _PLAIN_MOBILE.fullmatch(stripped):
+        return stripped, "mobile"
+    return parse_phone(text)
+
+
+def mask_phone(value: object) -> str:
+    """A phone number with the middle hidden (138****5678); text that is none, masked as typed."""
+    number = phone(value)[0] or ("" if value is None else str(value).strip())
+    if len(number) < 7:
+        return number
+    return number[:3] + "****" + number[-4:]
+
+
 def plain_mobiles(texts: pd.Series) -> np.ndarray:
     """Where stripped texts are plain mobiles (``^1[3-9]\\d{9}$``), by numpy string functions."""
     # \d is any Unicode decimal digit, as isdecimal; stripped texts end in no newline for $.
@@ -134,7 +159,11 @@ def plain_mobiles(texts: pd.Series) -> np.ndarray:
 
 
 def normalise_phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalised numbers and their kind (mobile/landline/invalid/blank) for a phone column."""
+    """Normalised numbers and their kind (mobile/landline/invalid/blank) for a phone column.
+
+    A mobile is written as SMS platforms take it: a mainland one as its 11 digits, any other in
+    E.164 (+CC…); a landline in its dialable form. Only mobiles are SMS addresses.
+    """
     text = cell_texts(values, _phone_text)
     stripped = text.copy()
     # A plain 11-digit mobile has no separators or prefix to strip: only the others are cleaned.
@@ -185,6 +214,14 @@ def email_fix(email: str) -> str | None:
     domain = DOMAIN_TYPOS.get(domain, domain)
     candidate = f"{local}@{domain}"
     return candidate if candidate != email and EMAIL.match(candidate) else None
+
+
+def valid_emails(values: pd.Series) -> pd.Series:
+    """An e-mail column's addresses (lower case) where the check accepts them, else ''."""
+    texts = email_texts(values)
+    distinct = texts.unique()
+    ok = dict(zip(distinct.tolist(), emails_ok(distinct).tolist(), strict=True))
+    return texts.where(texts.map(ok), "")
 
 
 def emails_ok(emails: np.ndarray) -> np.ndarray:

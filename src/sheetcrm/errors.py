@@ -10,7 +10,8 @@ there is one), and what to do about it::
     ├── InputError                   a value in the user's data (sheet, row, column)
     │   └── MissingColumnError       a column role the job needs is not in the table
     ├── SettingsError                a cell in the settings sheet (sheet, cell, allowed values)
-    └── TemplateError                a message template (template key, field)
+    ├── TemplateError                a message template (template key, field)
+    └── RenderLimitError             (sheetcrm.messages.limits) a template past a render limit
 """
 
 from __future__ import annotations

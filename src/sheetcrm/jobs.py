@@ -29,8 +29,9 @@ from .i18n import current_lang, tr, use_lang
 from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
 from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
-from .sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
+from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
+from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -73,6 +74,7 @@ class JobOptions:
     table: str | None = None
     as_of: dt.date | None = None
     days: int | None = None
+    until: dt.date | None = None  # messages for touches due by then (default: as_of)
     country: str | None = None
     channels: tuple[str, ...] = ("sms", "email")
     export_dir: Path | None = None
@@ -242,6 +244,7 @@ class Run:
             existing=self.existing_plan,
             horizon_days=self.options.days or self.general.horizon_days,
             country=self.options.country or self.general.country,
+            channel_limits=schedule.capacity.parse_channel_limits(self.settings),
         )
 
     @property
@@ -257,10 +260,8 @@ class Run:
         tiers, touches = self.tiers, self.touches  # first: steps of their own
         self.step("messages")
         templates = None
-        if messages.TEMPLATES_SHEET in self.book.sheet_names():
-            templates = messages.parse_templates_sheet(
-                self.book.read_grid(messages.TEMPLATES_SHEET), messages.TEMPLATES_SHEET
-            )
+        if TEMPLATES_SHEET in self.book.sheet_names():
+            templates = parse_templates_sheet(self.book.read_grid(TEMPLATES_SHEET), TEMPLATES_SHEET)
         return messages.compose_messages(
             self.table.frame,
             tiers,
@@ -270,6 +271,7 @@ class Run:
             lang=self.lang,
             as_of=self.as_of,
             channels=self.options.channels,
+            until=self.options.until,
         )
 
     @cached_property
@@ -301,12 +303,12 @@ def _step_settings(run: Run) -> None:
             f"设置表「{SETTINGS_SHEET}」已存在，未改动",
             f"settings sheet '{SETTINGS_SHEET}' exists; left as is",
         )
-    if messages.TEMPLATES_SHEET not in run.book.sheet_names():
-        run.book.write_sheet(messages.templates_sheet_spec())
-        run.report.sheets.append(messages.TEMPLATES_SHEET)
+    if TEMPLATES_SHEET not in run.book.sheet_names():
+        run.book.write_sheet(templates_sheet_spec())
+        run.report.sheets.append(TEMPLATES_SHEET)
         run.say(
-            f"已创建消息模板表「{messages.TEMPLATES_SHEET}」，在其中添加的模板优先于内置模板",
-            f"created the templates sheet '{messages.TEMPLATES_SHEET}'; templates added there override the bundled ones",
+            f"已创建消息模板表「{TEMPLATES_SHEET}」，在其中添加的模板优先于内置模板",
+            f"created the templates sheet '{TEMPLATES_SHEET}'; templates added there override the bundled ones",
         )
 
 
@@ -361,6 +363,9 @@ def _step_plan(run: Run) -> None:
 
 
 def _step_messages(run: Run) -> None:
+    demo = messages.demo_identity(run.settings)
+    if demo is not None and run.options.export_dir:
+        raise demo  # nothing leaves sheetcrm in the demo company's name
     result = run.messages
     run.book.write_sheet(messages_sheet(result))
     if run.options.export_dir:
@@ -369,11 +374,16 @@ def _step_messages(run: Run) -> None:
     if run.options.preview:
         run.report.preview = preview(result.messages, run.options.preview)
     run.report.sheets.append(MESSAGES_SHEET)
+    reasons = result.skipped["reason"].value_counts()
+    counted = "; ".join(f"{reason} {count}" for reason, count in reasons.items())
     run.say(
-        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条跳过（退订/勿扰/无联系方式）",
-        f"messages: {len(result.messages)} ready, {len(result.skipped)} skipped "
-        "(opted out / do not contact / no address)",
+        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条不发送"
+        + (f"（{counted}）" if counted else ""),
+        f"messages: {len(result.messages)} ready, {len(result.skipped)} not sent"
+        + (f" ({counted})" if counted else ""),
     )
+    if demo is not None:
+        run.report.lines.append(f"  !! {demo}")
 
 
 def _messages_by_channel(run: Run) -> pd.DataFrame | None:
@@ -383,13 +393,8 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
         return pd.DataFrame({"channel": channels})
     if MESSAGES_SHEET not in run.book.sheet_names():
         return None
-    grid = run.book.read_grid(MESSAGES_SHEET)
-    header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
-    column = next((i for i, h in enumerate(header) if h in ("渠道", "Channel")), None)
-    if column is None:
-        return None
-    shown = [row[column] for row in grid[1:] if column < len(row) and row[column] not in (None, "")]
-    return pd.DataFrame({"channel": [str(v) for v in shown]})
+    shown = sheet_channels(run.book.read_grid(MESSAGES_SHEET))
+    return None if shown is None else pd.DataFrame({"channel": shown})
 
 
 def _step_report(run: Run) -> None:

@@ -5,9 +5,8 @@ Nothing is sent: the files are for the team's own mail client and SMS platform.
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import mailbox
-import re
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,6 +19,7 @@ import pandas as pd
 from ..channels import channel_label
 from ..i18n import tr
 from ..messages.composing import MessagesResult
+from .safe_text import file_name, printable, write_rows
 
 __all__ = [
     "email_message",
@@ -33,7 +33,15 @@ __all__ = [
 
 def _one_line(text: str) -> str:
     """Header text on one line (a line break in a header would start a new header)."""
-    return " ".join(str(text).split())
+    return " ".join(printable(str(text), one_line=True).split())
+
+
+def _send_time(day: Any) -> dt.datetime:
+    """A message's Date: its planned send date at 09:00 China time (now when it has none)."""
+    if isinstance(day, dt.date):
+        return dt.datetime.combine(day, dt.time(9), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    now: dt.datetime = pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime()
+    return now
 
 
 def email_message(row: Any, sender: str) -> EmailMessage:
@@ -43,13 +51,13 @@ def email_message(row: Any, sender: str) -> EmailMessage:
     msg["From"] = Address(display_name=_one_line(name), addr_spec=address)
     msg["To"] = Address(display_name=_one_line(row["customer"]), addr_spec=row["to"])
     msg["Subject"] = _one_line(row["subject"])
-    msg["Date"] = format_datetime(pd.Timestamp.now(tz="Asia/Shanghai").to_pydatetime())
+    msg["Date"] = format_datetime(_send_time(row.get("send_date")))
     msg["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     # Outlook opens a message with this header as a draft, ready to send.
     msg["X-Unsent"] = "1"
-    msg.set_content(row["body"], charset="utf-8")
+    msg.set_content(printable(row["body"]), charset="utf-8")
     if row.get("html"):
-        msg.add_alternative(row["html"], subtype="html", charset="utf-8")
+        msg.add_alternative(printable(row["html"]), subtype="html", charset="utf-8")
     return msg
 
 
@@ -63,8 +71,9 @@ def write_eml(messages: pd.DataFrame, folder: Path, sender: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, row in enumerate(_emails(messages), start=1):
-        safe = re.sub(r'[\\/:*?"<>|\s]+', "_", str(row["customer"]))[:40] or "customer"
-        path = folder / f"{number:05d}_{safe}.eml"
+        # The number keeps the names apart: no collision to number.
+        safe = file_name(str(row["customer"]), ".eml", set(), fallback="customer")
+        path = folder / f"{number:05d}_{safe}"
         path.write_bytes(email_message(row, sender).as_bytes())
         paths.append(path)
     return paths
@@ -86,13 +95,10 @@ def write_mbox(messages: pd.DataFrame, path: Path, sender: str) -> Path:
 
 def write_sms_csv(messages: pd.DataFrame, path: Path) -> Path:
     """The SMS messages as a UTF-8 (BOM) CSV of mobile, content, as bulk-SMS platforms import."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     sms = messages[messages["channel"] == "sms"]
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([tr("手机号码", "mobile"), tr("短信内容", "content")])
-        writer.writerows(zip(sms["to"], sms["body"], strict=True))
-    return path
+    headers = [tr("手机号码", "mobile"), tr("短信内容", "content"), tr("发送日期", "send date")]
+    dates = [day.isoformat() for day in sms["send_date"]]
+    return write_rows(path, headers, zip(sms["to"], sms["body"], dates, strict=True))
 
 
 def export_all(result: MessagesResult, folder: Path) -> list[Path]:
@@ -106,14 +112,15 @@ def export_all(result: MessagesResult, folder: Path) -> list[Path]:
 
 
 def preview(messages: pd.DataFrame, n: int) -> str:
-    """The first n messages as text for the terminal."""
+    """The first n messages as text for the terminal (no control characters reach it)."""
     blocks: list[str] = []
     for row in messages.head(n).to_dict("records"):
         head = f"— {row['customer']} · {channel_label(row['channel'])} → {row['to']}"
-        lines: Sequence[str] = [head]
+        lines: Sequence[str] = [printable(head, one_line=True)]
         if row["subject"]:
-            lines = [*lines, tr("主题：", "Subject: ") + row["subject"]]
-        lines = [*lines, row["body"]]
+            subject = printable(str(row["subject"]), one_line=True)
+            lines = [*lines, tr("主题：", "Subject: ") + subject]
+        lines = [*lines, printable(str(row["body"]))]
         if row["channel"] == "sms":
             lines = [
                 *lines,
@@ -123,6 +130,6 @@ def preview(messages: pd.DataFrame, n: int) -> str:
                 ),
             ]
         if row["warnings"]:
-            lines = [*lines, "! " + row["warnings"]]
+            lines = [*lines, "! " + printable(str(row["warnings"]))]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -8,9 +8,7 @@ because each UID is the touch id. Only open touches are exported.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,16 +18,17 @@ from ..schedule.cadence import channel_label
 from ..schedule.plan import PlanResult
 from ..schedule.statuses import STATUS_OPEN
 from ..sheets.plan import plan_rows
+from .safe_text import file_name, printable, write_rows
 
 __all__ = ["fold_line", "ics_escape", "ics_text", "write_csv", "write_ics"]
 
-_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
-
 
 def ics_escape(text: str) -> str:
-    """Text escaped for an iCalendar TEXT value (backslash, comma, semicolon, newlines)."""
+    """Text for an iCalendar TEXT value: no control characters; backslash, comma, semicolon and
+    newlines escaped."""
     return (
-        text.replace("\\", "\\\\")
+        printable(text)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
@@ -108,9 +107,10 @@ def write_ics(
     due = touches["due"].map(lambda d: isinstance(d, dt.date))
     open_touches = touches[(touches["status"] == STATUS_OPEN) & due.astype(bool)]
     paths: list[Path] = []
+    taken: set[str] = set()
     for owner, group in open_touches.groupby(open_touches["owner"].astype(str), sort=True):
         name = owner or tr("未分配", "unassigned")
-        path = folder / f"{tr('跟进', 'followups')}_{_UNSAFE_FILENAME.sub('_', name)}.ics"
+        path = folder / file_name(f"{tr('跟进', 'followups')}_{name}", ".ics", taken)
         title = tr(f"{name} 的客户跟进", f"{name}'s customer follow-ups")
         path.write_bytes(ics_text(group, title, stamp).encode("utf-8"))
         paths.append(path)
@@ -119,14 +119,13 @@ def write_ics(
 
 def write_csv(touches: pd.DataFrame, path: Path) -> Path:
     """The plan as CSV, UTF-8 with a BOM so Excel shows Chinese correctly; the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     extras = list(touches.attrs.get("extra_columns", []))
     headers, rows = plan_rows(PlanResult(touches, touches.iloc[0:0], [], None, extras))
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(
-                [value.isoformat() if isinstance(value, dt.date) else value for value in row]
-            )
-    return path
+    return write_rows(
+        path,
+        headers,
+        (
+            [value.isoformat() if isinstance(value, dt.date) else value for value in row]
+            for row in rows
+        ),
+    )

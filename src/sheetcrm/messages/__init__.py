@@ -7,18 +7,14 @@ from __future__ import annotations
 from ..channels import channel_label
 from .composing import MessagesResult, compose_messages
 from .records import ExtraFields
-from .settings import MessageSettings, parse_message_settings
+from .settings import MessageSettings, demo_identity, parse_message_settings
 from .sms import SmsCount, sms_length
 from .templates import (
     TEMPLATE_KEYS,
-    TEMPLATES_SHEET,
     TemplateSource,
-    parse_templates_sheet,
-    templates_sheet_spec,
 )
 
 __all__ = [
-    "TEMPLATES_SHEET",
     "TEMPLATE_KEYS",
     "ExtraFields",
     "MessageSettings",
@@ -27,8 +23,7 @@ __all__ = [
     "TemplateSource",
     "channel_label",
     "compose_messages",
+    "demo_identity",
     "parse_message_settings",
-    "parse_templates_sheet",
     "sms_length",
-    "templates_sheet_spec",
 ]

@@ -19,9 +19,10 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..contacts import mask_phone
 from ..errors import TemplateError
 from ..i18n import tr
-from . import filters
+from . import filters, limits
 from .fast import RowRenderer, row_renderer
 from .templates import TemplateSource
 
@@ -63,7 +64,18 @@ def _blank_safe(func: Callable[..., str]) -> Callable[..., str]:
 
 
 class _Sandbox(SandboxedEnvironment):
-    """The jinja2 sandbox, with customer fields (dict items, plain data) looked up first."""
+    """The jinja2 sandbox, with customer fields (dict items, plain data) looked up first, and
+    sizes, steps and time within :mod:`.limits`."""
+
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        limits.binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        limits.checked_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -89,10 +101,16 @@ def environment(lang: str, html: bool) -> SandboxedEnvironment:
         return filters.salutation(None if blank is not None else value, title, lang)
 
     env.filters.update(
+        {name: limits.checked_filter(name, env.filters[name]) for name in limits.GROWING_FILTERS}
+    )
+    env.globals["range"] = limits.limited_range
+    env.filters.update(
+        _counted=limits.counted,
+        _sized=limits.sized_text,
         salutation=salutation,
         money=_blank_safe(filters.money),
         date=_blank_safe(lambda value: filters.date_text(value, lang)),
-        mask_phone=_blank_safe(filters.mask_phone),
+        mask_phone=_blank_safe(mask_phone),
     )
     return env
 
@@ -155,11 +173,13 @@ class Compiled:
                 return found
         self.seen.clear()
         context = dict(base, customer=customer, touch=touch)
+        limits.budget.start()
         text = "".join(self.text.root_render_func(_context(self.text, context)))
         subject, body = text.split(_SEP, 1)
         html = ""
         if self.html is not None:
             html = "".join(self.html.root_render_func(_context(self.html, context)))
+        limits.budget.finish(len(text) + len(html))
         result = (subject.strip(), body.strip(), html, tuple(dict.fromkeys(self.seen)))
         if key is not None:
             self.memo[key] = result
@@ -260,9 +280,9 @@ def _refuse_access(
 
 @lru_cache(maxsize=512)
 def _parse(lang: str, html: bool, text: str) -> tuple[nodes.Template, Template]:
-    """A template's syntax tree and compiled form (cached: compiling is the slow part)."""
+    """A template's syntax tree and compiled form, loops counted (cached: compiling is slow)."""
     env = environment(lang, html)
-    return env.parse(text), env.from_string(text)
+    return env.parse(text), env.from_string(limits.with_counters(env.parse(text)))
 
 
 def compile_template(source: TemplateSource, fields: frozenset[str]) -> Compiled:
@@ -282,6 +302,14 @@ def compile_template(source: TemplateSource, fields: frozenset[str]) -> Compiled
                 tr(
                     f"模板语法错误（第 {exc.lineno} 行）：{exc.message}",
                     f"syntax error on line {exc.lineno}: {exc.message}",
+                ),
+                template=source.name,
+            ) from None
+        except (RecursionError, SyntaxError, MemoryError):  # Python's own nesting limits
+            raise TemplateError(
+                tr(
+                    "模板嵌套太深（if/for/括号层数过多），请简化",
+                    "the template nests too deep (if/for/brackets): simplify it",
                 ),
                 template=source.name,
             ) from None

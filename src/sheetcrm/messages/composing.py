@@ -21,6 +21,7 @@ from .. import _gc
 from ..errors import InputError, SheetCRMError, TemplateError
 from ..i18n import tr
 from ..schedule.statuses import STATUS_OPEN
+from . import limits
 from .compiling import Compiled, compile_template, environment
 from .records import ExtraFields, Records, blank_records, build_records, customer_keys, id_text
 from .settings import MessageSettings
@@ -42,8 +43,10 @@ MESSAGE_COLUMNS = (
     "warnings",
     "missing_fields",
     "html",
+    "send_date",
 )
-SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason")
+# Messages that cannot be sent: the reason, and the address and text when there are some.
+SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason", "to", "body")
 
 
 @dataclass
@@ -56,6 +59,18 @@ class MessagesResult:
     sender: str = ""
 
 
+def _send_date(due: Any, as_of: dt.date) -> dt.date:
+    """When a message goes out: its touch's due date, today for an overdue or undated one."""
+    if isinstance(due, dt.datetime):
+        due = due.date()
+    return due if isinstance(due, dt.date) and due > as_of else as_of
+
+
+def _said(exc: Exception) -> str:
+    """What an exception says, its kind when it says nothing (a MemoryError)."""
+    return str(exc) or type(exc).__name__
+
+
 class _Composer:
     """One run: templates compiled once, customers' fields precomputed once, rows appended."""
 
@@ -63,6 +78,7 @@ class _Composer:
         self, records: Records, settings: MessageSettings, lang: str, as_of: dt.date
     ) -> None:
         self.records, self.settings, self.lang = records, settings, lang
+        limits.budget.new_run()
         self.templates = TemplateSet(settings.templates)
         self.compiled: dict[int, Compiled] = {}
         self.columns: list[tuple[str, list[Any]]] = []
@@ -78,7 +94,7 @@ class _Composer:
             "lang": lang,
         }
         self.rows: list[tuple[Any, ...]] = []
-        self.skipped: list[tuple[str, str, str, str]] = []
+        self.skipped: list[tuple[str, str, str, str, str, str]] = []
         self.errors: list[SheetCRMError] = []
         self._opted_out_listed: set[int] = set()  # opted out customers are listed once
         self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
@@ -86,6 +102,11 @@ class _Composer:
         self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
         self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
         self._missing = tr("缺少字段：", "missing fields: ")
+        self._repeated = tr(
+            "本次已向此地址发送相同内容", "the same text already goes to this address"
+        )
+        self._sent: set[tuple[str, str, str]] = set()  # (channel, address, body) in this run
+        self.as_of = as_of
 
     def prepare(self) -> None:
         """Compile (and check) every template in force; keep only the fields they read."""
@@ -137,9 +158,10 @@ class _Composer:
             return
         self.render(i, channel, source, touch)
 
-    def skip(self, i: int, channel: str, reason: str) -> None:
+    def skip(self, i: int, channel: str, reason: str, to: str = "", body: str = "") -> None:
         """List customer i as getting no message on the channel, and why."""
-        self.skipped.append((self.records.ids[i], self.records.names[i], channel, reason))
+        records = self.records
+        self.skipped.append((records.ids[i], records.names[i], channel, reason, to, body))
 
     def compiled_template(self, source: TemplateSource) -> Compiled:
         """The template compiled (once per run), bound to the columns once they are prepared."""
@@ -163,6 +185,19 @@ class _Composer:
                 if self._record[0] != i:
                     self._record = (i, records.record(i, self.columns))
                 subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+        except limits.RenderLimitError as exc:
+            raise TemplateError(
+                tr(f"超出模板限制：{exc}", f"beyond a template limit: {exc}"),
+                template=source.name,
+            ) from None
+        except (RecursionError, OverflowError) as exc:
+            raise TemplateError(
+                tr(
+                    f"超出模板限制：递归或数值过大（{type(exc).__name__}）",
+                    f"beyond a template limit: recursion or a number too large ({type(exc).__name__})",
+                ),
+                template=source.name,
+            ) from None
         except SecurityError as exc:
             raise TemplateError(
                 tr(
@@ -174,8 +209,8 @@ class _Composer:
         except Exception as exc:  # a staff template failing on this row's data
             raise TemplateError(
                 tr(
-                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{exc}",
-                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {exc}",
+                    f"渲染第 {records.rows[i]} 行（{records.names[i]}）时出错：{_said(exc)}",
+                    f"rendering row {records.rows[i]} ({records.names[i]}) failed: {_said(exc)}",
                 ),
                 template=source.name,
             ) from None
@@ -188,8 +223,15 @@ class _Composer:
                     check_sms_limit(body, customer=records.names[i], row=records.rows[i])
                 except InputError as exc:
                     self.errors.append(exc)
-                    self.skip(i, channel, tr("短信超过 500 字", "SMS over 500 characters"))
+                    reason = tr(
+                        f"短信超过 {MAX_SMS_CHARS} 字", f"SMS over {MAX_SMS_CHARS} characters"
+                    )
+                    self.skip(i, channel, reason, to, body)
                     return
+        if (channel, to, body) in self._sent:
+            self.skip(i, channel, self._repeated, to, body)
+            return
+        self._sent.add((channel, to, body))
         missing = ""
         if seen:
             missing = "、".join([records.shown.get(f, f) for f in seen])
@@ -209,6 +251,7 @@ class _Composer:
                 warnings,
                 missing,
                 html,
+                _send_date(touch.get("due"), self.as_of),
             )
         )
 
@@ -250,13 +293,23 @@ class _Composer:
         )
 
 
-def _due_touches(plan: pd.DataFrame, as_of: dt.date, horizon: int | None) -> pd.DataFrame:
-    """The plan's open touches due by as_of + horizon days (all open ones without a horizon)."""
+def _due_touches(plan: pd.DataFrame, as_of: dt.date, until: dt.date) -> pd.DataFrame:
+    """The plan's open touches due by ``until`` (undated ones too), one per customer, channel
+    and send date (an overdue touch is sent today)."""
     touches = plan[plan["status"].astype(str).str.strip() == STATUS_OPEN]
-    if horizon is not None and "due" in touches.columns:
-        due = pd.to_datetime(touches["due"], errors="coerce")
-        touches = touches[due.isna() | (due <= pd.Timestamp(as_of + dt.timedelta(days=horizon)))]
-    return touches
+    if "due" not in touches.columns:
+        return touches
+    due = pd.to_datetime(touches["due"], errors="coerce")
+    wanted = (due.isna() | (due <= pd.Timestamp(until))).to_numpy()
+    touches, due = touches[wanted], due[wanted]
+    keys = pd.DataFrame(
+        {
+            "customer": touches["customer_id"].astype(str).str.strip(),
+            "channel": touches["channel"].map(normalise_channel),
+            "day": due.clip(lower=pd.Timestamp(as_of)),
+        }
+    )
+    return touches[~keys.duplicated().to_numpy()]
 
 
 def compose_messages(
@@ -269,11 +322,21 @@ def compose_messages(
     lang: str = "zh",
     as_of: dt.date,
     channels: Sequence[str] = ("sms", "email"),
+    until: dt.date | None = None,
 ) -> MessagesResult:
-    """One message per due follow-up touch (or per customer and channel), ready to send."""
+    """One message per touch due by ``until`` (default: as_of, so due today and overdue), or per
+    customer and channel without a plan; ready to send on its date."""
     with _gc.paused():
         return _compose(
-            customers, tiers, settings, plan, extra or ExtraFields(), lang, as_of, channels
+            customers,
+            tiers,
+            settings,
+            plan,
+            extra or ExtraFields(),
+            lang,
+            as_of,
+            channels,
+            until or as_of,
         )
 
 
@@ -286,6 +349,7 @@ def _compose(
     lang: str,
     as_of: dt.date,
     channels: Sequence[str],
+    until: dt.date,
 ) -> MessagesResult:
     """compose_messages, with the garbage collector paused."""
     wanted = _wanted_channels(channels)
@@ -298,7 +362,7 @@ def _compose(
                 composer.deliver(i, channel, "", {})
         return composer.result()
     touches: list[tuple[dict[str, Any], str]] = []
-    for touch in blank_records(_due_touches(plan, as_of, settings.horizon_days)):
+    for touch in blank_records(_due_touches(plan, as_of, until)):
         channel = normalise_channel(touch.get("channel"))
         if channel in wanted:  # not visits, nor channels not asked for this run
             touches.append((touch, channel))

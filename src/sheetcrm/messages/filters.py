@@ -1,4 +1,4 @@
-"""Template filters: salutations, money, dates and masked phone numbers as people write them.
+"""Template filters: salutations, money and dates as people write them (phones: ``contacts``).
 
 Salutations never guess gender from a name: 张总 when a title is known, 张先生 /
 张女士 when the gender is given, otherwise the full name, or 尊敬的客户 when there
@@ -15,9 +15,7 @@ from typing import Any
 
 __all__ = [
     "date_text",
-    "mask_phone",
     "money",
-    "normalise_mobile",
     "salutation",
     "surname",
 ]
@@ -193,28 +191,3 @@ def date_text(value: Any, lang: str = "zh") -> str:
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
     return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
-
-
-def normalise_mobile(value: Any) -> str:
-    """A phone number without spaces or dashes; China +86/0086 dropped, others as +CC…."""
-    text = _text(value)
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    digits = re.sub(r"[\s\-().（）]", "", text)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if not re.fullmatch(r"\+?\d{5,16}", digits):
-        return ""
-    return digits
-
-
-def mask_phone(value: Any) -> str:
-    """A phone number with the middle hidden: 138****5678."""
-    number = normalise_mobile(value) or _text(value)
-    if len(number) < 7:
-        return number
-    return number[:3] + "****" + number[-4:]

@@ -8,7 +8,6 @@ formatting runs once per distinct value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..contacts import mask_phone, normalise_phones, valid_emails
 from ..roles import CUSTOMER_ROLES
 from . import filters
 
@@ -51,11 +51,6 @@ _DERIVED_FIELDS = (
     "first_purchase_text",
     "last_purchase_text",
     "mobile_masked",
-)
-# Addresses a mail client accepts as typed (ASCII; the data check standardises the rest).
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 
 
@@ -106,13 +101,6 @@ def id_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _mobile(value: Any) -> str:
-    # Plain 11-digit mainland numbers are by far the most common: skip the regexes for them.
-    if value.__class__ is str and len(value) == 11 and value.isdigit():
-        return value
-    return filters.normalise_mobile(value)
 
 
 def cached(func: Any, columns: Sequence[list[Any]], *args: Any) -> list[Any]:
@@ -238,12 +226,15 @@ def build_records(
         for c, nm in zip(convert(customers, "contact"), convert(customers, "name"), strict=True)
     ]
     fields["display_name"] = person
-    mobiles = [_mobile(v) for v in convert(customers, "mobile")]
-    emails = [
-        e.strip() if isinstance(e, str) and _EMAIL.match(e.strip()) else ""
-        for e in convert(customers, "email")
-    ]
-    derived = _customer_fields(customers, convert, person, mobiles, lang)
+    blank = pd.Series("", index=customers.index, dtype=object)
+    number, kind = (
+        normalise_phones(customers["mobile"]) if "mobile" in customers else (blank, blank)
+    )
+    # By the contact rules: SMS and WeChat reach mobiles only, a call any valid number.
+    mobiles = number.where(kind == "mobile", "").tolist()
+    dialable = number.where(kind.isin(("mobile", "landline")), "").tolist()
+    emails = valid_emails(customers["email"]).tolist() if "email" in customers else blank.tolist()
+    derived = _customer_fields(customers, convert, person, dialable, lang)
     labels = _tier_fields(derived, tiers, customers.index, convert, lang)
     _extra_fields(fields, derived, extra, customers.index, convert)
     return Records(
@@ -257,7 +248,7 @@ def build_records(
         derived=derived,
         labels=labels,
         opted_out=[bool(v) for v in convert(customers, "opt_out")],
-        to={"sms": mobiles, "wechat": mobiles, "phone": mobiles, "email": emails},
+        to={"sms": mobiles, "wechat": mobiles, "phone": dialable, "email": emails},
         shown=extra.shown,
     )
 
@@ -266,7 +257,7 @@ def _customer_fields(
     customers: pd.DataFrame,
     convert: _Converted,
     person: list[Any],
-    mobiles: list[str],
+    numbers: list[str],
     lang: str,
 ) -> dict[str, Callable[[], list[Any]]]:
     """The roles (typed) and the fields formatted from them, each made when first read."""
@@ -275,12 +266,10 @@ def _customer_fields(
         for info in CUSTOMER_ROLES
         if info.role in customers.columns
     }
-    mobile, title = convert(customers, "mobile"), convert(customers, "title")
+    title = convert(customers, "title")
     derived["salutation"] = lambda: cached(filters.salutation, (person, title), lang)
     # Only numbers that read as one are shown masked; the rest are blank.
-    derived["mobile_masked"] = lambda: [
-        filters.mask_phone(v) if m else None for v, m in zip(mobile, mobiles, strict=True)
-    ]
+    derived["mobile_masked"] = lambda: [mask_phone(v) if v else None for v in numbers]
     if "amount" in customers.columns:
         amounts = derived["amount"]
         derived["amount_text"] = lambda: [

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import SettingsError
 from ..i18n import tr
-from ..settings import Block, Settings, parse_general, register
+from ..settings import Block, Settings, register, settings_sheet_spec
 from ..values import parse_bool
 from .templates import TemplateSource
 
-__all__ = ["SMS_BLOCK", "MessageSettings", "parse_message_settings"]
+__all__ = [
+    "DEMO_COMPANY",
+    "SMS_BLOCK",
+    "MessageSettings",
+    "demo_identity",
+    "parse_message_settings",
+]
+
+DEMO_COMPANY = "示例科技"  # the demo's company: real customers must never read it
+_DEMO_MARKS = (DEMO_COMPANY, "example.com")
 
 SMS_BLOCK = register(
     Block(
@@ -52,7 +62,6 @@ class MessageSettings:
     opt_out_en: str = "Reply STOP to opt out"
     sender: str = "示例科技 <sales@example.com>"
     marketing: bool = True
-    horizon_days: int | None = None  # due touches up to as_of + this many days; None = all open
     templates: tuple[TemplateSource, ...] = ()
 
     @property
@@ -64,7 +73,7 @@ class MessageSettings:
 def parse_message_settings(
     settings: Settings, sheet_templates: Sequence[TemplateSource] | None = None
 ) -> MessageSettings:
-    """The [sms] block (and the plan horizon from [general]) with the sheet's templates."""
+    """The [sms] block with the sheet's templates."""
     data = settings.block("sms")
     values = data.mapping()
     defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
@@ -94,6 +103,35 @@ def parse_message_settings(
         opt_out_en=get("opt_out_en"),
         sender=get("sender"),
         marketing=marketing,
-        horizon_days=parse_general(settings).horizon_days,
         templates=tuple(sheet_templates or ()),
     )
+
+
+def demo_identity(settings: Settings) -> SettingsError | None:
+    """While the SMS signature or e-mail sender is still the demo's, the error naming the cell."""
+    data = settings.block("sms")
+    values = data.mapping()
+    defaults = {str(row[0]): row[1] for row in SMS_BLOCK.defaults}
+    for key in ("signature", "sender"):
+        row, value = values.get(key, (0, None))
+        row = row or _default_row(key)  # the sheet is written with the defaults this run
+        text = str(defaults[key] if value in (None, "") else value)
+        if any(mark in text for mark in _DEMO_MARKS):
+            what = tr("短信签名", "SMS signature") if key == "signature" else tr("发件人", "sender")
+            return data.error(
+                row,
+                "value",
+                tr(
+                    f"{what}仍是示例公司的「{text}」：客户会收到示例科技的名字，请改成贵公司的",
+                    f"the {what} is still the demo's '{text}': customers would read "
+                    "the demo company's name; set your own",
+                ),
+            )
+    return None
+
+
+def _default_row(key: str) -> int:
+    """The Excel row of a [sms] key in the settings sheet as written with its defaults."""
+    rows = settings_sheet_spec().rows
+    start = next(n for n, row in enumerate(rows) if row and SMS_BLOCK.title_zh in str(row[0]))
+    return next(n + 1 for n, row in enumerate(rows) if n > start and row and row[0] == key)

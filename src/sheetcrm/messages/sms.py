@@ -1,9 +1,15 @@
 """SMS length, billing parts and the China rules (signature, opt-out line, 500 characters).
 
 China: carriers count every character including the 【signature】; up to 70 is one
-message, longer texts are billed per 67, and platforms refuse more than 500.
+message, longer texts are billed per 67, and platforms refuse more than 500. The text goes
+as UCS-2 (3GPP TS 23.038 §6.2.3): 70 and 67 are the 140 and 134 octets of a part (with the
+6-octet concatenation header, TS 23.040 §9.2.3.24.1) in 2-octet units, so an emoji beyond
+the BMP — a UTF-16 surrogate pair, 4 octets — counts as **two**.
 International numbers: GSM-7 texts hold 160 septets (153 per part of a long text,
-the extension characters count 2); anything else is UCS-2, 70 / 67 UTF-16 units.
+the extension characters € [ ] { } ^ ~ | \\ and form feed are an escape plus a septet, 2);
+anything else is UCS-2, 70 / 67 UTF-16 units.
+A long text is cut into parts whole: an escape and its character, or the two halves of a
+surrogate pair, never straddle two parts (a part may then hold 152 septets or 66 units).
 """
 
 from __future__ import annotations
@@ -40,21 +46,30 @@ class SmsCount(NamedTuple):
     encoding: str  # "cn" | "gsm7" | "ucs2"
 
 
-def _parts(length: int, single: int, multi: int) -> int:
+def _parts(text: str, length: int, single: int, multi: int, wide: frozenset[str] | None) -> int:
+    """Parts of a text of ``length`` units; a character of two units (``wide``) is never cut."""
     if length == 0:
         return 0
-    return 1 if length <= single else math.ceil(length / multi)
+    if length <= single:
+        return 1
+    if length == len(text):  # every character one unit: nothing to keep whole
+        return math.ceil(length / multi)
+    parts, used = 1, 0
+    for ch in text:
+        size = 2 if (ch in wide if wide is not None else ch > "\uffff") else 1
+        if used + size > multi:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def sms_length(text: str, international: bool = False) -> SmsCount:
     """The length and billed parts of an SMS (China rules, or GSM-7/UCS-2 when international)."""
-    if not international:
-        return SmsCount(len(text), _parts(len(text), 70, 67), "cn")
-    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text):
+    if international and all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text):
         septets = len(text) + sum(ch in _GSM7_EXTENSION for ch in text)
-        return SmsCount(septets, _parts(septets, 160, 153), "gsm7")
+        return SmsCount(septets, _parts(text, septets, 160, 153, _GSM7_EXTENSION), "gsm7")
     units = len(text.encode("utf-16-le")) // 2
-    return SmsCount(units, _parts(units, 70, 67), "ucs2")
+    return SmsCount(units, _parts(text, units, 70, 67, None), "ucs2" if international else "cn")
 
 
 def add_signature(text: str, signature: str) -> tuple[str, bool]:

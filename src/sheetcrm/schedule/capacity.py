@@ -9,6 +9,9 @@ the reps are the distinct owners in the data, each with
 Levelling works per rep, day by day: the touches due that day join those
 carried over, the highest priority (then tier, then earliest due) get the
 day's capacity, the rest move to the next working day.
+
+Texts and e-mails (:data:`UNATTENDED`) take no rep's time: they are levelled apart, against
+the platform's limit per day in the ``[channel_limits]`` block (blank: unlimited).
 """
 
 from __future__ import annotations
@@ -19,9 +22,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..settings import Block, register
+from ..i18n import tr
+from ..settings import Block, Settings, register
+from ..values import parse_number
 
-__all__ = ["DEFAULT_CAPACITY", "REPS", "Rep", "assign_owners", "level"]
+__all__ = [
+    "CHANNEL_LIMITS",
+    "DEFAULT_CAPACITY",
+    "REPS",
+    "UNATTENDED",
+    "Rep",
+    "assign_owners",
+    "level",
+    "parse_channel_limits",
+]
+
+UNATTENDED = ("sms", "email")  # channels a platform sends: no rep's time
 
 DEFAULT_CAPACITY = 40  # touches per rep per working day when the reps block gives none
 
@@ -44,6 +60,48 @@ REPS = register(
         order=21,
     )
 )
+
+
+CHANNEL_LIMITS = register(
+    Block(
+        key="channel_limits",
+        title_zh="短信与邮件每日上限",
+        title_en="Daily limits of SMS and email",
+        columns=(("channel", "渠道 Channel"), ("limit", "每日上限 Daily limit")),
+        defaults=(("sms", None), ("email", None)),
+        help=(
+            "短信、邮件不占销售人员的容量；平台限流时填每天最多发送条数，留空=不限 · "
+            "texts and e-mails take no rep's capacity; a platform's limit per day, blank = none"
+        ),
+        order=23,
+    )
+)
+
+
+def parse_channel_limits(settings: Settings) -> dict[str, int]:
+    """Messages per day for each unattended channel with a limit (none: unlimited)."""
+    data = settings.block("channel_limits")
+    limits: dict[str, int] = {}
+    for row, rec in data.records():
+        channel, value = str(rec.get("channel") or "").strip().lower(), rec.get("limit")
+        if value in (None, ""):
+            continue
+        try:
+            number = parse_number(value)
+        except ValueError:
+            number = None
+        if channel not in UNATTENDED or number is None or number < 1 or number != int(number):
+            raise data.error(
+                row,
+                "limit" if channel in UNATTENDED else "channel",
+                tr(
+                    f"「{channel} {value}」无效：渠道为 sms 或 email，上限为正整数",
+                    f"'{channel} {value}' is not valid: the channel is sms or email, "
+                    "the limit a whole number above 0",
+                ),
+            )
+        limits[channel] = int(number)
+    return limits
 
 
 @dataclass(frozen=True)

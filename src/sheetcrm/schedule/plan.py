@@ -30,15 +30,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..contacts import normalise_phones
 from ..i18n import tr
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
-from .capacity import DEFAULT_CAPACITY, Rep, assign_owners, level
+from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
@@ -54,6 +55,7 @@ __all__ = [
     "work_calendar",
 ]
 
+_TEXT_CHANNELS = ("sms", "wechat")  # channels that reach a mobile only
 CATCH_UP_WORKDAYS = 5  # one-off steps missed by up to this many working days are still planned
 TOUCH_COLUMNS = (  # the touch frame's columns (the engine contract, see docs/DESIGN.md)
     "touch_id",
@@ -191,9 +193,10 @@ def build_plan(
     existing: pd.DataFrame | None = None,
     horizon_days: int = 30,
     country: str = "CN",
+    channel_limits: Mapping[str, int] | None = None,
 ) -> PlanResult:
-    """The follow-up plan for the horizon, levelled to each rep's capacity and merged with
-    the previous plan."""
+    """The follow-up plan for the horizon, levelled to each rep's capacity (texts and e-mails
+    to ``channel_limits`` per day, default unlimited) and merged with the previous plan."""
     calendar = work_calendar(country, settings.extra_off, settings.extra_work)
     if not tiers.index.equals(customers.index):
         tiers = tiers.reindex(customers.index)
@@ -266,9 +269,19 @@ def build_plan(
     order = np.lexsort((key_rank[step_index], id_rank[customer], nominal, tier_rank, priority))
     order_key = np.empty(len(order), dtype=np.int64)
     order_key[order] = np.arange(len(order))
+    channels = _pick([s.channel for s in steps], np.arange(len(steps)))
+    landline_only = _landline_only(customers, channels)
+    touch_channel = _reachable(channels[step_index], landline_only[customer])
+    # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own, named
+    # with a noncharacter no cell holds.
+    unattended = np.isin(touch_channel, UNATTENDED)
+    queue = owners[customer].astype(object)
+    queue[unattended] = [f"\ufffe{c}" for c in touch_channel[unattended].tolist()]
     capacity = {rep.name: rep.capacity for rep in reps}
+    for name in UNATTENDED:
+        capacity[f"\ufffe{name}"] = (channel_limits or {}).get(name, len(queue) + 1)
     booked = _booked_by_hand(existing, horizon)
-    placed = level(owners[customer], position, order_key, capacity, len(horizon), booked)
+    placed = level(queue, position, order_key, capacity, len(horizon), booked)
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
 
     names, contacts = text_column(customers, "name"), text_column(customers, "contact")
@@ -283,7 +296,7 @@ def build_plan(
             "customer": names[who],
             "contact": contacts[who],
             "owner": owners[who],
-            "channel": _pick([s.channel for s in steps], step),
+            "channel": touch_channel[rows],
             "due": ordinal_dates(day[rows]),
             "purpose": _pick([s.purpose for s in steps], step),
             "template": _pick([s.template for s in steps], step),
@@ -411,6 +424,20 @@ def _repeat_series(
     positions = begin[owner_rows] + within * repeat
     nominal = calendar.ordinals_at(positions)
     candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
+
+
+def _landline_only(customers: pd.DataFrame, channels: np.ndarray) -> np.ndarray:
+    """Per customer: the only number is a landline (by the contact rules), which takes no text."""
+    if not np.isin(channels, _TEXT_CHANNELS).any():  # no step texts: nothing to look at
+        return np.zeros(len(customers), dtype=bool)
+    _, kind = normalise_phones(role_column(customers, "mobile"))
+    only: np.ndarray = (kind == "landline").to_numpy(dtype=bool)
+    return only
+
+
+def _reachable(channels: np.ndarray, landline_only: np.ndarray) -> np.ndarray:
+    """The touches' channels, a text to a landline-only customer made a call."""
+    return np.where(landline_only & np.isin(channels, _TEXT_CHANNELS), "phone", channels)
 
 
 def _pick(values: list[str], index: np.ndarray) -> np.ndarray:

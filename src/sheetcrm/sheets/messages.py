@@ -7,6 +7,7 @@ never reads a header.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -15,9 +16,34 @@ from ..channels import channel_label
 from ..i18n import Lang, tr, use_lang
 from ..messages import ExtraFields, MessagesResult
 
-__all__ = ["MESSAGES_SHEET", "messages_sheet", "template_fields"]
+__all__ = ["MESSAGES_SHEET", "messages_sheet", "not_sent", "sheet_channels", "template_fields"]
 
 MESSAGES_SHEET = "消息"
+_CHANNEL_HEADERS = ("渠道", "Channel")
+_WARNING_HEADERS = ("提示", "Warnings")
+
+
+def not_sent(reason: str) -> str:
+    """The 提示 of a row that cannot be sent: marked so nobody sends it, with the reason."""
+    return tr("不发送：", "not sent: ") + reason
+
+
+def sheet_channels(grid: Sequence[Sequence[Any]]) -> list[str] | None:
+    """The channel shown for each message of a 消息 sheet read back (rows not sent left out);
+    None when the sheet has no channel column."""
+    header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
+    column = next((i for i, h in enumerate(header) if h in _CHANNEL_HEADERS), None)
+    if column is None:
+        return None
+    warning = next((i for i, h in enumerate(header) if h in _WARNING_HEADERS), None)
+    marks = ("不发送：", "not sent: ")
+    return [
+        str(row[column])
+        for row in grid[1:]
+        if column < len(row)
+        and row[column] not in (None, "")
+        and not (warning is not None and warning < len(row) and str(row[warning]).startswith(marks))
+    ]
 
 
 def template_fields(table: CustomerTable) -> ExtraFields:
@@ -28,7 +54,8 @@ def template_fields(table: CustomerTable) -> ExtraFields:
 
 
 def messages_sheet(result: MessagesResult, lang: Lang | None = None) -> SheetSpec:
-    """The 消息 sheet: one row per message, ready to send (labels in lang, else the current one)."""
+    """The 消息 sheet: one row per message, ready to send, then the ones that cannot be sent
+    (labels in lang, else the current one)."""
     with use_lang(lang) if lang else nullcontext():
         return _messages_sheet(result)
 
@@ -46,6 +73,7 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
         tr("模板", "Template"),
         tr("提示", "Warnings"),
         tr("缺失字段", "Missing fields"),
+        tr("发送日期", "Send date"),
     ]
     m = result.messages
     labels = {channel: channel_label(channel) for channel in set(m["channel"])}
@@ -63,13 +91,34 @@ def _messages_sheet(result: MessagesResult) -> SheetSpec:
         m["template"],
         m["warnings"],
         m["missing_fields"],
+        m["send_date"],
         strict=True,
     ):
         rows.append(list(values))
+    # Messages that cannot be sent stay in the sheet, with why (nothing is dropped silently).
+    for row in result.skipped.to_dict("records"):
+        body = str(row.get("body") or "")
+        label = channel_label(row["channel"]) if row["channel"] else ""
+        rows.append(
+            [
+                row["customer_id"],
+                row["customer"],
+                label,
+                row.get("to") or "",
+                "",
+                body,
+                len(body) if body else None,
+                None,
+                "",
+                not_sent(str(row["reason"])),
+                "",
+                None,
+            ]
+        )
     return SheetSpec(
         name=MESSAGES_SHEET,
         rows=rows,
-        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16},
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: 70, 6: 8, 7: 6, 8: 16, 9: 30, 10: 16, 11: 12},
         number_formats={3: "@"},
         tab_color="2E75B6",
     )
