@@ -19,14 +19,21 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, messages, schedule, schema, tiering
-from .book.base import Book, CustomerTable, Problem
+from . import _background, costs, messages, schedule, schema, tiering
+from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
 from .errors import UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
 from .i18n import current_lang, tr, use_lang
-from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
+from .settings import (
+    SETTINGS_SHEET,
+    GeneralSettings,
+    Settings,
+    filled_settings_sheet,
+    parse_general,
+    settings_sheet_spec,
+)
 from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
@@ -128,11 +135,16 @@ class Run:
 
     # ---- inputs -------------------------------------------------------------
     @cached_property
+    def settings_grid(self) -> list[list[CellValue]] | None:
+        """The settings sheet's cells as read, or None where the book has none yet."""
+        if SETTINGS_SHEET in self.book.sheet_names():
+            return [list(row) for row in self.book.read_grid(SETTINGS_SHEET)]
+        return None
+
+    @cached_property
     def settings(self) -> Settings:
         """The settings sheet, or the documented defaults where the book has none yet."""
-        if SETTINGS_SHEET in self.book.sheet_names():
-            return Settings(self.book.read_grid(SETTINGS_SHEET))
-        return Settings(None)
+        return Settings(self.settings_grid)
 
     @cached_property
     def general(self) -> GeneralSettings:
@@ -283,11 +295,33 @@ class Run:
 # workbook's language); ``run.say`` reports in the language of whoever ran the job.
 
 
+def _understand(run: Run) -> None:
+    """Say first which columns the job uses and what each missing one costs."""
+    table = run.table
+    with use_lang(run.ui_lang):
+        run.report.lines.extend(costs.understanding_lines(table))
+
+
 def _write_first_settings(run: Run) -> None:
-    """On a book's first run, the settings sheet with the documented defaults it runs with."""
-    if SETTINGS_SHEET in run.book.sheet_names():
+    """On a book's first run, the settings sheet with the documented defaults it runs with and
+    the [columns] block as detected; on a later run, that block only if staff left it empty."""
+    columns = schema.COLUMNS_BLOCK.key
+    with use_lang(run.lang):
+        detected = {columns: costs.block_rows(run.table)} if "table" in run.__dict__ else {}
+    if run.settings_grid is not None:
+        filled = (
+            filled_settings_sheet(run.settings_grid, columns, detected[columns])
+            if detected
+            else None
+        )
+        if filled:
+            run.book.write_sheet(filled)
+            run.say(
+                "已在设置表 [columns] 中填入识别到的列，可在 Excel 中改正",
+                "filled the settings [columns] block with the columns detected; correct it in Excel",
+            )
         return
-    run.book.write_sheet(settings_sheet_spec())
+    run.book.write_sheet(settings_sheet_spec(detected))
     run.report.sheets.append(SETTINGS_SHEET)
     run.say(
         f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
@@ -455,6 +489,8 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
+    if name != "settings":
+        _understand(run)
     _write_first_settings(run)
     with use_lang(run.lang):
         for step in _STEPS[name]:
