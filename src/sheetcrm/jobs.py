@@ -22,10 +22,11 @@ import pandas as pd
 from . import _background, costs, messages, schedule, schema, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
-from .errors import UsageError
+from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
 from .i18n import current_lang, tr, use_lang
+from .roles import CUSTOMER_ROLES
 from .settings import (
     SETTINGS_SHEET,
     GeneralSettings,
@@ -224,6 +225,17 @@ class Run:
     def tiers(self) -> pd.DataFrame:
         """Tier, score, RFM, segment, stage and churn risk per customer."""
         table = self.table  # first: reading it is a step of its own
+        if not set(tiering.PURCHASE_ROLES) & set(table.roles):
+            raise InputError(
+                tr(
+                    "无法分级：没有累计金额、购买次数或购买日期列，分级结果将毫无依据。"
+                    "请添加其中一列，或在设置表 [columns] 中指定对应的表头",
+                    "cannot tier: no amount, order count or purchase date column, so tiers would "
+                    "mean nothing. Add one, or map its header in the settings [columns] block",
+                ),
+                sheet=table.sheet,
+                row=table.header_row,
+            )
         self.step("tier")
         return tiering.tier_customers(
             table.frame,
@@ -273,7 +285,7 @@ class Run:
             templates = messages.parse_templates_sheet(
                 self.book.read_grid(messages.TEMPLATES_SHEET), messages.TEMPLATES_SHEET
             )
-        return messages.compose_messages(
+        result = messages.compose_messages(
             self.table.frame,
             tiers,
             messages.parse_message_settings(self.settings, sheet_templates=templates),
@@ -283,11 +295,43 @@ class Run:
             as_of=self.as_of,
             channels=self.options.channels,
         )
+        _refuse_unfilled(result.messages, self.table)
+        return result
 
     @cached_property
     def lang(self) -> str:
         """The language of what is written into the workbook (settings, zh by default)."""
         return self.general.language
+
+
+# Template fields made from one role: empty for every customer when no column carries it.
+_MADE_FROM = {
+    "amount_text": "amount",
+    "first_purchase_text": "first_purchase",
+    "last_purchase_text": "last_purchase",
+    "mobile_masked": "mobile",
+}
+
+
+def _refuse_unfilled(made: pd.DataFrame, table: CustomerTable) -> None:
+    """Stop when a template writes a field no column carries: every message of it would have a
+    hole (fields a template guards with ``if`` or ``default`` are never missing)."""
+    roles = {info.role for info in CUSTOMER_ROLES}
+    for template, group in made.groupby("template", sort=True):
+        fields = [set(text.split("、")) if text else set() for text in group["missing_fields"]]
+        for name in sorted(set.intersection(*fields)):
+            role = _MADE_FROM.get(name, name)
+            if role in roles and role not in table.roles:
+                raise TemplateError(
+                    tr(
+                        f"需要字段 {name}，但客户表没有对应的列（{costs.cost(role)}）。"
+                        "请在模板中去掉它或加上 default，或添加这一列",
+                        f"needs the field {name}, which no column carries ({costs.cost(role)}). "
+                        "Remove it from the template or give it a default, or add the column",
+                    ),
+                    template=str(template),
+                    field=name,
+                )
 
 
 # ---- steps: each writes one job's results into the book ---------------------

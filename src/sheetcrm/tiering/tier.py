@@ -16,7 +16,7 @@ from .rfm import rank_scores, recency_days, segment_cn, segment_en
 from .rules import first_rows, format_number, reasons, score_rules
 from .settings import TierSettings, field_label
 
-__all__ = ["NEW", "RESULT_COLUMNS", "tier_customers"]
+__all__ = ["NEW", "PURCHASE_ROLES", "RESULT_COLUMNS", "tier_customers"]
 
 NEW = "新"
 
@@ -39,6 +39,8 @@ RESULT_COLUMNS = (
     "change",
 )
 _RFM_ROLES = ("last_purchase", "orders", "amount")
+# A table with none of these says nothing of what customers bought: its tiers would be made up.
+PURCHASE_ROLES = ("amount", "orders", "first_purchase", "last_purchase")
 _RFM_TEXTS = 556  # "0" … "555": every value r·100 + f·10 + m can take
 
 
