@@ -68,6 +68,11 @@ JOB_STAGES: dict[str, tuple[str, ...]] = {
 
 TRANSACTION_SHEETS = ("交易记录", "交易明细", "订单", "订单记录", "Transactions", "Orders")
 
+# Rows left out of the table (totals, section titles, repeated headers) are notes: listed in
+# 数据检查 for whoever wonders where a row went, but nothing to fix, so they alone never make
+# check or run exit 1, nor count on the dashboard as data problems.
+NOTE_KINDS = frozenset({"skipped"})
+
 # From this many customers the run job hands its slowest parts (writing the result columns,
 # matching near-identical names) to worker processes: a second core. Starting one costs ~1 s.
 BACKGROUND_ROWS = 100_000
@@ -103,7 +108,8 @@ class JobReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when fine, 1 when the data check found problems."""
+        """0 when fine, 1 when the data check found problems (notes such as rows left out are
+        not problems: see NOTE_KINDS)."""
         return 1 if self.job in ("check", "run") and self.problems else 0
 
 
@@ -208,6 +214,11 @@ class Run:
     def problems(self) -> list[Problem]:
         """Everything wrong with the input: unreadable values and the data check's findings."""
         return self.table.problems + self.input_problems + self.check.problems
+
+    @property
+    def problems_to_fix(self) -> list[Problem]:
+        """The problems without the notes (rows left out): what the exit code counts."""
+        return [problem for problem in self.problems if problem.kind not in NOTE_KINDS]
 
     @cached_property
     def tier_settings(self) -> Any:
@@ -389,15 +400,22 @@ def _step_settings(run: Run) -> None:
 
 
 def _step_check(run: Run) -> None:
-    problems = run.problems
-    run.report.problems = len(problems)
+    problems, to_fix = run.problems, run.problems_to_fix
+    run.report.problems = len(to_fix)
     run.book.write_sheet(problems_sheet(problems))
     run.report.sheets.append(CHECK_SHEET)
     run.say(
-        f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
-        f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
+        f"数据检查：{len(run.table.frame)} 位客户，发现 {len(to_fix)} 个问题",
+        f"data check: {len(run.table.frame)} customers, {len(to_fix)} problems found",
     )
-    for kind, count in Counter(problem.kind for problem in problems).most_common():
+    if len(problems) > len(to_fix):
+        notes = len(problems) - len(to_fix)
+        run.say(
+            f"  另有 {notes} 行不是客户（合计、重复表头或分组标题），已跳过，见「{CHECK_SHEET}」",
+            f"  {notes} rows are not customers (totals, repeated headers or section titles) "
+            f"and were skipped; see '{CHECK_SHEET}'",
+        )
+    for kind, count in Counter(problem.kind for problem in to_fix).most_common():
         run.report.lines.append(f"  {kind}: {count}")
 
 
@@ -478,7 +496,7 @@ def _step_report(run: Run) -> None:
     from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
     from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
 
-    frame, tiers, problems = run.table.frame, run.tiers, run.problems  # steps of their own
+    frame, tiers, problems = run.table.frame, run.tiers, run.problems_to_fix  # steps of their own
     run.step("report")
     history_grid = earlier_rows(run.book)
     kpis = compute_kpis(
