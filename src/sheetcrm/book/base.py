@@ -123,6 +123,15 @@ class ResultColumn:
     values: Sequence[CellValue]
     number_format: str | None = None  # e.g. "yyyy-mm-dd", "0.0%", "#,##0.00"
     width: float | None = None
+    replaces: tuple[str, ...] = ()  # its header in the other language: that column is reused
+
+    def old_column(self, by_text: Mapping[str, int]) -> int | None:
+        """The column a previous run wrote it in (header text → column): its header, else the
+        one it replaces."""
+        for header in (self.header, *self.replaces):
+            if header.strip() in by_text:
+                return by_text[header.strip()]
+        return None
 
 
 @dataclass(frozen=True)

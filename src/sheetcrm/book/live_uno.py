@@ -556,12 +556,12 @@ def _placements(
 ) -> list[tuple[int, bool]]:
     """(0-based column, True if new) for each result: its old column, else the next free."""
     # Columns a previous run wrote keep their place; new ones go round them.
-    reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
+    olds = [result.old_column(by_text) for result in columns]
+    reserved = {old for old in olds if old is not None}
     taken: set[int] = set()
     placed = []
     next_free = edge + 1
-    for result in columns:
-        column = by_text.get(result.header.strip())
+    for column in olds:
         new = column is None or column in taken
         if column is None or new:
             while next_free in taken or next_free in reserved:

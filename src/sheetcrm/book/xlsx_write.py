@@ -298,14 +298,13 @@ class PackageWriter:
         for column, text in sorted(header_texts.items()):
             if column >= first_column and text:
                 by_text.setdefault(text, column)
-        # Columns a previous run wrote keep their place; new ones go round them.
-        reserved = {by_text[r.header.strip()] for r in columns if r.header.strip() in by_text}
+        # Columns a previous run wrote (in either language) keep their place; new ones go round.
+        olds = [r.old_column(by_text) for r in columns]
+        reserved = {old for old in olds if old is not None}
         taken: set[int] = set()
         targets = []
         next_free = edge + 1
-        for result in columns:
-            header = result.header.strip()
-            old = by_text.get(header)
+        for result, old in zip(columns, olds, strict=True):
             replace = old is not None and old not in taken
             if old is not None and replace:
                 column = old
