@@ -25,7 +25,7 @@ from .check import CheckResult, check_customers, name_keys, near_names
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
-from .i18n import current_lang, tr, use_lang
+from .i18n import Lang, chosen_lang, detect_lang, tr, use_lang
 from .roles import CUSTOMER_ROLES
 from .settings import (
     SETTINGS_SHEET,
@@ -39,6 +39,7 @@ from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.messages import MESSAGES_SHEET, messages_sheet, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
+from .tiering.churn import rule_text as churn_rule
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -91,6 +92,7 @@ class JobOptions:
     export_dir: Path | None = None
     html: Path | None = None
     preview: int = 0
+    lang: Lang | None = None  # what is written and said: else the settings' language
     progress: Callable[[str], None] = field(default=lambda step: None)
 
 
@@ -122,7 +124,8 @@ class Run:
         self.report = JobReport(job="")
         self.input_problems: list[Problem] = []
         self.near_names: _background.Pending[pd.Series] | None = None  # begin_name_matching
-        self.ui_lang = current_lang()
+        # The console follows --lang, then the settings, then the locale: read when first said.
+        self.chosen = options.lang or chosen_lang()
         self.exports: list[Callable[[], list[Path]]] = []  # written once the book is saved
 
     def step(self, stage: str) -> None:
@@ -224,7 +227,7 @@ class Run:
     def tier_settings(self) -> Any:
         """Tiering rules and thresholds, validated."""
         return tiering.parse_tier_settings(
-            self.settings, self.table.roles, preset=self.general.preset
+            self.settings, self.table.roles, preset=self.general.preset, lang=self.lang
         )
 
     @cached_property
@@ -310,9 +313,16 @@ class Run:
         return result
 
     @cached_property
-    def lang(self) -> str:
-        """The language of what is written into the workbook (settings, zh by default)."""
-        return self.general.language
+    def lang(self) -> Lang:
+        """The language of what is written into the workbook: --lang, else the settings (zh)."""
+        return self.options.lang or ("en" if self.general.language == "en" else "zh")
+
+    @cached_property
+    def ui_lang(self) -> Lang:
+        """The language of the console: a chosen one, else the settings sheet's, else the locale."""
+        if self.chosen:
+            return self.chosen
+        return self.lang if self.settings.found else detect_lang()
 
 
 # Template fields made from one role: empty for every customer when no column carries it.
@@ -352,7 +362,8 @@ def _refuse_unfilled(made: pd.DataFrame, table: CustomerTable) -> None:
 
 def _understand(run: Run) -> None:
     """Say first which columns the job uses and what each missing one costs."""
-    table = run.table
+    with use_lang(run.lang):  # the values' problem texts go into the workbook
+        table = run.table
     with use_lang(run.ui_lang):
         run.report.lines.extend(costs.understanding_lines(table))
 
@@ -376,7 +387,8 @@ def _write_first_settings(run: Run) -> None:
                 "filled the settings [columns] block with the columns detected; correct it in Excel",
             )
         return
-    run.book.write_sheet(settings_sheet_spec(detected))
+    with use_lang(run.lang):
+        run.book.write_sheet(settings_sheet_spec(detected))
     run.report.sheets.append(SETTINGS_SHEET)
     run.say(
         f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
@@ -438,6 +450,14 @@ def _step_tier(run: Run) -> None:
     counts = tiers["tier"].value_counts()
     run.say("客户分级：", "tiers: ")
     run.report.lines[-1] += ", ".join(f"{tier} {count}" for tier, count in counts.items())
+    flagged = int(tiers["churn_risk"].sum())
+    share = flagged / len(tiers) if len(tiers) else 0.0
+    with use_lang(run.ui_lang):
+        rule = churn_rule()
+    run.say(
+        f"流失预警：{flagged} 位（{share:.0%}）——{rule}",
+        f"churn risk: {flagged} customers ({share:.0%}): {rule}",
+    )
 
 
 def _step_plan(run: Run) -> None:
