@@ -254,7 +254,9 @@ def test_user_data_in_the_way_is_refused_and_nothing_is_written(door: Door, tmp_
 
 
 def test_a_totals_row_gets_no_results(door: Door, tmp_path: Path) -> None:
-    source = _plain_table(tmp_path / "source.xlsx", [*CUSTOMERS, ["合计", None, None]])
+    # With amounts: tiering refuses a table with nothing to tier by (no amount, orders or dates).
+    rows = [[*row, amount] for row, amount in zip(CUSTOMERS, ["累计金额", 5000, 1200], strict=True)]
+    source = _plain_table(tmp_path / "source.xlsx", [*rows, ["合计", None, None, 6200]])
     grids = _same_everywhere(door, tmp_path, source, lambda d, p: _run(d, p))
     tier = grids["客户"][0].index(HEADERS["tier"][0])
     assert grids["客户"][3][tier] is None

@@ -25,6 +25,7 @@ import pytest
 from sheetcrm.book.file import FileBook
 from sheetcrm.demo import write_demo
 from sheetcrm.excel.buttons import BUTTONS
+from sheetcrm.i18n import set_lang
 from sheetcrm.jobs import run_job
 from sheetcrm.sheets.history import HISTORY_SHEET
 from uno_env import grid_differences, office_python_differs, uno_missing
@@ -257,6 +258,7 @@ def test_buttons_in_libreoffice_save_what_the_command_line_writes(
         lines = {button: _press(office, doc, button) for button in jobs}
     finally:
         doc.close(True)
+    set_lang(None)  # no language chosen, as in the office (an earlier CLI test may have chosen)
     reports = {job: run_job(job, FileBook(by_file, backup=False)) for job in jobs.values()}
     assert lines == {button: "\n".join(reports[job].lines) for button, job in jobs.items()}
     office_book, file_book = FileBook(in_office), FileBook(by_file)

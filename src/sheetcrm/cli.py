@@ -157,7 +157,10 @@ class _Commands:
         self.common.add_argument(
             "--lang",
             choices=("zh", "en"),
-            help=tr("界面语言（默认跟随系统）", "language of messages (default: the locale)"),
+            help=tr(
+                "写入工作簿和显示的语言（默认：设置表，其次系统）",
+                "language written and shown (default: the settings, then the locale)",
+            ),
         )
         self.common.add_argument(
             "--debug",
@@ -478,6 +481,7 @@ def _run(args: argparse.Namespace) -> int:
         export_dir=export_dir,
         html=getattr(args, "html", None),
         preview=getattr(args, "preview", 0),
+        lang=args.lang,
         progress=progress,
     )
     book = FileBook(args.book, args.output, backup=not args.no_backup)

@@ -19,6 +19,7 @@ from typing import Literal, ParamSpec, TypeVar
 
 __all__ = [
     "Lang",
+    "chosen_lang",
     "current_lang",
     "detect_lang",
     "in_this_language",
@@ -51,6 +52,11 @@ def detect_lang() -> Lang:
             if low.startswith("en") or low in ("c", "posix", "c.utf-8"):
                 return "en"
     return "zh"
+
+
+def chosen_lang() -> Lang | None:
+    """The language someone chose (``--lang``, ``use_lang``), None when the locale decides."""
+    return _lang.get()
 
 
 def current_lang() -> Lang:

@@ -19,19 +19,28 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, messages, schedule, schema, tiering
-from .book.base import Book, CustomerTable, Problem
+from . import _background, costs, messages, schedule, schema, tiering
+from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
-from .errors import UsageError
+from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
-from .i18n import current_lang, tr, use_lang
-from .settings import SETTINGS_SHEET, GeneralSettings, Settings, parse_general, settings_sheet_spec
+from .i18n import Lang, chosen_lang, detect_lang, tr, use_lang
+from .roles import CUSTOMER_ROLES
+from .settings import (
+    SETTINGS_SHEET,
+    GeneralSettings,
+    Settings,
+    filled_settings_sheet,
+    parse_general,
+    settings_sheet_spec,
+)
 from .sheets import tiers as tier_sheets
 from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
+from .tiering.churn import rule_text as churn_rule
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -61,6 +70,11 @@ JOB_STAGES: dict[str, tuple[str, ...]] = {
 
 TRANSACTION_SHEETS = ("交易记录", "交易明细", "订单", "订单记录", "Transactions", "Orders")
 
+# Rows left out of the table (totals, section titles, repeated headers) are notes: listed in
+# 数据检查 for whoever wonders where a row went, but nothing to fix, so they alone never make
+# check or run exit 1, nor count on the dashboard as data problems.
+NOTE_KINDS = frozenset({"skipped"})
+
 # From this many customers the run job hands its slowest parts (writing the result columns,
 # matching near-identical names) to worker processes: a second core. Starting one costs ~1 s.
 BACKGROUND_ROWS = 100_000
@@ -80,6 +94,7 @@ class JobOptions:
     export_dir: Path | None = None
     html: Path | None = None
     preview: int = 0
+    lang: Lang | None = None  # what is written and said: else the settings' language
     progress: Callable[[str], None] = field(default=lambda step: None)
 
 
@@ -97,7 +112,8 @@ class JobReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when fine, 1 when the data check found problems."""
+        """0 when fine, 1 when the data check found problems (notes such as rows left out are
+        not problems: see NOTE_KINDS)."""
         return 1 if self.job in ("check", "run") and self.problems else 0
 
 
@@ -110,7 +126,8 @@ class Run:
         self.report = JobReport(job="")
         self.input_problems: list[Problem] = []
         self.near_names: _background.Pending[pd.Series] | None = None  # begin_name_matching
-        self.ui_lang = current_lang()
+        # The console follows --lang, then the settings, then the locale: read when first said.
+        self.chosen = options.lang or chosen_lang()
         self.exports: list[Callable[[], list[Path]]] = []  # written once the book is saved
 
     def step(self, stage: str) -> None:
@@ -130,11 +147,16 @@ class Run:
 
     # ---- inputs -------------------------------------------------------------
     @cached_property
+    def settings_grid(self) -> list[list[CellValue]] | None:
+        """The settings sheet's cells as read, or None where the book has none yet."""
+        if SETTINGS_SHEET in self.book.sheet_names():
+            return [list(row) for row in self.book.read_grid(SETTINGS_SHEET)]
+        return None
+
+    @cached_property
     def settings(self) -> Settings:
         """The settings sheet, or the documented defaults where the book has none yet."""
-        if SETTINGS_SHEET in self.book.sheet_names():
-            return Settings(self.book.read_grid(SETTINGS_SHEET))
-        return Settings(None)
+        return Settings(self.settings_grid)
 
     @cached_property
     def general(self) -> GeneralSettings:
@@ -198,11 +220,16 @@ class Run:
         """Everything wrong with the input: unreadable values and the data check's findings."""
         return self.table.problems + self.input_problems + self.check.problems
 
+    @property
+    def problems_to_fix(self) -> list[Problem]:
+        """The problems without the notes (rows left out): what the exit code counts."""
+        return [problem for problem in self.problems if problem.kind not in NOTE_KINDS]
+
     @cached_property
     def tier_settings(self) -> Any:
         """Tiering rules and thresholds, validated."""
         return tiering.parse_tier_settings(
-            self.settings, self.table.roles, preset=self.general.preset
+            self.settings, self.table.roles, preset=self.general.preset, lang=self.lang
         )
 
     @cached_property
@@ -214,6 +241,17 @@ class Run:
     def tiers(self) -> pd.DataFrame:
         """Tier, score, RFM, segment, stage and churn risk per customer."""
         table = self.table  # first: reading it is a step of its own
+        if not set(tiering.PURCHASE_ROLES) & set(table.roles):
+            raise InputError(
+                tr(
+                    "无法分级：没有累计金额、购买次数或购买日期列，分级结果将毫无依据。"
+                    "请添加其中一列，或在设置表 [columns] 中指定对应的表头",
+                    "cannot tier: no amount, order count or purchase date column, so tiers would "
+                    "mean nothing. Add one, or map its header in the settings [columns] block",
+                ),
+                sheet=table.sheet,
+                row=table.header_row,
+            )
         self.step("tier")
         return tiering.tier_customers(
             table.frame,
@@ -262,7 +300,7 @@ class Run:
         templates = None
         if TEMPLATES_SHEET in self.book.sheet_names():
             templates = parse_templates_sheet(self.book.read_grid(TEMPLATES_SHEET), TEMPLATES_SHEET)
-        return messages.compose_messages(
+        result = messages.compose_messages(
             self.table.frame,
             tiers,
             messages.parse_message_settings(self.settings, sheet_templates=templates),
@@ -273,11 +311,50 @@ class Run:
             channels=self.options.channels,
             until=self.options.until,
         )
+        _refuse_unfilled(result.messages, self.table)
+        return result
 
     @cached_property
-    def lang(self) -> str:
-        """The language of what is written into the workbook (settings, zh by default)."""
-        return self.general.language
+    def lang(self) -> Lang:
+        """The language of what is written into the workbook: --lang, else the settings (zh)."""
+        return self.options.lang or ("en" if self.general.language == "en" else "zh")
+
+    @cached_property
+    def ui_lang(self) -> Lang:
+        """The language of the console: a chosen one, else the settings sheet's, else the locale."""
+        if self.chosen:
+            return self.chosen
+        return self.lang if self.settings.found else detect_lang()
+
+
+# Template fields made from one role: empty for every customer when no column carries it.
+_MADE_FROM = {
+    "amount_text": "amount",
+    "first_purchase_text": "first_purchase",
+    "last_purchase_text": "last_purchase",
+    "mobile_masked": "mobile",
+}
+
+
+def _refuse_unfilled(made: pd.DataFrame, table: CustomerTable) -> None:
+    """Stop when a template writes a field no column carries: every message of it would have a
+    hole (fields a template guards with ``if`` or ``default`` are never missing)."""
+    roles = {info.role for info in CUSTOMER_ROLES}
+    for template, group in made.groupby("template", sort=True):
+        fields = [set(text.split("、")) if text else set() for text in group["missing_fields"]]
+        for name in sorted(set.intersection(*fields)):
+            role = _MADE_FROM.get(name, name)
+            if role in roles and role not in table.roles:
+                raise TemplateError(
+                    tr(
+                        f"需要字段 {name}，但客户表没有对应的列（{costs.cost(role)}）。"
+                        "请在模板中去掉它或加上 default，或添加这一列",
+                        f"needs the field {name}, which no column carries ({costs.cost(role)}). "
+                        "Remove it from the template or give it a default, or add the column",
+                    ),
+                    template=str(template),
+                    field=name,
+                )
 
 
 # ---- steps: each writes one job's results into the book ---------------------
@@ -285,11 +362,35 @@ class Run:
 # workbook's language); ``run.say`` reports in the language of whoever ran the job.
 
 
+def _understand(run: Run) -> None:
+    """Say first which columns the job uses and what each missing one costs."""
+    with use_lang(run.lang):  # the values' problem texts go into the workbook
+        table = run.table
+    with use_lang(run.ui_lang):
+        run.report.lines.extend(costs.understanding_lines(table))
+
+
 def _write_first_settings(run: Run) -> None:
-    """On a book's first run, the settings sheet with the documented defaults it runs with."""
-    if SETTINGS_SHEET in run.book.sheet_names():
+    """On a book's first run, the settings sheet with the documented defaults it runs with and
+    the [columns] block as detected; on a later run, that block only if staff left it empty."""
+    columns = schema.COLUMNS_BLOCK.key
+    with use_lang(run.lang):
+        detected = {columns: costs.block_rows(run.table)} if "table" in run.__dict__ else {}
+    if run.settings_grid is not None:
+        filled = (
+            filled_settings_sheet(run.settings_grid, columns, detected[columns])
+            if detected
+            else None
+        )
+        if filled:
+            run.book.write_sheet(filled)
+            run.say(
+                "已在设置表 [columns] 中填入识别到的列，可在 Excel 中改正",
+                "filled the settings [columns] block with the columns detected; correct it in Excel",
+            )
         return
-    run.book.write_sheet(settings_sheet_spec())
+    with use_lang(run.lang):
+        run.book.write_sheet(settings_sheet_spec(detected))
     run.report.sheets.append(SETTINGS_SHEET)
     run.say(
         f"已创建设置表「{SETTINGS_SHEET}」（默认规则，可在 Excel 中修改）",
@@ -313,15 +414,22 @@ def _step_settings(run: Run) -> None:
 
 
 def _step_check(run: Run) -> None:
-    problems = run.problems
-    run.report.problems = len(problems)
+    problems, to_fix = run.problems, run.problems_to_fix
+    run.report.problems = len(to_fix)
     run.book.write_sheet(problems_sheet(problems))
     run.report.sheets.append(CHECK_SHEET)
     run.say(
-        f"数据检查：{len(run.table.frame)} 位客户，发现 {len(problems)} 个问题",
-        f"data check: {len(run.table.frame)} customers, {len(problems)} problems found",
+        f"数据检查：{len(run.table.frame)} 位客户，发现 {len(to_fix)} 个问题",
+        f"data check: {len(run.table.frame)} customers, {len(to_fix)} problems found",
     )
-    for kind, count in Counter(problem.kind for problem in problems).most_common():
+    if len(problems) > len(to_fix):
+        notes = len(problems) - len(to_fix)
+        run.say(
+            f"  另有 {notes} 行不是客户（合计、重复表头或分组标题），已跳过，见「{CHECK_SHEET}」",
+            f"  {notes} rows are not customers (totals, repeated headers or section titles) "
+            f"and were skipped; see '{CHECK_SHEET}'",
+        )
+    for kind, count in Counter(problem.kind for problem in to_fix).most_common():
         run.report.lines.append(f"  {kind}: {count}")
 
 
@@ -344,6 +452,14 @@ def _step_tier(run: Run) -> None:
     counts = tiers["tier"].value_counts()
     run.say("客户分级：", "tiers: ")
     run.report.lines[-1] += ", ".join(f"{tier} {count}" for tier, count in counts.items())
+    flagged = int(tiers["churn_risk"].sum())
+    share = flagged / len(tiers) if len(tiers) else 0.0
+    with use_lang(run.ui_lang):
+        rule = churn_rule()
+    run.say(
+        f"流失预警：{flagged} 位（{share:.0%}）——{rule}",
+        f"churn risk: {flagged} customers ({share:.0%}): {rule}",
+    )
 
 
 def _step_plan(run: Run) -> None:
@@ -405,7 +521,7 @@ def _step_report(run: Run) -> None:
     from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
     from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
 
-    frame, tiers, problems = run.table.frame, run.tiers, run.problems  # steps of their own
+    frame, tiers, problems = run.table.frame, run.tiers, run.problems_to_fix  # steps of their own
     run.step("report")
     history_grid = earlier_rows(run.book)
     kpis = compute_kpis(
@@ -460,6 +576,8 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
+    if name != "settings":
+        _understand(run)
     _write_first_settings(run)
     with use_lang(run.lang):
         for step in _STEPS[name]:

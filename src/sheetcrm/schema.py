@@ -111,10 +111,10 @@ COLUMNS_BLOCK = register(
         key="columns",
         title_zh="列对应",
         title_en="Column mapping",
-        columns=(("role", "角色 Role"), ("header", "表头 Header")),
+        columns=(("role", "角色 Role"), ("header", "表头 Header"), ("note", "说明 Note")),
         defaults=(),
-        help="表头无法自动识别时在此指定，如 mobile | 联系方式；角色："
-        + ", ".join(r.role for r in CUSTOMER_ROLES),
+        help="首次运行时填入识别结果；识别错了或缺少的列在此改写表头，如 mobile | 联系方式 · "
+        "filled with what the first run detected; correct a header here",
         order=5,
     )
 )
@@ -1023,7 +1023,9 @@ def column_overrides(settings: Settings) -> dict[str, str]:
         if is_blank(record["role"]) and is_blank(record["header"]):
             continue
         role = by_label.get(normalise_header(record["role"]))
-        if role not in known or is_blank(record["header"]):
+        if role in known and is_blank(record["header"]):
+            continue  # a role no column carries (the block lists every role with its cost)
+        if role not in known:
             raise data.error(
                 row,
                 "role",

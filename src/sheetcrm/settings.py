@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .a1 import cell_ref
@@ -38,6 +38,7 @@ __all__ = [
     "BlockData",
     "GeneralSettings",
     "Settings",
+    "filled_settings_sheet",
     "parse_general",
     "register",
     "registered_blocks",
@@ -174,8 +175,11 @@ class Settings:
         return BlockData(block, self.sheet, defaults, from_sheet=False)
 
 
-def settings_sheet_spec() -> SheetSpec:
-    """The settings sheet with every registered block and its documented defaults."""
+def settings_sheet_spec(
+    filled: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
+) -> SheetSpec:
+    """The settings sheet with every registered block: its documented defaults, or the rows in
+    ``filled`` (block key → rows, such as the [columns] block as detected)."""
     rows: list[list[CellValue]] = [
         [
             tr(
@@ -185,23 +189,57 @@ def settings_sheet_spec() -> SheetSpec:
         ],
         [],
     ]
-    bold: list[tuple[int, int]] = [(0, 0)]
-    width = 1
     for block in registered_blocks():
-        bold.append((len(rows), 0))
         rows.append([f"[{block.key}] {block.title_zh} {block.title_en}"])
         if block.help:
             rows.append([f"ℹ {block.help}"])
-        bold.extend((len(rows), col) for col in range(len(block.columns)))
         rows.append([label for _, label in block.columns])
-        rows.extend(list(row) for row in block.defaults)
+        rows.extend(list(row) for row in (filled or {}).get(block.key, block.defaults))
         rows.append([])
-        width = max(width, len(block.columns))
+    return _sheet(rows)
+
+
+def filled_settings_sheet(
+    grid: Sequence[Sequence[CellValue]], key: str, filling: Sequence[Sequence[CellValue]]
+) -> SheetSpec | None:
+    """The settings sheet as staff left it with an empty block filled in, or None when the
+    block is missing or holds rows already: what staff typed is never overwritten."""
+    settings = Settings(grid)
+    if key not in settings._blocks or settings._blocks[key]:
+        return None
+    rows = [list(row) for row in grid]
+    at = next(
+        index
+        for index, row in enumerate(rows)
+        if row and isinstance(row[0], str) and (m := _MARKER.match(row[0])) and m.group(1) == key
+    )
+    at += 1
+    if at < len(rows) and Settings._is_help_line(tuple(rows[at])):
+        at += 1
+    at += 1  # the block's header row
+    rows[at:at] = [list(row) for row in filling]
+    if at + len(filling) < len(rows) and any(not _blank(v) for v in rows[at + len(filling)]):
+        rows.insert(at + len(filling), [])  # a block ends at the first blank row
+    return _sheet(rows)
+
+
+def _sheet(rows: list[list[CellValue]]) -> SheetSpec:
+    """The settings sheet's layout: titles and the header row under each in bold."""
+    bold: list[tuple[int, int]] = [(0, 0)]
+    header_next = False
+    for index, row in enumerate(rows):
+        first = row[0] if row else None
+        if isinstance(first, str) and _MARKER.match(first):
+            bold.append((index, 0))
+            header_next = True
+        elif header_next and not Settings._is_help_line(tuple(row)):
+            bold.extend((index, col) for col, value in enumerate(row) if not _blank(value))
+            header_next = False
     return SheetSpec(
         name=SETTINGS_SHEET,
         rows=rows,
         header_rows=0,
-        widths={col: 22 for col in range(width)},
+        widths={col: 22 for col in range(max((len(row) for row in rows), default=1))},
         freeze=None,
         autofilter=False,
         bold_cells=bold,

@@ -104,7 +104,8 @@ class ResultColumn:
     """A column sheetcrm adds to (or replaces in) the customer table.
 
     ``values`` is aligned with the table's data rows (same order as
-    ``CustomerTable.frame``). Re-running replaces a column with the same header.
+    ``CustomerTable.frame``). Re-running replaces a column with the same header, or with the
+    same result's header in the other language (``book.placement`` decides).
     """
 
     header: str

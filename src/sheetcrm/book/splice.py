@@ -32,6 +32,7 @@ __all__ = ["RowSplicer", "SpliceJob", "Target", "changed_message", "splice_part"
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
 _CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
+_AUTOFILTER = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref\s*=\s*")([^"]*)(")')
 _COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
 _ROW_OPEN = re.compile(rb'<row(?: r="(\d+)")?')
 _ROW_SPANS = re.compile(rb'(<row r="\d+") spans="[^"]*"')
@@ -255,9 +256,14 @@ class RowSplicer:
                     continue
                 yield view[sheet_data.start() : sheet_data.end()]
                 position = sheet_data.end()
-            if done or self.past:  # the results are all out: the rest as it is
-                yield view[position:]
-                done = done or piece.find(closing, position) >= 0
+            if done or self.past:  # the results are all out: the rest as it is, but the filter
+                close = -1 if done else piece.find(closing, position)
+                if close >= 0:
+                    yield view[position:close]
+                    yield self.tail(piece, close)
+                    done = True
+                else:
+                    yield view[position:]
                 continue
             close = piece.find(closing, position)
             stop = close if close >= 0 else len(piece)
@@ -270,7 +276,7 @@ class RowSplicer:
             if close >= 0:
                 yield view[position:close]
                 yield from self.fresh_rows(self.rows_end + 1)  # rows past the last existing one
-                yield view[close:]
+                yield self.tail(piece, close)
                 done = True
             else:
                 yield view[position:]
@@ -287,6 +293,21 @@ class RowSplicer:
         job = self.job
         xml = _update_dimension(xml, job.header_row, job.rows_end, job.targets[-1].column)
         return _add_widths(xml, job.widths, self.name)
+
+    def tail(self, piece: bytes, close: int) -> bytes | memoryview:
+        """The XML after the rows, a filter on the table's header row widened over the results."""
+        found = _AUTOFILTER.search(piece, close)
+        if found is None:
+            return memoryview(piece)[close:]
+        try:
+            r1, c1, r2, c2 = parse_range(found.group(2).decode())
+        except ValueError:
+            return memoryview(piece)[close:]
+        last_col = self.job.targets[-1].column
+        if r1 != self.job.header_row or c2 >= last_col:
+            return memoryview(piece)[close:]
+        ref = range_ref(r1, c1, max(r2, self.rows_end), last_col).encode()
+        return piece[close : found.start(2)] + ref + piece[found.end(2) :]
 
     def fresh_rows(self, until: int) -> Iterator[bytes]:
         """New rows for the results in rows the sheet does not have, up to row until."""

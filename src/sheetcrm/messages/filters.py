@@ -90,6 +90,12 @@ _FEMALE = {"女", "女士", "f", "female", "ms", "ms.", "mrs", "mrs.", "miss", "
 # Job titles as they are said after a surname: 张总经理 is called 张总, 李董事长 李董.
 _TITLE_SHORT = {"总经理": "总", "总裁": "总", "老板": "总", "董事长": "董", "董事": "董"}
 _EN_TITLES = {"dr": "Dr.", "dr.": "Dr.", "prof": "Prof.", "prof.": "Prof."}
+# What follows a surname when staff typed the form of address itself (姜总, 王经理): it wins
+# over one made from a gender column.
+_TYPED_TITLES = frozenset(
+    {"总", "董", "先生", "女士", "小姐", "老师", "经理", "总监", "主任", "老板", "博士", "教授"}
+    | set(_TITLE_SHORT)
+)
 _ORG_WORDS = re.compile(
     r"公司|集团|有限|工厂|厂$|商行|商店|门店|店$|中心|工作室|事务所|医院|学校|大学|银行|协会|"
     r"\b(?:co|ltd|inc|llc|gmbh|corp|company|limited|group)\b\.?",
@@ -138,7 +144,7 @@ def salutation(name: Any, title: Any = None, lang: str = "zh") -> str:
     # A table names the same people many times over, and a handful of surnames and
     # titles make all the forms of address: both are worked out once.
     family = _family(person)
-    if family is None:
+    if family is None or (lang == "zh" and person[len(family) :] in _TYPED_TITLES):
         return person
     return _address(family, kind, lang) or person
 

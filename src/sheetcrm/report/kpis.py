@@ -78,7 +78,13 @@ def compute_kpis(
         sorted(code_of, key=lambda t: code_of[t]), fill_value=0
     )
     per_tier["customer_share"] = per_tier["customers"] / max(len(tiers), 1)
-    segments = _labels(tiers["segment_cn"], tr("未分群（无购买）", "unsegmented (no purchases)"))
+    # Customers who bought but lack a date (or count) for R, F or M are not "no purchases".
+    unscored = tr("未分群（有购买，缺少日期等 RFM 数据）", "unsegmented (bought; no RFM data)")
+    scored = tiers["segment_cn"].notna() | ((amount <= 0) & (orders <= 0))
+    segments = _labels(
+        tiers["segment_cn"].astype(object).where(scored, unscored),
+        tr("未分群（无购买）", "unsegmented (no purchases)"),
+    )
     per_segment = _groups(segments, amount).sort_values("revenue", ascending=False, kind="stable")
     per_segment["cumulative_share"] = per_segment["revenue_share"].cumsum()
     churn = tiers["churn_risk"].fillna(False).astype(bool)

@@ -13,6 +13,7 @@ from ..book.base import CellValue, ChartSeries, ChartSpec, SheetSpec
 from ..i18n import tr, use_lang
 from ..report.history import AS_OF, tier_count
 from ..report.kpis import Kpis, tiles
+from ..tiering.churn import rule_text
 from .history import HISTORY_SHEET
 
 __all__ = ["DASHBOARD_SHEET", "dashboard_sheet"]
@@ -79,7 +80,18 @@ def dashboard_sheet(
     with use_lang(lang):
         grid = _Grid()
         grid.add([tr("SheetCRM 客户管理仪表盘", "SheetCRM customer dashboard")], bold=True)
-        grid.add([tr("基准日", "As of"), kpis.as_of], [None, "yyyy-mm-dd"])
+        churn_share = kpis.churn_customers / kpis.customers if kpis.customers else 0.0
+        grid.add(
+            [
+                tr("基准日", "As of"),
+                kpis.as_of,
+                None,
+                tr("流失预警占比", "Churn-risk share"),
+                churn_share,
+                rule_text(),
+            ],
+            [None, "yyyy-mm-dd", None, None, "0.0%", None],
+        )
         grid.add([])
         shown = tiles(kpis)
         grid.add([tile.label for tile in shown], bold=True)

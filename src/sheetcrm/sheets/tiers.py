@@ -8,16 +8,20 @@ re-runs by its header text) and the summary's layout live here; the engine
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from contextlib import nullcontext
 
 import pandas as pd
 
 from ..book.base import CellValue, ChartSeries, ChartSpec, CustomerTable, ResultColumn, SheetSpec
 from ..i18n import Lang, tr, use_lang
+from ..tiering.lifecycle import STAGES
+from ..tiering.rfm import CN_SEGMENTS, EN_SEGMENTS
 from ..tiering.tier import NEW
 
 __all__ = [
     "HEADERS",
+    "REASON_WIDTH",
     "SUMMARY_SHEET",
     "forget_old_results",
     "old_result_headers",
@@ -48,6 +52,11 @@ HEADERS: dict[str, tuple[str, str, str | None]] = {
     "change": ("等级变化", "Tier change", None),
 }
 _MATRIX_COLUMN = 6  # column G: the migration matrix
+REASON_WIDTH = 60.0  # characters: most reasons fit on one line
+# The summary's segment and stage rows in the models' order, names in either language.
+_CN_ORDER = [name for _, zh, en in CN_SEGMENTS.values() for name in (zh, en)]
+_EN_ORDER = [name for en, zh in EN_SEGMENTS.values() for name in (en, zh)]
+_STAGE_ORDER = [name for zh, en in STAGES.values() for name in (zh, en)]
 
 
 def _cells(series: pd.Series) -> list[CellValue]:
@@ -60,6 +69,14 @@ def _cells(series: pd.Series) -> list[CellValue]:
     return cells
 
 
+def _width(key: str, header: str) -> float:
+    """A result column's width: its header's (a Chinese character is two wide), the reason's
+    long enough to read a whole reason."""
+    if key == "reason":
+        return REASON_WIDTH
+    return float(max(8, sum(2 if ord(ch) > 0x2E80 else 1 for ch in header) + 3))
+
+
 def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[ResultColumn]:
     """The result columns with headers in the workbook's language, ready to write."""
     with use_lang(lang) if lang else nullcontext():
@@ -68,7 +85,9 @@ def result_columns(results: pd.DataFrame, lang: Lang | None = None) -> list[Resu
             values = results[key]
             if key == "churn_risk":
                 values = values.map({True: tr("是", "yes"), False: ""})
-            columns.append(ResultColumn(tr(zh, en), _cells(values), number_format))
+            header = tr(zh, en)
+            # A run in the other language writes over this one's columns (book.placement).
+            columns.append(ResultColumn(header, _cells(values), number_format, _width(key, header)))
         return columns
 
 
@@ -118,11 +137,16 @@ def summary_sheet(
     rows: list[list[CellValue]] = []
     bold: list[tuple[int, int]] = []
 
-    def section(title: str, groups: pd.Series) -> None:
+    def section(title: str, groups: pd.Series, order: Sequence[str] = ()) -> None:
         bold.extend((len(rows), c) for c in range(5))
         rows.append([title, *header])
         stats = pd.DataFrame({"g": groups.fillna(tr("（空）", "(blank)")), "a": amount})
         grouped = stats.groupby("g", sort=False)["a"].agg(["size", "sum"])
+        # In the model's own order (best first); names staff renamed, and blanks, after.
+        rank = {name: i for i, name in enumerate(order)}
+        grouped = grouped.iloc[
+            sorted(range(len(grouped)), key=lambda i: rank.get(grouped.index[i], len(rank)))
+        ]
         for name, (count, revenue) in grouped.iterrows():
             rows.append(
                 [
@@ -147,9 +171,9 @@ def summary_sheet(
     order = results.sort_values("tier_code", kind="stable")
     section(tr("客户等级", "Tier"), order["tier"])
     tier_rows = len(rows) - 3
-    section(tr("RFM八类分群", "RFM 8-segment"), results["segment_cn"])
-    section(tr("RFM细分", "RFM segment"), results["segment_en"])
-    section(tr("生命周期", "Lifecycle stage"), results["stage"])
+    section(tr("RFM八类分群", "RFM 8-segment"), results["segment_cn"], _CN_ORDER)
+    section(tr("RFM细分", "RFM segment"), results["segment_en"], _EN_ORDER)
+    section(tr("生命周期", "Lifecycle stage"), results["stage"], _STAGE_ORDER)
 
     # The migration matrix sits to the right (from column G) so column formats stay per section.
     tiers = list(dict.fromkeys(order["tier"]))

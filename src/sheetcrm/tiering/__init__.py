@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from .bgnbd import BGNBDFit, expected_purchases, fit_bgnbd, p_alive
 from .settings import Rule, Tier, TierSettings, parse_tier_settings
-from .tier import tier_customers
+from .tier import PURCHASE_ROLES, tier_customers
 
 __all__ = [
+    "PURCHASE_ROLES",
     "BGNBDFit",
     "Rule",
     "Tier",

@@ -1,14 +1,13 @@
-"""Churn early warning (流失预警): BG/NBD on transactions, else recency against the usual gap.
+"""Churn early warning (流失预警): a customer whose silence is unusual for their own rhythm.
 
-With a transactions sheet, each customer's purchase days up to the as-of date
-give frequency (repeat purchase days), recency and age in weeks; BG/NBD is
-fitted on all customers and gives P(alive) and the purchases expected in the
-next 90 days. A repeat buyer is at risk when P(alive) < :data:`ALIVE_THRESHOLD`.
-BG/NBD says nothing about one-time buyers (their P(alive) is 1 by
-construction), so they, customers without transactions, and every customer
-when there is no transactions sheet (or too little history to fit) are
-judged by the heuristic of :mod:`.lifecycle`: at risk when the time since the
-last purchase exceeds ``DECLINE_FACTOR`` times their usual gap.
+A warning for most customers is no warning, so only customers whose rhythm is known are
+judged, each against their own: flagged when the days since the last purchase pass
+:data:`RHYTHM_FACTOR` times their usual gap between purchases (from the transactions sheet
+when it has their repeat purchases, else from the table's first and last purchase and order
+count), or — with transactions enough to fit BG/NBD — when their P(alive) is below
+:data:`ALIVE_THRESHOLD` and among the lowest :data:`BOTTOM_SHARE` of repeat buyers.
+One-time buyers and customers without dates have no rhythm to break: their lifecycle stage
+speaks for them. Each flagged customer's ``note`` states the rule that flagged them.
 """
 
 from __future__ import annotations
@@ -19,19 +18,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..i18n import tr
 from .bgnbd import BGNBDFit, fit_bgnbd
-from .lifecycle import DECLINE_FACTOR, overdue_ratio
+from .lifecycle import MIN_GAP, rhythm
 
 __all__ = [
     "ALIVE_THRESHOLD",
+    "BOTTOM_SHARE",
     "HORIZON_DAYS",
     "MIN_FIT_CUSTOMERS",
+    "RHYTHM_FACTOR",
     "ChurnResult",
     "churn_risk",
     "purchase_summary",
+    "rule_text",
 ]
 
 ALIVE_THRESHOLD = 0.5
+BOTTOM_SHARE = 0.10  # of repeat buyers: the lowest P(alive) that counts as unusual
+RHYTHM_FACTOR = 2.0  # usual gaps of silence that count as unusual
 HORIZON_DAYS = 90
 MIN_FIT_CUSTOMERS = 20  # fewer customers with transactions give no trustworthy fit
 WEEK = 7.0
@@ -45,6 +50,17 @@ class ChurnResult:
     expected_90d: pd.Series
     churn_risk: pd.Series
     fit: BGNBDFit | None
+    note: pd.Series  # the rule that flagged each customer, "" for those not flagged
+
+
+def rule_text() -> str:
+    """The warning's rule in one line, for the console and the dashboard."""
+    return tr(
+        f"距上次购买超过其平均购买间隔的 {RHYTHM_FACTOR:g} 倍，或存活概率在复购客户中最低的 "
+        f"{BOTTOM_SHARE:.0%}",
+        f"silent for over {RHYTHM_FACTOR:g} × their usual gap between purchases, or P(alive) "
+        f"in the lowest {BOTTOM_SHARE:.0%} of repeat buyers",
+    )
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -75,27 +91,50 @@ def purchase_summary(transactions: pd.DataFrame, ids: pd.Series, as_of: dt.date)
 def churn_risk(
     customers: pd.DataFrame, as_of: dt.date, transactions: pd.DataFrame | None = None
 ) -> ChurnResult:
-    """Churn scores for every customer: BG/NBD when transactions allow, else the heuristic."""
+    """Churn scores for every customer: P(alive) by BG/NBD when transactions allow, and the
+    warning for customers silent for long against their own rhythm."""
     index = customers.index
-    heuristic = (overdue_ratio(customers, as_of) > DECLINE_FACTOR).to_numpy()
+    days, gap = rhythm(customers, as_of)
     nan = pd.Series(np.nan, index=index)
-    if transactions is None or "id" not in customers or not len(transactions):
-        return ChurnResult(nan, nan.copy(), pd.Series(heuristic, index=index), None)
-    summary = purchase_summary(transactions, customers["id"], as_of)
-    known = summary.dropna()
-    # Each customer counts once in the fit even if the table lists them twice.
-    distinct = known[~_ids(customers["id"]).loc[known.index].duplicated().to_numpy()]
-    if len(distinct) < MIN_FIT_CUSTOMERS or not (distinct["frequency"] > 0).any():
-        return ChurnResult(nan, nan.copy(), pd.Series(heuristic, index=index), None)
-    fit = fit_bgnbd(distinct["frequency"], distinct["recency"], distinct["T"])
-    x, t_x, age = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
-    alive = fit.p_alive(x, t_x, age)
-    expected = fit.expected_purchases(HORIZON_DAYS / WEEK, x, t_x, age)
-    repeat = np.nan_to_num(x) > 0
-    risk = np.where(repeat, alive < ALIVE_THRESHOLD, heuristic)
+    alive, expected, fit = nan, nan.copy(), None
+    repeat_alive = nan  # P(alive) of repeat buyers: a one-time buyer's is 1 by construction
+    if transactions is not None and "id" in customers and len(transactions):
+        summary = purchase_summary(transactions, customers["id"], as_of)
+        known = summary.dropna()
+        # Each customer counts once in the fit even if the table lists them twice.
+        distinct = known[~_ids(customers["id"]).loc[known.index].duplicated().to_numpy()]
+        x, t_x, age = (summary[c] for c in ("frequency", "recency", "T"))
+        # A customer's repeat purchases on record give their rhythm better than the table.
+        repeat = x.fillna(0) > 0
+        days = ((age - t_x) * WEEK).where(repeat, days)
+        gap = (t_x * WEEK / x).clip(lower=MIN_GAP).where(repeat, gap)
+        if len(distinct) >= MIN_FIT_CUSTOMERS and (distinct["frequency"] > 0).any():
+            fit = fit_bgnbd(distinct["frequency"], distinct["recency"], distinct["T"])
+            arrays = (x.to_numpy(), t_x.to_numpy(), age.to_numpy())
+            alive = pd.Series(fit.p_alive(*arrays), index=index)
+            expected = pd.Series(fit.expected_purchases(HORIZON_DAYS / WEEK, *arrays), index=index)
+            repeat_alive = alive.where(repeat)
+    silent = (days > RHYTHM_FACTOR * gap).to_numpy()
+    low = float(repeat_alive.quantile(BOTTOM_SHARE)) if repeat_alive.notna().any() else 0.0
+    unlikely = ((repeat_alive < ALIVE_THRESHOLD) & (repeat_alive <= low)).to_numpy() & ~silent
+    note = np.full(len(index), "", dtype=object)
+    text = tr(
+        f"流失预警：{{:.0f}} 天未购买，超过其平均购买间隔 {{:.0f}} 天的 {RHYTHM_FACTOR:g} 倍",
+        f"churn risk: {{:.0f}} days since the last purchase, over {RHYTHM_FACTOR:g} × "
+        "their usual gap of {:.0f} days",
+    )
+    for at in np.flatnonzero(silent):
+        note[at] = text.format(days.iat[at], gap.iat[at])
+    text = tr(
+        f"流失预警：存活概率 {{:.0%}}，在复购客户最低的 {BOTTOM_SHARE:.0%} 之内",
+        f"churn risk: P(alive) {{:.0%}}, in the lowest {BOTTOM_SHARE:.0%} of repeat buyers",
+    )
+    for at in np.flatnonzero(unlikely):
+        note[at] = text.format(alive.iat[at])
     return ChurnResult(
-        pd.Series(alive, index=index),
-        pd.Series(expected, index=index),
-        pd.Series(risk.astype(bool), index=index),
+        alive,
+        expected,
+        pd.Series(silent | unlikely, index=index),
         fit,
+        pd.Series(note, index=index),
     )

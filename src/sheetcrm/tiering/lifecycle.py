@@ -6,8 +6,7 @@ one-time buyers and where it is unknown it is :data:`ONE_TIME_GAP` days.
 Measured against it:
 
 * 离开期 departure — no purchase for more than :data:`DEPART_FACTOR` usual gaps;
-* 衰退期 decline — no purchase for more than :data:`DECLINE_FACTOR` usual gaps
-  (this is also the churn warning when there are no transactions to fit BG/NBD);
+* 衰退期 decline — no purchase for more than :data:`DECLINE_FACTOR` usual gaps;
 * otherwise 获取期 acquisition (at most one order, or none yet), 成熟期 maturity
   (at least :data:`MATURE_ORDERS` orders) or 提升期 growth (in between).
 """
@@ -29,6 +28,7 @@ __all__ = [
     "ONE_TIME_GAP",
     "STAGES",
     "overdue_ratio",
+    "rhythm",
     "stage_keys",
     "stage_label",
     "stage_labels",
@@ -72,8 +72,9 @@ def _dates(frame: pd.DataFrame, role: str) -> pd.Series:
     return to_dates(frame[role])
 
 
-def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """Days since the last purchase divided by the customer's usual gap (NaN when unknown)."""
+def rhythm(frame: pd.DataFrame, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
+    """Days since the last purchase, and the customer's own usual gap in days (at least
+    :data:`MIN_GAP`; NaN for one-time buyers and where it is unknown)."""
     first, last = _dates(frame, "first_purchase"), _dates(frame, "last_purchase")
     orders = (
         pd.to_numeric(frame["orders"], errors="coerce").astype("float64")
@@ -83,9 +84,14 @@ def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
     span = (last - first).dt.days.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = (span / (orders - 1)).where(orders >= 2)
-    usual = gap.clip(lower=MIN_GAP).fillna(ONE_TIME_GAP)
     recency = (pd.Timestamp(as_of) - last).dt.days.astype("float64")
-    return recency / usual
+    return recency, gap.clip(lower=MIN_GAP)
+
+
+def overdue_ratio(frame: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Days since the last purchase divided by the customer's usual gap (NaN when unknown)."""
+    recency, gap = rhythm(frame, as_of)
+    return recency / gap.fillna(ONE_TIME_GAP)
 
 
 def _stage_codes(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:

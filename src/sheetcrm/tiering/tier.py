@@ -12,11 +12,11 @@ import pandas as pd
 from ..i18n import tr, use_lang
 from .churn import churn_risk
 from .lifecycle import stage_labels
-from .rfm import rank_scores, recency_days, segment_cn, segment_en
+from .rfm import HIGH_SCORE, rank_scores, recency_days, segment_cn, segment_en
 from .rules import first_rows, format_number, reasons, score_rules
 from .settings import TierSettings, field_label
 
-__all__ = ["NEW", "RESULT_COLUMNS", "tier_customers"]
+__all__ = ["NEW", "PURCHASE_ROLES", "RESULT_COLUMNS", "tier_customers"]
 
 NEW = "新"
 
@@ -39,6 +39,8 @@ RESULT_COLUMNS = (
     "change",
 )
 _RFM_ROLES = ("last_purchase", "orders", "amount")
+# A table with none of these says nothing of what customers bought: its tiers would be made up.
+PURCHASE_ROLES = ("amount", "orders", "first_purchase", "last_purchase")
 _RFM_TEXTS = 556  # "0" … "555": every value r·100 + f·10 + m can take
 
 
@@ -125,6 +127,9 @@ def _tier(
     ]
 
     churn = churn_risk(customers, as_of, transactions)
+    cn = segment_cn(r, f, m, settings.cn_names).to_numpy()
+    reason = reasons(scored, score_code, endings, tr("没有命中的规则", "no rule matched"))
+    reason = _explained(reason, rank, len(settings.tiers), cn, r, f, m, churn.note.to_numpy())
     columns = {
         "tier": tier,
         "tier_code": code,
@@ -133,13 +138,13 @@ def _tier(
         "f": f.array,
         "m": m.array,
         "rfm": _rfm_text(r, f, m, known),
-        "segment_cn": segment_cn(r, f, m, settings.cn_names).to_numpy(),
+        "segment_cn": cn,
         "segment_en": segment_en(r, f, settings.en_names).to_numpy(),
         "stage": stage_labels(customers, as_of),
         "p_alive": churn.p_alive.to_numpy(),
         "expected_90d": churn.expected_90d.to_numpy(),
         "churn_risk": churn.churn_risk.to_numpy(dtype=bool),
-        "reason": reasons(scored, score_code, endings, tr("没有命中的规则", "no rule matched")),
+        "reason": reason,
         "change": _change(previous, rank, settings, index),
     }
     # Joined as separate blocks: consolidating the object columns into one would copy them all.
@@ -148,6 +153,38 @@ def _tier(
         axis=1,
         copy=False,
     )
+
+
+def _explained(
+    reason: np.ndarray,
+    rank: np.ndarray,
+    tiers: int,
+    segment: np.ndarray,
+    r: pd.Series,
+    f: pd.Series,
+    m: pd.Series,
+    churn_note: np.ndarray,
+) -> np.ndarray:
+    """Reasons with what a reader would otherwise take for a contradiction: a tier in the
+    lower half beside a strong RFM segment (both F and M high), and the churn rule that
+    flagged the customer."""
+    strong = ((f.fillna(0).to_numpy() >= HIGH_SCORE) & (m.fillna(0).to_numpy() >= HIGH_SCORE)) & (
+        rank >= tiers / 2
+    )
+    out = reason.copy()
+    if strong.any():
+        rfm = _rfm_text(r, f, m, np.ones(len(reason), dtype=bool))
+        text = tr(
+            "；RFM {}（{}）是与全体客户相比的排名，等级按上面的规则得分，两者口径不同",
+            "; RFM {} ({}) ranks the customer against all others, "
+            "the tier adds up the rules above: they measure different things",
+        )
+        for at in np.flatnonzero(strong):
+            out[at] += text.format(rfm[at], segment[at])
+    joint = tr("；", "; ")
+    for at in np.flatnonzero(churn_note != ""):
+        out[at] += joint + churn_note[at]
+    return out
 
 
 def _rfm_text(r: pd.Series, f: pd.Series, m: pd.Series, known: np.ndarray) -> np.ndarray:
