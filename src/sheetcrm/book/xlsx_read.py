@@ -6,8 +6,9 @@ sheet XML for ``t="e"`` cells. A big sheet is cut into parts read at once; a par
 whose every column holds one kind of value (numbers, texts, dates…) is read by
 fastexcel (calamine's parser, columns without a Python object per cell: ≈ 1.5×
 faster) and turned into exactly the values python-calamine gives; any other part is
-read by python-calamine itself. Which file formats are refused, and why, is decided
-here so users get one clear message instead of a parser's.
+read by python-calamine itself. A shared-strings table (every file Excel saves) is
+decoded once, not once per part: the parts hold each string's index. Which file formats
+are refused, and why, is decided here so users get one clear message instead of a parser's.
 """
 
 from __future__ import annotations
