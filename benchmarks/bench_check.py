@@ -40,8 +40,10 @@ def _timed_subprocess(code: list[str]) -> _Run:
     """Run a child and measure it alone (its own rusage, not the maximum over all children)."""
     start = time.perf_counter()
     child = subprocess.Popen(code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(child.pid, 0)
+    _, status, usage = os.wait4(child.pid, 0)
     child.returncode = 0  # reaped above; keeps Popen from waiting again
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: the check found problems
+        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(code)}")
     elapsed = time.perf_counter() - start
     return _Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
