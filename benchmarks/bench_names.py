@@ -26,11 +26,8 @@ import numpy as np
 from python_calamine import CalamineWorkbook
 
 from sheetcrm.check.similar_names import NameKeys
-from sheetcrm.demo import CUSTOMER_HEADERS, CUSTOMER_SHEET, write_big_customers
-from sheetcrm.demo_names import KINDS, NameSample, sample_names
-
-# `current`: the names of the benchmarks' big generated sheets (`demo.write_big_customers`).
-_NAMES = ("current", *(kind for kind in KINDS if kind != "demo"))
+from sheetcrm.demo import BIG_NAMES, CUSTOMER_HEADERS, CUSTOMER_SHEET, write_big_customers
+from sheetcrm.demo_names import NameSample, sample_names
 
 _FULL = 1_048_575
 
@@ -95,7 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--old-rows", type=int, default=20_000)
-    parser.add_argument("--names", nargs="+", choices=_NAMES, default=list(_NAMES))
+    parser.add_argument("--names", nargs="+", choices=BIG_NAMES, default=list(BIG_NAMES))
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--full", action="store_true", help="also 1,048,575 names, new only")
     parser.add_argument("--one", nargs=3, metavar=("MATCHER", "KIND", "ROWS"), help="child")

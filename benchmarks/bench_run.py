@@ -1,6 +1,11 @@
 """`sheetcrm run` (check → tier → plan → messages → report) end to end: time, memory, steps.
 
 Usage: .venv/bin/python benchmarks/bench_run.py [--rows 100000] [--full] [--rerun]
+       [--names current prefix people companies english] [--shared-strings]
+
+Each name distribution given (`sheetcrm.demo.write_big_customers`' ``names``) is run in
+turn; with --shared-strings the files hold their text in a shared-strings table, as Excel
+saves them, else inline.
 
 Each run happens in a fresh child process, so the peak memory printed is that
 run's alone: on Linux, the most the run and its worker processes held at once
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -23,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sheetcrm.demo import write_big_customers
+from sheetcrm.demo import BIG_NAMES, write_big_customers
 
 # The child runs the job with a progress hook that stamps the start of each step.
 _CHILD = """
@@ -90,11 +96,14 @@ def _run(book: Path, output: Path, label: str) -> float:
     return seconds
 
 
-def _measure(rows: int, folder: Path, baseline: bool, rerun: bool = False) -> float:
+def _measure(
+    rows: int, folder: Path, baseline: bool, names: str, shared_strings: bool, rerun: bool
+) -> float:
     book = folder / f"customers-{rows}.xlsx"
     start = time.perf_counter()
-    write_big_customers(book, rows)
-    print(f"built {rows:,} customers in {time.perf_counter() - start:.1f}s")
+    write_big_customers(book, rows, names=names, shared_strings=shared_strings)
+    strings = "shared strings" if shared_strings else "inline strings"
+    print(f"[{names}, {strings}] built {rows:,} customers in {time.perf_counter() - start:.1f}s")
     output = folder / f"run-{rows}.xlsx"
     seconds = _run(book, output, f"sheetcrm run, {rows:,} customers")
     if rerun:  # what staff do every day: run again on the workbook the last run wrote
@@ -113,15 +122,24 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--full", action="store_true", help="also run 1,048,575 customers")
     parser.add_argument("--rerun", action="store_true", help="also run again on each output")
+    parser.add_argument("--names", nargs="+", choices=BIG_NAMES, default=["current"])
+    parser.add_argument("--shared-strings", action="store_true", help="text as Excel saves it")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sheetcrm-bench-") as name:
-        small = _measure(args.rows, Path(name), baseline=True, rerun=args.rerun)
-        if args.full:
-            # openpyxl would take many minutes on a full sheet; the scaling is the figure here.
-            full = _measure(1_048_575, Path(name), baseline=False, rerun=args.rerun)
-            print(
-                f"ratio full/{args.rows:,} rows: {full / small:.2f} (rows ×{1_048_575 / args.rows:.2f})"
+    print(f"load average {os.getloadavg()[0]:.2f} (the machine may be shared)")
+    for names in args.names:
+        with tempfile.TemporaryDirectory(prefix="sheetcrm-bench-") as name:
+            small = _measure(
+                args.rows, Path(name), True, names, args.shared_strings, rerun=args.rerun
             )
+            if args.full:
+                # openpyxl would take many minutes on a full sheet; the scaling is the figure.
+                full = _measure(
+                    1_048_575, Path(name), False, names, args.shared_strings, rerun=args.rerun
+                )
+                print(
+                    f"ratio full/{args.rows:,} rows: {full / small:.2f} "
+                    f"(rows ×{1_048_575 / args.rows:.2f})"
+                )
 
 
 if __name__ == "__main__":

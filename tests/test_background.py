@@ -1,15 +1,28 @@
-"""Work in a worker process: the same result as here, errors as themselves, and a fallback."""
+"""Work in a worker process: the same result as here, errors as themselves, a fallback, a job
+that goes on when a worker fails, and workers that end with their job."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 
-from sheetcrm import _background
+from sheetcrm import _background, jobs
+from sheetcrm.book import xlsx_write
+from sheetcrm.book.file import FileBook
+from sheetcrm.book.splice import splice_part
+from sheetcrm.cli import main
+from sheetcrm.demo import write_demo
 from sheetcrm.errors import InputError
+from sheetcrm.sheets import tiers as tier_sheets
+from sheetcrm.sheets.check import CHECK_SHEET
+from sheetcrm.tuning import Tuning
 
 
 def _pid_and_sum(numbers: list[int]) -> tuple[int, int]:
@@ -55,9 +68,11 @@ def test_an_error_comes_back_as_itself_with_its_fields() -> None:
     assert str(caught.value) == "sheet '客户', row 7, column '金额': the amount is text"
 
 
-def test_an_error_that_cannot_be_pickled_comes_back_as_its_text() -> None:
-    with pytest.raises(RuntimeError, match="carries a lambda"):
+def test_another_error_has_the_work_redone_here_or_comes_back_as_its_text() -> None:
+    with pytest.raises(ValueError, match="carries a lambda"):  # redone here: itself
         _background.start(_raise_unpicklable).result()
+    with pytest.raises(_background.WorkerError, match=r"RuntimeError: .*carries a lambda"):
+        _background.start(_raise_unpicklable).result(redo=False)  # could not be pickled
 
 
 def test_a_worker_that_dies_has_its_work_redone_here() -> None:
@@ -81,3 +96,127 @@ def test_close_stops_a_worker_nobody_waits_for() -> None:
     pending.close()
     assert process.poll() is not None  # gone, and reaped
     assert time.perf_counter() - started < 10
+
+
+def _out_of_memory(*args: object) -> None:
+    raise MemoryError("std::bad_alloc")
+
+
+def _splice_out_of_memory_in_a_worker(*args: Any) -> Any:
+    if os.getpid() != int(os.environ["TEST_JOB_PID"]):
+        raise MemoryError("std::bad_alloc")
+    return splice_part(*args)
+
+
+def _sleep_instead(*args: object) -> None:
+    time.sleep(60)
+
+
+def test_a_worker_out_of_memory_has_its_work_redone_here() -> None:
+    pending = _background.start(_die_unless_in, os.getpid())
+    assert pending.result() == "redone here"
+    failing = _background.start(_out_of_memory)
+    assert failing.elsewhere
+    with pytest.raises(MemoryError):
+        failing.result()  # redone here, where it fails the same way
+
+
+def test_a_failed_worker_says_why_when_the_work_is_not_redone() -> None:
+    with pytest.raises(_background.WorkerError, match="MemoryError: std::bad_alloc"):
+        _background.start(_out_of_memory).result(redo=False)
+    with pytest.raises(_background.WorkerError, match="exit code 3"):
+        _background.start(_die_unless_in, os.getpid()).result(redo=False)
+    with pytest.raises(_background.WorkerError, match="MemoryError"):
+        _background.start(_out_of_memory, elsewhere=False).result(redo=False)
+    with pytest.raises(InputError):  # the data's fault is not the worker's
+        _background.start(_raise_input_error).result(redo=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "客户名单.xlsx"
+    write_demo(path)
+    return path
+
+
+def test_workers_out_of_memory_leave_a_finished_workbook_and_a_message(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0)  # both workers on a small book
+    monkeypatch.setattr(jobs, "near_names", _out_of_memory)
+    monkeypatch.setattr(xlsx_write, "splice_part", _splice_out_of_memory_in_a_worker)
+    monkeypatch.setattr(FileBook, "__init__", _with_tuning(Tuning(background_part=0)))
+    monkeypatch.setenv("TEST_JOB_PID", str(os.getpid()))
+    out = tmp_path / "out.xlsx"
+    code = main(["run", str(demo), "--output", str(out), "--as-of", "2026-11-20", "--lang", "en"])
+    assert code == 1  # the demo's data has problems; not 3
+    assert (
+        "near-identical names not checked: MemoryError: std::bad_alloc" in capsys.readouterr().err
+    )
+    workbook = openpyxl.load_workbook(out, read_only=True)
+    check = [row for row in workbook[CHECK_SHEET].iter_rows(values_only=True)]
+    unchecked = [row for row in check if "std::bad_alloc" in str(row[4])]
+    assert len(unchecked) == 1
+    # --lang decides what is written into the book too
+    assert unchecked[0][4] == "near-identical names not checked: MemoryError: std::bad_alloc"
+    header = next(workbook["客户名单"].iter_rows(values_only=True))
+    assert tier_sheets.old_result_headers() & set(header)  # spliced here after all
+
+
+def _with_tuning(tuning: Tuning) -> Any:
+    real = FileBook.__init__
+
+    def init(self: FileBook, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("tuning", tuning)
+        real(self, *args, **kwargs)
+
+    return init
+
+
+_JOB = """
+import sys
+sys.path.insert(0, {tests!r})
+from sheetcrm import jobs
+from sheetcrm.book.file import FileBook
+from sheetcrm.tuning import Tuning
+import test_background
+jobs.BACKGROUND_ROWS = 0
+jobs.near_names = test_background._sleep_instead
+jobs.run_job("run", FileBook({book!r}, {out!r}, tuning=Tuning(background_part=0)))
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended: only its entry waits to be reaped
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="lists children in /proc")
+def test_workers_end_with_a_killed_job(demo: Path, tmp_path: Path) -> None:
+    script = _JOB.format(
+        tests=str(Path(__file__).parent), book=str(demo), out=str(tmp_path / "out.xlsx")
+    )
+    job = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and job.poll() is None:
+            workers |= _children(job.pid)  # names (sleeping) and the splice: both started
+            time.sleep(0.05)
+        assert workers, "the job started no worker"
+        assert any(_alive(pid) for pid in workers)
+    finally:
+        job.kill()
+        job.wait()
+    time.sleep(2)
+    assert not [pid for pid in workers if _alive(pid)]

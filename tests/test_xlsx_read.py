@@ -235,21 +235,22 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     starts, fast = [], []
     parse, fast_values = xlsx_read._parse_part, xlsx_read._fast_values
 
-    def spy(part: Path, *, below: int | None, fast: bool = False) -> Any:
-        values, start = parse(part, below=below, fast=fast)
+    def spy(part: Path, *, below: int | None, fast: bool = False, strings: Any = None) -> Any:
+        values, start = parse(part, below=below, fast=fast, strings=strings)
         starts.append(start)
         return values, start
 
-    def spy_fast(part: Path) -> Any:
-        values = fast_values(part)
+    def spy_fast(part: Path, strings: Any) -> Any:
+        values = fast_values(part, strings)
         fast.append(values is not None)
         return values
 
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     monkeypatch.setattr(xlsx_read, "_fast_values", spy_fast)
     halves = XlsxReader(path, IN_PARTS).read_array("大表")
-    first, *others = sorted(starts)
-    assert first == (0, 0) and len(others) == IN_PARTS.parts - 1
+    # The first part starts at A1, and so does the shared-strings table, decoded once.
+    firsts, others = starts.count((0, 0)), [start for start in starts if start != (0, 0)]
+    assert firsts == (2 if shared else 1) and len(others) == IN_PARTS.parts - 1
     assert all(row > 0 and column == 0 for row, column in others)
     assert whole.shape == halves.shape == (3000, 4)
     assert _typed(whole) == _typed(halves)
@@ -411,3 +412,39 @@ def test_rows_are_cut_where_the_left_out_column_starts(row: str, expected: str) 
     piece = f'<row r="2">{row}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()
     cut = xlsx_read._RowTails(1, b"").cut(piece)
     assert cut == f'<row r="2">{expected}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()
+
+
+@pytest.mark.parametrize("own_mark", [False, True])
+def test_shared_strings_are_decoded_once_and_read_as_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_mark: bool
+) -> None:
+    # Parts hold each shared string's index, not the table (copied into every part, it was
+    # parsed once per part); a sheet whose own text holds that mark is read whole instead.
+    path = tmp_path / "shared.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    sheet = book.add_worksheet("大表")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, ["名称", "备注", "金额"])
+    for r in range(1, 2000):
+        sheet.write_string(r, 0, f"客户 {r % 300} & <公司>")
+        if r % 7 == 0:
+            sheet.write_rich_string(r, 1, "富", bold, "文本", f"{r % 5}")
+        elif r % 11 == 0:
+            sheet.write_string(r, 1, "\ue000" + str(r) if own_mark else " 前后空格 ")
+        sheet.write_number(r, 2, r)
+    book.close()
+    tables: list[bool] = []
+    real = xlsx_read._PartBook
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        tables.append("sharedStrings" in args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xlsx_read, "_PartBook", spy)
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert _typed(parts) == _typed(_whole(path))
+    assert parts[7, 1] == "富文本2" and parts[1, 0] == "客户 1 & <公司>"
+    if own_mark:
+        assert parts[11, 1] == "\ue00011"
+    else:  # the table once (a workbook of its own), the parts without it
+        assert tables.count(True) == 1 and len(tables) == IN_PARTS.parts + 1

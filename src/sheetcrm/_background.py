@@ -9,26 +9,43 @@ fork would hold a big table twice. The work goes to the worker pickled (a
 module-level function and compact arguments, such as numpy arrays) and its
 result comes back pickled.
 
-If the worker cannot start, or dies, the work is done in this process when
-its result is asked for, so the result is the same in every case; an
-exception the work raised comes back as itself.
+If the worker cannot start, the work is done in this process when its result
+is asked for. A SheetCRMError the work raised (the data's fault) comes back as
+itself; when the worker dies (killed, out of memory) or raises anything else,
+the work is redone here, or, when the caller can go on without it, it learns
+why (:class:`WorkerError`): a worker's failure never fails the job by itself.
+
+A worker ends with the process that started it: it watches its stdin pipe,
+which the parent keeps open until it has the answer (closed when the parent
+dies, however it dies), and on Linux asks the kernel to kill it then as well.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
-__all__ = ["Pending", "start"]
+from .errors import SheetCRMError
+
+__all__ = ["Pending", "WorkerError", "start"]
 
 T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+class WorkerError(Exception):
+    """Work that failed for want of memory or by its worker's fault, not the data's (why: str)."""
 
 
 class Pending(Generic[T]):
@@ -45,7 +62,7 @@ class Pending(Generic[T]):
         job = pickle.dumps((self._work, self._args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", __name__],
+                [sys.executable, "-m", __name__, str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # what goes wrong comes back pickled, or is redone here
@@ -65,10 +82,16 @@ class Pending(Generic[T]):
         """True when a worker process took the work."""
         return self._process is not None
 
-    def result(self) -> T:
-        """The result (waited for, else computed now), or the exception the work raised."""
+    def result(self, *, redo: bool = True) -> T:
+        """The result (waited for, else computed now). A SheetCRMError the work raised comes back
+        as itself; any other failure has the work redone here, or, unless redo, raises WorkerError."""
         if self._process is None:
-            return self._work(*self._args)
+            try:
+                return self._work(*self._args)
+            except MemoryError as error:
+                if redo:
+                    raise
+                raise WorkerError(_why(error)) from error
         process, self._process = self._process, None
         assert process.stdout is not None and self._feeder is not None
         try:
@@ -76,24 +99,33 @@ class Pending(Generic[T]):
                 ok, value = pickle.load(process.stdout)
         except (EOFError, pickle.UnpicklingError):
             ok = None  # no answer, or half of one
-        self._feeder.join()
-        if process.wait() != 0 or ok is None:  # the worker died (killed, out of memory)
+        self._end(process)
+        if ok and process.returncode == 0:
+            result: T = value
+            return result
+        if ok is False and isinstance(value, SheetCRMError):
+            raise value  # the data's fault: the same error as here
+        if redo:
             return self._work(*self._args)
-        if not ok:
-            raise value
-        result: T = value
-        return result
+        raise WorkerError(_why(value) if ok is False else f"exit code {process.returncode}")
+
+    def _end(self, process: subprocess.Popen[bytes]) -> None:
+        """Let a worker go: reaped, then its stdin closed."""
+        assert self._feeder is not None
+        self._feeder.join()  # its write fails at once if the worker is gone
+        process.wait()  # first: a worker that answered exits by itself, and with code 0
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
 
     def close(self) -> None:
         """Stop a worker whose result is no longer wanted."""
         if self._process is not None:
             process, self._process = self._process, None
             process.kill()
-            process.wait()
             if process.stdout is not None:
                 process.stdout.close()
-            if self._feeder is not None:
-                self._feeder.join()  # its write fails at once: the pipe has no reader
+            self._end(process)
 
     def __del__(self) -> None:
         self.close()  # something failed first: nobody will ask for the result
@@ -106,9 +138,15 @@ def _interpreter() -> bool:
 
 
 def _feed(pipe: IO[bytes], job: bytes) -> None:
-    # OSError: the worker died; result() then redoes the work here.
-    with contextlib.suppress(OSError), pipe:
+    # OSError: the worker died; result() then redoes the work here. The pipe stays open:
+    # its end tells the worker that nobody waits for its answer any more.
+    with contextlib.suppress(OSError):
         pipe.write(job)
+        pipe.flush()
+
+
+def _why(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def start(work: Callable[..., T], *args: Any, elsewhere: bool = True) -> Pending[T]:
@@ -128,13 +166,43 @@ def _picklable(value: object) -> bool:
     return True
 
 
-def _serve() -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (Linux), else poll for it."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not Linux
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0:
+            if os.getppid() != parent:  # died before the request was made
+                os._exit(1)
+            return
+    if os.name == "posix":  # an orphan is adopted: its parent's id changes
+        threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
+
+
+def _poll_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def _watch_stdin(fd: int) -> None:
+    """Exit once the parent closes the pipe or dies: nobody will read the answer."""
+    # os.read, not the buffered sys.stdin: a thread blocked holding its lock would stop the
+    # interpreter from shutting down once the answer is written.
+    with contextlib.suppress(OSError):
+        while os.read(fd, 65536):
+            pass
+    os._exit(1)
+
+
+def _serve(parent: int) -> None:
     """The worker: read (work, args) on stdin, write (ok, result or exception) on stdout."""
+    _die_with(parent)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing the work prints may mix with the answer
     with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
         os.nice(19)  # the parent's own line of work keeps its core
     work, args = pickle.load(sys.stdin.buffer)
+    threading.Thread(target=_watch_stdin, args=(sys.stdin.fileno(),), daemon=True).start()
     try:
         answer: tuple[bool, Any] = (True, work(*args))
     except BaseException as error:  # every failure goes back to the parent
@@ -145,4 +213,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]))

@@ -26,6 +26,7 @@ from .i18n import tr
 from .values import excel_serial
 
 __all__ = [
+    "BIG_NAMES",
     "CUSTOMER_HEADERS",
     "CUSTOMER_SHEET",
     "DEMO_AS_OF",
@@ -481,10 +482,23 @@ def write_demo(
     book.close()
 
 
-def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
-    """Write a large customer table (same headers and Table as the demo) for benchmarks."""
+BIG_NAMES = ("current", "prefix", "people", "companies", "english")
+
+
+def write_big_customers(
+    path: Path, rows: int, seed: int = 1, *, names: str = "current", shared_strings: bool = False
+) -> None:
+    """Write a large customer table (same headers and Table as the demo) for benchmarks.
+
+    ``names``: the names (with their cities and contacts) of :data:`BIG_NAMES`: ``current``,
+    this generator's own, else one of :func:`sheetcrm.demo_names.sample_names`' kinds.
+    ``shared_strings``: text through a shared-strings table, as Excel saves it, not inline
+    (XlsxWriter then holds the whole sheet in memory until it saves).
+    """
     if not 1 <= rows <= 1_048_575:
         raise ValueError(f"rows must be 1 to 1,048,575, not {rows}")
+    if names not in BIG_NAMES:
+        raise ValueError(f"names must be one of {', '.join(BIG_NAMES)}, not {names!r}")
     rng = np.random.default_rng(seed)
 
     def pick(items: Sequence[object]) -> np.ndarray:
@@ -511,6 +525,11 @@ def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
     name[twins] = city[of] + brand[of] + words[kind[of]] + suffix[rng.integers(0, 4, len(twins))]
     surname = pick(_SURNAMES)
     contact = surname + pick(list(_GIVEN)) + pick(list(_GIVEN))
+    if names != "current":
+        from .demo_names import sample_names  # it builds on this module: imported when used
+
+        sample = sample_names(names, rows, seed)
+        name, city, contact = sample.names, sample.cities, sample.contacts
     mobile = pick(_MOBILE_PREFIXES) + np.char.zfill(
         rng.integers(0, 10**8, rows).astype(str), 8
     ).astype(object)
@@ -543,7 +562,9 @@ def write_big_customers(path: Path, rows: int, seed: int = 1) -> None:
         np.where(rng.random(rows) < 0.01, "是", "否").tolist(),
         [None] * rows,
     ]
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # constant_memory streams rows out with inline strings; without it, XlsxWriter writes
+    # Excel's shared-strings table.
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": not shared_strings})
     _fixed_properties(book)
     sheet, formats = _customer_sheet(book, rows)
     for r, values in enumerate(zip(*columns, strict=True), start=1):

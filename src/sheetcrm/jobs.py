@@ -9,6 +9,7 @@ costs little more than its slowest job.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -208,12 +209,30 @@ class Run:
         """The data check over the customer table."""
         table = self.table
         self.step("check")
-        return check_customers(
-            table,
-            transactions=self.transactions,
-            today=self.as_of,
-            similar=self.near_names.result() if self.near_names else None,
+        similar, unchecked = self.similar_names()
+        result = check_customers(
+            table, transactions=self.transactions, today=self.as_of, similar=similar
         )
+        return dataclasses.replace(result, problems=unchecked + result.problems)
+
+    def similar_names(self) -> tuple[pd.Series | None, list[Problem]]:
+        """What begin_name_matching found (None: not begun); when its worker failed, none,
+        a console line and a problem row that say the names were not checked."""
+        if self.near_names is None:
+            return None, []
+        try:
+            return self.near_names.result(redo=False), []  # redone here, it would fail here too
+        except _background.WorkerError as failure:
+            zh, en = f"近似重名未检查：{failure}", f"near-identical names not checked: {failure}"
+            self.say(zh, en)
+            suggestion = tr(
+                "其余检查已完成；可在内存更多的电脑上重新运行",
+                "the other checks ran; run again on a computer with more memory",
+            )
+            unchecked = Problem(
+                self.table.sheet, None, None, None, tr(zh, en), suggestion, "unchecked"
+            )
+            return pd.Series(dtype="int64"), [unchecked]
 
     @property
     def problems(self) -> list[Problem]:

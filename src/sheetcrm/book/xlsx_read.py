@@ -6,8 +6,9 @@ sheet XML for ``t="e"`` cells. A big sheet is cut into parts read at once; a par
 whose every column holds one kind of value (numbers, texts, dates…) is read by
 fastexcel (calamine's parser, columns without a Python object per cell: ≈ 1.5×
 faster) and turned into exactly the values python-calamine gives; any other part is
-read by python-calamine itself. Which file formats are refused, and why, is decided
-here so users get one clear message instead of a parser's.
+read by python-calamine itself. A shared-strings table (every file Excel saves) is
+decoded once, not once per part: the parts hold each string's index. Which file formats
+are refused, and why, is decided here so users get one clear message instead of a parser's.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*>")
 _PART_SHEET = "part"
+# A big sheet's parts carry shared-string cells as their index behind this mark (a
+# private-use character), typed as text, and are decoded once parsed: the shared-strings
+# table is decoded once, not once per part.
+_INDEX_MARK = "\ue000"
+_SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+_INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
 # fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
@@ -185,6 +192,8 @@ class XlsxReader:
             return self._read_whole(sheet)
         pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
         companions = self._companion_data()
+        table = companions.pop("sharedStrings", None)
+        strings = None if table is None else self._shared_strings(table)
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
@@ -199,7 +208,13 @@ class XlsxReader:
                 for index in range(count):
                     path = Path(folder) / f"{index + 1}.xlsx"
                     with _PartBook(
-                        path, head, name, companions, self.date1904, marked=index > 0
+                        path,
+                        head,
+                        name,
+                        companions,
+                        self.date1904,
+                        marked=index > 0,
+                        indexed=strings is not None,
                     ) as part:
                         for piece in pieces:
                             _scan_errors(piece, errors)
@@ -217,11 +232,15 @@ class XlsxReader:
                     if part.below is not None or index == 0:  # else it holds no rows
                         parts.append(
                             pool.submit(
-                                _parse_part, path, below=part.below, fast=fast and part.plain
+                                _parse_part,
+                                path,
+                                below=part.below,
+                                fast=fast and part.plain,
+                                strings=strings,
                             )
                         )
                 done = [part.result() for part in parts]
-        except _UnnumberedRowsError:
+        except (_UnnumberedRowsError, _MarkedTextError):
             return self._read_whole(sheet)
         height = max(start[0] + values.shape[0] for values, start in done)
         width = max(start[1] + values.shape[1] for values, start in done)
@@ -361,6 +380,23 @@ class XlsxReader:
         info = self._zip.getinfo(part) if part in self._zip.namelist() else None
         return info if info is not None and info.file_size > self.tuning.parts_from else None
 
+    def _shared_strings(self, table: bytes) -> np.ndarray:
+        """A shared-strings table's texts by index, decoded by calamine as in any part."""
+        count = len(_SHARED_ITEM.findall(table))
+        indices = np.arange(count).astype(bytes)
+        cells = b'</v></c><c t="s"><v>'
+        with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
+            path = Path(folder) / "strings.xlsx"
+            head = b'<worksheet xmlns="%s"><sheetData>' % MAIN_NS.encode()
+            with _PartBook(path, head, b"", {"sharedStrings": table}, self.date1904) as book:
+                for row, start in enumerate(range(0, count, _INDEX_ROW), start=1):
+                    texts = cells.join(indices[start : start + _INDEX_ROW].tolist())
+                    book.write(b'<row r="%d"><c t="s"><v>%s</v></c></row>' % (row, texts))
+            values = _parse_part(path, below=None)[0].ravel()
+        strings = np.full(count, "", dtype=object)
+        strings[: min(count, len(values))] = values[:count]
+        return strings
+
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
         return {kind: self._zip.read(part) for kind, part in self._companions.items()}
@@ -392,29 +428,40 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
 
 
 def _parse_part(
-    path: Path, *, below: int | None, fast: bool = False
+    path: Path, *, below: int | None, fast: bool = False, strings: np.ndarray | None = None
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """The values of a part workbook's one sheet, and where they start (0-based row, column).
 
     ``below``: None for the first part (it starts at A1); for the others, the 0-based row
     their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
-    fastexcel first.
+    fastexcel first. ``strings``: the shared strings whose indices the part holds.
     """
-    if below is not None and fast and (values := _fast_values(path)) is not None:
+    if below is not None and fast and (values := _fast_values(path, strings)) is not None:
         return values[1:], (below, 0)
     book = calamine.load_workbook(str(path))
     try:
         sheet = book.get_sheet_by_name(_PART_SHEET)
         if below is None:
-            return rows_array(sheet.to_python(skip_empty_area=False)), (0, 0)
-        # From the marker row (not after 500,000 blank rows), which is not the sheet's.
-        values = rows_array(sheet.to_python(skip_empty_area=True))
-        return values[1:], (below, 0)
+            values, start = rows_array(sheet.to_python(skip_empty_area=False)), (0, 0)
+        else:
+            # From the marker row (not after 500,000 blank rows), which is not the sheet's.
+            values = rows_array(sheet.to_python(skip_empty_area=True))[1:]
+            start = (below, 0)
     finally:
         book.close()  # Windows cannot delete the temporary part while it is open
+    if strings is not None:
+        for column in values.T:  # a view: decoded in place
+            marked = [at for at, value in enumerate(column) if _indexed(value)]
+            column[marked] = strings[[int(column[at][1:]) for at in marked]]
+    return values, start
 
 
-def _fast_values(path: Path) -> np.ndarray | None:
+def _indexed(value: object) -> bool:
+    """True for a text that stands for a shared string (its index behind the mark)."""
+    return isinstance(value, str) and value.startswith(_INDEX_MARK)
+
+
+def _fast_values(path: Path, strings: np.ndarray | None) -> np.ndarray | None:
     """A part's values as python-calamine gives them, from fastexcel's typed columns; None
     when a column mixes kinds of value, or holds a kind not turned into values here."""
     try:
@@ -428,7 +475,7 @@ def _fast_values(path: Path) -> np.ndarray | None:
         batch = sheet.to_arrow()
     except fastexcel.FastExcelError:  # mixed kinds, dates out of range: calamine reads it
         return None
-    columns = [_cells(column) for column in batch.columns]
+    columns = [_cells(column, strings) for column in batch.columns]
     positions = [info.absolute_index for info in sheet.selected_columns]
     if not positions or any(column is None for column in columns):
         return None
@@ -438,12 +485,21 @@ def _fast_values(path: Path) -> np.ndarray | None:
     return values
 
 
-def _cells(column: Any) -> np.ndarray | None:
-    """A fastexcel (Arrow) column as python-calamine's cell values (blanks None); None for a
-    kind of column not handled here."""
+def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
+    """A fastexcel (Arrow) column as python-calamine's cell values (blanks None), shared
+    strings decoded; None for a kind of column not handled here."""
     kind = str(column.type)
     if kind in ("string", "large_string"):
         texts: np.ndarray = column.to_numpy(zero_copy_only=False)
+        if strings is not None:
+            import pyarrow.compute as pc  # fastexcel's own dependency
+
+            marked = pc.fill_null(pc.starts_with(column, _INDEX_MARK), False)
+            at = np.flatnonzero(marked.to_numpy(zero_copy_only=False))
+            if len(at):
+                indices = pc.utf8_slice_codeunits(column.take(at), 1).cast("int64")
+                texts = np.array(texts, dtype=object)  # writable
+                texts[at] = strings[indices.to_numpy()]
         return texts
     if kind == "bool":
         return np.array(column.to_pylist(), dtype=object)
@@ -483,6 +539,10 @@ class _UnnumberedRowsError(Exception):
     """A part's first row has no row number: where it lies is only known counting from A1."""
 
 
+class _MarkedTextError(Exception):
+    """The sheet holds the mark of shared-string indices itself, or such cells not found."""
+
+
 class _PartBook:
     """A workbook holding one sheet with some of a big sheet's rows, for calamine to read.
 
@@ -502,6 +562,7 @@ class _PartBook:
         date1904: bool,
         *,
         marked: bool = False,
+        indexed: bool = False,
     ) -> None:
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True)
         types = "".join(
@@ -544,6 +605,13 @@ class _PartBook:
         self.closing = self.end_rows + b"</%sworksheet>" % name
         self.size = 0
         self.marked = marked
+        # Shared-string cells become texts holding their index (the part has no table).
+        # The type comes last in Excel's cells (and XlsxWriter's): a replace, 10× a regex's speed.
+        self.indexed = (
+            (b' t="s"><%sv>' % name, b' t="str"><%sv>%s' % (name, _INDEX_MARK.encode()))
+            if indexed
+            else None
+        )
         self.below: int | None = None  # a marked part: the 0-based row its rows start at
         # Cells typed by an ISO text (t="d") become values fastexcel and python-calamine may
         # not agree on: such a part is python-calamine's.
@@ -555,6 +623,12 @@ class _PartBook:
         rows = piece if end < 0 else piece[:end]
         if self.marked and self.below is None:
             rows = self._mark(rows)
+        if self.indexed is not None:
+            if _INDEX_MARK.encode() in rows:  # a text of the sheet's own: read it whole
+                raise _MarkedTextError
+            rows = rows.replace(*self.indexed)
+            if b't="s"' in rows:  # a cell written unlike Excel does (its type not last)
+                raise _MarkedTextError
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)
         self.size += len(piece)
