@@ -110,8 +110,9 @@ def _busy_message(book: Path, lock: Path, by_sheetcrm: bool) -> str:
 
 
 @contextlib.contextmanager
-def hold_lock(book: Path, wait: float = LOCK_WAIT) -> Iterator[Path]:
+def hold_lock(book: Path, wait: float | None = None) -> Iterator[Path]:
     """Hold the workbook's lock (re-entrant in this process); refuse after ``wait`` seconds."""
+    wait = LOCK_WAIT if wait is None else wait
     book = Path(book).resolve()
     lock = lock_path(book)
     if book in _held:

@@ -61,6 +61,8 @@ class PackageWriter:
     def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
         self.path = Path(path)
         self.tuning = tuning or Tuning()
+        self.kept: Kept | None = None  # what the last save's backup did
+        self.cleaned: list[tuple[Path, int]] = []  # stale temporary files the last save removed
         self._load()
 
     def _load(self) -> None:
@@ -68,8 +70,6 @@ class PackageWriter:
         self.package = Package(self.path, self.tuning)
         self.fingerprint: Fingerprint = fingerprint(self.path, self.package.data)
         self._started = time.time()  # our temporary files older than this are a killed run's
-        self.kept: Kept | None = None  # what the last save's backup did
-        self.cleaned: list[tuple[Path, int]] = []  # stale temporary files the last save removed
         self._workbook = parse_xml(
             self.package.read(self.package.workbook_part), self.package.workbook_part
         )
