@@ -21,6 +21,7 @@ from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.cli import main
 from sheetcrm.demo import write_demo
 from sheetcrm.errors import WorkbookError
+from sheetcrm.settings import SETTINGS_SHEET
 
 NAME = "客户名单.xlsx"
 BACKUPS = ".sheetcrm-backups"
@@ -307,3 +308,15 @@ def test_a_killed_runs_temporary_file_is_removed_and_said(
     assert main(_check(book)) in (0, 1)
     assert not dead.exists() and alive.exists()
     assert f"removed {dead.name}" in capsys.readouterr().err
+
+
+def test_the_settings_sheet_says_how_many_run_backups_are_kept(book: Path) -> None:
+    assert main(["settings", str(book), "--lang", "en"]) == 0
+    wb = openpyxl.load_workbook(book)
+    sheet = wb[SETTINGS_SHEET]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "backups")
+    row[1].value = 2
+    wb.save(book)
+    for _ in range(4):
+        assert main(_check(book)) in (0, 1)
+    assert len(list((book.parent / BACKUPS).glob("客户名单.2*.xlsx"))) == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import WorkbookError
 from ..i18n import tr
+from ..settings import SETTINGS_SHEET, Settings, parse_general
 from ..tuning import Tuning
 from .backups import Kept
 from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
@@ -93,7 +94,12 @@ class FileBook:
 
     def save(self) -> Path:
         """Write every change atomically: in place with a backup, or to the output copy."""
-        return self._writer.save(self.output, backup=self.backup)
+        return self._writer.save(self.output, backup=self.backup, keep=self._backups_kept())
+
+    def _backups_kept(self) -> int:
+        """How many run backups the settings sheet asks for (its default without one)."""
+        grid = self.read_grid(SETTINGS_SHEET) if SETTINGS_SHEET in self.sheet_names() else None
+        return parse_general(Settings(grid)).backups
 
     @property
     def kept(self) -> Kept | None:
