@@ -494,12 +494,19 @@ def _backups(args: argparse.Namespace) -> int:
         chosen, kept = restore(args.book, args.which)
         print(
             tr(
-                f"已用备份 {chosen.which}（{chosen.path}）恢复 {args.book}；恢复前的文件已备份为 {kept.path}",
-                f"restored {args.book} from backup {chosen.which} ({chosen.path}); the file it "
-                f"replaced is backed up as {kept.path}",
+                f"已用备份 {chosen.which}（{chosen.path}）恢复 {args.book}",
+                f"restored {args.book} from backup {chosen.which} ({chosen.path})",
             ),
             file=sys.stderr,
         )
+        if kept is not None:
+            print(
+                tr(
+                    f"恢复前的文件已备份为 {kept.path}",
+                    f"the file it replaced is backed up as {kept.path}",
+                ),
+                file=sys.stderr,
+            )
         return 0
     backups = list_backups(args.book)
     if not backups:

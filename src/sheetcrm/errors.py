@@ -147,6 +147,10 @@ def environment_error(error: OSError) -> WorkbookError | None:
             "路径中的某一级是文件而不是文件夹。请检查路径",
             "part of the path is a file, not a folder; check the path",
         ),
+        errno.ENOENT: (
+            "找不到。请检查路径",
+            "does not exist; check the path",
+        ),
         errno.EEXIST: (
             "已存在且挡住了要写的文件。请把它移走或改名",
             "exists and is in the way; move or rename it",

@@ -139,12 +139,12 @@ def keep_backup(book: Path, data: bytes, keep: int = KEEP) -> Kept:
     return Kept(target, removed, freed)
 
 
-def restore(book: Path, which: str | None, keep: int = KEEP) -> tuple[Backup, Kept]:
+def restore(book: Path, which: str | None, keep: int = KEEP) -> tuple[Backup, Kept | None]:
     """Put a backup back in place of the workbook atomically, backing up the current file first."""
     chosen = find_backup(book, which)
     data = chosen.path.read_bytes()  # before pruning can remove it
     with hold_lock(book):
-        kept = keep_backup(book, book.read_bytes(), keep)
+        kept = keep_backup(book, book.read_bytes(), keep) if book.exists() else None
         write_atomically(book.resolve(), data)
     return chosen, kept
 
