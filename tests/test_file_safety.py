@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetcrm.book import locks
+from sheetcrm.book import backups, locks
 from sheetcrm.book.package import Package
 from sheetcrm.book.temp_files import temp_path
 from sheetcrm.book.xlsx_write import PackageWriter
@@ -186,6 +186,20 @@ def test_disk_full_says_how_much_is_needed_and_free(
     assert main(_check(book)) == 2
     err = capsys.readouterr().err
     assert "needs about" in err and "MB is free" in err
+    assert not list(book.parent.glob(".~*")) and not list(book.parent.glob("~$*"))
+
+
+def test_a_disk_that_fills_during_the_backup_leaves_the_workbook_as_it_was(
+    book: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(target: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(backups, "write_atomically", full)
+    before = book.read_bytes()
+    assert main(_check(book)) == 2
+    assert "needs about" in capsys.readouterr().err
+    assert book.read_bytes() == before
     assert not list(book.parent.glob(".~*")) and not list(book.parent.glob("~$*"))
 
 

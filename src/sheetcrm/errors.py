@@ -104,13 +104,19 @@ class TemplateError(SheetCRMError):
         super().__init__(f"template '{template}': {message}")
 
 
-def disk_full_message(folder: Path, needed: int) -> str:
-    """What a full disk means for the user: how much is needed, how much is free."""
+def disk_full_message(folder: Path, needed: int | None) -> str:
+    """What a full disk means for the user: how much is needed (when known), how much is free."""
     try:
-        free = shutil.disk_usage(folder).free
+        free_mb = shutil.disk_usage(folder).free / 1e6
     except OSError:
-        free = 0
-    need_mb, free_mb = max(needed, 1) / 1e6, free / 1e6
+        free_mb = 0.0
+    if needed is None:
+        return tr(
+            f"{folder} 所在的磁盘已满（只剩 {free_mb:.1f} MB）。请腾出空间，或用 --output 保存到别处",
+            f"the disk holding {folder} is full ({free_mb:.1f} MB free); free some space, or "
+            "save elsewhere with --output",
+        )
+    need_mb = needed / 1e6
     return tr(
         f"{folder} 所在的磁盘已满：保存约需 {need_mb:.1f} MB，只剩 {free_mb:.1f} MB。"
         "请腾出空间，或用 --output 保存到别处",
@@ -123,7 +129,7 @@ def environment_error(error: OSError) -> WorkbookError | None:
     """The user's sentence for a refusal by the file system; None for an OSError that is a bug."""
     path = error.filename or "?"
     if error.errno == errno.ENOSPC:
-        return WorkbookError(disk_full_message(Path(path).parent, 0))
+        return WorkbookError(disk_full_message(Path(path).parent, None))
     advice = {
         errno.EACCES: (
             "没有权限。请检查文件和文件夹的权限，或用 --output 保存到别处",

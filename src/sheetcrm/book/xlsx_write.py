@@ -420,6 +420,12 @@ class PackageWriter:
                     self._replace_if_unchanged(temp, real, backup, keep)
                 else:
                     temp.replace(real)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            # The new file and the backup each take about the workbook's size.
+            needed = len(self.package.data) * (2 if in_place and backup else 1)
+            raise WorkbookError(disk_full_message(real.parent, needed)) from None
         finally:
             temp.unlink(missing_ok=True)
         if in_place:
@@ -427,18 +433,13 @@ class PackageWriter:
         return target
 
     def _write_temp(self, temp: Path) -> None:
-        """Write the new package to temp and flush it to disk; a full disk says how full."""
-        try:
-            with temp.open("xb") as handle:
-                self.package.save_to(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():  # keep the original's mode
-                temp.chmod(self.path.stat().st_mode & 0o777)
-        except OSError as error:
-            if error.errno != errno.ENOSPC:
-                raise
-            raise WorkbookError(disk_full_message(temp.parent, len(self.package.data))) from None
+        """Write the new package to temp and flush it to disk."""
+        with temp.open("xb") as handle:
+            self.package.save_to(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if self.path.exists():  # keep the original's mode
+            temp.chmod(self.path.stat().st_mode & 0o777)
 
     def _replace_if_unchanged(self, temp: Path, real: Path, backup: bool, keep: int) -> None:
         """Back up and replace the workbook, or keep a colleague's change and put ours beside it."""
