@@ -67,7 +67,7 @@ def test_check_names_the_planted_problems(book_path: Path) -> None:
 def test_in_place_save_keeps_a_backup(book_path: Path) -> None:
     before = book_path.read_bytes()
     run_job("plan", FileBook(book_path), JobOptions(as_of=AS_OF))
-    backups = list(book_path.parent.glob("*.bak.xlsx"))
+    backups = list(book_path.parent.glob(".sheetcrm-backups/*.first.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == before
 
 

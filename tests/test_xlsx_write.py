@@ -517,10 +517,13 @@ def test_replacing_our_sheet_that_gained_a_formula_drops_the_calc_chain(tmp_path
 def test_save_in_place_keeps_a_backup(book: Path) -> None:
     original = book.read_bytes()
     _write(book, _results()).save()
-    backup = book.with_name("客户名单.bak.xlsx")
-    assert backup.read_bytes() == original
+    first = book.parent / ".sheetcrm-backups" / "客户名单.first.xlsx"
+    assert first.read_bytes() == original
+    replaced = book.read_bytes()
     _write(book, _results(), [*HEADERS, "等级", "score", "下次跟进"]).save()
-    assert backup.read_bytes() != original  # the previous backup was replaced
+    assert first.read_bytes() == original  # the first backup is never overwritten
+    runs = sorted(first.parent.glob("客户名单.2*.xlsx"))
+    assert len(runs) == 1 and runs[0].read_bytes() == replaced
     assert not list(book.parent.glob(".~*"))
 
 
@@ -529,7 +532,7 @@ def test_save_to_output_leaves_original_alone(book: Path, tmp_path: Path) -> Non
     out = _write(book, _results()).save(tmp_path / "out.xlsx")
     assert out == tmp_path / "out.xlsx" and out.exists()
     assert book.read_bytes() == original
-    assert not book.with_name("客户名单.bak.xlsx").exists()
+    assert not (book.parent / ".sheetcrm-backups").exists()
 
 
 def test_xlsm_keeps_vba_and_content_type(tmp_path: Path) -> None:
@@ -547,7 +550,10 @@ def test_xlsm_keeps_vba_and_content_type(tmp_path: Path) -> None:
     writer = PackageWriter(path)
     writer.write_sheet(SheetSpec("s", [["a"]]))
     writer.save()
-    with zipfile.ZipFile(path) as z, zipfile.ZipFile(path.with_name("宏.bak.xlsm")) as b:
+    with (
+        zipfile.ZipFile(path) as z,
+        zipfile.ZipFile(path.parent / ".sheetcrm-backups" / "宏.first.xlsm") as b,
+    ):
         assert z.read("xl/vbaProject.bin") == members["xl/vbaProject.bin"]
         assert (
             z.getinfo("xl/vbaProject.bin").compress_size

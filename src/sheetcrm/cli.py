@@ -7,6 +7,7 @@ Exit codes: 0 fine, 1 the data check found problems, 2 bad input or usage,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -14,11 +15,14 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .errors import SheetCRMError, UsageError
+from .errors import SheetCRMError, UsageError, environment_error
 from .i18n import Lang, set_lang, tr
+
+if TYPE_CHECKING:
+    from .book.file import FileBook
 
 # Beyond this many exports in one folder (one .eml per customer…), the folder is named instead.
 _LISTED_EXPORTS = 8
@@ -145,6 +149,7 @@ def _build_parser() -> argparse.ArgumentParser:
     for name, texts in _JOBS.items():
         _add_job(commands.add(name, *texts), name)
     _add_addin(commands)
+    _add_backups(commands)
     _add_columns(commands)
     return parser
 
@@ -284,7 +289,15 @@ def _add_job(job: argparse.ArgumentParser, name: str) -> None:
     job.add_argument(
         "--no-backup",
         action="store_true",
-        help=tr("原地保存时不保留 .bak 备份", "do not keep a .bak copy when saving in place"),
+        help=tr(
+            "原地保存时不在 .sheetcrm-backups 中留备份",
+            "do not keep a backup in .sheetcrm-backups when saving in place",
+        ),
+    )
+    job.add_argument(
+        "--force",
+        action="store_true",
+        help=tr("只读的工作簿也覆盖", "replace the workbook even when it is read-only"),
     )
     for jobs, add in _JOB_OPTIONS:
         if name in jobs:
@@ -395,6 +408,36 @@ def _add_addin(commands: _Commands) -> None:
     )
 
 
+def _add_backups(commands: _Commands) -> None:
+    """``backups`` and ``restore``: the copies sheetcrm keeps in .sheetcrm-backups."""
+    listing = commands.add(
+        "backups",
+        "列出备份",
+        "list a workbook's backups",
+        "列出 .sheetcrm-backups 中该工作簿的备份：第一次的原件（永不覆盖）和最近几次运行前的版本。",
+        "List the workbook's backups in .sheetcrm-backups: the original from before the first "
+        "run (never overwritten) and the versions the last runs replaced.",
+    )
+    listing.add_argument("book", type=Path, help=tr("Excel 工作簿", "the Excel workbook"))
+    restore = commands.add(
+        "restore",
+        "恢复备份",
+        "put a backup back",
+        "用一个备份替换工作簿（当前文件先备份）。",
+        "Replace the workbook by one of its backups (the current file is backed up first).",
+    )
+    restore.add_argument("book", type=Path, help=tr("Excel 工作簿", "the Excel workbook"))
+    restore.add_argument(
+        "--from",
+        dest="which",
+        metavar=tr("哪个", "WHICH"),
+        help=tr(
+            "first 或备份的时间（如 2026-12-03-1015），默认最新的",
+            "first, or a backup's time (e.g. 2026-12-03-1015); default the newest",
+        ),
+    )
+
+
 def _add_columns(commands: _Commands) -> None:
     """``columns``: what sheetcrm understood of the list (reads only)."""
     columns = commands.add(
@@ -454,8 +497,11 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "columns":
         return _columns(args)
+    if args.command in ("backups", "restore"):
+        return _backups(args)
 
     from .book.file import FileBook
+    from .book.locks import hold_lock
     from .jobs import JOB_STAGES, JobOptions, run_job
 
     export_dir = getattr(args, "export", None)
@@ -484,17 +530,21 @@ def _run(args: argparse.Namespace) -> int:
         lang=args.lang,
         progress=progress,
     )
-    book = FileBook(args.book, args.output, backup=not args.no_backup)
-    try:
-        report = run_job(args.command, book, options)
-    finally:
-        progress.finish()
+    # In place, our lock is held from the read to the save, so two runs never interleave.
+    in_place = args.output is None and args.book.is_file()
+    with hold_lock(args.book) if in_place else contextlib.nullcontext():
+        book = FileBook(args.book, args.output, backup=not args.no_backup, force=args.force)
+        try:
+            report = run_job(args.command, book, options)
+        finally:
+            progress.finish()
     for line in report.lines:
         print(line, file=sys.stderr)
     if report.preview:
         print(report.preview)
     target = args.output or args.book
     print(tr(f"已保存 {target}", f"saved {target}"), file=sys.stderr)
+    _say_housekeeping(book)
     _say_exports(report.exports)
     return report.exit_code
 
@@ -511,6 +561,66 @@ def _columns(args: argparse.Namespace) -> int:
     else:
         print("\n".join(found.lines()))
     return 0
+
+
+def _backups(args: argparse.Namespace) -> int:
+    """``sheetcrm backups`` and ``sheetcrm restore``."""
+    from .book.backups import list_backups, restore
+
+    if args.command == "restore":
+        chosen, kept = restore(args.book, args.which)
+        print(
+            tr(
+                f"已用备份 {chosen.which}（{chosen.path}）恢复 {args.book}",
+                f"restored {args.book} from backup {chosen.which} ({chosen.path})",
+            ),
+            file=sys.stderr,
+        )
+        if kept is not None:
+            print(
+                tr(
+                    f"恢复前的文件已备份为 {kept.path}",
+                    f"the file it replaced is backed up as {kept.path}",
+                ),
+                file=sys.stderr,
+            )
+        return 0
+    backups = list_backups(args.book)
+    if not backups:
+        print(tr(f"{args.book} 还没有备份", f"{args.book} has no backups yet"))
+    for backup in backups:
+        print(
+            f"{backup.which:<20} {backup.when:%Y-%m-%d %H:%M:%S} {_size(backup.size):>10}  {backup.path}"
+        )
+    return 0
+
+
+def _size(size: int) -> str:
+    """A size in bytes as people read it."""
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} KB"
+
+
+def _say_housekeeping(book: FileBook) -> None:
+    """Say where the backup went, which old backups went, and which litter was removed."""
+    if book.kept is not None:
+        print(tr(f"备份：{book.kept.path}", f"backup: {book.kept.path}"), file=sys.stderr)
+        if book.kept.removed:
+            count, freed = len(book.kept.removed), _size(book.kept.freed)
+            print(
+                tr(
+                    f"删除了 {count} 个较旧的备份，释放 {freed}",
+                    f"removed {count} older backups, freeing {freed}",
+                ),
+                file=sys.stderr,
+            )
+    for path, size in book.cleaned:
+        print(
+            tr(
+                f"删除了上次中断的运行留下的临时文件 {path.name}（{_size(size)}）",
+                f"removed {path.name} ({_size(size)}), left by an interrupted run",
+            ),
+            file=sys.stderr,
+        )
 
 
 def _say_exports(paths: Sequence[Path]) -> None:
@@ -551,6 +661,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
         if args.debug:
             traceback.print_exc()
+        refusal = environment_error(exc) if isinstance(exc, OSError) else None
+        if refusal is not None:  # the file system's refusal is the user's to fix, not a bug
+            print(f"sheetcrm: {tr('错误', 'error')}: {refusal}", file=sys.stderr)
+            return refusal.exit_code
         print(
             tr(
                 f"sheetcrm: 内部错误（{type(exc).__name__}: {exc}）。工作簿未改动。请加 --debug 重新运行并报告此问题。",

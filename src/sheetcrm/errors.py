@@ -16,7 +16,12 @@ there is one), and what to do about it::
 
 from __future__ import annotations
 
+import errno
+import shutil
+from pathlib import Path
 from typing import Any
+
+from .i18n import tr
 
 __all__ = [
     "InputError",
@@ -27,6 +32,8 @@ __all__ = [
     "UnoCallError",
     "UsageError",
     "WorkbookError",
+    "disk_full_message",
+    "environment_error",
 ]
 
 
@@ -106,3 +113,68 @@ class TemplateError(SheetCRMError):
     def __init__(self, message: str, *, template: str, field: str | None = None) -> None:
         self.template, self.field = template, field
         super().__init__(f"template '{template}': {message}")
+
+
+def disk_full_message(folder: Path, needed: int | None) -> str:
+    """What a full disk means for the user: how much is needed (when known), how much is free."""
+    try:
+        free_mb = shutil.disk_usage(folder).free / 1e6
+    except OSError:
+        free_mb = 0.0
+    if needed is None:
+        return tr(
+            f"{folder} 所在的磁盘已满（只剩 {free_mb:.1f} MB）。请腾出空间，或用 --output 保存到别处",
+            f"the disk holding {folder} is full ({free_mb:.1f} MB free); free some space, or "
+            "save elsewhere with --output",
+        )
+    need_mb = needed / 1e6
+    return tr(
+        f"{folder} 所在的磁盘已满：保存约需 {need_mb:.1f} MB，只剩 {free_mb:.1f} MB。"
+        "请腾出空间，或用 --output 保存到别处",
+        f"the disk holding {folder} is full: saving needs about {need_mb:.1f} MB and "
+        f"{free_mb:.1f} MB is free; free some space, or save elsewhere with --output",
+    )
+
+
+def environment_error(error: OSError) -> WorkbookError | None:
+    """The user's sentence for a refusal by the file system; None for an OSError that is a bug."""
+    path = error.filename or "?"
+    if error.errno == errno.ENOSPC:
+        return WorkbookError(disk_full_message(Path(path).parent, None))
+    advice = {
+        errno.EACCES: (
+            "没有权限。请检查文件和文件夹的权限，或用 --output 保存到别处",
+            "permission denied; check the file's and folder's permissions, or save elsewhere "
+            "with --output",
+        ),
+        errno.EROFS: (
+            "位于只读的磁盘上。请用 --output 保存到别处",
+            "is on a read-only disk; save elsewhere with --output",
+        ),
+        errno.ENAMETOOLONG: (
+            "文件名太长（导出时负责人姓名会成为文件名）。请缩短该名称或文件夹路径",
+            "the file name is too long (an owner's name becomes a file name in exports); "
+            "shorten that name or the folder path",
+        ),
+        errno.EISDIR: (
+            "是一个文件夹，而这里需要文件。请把它移走或换一个名称",
+            "is a folder where a file is needed; move it away or choose another name",
+        ),
+        errno.ENOTDIR: (
+            "路径中的某一级是文件而不是文件夹。请检查路径",
+            "part of the path is a file, not a folder; check the path",
+        ),
+        errno.ENOENT: (
+            "找不到。请检查路径",
+            "does not exist; check the path",
+        ),
+        errno.EEXIST: (
+            "已存在且挡住了要写的文件。请把它移走或改名",
+            "exists and is in the way; move or rename it",
+        ),
+    }
+    advice[errno.EPERM] = advice[errno.EACCES]
+    if error.errno not in advice:
+        return None
+    zh, en = advice[error.errno]
+    return WorkbookError(tr(f"{path}：{zh}", f"{path}: {en}"))

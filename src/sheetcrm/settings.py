@@ -259,6 +259,11 @@ GENERAL = register(
             ("preset", "b2c", "b2c（高价值/潜力/普通/低价值）或 b2b（战略/重要/普通/潜力）"),
             ("country", "CN", "工作日历国家代码 / working-day calendar country (CN, US, DE…)"),
             ("horizon_days", 30, "跟进计划天数 / follow-up plan horizon in days (1–366)"),
+            (
+                "backups",
+                5,
+                "保留最近几次运行前的备份（另有第一次的原件）/ run backups kept (1–100)",
+            ),
         ),
         help="统计日期、语言和日历 · as-of date, language and calendar",
         order=0,
@@ -275,6 +280,7 @@ class GeneralSettings:
     preset: str
     country: str
     horizon_days: int
+    backups: int
 
 
 def parse_general(settings: Settings) -> GeneralSettings:
@@ -334,10 +340,24 @@ def parse_general(settings: Settings) -> GeneralSettings:
                 f"horizon_days must be 1 to 366, not '{horizon}'",
             ),
         )
+    _, kept = get("backups")
+    try:
+        backups = int(parse_number(kept) or 0)
+    except ValueError:
+        backups = 0
+    if not 1 <= backups <= 100:
+        raise fail(
+            "backups",
+            tr(
+                f"备份份数须在 1 到 100 之间，现在是 '{kept}'",
+                f"backups must be 1 to 100, not '{kept}'",
+            ),
+        )
     return GeneralSettings(
         as_of=as_of,
         language=str(language).strip().lower(),
         preset=str(preset).strip().lower(),
         country=str(country).strip().upper() or "CN",
         horizon_days=horizon_days,
+        backups=backups,
     )

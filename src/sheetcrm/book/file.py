@@ -7,12 +7,16 @@ columns and copies every other part of the file byte for byte.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import WorkbookError
 from ..i18n import tr
+from ..settings import SETTINGS_SHEET, Settings, parse_general
 from ..tuning import Tuning
+from .backups import Kept
 from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
 from .xlsx_read import XlsxReader
 from .xlsx_write import PackageWriter
@@ -30,16 +34,13 @@ class FileBook:
         *,
         backup: bool = True,
         tuning: Tuning | None = None,
+        force: bool = False,
     ) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise WorkbookError(
-                tr(
-                    f"找不到文件 {self.path}，请检查路径",
-                    f"file {self.path} does not exist; check the path",
-                )
-            )
         self.output = Path(output) if output else None
+        _check_readable(self.path)
+        if self.output is None and not force:
+            _check_writable(self.path)
         self.backup = backup
         self._reader = XlsxReader(self.path, tuning)
         self._writer = PackageWriter(self.path, tuning)
@@ -93,4 +94,58 @@ class FileBook:
 
     def save(self) -> Path:
         """Write every change atomically: in place with a backup, or to the output copy."""
-        return self._writer.save(self.output, backup=self.backup)
+        return self._writer.save(self.output, backup=self.backup, keep=self._backups_kept())
+
+    def _backups_kept(self) -> int:
+        """How many run backups the settings sheet asks for (its default without one)."""
+        grid = self.read_grid(SETTINGS_SHEET) if SETTINGS_SHEET in self.sheet_names() else None
+        return parse_general(Settings(grid)).backups
+
+    @property
+    def kept(self) -> Kept | None:
+        """What the last save's backup did (None when it made none)."""
+        return self._writer.kept
+
+    @property
+    def cleaned(self) -> list[tuple[Path, int]]:
+        """A killed run's temporary files the last save removed, each with its size."""
+        return self._writer.cleaned
+
+
+def _check_readable(path: Path) -> None:
+    """Refuse a path that is not a workbook file sheetcrm may read, saying what to do."""
+    if path.is_dir():
+        raise WorkbookError(
+            tr(
+                f"{path} 是一个文件夹，不是工作簿；请写出其中 .xlsx 文件的名称",
+                f"{path} is a folder, not a workbook; name the .xlsx file in it",
+            )
+        )
+    if not path.exists():
+        raise WorkbookError(
+            tr(
+                f"找不到文件 {path}，请检查路径",
+                f"file {path} does not exist; check the path",
+            )
+        )
+    if not os.access(path, os.R_OK):
+        raise WorkbookError(
+            tr(
+                f"没有权限读取 {path}；请检查文件的权限",
+                f"no permission to read {path}; check the file's permissions",
+            )
+        )
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse to replace a read-only workbook, as Excel would refuse to save it."""
+    # The mode bits, not only os.access: root may write anything, Excel honours the attribute.
+    if not path.stat().st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        raise WorkbookError(
+            tr(
+                f"{path} 是只读文件，sheetcrm 不会覆盖它。请取消只读属性、用 --output 另存，"
+                "或加 --force 强制覆盖",
+                f"{path} is read-only, so sheetcrm does not replace it; clear the read-only "
+                "attribute, save a copy with --output, or add --force to replace it anyway",
+            )
+        )

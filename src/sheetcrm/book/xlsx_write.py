@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
-import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,19 +24,22 @@ from lxml import etree
 
 from .. import _background
 from ..a1 import parse_range, range_ref
-from ..errors import WorkbookError
+from ..errors import WorkbookError, disk_full_message
 from ..i18n import tr
 from ..tuning import Tuning
+from .backups import KEEP, Kept, keep_backup
 from .base import ResultColumn, SheetSpec
 from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
+from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .own_sheets import check_sheet_name, drop_sheet_parts, sheet_xml, write_drawing
 from .package import Deflated, Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
 from .sheetstream import row_pieces, sheet_start
-from .splice import SpliceJob, Target, changed_message, splice_part
+from .splice import SpliceJob, Target, splice_part
 from .styles import Styles
+from .temp_files import remove_stale, temp_path
 
 __all__ = ["PackageWriter"]
 
@@ -57,12 +61,15 @@ class PackageWriter:
     def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
         self.path = Path(path)
         self.tuning = tuning or Tuning()
+        self.kept: Kept | None = None  # what the last save's backup did
+        self.cleaned: list[tuple[Path, int]] = []  # stale temporary files the last save removed
         self._load()
 
     def _load(self) -> None:
         """Read the file as it is on disk now; pending changes are forgotten."""
         self.package = Package(self.path, self.tuning)
         self.fingerprint: Fingerprint = fingerprint(self.path, self.package.data)
+        self._started = time.time()  # our temporary files older than this are a killed run's
         self._workbook = parse_xml(
             self.package.read(self.package.workbook_part), self.package.workbook_part
         )
@@ -376,67 +383,59 @@ class PackageWriter:
 
     # -- saving ----------------------------------------------------------------------------
 
-    def save(self, output: Path | None = None, *, backup: bool = True) -> Path:
-        """Write the workbook atomically (in place with a backup, or to output); the path written."""
+    def save(self, output: Path | None = None, *, backup: bool = True, keep: int = KEEP) -> Path:
+        """Write the workbook atomically (in place with a backup, or to output); the path written.
+
+        The new file is written whole beside the target first; then, under our lock, the
+        workbook is compared with what was read and only if unchanged is it backed up and
+        replaced. A symlink's target is what gets replaced: the link stays a link.
+        """
         target = Path(output) if output else self.path
         in_place = target.resolve() == self.path.resolve()
         self._settle()
-        self._check_target(target, in_place)
+        _check_folder(target.parent)
         self._finish_parts()
-        descriptor, name = tempfile.mkstemp(
-            dir=target.parent, prefix=".~sheetcrm-", suffix=target.suffix
-        )
-        temp = Path(name)
+        real = target.resolve()
+        temp = temp_path(real)
         try:
-            with os.fdopen(descriptor, "wb") as handle:
-                self.package.save_to(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():  # mkstemp makes the file private; keep the original's mode
-                temp.chmod(self.path.stat().st_mode & 0o777)
-            if in_place and backup:
-                self._backup()
-            temp.replace(target)
-        except BaseException:
+            with hold_lock(real):
+                self.cleaned = remove_stale(real.parent, self._started)
+                self._write_temp(temp)
+                if in_place:
+                    self._replace_if_unchanged(temp, real, backup, keep)
+                else:
+                    temp.replace(real)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            # The new file and the backup each take about the workbook's size.
+            needed = len(self.package.data) * (2 if in_place and backup else 1)
+            raise WorkbookError(disk_full_message(real.parent, needed)) from None
+        finally:
             temp.unlink(missing_ok=True)
-            raise
         if in_place:
             self._load()  # later changes start from what is on disk now
         return target
 
-    def _check_target(self, target: Path, in_place: bool) -> None:
-        lock = target.with_name("~$" + target.name)
-        if lock.exists():
-            raise WorkbookError(
-                tr(
-                    f"{target.name} 正在 Excel 中打开，请先在 Excel 中关闭它（或用 sheetcrm 按钮在 Excel 里运行）",
-                    f"{target.name} is open in Excel; close it there first (or run sheetcrm from "
-                    "the button inside Excel)",
-                )
-            )
-        # Content decides: a file touched (new mtime) but not changed is safe to overwrite.
-        if in_place and (
-            not self.path.exists() or fingerprint(self.path).sha256 != self.fingerprint.sha256
-        ):
-            raise WorkbookError(changed_message(self.path))
-        folder = target.parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise WorkbookError(
-                tr(
-                    f"无法写入文件夹 {folder}，请检查权限或换一个保存位置",
-                    f"cannot write to folder {folder}; check its permissions or choose another place",
-                )
-            )
+    def _write_temp(self, temp: Path) -> None:
+        """Write the new package to temp and flush it to disk."""
+        with temp.open("xb") as handle:
+            self.package.save_to(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if self.path.exists():  # keep the original's mode
+            temp.chmod(self.path.stat().st_mode & 0o777)
 
-    def _backup(self) -> None:
-        """Keep the original as <name>.bak.<suffix>, replacing an older backup."""
-        backup = self.path.with_name(f"{self.path.stem}.bak{self.path.suffix}")
-        temp = backup.with_name(".~" + backup.name)
-        try:
-            temp.write_bytes(self.package.data)
-            temp.replace(backup)
-        finally:
-            temp.unlink(missing_ok=True)
+    def _replace_if_unchanged(self, temp: Path, real: Path, backup: bool, keep: int) -> None:
+        """Back up and replace the workbook, or keep a colleague's change and put ours beside it."""
+        # Content decides: a file touched (new mtime) but not changed is safe to overwrite.
+        if not real.exists() or fingerprint(real).sha256 != self.fingerprint.sha256:
+            beside = real.with_name(f"{real.stem} (sheetcrm){real.suffix}")
+            temp.replace(beside)
+            raise WorkbookError(_changed_kept_message(real, beside))
+        if backup:
+            self.kept = keep_backup(real, self.package.data, keep)
+        temp.replace(real)
 
     def _finish_parts(self) -> None:
         """Store the pending style changes and drop a calculation chain that went stale."""
@@ -451,3 +450,25 @@ class PackageWriter:
                         self.package.delete(part)
             rels.save()
             self._drop_calc_chain = False
+
+
+def _changed_kept_message(book: Path, beside: Path) -> str:
+    # Exit 2, not 0: the work was done, but the workbook the user opens does not hold it.
+    return tr(
+        f"{book} 在 sheetcrm 读取之后被别人修改过：这些修改已保留，原文件未被覆盖；"
+        f"本次结果另存为 {beside.name}。请合并，或重新运行 sheetcrm",
+        f"{book} changed after sheetcrm read it: those changes are kept and the file was not "
+        f"overwritten; this run's result is saved beside it as {beside.name}. Merge them, or "
+        "run sheetcrm again",
+    )
+
+
+def _check_folder(folder: Path) -> None:
+    """Refuse early a folder sheetcrm cannot write to."""
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise WorkbookError(
+            tr(
+                f"无法写入文件夹 {folder}，请检查权限或换一个保存位置",
+                f"cannot write to folder {folder}; check its permissions or choose another place",
+            )
+        )
