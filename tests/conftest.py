@@ -1,12 +1,14 @@
-"""Shared pytest set-up: skip LibreOffice and corpus tests where those are missing."""
+"""Shared pytest set-up: skip LibreOffice and corpus tests where those are missing; the demo book."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from libreoffice import soffice
+from sheetcrm.demo import write_demo
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "xlsxwriter"
 # A representative handful of the corpus, kept in the repository so every clone runs the test.
@@ -36,3 +38,19 @@ def corpus_dir() -> Path:
 def bundled_corpus_dir() -> Path:
     """The Excel-made workbooks kept in the repository."""
     return BUNDLED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workbook (2,000 customers), written once per test module; copy before writing."""
+    path = tmp_path_factory.mktemp("demo") / "客户名单.xlsx"
+    write_demo(path)
+    return path
+
+
+@pytest.fixture
+def book_path(demo: Path, tmp_path: Path) -> Path:
+    """A copy of the demo workbook a test may change."""
+    path = tmp_path / demo.name
+    shutil.copy(demo, path)
+    return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.cli import main
-from sheetcrm.demo import write_demo
 from sheetcrm.i18n import tr, use_lang
 from sheetcrm.jobs import JOB_STAGES, JOBS, STAGES, JobOptions, run_job
 from sheetcrm.settings import SETTINGS_SHEET
@@ -23,20 +21,6 @@ from sheetcrm.sheets.plan import PLAN_SHEET
 from sheetcrm.tuning import Tuning
 
 AS_OF = dt.date(2026, 11, 20)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "客户名单.xlsx"
-    write_demo(path)
-    return path
-
-
-@pytest.fixture
-def book_path(demo: Path, tmp_path: Path) -> Path:
-    path = tmp_path / demo.name
-    shutil.copy(demo, path)
-    return path
 
 
 def _digest(path: Path) -> str:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_read import XlsxReader
-from sheetcrm.demo import write_demo
 from sheetcrm.errors import SettingsError
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import JobOptions, run_job
@@ -20,20 +18,6 @@ from sheetcrm.settings import SETTINGS_SHEET, Settings, settings_sheet_spec
 from sheetcrm.sheets.messages import MESSAGES_SHEET
 
 AS_OF = dt.date(2026, 11, 20)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "客户名单.xlsx"
-    write_demo(path)
-    return path
-
-
-@pytest.fixture
-def book_path(demo: Path, tmp_path: Path) -> Path:
-    path = tmp_path / demo.name
-    shutil.copy(demo, path)
-    return path
 
 
 def test_the_console_counts_messages_not_sent_by_reason(book_path: Path) -> None:

@@ -23,13 +23,13 @@ from typing import Any
 import xlwings as xw
 from xlwings import base_classes
 
+from sheetcrm.a1 import cell_ref, parse_range, range_ref
 from sheetcrm.book.xlsx_read import XlsxReader
 
 __all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 
 CALLS: Counter[str] = Counter()
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
-_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -61,28 +61,12 @@ class _Counted:
         object.__setattr__(self, name, value)
 
 
-def _letters(column: int) -> str:
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def _number(letters: str) -> int:
-    value = 0
-    for char in letters:
-        value = value * 26 + ord(char) - 64
-    return value
-
-
 def _parse_a1(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    match = _A1.match(ref.upper().split("!")[-1])
-    if not match:
-        raise ValueError(f"not an A1 range: {ref!r}")
-    c1, r1, c2, r2 = match.groups()
-    top = (int(r1), _number(c1))
-    return top, (int(r2), _number(c2)) if c2 else top
+    try:
+        r1, c1, r2, c2 = parse_range(ref.split("!")[-1])
+    except ValueError:
+        raise ValueError(f"not an A1 range: {ref!r}") from None
+    return (r1, c1), (r2, c2)
 
 
 def _stored(value: Any) -> Any:
@@ -393,8 +377,9 @@ class Range(_Counted, base_classes.Range):
         if self._areas:
             return self._areas
         (r1, c1), (r2, c2) = self._top, self._bottom
-        first = f"${_letters(c1)}${r1}"
-        return first if (r1, c1) == (r2, c2) else f"{first}:${_letters(c2)}${r2}"
+        if (r1, c1) == (r2, c2):
+            return cell_ref(r1, c1, absolute=True)
+        return range_ref(r1, c1, r2, c2, absolute=True)
 
     def get_address(self, row_absolute: bool, col_absolute: bool, external: bool) -> str:
         return self._address()
@@ -528,6 +513,33 @@ class FreezePanes(_Counted, base_classes.FreezePanes):
         self._sheet._data.freeze = None
 
 
+class _Named(_Counted):
+    """A sheet's collection of named things (its Tables or charts), by name or 1-based index."""
+
+    _kind: str  # the list in the sheet's data that holds them
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def _items(self) -> list[Any]:
+        items: list[Any] = getattr(self._sheet._data, self._kind)
+        return items
+
+    def __call__(self, name_or_index: str | int) -> Any:
+        if isinstance(name_or_index, str):
+            return next(item for item in self._items() if item._name == name_or_index)
+        return self._items()[name_or_index - 1]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Any:
+        return iter(list(self._items()))
+
+    def __contains__(self, key: str) -> bool:
+        return any(item._name == key for item in self._items())
+
+
 class Table(_Counted, base_classes.Table):
     """An Excel Table (ListObject): a name and a range with a header row."""
 
@@ -563,26 +575,10 @@ class Table(_Counted, base_classes.Table):
         self._top, self._bottom = cells._top, cells._bottom
 
 
-class Tables(_Counted, base_classes.Tables):
+class Tables(_Named, base_classes.Tables):
     """The Tables on a sheet."""
 
-    def __init__(self, sheet: Sheet) -> None:
-        self._sheet = sheet
-
-    def __call__(self, name_or_index: str | int) -> Table:
-        tables = self._sheet._data.tables
-        if isinstance(name_or_index, str):
-            return next(t for t in tables if t._name == name_or_index)
-        return tables[name_or_index - 1]
-
-    def __len__(self) -> int:
-        return len(self._sheet._data.tables)
-
-    def __iter__(self) -> Any:
-        return iter(list(self._sheet._data.tables))
-
-    def __contains__(self, key: str) -> bool:
-        return any(t._name == key for t in self._sheet._data.tables)
+    _kind = "tables"
 
     def add(
         self,
@@ -686,26 +682,10 @@ class ChartSeriesCollection(_Counted, base_classes.ChartSeriesCollection):
         return iter(list(self._chart._series))
 
 
-class Charts(_Counted, base_classes.Charts):
+class Charts(_Named, base_classes.Charts):
     """The charts on a sheet."""
 
-    def __init__(self, sheet: Sheet) -> None:
-        self._sheet = sheet
-
-    def __call__(self, name_or_index: str | int) -> Chart:
-        charts = self._sheet._data.charts
-        if isinstance(name_or_index, str):
-            return next(c for c in charts if c._name == name_or_index)
-        return charts[name_or_index - 1]
-
-    def __len__(self) -> int:
-        return len(self._sheet._data.charts)
-
-    def __iter__(self) -> Any:
-        return iter(list(self._sheet._data.charts))
-
-    def __contains__(self, key: str) -> bool:
-        return any(c._name == key for c in self._sheet._data.charts)
+    _kind = "charts"
 
     def add(
         self,
