@@ -410,3 +410,17 @@ def test_a_bad_pasted_row_stops_the_job_naming_the_cell(
     assert main(["plan", str(book_path), "--as-of", "2026-12-20", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert SETTINGS_SHEET in err and "has no year" in err
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "请检查年份"), ("en", "check their year")])
+def test_official_rows_that_contradict_the_built_in_years_are_flagged(
+    lang: str, words: str
+) -> None:
+    # Excel turned a typed 2月6日 into 2026-02-06 (a working Friday in 2026's real schedule).
+    typed = days_of(["2026-02-06", "官方休息", ""], ["2026-10-01", "官方休息", ""])
+    with use_lang(lang):
+        (warning,) = WorkCalendar("CN", typed).warnings_for(D(2027, 1, 1), D(2027, 1, 31))[1:]
+    assert words in warning and "2026-02-06" in warning and "2026-10-01" not in warning
+    agreeing = days_of(["2026-10-01 至 2026-10-07", "官方休息", ""])
+    assert WorkCalendar("CN", agreeing).warnings_for(D(2026, 9, 1), D(2026, 10, 31)) == []
+    assert WorkCalendar("US", typed).warnings_for(D(2026, 1, 1), D(2026, 3, 1)) == []

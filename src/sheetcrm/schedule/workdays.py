@@ -134,8 +134,34 @@ class WorkCalendar:
         return tuple(y for y in sorted(self.estimated_years) if first.year <= y <= last.year)
 
     def warnings_for(self, first: dt.date, last: dt.date) -> list[str]:
-        """A warning per estimated year between two dates (see :func:`estimate_warning`)."""
-        return [estimate_warning(year) for year in self.estimated_between(first, last)]
+        """A warning per estimated year between two dates (see :func:`estimate_warning`), and
+        one when official rows contradict the built-in schedule (a year typed wrong)."""
+        warnings = [estimate_warning(year) for year in self.estimated_between(first, last)]
+        contrary = self._contrary_official_days()
+        if contrary:
+            shown = "、".join(day.isoformat() for day in contrary[:5])
+            warnings.append(
+                tr(
+                    f"[holidays] 中的官方安排有 {len(contrary)} 天与内置的国务院安排相反（{shown}）："
+                    "请检查年份——在 Excel 中输入不带年份的「2月6日」会变成今年的日期",
+                    f"{len(contrary)} official days in [holidays] contradict the built-in State "
+                    f"Council schedule ({shown}): check their year — Excel turns a typed "
+                    "'2月6日' into a date of the current year",
+                )
+            )
+        return warnings
+
+    def _contrary_official_days(self) -> list[dt.date]:
+        """Official rows in a year chinesecalendar covers that say the opposite of it."""
+        if self.country != "CN":
+            return []
+        named = [(day, False) for day in self.days.official_off]
+        named += [(day, True) for day in self.days.official_work]
+        return sorted(
+            day
+            for day, working in named
+            if day.year in _CHINESE_CALENDAR_YEARS and chinese_calendar.is_workday(day) != working
+        )
 
     # ---- single dates --------------------------------------------------------
     def is_workday(self, day: dt.date) -> bool:
