@@ -89,8 +89,8 @@ def test_settings_reps_and_holidays_are_read() -> None:
     ]
     parsed = parse_plan_settings(Settings(grid))
     assert parsed.reps == (Rep("王", 20, frozenset({"phone", "wechat"})),)
-    assert parsed.extra_off == (dt.date(2026, 11, 24),)
-    assert parsed.extra_work == (dt.date(2026, 11, 22),)
+    assert parsed.calendar.extra_off == {dt.date(2026, 11, 24)}
+    assert parsed.calendar.extra_work == {dt.date(2026, 11, 22)}
 
 
 def test_a_rep_without_capacity_or_channels_gets_the_default_and_every_channel() -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.errors import UsageError
-from sheetcrm.schedule.workdays import WorkCalendar
+from sheetcrm.schedule.workdays import CalendarDays, WorkCalendar
 
 CN = WorkCalendar("CN")
 
@@ -37,7 +37,10 @@ def test_a_year_of_2026_has_248_working_days() -> None:
 
 
 def test_extra_days_off_and_on_override_the_official_calendar() -> None:
-    cal = WorkCalendar("CN", extra_off=[dt.date(2026, 11, 23)], extra_work=[dt.date(2026, 11, 22)])
+    days = CalendarDays(
+        extra_off=frozenset({dt.date(2026, 11, 23)}), extra_work=frozenset({dt.date(2026, 11, 22)})
+    )
+    cal = WorkCalendar("CN", days)
     assert not cal.is_workday(dt.date(2026, 11, 23))
     assert cal.is_workday(dt.date(2026, 11, 22))
 

@@ -44,7 +44,7 @@ from .columns import date_ordinals, flags, ordinal_dates, role_column, text_colu
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from .touch_ids import hashed_ids, text_hash
-from .workdays import WorkCalendar
+from .workdays import CalendarDays, WorkCalendar
 
 __all__ = [
     "CATCH_UP_WORKDAYS",
@@ -90,6 +90,7 @@ class PlanResult:
     as_of: dt.date | None = None
     extra_columns: list[str] = field(default_factory=list)
     beyond_capacity: int = -1  # the number of unplaced touches (-1: count the frame)
+    estimated_years: tuple[int, ...] = ()  # calendar years estimated, not official
 
     def __post_init__(self) -> None:
         if self.beyond_capacity < 0:
@@ -104,11 +105,9 @@ class PlanResult:
 
 
 @functools.lru_cache(maxsize=16)
-def work_calendar(
-    country: str = "CN", extra_off: tuple[dt.date, ...] = (), extra_work: tuple[dt.date, ...] = ()
-) -> WorkCalendar:
+def work_calendar(country: str = "CN", days: CalendarDays | None = None) -> WorkCalendar:
     """A shared working-day calendar (its year tables are built once per process)."""
-    return WorkCalendar(country, extra_off, extra_work)
+    return WorkCalendar(country, days)
 
 
 def empty_touches(extras: Sequence[str] = ()) -> pd.DataFrame:
@@ -197,7 +196,7 @@ def build_plan(
 ) -> PlanResult:
     """The follow-up plan for the horizon, levelled to each rep's capacity (texts and e-mails
     to ``channel_limits`` per day, default unlimited) and merged with the previous plan."""
-    calendar = work_calendar(country, settings.extra_off, settings.extra_work)
+    calendar = work_calendar(country, settings.calendar)
     if not tiers.index.equals(customers.index):
         tiers = tiers.reindex(customers.index)
     n = len(customers)
@@ -333,6 +332,7 @@ def build_plan(
         as_of,
         extras,
         beyond_capacity=len(dropped),
+        estimated_years=calendar.estimated_between(as_of, dt.date.fromordinal(end)),
     )
 
 

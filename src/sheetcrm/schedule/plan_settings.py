@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..book.base import CellValue
 from ..i18n import tr
 from ..settings import Block, BlockData, Settings, register
-from ..values import is_blank, parse_date, parse_number
+from ..values import is_blank, parse_number
 from .cadence import CHANNELS, TEMPLATE_KEYS, CadenceStep, channel_key, parse_terms
 from .capacity import DEFAULT_CAPACITY, Rep
+from .holiday_dates import holiday_dates
+from .workdays import CalendarDays
 
-__all__ = ["HOLIDAYS", "PlanSettings", "parse_plan_settings"]
+__all__ = ["HOLIDAYS", "PlanSettings", "parse_holidays", "parse_plan_settings"]
 
 HOLIDAYS = register(
     Block(
@@ -22,33 +24,47 @@ HOLIDAYS = register(
         columns=(("date", "日期 Date"), ("type", "类型 Type"), ("note", "说明 Note")),
         defaults=(),
         help=(
-            "官方假日与调休已内置；这里只写公司自己的额外休息日（休息 off）或额外上班日（上班 work） · "
-            "official holidays and make-up days are built in; list only your own extra days "
-            "off (休息 off) or extra working days (上班 work)"
+            "国务院放假安排已内置到 2026 年；之后的年份请粘贴当年通知：放假日写 官方休息、调休上班日写"
+            " 官方上班（日期可写范围，如 2027-02-06 至 2027-02-12）。公司自己的额外休息日写 休息、"
+            "额外上班日写 上班 · the State Council schedule is built in up to 2026; for a later "
+            "year paste its notice: days off as 官方休息 official off, make-up working days as "
+            "官方上班 official work (ranges such as 2027-02-06 至 2027-02-12 work). Your own extra "
+            "days off: 休息 off; extra working days: 上班 work"
         ),
         order=22,
     )
 )
-_OFF = {"休息", "off", "休", "假", "holiday"}
-_WORK = {"上班", "work", "班", "workday"}
+# The kinds of row, by what staff may write in the type cell (case and spaces aside).
+_KINDS = {
+    "extra_off": ("休息", "off", "休", "假", "holiday", "休息 off"),
+    "extra_work": ("上班", "work", "班", "workday", "上班 work"),
+    "official_off": (
+        *("官方休息", "官方放假", "法定休息", "法定假日", "放假", "放假调休"),
+        *("official off", "official holiday", "官方休息 official off"),
+    ),
+    "official_work": (
+        *("官方上班", "调休上班", "补班", "official work", "make-up day", "make-up work"),
+        "官方上班 official work",
+    ),
+}
+_KIND_OF = {text: kind for kind, texts in _KINDS.items() for text in texts}
 
 _Record = dict[str, CellValue]
 
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """Cadences, reps and extra calendar days from the settings sheet."""
+    """Cadences, reps and the calendar's named days from the settings sheet."""
 
     steps: tuple[CadenceStep, ...]
     reps: tuple[Rep, ...] = ()
-    extra_off: tuple[dt.date, ...] = ()
-    extra_work: tuple[dt.date, ...] = ()
+    calendar: CalendarDays = field(default_factory=CalendarDays)
 
 
 def parse_plan_settings(settings: Settings) -> PlanSettings:
     """Cadences, reps and holiday adjustments from the settings sheet, each cell validated."""
-    off, work = _parse_holidays(settings)
-    return PlanSettings(_parse_cadences(settings), _parse_reps(settings), off, work)
+    steps, reps = _parse_cadences(settings), _parse_reps(settings)
+    return PlanSettings(steps, reps, parse_holidays(settings.block("holidays")))
 
 
 def _filled(data: BlockData) -> list[tuple[int, _Record]]:
@@ -237,38 +253,60 @@ def _rep_channels(data: BlockData, row: int, value: CellValue) -> frozenset[str]
 # ---- holidays -------------------------------------------------------------------------
 
 
-def _parse_holidays(settings: Settings) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
-    """The company's extra days off and extra working days."""
-    data = settings.block("holidays")
-    off: list[dt.date] = []
-    work: list[dt.date] = []
+def parse_holidays(data: BlockData) -> CalendarDays:
+    """The ``[holidays]`` block: official days off and make-up days, the company's own days.
+
+    A day named twice with opposite meanings by the same source is the later cell's error."""
+    named: dict[str, dict[dt.date, int]] = {kind: {} for kind in _KINDS}
+    opposite = {
+        "extra_off": "extra_work",
+        "extra_work": "extra_off",
+        "official_off": "official_work",
+        "official_work": "official_off",
+    }
     for row, rec in data.records():
         if is_blank(rec["date"]) and is_blank(rec["type"]):
             continue
-        day = _holiday_date(data, row, rec["date"])
-        kind = str(rec["type"] or "休息").strip().lower()
-        if kind in _OFF:
-            off.append(day)
-        elif kind in _WORK:
-            work.append(day)
-        else:
+        days = _holiday_dates(data, row, rec["date"])
+        kind = _holiday_kind(data, row, rec["type"])
+        clash = next((day for day in days if day in named[opposite[kind]]), None)
+        if clash is not None:
+            earlier = data.cell(named[opposite[kind]][clash], "type")
             raise data.error(
                 row,
                 "type",
                 tr(
-                    f"类型 '{rec['type']}' 无法识别；请写 休息 或 上班",
-                    f"unknown type '{rec['type']}'; write 休息 off or 上班 work",
+                    f"{clash} 在 {earlier} 已写成相反的类型；同一天只能是休息或上班之一",
+                    f"{clash} is given the opposite type in {earlier}; a day is either off or on",
                 ),
             )
-    return tuple(off), tuple(work)
+        named[kind].update(dict.fromkeys(days, row))
+    return CalendarDays(**{kind: frozenset(days) for kind, days in named.items()})
 
 
-def _holiday_date(data: BlockData, row: int, value: CellValue) -> dt.date:
-    """The day a holiday adjustment is for."""
+def _holiday_kind(data: BlockData, row: int, value: CellValue) -> str:
+    """Which kind of day a row names (blank: a company day off, as before official rows)."""
+    text = " ".join(str(value if not is_blank(value) else "休息").split()).lower()
+    if text not in _KIND_OF:
+        raise data.error(
+            row,
+            "type",
+            tr(
+                f"类型 '{value}' 无法识别；官方安排写 官方休息 或 官方上班，"
+                "公司自己的写 休息 或 上班",
+                f"unknown type '{value}'; for the official schedule write 官方休息 official off "
+                "or 官方上班 official work, for your company's own days 休息 off or 上班 work",
+            ),
+        )
+    return _KIND_OF[text]
+
+
+def _holiday_dates(data: BlockData, row: int, value: CellValue) -> tuple[dt.date, ...]:
+    """The days a row's date cell names: a date, a range or a list."""
     try:
-        day = parse_date(value)
+        days = holiday_dates(value)
     except ValueError as exc:
         raise data.error(row, "date", tr(f"日期无法识别：{exc}", f"not a date: {exc}")) from None
-    if day is None:
+    if not days:
         raise data.error(row, "date", tr("日期不能为空", "the date is empty"))
-    return day
+    return days

@@ -1,11 +1,14 @@
 """Working days (工作日): weekends, official holidays and China's make-up working days (调休).
 
-For China the official State Council calendar comes from ``chinesecalendar``
-(which covers 2004–2026 and raises for other years); for years it does not
-cover sheetcrm falls back to the rule-based ``holidays`` package, which also
-knows the usual make-up days, and records a warning. Other countries use
-``holidays`` with their own weekend. Extra days off and extra working days from
-the settings sheet override both.
+For China the official State Council calendar comes from ``chinesecalendar`` (which covers
+2004–2026 and raises for other years). For a later year staff paste that year's official
+schedule (the notice published each November/December) into the settings' ``[holidays]``
+block: with such rows the year is exact — Monday to Friday, then the official days off and
+make-up working days. Without them the year is *estimated* with the rule-based ``holidays``
+package: fixed-date and lunar holidays (and a weekday off when one falls on a weekend), but
+no make-up working days at all (checked for 2027 with holidays 0.108), and the calendar says
+so (:func:`estimate_warning`). Other countries use ``holidays`` with their own weekend. The
+company's extra days off and working days from the settings override everything.
 
 Each year is turned into a boolean table once; date arithmetic then runs on
 sorted arrays of working-day ordinals, so whole columns are shifted at once.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import chinese_calendar
 import holidays
@@ -23,23 +27,47 @@ import numpy as np
 from ..errors import UsageError
 from ..i18n import tr
 
-__all__ = ["WorkCalendar"]
+__all__ = ["CalendarDays", "WorkCalendar", "estimate_warning"]
 
 _CHINESE_CALENDAR_YEARS = range(2004, 2027)  # what chinesecalendar 1.11.0 ships
 
 
-class WorkCalendar:
-    """Which days are working days in a country, with extra days off and on."""
+@dataclass(frozen=True)
+class CalendarDays:
+    """Days the settings name: the official schedule staff pasted, and the company's own."""
 
-    def __init__(
-        self,
-        country: str = "CN",
-        extra_off: Iterable[dt.date] = (),
-        extra_work: Iterable[dt.date] = (),
-    ) -> None:
+    official_off: frozenset[dt.date] = frozenset()
+    official_work: frozenset[dt.date] = frozenset()  # make-up working days (调休上班)
+    extra_off: frozenset[dt.date] = frozenset()
+    extra_work: frozenset[dt.date] = frozenset()
+
+    @property
+    def official_years(self) -> frozenset[int]:
+        """The years the pasted official schedule covers."""
+        return frozenset(day.year for day in self.official_off | self.official_work)
+
+
+def estimate_warning(year: int) -> str:
+    """What is estimated about a year beyond the official data, and how staff make it exact."""
+    return tr(
+        f"{year} 年的工作日按估算安排：内置的国务院放假安排只到 2026 年，{year} 年只按固定日期和"
+        f"农历节日的规则估算放假日，不含调休上班日（周末补班）。请在「sheetcrm 设置」表的 "
+        f"[holidays] 节假日调整 区块粘贴国务院办公厅公布的 {year} 年节假日安排"
+        "（类型写 官方休息 或 官方上班），该年即按官方安排计算。",
+        f"working days in {year} are estimated: the built-in State Council schedule ends in "
+        f"2026, so {year}'s days off follow the fixed-date and lunar holiday rules only, "
+        "without make-up working days (调休, weekends worked in exchange). Paste the State "
+        f"Council's {year} holiday schedule into the [holidays] block of the 'sheetcrm 设置' "
+        "sheet (type 官方休息 official off or 官方上班 official work) and the year becomes exact.",
+    )
+
+
+class WorkCalendar:
+    """Which days are working days in a country, with the official and company days named."""
+
+    def __init__(self, country: str = "CN", days: CalendarDays | None = None) -> None:
         self.country = (country or "CN").strip().upper()
-        self.extra_off = frozenset(extra_off)
-        self.extra_work = frozenset(extra_work)
+        self.days = days or CalendarDays()
         self.estimated_years: set[int] = set()  # China years taken from the fallback
         self._years: dict[int, np.ndarray] = {}  # year → bool per day of the year
         self._first_year = 0
@@ -60,18 +88,21 @@ class WorkCalendar:
             dt.date(year, 1, 1) + dt.timedelta(days=i)
             for i in range((dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days)
         ]
+        official = year in self.days.official_years
         if self.country == "CN" and year in _CHINESE_CALENDAR_YEARS:
             table = np.array([chinese_calendar.is_workday(day) for day in days])
+        elif self.country == "CN" and official:
+            # The notice lists every day off and make-up day: the rest is Monday to Friday.
+            table = np.array([day.weekday() < 5 for day in days])
         else:
             table = np.array([self._holidays.is_working_day(day) for day in days])
             if self.country == "CN":
                 self.estimated_years.add(year)
-        for day in self.extra_off:
-            if day.year == year:
-                table[day.timetuple().tm_yday - 1] = False
-        for day in self.extra_work:
-            if day.year == year:
-                table[day.timetuple().tm_yday - 1] = True
+        # The company's own days come last: they override even the official schedule.
+        _mark(table, year, self.days.official_off, False)
+        _mark(table, year, self.days.official_work, True)
+        _mark(table, year, self.days.extra_off, False)
+        _mark(table, year, self.days.extra_work, True)
         return table
 
     def _ensure(self, first_year: int, last_year: int) -> None:
@@ -97,18 +128,40 @@ class WorkCalendar:
         last = dt.date.fromordinal(int(ordinals.max()) + margin_days).year
         self._ensure(first, last)
 
-    def warnings_for(self, first: dt.date, last: dt.date) -> list[str]:
-        """Warnings about estimated years between two dates (China beyond the official data)."""
+    def estimated_between(self, first: dt.date, last: dt.date) -> tuple[int, ...]:
+        """The years between two dates that are estimated (China beyond the official data)."""
         self._ensure(first.year, last.year)
-        return [
-            tr(
-                f"{year} 年的官方放假安排尚未收录，按 holidays 包的规则估算（含调休），请核对",
-                f"the official {year} holiday schedule is not available; "
-                "estimated with the holidays package (make-up days included) — please check",
+        return tuple(y for y in sorted(self.estimated_years) if first.year <= y <= last.year)
+
+    def warnings_for(self, first: dt.date, last: dt.date) -> list[str]:
+        """A warning per estimated year between two dates (see :func:`estimate_warning`), and
+        one when official rows contradict the built-in schedule (a year typed wrong)."""
+        warnings = [estimate_warning(year) for year in self.estimated_between(first, last)]
+        contrary = self._contrary_official_days()
+        if contrary:
+            shown = "、".join(day.isoformat() for day in contrary[:5])
+            warnings.append(
+                tr(
+                    f"[holidays] 中的官方安排有 {len(contrary)} 天与内置的国务院安排相反（{shown}）："
+                    "请检查年份——在 Excel 中输入不带年份的「2月6日」会变成今年的日期",
+                    f"{len(contrary)} official days in [holidays] contradict the built-in State "
+                    f"Council schedule ({shown}): check their year — Excel turns a typed "
+                    "'2月6日' into a date of the current year",
+                )
             )
-            for year in sorted(self.estimated_years)
-            if first.year <= year <= last.year
-        ]
+        return warnings
+
+    def _contrary_official_days(self) -> list[dt.date]:
+        """Official rows in a year chinesecalendar covers that say the opposite of it."""
+        if self.country != "CN":
+            return []
+        named = [(day, False) for day in self.days.official_off]
+        named += [(day, True) for day in self.days.official_work]
+        return sorted(
+            day
+            for day, working in named
+            if day.year in _CHINESE_CALENDAR_YEARS and chinese_calendar.is_workday(day) != working
+        )
 
     # ---- single dates --------------------------------------------------------
     def is_workday(self, day: dt.date) -> bool:
@@ -170,3 +223,10 @@ class WorkCalendar:
         low = np.searchsorted(self._ordinals, start.toordinal(), side="left")
         high = np.searchsorted(self._ordinals, end.toordinal(), side="left")
         return int(high - low)
+
+
+def _mark(table: np.ndarray, year: int, days: Iterable[dt.date], working: bool) -> None:
+    """Set the named days of a year's table to working or not."""
+    for day in days:
+        if day.year == year:
+            table[day.timetuple().tm_yday - 1] = working

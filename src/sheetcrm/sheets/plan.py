@@ -21,11 +21,13 @@ from ..i18n import tr, use_lang
 from ..schedule.columns import cell_text, date_ordinals
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
+from ..schedule.workdays import estimate_warning
 from ..values import is_blank, parse_date, parse_number
 
 __all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]
 
 PLAN_SHEET = "跟进计划"
+_NOTE = "⚠ "  # starts a calendar note under the table: read back as no touch
 
 # (key, Chinese header, English header) in sheet order; the flag column is computed.
 _SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -122,7 +124,7 @@ def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
     widths |= {column["notes"]: 30.0, column["step"]: 16.0, column["cancel_reason"]: 28.0}
     return SheetSpec(
         name=PLAN_SHEET,
-        rows=[headers, *rows],
+        rows=[headers, *rows, *_calendar_notes(result)],
         widths=widths,
         number_formats={column["due"]: "yyyy-mm-dd", column["done_date"]: "yyyy-mm-dd"},
         freeze="D2",
@@ -143,6 +145,18 @@ def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
         ],
         tab_color="4472C4",
     )
+
+
+def _calendar_notes(result: PlanResult) -> list[list[CellValue]]:
+    """A blank row, then a note per estimated calendar year (none when every year is exact)."""
+    notes: list[list[CellValue]] = [[_NOTE + estimate_warning(y)] for y in result.estimated_years]
+    return [[], *notes] if notes else []
+
+
+def _is_note(row: Sequence[CellValue]) -> bool:
+    """True for a calendar note row, wherever staff's sorting moved it."""
+    filled = [v for v in row if not is_blank(v)]
+    return len(filled) == 1 and isinstance(filled[0], str) and filled[0].startswith(_NOTE)
 
 
 # ---- reading staff's edits back --------------------------------------------------------
@@ -221,7 +235,7 @@ def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd
     body = [
         (number, list(row[:width]) + [None] * (width - len(row)))
         for number, row in enumerate(grid[1:], start=2)
-        if not all(is_blank(v) for v in row)
+        if not all(is_blank(v) for v in row) and not _is_note(row)
     ]
     raw = pd.DataFrame(
         [row for _, row in body],
