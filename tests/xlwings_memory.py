@@ -7,6 +7,11 @@ not model raises ``NotImplementedError``, and a call xlwings does not have at al
 ``AttributeError`` in the front end. Like Excel, a value assigned to a cell is parsed: "=…"
 becomes a formula and "00123" a number unless it starts with Excel's ' text prefix.
 
+``sheet.api`` and ``range.api`` model the few native calls sheetcrm makes where xlwings has
+none (:mod:`sheetcrm.book.excel_native`): the tab colour and the sheet's AutoFilter, in both
+dialects (COM's ``Tab.Color``, appscript's ``tab.color.set``); any other native call raises
+``NotImplementedError``, as a platform without that call fails.
+
 Every call from the front end into the engine (a COM round trip on Windows) is counted in
 :data:`CALLS`, by ``Class.attribute``.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +36,8 @@ __all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 
 CALLS: Counter[str] = Counter()
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
+_TAB_COLOR = re.compile(rb'<tabColor rgb="(\w+)"')
+_AUTOFILTER = re.compile(rb'<autoFilter ref="([^"]+)"\s*(/?)>')
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -41,10 +49,154 @@ class Formula:
 
 
 class _NoApi:
-    """Stands for the native COM object: there (truthy), but no native call works here."""
+    """Stands for a native object: there (truthy), but no native call works here but those
+    a subclass models."""
 
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(f"the memory engine has no native API ({name})")
+
+
+class _Property(_NoApi):
+    """An appscript property: ``get()`` and ``set(value)`` over a getter and a setter."""
+
+    def __init__(self, get: Any, put: Any = None) -> None:
+        self._get, self._put = get, put
+
+    def get(self) -> Any:
+        CALLS["native.get"] += 1
+        return self._get()
+
+    def set(self, value: Any) -> None:
+        CALLS["native.set"] += 1
+        self._put(value)
+
+
+class _Tab(_NoApi):
+    """A sheet's tab: COM's ``Tab.Color`` (BGR) and appscript's ``tab.color`` (RGB list)."""
+
+    _data: _Data
+
+    def __init__(self, data: _Data) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "Color":
+            raise NotImplementedError(f"the memory engine has no native API (Tab.{name})")
+        CALLS["native.Tab.Color="] += 1
+        self._data.tab_color = f"{value & 255:02X}{value >> 8 & 255:02X}{value >> 16 & 255:02X}"
+
+    @property
+    def color(self) -> _Property:
+        def put(rgb: list[int]) -> None:
+            self._data.tab_color = "".join(f"{part:02X}" for part in rgb)
+
+        return _Property(lambda: self._data.tab_color, put)
+
+
+class _FilterRange(_NoApi):
+    """The range of a sheet's AutoFilter, by its address."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    @property
+    def Address(self) -> str:  # noqa: N802 - COM's name
+        return _absolute(self._data.autofilter or "")
+
+    def get_address(self) -> str:
+        return _absolute(self._data.autofilter or "")
+
+
+class _AutoFilter(_NoApi):
+    """A sheet's AutoFilter object: COM's ``AutoFilter.Range``, appscript's ``range_object``."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    @property
+    def Range(self) -> _FilterRange:  # noqa: N802 - COM's name
+        return _FilterRange(self._data)
+
+    @property
+    def range_object(self) -> _FilterRange:
+        return _FilterRange(self._data)
+
+
+class _SheetApi(_NoApi):
+    """A Worksheet's native object: its tab and its AutoFilter, in both dialects."""
+
+    _sheet: Sheet
+
+    def __init__(self, sheet: Sheet) -> None:
+        object.__setattr__(self, "_sheet", sheet)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "AutoFilterMode" or value:  # Excel lets a macro only turn it off
+            raise NotImplementedError(f"the memory engine has no native API ({name}={value})")
+        CALLS["native.AutoFilterMode="] += 1
+        self._sheet._data.autofilter, self._sheet._data.filtering = None, False
+
+    @property
+    def Tab(self) -> _Tab:  # noqa: N802 - COM's name
+        return _Tab(self._sheet._data)
+
+    @property
+    def tab(self) -> _Tab:
+        return _Tab(self._sheet._data)
+
+    @property
+    def AutoFilterMode(self) -> bool:  # noqa: N802 - COM's name
+        CALLS["native.AutoFilterMode"] += 1
+        return self._sheet._data.autofilter is not None
+
+    @property
+    def FilterMode(self) -> bool:  # noqa: N802 - COM's name
+        return self._sheet._data.filtering
+
+    @property
+    def AutoFilter(self) -> _AutoFilter:  # noqa: N802 - COM's name
+        return _AutoFilter(self._sheet._data)
+
+    @property
+    def autofilter_object(self) -> _AutoFilter:
+        return _AutoFilter(self._sheet._data)
+
+    @property
+    def autofilter_mode(self) -> _Property:
+        data = self._sheet._data
+
+        def put(on: bool) -> None:
+            if on:
+                raise NotImplementedError("Excel lets a macro only turn the AutoFilter off")
+            data.autofilter, data.filtering = None, False
+
+        return _Property(lambda: data.autofilter is not None, put)
+
+    @property
+    def filter_mode(self) -> _Property:
+        return _Property(lambda: self._sheet._data.filtering)
+
+
+class _RangeApi(_NoApi):
+    """A Range's native object: only its AutoFilter toggle (COM's and appscript's)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    def AutoFilter(self) -> None:  # noqa: N802 - COM's name
+        """Without arguments, Excel's toggle: arrows on this range, or off if the sheet has some."""
+        CALLS["native.AutoFilter"] += 1
+        data = self._range._sheet._data
+        data.autofilter = None if data.autofilter else self._range._address().replace("$", "")
+        data.filtering = False
+
+    def autofilter_range(self) -> None:
+        self.AutoFilter()
+
+
+def _absolute(ref: str) -> str:
+    """An A1 range as Excel's Address gives it ("$A$1:$D$9")."""
+    return range_ref(*parse_range(ref), absolute=True) if ref else ""
 
 
 class _Counted:
@@ -98,6 +250,10 @@ class _Data:
     validations: list[tuple[str, list[str]]] = field(default_factory=list)
     conditional: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     freeze: str | None = None
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # "RRGGBB"
+    tab_color: str | None = None  # "RRGGBB"
+    autofilter: str | None = None  # the sheet's own AutoFilter range, e.g. "A1:D9"
+    filtering: bool = False  # its criteria hide rows now
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
 
@@ -298,8 +454,22 @@ class Sheet(_Counted, base_classes.Sheet):
         return Range(self, (1, 1), (max(r for r, _ in cells), max(c for _, c in cells)))
 
     def clear(self) -> None:
-        tables, charts = self._data.tables, self._data.charts
-        self._data = _Data(tables=tables, charts=charts)  # Excel's Clear leaves objects
+        old = self._data
+        # Excel's Clear leaves objects and the sheet's own settings.
+        self._data = _Data(
+            tables=old.tables,
+            charts=old.charts,
+            tab_color=old.tab_color,
+            autofilter=old.autofilter,
+            filtering=old.filtering,
+        )
+
+    @property
+    def api(self) -> _SheetApi:
+        return _SheetApi(self)
+
+    def activate(self) -> None:
+        pass
 
     @property
     def tables(self) -> Tables:
@@ -336,8 +506,8 @@ class Range(_Counted, base_classes.Range):
         return self._sheet
 
     @property
-    def api(self) -> _NoApi:
-        return _NoApi()
+    def api(self) -> _RangeApi:
+        return _RangeApi(self)
 
     @property
     def coords(self) -> tuple[str, int, int, int, int]:
@@ -436,6 +606,22 @@ class Range(_Counted, base_classes.Range):
     def wrap_text(self, value: bool) -> None:
         for cell in self._each():
             (self._sheet._data.wrap.add if value else self._sheet._data.wrap.discard)(cell)
+
+    @property
+    def color(self) -> tuple[int, int, int] | None:
+        fills = {self._sheet._data.fills.get(cell) for cell in self._each()}
+        fill = fills.pop() if len(fills) == 1 else None
+        return (int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16)) if fill else None
+
+    @color.setter
+    def color(self, value: str | tuple[int, int, int] | None) -> None:
+        fills = self._sheet._data.fills
+        for cell in self._each():
+            if value is None:
+                fills.pop(cell, None)
+            else:
+                text = value if isinstance(value, str) else "".join(f"{v:02X}" for v in value)
+                fills[cell] = text.lstrip("#").upper()
 
     @property
     def font(self) -> Font:
@@ -716,7 +902,8 @@ def memory_book(sheets: dict[str, list[list[Any]]], fullname: str = "C:/data/客
 
 
 def book_from_file(path: Path) -> Any:
-    """An ``xlwings.Book`` holding a workbook file's values and Excel Tables, as Excel opens it."""
+    """An ``xlwings.Book`` holding a workbook file's values, Excel Tables, tab colours and
+    AutoFilters, as Excel opens it."""
     reader = XlsxReader(path)
     xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
     for table in reader.tables():
@@ -725,4 +912,13 @@ def book_from_file(path: Path) -> Any:
             (table.header_row, table.first_column), (table.last_row, table.last_column)
         )
         sheet.tables.add(cells, name=table.name)
+    with zipfile.ZipFile(path) as package:
+        for name, part in reader._parts.items():
+            xml = package.read(part)
+            data = xl.sheets[name].impl._data
+            tab = _TAB_COLOR.search(xml)
+            data.tab_color = tab.group(1)[-6:].decode().upper() if tab else None
+            found = _AUTOFILTER.search(xml)
+            data.autofilter = found.group(1).decode() if found else None
+            data.filtering = bool(found and not found.group(2) and b"<filterColumn" in xml)
     return xl

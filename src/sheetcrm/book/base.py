@@ -20,6 +20,9 @@ from typing import Literal, Protocol, TypeAlias
 import pandas as pd
 
 __all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "HEADER_FILL",
     "Book",
     "CellError",
     "CellValue",
@@ -33,6 +36,13 @@ __all__ = [
     "ResultColumn",
     "SheetSpec",
 ]
+
+
+# What every book writes alike: a date or date-time cell given no number format of its own,
+# and the header row of a sheet sheetcrm owns (filled, besides bold).
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+HEADER_FILL = "DDEBF7"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ from ..errors import WorkbookError
 from ..i18n import tr
 from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
 from .base import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    HEADER_FILL,
     CellError,
     CellValue,
     ChartSpec,
@@ -37,13 +40,11 @@ from .base import (
     ResultColumn,
     SheetSpec,
 )
-from .placement import plan_table_columns, refuse_data, table_span
+from .placement import ColumnPlan, plan_table_columns, refuse_data, table_span, widened_filter
 from .uno_session import import_uno, property_value
 
 __all__ = ["UnoBook"]
 
-_DATE_FORMAT = "YYYY-MM-DD"
-_DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
 _BOOLEAN_FORMAT = "BOOLEAN"
 _BOLD = 150.0  # com.sun.star.awt.FontWeight.BOLD
 # 1/100 mm per character: what makes LibreOffice's xlsx export show the width asked for.
@@ -314,6 +315,23 @@ class UnoBook:
             box.EndColumn = max(box.EndColumn, plan.last_column - 1)
             box.EndRow = max(box.EndRow, bottom)
             db.setDataArea(box)
+        self._widen_filter(sheet, plan)
+
+    def _widen_filter(self, sheet: Any, plan: ColumnPlan) -> None:
+        """Widen the sheet's AutoFilter (Calc's unnamed database range) over the results."""
+        unnamed = self.doc.getPropertyValue("UnnamedDatabaseRanges")  # not an attribute
+        index = sheet.RangeAddress.Sheet
+        if not unnamed.hasByTable(index):
+            return
+        db = unnamed.getByTable(index)
+        box = db.DataArea
+        wider = widened_filter(
+            (box.StartRow + 1, box.StartColumn + 1, box.EndRow + 1, box.EndColumn + 1), plan
+        )
+        if not db.AutoFilter or wider is None:
+            return
+        box.EndRow, box.EndColumn = wider[2] - 1, wider[3] - 1
+        db.setDataArea(box)
 
     def _database_range(self, name: str | None) -> Any:
         """The named database range (Calc's Excel Table), None if there is none by that name."""
@@ -361,7 +379,9 @@ class UnoBook:
         width = max((len(r) for r in rows), default=0)
         self._write_block(sheet, 0, 0, rows)
         if width and spec.header_rows:
-            _bold(sheet.getCellRangeByPosition(0, 0, width - 1, spec.header_rows - 1))
+            header = sheet.getCellRangeByPosition(0, 0, width - 1, spec.header_rows - 1)
+            _bold(header)
+            header.CellBackColor = int(HEADER_FILL, 16)
         last = max(len(rows), spec.header_rows + 1) - 1
         for column, fmt in spec.number_formats.items():
             sheet.getCellRangeByPosition(
@@ -541,7 +561,7 @@ def _format_of(value: CellValue) -> str | None:
     if isinstance(value, bool):
         return _BOOLEAN_FORMAT
     if isinstance(value, dt.datetime):
-        return _DATETIME_FORMAT
+        return DATETIME_FORMAT
     if isinstance(value, dt.date):
-        return _DATE_FORMAT
+        return DATE_FORMAT
     return None
