@@ -13,11 +13,16 @@ blank, and :class:`CellError` for an Excel error value such as ``#N/A``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..schema import TableInfo
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -30,9 +35,11 @@ __all__ = [
     "ChartSeries",
     "ChartSpec",
     "ConditionalFill",
+    "CustomerSource",
     "CustomerTable",
     "ListValidation",
     "Problem",
+    "ReadsCustomers",
     "ResultColumn",
     "SheetSpec",
 ]
@@ -184,6 +191,55 @@ class SheetSpec:
     bold_cells: Sequence[tuple[int, int]] = ()  # extra (row, col) 0-based cells in bold
     cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  # beats the column's
     tab_color: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSource:
+    """What a book gives for its customer table to be found: all that differs between books."""
+
+    tables: Sequence[TableInfo]  # its Excel Tables
+    sheets: Sequence[str]
+    head: Callable[[str], Sequence[Sequence[CellValue]]]  # a sheet's first rows, blanks as None
+    grid: Callable[[str], Sequence[Sequence[CellValue]] | np.ndarray]  # a whole sheet
+    date1904: bool = False
+    # A sheet without the cells right of a column below a row, where a book can skip them.
+    grid_without: Callable[[str, int, int], np.ndarray] | None = None
+
+
+class ReadsCustomers(ABC):
+    """The one ``read_customers`` of every book and reader; each supplies its source."""
+
+    @abstractmethod
+    def customer_source(self) -> CustomerSource:
+        """This book's Tables, sheets and cells, as the table search reads them."""
+
+    def read_customers(
+        self,
+        sheet: str | None = None,
+        table: str | None = None,
+        overrides: Mapping[str, str] | None = None,
+        leave_out: Collection[str] = (),
+    ) -> CustomerTable:
+        """The customer table: the named one, else the best-matching Table, else the best sheet.
+
+        ``leave_out`` columns ending the table (a re-run's old results) are not data; a book
+        that can skip their cells (a file's big sheet) does not even read them.
+        """
+        from ..schema import read_customer_table  # schema is built on this module's types
+
+        source = self.customer_source()
+        return read_customer_table(
+            source.tables,
+            source.sheets,
+            source.head,
+            source.grid,
+            sheet=sheet,
+            table=table,
+            overrides=overrides,
+            date1904=source.date1904,
+            leave_out=leave_out,
+            grid_without=source.grid_without,
+        )
 
 
 class Book(Protocol):

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..a1 import parse_range
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
+from ..schema import HEADER_SCAN_ROWS, TableInfo
 from . import excel_native
 from .base import (
     DATE_FORMAT,
@@ -31,7 +31,9 @@ from .base import (
     CellError,
     CellValue,
     ChartSpec,
+    CustomerSource,
     CustomerTable,
+    ReadsCustomers,
     ResultColumn,
     SheetSpec,
 )
@@ -93,7 +95,7 @@ def date_runs(values: Sequence[CellValue]) -> list[tuple[int, int, str]]:
     return [run for run in runs if run[2]]
 
 
-class ExcelBook:
+class ExcelBook(ReadsCustomers):
     """An open ``xlwings.Book`` as a sheetcrm book.
 
     ``platform`` (``sys.platform``'s values) says which native object model ``.api`` speaks.
@@ -134,18 +136,8 @@ class ExcelBook:
         values = sht.range((1, 1), (last.row, last.column)).options(ndim=2).value
         return [list(row) for row in values]
 
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet.
-
-        The ``leave_out`` columns are read too (a live book has no cheaper way), but are not
-        data, as in every book.
-        """
+    def customer_source(self) -> CustomerSource:
+        """The Tables, sheets and cells (the old results' too: a live book reads ranges whole)."""
         tables = [
             TableInfo(
                 name=tbl.name,
@@ -159,15 +151,11 @@ class ExcelBook:
             for sht in self.book.sheets
             for tbl in sht.tables
         ]
-        return read_customer_table(
+        return CustomerSource(
             tables,
             self.sheet_names(),
             lambda name: self.read_grid(name)[:HEADER_SCAN_ROWS],
             self.read_grid,
-            sheet=sheet,
-            table=table,
-            overrides=overrides,
-            leave_out=leave_out,
         )
 
     # ---- result columns ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 from ..a1 import parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
+from ..schema import HEADER_SCAN_ROWS, TableInfo
 from .base import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -35,8 +35,10 @@ from .base import (
     CellValue,
     ChartSpec,
     ConditionalFill,
+    CustomerSource,
     CustomerTable,
     ListValidation,
+    ReadsCustomers,
     ResultColumn,
     SheetSpec,
 )
@@ -74,7 +76,7 @@ def _api_formula(formula: str) -> str:
     return "".join(out)
 
 
-class UnoBook:
+class UnoBook(ReadsCustomers):
     """An open Calc document as a sheetcrm book; :meth:`save` stores it (or a copy)."""
 
     def __init__(self, doc: Any, output: Path | None = None, *, store: bool = True) -> None:
@@ -200,28 +202,9 @@ class UnoBook:
                 )
         return out
 
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet.
-
-        The ``leave_out`` columns are read too (a live book has no cheaper way), but are not
-        data, as in every book.
-        """
-        return read_customer_table(
-            self._tables(),
-            self.sheet_names(),
-            self._head,
-            self.read_array,
-            sheet=sheet,
-            table=table,
-            overrides=overrides,
-            leave_out=leave_out,
-        )
+    def customer_source(self) -> CustomerSource:
+        """The database ranges, sheets and cells (the old results' too: Calc reads ranges whole)."""
+        return CustomerSource(self._tables(), self.sheet_names(), self._head, self.read_array)
 
     def _head(self, name: str) -> list[list[CellValue]]:
         """A sheet's first rows, enough to find its header."""
