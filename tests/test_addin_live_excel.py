@@ -261,3 +261,26 @@ def test_date_runs_format_every_date_and_nothing_else(values: list[Any]) -> None
     for (_, last, fmt), (first, _, next_fmt) in itertools.pairwise(runs):
         between = values[last + 1 : first]
         assert fmt != next_fmt or any(v not in (None, "") for v in between)
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_classic_excel_freezes_through_the_window_of_the_sheet(platform: str) -> None:
+    xl = memory_book({"客户": ROWS}, engine_freezes=False)  # xlwings' freeze_panes: not there
+    book = ExcelBook(xl, platform=platform)
+    book.write_sheet(
+        SheetSpec(name="跟进计划", rows=[["客户", "状态"], ["甲", "待跟进"]], freeze="C2")
+    )
+    assert xl.sheets["跟进计划"].impl._data.freeze == "C2"
+    assert xl.sheets["客户"].impl._data.freeze is None and book.warnings == []
+
+
+def test_where_nothing_can_freeze_the_panes_the_warning_says_so() -> None:
+    xl = memory_book({"客户": ROWS}, engine_freezes=False)
+    book = ExcelBook(xl, platform="emscripten")
+    with use_lang("en"):
+        book.write_sheet(SheetSpec(name="跟进计划", rows=[["客户"]], freeze="A2", autofilter=False))
+    assert xl.sheets["跟进计划"].impl._data.freeze is None
+    assert [w for w in book.warnings if "freeze" in w] == [
+        "could not freeze the header rows (this Excel does not support it); everything else is "
+        "written"
+    ]

@@ -136,6 +136,13 @@ class _SheetApi(_NoApi):
         CALLS["native.AutoFilterMode="] += 1
         self._sheet._data.autofilter, self._sheet._data.filtering = None, False
 
+    def Activate(self) -> None:  # noqa: N802 - COM's name
+        CALLS["native.Activate"] += 1
+        self._sheet._book._app._active = self._sheet
+
+    def activate_object(self) -> None:
+        self.Activate()
+
     @property
     def Tab(self) -> _Tab:  # noqa: N802 - COM's name
         return _Tab(self._sheet._data)
@@ -305,11 +312,78 @@ class Engine:
         return [[clean(c) for c in row] for row in data]
 
 
-class App(_Counted, base_classes.App):
-    """The application: one engine, its books."""
+class _Window(_NoApi):
+    """The active window, which freezes the panes of the sheet it shows: COM's
+    ``FreezePanes``/``SplitRow``/``SplitColumn``, appscript's ``freeze_panes``/``split_row``/…"""
 
-    def __init__(self) -> None:
+    def __init__(self, app: App) -> None:
+        object.__setattr__(self, "_app", app)
+        object.__setattr__(self, "_split", [0, 0])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        CALLS[f"native.{name}="] += 1
+        if name == "FreezePanes":
+            self._freeze(value)
+        elif name in ("SplitRow", "SplitColumn"):
+            self._split[name == "SplitColumn"] = value
+        else:
+            raise NotImplementedError(f"the memory engine has no native API (Window.{name})")
+
+    def _freeze(self, on: bool) -> None:
+        sheet: Sheet = self._app._active
+        row, column = self._split
+        sheet._data.freeze = cell_ref(row + 1, column + 1) if on else None
+
+    def _splitter(self, at: int) -> _Property:
+        def put(value: int) -> None:
+            self._split[at] = value
+
+        return _Property(lambda: self._split[at], put)
+
+    @property
+    def freeze_panes(self) -> _Property:
+        return _Property(lambda: self._app._active._data.freeze is not None, self._freeze)
+
+    @property
+    def split_row(self) -> _Property:
+        return self._splitter(0)
+
+    @property
+    def split_column(self) -> _Property:
+        return self._splitter(1)
+
+
+class _AppApi(_NoApi):
+    """Excel's Application: only its active window (COM's and appscript's names)."""
+
+    def __init__(self, window: _Window) -> None:
+        self._window = window
+
+    @property
+    def ActiveWindow(self) -> _Window:  # noqa: N802 - COM's name
+        return self._window
+
+    @property
+    def active_window(self) -> _Window:
+        return self._window
+
+
+class App(_Counted, base_classes.App):
+    """The application: one engine, its books, the sheet its window shows.
+
+    ``engine_freezes``: xlwings' ``freeze_panes`` works (as on xlwings' own engines); False
+    is classic Excel's, where it is not implemented and the window freezes instead.
+    """
+
+    def __init__(self, engine_freezes: bool = True) -> None:
         self._engine = Engine()
+        self._engine_freezes = engine_freezes
+        self._active: Sheet | None = None
+        self._window = _Window(self)
+
+    @property
+    def api(self) -> _AppApi:
+        return _AppApi(self._window)
 
     @property
     def engine(self) -> Engine:
@@ -327,8 +401,8 @@ class App(_Counted, base_classes.App):
 class MemoryBook(_Counted, base_classes.Book):
     """A workbook in memory."""
 
-    def __init__(self, fullname: str = "C:/data/客户.xlsx") -> None:
-        self._app = App()
+    def __init__(self, fullname: str = "C:/data/客户.xlsx", engine_freezes: bool = True) -> None:
+        self._app = App(engine_freezes)
         self._fullname = fullname
         self._sheets: list[Sheet] = []
 
@@ -468,9 +542,6 @@ class Sheet(_Counted, base_classes.Sheet):
     def api(self) -> _SheetApi:
         return _SheetApi(self)
 
-    def activate(self) -> None:
-        pass
-
     @property
     def tables(self) -> Tables:
         return Tables(self)
@@ -481,6 +552,8 @@ class Sheet(_Counted, base_classes.Sheet):
 
     @property
     def freeze_panes(self) -> FreezePanes:
+        if not self._book._app._engine_freezes:
+            raise NotImplementedError  # as xlwings' Windows and Mac engines
         return FreezePanes(self)
 
 
@@ -893,9 +966,13 @@ class Charts(_Named, base_classes.Charts):
         return chart
 
 
-def memory_book(sheets: dict[str, list[list[Any]]], fullname: str = "C:/data/客户.xlsx") -> Any:
+def memory_book(
+    sheets: dict[str, list[list[Any]]],
+    fullname: str = "C:/data/客户.xlsx",
+    engine_freezes: bool = True,
+) -> Any:
     """An ``xlwings.Book`` (xlwings' own class) over a new in-memory book with these sheets."""
-    impl = MemoryBook(fullname)
+    impl = MemoryBook(fullname, engine_freezes)
     for name, rows in sheets.items():
         impl._add_sheet(name, rows)
     return xw.Book(impl=impl)

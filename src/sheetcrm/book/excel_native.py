@@ -76,13 +76,16 @@ def set_autofilter(sheet: Any, cells: Any, platform: str) -> None:
 def freeze_window(sheet: Any, cell: str, platform: str) -> None:
     """Freeze the panes above and left of ``cell`` through the window showing the sheet."""
     row, column = parse_cell(cell)
-    sheet.activate()  # a window freezes the sheet it shows
+    # A window freezes the sheet it shows. The sheet's own activation: xlwings' would bring
+    # Excel to the front first, which a button's macro needs not.
     if platform == "win32":
+        sheet.api.Activate()
         window = sheet.book.app.api.ActiveWindow
         window.FreezePanes = False
         window.SplitRow, window.SplitColumn = row - 1, column - 1
         window.FreezePanes = True
     elif platform == "darwin":
+        sheet.api.activate_object()
         window = sheet.book.app.api.active_window
         window.freeze_panes.set(False)
         window.split_row.set(row - 1)

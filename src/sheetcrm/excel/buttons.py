@@ -30,7 +30,7 @@ BUTTONS: dict[str, str] = {
     "crmHelp": "help",
 }
 
-# The Windows user's guide, shipped with the package.
+# The user's guide (Windows and macOS), shipped with the package.
 GUIDE = package_data("docs/excel-addin.md")
 
 
