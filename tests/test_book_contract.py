@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from sheetcrm.a1 import column_letter, range_ref
+from sheetcrm.a1 import column_letter, parse_cell, range_ref
 from sheetcrm.book.base import Book, CellValue, ResultColumn
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.live_excel import ExcelBook
@@ -89,6 +89,14 @@ class Door:
             )
         return out
 
+    def header_style(
+        self, book: Book, path: Path, sheet: str, cell: str
+    ) -> tuple[bool, str | None]:
+        """A cell's bold and solid fill ("RRGGBB"), as saved (a live book: as it is now)."""
+        found = openpyxl.load_workbook(path)[sheet][cell]
+        fill = found.fill.fgColor.rgb[-6:].upper() if found.fill.fill_type == "solid" else None
+        return bool(found.font.b), fill
+
     def edit(self, book: Book, path: Path, sheet: str, cell: str, value: str) -> Book:
         """A staff member types a value into a cell; the book to go on with."""
         wb = openpyxl.load_workbook(path)
@@ -127,6 +135,14 @@ class ExcelDoor(Door):
                 ),
             )
         return out
+
+    def header_style(
+        self, book: Book, path: Path, sheet: str, cell: str
+    ) -> tuple[bool, str | None]:
+        assert isinstance(book, ExcelBook)
+        data = book.book.sheets[sheet].impl._data
+        at = parse_cell(cell)
+        return at in data.bold, data.fills.get(at)
 
     def edit(self, book: Book, path: Path, sheet: str, cell: str, value: str) -> Book:
         assert isinstance(book, ExcelBook)
@@ -182,6 +198,13 @@ class UnoDoor(Door):
                 ),
             )
         return out
+
+    def header_style(
+        self, book: Book, path: Path, sheet: str, cell: str
+    ) -> tuple[bool, str | None]:
+        found = self.docs[-1].Sheets.getByName(sheet).getCellRangeByName(cell)
+        fill = None if found.IsCellBackgroundTransparent else f"{found.CellBackColor:06X}"
+        return found.CharWeight >= 150, fill
 
     def edit(self, book: Book, path: Path, sheet: str, cell: str, value: str) -> Book:
         doc = self.docs[-1]
@@ -405,3 +428,24 @@ def test_a_filter_elsewhere_on_the_sheet_is_left_alone(door: Door, tmp_path: Pat
     rows: list[list[Any]] = [["客户清单", None, None], *CUSTOMERS]  # the filter is on the title
     source = _filtered_table(tmp_path / "source.xlsx", rows, 4)
     _same_everywhere(door, tmp_path, source, _write([ResultColumn("客户等级", ["A", "B"])]))
+
+
+@pytest.mark.parametrize("look", [(True, "FFC000"), (False, None)])
+def test_result_headers_look_like_the_tables_last_header(
+    door: Door, tmp_path: Path, look: tuple[bool, str | None]
+) -> None:
+    bold, fill = look
+    source = tmp_path / "source.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet("客户")
+    header = book.add_format({"bold": bold, **({"bg_color": "#" + fill} if fill else {})})
+    for r, row in enumerate(CUSTOMERS):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value, header if r == 0 else None)
+    book.close()
+    results = [ResultColumn("客户等级", ["A", "B"]), ResultColumn("分级得分", [1.0, 2.0])]
+    path = tmp_path / f"{door.name}.xlsx"
+    shutil.copyfile(source, path)
+    done = _write(results)(door, path)
+    assert [door.header_style(*done, "客户", cell) for cell in ("D1", "E1")] == [look, look]
+    assert door.header_style(*done, "客户", "D2") == (False, None)

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import xlwings as xw
 from xlwings import base_classes
 
 from sheetcrm.a1 import cell_ref, parse_range, range_ref
 from sheetcrm.book.xlsx_read import XlsxReader
+from sheetcrm.schema import HEADER_SCAN_ROWS
 
 __all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 
@@ -989,6 +991,19 @@ def book_from_file(path: Path) -> Any:
             (table.header_row, table.first_column), (table.last_row, table.last_column)
         )
         sheet.tables.add(cells, name=table.name)
+    # The header rows' bold and fills (what a result header copies), as styled in the file.
+    styled = openpyxl.load_workbook(path, read_only=True)
+    for ws in styled.worksheets:
+        data = xl.sheets[ws.title].impl._data
+        for row in ws.iter_rows(max_row=HEADER_SCAN_ROWS):
+            for cell in row:
+                if not hasattr(cell, "column"):
+                    continue  # an empty cell of a short row
+                if cell.font is not None and cell.font.b:
+                    data.bold.add((cell.row, cell.column))
+                if cell.fill is not None and cell.fill.fill_type == "solid":
+                    data.fills[(cell.row, cell.column)] = cell.fill.fgColor.rgb[-6:].upper()
+    styled.close()
     with zipfile.ZipFile(path) as package:
         for name, part in reader._parts.items():
             xml = package.read(part)

@@ -39,7 +39,7 @@ from .base import (
 )
 from .placement import ColumnPlan, plan_table_columns, refuse_data, table_span, widened_filter
 
-__all__ = ["ExcelBook", "date_runs"]
+__all__ = ["MOST_DATE_RUNS", "ExcelBook", "date_runs"]
 
 _T = TypeVar("_T")
 
@@ -51,6 +51,7 @@ _CHART_TYPES = {
     "doughnut": "doughnut",
     "line": "line",
 }
+MOST_DATE_RUNS = 4  # per column: more is a mixed column, left in Excel's own date display
 # Excel's default cell size in points: a chart spans ChartSpec's cells.
 _CELL_WIDTH, _CELL_HEIGHT = 48.0, 15.0
 
@@ -74,12 +75,17 @@ def _rectangle(rows: Sequence[Sequence[CellValue]], width: int) -> list[list[Any
     return [[_typed(v) for v in row] + [None] * (width - len(row)) for row in rows]
 
 
-def date_runs(values: Sequence[CellValue]) -> list[tuple[int, int, str]]:
-    """(first, last, number format) of each run of dates in a column, blank cells bridging.
+def date_runs(
+    values: Sequence[CellValue], most: int = MOST_DATE_RUNS
+) -> list[tuple[int, int, str]]:
+    """(first, last, number format) of each run of dates in a column, blank cells bridging;
+    none at all if there are more than ``most``.
 
     Excel formats a date a macro assigns in the system's short style; the file door writes
     :data:`~.base.DATE_FORMAT` (with the time: :data:`~.base.DATETIME_FORMAT`). A column of
-    dates is one run, so one call formats it however long it is.
+    dates is one run, so one call formats it however long it is. A column mixing dates with
+    other values (数据检查's 值) would take a call per run, as many as it has rows: it keeps
+    Excel's own date display.
     """
     runs: list[tuple[int, int, str]] = []
     for index, value in enumerate(values):
@@ -92,7 +98,8 @@ def date_runs(values: Sequence[CellValue]) -> list[tuple[int, int, str]]:
             runs[-1] = (runs[-1][0], index, fmt)
         else:
             runs.append((index, index, fmt))
-    return [run for run in runs if run[2]]
+    found = [run for run in runs if run[2]]
+    return found if len(found) <= most else []
 
 
 class ExcelBook(ReadsCustomers):
@@ -192,6 +199,7 @@ class ExcelBook(ReadsCustomers):
                     sht.range(
                         (top + first, place.column), (top + last, place.column)
                     ).number_format = fmt
+        self._header_look(sht, plan, edge)
         self._widen_filter(sht, plan)
         if excel_table is not None:
             box = excel_table.range
@@ -201,6 +209,16 @@ class ExcelBook(ReadsCustomers):
                     (max(box.last_cell.row, plan.rows_end), max(edge, plan.last_column)),
                 )
             )
+
+    def _header_look(self, sht: Any, plan: ColumnPlan, edge: int) -> None:
+        """Result headers bold and filled like the table's last header (the file door copies
+        its style), a few calls whatever the table's length."""
+        source = sht.range((plan.header_row, edge))
+        bold, fill = bool(source.font.bold), source.color
+        for place in plan.placements:
+            target = sht.range((plan.header_row, place.column))
+            target.font.bold = bold
+            target.color = fill
 
     def _widen_filter(self, sht: Any, plan: ColumnPlan) -> None:
         """Widen an AutoFilter on the table's header row over the results, as every book does."""

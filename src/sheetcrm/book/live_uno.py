@@ -293,6 +293,7 @@ class UnoBook(ReadsCustomers):
             self._write_result(
                 sheet, result, plan.aligned(result.values).tolist(), place.column - 1, top, bottom
             )
+        _header_look(sheet, plan, edge)
         if db is not None:
             box = db.DataArea
             box.EndColumn = max(box.EndColumn, plan.last_column - 1)
@@ -532,6 +533,19 @@ class UnoBook(ReadsCustomers):
             ),
         )
         return self.output
+
+
+def _header_look(sheet: Any, plan: ColumnPlan, edge: int) -> None:
+    """Result headers bold and filled like the table's last header (the file door copies its
+    style)."""
+    top = plan.header_row - 1
+    source = sheet.getCellByPosition(edge - 1, top)
+    for place in plan.placements:
+        target = sheet.getCellByPosition(place.column - 1, top)
+        for weight in ("CharWeight", "CharWeightAsian", "CharWeightComplex"):
+            setattr(target, weight, getattr(source, weight))
+        target.CellBackColor = source.CellBackColor
+        target.IsCellBackgroundTransparent = source.IsCellBackgroundTransparent
 
 
 def _bold(cells: Any) -> None:
