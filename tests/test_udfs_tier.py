@@ -219,15 +219,25 @@ def _fits_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return fits
 
 
+Ranges = tuple[list[list[Any]], list[list[Any]]]
+
+
+@pytest.fixture(scope="module")
+def demo_ranges(demo_path: Any, demo_batch: tuple[list[Any], list[list[Any]]]) -> Ranges:
+    """The demo's customer table (headers and data, no results) and transactions, as ranges."""
+    header, rows = demo_batch
+    width = header.index(TIER_HEADERS["tier"][0])
+    return [header[:width], *(row[:width] for row in rows)], _as_excel(demo_path, "交易记录")
+
+
 def test_palive_expected_and_churn_equal_the_batch_given_the_transactions(
-    demo_path: Any,
     demo_batch: tuple[list[Any], list[list[Any]]],
+    demo_ranges: Ranges,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     header, rows = demo_batch
-    width = header.index(TIER_HEADERS["tier"][0])
-    table = [header[:width], *(row[:width] for row in rows)]
-    transactions = _as_excel(demo_path, "交易记录")
+    table, transactions = demo_ranges
+    width = len(table[0])
     fits = _fits_counted(monkeypatch)
     with use_lang("zh"):
         for key in TIER_HEADERS:  # every column, those from the transactions included
@@ -247,16 +257,14 @@ def test_palive_expected_and_churn_equal_the_batch_given_the_transactions(
 
 
 def test_row_functions_with_the_batch_fit_equal_the_batch(
-    demo_path: Any,
     demo_batch: tuple[list[Any], list[list[Any]]],
+    demo_ranges: Ranges,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from sheetcrm.tiering.churn import purchase_summary
 
     header, rows = demo_batch
-    width = header.index(TIER_HEADERS["tier"][0])
-    table = [header[:width], *(row[:width] for row in rows)]
-    transactions = _as_excel(demo_path, "交易记录")
+    table, transactions = demo_ranges
     fits = _fits_counted(monkeypatch)
     [params] = CRM_BGNBD(table, transactions, DEMO_AS_OF)
     assert CRM_BGNBD(table, transactions, DEMO_AS_OF) == [params] and len(fits) == 1

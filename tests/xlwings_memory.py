@@ -119,9 +119,7 @@ class _AutoFilter(_NoApi):
     def Range(self) -> _FilterRange:  # noqa: N802 - COM's name
         return _FilterRange(self._data)
 
-    @property
-    def range_object(self) -> _FilterRange:
-        return _FilterRange(self._data)
+    range_object = Range  # appscript's name
 
 
 class _SheetApi(_NoApi):
@@ -142,16 +140,13 @@ class _SheetApi(_NoApi):
         CALLS["native.Activate"] += 1
         self._sheet._book._app._active = self._sheet
 
-    def activate_object(self) -> None:
-        self.Activate()
+    activate_object = Activate  # appscript's name
 
     @property
     def Tab(self) -> _Tab:  # noqa: N802 - COM's name
         return _Tab(self._sheet._data)
 
-    @property
-    def tab(self) -> _Tab:
-        return _Tab(self._sheet._data)
+    tab = Tab  # appscript's name
 
     @property
     def AutoFilterMode(self) -> bool:  # noqa: N802 - COM's name
@@ -166,9 +161,7 @@ class _SheetApi(_NoApi):
     def AutoFilter(self) -> _AutoFilter:  # noqa: N802 - COM's name
         return _AutoFilter(self._sheet._data)
 
-    @property
-    def autofilter_object(self) -> _AutoFilter:
-        return _AutoFilter(self._sheet._data)
+    autofilter_object = AutoFilter  # appscript's name
 
     @property
     def autofilter_mode(self) -> _Property:
@@ -365,9 +358,7 @@ class _AppApi(_NoApi):
     def ActiveWindow(self) -> _Window:  # noqa: N802 - COM's name
         return self._window
 
-    @property
-    def active_window(self) -> _Window:
-        return self._window
+    active_window = ActiveWindow  # appscript's name
 
 
 class App(_Counted, base_classes.App):

@@ -13,7 +13,7 @@ blank, and :class:`CellError` for an Excel error value such as ``#N/A``.
 from __future__ import annotations
 
 import datetime as dt
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
@@ -206,7 +206,7 @@ class CustomerSource:
     grid_without: Callable[[str, int, int], np.ndarray] | None = None
 
 
-class ReadsCustomers(ABC):
+class ReadsCustomers(Protocol):
     """The one ``read_customers`` of every book and reader; each supplies its source."""
 
     @abstractmethod
@@ -242,7 +242,7 @@ class ReadsCustomers(ABC):
         )
 
 
-class Book(Protocol):
+class Book(ReadsCustomers, Protocol):
     """A workbook sheetcrm can read from and write to."""
 
     def sheet_names(self) -> list[str]:
@@ -251,21 +251,6 @@ class Book(Protocol):
 
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """All values of a sheet's used range as rows, starting at A1."""
-        ...
-
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """Find and read the customer table (as told, else a named Table, else by its headers).
-
-        ``leave_out``: headers of columns that are not data (sheetcrm's own results of a
-        previous run) when they end the table: a row holding only those is blank, and a book
-        may leave their cells unread (see :func:`sheetcrm.schema.read_customer_table`).
-        """
         ...
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
