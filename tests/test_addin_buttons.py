@@ -111,12 +111,15 @@ def test_on_button_shows_progress_then_the_report(
     def fake_press(button_id: str, book: Any, options: JobOptions) -> JobReport:
         assert isinstance(book, ExcelBook) and book.book is excel
         options.progress("分级")
+        book.warnings.append("could not colour the sheet tabs")
         return JobReport(job="tier", lines=["A: 3", "B: 5"])
 
     monkeypatch.setattr(buttons, "press", fake_press)
     on_button("crmTier")
     assert excel.app.status == ["SheetCRM: 分级", False]
-    assert excel.app.alerts == [("A: 3\nB: 5", {"title": "SheetCRM"})]
+    assert excel.app.alerts == [
+        ("A: 3\nB: 5\n  ! could not colour the sheet tabs", {"title": "SheetCRM"})
+    ]
 
 
 def test_on_button_turns_a_refusal_into_a_message_box(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,9 @@ from sheetcrm.book.base import CellError, CellValue
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.demo import write_demo
+from sheetcrm.excel import udfs_tier
 from sheetcrm.excel.udfs_tier import (
+    CRM_BGNBD,
     CRM_EXPECTED,
     CRM_PALIVE,
     CRM_PALIVE_ARRAY,
@@ -118,19 +121,28 @@ def test_palive_functions_equal_the_model() -> None:
 
 
 DEMO_AS_OF = dt.date(2026, 6, 1)
-# The batch takes these from the transactions sheet, which no worksheet function is given.
+# The batch takes these from the transactions sheet: a function must be given it too.
 FROM_TRANSACTIONS = {"p_alive", "expected_90d", "churn_risk"}
 
 
 @pytest.fixture(scope="module")
-def demo_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, list[list]]:  # type: ignore[type-arg]
-    """The demo's header and rows after ``sheetcrm tier``: data columns, then the batch results."""
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo workbook after ``sheetcrm tier``."""
     path = tmp_path_factory.mktemp("demo") / "demo.xlsx"
     write_demo(path, customers=100, as_of=DEMO_AS_OF)
     run_job("tier", FileBook(path, backup=False), JobOptions(as_of=DEMO_AS_OF))
-    grid = XlsxReader(path).read_grid("客户名单")
+    return path
+
+
+def _as_excel(path: Any, sheet: str) -> list[list[Any]]:
     # As a UDF gets them from xlwings: dates as datetimes, blanks and errors as None.
-    as_excel = [[_from_xlwings(v) for v in row] for row in grid]
+    return [[_from_xlwings(v) for v in row] for row in XlsxReader(path).read_grid(sheet)]
+
+
+@pytest.fixture(scope="module")
+def demo_batch(demo_path: Any) -> tuple[list, list[list]]:  # type: ignore[type-arg]
+    """The demo's header and rows after ``sheetcrm tier``: data columns, then the batch results."""
+    as_excel = _as_excel(demo_path, "客户名单")
     return as_excel[0], as_excel[1:]
 
 
@@ -189,3 +201,94 @@ def test_every_tier_function_equals_the_batch_over_the_demo(demo_batch: tuple) -
             assert [c for (c,) in CRM_RFM_ARRAY(values, kind)] == [
                 _batch_cell(kind, v) for v in batch[kind]
             ]
+
+
+def _fits_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each BG/NBD fit from now on, counted (the worksheet functions' memory emptied)."""
+    from sheetcrm.tiering import churn
+
+    fits: list[int] = []
+    real = churn.fit_bgnbd  # type: ignore[attr-defined]  # the name churn looks up
+
+    def counted(*args: Any) -> Any:
+        fits.append(len(args[0]))
+        return real(*args)
+
+    monkeypatch.setattr(churn, "fit_bgnbd", counted)
+    monkeypatch.setattr(udfs_tier, "_MEMO", type(udfs_tier._MEMO)())
+    return fits
+
+
+Ranges = tuple[list[list[Any]], list[list[Any]]]
+
+
+@pytest.fixture(scope="module")
+def demo_ranges(demo_path: Any, demo_batch: tuple[list[Any], list[list[Any]]]) -> Ranges:
+    """The demo's customer table (headers and data, no results) and transactions, as ranges."""
+    header, rows = demo_batch
+    width = header.index(TIER_HEADERS["tier"][0])
+    return [header[:width], *(row[:width] for row in rows)], _as_excel(demo_path, "交易记录")
+
+
+def test_palive_expected_and_churn_equal_the_batch_given_the_transactions(
+    demo_batch: tuple[list[Any], list[list[Any]]],
+    demo_ranges: Ranges,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    header, rows = demo_batch
+    table, transactions = demo_ranges
+    width = len(table[0])
+    fits = _fits_counted(monkeypatch)
+    with use_lang("zh"):
+        for key in TIER_HEADERS:  # every column, those from the transactions included
+            column = CRM_TIER_ARRAY(table, key, DEMO_AS_OF, None, None, None, transactions)
+            at = header.index(TIER_HEADERS[key][0])
+            # A blank row has no result at all (churn risk is otherwise 是 or blank: no).
+            want = [
+                "" if all(v is None for v in row[:width]) else _batch_cell(key, row[at])
+                for row in rows
+            ]
+            got = [cell for (cell,) in column]
+            assert all(same_value(g, w) for g, w in zip(got, want, strict=True)), key
+        assert any(v not in ("", None) for v in want)
+        assert len(fits) == 1  # one fit for all the columns of one table
+        again = CRM_TIER_ARRAY(table, "p_alive", DEMO_AS_OF, None, None, None, transactions)
+        assert any(cell != "" for (cell,) in again) and len(fits) == 1  # asked again: no new fit
+
+
+def test_row_functions_with_the_batch_fit_equal_the_batch(
+    demo_batch: tuple[list[Any], list[list[Any]]],
+    demo_ranges: Ranges,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sheetcrm.tiering.churn import purchase_summary
+
+    header, rows = demo_batch
+    table, transactions = demo_ranges
+    fits = _fits_counted(monkeypatch)
+    [params] = CRM_BGNBD(table, transactions, DEMO_AS_OF)
+    assert CRM_BGNBD(table, transactions, DEMO_AS_OF) == [params] and len(fits) == 1
+    tx = pd.DataFrame(transactions[1:], columns=transactions[0])
+    ids = pd.Series([row[header.index("客户编号")] for row in rows])
+    history = purchase_summary(
+        tx.rename(columns={"客户编号": "customer_id", "日期": "date"}), ids, DEMO_AS_OF
+    )
+    alive = header.index(TIER_HEADERS["p_alive"][0])
+    expected = header.index(TIER_HEADERS["expected_90d"][0])
+    checked = 0
+    for i, row in enumerate(rows):
+        x, t_x, age = history.iloc[i]
+        if np.isnan(x):
+            assert row[alive] is None and row[expected] is None
+            continue
+        assert same_value(CRM_PALIVE(x, t_x, age, *params), row[alive]), i
+        assert same_value(CRM_EXPECTED(90 / 7, x, t_x, age, *params), row[expected]), i
+        checked += 1
+    assert checked >= 20
+
+
+def test_too_few_customers_to_fit_is_said_as_the_batch_leaves_it_blank() -> None:
+    transactions = [["客户编号", "交易日期"], ["C1", dt.datetime(2026, 1, 1)]]
+    refused = CRM_BGNBD([HEADERS, *ROWS], transactions, AS_OF)
+    assert refused.startswith("#VALUE!") and "20" in refused
+    assert CRM_BGNBD([HEADERS, *ROWS], [["x"]], AS_OF).startswith("#VALUE!")

@@ -7,6 +7,11 @@ not model raises ``NotImplementedError``, and a call xlwings does not have at al
 ``AttributeError`` in the front end. Like Excel, a value assigned to a cell is parsed: "=…"
 becomes a formula and "00123" a number unless it starts with Excel's ' text prefix.
 
+``sheet.api`` and ``range.api`` model the few native calls sheetcrm makes where xlwings has
+none (:mod:`sheetcrm.book.excel_native`): the tab colour and the sheet's AutoFilter, in both
+dialects (COM's ``Tab.Color``, appscript's ``tab.color.set``); any other native call raises
+``NotImplementedError``, as a platform without that call fails.
+
 Every call from the front end into the engine (a COM round trip on Windows) is counted in
 :data:`CALLS`, by ``Class.attribute``.
 """
@@ -15,21 +20,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import xlwings as xw
 from xlwings import base_classes
 
 from sheetcrm.a1 import cell_ref, parse_range, range_ref
 from sheetcrm.book.xlsx_read import XlsxReader
+from sheetcrm.schema import HEADER_SCAN_ROWS
 
 __all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 
 CALLS: Counter[str] = Counter()
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
+_TAB_COLOR = re.compile(rb'<tabColor rgb="(\w+)"')
+_AUTOFILTER = re.compile(rb'<autoFilter ref="([^"]+)"\s*(/?)>')
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -41,10 +51,154 @@ class Formula:
 
 
 class _NoApi:
-    """Stands for the native COM object: there (truthy), but no native call works here."""
+    """Stands for a native object: there (truthy), but no native call works here but those
+    a subclass models."""
 
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(f"the memory engine has no native API ({name})")
+
+
+class _Property(_NoApi):
+    """An appscript property: ``get()`` and ``set(value)`` over a getter and a setter."""
+
+    def __init__(self, get: Any, put: Any = None) -> None:
+        self._get, self._put = get, put
+
+    def get(self) -> Any:
+        CALLS["native.get"] += 1
+        return self._get()
+
+    def set(self, value: Any) -> None:
+        CALLS["native.set"] += 1
+        self._put(value)
+
+
+class _Tab(_NoApi):
+    """A sheet's tab: COM's ``Tab.Color`` (BGR) and appscript's ``tab.color`` (RGB list)."""
+
+    _data: _Data
+
+    def __init__(self, data: _Data) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "Color":
+            raise NotImplementedError(f"the memory engine has no native API (Tab.{name})")
+        CALLS["native.Tab.Color="] += 1
+        self._data.tab_color = f"{value & 255:02X}{value >> 8 & 255:02X}{value >> 16 & 255:02X}"
+
+    @property
+    def color(self) -> _Property:
+        def put(rgb: list[int]) -> None:
+            self._data.tab_color = "".join(f"{part:02X}" for part in rgb)
+
+        return _Property(lambda: self._data.tab_color, put)
+
+
+class _FilterRange(_NoApi):
+    """The range of a sheet's AutoFilter, by its address."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    @property
+    def Address(self) -> str:  # noqa: N802 - COM's name
+        return _absolute(self._data.autofilter or "")
+
+    def get_address(self) -> str:
+        return _absolute(self._data.autofilter or "")
+
+
+class _AutoFilter(_NoApi):
+    """A sheet's AutoFilter object: COM's ``AutoFilter.Range``, appscript's ``range_object``."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    @property
+    def Range(self) -> _FilterRange:  # noqa: N802 - COM's name
+        return _FilterRange(self._data)
+
+    range_object = Range  # appscript's name
+
+
+class _SheetApi(_NoApi):
+    """A Worksheet's native object: its tab and its AutoFilter, in both dialects."""
+
+    _sheet: Sheet
+
+    def __init__(self, sheet: Sheet) -> None:
+        object.__setattr__(self, "_sheet", sheet)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "AutoFilterMode" or value:  # Excel lets a macro only turn it off
+            raise NotImplementedError(f"the memory engine has no native API ({name}={value})")
+        CALLS["native.AutoFilterMode="] += 1
+        self._sheet._data.autofilter, self._sheet._data.filtering = None, False
+
+    def Activate(self) -> None:  # noqa: N802 - COM's name
+        CALLS["native.Activate"] += 1
+        self._sheet._book._app._active = self._sheet
+
+    activate_object = Activate  # appscript's name
+
+    @property
+    def Tab(self) -> _Tab:  # noqa: N802 - COM's name
+        return _Tab(self._sheet._data)
+
+    tab = Tab  # appscript's name
+
+    @property
+    def AutoFilterMode(self) -> bool:  # noqa: N802 - COM's name
+        CALLS["native.AutoFilterMode"] += 1
+        return self._sheet._data.autofilter is not None
+
+    @property
+    def FilterMode(self) -> bool:  # noqa: N802 - COM's name
+        return self._sheet._data.filtering
+
+    @property
+    def AutoFilter(self) -> _AutoFilter:  # noqa: N802 - COM's name
+        return _AutoFilter(self._sheet._data)
+
+    autofilter_object = AutoFilter  # appscript's name
+
+    @property
+    def autofilter_mode(self) -> _Property:
+        data = self._sheet._data
+
+        def put(on: bool) -> None:
+            if on:
+                raise NotImplementedError("Excel lets a macro only turn the AutoFilter off")
+            data.autofilter, data.filtering = None, False
+
+        return _Property(lambda: data.autofilter is not None, put)
+
+    @property
+    def filter_mode(self) -> _Property:
+        return _Property(lambda: self._sheet._data.filtering)
+
+
+class _RangeApi(_NoApi):
+    """A Range's native object: only its AutoFilter toggle (COM's and appscript's)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    def AutoFilter(self) -> None:  # noqa: N802 - COM's name
+        """Without arguments, Excel's toggle: arrows on this range, or off if the sheet has some."""
+        CALLS["native.AutoFilter"] += 1
+        data = self._range._sheet._data
+        data.autofilter = None if data.autofilter else self._range._address().replace("$", "")
+        data.filtering = False
+
+    def autofilter_range(self) -> None:
+        self.AutoFilter()
+
+
+def _absolute(ref: str) -> str:
+    """An A1 range as Excel's Address gives it ("$A$1:$D$9")."""
+    return range_ref(*parse_range(ref), absolute=True) if ref else ""
 
 
 class _Counted:
@@ -98,6 +252,10 @@ class _Data:
     validations: list[tuple[str, list[str]]] = field(default_factory=list)
     conditional: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     freeze: str | None = None
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # "RRGGBB"
+    tab_color: str | None = None  # "RRGGBB"
+    autofilter: str | None = None  # the sheet's own AutoFilter range, e.g. "A1:D9"
+    filtering: bool = False  # its criteria hide rows now
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
 
@@ -149,11 +307,76 @@ class Engine:
         return [[clean(c) for c in row] for row in data]
 
 
-class App(_Counted, base_classes.App):
-    """The application: one engine, its books."""
+class _Window(_NoApi):
+    """The active window, which freezes the panes of the sheet it shows: COM's
+    ``FreezePanes``/``SplitRow``/``SplitColumn``, appscript's ``freeze_panes``/``split_row``/…"""
 
-    def __init__(self) -> None:
+    def __init__(self, app: App) -> None:
+        object.__setattr__(self, "_app", app)
+        object.__setattr__(self, "_split", [0, 0])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        CALLS[f"native.{name}="] += 1
+        if name == "FreezePanes":
+            self._freeze(value)
+        elif name in ("SplitRow", "SplitColumn"):
+            self._split[name == "SplitColumn"] = value
+        else:
+            raise NotImplementedError(f"the memory engine has no native API (Window.{name})")
+
+    def _freeze(self, on: bool) -> None:
+        sheet: Sheet = self._app._active
+        row, column = self._split
+        sheet._data.freeze = cell_ref(row + 1, column + 1) if on else None
+
+    def _splitter(self, at: int) -> _Property:
+        def put(value: int) -> None:
+            self._split[at] = value
+
+        return _Property(lambda: self._split[at], put)
+
+    @property
+    def freeze_panes(self) -> _Property:
+        return _Property(lambda: self._app._active._data.freeze is not None, self._freeze)
+
+    @property
+    def split_row(self) -> _Property:
+        return self._splitter(0)
+
+    @property
+    def split_column(self) -> _Property:
+        return self._splitter(1)
+
+
+class _AppApi(_NoApi):
+    """Excel's Application: only its active window (COM's and appscript's names)."""
+
+    def __init__(self, window: _Window) -> None:
+        self._window = window
+
+    @property
+    def ActiveWindow(self) -> _Window:  # noqa: N802 - COM's name
+        return self._window
+
+    active_window = ActiveWindow  # appscript's name
+
+
+class App(_Counted, base_classes.App):
+    """The application: one engine, its books, the sheet its window shows.
+
+    ``engine_freezes``: xlwings' ``freeze_panes`` works (as on xlwings' own engines); False
+    is classic Excel's, where it is not implemented and the window freezes instead.
+    """
+
+    def __init__(self, engine_freezes: bool = True) -> None:
         self._engine = Engine()
+        self._engine_freezes = engine_freezes
+        self._active: Sheet | None = None
+        self._window = _Window(self)
+
+    @property
+    def api(self) -> _AppApi:
+        return _AppApi(self._window)
 
     @property
     def engine(self) -> Engine:
@@ -171,8 +394,8 @@ class App(_Counted, base_classes.App):
 class MemoryBook(_Counted, base_classes.Book):
     """A workbook in memory."""
 
-    def __init__(self, fullname: str = "C:/data/客户.xlsx") -> None:
-        self._app = App()
+    def __init__(self, fullname: str = "C:/data/客户.xlsx", engine_freezes: bool = True) -> None:
+        self._app = App(engine_freezes)
         self._fullname = fullname
         self._sheets: list[Sheet] = []
 
@@ -298,8 +521,19 @@ class Sheet(_Counted, base_classes.Sheet):
         return Range(self, (1, 1), (max(r for r, _ in cells), max(c for _, c in cells)))
 
     def clear(self) -> None:
-        tables, charts = self._data.tables, self._data.charts
-        self._data = _Data(tables=tables, charts=charts)  # Excel's Clear leaves objects
+        old = self._data
+        # Excel's Clear leaves objects and the sheet's own settings.
+        self._data = _Data(
+            tables=old.tables,
+            charts=old.charts,
+            tab_color=old.tab_color,
+            autofilter=old.autofilter,
+            filtering=old.filtering,
+        )
+
+    @property
+    def api(self) -> _SheetApi:
+        return _SheetApi(self)
 
     @property
     def tables(self) -> Tables:
@@ -311,6 +545,8 @@ class Sheet(_Counted, base_classes.Sheet):
 
     @property
     def freeze_panes(self) -> FreezePanes:
+        if not self._book._app._engine_freezes:
+            raise NotImplementedError  # as xlwings' Windows and Mac engines
         return FreezePanes(self)
 
 
@@ -336,8 +572,8 @@ class Range(_Counted, base_classes.Range):
         return self._sheet
 
     @property
-    def api(self) -> _NoApi:
-        return _NoApi()
+    def api(self) -> _RangeApi:
+        return _RangeApi(self)
 
     @property
     def coords(self) -> tuple[str, int, int, int, int]:
@@ -436,6 +672,22 @@ class Range(_Counted, base_classes.Range):
     def wrap_text(self, value: bool) -> None:
         for cell in self._each():
             (self._sheet._data.wrap.add if value else self._sheet._data.wrap.discard)(cell)
+
+    @property
+    def color(self) -> tuple[int, int, int] | None:
+        fills = {self._sheet._data.fills.get(cell) for cell in self._each()}
+        fill = fills.pop() if len(fills) == 1 else None
+        return (int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16)) if fill else None
+
+    @color.setter
+    def color(self, value: str | tuple[int, int, int] | None) -> None:
+        fills = self._sheet._data.fills
+        for cell in self._each():
+            if value is None:
+                fills.pop(cell, None)
+            else:
+                text = value if isinstance(value, str) else "".join(f"{v:02X}" for v in value)
+                fills[cell] = text.lstrip("#").upper()
 
     @property
     def font(self) -> Font:
@@ -707,16 +959,21 @@ class Charts(_Named, base_classes.Charts):
         return chart
 
 
-def memory_book(sheets: dict[str, list[list[Any]]], fullname: str = "C:/data/客户.xlsx") -> Any:
+def memory_book(
+    sheets: dict[str, list[list[Any]]],
+    fullname: str = "C:/data/客户.xlsx",
+    engine_freezes: bool = True,
+) -> Any:
     """An ``xlwings.Book`` (xlwings' own class) over a new in-memory book with these sheets."""
-    impl = MemoryBook(fullname)
+    impl = MemoryBook(fullname, engine_freezes)
     for name, rows in sheets.items():
         impl._add_sheet(name, rows)
     return xw.Book(impl=impl)
 
 
 def book_from_file(path: Path) -> Any:
-    """An ``xlwings.Book`` holding a workbook file's values and Excel Tables, as Excel opens it."""
+    """An ``xlwings.Book`` holding a workbook file's values, Excel Tables, tab colours and
+    AutoFilters, as Excel opens it."""
     reader = XlsxReader(path)
     xl = memory_book({name: reader.read_grid(name) for name in reader.sheet_names()})
     for table in reader.tables():
@@ -725,4 +982,26 @@ def book_from_file(path: Path) -> Any:
             (table.header_row, table.first_column), (table.last_row, table.last_column)
         )
         sheet.tables.add(cells, name=table.name)
+    # The header rows' bold and fills (what a result header copies), as styled in the file.
+    styled = openpyxl.load_workbook(path, read_only=True)
+    for ws in styled.worksheets:
+        data = xl.sheets[ws.title].impl._data
+        for row in ws.iter_rows(max_row=HEADER_SCAN_ROWS):
+            for cell in row:
+                if not hasattr(cell, "column"):
+                    continue  # an empty cell of a short row
+                if cell.font is not None and cell.font.b:
+                    data.bold.add((cell.row, cell.column))
+                if cell.fill is not None and cell.fill.fill_type == "solid":
+                    data.fills[(cell.row, cell.column)] = cell.fill.fgColor.rgb[-6:].upper()
+    styled.close()
+    with zipfile.ZipFile(path) as package:
+        for name, part in reader._parts.items():
+            xml = package.read(part)
+            data = xl.sheets[name].impl._data
+            tab = _TAB_COLOR.search(xml)
+            data.tab_color = tab.group(1)[-6:].decode().upper() if tab else None
+            found = _AUTOFILTER.search(xml)
+            data.autofilter = found.group(1).decode() if found else None
+            data.filtering = bool(found and not found.group(2) and b"<filterColumn" in xml)
     return xl

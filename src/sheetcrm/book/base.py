@@ -13,13 +13,21 @@ blank, and :class:`CellError` for an Excel error value such as ``#N/A``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
+import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from ..schema import TableInfo
+
 __all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "HEADER_FILL",
     "Book",
     "CellError",
     "CellValue",
@@ -27,12 +35,21 @@ __all__ = [
     "ChartSeries",
     "ChartSpec",
     "ConditionalFill",
+    "CustomerSource",
     "CustomerTable",
     "ListValidation",
     "Problem",
+    "ReadsCustomers",
     "ResultColumn",
     "SheetSpec",
 ]
+
+
+# What every book writes alike: a date or date-time cell given no number format of its own,
+# and the header row of a sheet sheetcrm owns (filled, besides bold).
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+HEADER_FILL = "DDEBF7"
 
 
 @dataclass(frozen=True)
@@ -176,16 +193,25 @@ class SheetSpec:
     tab_color: str | None = None
 
 
-class Book(Protocol):
-    """A workbook sheetcrm can read from and write to."""
+@dataclass(frozen=True)
+class CustomerSource:
+    """What a book gives for its customer table to be found: all that differs between books."""
 
-    def sheet_names(self) -> list[str]:
-        """The names of the worksheets, in order."""
-        ...
+    tables: Sequence[TableInfo]  # its Excel Tables
+    sheets: Sequence[str]
+    head: Callable[[str], Sequence[Sequence[CellValue]]]  # a sheet's first rows, blanks as None
+    grid: Callable[[str], Sequence[Sequence[CellValue]] | np.ndarray]  # a whole sheet
+    date1904: bool = False
+    # A sheet without the cells right of a column below a row, where a book can skip them.
+    grid_without: Callable[[str, int, int], np.ndarray] | None = None
 
-    def read_grid(self, sheet: str) -> list[list[CellValue]]:
-        """All values of a sheet's used range as rows, starting at A1."""
-        ...
+
+class ReadsCustomers(Protocol):
+    """The one ``read_customers`` of every book and reader; each supplies its source."""
+
+    @abstractmethod
+    def customer_source(self) -> CustomerSource:
+        """This book's Tables, sheets and cells, as the table search reads them."""
 
     def read_customers(
         self,
@@ -194,12 +220,37 @@ class Book(Protocol):
         overrides: Mapping[str, str] | None = None,
         leave_out: Collection[str] = (),
     ) -> CustomerTable:
-        """Find and read the customer table (as told, else a named Table, else by its headers).
+        """The customer table: the named one, else the best-matching Table, else the best sheet.
 
-        ``leave_out``: headers of columns that are not data (sheetcrm's own results of a
-        previous run) when they end the table: a row holding only those is blank, and a book
-        may leave their cells unread (see :func:`sheetcrm.schema.read_customer_table`).
+        ``leave_out`` columns ending the table (a re-run's old results) are not data; a book
+        that can skip their cells (a file's big sheet) does not even read them.
         """
+        from ..schema import read_customer_table  # schema is built on this module's types
+
+        source = self.customer_source()
+        return read_customer_table(
+            source.tables,
+            source.sheets,
+            source.head,
+            source.grid,
+            sheet=sheet,
+            table=table,
+            overrides=overrides,
+            date1904=source.date1904,
+            leave_out=leave_out,
+            grid_without=source.grid_without,
+        )
+
+
+class Book(ReadsCustomers, Protocol):
+    """A workbook sheetcrm can read from and write to."""
+
+    def sheet_names(self) -> list[str]:
+        """The names of the worksheets, in order."""
+        ...
+
+    def read_grid(self, sheet: str) -> list[list[CellValue]]:
+        """All values of a sheet's used range as rows, starting at A1."""
         ...
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:

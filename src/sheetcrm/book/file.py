@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import WorkbookError
@@ -17,14 +17,14 @@ from ..i18n import tr
 from ..settings import SETTINGS_SHEET, Settings, parse_general
 from ..tuning import Tuning
 from .backups import Kept
-from .base import CellValue, CustomerTable, ResultColumn, SheetSpec
+from .base import CellValue, CustomerSource, CustomerTable, ReadsCustomers, ResultColumn, SheetSpec
 from .xlsx_read import XlsxReader
 from .xlsx_write import PackageWriter
 
 __all__ = ["FileBook"]
 
 
-class FileBook:
+class FileBook(ReadsCustomers):
     """A workbook file: read now, written atomically (with a backup) on :meth:`save`."""
 
     def __init__(
@@ -62,17 +62,9 @@ class FileBook:
             return [list(row) for row in self._written[sheet]]
         return self._reader.read_grid(sheet)
 
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """Find and read the customer table (on a big sheet, without the leave_out columns' data)."""
-        return self._reader.read_customers(
-            sheet=sheet, table=table, overrides=overrides, leave_out=leave_out
-        )
+    def customer_source(self) -> CustomerSource:
+        """The file's tables and cells as read (on a big sheet, without old results' cells)."""
+        return self._reader.customer_source()
 
     def write_columns(self, table: CustomerTable, columns: Sequence[ResultColumn]) -> None:
         """Add or replace result columns at the right edge of the customer table."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +26,27 @@ import numpy as np
 from ..a1 import parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
+from ..schema import HEADER_SCAN_ROWS, TableInfo
 from .base import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    HEADER_FILL,
     CellError,
     CellValue,
     ChartSpec,
     ConditionalFill,
+    CustomerSource,
     CustomerTable,
     ListValidation,
+    ReadsCustomers,
     ResultColumn,
     SheetSpec,
 )
-from .placement import plan_table_columns, refuse_data, table_span
+from .placement import ColumnPlan, plan_table_columns, refuse_data, table_span, widened_filter
 from .uno_session import import_uno, property_value
 
 __all__ = ["UnoBook"]
 
-_DATE_FORMAT = "YYYY-MM-DD"
-_DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
 _BOOLEAN_FORMAT = "BOOLEAN"
 _BOLD = 150.0  # com.sun.star.awt.FontWeight.BOLD
 # 1/100 mm per character: what makes LibreOffice's xlsx export show the width asked for.
@@ -73,7 +76,7 @@ def _api_formula(formula: str) -> str:
     return "".join(out)
 
 
-class UnoBook:
+class UnoBook(ReadsCustomers):
     """An open Calc document as a sheetcrm book; :meth:`save` stores it (or a copy)."""
 
     def __init__(self, doc: Any, output: Path | None = None, *, store: bool = True) -> None:
@@ -199,28 +202,9 @@ class UnoBook:
                 )
         return out
 
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet.
-
-        The ``leave_out`` columns are read too (a live book has no cheaper way), but are not
-        data, as in every book.
-        """
-        return read_customer_table(
-            self._tables(),
-            self.sheet_names(),
-            self._head,
-            self.read_array,
-            sheet=sheet,
-            table=table,
-            overrides=overrides,
-            leave_out=leave_out,
-        )
+    def customer_source(self) -> CustomerSource:
+        """The database ranges, sheets and cells (the old results' too: Calc reads ranges whole)."""
+        return CustomerSource(self._tables(), self.sheet_names(), self._head, self.read_array)
 
     def _head(self, name: str) -> list[list[CellValue]]:
         """A sheet's first rows, enough to find its header."""
@@ -309,11 +293,29 @@ class UnoBook:
             self._write_result(
                 sheet, result, plan.aligned(result.values).tolist(), place.column - 1, top, bottom
             )
+        _header_look(sheet, plan, edge)
         if db is not None:
             box = db.DataArea
             box.EndColumn = max(box.EndColumn, plan.last_column - 1)
             box.EndRow = max(box.EndRow, bottom)
             db.setDataArea(box)
+        self._widen_filter(sheet, plan)
+
+    def _widen_filter(self, sheet: Any, plan: ColumnPlan) -> None:
+        """Widen the sheet's AutoFilter (Calc's unnamed database range) over the results."""
+        unnamed = self.doc.getPropertyValue("UnnamedDatabaseRanges")  # not an attribute
+        index = sheet.RangeAddress.Sheet
+        if not unnamed.hasByTable(index):
+            return
+        db = unnamed.getByTable(index)
+        box = db.DataArea
+        wider = widened_filter(
+            (box.StartRow + 1, box.StartColumn + 1, box.EndRow + 1, box.EndColumn + 1), plan
+        )
+        if not db.AutoFilter or wider is None:
+            return
+        box.EndRow, box.EndColumn = wider[2] - 1, wider[3] - 1
+        db.setDataArea(box)
 
     def _database_range(self, name: str | None) -> Any:
         """The named database range (Calc's Excel Table), None if there is none by that name."""
@@ -361,7 +363,9 @@ class UnoBook:
         width = max((len(r) for r in rows), default=0)
         self._write_block(sheet, 0, 0, rows)
         if width and spec.header_rows:
-            _bold(sheet.getCellRangeByPosition(0, 0, width - 1, spec.header_rows - 1))
+            header = sheet.getCellRangeByPosition(0, 0, width - 1, spec.header_rows - 1)
+            _bold(header)
+            header.CellBackColor = int(HEADER_FILL, 16)
         last = max(len(rows), spec.header_rows + 1) - 1
         for column, fmt in spec.number_formats.items():
             sheet.getCellRangeByPosition(
@@ -531,6 +535,19 @@ class UnoBook:
         return self.output
 
 
+def _header_look(sheet: Any, plan: ColumnPlan, edge: int) -> None:
+    """Result headers bold and filled like the table's last header (the file door copies its
+    style)."""
+    top = plan.header_row - 1
+    source = sheet.getCellByPosition(edge - 1, top)
+    for place in plan.placements:
+        target = sheet.getCellByPosition(place.column - 1, top)
+        for weight in ("CharWeight", "CharWeightAsian", "CharWeightComplex"):
+            setattr(target, weight, getattr(source, weight))
+        target.CellBackColor = source.CellBackColor
+        target.IsCellBackgroundTransparent = source.IsCellBackgroundTransparent
+
+
 def _bold(cells: Any) -> None:
     """Bold text in cells, Chinese included (Calc weighs Asian and complex scripts apart)."""
     cells.CharWeight = cells.CharWeightAsian = cells.CharWeightComplex = _BOLD
@@ -541,7 +558,7 @@ def _format_of(value: CellValue) -> str | None:
     if isinstance(value, bool):
         return _BOOLEAN_FORMAT
     if isinstance(value, dt.datetime):
-        return _DATETIME_FORMAT
+        return DATETIME_FORMAT
     if isinstance(value, dt.date):
-        return _DATE_FORMAT
+        return DATE_FORMAT
     return None

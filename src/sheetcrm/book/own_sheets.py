@@ -17,7 +17,7 @@ import numpy as np
 from ..a1 import cell_ref, column_letter, parse_cell, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
-from .base import SheetSpec
+from .base import HEADER_FILL, SheetSpec
 from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
@@ -28,7 +28,6 @@ __all__ = ["check_sheet_name", "drop_sheet_parts", "sheet_xml", "write_drawing"]
 
 _DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-_HEADER_FILL = "DDEBF7"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -61,7 +60,7 @@ def sheet_xml(
     """The worksheet XML of a sheet sheetcrm owns, in pieces."""
     width = max((len(row) for row in spec.rows), default=0)
     height = len(spec.rows)
-    header_style = styles.cell_xf(bold=True, fill=_HEADER_FILL)
+    header_style = styles.cell_xf(bold=True, fill=HEADER_FILL)
     column_styles = {c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()}
     out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}">']
     if spec.tab_color:

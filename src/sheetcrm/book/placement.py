@@ -29,6 +29,7 @@ __all__ = [
     "plan_table_columns",
     "refuse_data",
     "table_span",
+    "widened_filter",
 ]
 
 
@@ -149,6 +150,17 @@ def table_span(first_column: int, headers: Sequence[str], table_last_column: int
     """The table's rightmost column: its headers', or its Excel Table's if that reaches further."""
     edge = first_column + len(headers) - 1
     return edge if table_last_column is None else max(edge, table_last_column)
+
+
+def widened_filter(
+    box: tuple[int, int, int, int], plan: ColumnPlan
+) -> tuple[int, int, int, int] | None:
+    """A sheet's AutoFilter range (top, left, bottom, right) widened over the results, if it
+    starts on the table's header row and stops short of them; else None (left as it is)."""
+    top, left, bottom, right = box
+    if top != plan.header_row or right >= plan.last_column:
+        return None
+    return top, left, max(bottom, plan.rows_end), plan.last_column
 
 
 def plan_columns(

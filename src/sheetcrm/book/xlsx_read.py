@@ -19,7 +19,7 @@ import logging
 import re
 import tempfile
 import zipfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,10 +32,10 @@ import python_calamine as calamine
 from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table, rows_array
+from ..schema import HEADER_SCAN_ROWS, TableInfo, rows_array
 from ..tuning import Tuning
 from . import sheetstream
-from .base import CellError, CellValue, CustomerTable
+from .base import CellError, CellValue, CustomerSource, ReadsCustomers
 from .namespaces import MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS
 
 __all__ = ["XlsxReader"]
@@ -90,7 +90,7 @@ def _refuse_unsupported(path: Path) -> None:
         )
 
 
-class XlsxReader:
+class XlsxReader(ReadsCustomers):
     """Values, tables and the customer table of a workbook file (.xlsx / .xlsm)."""
 
     def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
@@ -318,28 +318,16 @@ class XlsxReader:
                     out.append(info)
         return out
 
-    def read_customers(
-        self,
-        sheet: str | None = None,
-        table: str | None = None,
-        overrides: Mapping[str, str] | None = None,
-        leave_out: Collection[str] = (),
-    ) -> CustomerTable:
-        """The customer table: the named one, else the best-matching Table, else the best sheet.
-
-        On a big sheet the data cells of the ``leave_out`` columns are not read (a re-run's
-        old results: half of what a full sheet holds); their headers are.
-        """
-        return read_customer_table(
+    def customer_source(self) -> CustomerSource:
+        """The Tables, sheets and cells ``read_customers`` searches; on a big sheet the data
+        cells of the ``leave_out`` columns are not read (a re-run's old results: half of what a
+        full sheet holds), their headers are."""
+        return CustomerSource(
             self.tables(),
             self.sheet_names(),
             self._head,
             self.read_array,
-            sheet=sheet,
-            table=table,
-            overrides=overrides,
             date1904=self.date1904,
-            leave_out=leave_out,
             grid_without=self._read_array_without,
         )
 

@@ -28,7 +28,7 @@ from ..errors import WorkbookError, disk_full_message
 from ..i18n import tr
 from ..tuning import Tuning
 from .backups import KEEP, Kept, keep_backup
-from .base import ResultColumn, SheetSpec
+from .base import DATE_FORMAT, DATETIME_FORMAT, ResultColumn, SheetSpec
 from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
@@ -44,8 +44,6 @@ from .temp_files import remove_stale, temp_path
 __all__ = ["PackageWriter"]
 
 _WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_DATE_FORMAT = "yyyy-mm-dd"
-_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 @dataclass
@@ -114,8 +112,8 @@ class PackageWriter:
         styles = self._styles_()
         return CellStyles(
             base,
-            styles.cell_xf(base=base or 0, number_format=_DATE_FORMAT),
-            styles.cell_xf(base=base or 0, number_format=_DATETIME_FORMAT),
+            styles.cell_xf(base=base or 0, number_format=DATE_FORMAT),
+            styles.cell_xf(base=base or 0, number_format=DATETIME_FORMAT),
         )
 
     # -- whole sheets ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ BUTTONS: dict[str, str] = {
     "crmHelp": "help",
 }
 
-# The Windows user's guide, shipped with the package.
+# The user's guide (Windows and macOS), shipped with the package.
 GUIDE = package_data("docs/excel-addin.md")
 
 
@@ -84,9 +84,12 @@ def on_button(button_id: str) -> None:
     def progress(step: str) -> None:
         app.status_bar = f"SheetCRM: {step}"
 
+    excel = ExcelBook(book)
     try:
-        report = press(button_id, ExcelBook(book), JobOptions(progress=progress))
-        app.alert("\n".join(report.lines) or tr("完成。", "Done."), title="SheetCRM")
+        report = press(button_id, excel, JobOptions(progress=progress))
+        # What this Excel could not be given (a tab colour on a Mac…) follows the report.
+        lines = report.lines + [f"  ! {warning}" for warning in excel.warnings]
+        app.alert("\n".join(lines) or tr("完成。", "Done."), title="SheetCRM")
     except SheetCRMError as exc:
         app.alert(str(exc), title=tr("SheetCRM：未完成", "SheetCRM: not done"), mode="critical")
     finally:

@@ -4,12 +4,23 @@ Each function takes Excel-native values (numbers, text, dates as serials or
 datetimes, 2-D lists for ranges) and gives exactly what ``sheetcrm tier``
 writes for the same row. Rules and thresholds default to the documented
 defaults; pass the data rows of the settings sheet's blocks to use the team's.
+
+P(alive), expected purchases and the churn warning come from BG/NBD fitted on every
+customer's transactions, which no single row holds: ``CRM_TIER_ARRAY`` given the
+transactions range computes them for the whole table, and ``CRM_BGNBD`` gives the
+fitted parameters for ``CRM_PALIVE``/``CRM_EXPECTED`` row by row. Each distinct set of
+arguments is computed once (kept by the hash of its content), so a sheet of such
+formulas recalculates with one fit per table, not one per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import hashlib
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,16 +29,18 @@ import xlwings as xw
 from ..book.base import CellValue
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES, role_info
-from ..schema import match_roles
+from ..schema import match_roles, read_transactions_grid
 from ..settings import Settings
 from ..sheets.tiers import HEADERS
 from ..tiering import bgnbd, lifecycle, rfm
+from ..tiering.churn import MIN_FIT_CUSTOMERS, churn_risk
 from ..tiering.settings import RULES, SEGMENTS, THRESHOLDS, TierSettings, parse_tier_settings
 from ..tiering.tier import tier_customers
 from ..values import is_blank, parse_bool
 from .convert import as_column, date_arg, documented, excel_errors, flatten, number_arg, text_arg
 
 __all__ = [
+    "CRM_BGNBD",
     "CRM_EXPECTED",
     "CRM_PALIVE",
     "CRM_PALIVE_ARRAY",
@@ -39,6 +52,24 @@ __all__ = [
     "CRM_TIER",
     "CRM_TIER_ARRAY",
 ]
+
+
+_T = TypeVar("_T")
+_MEMO: OrderedDict[bytes, Any] = OrderedDict()
+_MEMO_SIZE = 16  # distinct tables × settings kept: a workbook has few
+
+
+def _memo(compute: Callable[..., _T], *args: Any) -> _T:
+    """``compute(*args)``, once per distinct content of the arguments (and language)."""
+    key = hashlib.sha256(pickle.dumps((compute.__name__, _lang(), args))).digest()
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+    else:
+        _MEMO[key] = compute(*args)
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    result: _T = _MEMO[key]
+    return result
 
 
 def _rows(value: Any) -> list[list[Any]]:
@@ -99,6 +130,22 @@ def _as_of(value: Any) -> dt.date:
     return date_arg(value) or dt.date.today()
 
 
+def _transactions(value: Any) -> pd.DataFrame | None:
+    """The transactions range (headers and rows) read as the batch reads the sheet."""
+    if not isinstance(value, list | tuple) and is_blank(value):
+        return None
+    grid = [[None if is_blank(v) else v for v in row] for row in _rows(value)]
+    frame, _ = read_transactions_grid(grid, tr("交易记录", "transactions"))
+    if frame is None:
+        raise ValueError(
+            tr(
+                "交易区域须含表头：客户编号、日期（金额可选）",
+                "the transactions range needs its header: customer ID, date (amount optional)",
+            )
+        )
+    return frame
+
+
 def _tier_results(
     headers: Any,
     rows: list[list[Any]],
@@ -107,6 +154,7 @@ def _tier_results(
     thresholds: Any,
     preset: Any,
     single: bool = False,
+    transactions: Any = None,
 ) -> pd.DataFrame:
     frame, labels = _frame(headers, rows)
     settings = _settings(rules, thresholds, preset, labels)
@@ -117,7 +165,9 @@ def _tier_results(
                 "the rules use R/F/M scores, which need the whole column: use CRM_TIER_ARRAY",
             )
         )
-    return tier_customers(frame, settings, _as_of(as_of), labels=labels)
+    return tier_customers(
+        frame, settings, _as_of(as_of), labels=labels, transactions=_transactions(transactions)
+    )
 
 
 def _cell(value: Any) -> CellValue:
@@ -188,12 +238,22 @@ def CRM_SCORE(  # noqa: N802 - Excel's name
     return _one_result("score", headers, values, as_of, rules, thresholds, preset)
 
 
-@xw.func
-@xw.arg("table", doc="客户表（含表头行）/ the customer table including its header row")
-@xw.arg(
-    "column", doc="结果列：tier score r f m rfm segment_cn segment_en stage churn_risk reason …"
+_DOC_TABLE = "客户表（含表头行）/ the customer table including its header row"
+_DOC_TRANSACTIONS = (
+    "可选：交易记录（含表头：客户编号、日期）；存活概率、预计购买与流失预警由此而来 / "
+    "optional: the transactions with their header; P(alive), expected purchases and churn "
+    "risk come from them"
 )
-@documented(**_SETTINGS_DOCS)
+
+
+@xw.func
+@xw.arg("table", doc=_DOC_TABLE)
+@xw.arg(
+    "column",
+    doc="结果列：tier score r f m rfm segment_cn segment_en stage p_alive expected_90d "
+    "churn_risk reason …",
+)
+@documented(**_SETTINGS_DOCS, transactions=_DOC_TRANSACTIONS)
 @excel_errors
 def CRM_TIER_ARRAY(  # noqa: N802 - Excel's name
     table: Any,
@@ -202,8 +262,13 @@ def CRM_TIER_ARRAY(  # noqa: N802 - Excel's name
     rules: Any = None,
     thresholds: Any = None,
     preset: Any = None,
+    transactions: Any = None,
 ) -> Any:
-    """One result column (tier by default) for every row of a customer table, as a column."""
+    """One result column (tier by default) for every row of a customer table, as a column.
+
+    With the transactions, every column is the batch's, P(alive) and churn risk included;
+    the results of one table are computed once for all the columns asked of it.
+    """
     wanted = text_arg(column) or "tier"
     by_header = {h.casefold(): key for key, (zh, en, _) in HEADERS.items() for h in (key, zh, en)}
     key = by_header.get(wanted.casefold())
@@ -214,7 +279,17 @@ def CRM_TIER_ARRAY(  # noqa: N802 - Excel's name
         )
     header, *body = _rows(table)
     kept = [i for i, row in enumerate(body) if not _blank_row(row)]
-    results = _tier_results(header, [body[i] for i in kept], as_of, rules, thresholds, preset)
+    results = _memo(
+        _tier_results,
+        header,
+        [body[i] for i in kept],
+        as_of,
+        rules,
+        thresholds,
+        preset,
+        False,
+        transactions,
+    )
     cells: list[CellValue] = [""] * len(body)  # blank rows: no result, as in the batch
     for i, value in zip(kept, results[key].astype(object), strict=True):
         cells[i] = _cell(value)
@@ -341,7 +416,7 @@ def _history(frequency: Any, recency: Any, age: Any) -> tuple[np.ndarray, np.nda
     return arrays[0], arrays[1], arrays[2]
 
 
-_DOC_FIT = "拟合参数（见分级汇总）/ fitted BG/NBD parameter"
+_DOC_FIT = "拟合参数（CRM_BGNBD 的结果）/ fitted BG/NBD parameter (from CRM_BGNBD)"
 
 
 @xw.func
@@ -388,3 +463,30 @@ def CRM_EXPECTED(  # noqa: N802 - Excel's name
         raise ValueError(tr("周数须为非负数", "weeks must be a number ≥ 0"))
     x, t_x, big_t = _history(frequency, recency, age)
     return _cell(bgnbd.expected_purchases(horizon, x, t_x, big_t, *_params(r, alpha, a, b))[0])
+
+
+def _fit(table: Any, transactions: Any, as_of: Any) -> bgnbd.BGNBDFit:
+    """BG/NBD fitted as the batch fits it: the table's customers, their transactions."""
+    header, *body = _rows(table)
+    frame, _ = _frame(header, [row for row in body if not _blank_row(row)])
+    fit = churn_risk(frame, _as_of(as_of), _transactions(transactions)).fit
+    if fit is None:
+        raise ValueError(
+            tr(
+                f"有交易记录的客户不足 {MIN_FIT_CUSTOMERS} 位或无人复购，无法拟合（批量结果同样留空）",
+                f"fewer than {MIN_FIT_CUSTOMERS} customers with transactions, or no repeat "
+                "buyer: no fit (the batch leaves these results blank too)",
+            )
+        )
+    return fit
+
+
+@xw.func
+@xw.arg("table", doc=_DOC_TABLE)
+@xw.arg("transactions", doc="交易记录（含表头）/ the transactions with their header")
+@xw.arg("as_of", doc=_DOC_AS_OF)
+@excel_errors
+def CRM_BGNBD(table: Any, transactions: Any, as_of: Any = None) -> Any:  # noqa: N802 - Excel's name
+    """The BG/NBD parameters r, alpha, a, b the batch fits, as one row (for CRM_PALIVE)."""
+    fit = _memo(_fit, table, transactions, as_of)
+    return [[fit.r, fit.alpha, fit.a, fit.b]]
