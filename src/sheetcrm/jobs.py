@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, costs, messages, schedule, schema, tiering
+from . import _background, costs, messages, schedule, schema, settings_check, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
 from .errors import InputError, TemplateError, UsageError
@@ -179,6 +179,7 @@ class Run:
             overrides=schema.column_overrides(self.settings),
             leave_out=tier_sheets.old_result_headers(),
         )
+        settings_check.check_against_table(self.settings, table)
         return tier_sheets.forget_old_results(table)
 
     @cached_property
@@ -595,6 +596,9 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
+    warnings = settings_check.check_settings(run.settings)  # refuses a mistake before any work
+    run.input_problems += warnings
+    run.report.lines += [f"  ! {warning.problem}" for warning in warnings]
     if name != "settings":
         _understand(run)
     _write_first_settings(run)
