@@ -23,6 +23,7 @@ import pandas as pd
 from . import _background, costs, messages, schedule, schema, settings_check, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
+from .check.values import without_implausible_amounts
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
@@ -180,7 +181,7 @@ class Run:
             leave_out=tier_sheets.old_result_headers(),
         )
         settings_check.check_against_table(self.settings, table)
-        return tier_sheets.forget_old_results(table)
+        return without_implausible_amounts(tier_sheets.forget_old_results(table))
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:
