@@ -11,21 +11,24 @@ that span cells (order, duplicates, the customer table's headers) are here. Bloc
   ``language`` zh/en; ``preset`` b2c/b2b; ``country`` a calendar the ``holidays`` package has;
   ``horizon_days`` whole 1–366; ``backups`` whole 1–100.
 - ``[columns]``: role known (``schema.column_overrides``); header one the customer sheet has
-  (after reading it: else the nearest headers are listed).
+  (after reading it: else the nearest headers are listed); note free text.
 - ``[tier_rules]``: points a number; decay days a number above 0 or blank; field, operator and
-  value as the tiering reads them (after reading the table, whose headers a field may name).
+  value as the tiering reads them (after reading the table, whose headers a field may name);
+  note free text.
 - ``[tier_thresholds]``: preset b2c/b2b or blank; min score a number; per preset, rows best first
   with min scores strictly falling, one blank (catch-all) at most and last, codes distinct
   (else both cells are named); a min score above what the rules can give is a warning.
-- ``[tier_segments]``: keys known (as the tiering reads them).
+- ``[tier_segments]``: keys known (as the tiering reads them); model and name free text.
 - ``[cadences]``: offset whole ≥ 0, repeat whole ≥ 1, priority whole ≥ 1; group, step, channel and
-  template as the plan reads them; a step given twice refused.
+  template as the plan reads them (a template key not among the templates is the messages
+  job's error); purpose free text; a step given twice refused.
 - ``[reps]``: capacity whole ≥ 1 (above 200 a day: a warning); name given, not twice; channels
   known.
 - ``[channel_limits]``: channel sms/email; limit whole ≥ 1 or blank.
-- ``[holidays]``: as the plan reads it (a date, 休息/上班).
+- ``[holidays]``: as the plan reads it (a date, 休息/上班); note free text.
 - ``[sms]``: keys known (else the nearest suggested), none twice; ``marketing`` yes/no;
-  signature 【…】.
+  ``signature`` 【…】 (the demo's company name: a warning, an error with ``--export``);
+  ``opt_out``, ``opt_out_en`` and ``sender`` free text; the note column free text everywhere.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import difflib
 from collections.abc import Sequence
 
 import holidays
+from holidays import registry
 
 from .book.base import CustomerTable, Problem
 from .errors import SettingsError
@@ -204,9 +208,15 @@ def _unusual(data: BlockData, row: int, column: str, value: object, usual: float
 
 def _known_country(data: BlockData, country: str) -> None:
     """The working-day calendar's country is one the ``holidays`` package has."""
-    known = sorted(holidays.list_supported_countries())
+    # The package's registry names every country without loading its calendar (that is slow).
+    known = sorted({entry[1] for entry in registry.COUNTRIES.values()})
     if country in known:
         return
+    try:
+        holidays.country_holidays(country)  # another spelling it takes (a three-letter code)
+        return
+    except NotImplementedError:
+        pass
     row = data.mapping().get("country", (0, None))[0]
     zh, en = _did_you_mean(country, known)
     raise SettingsError(
