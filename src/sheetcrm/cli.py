@@ -604,6 +604,8 @@ def _say_housekeeping(book: FileBook) -> None:
     """Say where the backup went, which old backups went, and which litter was removed."""
     if book.kept is not None:
         print(tr(f"备份：{book.kept.path}", f"backup: {book.kept.path}"), file=sys.stderr)
+        if note := book.kept.adopted_note():
+            print(note, file=sys.stderr)
         if book.kept.removed:
             count, freed = len(book.kept.removed), _size(book.kept.freed)
             print(

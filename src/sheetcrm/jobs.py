@@ -20,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, costs, messages, schedule, schema, tiering
+from . import _background, costs, messages, schedule, schema, settings_check, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
+from .check.values import without_implausible_amounts
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
@@ -179,7 +180,8 @@ class Run:
             overrides=schema.column_overrides(self.settings),
             leave_out=tier_sheets.old_result_headers(),
         )
-        return tier_sheets.forget_old_results(table)
+        settings_check.check_against_table(self.settings, table)
+        return without_implausible_amounts(tier_sheets.forget_old_results(table))
 
     @cached_property
     def transactions(self) -> pd.DataFrame | None:
@@ -595,6 +597,9 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
+    warnings = settings_check.check_settings(run.settings)  # refuses a mistake before any work
+    run.input_problems += warnings
+    run.report.lines += [f"  ! {warning.problem}" for warning in warnings]
     if name != "settings":
         _understand(run)
     _write_first_settings(run)

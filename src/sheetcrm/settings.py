@@ -16,6 +16,10 @@ Jobs declare their blocks (key, columns, documented defaults) with
 :func:`register`; the first run writes every registered block with its
 defaults. A block missing from the sheet falls back to its defaults. Columns
 are matched by position, so staff may relabel the headers.
+
+A block also declares what its values may be (:class:`Allowed`): per key in a key/value
+block (``keyed``, the keys being those of its defaults), per column in a table block.
+:mod:`sheetcrm.settings_check` checks the whole sheet against these once per job.
 """
 
 from __future__ import annotations
@@ -24,16 +28,18 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from .a1 import cell_ref
 from .book.base import CellValue, SheetSpec
 from .errors import SettingsError
 from .i18n import tr
-from .values import parse_date, parse_number
+from .values import is_blank, parse_bool, parse_date, parse_number
 
 __all__ = [
     "GENERAL",
     "SETTINGS_SHEET",
+    "Allowed",
     "Block",
     "BlockData",
     "GeneralSettings",
@@ -49,6 +55,89 @@ SETTINGS_SHEET = "sheetcrm 设置"
 
 _MARKER = re.compile(r"^\s*\[([A-Za-z0-9_]+)\]")
 
+Kind = Literal["text", "whole", "number", "date", "choice", "bool"]
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What one settings value may hold: its kind, range or choices; above ``usual`` it is
+    allowed but warned about (the run goes on)."""
+
+    kind: Kind = "text"
+    low: float | None = None  # inclusive
+    high: float | None = None  # inclusive
+    above: float | None = None  # exclusive lower bound (a decay of 0 days means nothing)
+    choices: tuple[str, ...] = ()  # lower-case
+    usual: float | None = None
+
+    def read(self, value: CellValue) -> object:
+        """The value parsed (None when blank), or ValueError saying what it should be."""
+        if is_blank(value):
+            return None
+        if self.kind == "date":
+            try:
+                return parse_date(value)
+            except ValueError as exc:
+                raise ValueError(
+                    tr(
+                        f"不是日期（{exc}）；请写成 2026-03-05 或留空",
+                        f"is not a date ({exc}); write it as 2026-03-05 or leave it blank",
+                    )
+                ) from None
+        if self.kind == "bool":
+            return parse_bool(value)
+        if self.kind == "choice":
+            text = str(value).strip().lower()
+            if text not in self.choices:
+                raise ValueError(self.wanted(value))
+            return text
+        if self.kind == "text":
+            return str(value).strip()
+        try:
+            number = parse_number(value)
+        except ValueError:
+            number = None
+        if number is None or not self._in_range(number):
+            raise ValueError(self.wanted(value))
+        return int(number) if self.kind == "whole" else number
+
+    def _in_range(self, number: float) -> bool:
+        """True when a number is finite, whole where it must be, and within the bounds."""
+        if number != number or number in (float("inf"), float("-inf")):
+            return False
+        if self.kind == "whole" and not float(number).is_integer():
+            return False
+        return not (
+            (self.low is not None and number < self.low)
+            or (self.high is not None and number > self.high)
+            or (self.above is not None and number <= self.above)
+        )
+
+    def wanted(self, value: CellValue) -> str:
+        """What the value should be, and what it is, in both languages."""
+        if self.kind == "choice":
+            allowed = " / ".join(self.choices)
+            return tr(f"只能是 {allowed}，现在是 '{value}'", f"must be {allowed}, not '{value}'")
+        zh_kind, en_kind = (
+            ("整数", "a whole number") if self.kind == "whole" else ("数字", "a number")
+        )
+        bounds_zh, bounds_en = [], []
+        if self.low is not None and self.high is not None:
+            bounds_zh.append(f"{self.low:g} 到 {self.high:g}")
+            bounds_en.append(f"{self.low:g} to {self.high:g}")
+        elif self.low is not None:
+            bounds_zh.append(f"≥ {self.low:g}")
+            bounds_en.append(f"at least {self.low:g}")
+        if self.above is not None:
+            bounds_zh.append(f"> {self.above:g}")
+            bounds_en.append(f"above {self.above:g}")
+        if self.high is not None and self.low is None:
+            bounds_zh.append(f"≤ {self.high:g}")
+            bounds_en.append(f"at most {self.high:g}")
+        zh = f"须为{zh_kind}" + (f"（{'，'.join(bounds_zh)}）" if bounds_zh else "")
+        en = f"must be {en_kind}" + (f" ({', '.join(bounds_en)})" if bounds_en else "")
+        return tr(f"{zh}，现在是 '{value}'", f"{en}, not '{value}'")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -61,6 +150,12 @@ class Block:
     defaults: tuple[tuple[CellValue, ...], ...]
     help: str = ""  # one bilingual line written under the title
     order: int = 100  # position in the sheet (smaller first)
+    keyed: bool = False  # a key/value block: the known keys are those of its defaults
+    allowed: tuple[tuple[str, Allowed], ...] = ()  # key (keyed) or column key → its values
+
+    def allowed_for(self, key: str) -> Allowed | None:
+        """What a key's (keyed block) or a column's values may be, when the block says."""
+        return dict(self.allowed).get(key)
 
 
 @dataclass(frozen=True)
@@ -87,6 +182,19 @@ class BlockData:
     def error(self, row_number: int, column_key: str, message: str) -> SettingsError:
         """A SettingsError naming this sheet and the cell of a column in a row."""
         return SettingsError(message, sheet=self.sheet, cell=self.cell(row_number, column_key))
+
+    def read(self, key: str) -> object:
+        """A key/value block's value for a key, read as its block allows (blank: the default),
+        else the SettingsError naming its cell."""
+        row, value = self.mapping().get(key, (0, None))
+        if is_blank(value):
+            value = next(default[1] for default in self.block.defaults if default[0] == key)
+        allowed = self.block.allowed_for(key) or Allowed()
+        try:
+            return allowed.read(value)
+        except ValueError as exc:
+            cell = self.cell(row, "value") if row else "B?"
+            raise SettingsError(f"{key} {exc}", sheet=self.sheet, cell=cell) from None
 
     def mapping(self) -> dict[str, tuple[int, CellValue]]:
         """A key/value block as {key: (Excel row number, value)}; first column is the key."""
@@ -122,6 +230,7 @@ class Settings:
         self.sheet = sheet
         self.found = grid is not None
         self._blocks: dict[str, tuple[tuple[int, tuple[CellValue, ...]], ...]] = {}
+        self.markers: dict[str, int] = {}  # block key as found → Excel row of its marker
         if grid is not None:
             self._parse(grid)
 
@@ -135,6 +244,7 @@ class Settings:
                 continue
             key = match.group(1)
             index += 1
+            self.markers.setdefault(key, index)
             # An optional help line (a single text cell that is not a header) may follow the title.
             rows: list[tuple[int, tuple[CellValue, ...]]] = []
             header_seen = False
@@ -267,6 +377,14 @@ GENERAL = register(
         ),
         help="统计日期、语言和日历 · as-of date, language and calendar",
         order=0,
+        keyed=True,
+        allowed=(
+            ("as_of", Allowed("date")),
+            ("language", Allowed("choice", choices=("zh", "en"))),
+            ("preset", Allowed("choice", choices=("b2c", "b2b"))),
+            ("horizon_days", Allowed("whole", low=1, high=366)),
+            ("backups", Allowed("whole", low=1, high=100)),
+        ),
     )
 )
 
@@ -286,78 +404,13 @@ class GeneralSettings:
 def parse_general(settings: Settings) -> GeneralSettings:
     """The ``[general]`` block, validated; blank values take their defaults."""
     data = settings.block("general")
-    values = data.mapping()
-    defaults = {row[0]: row[1] for row in GENERAL.defaults}
-
-    def get(key: str) -> tuple[int, CellValue]:
-        row, value = values.get(key, (0, None))
-        return row, (defaults[key] if value in (None, "") else value)
-
-    def fail(key: str, message: str) -> SettingsError:
-        row, _ = values.get(key, (0, None))
-        return SettingsError(message, sheet=data.sheet, cell=f"B{row}" if row else "B?")
-
-    _, raw_as_of = get("as_of")
-    try:
-        as_of = parse_date(raw_as_of)
-    except ValueError as exc:
-        raise fail(
-            "as_of",
-            tr(
-                f"统计日期无法识别：{exc}；请写成 2026-03-05 或留空",
-                f"as_of is not a date: {exc}; write it as 2026-03-05 or leave it blank",
-            ),
-        ) from None
-    _, language = get("language")
-    if str(language).strip().lower() not in ("zh", "en"):
-        raise fail(
-            "language",
-            tr(
-                f"语言只能是 zh 或 en，现在是 '{language}'",
-                f"language must be zh or en, not '{language}'",
-            ),
-        )
-    _, preset = get("preset")
-    if str(preset).strip().lower() not in ("b2c", "b2b"):
-        raise fail(
-            "preset",
-            tr(
-                f"预设只能是 b2c 或 b2b，现在是 '{preset}'",
-                f"preset must be b2c or b2b, not '{preset}'",
-            ),
-        )
-    _, country = get("country")
-    _, horizon = get("horizon_days")
-    try:
-        horizon_days = int(parse_number(horizon) or 0)
-    except ValueError:
-        horizon_days = 0
-    if not 1 <= horizon_days <= 366:
-        raise fail(
-            "horizon_days",
-            tr(
-                f"跟进天数须在 1 到 366 之间，现在是 '{horizon}'",
-                f"horizon_days must be 1 to 366, not '{horizon}'",
-            ),
-        )
-    _, kept = get("backups")
-    try:
-        backups = int(parse_number(kept) or 0)
-    except ValueError:
-        backups = 0
-    if not 1 <= backups <= 100:
-        raise fail(
-            "backups",
-            tr(
-                f"备份份数须在 1 到 100 之间，现在是 '{kept}'",
-                f"backups must be 1 to 100, not '{kept}'",
-            ),
-        )
+    as_of, horizon_days, backups = (data.read(k) for k in ("as_of", "horizon_days", "backups"))
+    assert isinstance(horizon_days, int) and isinstance(backups, int)  # Allowed("whole")
     return GeneralSettings(
-        as_of=as_of,
-        language=str(language).strip().lower(),
-        preset=str(preset).strip().lower(),
-        country=str(country).strip().upper() or "CN",
+        as_of=as_of if isinstance(as_of, dt.date) else None,
+        language=str(data.read("language")),
+        preset=str(data.read("preset")),
+        country=str(data.read("country") or "CN").upper(),
         horizon_days=horizon_days,
         backups=backups,
     )

@@ -4,6 +4,10 @@
 is never overwritten; ``NAME.2026-12-03-101500.xlsx`` is what each later run
 replaced, the oldest beyond N removed. Every backup is written whole under a
 temporary name and renamed into place.
+
+Before this folder, sheetcrm kept one ``NAME.bak.xlsx`` beside the workbook. The first backup
+made under this scheme moves such a file into the folder as ``NAME.first.xlsx`` (it is older than
+anything a later run replaces) and says so; with a first backup there already, it is left alone.
 """
 
 from __future__ import annotations
@@ -52,10 +56,28 @@ class Kept:
     path: Path
     removed: list[Path]
     freed: int
+    adopted: tuple[Path, Path] | None = None  # an old-style NAME.bak.xlsx → the first backup
+
+    def adopted_note(self) -> str | None:
+        """The sentence that tells where an old-style backup went, when one was moved."""
+        if self.adopted is None:
+            return None
+        old, first = self.adopted
+        return tr(
+            f"旧的备份 {old.name} 已移到 {first}，作为最早的备份保留（未删除）",
+            f"the old backup {old.name} was moved to {first} and is kept as the "
+            "first backup (nothing deleted)",
+        )
 
 
 def _folder(book: Path) -> Path:
     return book.parent / BACKUP_FOLDER
+
+
+def _old_style(book: Path) -> Path | None:
+    """The single backup beside the workbook that sheetcrm kept before this folder, if any."""
+    old = book.with_name(f"{book.stem}.bak{book.suffix}")
+    return old if old.is_file() and not old.is_symlink() else None
 
 
 def list_backups(book: Path) -> list[Backup]:
@@ -111,6 +133,7 @@ def keep_backup(book: Path, data: bytes, keep: int = KEEP) -> Kept:
         first = folder / f"{book.stem}.first{book.suffix}"
         if first.is_dir():
             raise IsADirectoryError(0, "is a folder", str(first))
+        adopted = None if first.exists() else _adopt(book, first)
         if not first.exists():
             target = first
         else:
@@ -136,7 +159,20 @@ def keep_backup(book: Path, data: bytes, keep: int = KEEP) -> Kept:
         old.path.unlink(missing_ok=True)
         removed.append(old.path)
         freed += old.size
-    return Kept(target, removed, freed)
+    return Kept(target, removed, freed, adopted)
+
+
+def _adopt(book: Path, first: Path) -> tuple[Path, Path] | None:
+    """Move an old-style ``NAME.bak.xlsx`` in as the first backup (a rename: it keeps its date);
+    (the file moved, where to), or None when there is none or it cannot be moved (it stays put)."""
+    old = _old_style(book)
+    if old is None:
+        return None
+    try:
+        old.replace(first)  # the same folder tree: a rename; the save holds the workbook's lock
+    except OSError:
+        return None  # it stays beside the workbook, as it was
+    return old, first
 
 
 def restore(book: Path, which: str | None, keep: int = KEEP) -> tuple[Backup, Kept | None]:

@@ -1,8 +1,10 @@
 """Required fields and value ranges: IDs, names and a way to reach each customer present;
-amounts and order counts not negative, satisfaction on its scale, purchase dates plausible."""
+amounts and order counts not negative, satisfaction on its scale, purchase dates plausible;
+amounts too large to be real left out of the numbers (an infinite one is unreadable already)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -12,9 +14,48 @@ from ..book.base import CustomerTable, Problem
 from ..i18n import tr
 from .problems import Collector, filled, rows_where
 
-__all__ = ["check_ranges", "check_required"]
+__all__ = ["IMPLAUSIBLE_AMOUNT", "check_ranges", "check_required", "without_implausible_amounts"]
 
 _EARLIEST = dt.date(1990, 1, 1)
+
+# No customer spends this much (in any currency a list is kept in): such a value is a typo or
+# an overflow, and summing a few of them overflows floating point (numpy's RuntimeWarning).
+IMPLAUSIBLE_AMOUNT = 1e12
+
+
+def without_implausible_amounts(table: CustomerTable) -> CustomerTable:
+    """The table with amounts too large to be real left blank, each a problem naming its cell
+    (as an unreadable value is), so totals, rankings and tiers stay finite and meaningful."""
+    frame = table.frame
+    if "amount" not in frame.columns:
+        return table
+    amounts = pd.to_numeric(frame["amount"], errors="coerce")
+    huge = (amounts.abs() > IMPLAUSIBLE_AMOUNT).to_numpy()
+    if not huge.any():
+        return table
+    column = table.header_of("amount")
+    raw = table.raw[column] if column in table.raw.columns else frame["amount"]
+    problems = [
+        Problem(
+            table.sheet,
+            int(row),
+            column,
+            raw.loc[row],
+            tr(
+                f"金额 {raw.loc[row]} 大得不可能（超过 {IMPLAUSIBLE_AMOUNT:,.0f}），未计入",
+                f"the amount {raw.loc[row]} is too large to be real (above "
+                f"{IMPLAUSIBLE_AMOUNT:,.0f}); left out",
+            ),
+            tr("核对后改正（可能多打了位数或是公式出错）", "check and correct it (extra digits?)"),
+            "range",
+        )
+        for row in frame.index[huge]
+    ]
+    return dataclasses.replace(
+        table,
+        frame=frame.assign(amount=amounts.mask(huge)),
+        problems=[*table.problems, *problems],
+    )
 
 
 def check_required(

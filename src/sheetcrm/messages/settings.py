@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import SettingsError
 from ..i18n import tr
-from ..settings import Block, Settings, register, settings_sheet_spec
-from ..values import parse_bool
+from ..settings import Allowed, Block, Settings, register, settings_sheet_spec
 from .templates import TemplateSource
 
 __all__ = [
@@ -49,6 +48,8 @@ SMS_BLOCK = register(
         ),
         help="短信签名、退订语和发件人 · SMS signature, opt-out line and email sender",
         order=40,
+        keyed=True,
+        allowed=(("marketing", Allowed("bool")),),
     )
 )
 
@@ -93,16 +94,13 @@ def parse_message_settings(
                 f"the SMS signature '{signature}' must look like 【Company】",
             ),
         )
-    try:
-        marketing = parse_bool(get("marketing"))
-    except ValueError as exc:
-        raise data.error(values.get("marketing", (0, None))[0], "value", str(exc)) from None
+    marketing = data.read("marketing")
     return MessageSettings(
         signature=signature,
         opt_out=get("opt_out"),
         opt_out_en=get("opt_out_en"),
         sender=get("sender"),
-        marketing=marketing,
+        marketing=bool(marketing),
         templates=tuple(sheet_templates or ()),
     )
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..channels import CHANNELS, channel_key, channel_label
 from ..messages.templates import TEMPLATE_KEYS
-from ..settings import Block, register
+from ..settings import Allowed, Block, register
 from ..tiering.lifecycle import STAGES
 
 __all__ = [
@@ -120,6 +120,11 @@ CADENCES = register(
             "segment, stage, new or churn, joined with +; priority 1 is highest"
         ),
         order=20,
+        allowed=(
+            ("offset", Allowed("whole", low=0)),
+            ("repeat", Allowed("whole", low=1)),
+            ("priority", Allowed("whole", low=1)),
+        ),
     )
 )
 

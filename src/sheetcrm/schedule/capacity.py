@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import tr
-from ..settings import Block, Settings, register
+from ..settings import Allowed, Block, Settings, register
 from ..values import parse_number
 
 __all__ = [
@@ -58,6 +58,8 @@ REPS = register(
             "channels separated by commas, blank = all"
         ),
         order=21,
+        # More than this many touches a day is more likely a typo than a rep.
+        allowed=(("capacity", Allowed("whole", low=1, usual=200)),),
     )
 )
 
@@ -74,6 +76,10 @@ CHANNEL_LIMITS = register(
             "texts and e-mails take no rep's capacity; a platform's limit per day, blank = none"
         ),
         order=23,
+        allowed=(
+            ("channel", Allowed("choice", choices=UNATTENDED)),
+            ("limit", Allowed("whole", low=1)),
+        ),
     )
 )
 

@@ -225,7 +225,7 @@ def _parse_reps(settings: Settings) -> tuple[Rep, ...]:
         capacity = (
             DEFAULT_CAPACITY
             if is_blank(rec["capacity"])
-            else _whole(data, row, "capacity", rec["capacity"], 0, ("每日容量", "daily capacity"))
+            else _whole(data, row, "capacity", rec["capacity"], 1, ("每日容量", "daily capacity"))
         )
         reps[name] = Rep(name, capacity, _rep_channels(data, row, rec["channels"]))
     return tuple(reps.values())

@@ -10,7 +10,7 @@ from typing import Any
 from ..book.base import CellValue
 from ..i18n import Lang, current_lang, tr
 from ..roles import CUSTOMER_ROLES, role_info
-from ..settings import Block, BlockData, Settings, parse_general, register
+from ..settings import Allowed, Block, BlockData, Settings, parse_general, register
 from ..values import is_blank, parse_bool, parse_date, parse_number
 from .rfm import CN_SEGMENTS, EN_SEGMENTS
 
@@ -84,6 +84,7 @@ RULES = register(
             "between includes the lower bound only; decay halves points every N days after N days"
         ),
         order=10,
+        allowed=(("points", Allowed("number")), ("decay", Allowed("number", above=0))),
     )
 )
 
@@ -115,6 +116,10 @@ THRESHOLDS = register(
             "general/preset picks the set"
         ),
         order=11,
+        allowed=(
+            ("preset", Allowed("choice", choices=("b2c", "b2b"))),
+            ("min_score", Allowed("number")),
+        ),
     )
 )
 
