@@ -198,7 +198,7 @@ class Book(Protocol):
 
         ``leave_out``: headers of columns that are not data (sheetcrm's own results of a
         previous run) when they end the table: a row holding only those is blank, and a book
-        may leave their cells unread (see :func:`sheetcrm.schema.read_customer_table`).
+        may leave their cells unread (see :func:`sheetcrm.table.locate.read_customer_table`).
         """
         ...
 

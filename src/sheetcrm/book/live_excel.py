@@ -18,7 +18,8 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ..a1 import parse_cell, parse_range
-from ..schema import HEADER_SCAN_ROWS, TableInfo, read_customer_table
+from ..table.header_row import HEADER_SCAN_ROWS
+from ..table.locate import TableInfo, read_customer_table
 from .base import (
     CellError,
     CellValue,
