@@ -255,8 +255,10 @@ class Run:
 
     @cached_property
     def previous_tiers(self) -> pd.Series | None:
-        """The tier column the previous run wrote, if any."""
-        return tier_sheets.previous_tiers(self.table)
+        """The tier column the previous run wrote, if any, named as this run names tiers (a
+        switch of language compares like with like)."""
+        previous = tier_sheets.previous_tiers(self.table)
+        return None if previous is None else tiering.previous_labels(previous, self.tier_settings)
 
     @cached_property
     def tiers(self) -> pd.DataFrame:
