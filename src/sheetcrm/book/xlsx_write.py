@@ -30,14 +30,15 @@ from ..tuning import Tuning
 from .backups import KEEP, Kept, keep_backup
 from .base import ResultColumn, SheetSpec
 from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
+from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .own_sheets import check_sheet_name, drop_sheet_parts, sheet_xml, write_drawing
-from .package import Deflated, Fingerprint, Package, fingerprint, parse_xml, serialize
+from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
 from .sheetstream import row_pieces, sheet_start
-from .splice import SpliceJob, Target, splice_part
+from .splice import Spliced, SpliceJob, Target, splice_part
 from .styles import Styles
 from .temp_files import remove_stale, temp_path
 
@@ -88,7 +89,7 @@ class PackageWriter:
         self._drop_calc_chain = False
         # Result columns being written by a worker process: (part, its compressed XML and
         # whether a formula was overwritten), stored by _settle.
-        self._pending: list[tuple[str, _background.Pending[tuple[Deflated, bool]]]] = []
+        self._pending: list[tuple[str, _background.Pending[Spliced]]] = []
 
     # -- workbook structure ---------------------------------------------------------------
 
@@ -274,10 +275,20 @@ class PackageWriter:
             part, pending = self._pending.pop(0)
             self._store(part, pending.result())
 
-    def _store(self, part: str, spliced: tuple[Deflated, bool]) -> None:
-        deflated, formula_replaced = spliced
-        self.package.write_deflated(part, deflated)
-        self._drop_calc_chain |= formula_replaced
+    def _store(self, part: str, spliced: Spliced) -> None:
+        self.package.write_deflated(part, spliced.deflated)
+        self._drop_calc_chain |= spliced.formula_replaced
+        if spliced.autofilter is not None:
+            self._widen_filter_database(part, spliced.autofilter)
+
+    def _widen_filter_database(self, part: str, ref: str) -> None:
+        """The workbook's hidden filter range of the sheet in ``part`` set to its widened filter."""
+        rels = self.package.rels(self.package.workbook_part)
+        for index, element in enumerate(self._workbook.iter(f"{{{MAIN_NS}}}sheet")):
+            if rels.target(element.get(f"{{{OFFICE_REL_NS}}}id", "")) == part:
+                set_filter_database(self._workbook, index, element.get("name", ""), ref)
+                self.package.write(self.package.workbook_part, serialize(self._workbook))
+                return
 
     def _shared(self) -> SharedStrings:
         if self._shared_strings is None:
