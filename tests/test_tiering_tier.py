@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Sequence
 from random import Random
 
@@ -395,3 +396,15 @@ def test_tiering_leaves_its_inputs_unchanged() -> None:
 
 def test_every_result_column_has_its_headers() -> None:
     assert tuple(HEADERS) == RESULT_COLUMNS
+
+
+def test_results_keep_their_types_and_warn_of_nothing() -> None:
+    """Texts stay objects whichever pandas (pandas 3 would make its slower string type) and no
+    deprecated keyword is used (pandas 3 warns of concat's copy=)."""
+    frame = _customers([52000.0, 20000.0, 10.0], [6, 2, 1], [5, 30, 400])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        result = tier_customers(frame, _zh(), AS_OF, labels=LABELS)
+    texts = ["tier", "tier_code", "rfm", "segment_cn", "segment_en", "stage", "reason", "change"]
+    assert all(result[name].dtype == object for name in texts)
+    assert list(result.columns) == list(RESULT_COLUMNS) and result.index.equals(frame.index)

@@ -169,10 +169,13 @@ def _tier(
         "reason": reason,
         "change": _change(previous, rank, settings, index),
     }
-    # Joined as separate blocks: consolidating the object columns into one would copy them all.
-    return pd.concat(
-        [pd.Series(columns[name], index=index, name=name, copy=False) for name in RESULT_COLUMNS],
-        axis=1,
+    # Each column a block of its own, as made: consolidating the object columns would copy them
+    # all (pandas 2), and pandas 3 would turn texts into its string type (twice the time).
+    return pd.DataFrame(
+        {
+            name: pd.Series(columns[name], index=index, dtype=columns[name].dtype, copy=False)
+            for name in RESULT_COLUMNS
+        },
         copy=False,
     )
 
