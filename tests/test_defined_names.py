@@ -16,7 +16,7 @@ from lxml import etree
 
 from libreoffice import convert
 from sheetcrm.a1 import MAX_COLUMN, MAX_ROW, parse_range, range_ref, unquote_sheet
-from sheetcrm.book.base import ResultColumn
+from sheetcrm.book.base import CellValue, ResultColumn, SheetSpec
 from sheetcrm.book.defined_names import FILTER_DATABASE, set_filter_database
 from sheetcrm.book.namespaces import MAIN_NS
 from sheetcrm.book.xlsx_write import PackageWriter
@@ -195,10 +195,14 @@ def test_libreoffice_opens_the_result_with_the_filter_on_every_column(
     path = tmp_path / "filtered.xlsx"
     shutil.copy(bundled_corpus_dir / "autofilter01.xlsx", path)
     _write_results(path)
+    writer = PackageWriter(path)
+    writer.write_sheet(SheetSpec("数据检查", _CHECK_ROWS))
+    writer.save(backup=False)
     (saved,) = convert([path], "xlsx", tmp_path / "lo")
     filters, workbook = _parts(saved)
     assert filters == ["A1:F51"]
     assert _filter_names(workbook)["0"][1] == "A1:F51"
+    assert _filter_names(workbook)["1"][:2] == ("数据检查", "A1:C4")  # before: no filter at all
 
 
 def test_a_grown_table_widens_its_own_filter_and_needs_no_name(
@@ -219,3 +223,50 @@ def test_a_grown_table_widens_its_own_filter_and_needs_no_name(
     auto = table.find("m:autoFilter", NS)
     assert table.get("ref") == "C3:H13" and auto is not None and auto.get("ref") == "C3:H13"
     assert _filter_names(workbook) == {}
+
+
+_CHECK_ROWS: list[list[CellValue]] = [
+    ["工作表", "行", "问题"],
+    ["客户", 2, "空行"],
+    ["客户", 5, "重复"],
+    ["客户", 9, "x"],
+]
+
+
+def _names_after(path: Path, *specs: SheetSpec) -> tuple[etree._Element, bytes]:
+    for spec in specs:
+        writer = PackageWriter(path)
+        writer.write_sheet(spec)
+        writer.save(backup=False)
+    with zipfile.ZipFile(path) as package:
+        data = package.read("xl/workbook.xml")
+    return etree.fromstring(data), data
+
+
+def test_own_sheets_name_their_filters_and_a_filter_gone_takes_its_name(
+    bundled_corpus_dir: Path, tmp_path: Path
+) -> None:
+    """sheetcrm's own sheets get the name with their filter (LibreOffice dropped their filters
+    without it); rewritten unchanged, workbook.xml stays as it was; without a filter, no name."""
+    path = tmp_path / "own.xlsx"
+    shutil.copy(bundled_corpus_dir / "autofilter01.xlsx", path)
+    spec = SheetSpec("数据检查", _CHECK_ROWS)
+    workbook, first = _names_after(path, spec, SheetSpec("仪表盘", [["a"]], autofilter=False))
+    assert _filter_names(workbook) == {
+        "0": ("Sheet1", "A1:D51", "1"),  # Excel's own, untouched
+        "1": ("数据检查", "A1:C4", "1"),
+    }
+    assert _names_after(path, spec)[1] == first
+    grown = SheetSpec("数据检查", [*_CHECK_ROWS, ["客户", 12, "y"]])
+    assert _filter_names(_names_after(path, grown)[0])["1"][1] == "A1:C5"
+    workbook, _ = _names_after(path, SheetSpec("数据检查", _CHECK_ROWS, autofilter=False))
+    assert set(_filter_names(workbook)) == {"0"}
+
+
+def test_a_filter_gone_leaves_no_empty_names_list() -> None:
+    workbook = _workbook()
+    assert set_filter_database(workbook, 1, "b", "A1:C3")
+    assert not set_filter_database(workbook, 1, "b", "A1:C3")  # nothing to change
+    assert set_filter_database(workbook, 1, "b", None)
+    assert workbook.find("m:definedNames", NS) is None
+    assert not set_filter_database(workbook, 1, "b", None)

@@ -33,7 +33,7 @@ from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
 from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
-from .own_sheets import check_sheet_name, drop_sheet_parts, sheet_xml, write_drawing
+from .own_sheets import check_sheet_name, drop_sheet_parts, filter_range, sheet_xml, write_drawing
 from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
@@ -152,6 +152,7 @@ class PackageWriter:
             element.set(f"{{{OFFICE_REL_NS}}}id", rel_id)
             self.package.write(self.package.workbook_part, serialize(self._workbook))
             self.package.set_content_type(part, _WORKSHEET_TYPE)
+        self._set_filter_database(part, filter_range(spec))
         drawing_id = write_drawing(self.package, part, spec) if spec.charts else None
         # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
         size_hint = 40 * sum(map(len, spec.rows))
@@ -279,15 +280,16 @@ class PackageWriter:
         self.package.write_deflated(part, spliced.deflated)
         self._drop_calc_chain |= spliced.formula_replaced
         if spliced.autofilter is not None:
-            self._widen_filter_database(part, spliced.autofilter)
+            self._set_filter_database(part, spliced.autofilter)
 
-    def _widen_filter_database(self, part: str, ref: str) -> None:
-        """The workbook's hidden filter range of the sheet in ``part`` set to its widened filter."""
+    def _set_filter_database(self, part: str, ref: str | None) -> None:
+        """The hidden name of the filter range of the sheet in ``part`` made to match its filter
+        (LibreOffice reads a sheet's filter from it; Excel writes one per filter)."""
         rels = self.package.rels(self.package.workbook_part)
         for index, element in enumerate(self._workbook.iter(f"{{{MAIN_NS}}}sheet")):
             if rels.target(element.get(f"{{{OFFICE_REL_NS}}}id", "")) == part:
-                set_filter_database(self._workbook, index, element.get("name", ""), ref)
-                self.package.write(self.package.workbook_part, serialize(self._workbook))
+                if set_filter_database(self._workbook, index, element.get("name", ""), ref):
+                    self.package.write(self.package.workbook_part, serialize(self._workbook))
                 return
 
     def _shared(self) -> SharedStrings:

@@ -43,6 +43,8 @@ def build_table(
     body, rows, problems = body_rows(
         grid, sheet, header_index, end, first_column, len(headers), data_width
     )
+    # The settings' [columns] mapping (overrides, from column_mapping.column_overrides) is applied
+    # here: match_roles takes its headers first, then reads the rest.
     role_map = match_roles(headers, roles, overrides)
     by_header = {header: role for role, header in role_map.items()}
     joined = split_name(headers, role_map, roles) if customers else None
