@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -348,3 +349,20 @@ def test_invisible_characters_do_not_make_another_customer() -> None:
     table = _list(rows, headers)
     assert table.frame["id"].nunique() == 1
     assert table.frame["name"].tolist()[:2] == ["甲公司", "甲公司"]
+
+
+@pytest.mark.parametrize("huge", [1e308, -1e308, 1.7e308])
+def test_amounts_whose_sum_overflows_read_without_a_warning(huge: float) -> None:
+    """Looking for unlabelled totals sums the amounts: near the float limit the sums overflow,
+    which is not a problem of the table's (the check reports such amounts) and finds no total."""
+    rows: list[list[CellValue]] = [
+        ["C1", "甲", None, huge, None, 1, None],
+        ["C2", "乙", None, huge, None, 2, None],
+        ["C3", "丙", None, 1.0, None, 3, None],
+        [None, None, None, 2 * 1.0, None, 6, None],  # adds up the orders, not the amounts
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = _table(rows)
+    assert list(table.frame.index) == [2, 3, 4, 5]
+    assert table.frame.loc[2, "amount"] == huge

@@ -150,20 +150,23 @@ def _unnamed_totals(
     values = frame[amounts].astype("float64").to_numpy()
     counted = np.ones(len(body), dtype=bool)
     counted[list(found)] = False
-    # Running sums over the counted rows: the sum of a stretch is a difference of two.
-    totals = np.vstack([np.zeros(len(amounts)), np.nancumsum(values * counted[:, None], 0)])
-    rows_before = np.concatenate([[0], np.cumsum(counted)])
-    start = 0
-    for pos in np.flatnonzero(unlabelled & counted):
-        row = values[pos]
-        if rows_before[pos] - rows_before[start] < 2 or np.isnan(row).all():
-            continue
-        # A subtotal adds up since the last one; a grand total adds up every customer.
-        if any(
-            np.allclose(np.where(np.isnan(row), sums, row), sums)
-            for sums in (totals[pos] - totals[start], totals[pos] - totals[0])
-        ):
-            found[int(pos)] = ("合计行", "a totals row")
-            # A subtotal: the next one adds up from here. Its own numbers are not counted.
-            totals[pos + 1 :] -= np.nan_to_num(row)
-            start = int(pos) + 1
+    # Amounts near the float limit (1e308) add up to infinity: no sum then matches a row, and
+    # the check reports the amounts themselves, so the overflow is no warning here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        # Running sums over the counted rows: the sum of a stretch is a difference of two.
+        totals = np.vstack([np.zeros(len(amounts)), np.nancumsum(values * counted[:, None], 0)])
+        rows_before = np.concatenate([[0], np.cumsum(counted)])
+        start = 0
+        for pos in np.flatnonzero(unlabelled & counted):
+            row = values[pos]
+            if rows_before[pos] - rows_before[start] < 2 or np.isnan(row).all():
+                continue
+            # A subtotal adds up since the last one; a grand total adds up every customer.
+            if any(
+                np.allclose(np.where(np.isnan(row), sums, row), sums)
+                for sums in (totals[pos] - totals[start], totals[pos] - totals[0])
+            ):
+                found[int(pos)] = ("合计行", "a totals row")
+                # A subtotal: the next one adds up from here. Its own numbers are not counted.
+                totals[pos + 1 :] -= np.nan_to_num(row)
+                start = int(pos) + 1
