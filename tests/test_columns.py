@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sheetcrm.book.base import CellValue
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.cli import main
-from sheetcrm.schema import build_customer_table
+from sheetcrm.table.customer_table import build_customer_table
 
 LISTS = Path(__file__).parent / "data" / "lists"
 EXPECTED: list[dict[str, Any]] = json.loads((LISTS / "expected.json").read_text("utf-8"))

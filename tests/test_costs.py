@@ -16,8 +16,8 @@ from sheetcrm.costs import COSTS, block_rows
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import JobOptions, run_job
 from sheetcrm.roles import CUSTOMER_ROLES
-from sheetcrm.schema import column_overrides
 from sheetcrm.settings import SETTINGS_SHEET, Settings, filled_settings_sheet, settings_sheet_spec
+from sheetcrm.table.column_mapping import column_overrides
 
 LISTS = Path(__file__).parent / "data" / "lists"
 AS_OF = dt.date(2026, 6, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from sheetcrm.headers import normalise_header, read_header
 from sheetcrm.roles import CUSTOMER_ROLES, TRANSACTION_ROLES
-from sheetcrm.schema import match_roles
+from sheetcrm.table.header_row import match_roles
 
 BUILT = {
     # telesales and B2B lists

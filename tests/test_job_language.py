@@ -14,6 +14,7 @@ from sheetcrm.book.file import FileBook
 from sheetcrm.cli import main
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import JobOptions, run_job
+from sheetcrm.tiering import TierSettings
 
 LISTS = Path(__file__).parent / "data" / "lists"
 AS_OF = "2026-06-01"
@@ -70,3 +71,31 @@ def test_the_console_follows_the_settings_when_no_language_is_chosen(book: Path)
     with use_lang("zh"):  # a chosen language wins over the settings
         report = run_job("tier", FileBook(book, backup=False), options)
     assert report.lines[0].startswith("使用的列：")
+
+
+def _tier_changes_and_migration(path: Path) -> tuple[set[str], list[str]]:
+    """The tier-change column's values and the migration matrix's row names (分级汇总 G2:G)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    at = next(
+        i for i, row in enumerate(rows) if row and ("等级变化" in row or "Tier change" in row)
+    )
+    column = next(rows[at].index(h) for h in ("等级变化", "Tier change") if h in rows[at])
+    changes = {str(row[column]) for row in rows[at + 1 :] if row[column] is not None}
+    summary = list(workbook["分级汇总"].iter_rows(min_col=7, max_col=7, values_only=True))
+    return changes, [str(row[0]) for row in summary[1:] if row[0] is not None]
+
+
+@pytest.mark.parametrize("first", ["zh", "en"])
+def test_a_switch_of_language_keeps_the_tier_change_honest(book: Path, first: str) -> None:
+    """A customer whose tier did not change shows "=" after a run in the other language, and
+    the migration matrix names last run's tiers as this run does; and back again."""
+    other = "en" if first == "zh" else "zh"
+    tiers = TierSettings.default().tiers
+    names = {"zh": {t.label_zh for t in tiers}, "en": {t.label_en for t in tiers}}
+    assert main(["tier", str(book), "--as-of", AS_OF, "--lang", first]) == 0
+    for lang in (other, first):
+        assert main(["tier", str(book), "--as-of", AS_OF, "--lang", lang]) == 0
+        changes, before = _tier_changes_and_migration(book)
+        assert changes == {"="}
+        assert before and set(before) <= names[lang]

@@ -21,7 +21,7 @@ from sheetcrm.addin.build import CUSTOM_UI, MACROS
 from sheetcrm.book.base import CellError
 from sheetcrm.excel.buttons import GUIDE
 from sheetcrm.package_data import CHECKOUT, package_data
-from sheetcrm.schema import _inferred
+from sheetcrm.table.grid_rows import inferred_column
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
@@ -183,13 +183,13 @@ _CELLS = {
 
 @pytest.mark.parametrize("length", [1, 2, 3])
 def test_cells_are_typed_as_pandas_types_a_list_of_them(length: int) -> None:
-    # The oracle is pandas' own (private) step that _inferred replaces.
+    # The oracle is pandas' own (private) step that inferred_column replaces.
     lib = pytest.importorskip("pandas._libs.lib")
     for combo in itertools.product(_CELLS.values(), repeat=length):
         cells = np.empty(length, dtype=object)
         cells[:] = list(combo)
         expected = lib.maybe_convert_objects(cells.copy())
-        got = _inferred(cells)
+        got = inferred_column(cells)
         assert got.dtype == expected.dtype, combo
         assert pd.Series(got).equals(pd.Series(expected)), combo
-    assert _inferred(np.empty(0, dtype=object)).dtype == np.float64
+    assert inferred_column(np.empty(0, dtype=object)).dtype == np.float64

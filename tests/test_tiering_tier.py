@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Sequence
 from random import Random
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from sheetcrm.book.base import CellValue, CustomerTable
 from sheetcrm.errors import SettingsError
-from sheetcrm.i18n import use_lang
+from sheetcrm.i18n import Lang, use_lang
 from sheetcrm.settings import Settings, settings_sheet_spec
 from sheetcrm.sheets.tiers import (
     HEADERS,
@@ -24,7 +25,7 @@ from sheetcrm.sheets.tiers import (
     result_columns,
     summary_sheet,
 )
-from sheetcrm.tiering import TierSettings, parse_tier_settings, tier_customers
+from sheetcrm.tiering import TierSettings, parse_tier_settings, previous_labels, tier_customers
 from sheetcrm.tiering.lifecycle import stage_keys, stage_label, stage_labels
 from sheetcrm.tiering.rfm import rank_scores, score_against, segment_cn, segment_en
 from sheetcrm.tiering.tier import RESULT_COLUMNS
@@ -158,6 +159,53 @@ def test_change_against_the_previous_run() -> None:
     assert result["change"].tolist() == ["↑", "↓", "↓", "新"]
     again = tier_customers(frame, _zh(), AS_OF, previous=result["tier"])
     assert (again["change"] == "=").all()
+
+
+@pytest.mark.parametrize(("before", "now"), [("zh", "en"), ("en", "zh")])
+@pytest.mark.parametrize("preset", ["b2c", "b2b"])
+def test_a_switch_of_language_compares_like_with_like(before: Lang, now: Lang, preset: str) -> None:
+    """Tiers written in the other language are the same tiers: unchanged ones show "=", moves
+    still show, and the previous tiers are named as this run names them."""
+    frame = _customers([52000.0, 20000.0, 10.0, 10.0, 900.0], [6, 2, 1, 1, 3], [5, 30, 400, 10, 60])
+    first = tier_customers(frame, TierSettings.default(preset, lang=before), AS_OF)
+    settings = TierSettings.default(preset, lang=now)
+    again = tier_customers(frame, settings, AS_OF, previous=first["tier"])
+    assert (again["change"] == "=").all()
+    assert previous_labels(first["tier"], settings).tolist() == again["tier"].tolist()
+    moved = first["tier"].copy()
+    moved.iloc[0] = TierSettings.default(preset, lang=before).tiers[-1].label(before)
+    assert tier_customers(frame, settings, AS_OF, previous=moved)["change"].iloc[0] == "↑"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from([n for t in _zh().tiers for n in (t.label_zh, t.label_en, t.code)]),
+            st.text(max_size=6),
+        ),
+        max_size=20,
+    ),
+    st.sampled_from(["zh", "en"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_previous_labels_rename_known_tiers_and_keep_the_rest(
+    texts: list[str | None], lang: Lang
+) -> None:
+    settings_ = TierSettings.default("b2c", lang=lang)
+    previous = pd.Series(pd.array(texts, dtype="string"), index=range(3, len(texts) + 3))
+    renamed = previous_labels(previous, settings_)
+    assert renamed.index.equals(previous.index)
+    ranks = {
+        n.casefold(): t.label(lang)
+        for t in settings_.tiers
+        for n in (t.label_zh, t.label_en, t.code)
+    }
+    for text, name in zip(texts, renamed, strict=True):
+        if text is None:
+            assert name is pd.NA
+        else:
+            assert name == ranks.get(text.strip().casefold(), text)
 
 
 def test_decay_halves_points_every_n_days_after_n_days() -> None:
@@ -348,3 +396,15 @@ def test_tiering_leaves_its_inputs_unchanged() -> None:
 
 def test_every_result_column_has_its_headers() -> None:
     assert tuple(HEADERS) == RESULT_COLUMNS
+
+
+def test_results_keep_their_types_and_warn_of_nothing() -> None:
+    """Texts stay objects whichever pandas (pandas 3 would make its slower string type) and no
+    deprecated keyword is used (pandas 3 warns of concat's copy=)."""
+    frame = _customers([52000.0, 20000.0, 10.0], [6, 2, 1], [5, 30, 400])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        result = tier_customers(frame, _zh(), AS_OF, labels=LABELS)
+    texts = ["tier", "tier_code", "rfm", "segment_cn", "segment_en", "stage", "reason", "change"]
+    assert all(result[name].dtype == object for name in texts)
+    assert list(result.columns) == list(RESULT_COLUMNS) and result.index.equals(frame.index)

@@ -21,7 +21,7 @@ from sheetcrm.book.base import CellError
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.errors import InputError, WorkbookError
 from sheetcrm.i18n import use_lang
-from sheetcrm.schema import HEADER_SCAN_ROWS
+from sheetcrm.table.header_row import HEADER_SCAN_ROWS
 from sheetcrm.tuning import Tuning
 
 HEADERS = ["客户编号", "客户名称", "手机号码/电话", "最近购买日期", "累计金额 (¥)"]

@@ -32,7 +32,7 @@ from xlwings import base_classes
 
 from sheetcrm.a1 import cell_ref, parse_range, range_ref
 from sheetcrm.book.xlsx_read import XlsxReader
-from sheetcrm.schema import HEADER_SCAN_ROWS
+from sheetcrm.table.header_row import HEADER_SCAN_ROWS
 
 __all__ = ["CALLS", "Formula", "MemoryBook", "book_from_file", "memory_book"]
 

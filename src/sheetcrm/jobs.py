@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import _background, costs, messages, schedule, schema, settings_check, tiering
+from . import _background, costs, messages, schedule, settings_check, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem
 from .check import CheckResult, check_customers, name_keys, near_names
 from .check.values import without_implausible_amounts
@@ -42,6 +42,8 @@ from .sheets.check import CHECK_SHEET, problems_sheet
 from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
+from .table.column_mapping import COLUMNS_BLOCK, column_overrides
+from .table.transactions import read_transactions_grid
 from .tiering.churn import rule_text as churn_rule
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
@@ -177,7 +179,7 @@ class Run:
         table = self.book.read_customers(
             sheet=self.options.sheet,
             table=self.options.table,
-            overrides=schema.column_overrides(self.settings),
+            overrides=column_overrides(self.settings),
             leave_out=tier_sheets.old_result_headers(),
         )
         settings_check.check_against_table(self.settings, table)
@@ -188,7 +190,7 @@ class Run:
         """The transactions sheet, typed, or None when the workbook has none."""
         for name in self.book.sheet_names():
             if name.strip() in TRANSACTION_SHEETS:
-                frame, problems = schema.read_transactions_grid(
+                frame, problems = read_transactions_grid(
                     self.book.read_grid(name), name, date1904=self.table.date1904
                 )
                 self.input_problems.extend(problems)
@@ -255,8 +257,10 @@ class Run:
 
     @cached_property
     def previous_tiers(self) -> pd.Series | None:
-        """The tier column the previous run wrote, if any."""
-        return tier_sheets.previous_tiers(self.table)
+        """The tier column the previous run wrote, if any, named as this run names tiers (a
+        switch of language compares like with like)."""
+        previous = tier_sheets.previous_tiers(self.table)
+        return None if previous is None else tiering.previous_labels(previous, self.tier_settings)
 
     @cached_property
     def tiers(self) -> pd.DataFrame:
@@ -394,7 +398,7 @@ def _understand(run: Run) -> None:
 def _write_first_settings(run: Run) -> None:
     """On a book's first run, the settings sheet with the documented defaults it runs with and
     the [columns] block as detected; on a later run, that block only if staff left it empty."""
-    columns = schema.COLUMNS_BLOCK.key
+    columns = COLUMNS_BLOCK.key
     with use_lang(run.lang):
         detected = {columns: costs.block_rows(run.table)} if "table" in run.__dict__ else {}
     if run.settings_grid is not None:

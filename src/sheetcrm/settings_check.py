@@ -10,7 +10,7 @@ that span cells (order, duplicates, the customer table's headers) are here. Bloc
 - ``[general]``: keys known (else the nearest suggested), none twice; ``as_of`` a date or blank;
   ``language`` zh/en; ``preset`` b2c/b2b; ``country`` a calendar the ``holidays`` package has;
   ``horizon_days`` whole 1–366; ``backups`` whole 1–100.
-- ``[columns]``: role known (``schema.column_overrides``); header one the customer sheet has
+- ``[columns]``: role known (``table.column_mapping.column_overrides``); header one the customer sheet has
   (after reading it: else the nearest headers are listed); note free text.
 - ``[tier_rules]``: points a number; decay days a number above 0 or blank; field, operator and
   value as the tiering reads them (after reading the table, whose headers a field may name);
@@ -46,8 +46,8 @@ from .i18n import tr
 from .messages.settings import parse_message_settings
 from .schedule.capacity import parse_channel_limits
 from .schedule.plan_settings import parse_plan_settings
-from .schema import column_overrides
 from .settings import BlockData, Settings, parse_general, registered_blocks
+from .table.column_mapping import column_overrides
 from .tiering.settings import THRESHOLDS, parse_tier_settings
 from .values import is_blank, parse_number
 

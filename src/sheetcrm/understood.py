@@ -13,9 +13,9 @@ from .errors import WorkbookError
 from .headers import read_header
 from .i18n import tr
 from .roles import CUSTOMER_ROLES
-from .schema import column_overrides
 from .settings import SETTINGS_SHEET, Settings
 from .sheets.tiers import old_result_headers
+from .table.column_mapping import column_overrides
 
 __all__ = ["Column", "Understood", "understand", "understood_table"]
 

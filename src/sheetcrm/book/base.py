@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..schema import TableInfo
+    from ..table.locate import TableInfo
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -225,7 +225,7 @@ class ReadsCustomers(Protocol):
         ``leave_out`` columns ending the table (a re-run's old results) are not data; a book
         that can skip their cells (a file's big sheet) does not even read them.
         """
-        from ..schema import read_customer_table  # schema is built on this module's types
+        from ..table.locate import read_customer_table  # the table package is built on these types
 
         source = self.customer_source()
         return read_customer_table(

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 from ..a1 import parse_range
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo
+from ..table.header_row import HEADER_SCAN_ROWS
+from ..table.locate import TableInfo
 from . import excel_native
 from .base import (
     DATE_FORMAT,

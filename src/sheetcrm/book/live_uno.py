@@ -26,7 +26,8 @@ import numpy as np
 from ..a1 import parse_cell, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo
+from ..table.header_row import HEADER_SCAN_ROWS
+from ..table.locate import TableInfo
 from .base import (
     DATE_FORMAT,
     DATETIME_FORMAT,

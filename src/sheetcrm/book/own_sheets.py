@@ -24,7 +24,7 @@ from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .package import Package
 from .styles import Styles, argb
 
-__all__ = ["check_sheet_name", "drop_sheet_parts", "sheet_xml", "write_drawing"]
+__all__ = ["check_sheet_name", "drop_sheet_parts", "filter_range", "sheet_xml", "write_drawing"]
 
 _DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -47,6 +47,17 @@ def check_sheet_name(name: str) -> None:
                 "and no ' at either end",
             )
         )
+
+
+def filter_range(spec: SheetSpec) -> str | None:
+    """The range of a sheet's autofilter (its header row down to its last row), if it has one."""
+    width = max((len(row) for row in spec.rows), default=0)
+    height = len(spec.rows)
+    return (
+        range_ref(spec.header_rows, 1, height, width)
+        if spec.autofilter and height and width
+        else None
+    )
 
 
 def sheet_xml(
@@ -78,8 +89,9 @@ def sheet_xml(
     out = ["</sheetData>"]
     first_data = spec.header_rows + 1
     last_data = max(height, first_data)
-    if spec.autofilter and height and width:
-        out.append(f'<autoFilter ref="{range_ref(spec.header_rows, 1, height, width)}"/>')
+    auto_filter = filter_range(spec)
+    if auto_filter:
+        out.append(f'<autoFilter ref="{auto_filter}"/>')
     for priority, fill in enumerate(spec.conditional, start=1):
         dxf = styles.dxf(fill.fill, fill.font)
         sqref = range_ref(first_data, fill.columns[0] + 1, last_data, fill.columns[1] + 1)

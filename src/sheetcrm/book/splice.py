@@ -13,6 +13,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .placement import data_in_the_way
 from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
 from .sheetstream import row_pieces, sheet_start
 
-__all__ = ["RowSplicer", "SpliceJob", "Target", "changed_message", "splice_part"]
+__all__ = ["RowSplicer", "SpliceJob", "Spliced", "Target", "changed_message", "splice_part"]
 
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
 _CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
@@ -176,8 +177,18 @@ class SpliceJob:
     tuning: Tuning
 
 
-def splice_part(job: SpliceJob, package: Package | None = None) -> tuple[Deflated, bool]:
-    """The sheet part with the result cells written in, compressed; True if a formula went.
+class Spliced(NamedTuple):
+    """A sheet part with the result cells written in: compressed, whether a formula in a result
+    column was overwritten, and the sheet autofilter's new range if it was widened (the
+    workbook's ``_xlnm._FilterDatabase`` must follow)."""
+
+    deflated: Deflated
+    formula_replaced: bool
+    autofilter: str | None
+
+
+def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
+    """The sheet part with the result cells written in (see :class:`Spliced`).
 
     Without a package (in a worker process) the part is streamed from the file, which must
     be unchanged.
@@ -193,7 +204,8 @@ def splice_part(job: SpliceJob, package: Package | None = None) -> tuple[Deflate
     name = sheet_data.group(1) or b""
     splicer = RowSplicer(job, name)
     xml = splicer.splice(row_pieces(first, chunks, b"</%srow>" % name), sheet_data)
-    return deflate_stream(xml, job.size, job.tuning), splicer.formula_replaced
+    deflated = deflate_stream(xml, job.size, job.tuning)
+    return Spliced(deflated, splicer.formula_replaced, splicer.autofilter)
 
 
 class RowSplicer:
@@ -223,6 +235,7 @@ class RowSplicer:
         self.last = 0  # the number of the last row read (a row without r follows it)
         self.past = False  # True once a row below the results went out
         self.formula_replaced = False  # True once a formula in a result column was overwritten
+        self.autofilter: str | None = None  # the sheet filter's range, once widened
         self.plan = _MergePlan(
             self.first_target,
             by_column[0].letters.encode(),
@@ -306,8 +319,8 @@ class RowSplicer:
         last_col = self.job.targets[-1].column
         if r1 != self.job.header_row or c2 >= last_col:
             return memoryview(piece)[close:]
-        ref = range_ref(r1, c1, max(r2, self.rows_end), last_col).encode()
-        return piece[close : found.start(2)] + ref + piece[found.end(2) :]
+        self.autofilter = range_ref(r1, c1, max(r2, self.rows_end), last_col)
+        return piece[close : found.start(2)] + self.autofilter.encode() + piece[found.end(2) :]
 
     def fresh_rows(self, until: int) -> Iterator[bytes]:
         """New rows for the results in rows the sheet does not have, up to row until."""

@@ -32,7 +32,9 @@ import python_calamine as calamine
 from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..schema import HEADER_SCAN_ROWS, TableInfo, rows_array
+from ..table.grid_rows import rows_array
+from ..table.header_row import HEADER_SCAN_ROWS
+from ..table.locate import TableInfo
 from ..tuning import Tuning
 from . import sheetstream
 from .base import CellError, CellValue, CustomerSource, ReadsCustomers

@@ -30,14 +30,15 @@ from ..tuning import Tuning
 from .backups import KEEP, Kept, keep_backup
 from .base import DATE_FORMAT, DATETIME_FORMAT, ResultColumn, SheetSpec
 from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
+from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
-from .own_sheets import check_sheet_name, drop_sheet_parts, sheet_xml, write_drawing
-from .package import Deflated, Fingerprint, Package, fingerprint, parse_xml, serialize
+from .own_sheets import check_sheet_name, drop_sheet_parts, filter_range, sheet_xml, write_drawing
+from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
 from .sheetstream import row_pieces, sheet_start
-from .splice import SpliceJob, Target, splice_part
+from .splice import Spliced, SpliceJob, Target, splice_part
 from .styles import Styles
 from .temp_files import remove_stale, temp_path
 
@@ -86,7 +87,7 @@ class PackageWriter:
         self._drop_calc_chain = False
         # Result columns being written by a worker process: (part, its compressed XML and
         # whether a formula was overwritten), stored by _settle.
-        self._pending: list[tuple[str, _background.Pending[tuple[Deflated, bool]]]] = []
+        self._pending: list[tuple[str, _background.Pending[Spliced]]] = []
 
     # -- workbook structure ---------------------------------------------------------------
 
@@ -149,6 +150,7 @@ class PackageWriter:
             element.set(f"{{{OFFICE_REL_NS}}}id", rel_id)
             self.package.write(self.package.workbook_part, serialize(self._workbook))
             self.package.set_content_type(part, _WORKSHEET_TYPE)
+        self._set_filter_database(part, filter_range(spec))
         drawing_id = write_drawing(self.package, part, spec) if spec.charts else None
         # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
         size_hint = 40 * sum(map(len, spec.rows))
@@ -272,10 +274,21 @@ class PackageWriter:
             part, pending = self._pending.pop(0)
             self._store(part, pending.result())
 
-    def _store(self, part: str, spliced: tuple[Deflated, bool]) -> None:
-        deflated, formula_replaced = spliced
-        self.package.write_deflated(part, deflated)
-        self._drop_calc_chain |= formula_replaced
+    def _store(self, part: str, spliced: Spliced) -> None:
+        self.package.write_deflated(part, spliced.deflated)
+        self._drop_calc_chain |= spliced.formula_replaced
+        if spliced.autofilter is not None:
+            self._set_filter_database(part, spliced.autofilter)
+
+    def _set_filter_database(self, part: str, ref: str | None) -> None:
+        """The hidden name of the filter range of the sheet in ``part`` made to match its filter
+        (LibreOffice reads a sheet's filter from it; Excel writes one per filter)."""
+        rels = self.package.rels(self.package.workbook_part)
+        for index, element in enumerate(self._workbook.iter(f"{{{MAIN_NS}}}sheet")):
+            if rels.target(element.get(f"{{{OFFICE_REL_NS}}}id", "")) == part:
+                if set_filter_database(self._workbook, index, element.get("name", ""), ref):
+                    self.package.write(self.package.workbook_part, serialize(self._workbook))
+                return
 
     def _shared(self) -> SharedStrings:
         if self._shared_strings is None:

@@ -20,7 +20,7 @@ from ..messages import ExtraFields, MessageSettings, compose_messages, sms_lengt
 from ..messages.filters import salutation
 from ..roles import RoleInfo, role_info
 from ..schedule import STATUS_OPEN
-from ..schema import match_roles
+from ..table.header_row import match_roles
 from ..values import parse_bool, parse_date, parse_number
 from .convert import error, flatten, text_arg
 

@@ -29,9 +29,10 @@ import xlwings as xw
 from ..book.base import CellValue
 from ..i18n import tr
 from ..roles import CUSTOMER_ROLES, role_info
-from ..schema import match_roles, read_transactions_grid
 from ..settings import Settings
 from ..sheets.tiers import HEADERS
+from ..table.header_row import match_roles
+from ..table.transactions import read_transactions_grid
 from ..tiering import bgnbd, lifecycle, rfm
 from ..tiering.churn import MIN_FIT_CUSTOMERS, churn_risk
 from ..tiering.settings import RULES, SEGMENTS, THRESHOLDS, TierSettings, parse_tier_settings
@@ -93,7 +94,7 @@ def _typed(role: str, cells: list[Any]) -> pd.Series:
 def _frame(headers: Any, rows: list[list[Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """A customer frame from a header row and data rows, plus the role → header labels.
 
-    Headers are read as the batch reads them (:func:`~sheetcrm.schema.match_roles`).
+    Headers are read as the batch reads them (:func:`~sheetcrm.table.header_row.match_roles`).
     """
     texts = [text_arg(h).strip() for h in flatten(headers)]
     labels = match_roles(texts, CUSTOMER_ROLES)

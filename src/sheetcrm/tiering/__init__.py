@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .bgnbd import BGNBDFit, expected_purchases, fit_bgnbd, p_alive
 from .settings import Rule, Tier, TierSettings, parse_tier_settings
-from .tier import PURCHASE_ROLES, tier_customers
+from .tier import PURCHASE_ROLES, previous_labels, tier_customers
 
 __all__ = [
     "PURCHASE_ROLES",
@@ -21,5 +21,6 @@ __all__ = [
     "fit_bgnbd",
     "p_alive",
     "parse_tier_settings",
+    "previous_labels",
     "tier_customers",
 ]

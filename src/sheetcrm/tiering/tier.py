@@ -16,7 +16,7 @@ from .rfm import HIGH_SCORE, rank_scores, recency_days, segment_cn, segment_en
 from .rules import first_rows, format_number, reasons, score_rules
 from .settings import TierSettings, field_label
 
-__all__ = ["NEW", "PURCHASE_ROLES", "RESULT_COLUMNS", "tier_customers"]
+__all__ = ["NEW", "PURCHASE_ROLES", "RESULT_COLUMNS", "previous_labels", "tier_customers"]
 
 NEW = "新"
 
@@ -61,16 +61,38 @@ def _change(
         change = np.empty(len(index), dtype=object)
         change[:] = NEW  # filling an empty object array is many times faster than np.full
         return change
-    names = {}
-    for i, tier in enumerate(settings.tiers):
-        for name in (tier.code, tier.label_en, tier.label_zh):
-            names[name.casefold()] = i
-    before = (
-        previous.reindex(index).astype("string").str.strip().str.casefold().map(names)
-    ).to_numpy(dtype="float64", na_value=np.nan)
+    before = (_comparable(previous.reindex(index)).map(_tier_ranks(settings))).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
     return np.select(
         [np.isnan(before), rank < before, rank > before], [NEW, "↑", "↓"], default="="
     ).astype(object)
+
+
+def _tier_ranks(settings: TierSettings) -> dict[str, int]:
+    """Each tier's rank (0: best) by every name a run may have written for it: its code and its
+    label in either language, case-folded."""
+    ranks: dict[str, int] = {}
+    for i, tier in enumerate(settings.tiers):
+        for name in (tier.code, tier.label_en, tier.label_zh):
+            ranks[name.casefold()] = i
+    return ranks
+
+
+def _comparable(tiers: pd.Series) -> pd.Series:
+    """Tier texts as they are compared: stripped and case-folded."""
+    return tiers.astype("string").str.strip().str.casefold()
+
+
+def previous_labels(previous: pd.Series, settings: TierSettings) -> pd.Series:
+    """The previous run's tiers named as this run names them: a tier written in either language
+    (or as its code) becomes its label in the settings' language; any other text stays."""
+    labels = {
+        name: settings.tiers[rank].label(settings.lang)
+        for name, rank in _tier_ranks(settings).items()
+    }
+    renamed = _comparable(previous).map(labels).astype("string")
+    return renamed.fillna(previous.astype("string"))
 
 
 def tier_customers(
@@ -147,10 +169,13 @@ def _tier(
         "reason": reason,
         "change": _change(previous, rank, settings, index),
     }
-    # Joined as separate blocks: consolidating the object columns into one would copy them all.
-    return pd.concat(
-        [pd.Series(columns[name], index=index, name=name, copy=False) for name in RESULT_COLUMNS],
-        axis=1,
+    # Each column a block of its own, as made: consolidating the object columns would copy them
+    # all (pandas 2), and pandas 3 would turn texts into its string type (twice the time).
+    return pd.DataFrame(
+        {
+            name: pd.Series(columns[name], index=index, dtype=columns[name].dtype, copy=False)
+            for name in RESULT_COLUMNS
+        },
         copy=False,
     )
 

@@ -1,0 +1,108 @@
+"""The rows below a header as a 2-D object array: blank rows left out (each with a note), their
+Excel row numbers, and the raw cells typed as pandas types them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+from ..book.base import CellValue, Problem
+from ..i18n import tr
+from ..values import is_blank
+
+__all__ = ["body_rows", "inferred_column", "rows_array"]
+
+
+def body_rows(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray,
+    sheet: str,
+    header_index: int,
+    end: int,
+    first_column: int,
+    width: int,
+    data_width: int | None,
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """The rows below the header without blank ones, their Excel row numbers, and a note per
+    blank row (blank: in the first ``data_width`` columns; trailing blank rows are not data)."""
+    body = _body_array(grid, header_index + 1, end + 1, first_column, width)
+    blank = _blank_rows(body[:, :data_width])
+    filled = np.flatnonzero(~blank)
+    length = int(filled[-1]) + 1 if filled.size else 0
+    body, blank = body[:length], blank[:length]
+    row_numbers = np.arange(header_index + 2, header_index + 2 + length)
+    problems = [
+        Problem(
+            sheet,
+            int(row_numbers[pos]),
+            None,
+            None,
+            tr("空行（已跳过）", "blank row (skipped)"),
+            tr("删除空行，保持表格连续", "delete blank rows so the table stays continuous"),
+            "blank",
+        )
+        for pos in np.flatnonzero(blank)
+    ]
+    if blank.any():
+        body = body[~blank]
+    return body, row_numbers[~blank], problems
+
+
+def _body_array(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray, start: int, stop: int, first: int, width: int
+) -> np.ndarray:
+    """Cells ``grid[start:stop]`` × columns ``first:first + width`` as a 2-D object array."""
+    if isinstance(grid, np.ndarray):
+        part = grid[start:stop, first : first + width]
+        if part.shape[1] == width:
+            return part
+        padded = np.full((part.shape[0], width), None, dtype=object)
+        padded[:, : part.shape[1]] = part
+        return padded
+    return rows_array([row[first : first + width] for row in grid[start:stop]], width)
+
+
+def rows_array(rows: Sequence[Sequence[object]], width: int | None = None) -> np.ndarray:
+    """Rows of cells as a 2-D object array ``width`` wide (default: the widest row), short
+    rows padded with None."""
+    width = max(map(len, rows), default=0) if width is None else width
+    if min(map(len, rows), default=width) == width:
+        cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        return cells.reshape(len(rows), width)
+    out = np.full((len(rows), width), None, dtype=object)
+    for index, row in enumerate(rows):
+        out[index, : len(row)] = row
+    return out
+
+
+def _blank_rows(body: np.ndarray) -> np.ndarray:
+    """True for the rows whose every cell is blank."""
+    # Narrow the candidates column by column: few rows survive the first column.
+    candidates = np.arange(len(body))
+    for position in range(body.shape[1]):
+        if not candidates.size:
+            break
+        cells = body[candidates, position]
+        candidates = candidates[np.fromiter(map(is_blank, cells), bool, count=cells.size)]
+    blank = np.zeros(len(body), dtype=bool)
+    blank[candidates] = True
+    return blank
+
+
+def inferred_column(values: np.ndarray) -> np.ndarray:
+    """A column of cells typed the way pandas types a list of them (floats, datetimes, objects)."""
+    # pandas infers numeric dtypes for lists but not for object arrays; this is its list step
+    # (numbers and yes/no only, dates stay objects) through public API, so ``raw`` is exactly
+    # what it was when it was built from lists. tests/test_packaging.py checks it cell kind by kind.
+    if not len(values):
+        return np.empty(0, dtype=np.float64)  # what pandas makes of an empty list
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("boolean", "integer") and not pd.isna(values).any():
+        return values.astype(bool if kind == "boolean" else np.int64)
+    if kind in ("integer", "floating", "mixed-integer-float") or (
+        kind == "empty" and any(isinstance(value, float) for value in values)  # NaN, not None
+    ):
+        return values.astype(np.float64)
+    return np.ascontiguousarray(values)
