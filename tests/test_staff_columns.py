@@ -19,16 +19,23 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _messages_data import AS_OF as MESSAGES_AS_OF
+from _messages_data import customers, tiers
 from sheetcrm.book.base import CellValue, Problem
 from sheetcrm.book.file import FileBook
 from sheetcrm.i18n import use_lang
 from sheetcrm.jobs import JobOptions, run_job
-from sheetcrm.messages import MessagesResult
+from sheetcrm.messages import MessageSettings, MessagesResult, compose_messages
 from sheetcrm.settings import SETTINGS_SHEET
 from sheetcrm.sheets.carry import MARK_HEADER, OBSOLETE, RESOLVED, OurColumns, carry, read_staff
 from sheetcrm.sheets.check import CHECK_SHEET, problem_notes, problems_sheet
 from sheetcrm.sheets.history import HISTORY_SHEET
-from sheetcrm.sheets.messages import MESSAGES_SHEET, message_notes, messages_sheet
+from sheetcrm.sheets.messages import (
+    MESSAGES_SHEET,
+    message_notes,
+    messages_sheet,
+    sheet_channels,
+)
 from sheetcrm.sheets.tiers import SUMMARY_SHEET, summary_notes, summary_sheet
 from sheetcrm.tiering.settings import Tier
 
@@ -232,6 +239,36 @@ def test_message_notes_and_status_follow_the_message_in_either_language() -> Non
     assert rows["C2"][-1] is None and rows["C4"][-1] is None
     assert again.rows[-1][0] == "C3" and again.rows[-1][-2] == OBSOLETE
     assert again.rows[-1][-1] == "改天再发"
+    assert sheet_channels(again.rows) == ["Email", "Email", "SMS"]  # the kept row is no message
+
+
+def test_a_message_sent_before_is_not_made_again_nor_its_text_resent() -> None:
+    plain = compose_messages(customers(), tiers(), MessageSettings(), as_of=MESSAGES_AS_OF)
+    first = plain.messages.iloc[0]
+    again = plain.messages.iloc[1]
+    sent = pd.DataFrame(
+        [
+            # the same customer, channel and day
+            [first["customer_id"], first["channel"], first["send_date"], "", ""],
+            # another day, but the same text to the same address
+            [
+                again["customer_id"],
+                again["channel"],
+                MESSAGES_AS_OF - dt.timedelta(days=1),
+                again["to"],
+                again["body"],
+            ],
+        ],
+        columns=["customer_id", "channel", "send_date", "to", "body"],
+    )
+    result = compose_messages(
+        customers(), tiers(), MessageSettings(), as_of=MESSAGES_AS_OF, sent=sent
+    )
+    assert result.already_sent == 2 and len(result.messages) == len(plain.messages) - 2
+    made = set(zip(result.messages["customer_id"], result.messages["channel"], strict=True))
+    assert (first["customer_id"], first["channel"]) not in made
+    assert (again["customer_id"], again["channel"]) not in made
+    assert result.skipped.equals(plain.skipped)  # not listed as not sent either
 
 
 # ---- 分级汇总 --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..i18n import Lang, tr, use_lang
 from ..messages import ExtraFields, MessagesResult
 from ..schedule.columns import cell_text
 from ..values import parse_date
-from .carry import Carried, OurColumns, carry, read_staff
+from .carry import MARK_HEADER, Carried, OurColumns, carry, cell_at, read_staff
 
 __all__ = [
     "MESSAGES_SHEET",
@@ -122,20 +122,22 @@ def not_sent(reason: str) -> str:
 
 
 def sheet_channels(grid: Sequence[Sequence[Any]]) -> list[str] | None:
-    """The channel shown for each message of a 消息 sheet read back (rows not sent left out);
-    None when the sheet has no channel column."""
+    """The channel shown for each message of a 消息 sheet read back (rows not sent, and rows
+    kept for staff's notes, left out); None when the sheet has no channel column."""
     header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
     column = next((i for i, h in enumerate(header) if h in _CHANNEL_HEADERS), None)
     if column is None:
         return None
     warning = next((i for i, h in enumerate(header) if h in _WARNING_HEADERS), None)
+    kept = next((i for i, h in enumerate(header) if h == MARK_HEADER), None)
     marks = ("不发送：", "not sent: ")
     return [
         str(row[column])
         for row in grid[1:]
         if column < len(row)
         and row[column] not in (None, "")
-        and not (warning is not None and warning < len(row) and str(row[warning]).startswith(marks))
+        and not (warning is not None and str(cell_at(row, warning)).startswith(marks))
+        and (kept is None or cell_at(row, kept) in (None, ""))
     ]
 
 
