@@ -372,6 +372,7 @@ class UnoBook:
             by_format.setdefault(fmt, []).append(cell)
         for fmt, cells in by_format.items():
             self._cells(sheet, cells).NumberFormat = self._format_key(fmt)
+        _wrap(sheet, spec.wrap, spec.header_rows, last)
         if spec.bold_cells:
             _bold(self._cells(sheet, spec.bold_cells))
         for column, chars in spec.widths.items():
@@ -529,6 +530,12 @@ class UnoBook:
             ),
         )
         return self.output
+
+
+def _wrap(sheet: Any, columns: Collection[int], top: int, bottom: int) -> None:
+    """Wrap the text of whole columns between two rows (0-based)."""
+    for column in columns:
+        sheet.getCellRangeByPosition(column, top, column, bottom).IsTextWrapped = True
 
 
 def _bold(cells: Any) -> None:

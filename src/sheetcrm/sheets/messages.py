@@ -58,6 +58,7 @@ _COLUMNS = (
 )
 _OURS = OurColumns({name: (zh, en, f"{zh} {en}") for name, zh, en in _COLUMNS})
 _STATUS = len(_COLUMNS) - 1
+_BODY = [name for name, _, _ in _COLUMNS].index("body")
 SENT_STATUS = ("已发送", "sent")
 # The send statuses offered in the drop-down: (Chinese, English); only "sent" changes a run.
 _STATUSES = (SENT_STATUS, ("发送失败", "failed"), ("暂不发送", "on hold"))
@@ -207,9 +208,10 @@ def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
     return SheetSpec(
         name=MESSAGES_SHEET,
         rows=rows,
-        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, 5: _BODY_WIDTH, 6: 8, 7: 6, 8: 16, 9: 30}
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, _BODY: _BODY_WIDTH, 6: 8, 7: 6, 8: 16, 9: 30}
         | {10: 16, 11: 12, _STATUS: 10},
         number_formats={3: "@"},
+        wrap=[_BODY],
         validations=[ListValidation(_STATUS, [tr(zh, en) for zh, en in _STATUSES])],
         tab_color="2E75B6",
     )
