@@ -532,15 +532,15 @@ class UnoBook:
         return self.output
 
 
+def _bold(cells: Any) -> None:
+    """Bold text in cells, Chinese included (Calc weighs Asian and complex scripts apart)."""
+    cells.CharWeight = cells.CharWeightAsian = cells.CharWeightComplex = _BOLD
+
+
 def _wrap(sheet: Any, columns: Collection[int], top: int, bottom: int) -> None:
     """Wrap the text of whole columns between two rows (0-based)."""
     for column in columns:
         sheet.getCellRangeByPosition(column, top, column, bottom).IsTextWrapped = True
-
-
-def _bold(cells: Any) -> None:
-    """Bold text in cells, Chinese included (Calc weighs Asian and complex scripts apart)."""
-    cells.CharWeight = cells.CharWeightAsian = cells.CharWeightComplex = _BOLD
 
 
 def _format_of(value: CellValue) -> str | None:
