@@ -62,9 +62,9 @@ def sheet_xml(
     width = max((len(row) for row in spec.rows), default=0)
     height = len(spec.rows)
     header_style = styles.cell_xf(bold=True, fill=_HEADER_FILL)
-    column_styles = {
-        c: styles.cell_xf(number_format=spec.number_formats.get(c), wrap=c in spec.wrap)
-        for c in [*spec.number_formats, *(c for c in spec.wrap if c not in spec.number_formats)]
+    column_styles = {c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()}
+    column_styles |= {
+        c: styles.cell_xf(number_format=spec.number_formats.get(c), wrap=True) for c in spec.wrap
     }
     out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}">']
     if spec.tab_color:

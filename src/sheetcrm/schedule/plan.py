@@ -45,7 +45,7 @@ from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
-from .touch_ids import hashed_ids, text_hash, touch_ids
+from .touch_ids import hashed_ids, text_hash
 from .workdays import WorkCalendar
 
 __all__ = [
@@ -529,9 +529,9 @@ def _adopt_ids(
     found["touch_id"] = _one_each(found, asked)
     # Apart from the plan's own ids (the step key after a noncharacter no cell holds), so an
     # open one is cancelled as rescheduled, as it would have been with its id.
-    own = touch_ids(
-        found["customer_id"].to_numpy(dtype=object),
-        ("\ufffe" + found["step"]).to_numpy(dtype=object),
+    own = hashed_ids(
+        text_hash(found["customer_id"].to_numpy(dtype=object)),
+        text_hash(("\ufffe" + found["step"]).to_numpy(dtype=object)),
         found["due"].to_numpy(),
     )
     adopted = existing.copy()
