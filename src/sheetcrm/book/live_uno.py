@@ -537,7 +537,7 @@ def _bold(cells: Any) -> None:
     cells.CharWeight = cells.CharWeightAsian = cells.CharWeightComplex = _BOLD
 
 
-def _wrap(sheet: Any, columns: Collection[int], top: int, bottom: int) -> None:
+def _wrap(sheet: Any, columns: Sequence[int], top: int, bottom: int) -> None:
     """Wrap the text of whole columns between two rows (0-based)."""
     for column in columns:
         sheet.getCellRangeByPosition(column, top, column, bottom).IsTextWrapped = True
