@@ -22,6 +22,7 @@ def test_problems_sheet_sorts_and_describes() -> None:
         "值 Value",
         "问题 Problem",
         "建议 Suggestion",
+        "客户编号 Customer ID",
         "类型 Kind",
     ]
     assert [row[1] for row in spec.rows[1:]] == [3, 2, 9]

@@ -38,8 +38,16 @@ from .settings import (
     settings_sheet_spec,
 )
 from .sheets import tiers as tier_sheets
-from .sheets.check import CHECK_SHEET, problems_sheet
-from .sheets.messages import MESSAGES_SHEET, messages_sheet, sheet_channels, template_fields
+from .sheets.carry import Carried
+from .sheets.check import CHECK_SHEET, problem_notes, problems_sheet
+from .sheets.messages import (
+    MESSAGES_SHEET,
+    message_notes,
+    messages_sheet,
+    sent_messages,
+    sheet_channels,
+    template_fields,
+)
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
 from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
 from .table.column_mapping import COLUMNS_BLOCK, column_overrides
@@ -150,6 +158,15 @@ class Run:
             self.report.lines.append(tr(zh, en))
 
     # ---- inputs -------------------------------------------------------------
+    def previous_sheet(self, name: str) -> list[list[CellValue]] | None:
+        """One of our sheets as the last run and staff left it, None before the first run."""
+        return self.book.read_grid(name) if name in self.book.sheet_names() else None
+
+    @cached_property
+    def messages_before(self) -> Carried:
+        """What staff left in the previous 消息 sheet: statuses and their own columns."""
+        return message_notes(self.previous_sheet(MESSAGES_SHEET))
+
     @cached_property
     def settings_grid(self) -> list[list[CellValue]] | None:
         """The settings sheet's cells as read, or None where the book has none yet."""
@@ -335,6 +352,7 @@ class Run:
             as_of=self.as_of,
             channels=self.options.channels,
             until=self.options.until,
+            sent=sent_messages(self.messages_before),
         )
         _refuse_unfilled(result.messages, self.table)
         return result
@@ -441,7 +459,9 @@ def _step_settings(run: Run) -> None:
 def _step_check(run: Run) -> None:
     problems, to_fix = run.problems, run.problems_to_fix
     run.report.problems = len(to_fix)
-    run.book.write_sheet(problems_sheet(problems))
+    staff = problem_notes(run.previous_sheet(CHECK_SHEET))
+    ids = run.table.frame.get("id")
+    run.book.write_sheet(problems_sheet(problems, ids, run.table.sheet, staff))
     run.report.sheets.append(CHECK_SHEET)
     run.say(
         f"数据检查：{len(run.table.frame)} 位客户，发现 {len(to_fix)} 个问题",
@@ -470,8 +490,10 @@ def _step_tier_columns(run: Run) -> None:
 def _step_tier(run: Run) -> None:
     _step_tier_columns(run)
     tiers = run.tiers
+    before = run.previous_sheet(tier_sheets.SUMMARY_SHEET)
+    staff = tier_sheets.summary_notes(before, run.tier_settings.tiers)
     run.book.write_sheet(
-        tier_sheets.summary_sheet(run.table.frame, tiers, previous=run.previous_tiers)
+        tier_sheets.summary_sheet(run.table.frame, tiers, previous=run.previous_tiers, staff=staff)
     )
     run.report.sheets.append(tier_sheets.SUMMARY_SHEET)
     counts = tiers["tier"].value_counts()
@@ -508,7 +530,7 @@ def _step_messages(run: Run) -> None:
     if demo is not None and run.options.export_dir:
         raise demo  # nothing leaves sheetcrm in the demo company's name
     result = run.messages
-    run.book.write_sheet(messages_sheet(result))
+    run.book.write_sheet(messages_sheet(result, staff=run.messages_before))
     if run.options.export_dir:
         folder = run.options.export_dir
         run.export(lambda: export_all(result, folder))
@@ -523,6 +545,11 @@ def _step_messages(run: Run) -> None:
         f"messages: {len(result.messages)} ready, {len(result.skipped)} not sent"
         + (f" ({counted})" if counted else ""),
     )
+    if result.already_sent:
+        run.say(
+            f"  {result.already_sent} 条已在「{MESSAGES_SHEET}」中标为已发送，未再生成",
+            f"  {result.already_sent} already marked sent in '{MESSAGES_SHEET}'; not made again",
+        )
     if demo is not None:
         run.report.lines.append(f"  !! {demo}")
 

@@ -190,6 +190,7 @@ class SheetSpec:
     charts: Sequence[ChartSpec] = ()
     bold_cells: Sequence[tuple[int, int]] = ()  # extra (row, col) 0-based cells in bold
     cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  # beats the column's
+    wrap: Sequence[int] = ()  # 0-based columns whose text wraps in the data rows
     tab_color: str | None = None
 
 

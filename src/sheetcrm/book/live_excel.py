@@ -277,6 +277,8 @@ class ExcelBook(ReadsCustomers):
         self._date_formats(sht, spec, width)
         for (row, column), fmt in spec.cell_formats.items():
             sht.range((row + 1, column + 1)).number_format = fmt
+        for column in spec.wrap:
+            sht.range((spec.header_rows + 1, column + 1), (last, column + 1)).wrap_text = True
         for row, column in spec.bold_cells:
             sht.range((row + 1, column + 1)).font.bold = True
         for column, width_chars in spec.widths.items():

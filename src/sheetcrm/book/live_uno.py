@@ -377,6 +377,7 @@ class UnoBook(ReadsCustomers):
             by_format.setdefault(fmt, []).append(cell)
         for fmt, cells in by_format.items():
             self._cells(sheet, cells).NumberFormat = self._format_key(fmt)
+        _wrap(sheet, spec.wrap, spec.header_rows, last)
         if spec.bold_cells:
             _bold(self._cells(sheet, spec.bold_cells))
         for column, chars in spec.widths.items():
@@ -552,6 +553,12 @@ def _header_look(sheet: Any, plan: ColumnPlan, edge: int) -> None:
 def _bold(cells: Any) -> None:
     """Bold text in cells, Chinese included (Calc weighs Asian and complex scripts apart)."""
     cells.CharWeight = cells.CharWeightAsian = cells.CharWeightComplex = _BOLD
+
+
+def _wrap(sheet: Any, columns: Sequence[int], top: int, bottom: int) -> None:
+    """Wrap the text of whole columns between two rows (0-based)."""
+    for column in columns:
+        sheet.getCellRangeByPosition(column, top, column, bottom).IsTextWrapped = True
 
 
 def _format_of(value: CellValue) -> str | None:

@@ -73,6 +73,9 @@ def sheet_xml(
     height = len(spec.rows)
     header_style = styles.cell_xf(bold=True, fill=HEADER_FILL)
     column_styles = {c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()}
+    column_styles |= {
+        c: styles.cell_xf(number_format=spec.number_formats.get(c), wrap=True) for c in spec.wrap
+    }
     out: list[str] = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{OFFICE_REL_NS}">']
     if spec.tab_color:
         out.append(f'<sheetPr><tabColor rgb="{argb(spec.tab_color)}"/></sheetPr>')
@@ -168,6 +171,7 @@ def _sheet_rows(
             style = styles.cell_xf(
                 bold=(r, c) in bold,
                 number_format=spec.cell_formats.get((r, c)) or spec.number_formats.get(c),
+                wrap=c in spec.wrap,
             )
             ref = cell_ref(r + 1, c + 1)
             columns[c][r - start] = cell_xml(ref, body[r - start][c], style, cell_styles, date1904)

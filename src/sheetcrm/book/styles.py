@@ -81,7 +81,7 @@ class Styles:
             self.root = etree.fromstring(_MINIMAL)
         else:
             self.root = parse_xml(package.read(self.part), self.part)
-        self._xf_cache: dict[tuple[int, bool, str | None, str | None], int] = {}
+        self._xf_cache: dict[tuple[int, bool, str | None, str | None, bool], int] = {}
 
     def _collection(self, name: str) -> etree._Element:
         """The collection element (fonts, fills, …), created in schema order if absent."""
@@ -150,9 +150,11 @@ class Styles:
         bold: bool = False,
         fill: str | None = None,
         number_format: str | None = None,
+        wrap: bool = False,
     ) -> int:
-        """A cellXfs index: style ``base`` with bold, a solid fill and/or a number format."""
-        key = (base, bold, fill, number_format)
+        """A cellXfs index: style ``base`` with bold, a solid fill, a number format and/or
+        wrapped text."""
+        key = (base, bold, fill, number_format, wrap)
         if key in self._xf_cache:
             return self._xf_cache[key]
         xfs = self._collection("cellXfs")
@@ -181,6 +183,12 @@ class Styles:
         if number_format is not None:
             xf.set("numFmtId", str(self.num_fmt(number_format)))
             xf.set("applyNumberFormat", "1")
+        if wrap:
+            alignment = xf.find(_q("alignment"))
+            if alignment is None:
+                alignment = etree.SubElement(xf, _q("alignment"))
+            alignment.set("wrapText", "1")
+            xf.set("applyAlignment", "1")
         index = self._add("cellXfs", etree.tostring(xf).decode())
         self._xf_cache[key] = index
         return index

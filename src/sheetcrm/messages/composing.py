@@ -47,6 +47,8 @@ MESSAGE_COLUMNS = (
 )
 # Messages that cannot be sent: the reason, and the address and text when there are some.
 SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason", "to", "body")
+# Messages sent before, which a run does not make again.
+_SENT_COLUMNS = ("customer_id", "channel", "send_date", "to", "body")
 
 
 @dataclass
@@ -57,6 +59,7 @@ class MessagesResult:
     skipped: pd.DataFrame
     errors: list[SheetCRMError] = field(default_factory=list)
     sender: str = ""
+    already_sent: int = 0  # messages not made again: marked sent in the previous sheet
 
 
 def _send_date(due: Any, as_of: dt.date) -> dt.date:
@@ -75,7 +78,12 @@ class _Composer:
     """One run: templates compiled once, customers' fields precomputed once, rows appended."""
 
     def __init__(
-        self, records: Records, settings: MessageSettings, lang: str, as_of: dt.date
+        self,
+        records: Records,
+        settings: MessageSettings,
+        lang: str,
+        as_of: dt.date,
+        sent: pd.DataFrame | None = None,
     ) -> None:
         self.records, self.settings, self.lang = records, settings, lang
         limits.budget.new_run()
@@ -107,6 +115,11 @@ class _Composer:
         )
         self._sent: set[tuple[str, str, str]] = set()  # (channel, address, body) in this run
         self.as_of = as_of
+        # Sent before (a re-run the same day): by customer, channel and date, and by text.
+        sent = sent if sent is not None else pd.DataFrame(columns=list(_SENT_COLUMNS))
+        self._done = set(zip(sent["customer_id"], sent["channel"], sent["send_date"], strict=True))
+        self._done_texts = set(zip(sent["channel"], sent["to"], sent["body"], strict=True))
+        self.already_sent = 0
 
     def prepare(self) -> None:
         """Compile (and check) every template in force; keep only the fields they read."""
@@ -132,6 +145,9 @@ class _Composer:
     def deliver(self, i: int, channel: str, key: str, touch: Mapping[str, Any]) -> None:
         """Customer i's message on a channel (template key, else chosen), or why there is none."""
         records, lang = self.records, self.lang
+        if (records.ids[i], channel, _send_date(touch.get("due"), self.as_of)) in self._done:
+            self.already_sent += 1
+            return
         if records.opted_out[i]:
             if i not in self._opted_out_listed:
                 self._opted_out_listed.add(i)
@@ -228,6 +244,9 @@ class _Composer:
                     )
                     self.skip(i, channel, reason, to, body)
                     return
+        if (channel, to, body) in self._done_texts:
+            self.already_sent += 1
+            return
         if (channel, to, body) in self._sent:
             self.skip(i, channel, self._repeated, to, body)
             return
@@ -290,6 +309,7 @@ class _Composer:
             skipped=pd.DataFrame(self.skipped, columns=list(SKIPPED_COLUMNS), dtype=object),
             errors=self.errors,
             sender=self.settings.sender,
+            already_sent=self.already_sent,
         )
 
 
@@ -323,9 +343,11 @@ def compose_messages(
     as_of: dt.date,
     channels: Sequence[str] = ("sms", "email"),
     until: dt.date | None = None,
+    sent: pd.DataFrame | None = None,
 ) -> MessagesResult:
     """One message per touch due by ``until`` (default: as_of, so due today and overdue), or per
-    customer and channel without a plan; ready to send on its date."""
+    customer and channel without a plan; ready to send on its date. ``sent`` (customer_id,
+    channel, send_date, to, body) were sent before: neither made again nor their text resent."""
     with _gc.paused():
         return _compose(
             customers,
@@ -337,6 +359,7 @@ def compose_messages(
             as_of,
             channels,
             until or as_of,
+            sent,
         )
 
 
@@ -350,11 +373,13 @@ def _compose(
     as_of: dt.date,
     channels: Sequence[str],
     until: dt.date,
+    sent: pd.DataFrame | None,
 ) -> MessagesResult:
     """compose_messages, with the garbage collector paused."""
     wanted = _wanted_channels(channels)
     if plan is None:
-        composer = _Composer(build_records(customers, tiers, extra, lang), settings, lang, as_of)
+        records = build_records(customers, tiers, extra, lang)
+        composer = _Composer(records, settings, lang, as_of, sent)
         # Every template in force is compiled (and checked) even if no row uses it.
         composer.prepare()
         for i in range(len(composer.records.ids)):
@@ -367,7 +392,7 @@ def _compose(
         if channel in wanted:  # not visits, nor channels not asked for this run
             touches.append((touch, channel))
     records = _named_records(customers, tiers, extra, lang, touches)
-    composer = _Composer(records, settings, lang, as_of)
+    composer = _Composer(records, settings, lang, as_of, sent)
     composer.prepare()
     position = {cid: i for i, cid in enumerate(records.ids)}
     for touch, channel in touches:

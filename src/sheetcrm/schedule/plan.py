@@ -8,7 +8,9 @@ Touch ids (:mod:`.touch_ids`) hash the *nominal* due date, so levelling never ch
 id. One-off steps (no repeat) are matched by customer and step instead, so a win-back call
 planned "two working days after the risk is seen" is planned once, not anew every day.
 
-Re-running. Rows are matched by id. Staff fields (status, done date, notes and
+Re-running. Rows are matched by id; rows without one that came from the plan (they
+have a step: staff deleted the 编号 column) get theirs back first, by customer, step (so
+channel) and due date (:func:`_adopt_ids`). Staff fields (status, done date, notes and
 any columns staff added) are kept; the plan's own fields are refreshed. Done
 and skipped rows are history and stay as they are; open rows the new plan no
 longer contains are marked 已取消 with the reason (never deleted); rows staff
@@ -139,17 +141,21 @@ def _last_contact(
     return np.where(np.isnan(found), purchase, found).astype(np.int64)
 
 
+def _from_plan(existing: pd.DataFrame) -> pd.Series:
+    """Which rows of the previous plan the plan made: an id, or a step where the id is gone."""
+    return (existing["touch_id"].fillna("").astype(str) != "") | (
+        existing["step"].fillna("").astype(str) != ""
+    )
+
+
 def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
-    rows = existing[
-        (existing["touch_id"].fillna("").astype(str) != "")
-        & (existing["status"] != STATUS_CANCELLED)
-    ]
+    rows = existing[_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)]
     frame = pd.DataFrame(
         {
             "customer_id": rows["customer_id"].astype(str).to_numpy(),
             "step": rows["step"].astype(str).to_numpy(),
-            "touch_id": rows["touch_id"].astype(str).to_numpy(),
+            "touch_id": rows["touch_id"].fillna("").astype(str).to_numpy(),
             "status": rows["status"].to_numpy(),
             "due_ordinal": date_ordinals(rows["due"]),
         }
@@ -230,6 +236,7 @@ def build_plan(
     # Each customer ID and step key is hashed once, not once per touch.
     hashed = hashed_ids(text_hash(ids)[customer], text_hash(keys)[step_index], nominal)
     generated_ids = np.where(reuse != "", reuse, hashed)
+    existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
     known = existing.set_index(existing["touch_id"].astype(str), drop=False)
@@ -282,6 +289,7 @@ def build_plan(
     booked = _booked_by_hand(existing, horizon)
     placed = level(queue, position, order_key, capacity, len(horizon), booked)
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
+    warnings += existing.attrs.get("warnings", [])
 
     names, contacts = text_column(customers, "name"), text_column(customers, "contact")
     day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
@@ -384,9 +392,7 @@ def _generate(
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
     """Per rep, how many open rows staff typed in by hand fall on each working day."""
-    hand = existing[
-        (existing["touch_id"].fillna("").astype(str) == "") & (existing["status"] == STATUS_OPEN)
-    ]
+    hand = existing[~_from_plan(existing) & (existing["status"] == STATUS_OPEN)]
     due = date_ordinals(hand["due"])
     position = np.searchsorted(horizon, due)
     on_workday = (position < len(horizon)) & (
@@ -478,6 +484,76 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
             )
         )
     return reps, warnings
+
+
+def _adopt_ids(
+    existing: pd.DataFrame,
+    customers: np.ndarray,
+    steps: np.ndarray,
+    nominal: np.ndarray,
+    generated: np.ndarray,
+) -> pd.DataFrame:
+    """The previous plan with the rows that lost their id (the 编号 column deleted) given
+    theirs again: the id of the touch the cadences ask for of the same customer and step (so
+    channel) whose nominal date is the latest on or before the row's due date (levelling only
+    moves a touch later, or an overdue one to today), one row each; the others an id of their
+    own. Then no touch is planned twice and staff's edits stay with theirs."""
+    ids = existing["touch_id"].fillna("").astype(str).str.strip()
+    lost = ((ids == "") & _from_plan(existing)).to_numpy()
+    if not lost.any():
+        return existing
+    rows = pd.DataFrame(
+        {
+            "customer_id": existing["customer_id"].fillna("").astype(str).str.strip(),
+            "step": existing["step"].fillna("").astype(str),
+            "due": date_ordinals(existing["due"]),
+            "at": np.arange(len(existing)),
+        }
+    )[lost]
+    asked = pd.DataFrame(
+        {
+            "customer_id": customers.astype(str),
+            "step": steps.astype(str),
+            "nominal": nominal.astype(np.int64),
+            "touch_id": generated,
+        }
+    ).sort_values("nominal", kind="stable")
+    found = pd.merge_asof(
+        rows.sort_values("due", kind="stable"),
+        asked,
+        left_on="due",
+        right_on="nominal",
+        by=["customer_id", "step"],
+        direction="backward",
+    ).sort_values("at", kind="stable")
+    found["touch_id"] = _one_each(found, asked)
+    # Apart from the plan's own ids (the step key after a noncharacter no cell holds), so an
+    # open one is cancelled as rescheduled, as it would have been with its id.
+    own = hashed_ids(
+        text_hash(found["customer_id"].to_numpy(dtype=object)),
+        text_hash(("\ufffe" + found["step"]).to_numpy(dtype=object)),
+        found["due"].to_numpy(),
+    )
+    adopted = existing.copy()
+    adopted.loc[lost, "touch_id"] = np.where(found["touch_id"].notna(), found["touch_id"], own)
+    return adopted
+
+
+def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
+    """The ids found, each for one row only: a row whose touch an earlier row took (two of
+    one step levelled onto one day) takes the step's touch before it, if that is free."""
+    ids = found["touch_id"].copy()
+    taken = ids.duplicated() & ids.notna()
+    if not taken.any():
+        return ids
+    used = set(ids[~taken].dropna())
+    for at in np.flatnonzero(taken.to_numpy()).tolist():
+        row = found.iloc[at]
+        same = asked[(asked["customer_id"] == row["customer_id"]) & (asked["step"] == row["step"])]
+        earlier = same[(same["nominal"] <= row["due"]) & ~same["touch_id"].isin(used)]
+        ids.iloc[at] = earlier["touch_id"].iloc[-1] if len(earlier) else None
+        used.add(ids.iloc[at])
+    return ids
 
 
 def _merge(

@@ -224,7 +224,9 @@ def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd
     """The plan sheet as staff left it: canonical statuses, dates, their own columns kept.
 
     The index is the Excel row number; columns staff added keep their header text
-    (listed in ``frame.attrs["extra_columns"]``). Blank rows are skipped.
+    (listed in ``frame.attrs["extra_columns"]``). Blank rows are skipped. Without its 编号
+    column (staff deleted it) ``frame.attrs["warnings"]`` says so: the plan then matches rows
+    by customer, channel and due date, and writes the column again.
     """
     if not grid:
         return empty_touches()
@@ -254,4 +256,13 @@ def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd
         column = raw[keys.index(name)]
         frame[name] = column.where(column.notna(), None)
     frame.attrs["extra_columns"] = extras
+    if "touch_id" not in keys:
+        zh, en = _SHEET_COLUMNS[0][1:]
+        frame.attrs["warnings"] = [
+            tr(
+                f"「{sheet_name}」缺少「{zh}」列：已按客户、渠道和跟进日期对应原有的行，并重新建立该列",
+                f"'{sheet_name}' had no '{zh}' ({en}) column: its rows were matched by customer, "
+                "channel and due date, and the column was written again",
+            )
+        ]
     return frame

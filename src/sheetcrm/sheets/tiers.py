@@ -3,21 +3,28 @@
 The result columns' headers (one set per language, fixed: the writer replaces a column on
 re-runs by its header text) and the summary's layout live here; the engine
 (:func:`sheetcrm.tiering.tier_customers`) returns a frame by role and never sees them.
+
+Columns staff add to the summary (a header in its first row, beside the tables or right of
+the migration matrix) follow their rows from run to run (:mod:`.carry`): a row is known by
+its section and group, names read in either language (tiers by their settings).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 
 import pandas as pd
 
 from ..book.base import CellValue, ChartSeries, ChartSpec, CustomerTable, ResultColumn, SheetSpec
 from ..i18n import Lang, tr, use_lang
+from ..schedule.columns import cell_text
 from ..tiering.lifecycle import STAGES
 from ..tiering.rfm import CN_SEGMENTS, EN_SEGMENTS
+from ..tiering.settings import Tier
 from ..tiering.tier import NEW
+from .carry import Carried, Keyer, OurColumns, carry, cell_at, read_staff
 
 __all__ = [
     "HEADERS",
@@ -27,6 +34,7 @@ __all__ = [
     "old_result_headers",
     "previous_tiers",
     "result_columns",
+    "summary_notes",
     "summary_sheet",
 ]
 
@@ -57,6 +65,28 @@ REASON_WIDTH = 60.0  # characters: most reasons fit on one line
 _CN_ORDER = [name for _, zh, en in CN_SEGMENTS.values() for name in (zh, en)]
 _EN_ORDER = [name for en, zh in EN_SEGMENTS.values() for name in (en, zh)]
 _STAGE_ORDER = [name for zh, en in STAGES.values() for name in (zh, en)]
+_SECTIONS = {
+    "tier": ("客户等级", "Tier"),
+    "segment_cn": ("RFM八类分群", "RFM 8-segment"),
+    "segment_en": ("RFM细分", "RFM segment"),
+    "stage": ("生命周期", "Lifecycle stage"),
+}
+_CUSTOMERS = ("客户数", "Customers")  # the header that makes a row a section's header row
+_STAT_HEADERS = (
+    _CUSTOMERS,
+    ("客户占比", "Share"),
+    ("累计金额", "Revenue"),
+    ("金额占比", "Revenue share"),
+)
+_TOTAL, _BLANK = ("合计", "Total"), ("（空）", "(blank)")
+_CORNER = ("上次 ＼ 本次", "previous ＼ now")
+_SUMMARY = OurColumns(
+    {
+        "group": _SECTIONS["tier"],
+        **{f"stat{i}": texts for i, texts in enumerate(_STAT_HEADERS)},
+        "matrix": _CORNER,
+    }
+)
 
 
 def _cells(series: pd.Series) -> list[CellValue]:
@@ -119,28 +149,27 @@ def previous_tiers(table: CustomerTable) -> pd.Series | None:
 
 
 def summary_sheet(
-    customers: pd.DataFrame, results: pd.DataFrame, previous: pd.Series | None = None
+    customers: pd.DataFrame,
+    results: pd.DataFrame,
+    previous: pd.Series | None = None,
+    staff: Carried | None = None,
 ) -> SheetSpec:
-    """The summary sheet: customers and revenue per tier and segment, and the migration matrix."""
+    """The summary sheet: customers and revenue per tier and segment, and the migration matrix;
+    ``staff`` (:func:`summary_notes`) carried over."""
     amount = (
         pd.to_numeric(customers["amount"], errors="coerce").fillna(0.0)
         if "amount" in customers
         else pd.Series(0.0, index=customers.index)
     ).reindex(results.index, fill_value=0.0)
     total_n, total_amount = len(results), float(amount.sum())
-    header = [
-        tr("客户数", "Customers"),
-        tr("客户占比", "Share"),
-        tr("累计金额", "Revenue"),
-        tr("金额占比", "Revenue share"),
-    ]
+    header = [tr(zh, en) for zh, en in _STAT_HEADERS]
     rows: list[list[CellValue]] = []
     bold: list[tuple[int, int]] = []
 
     def section(title: str, groups: pd.Series, order: Sequence[str] = ()) -> None:
         bold.extend((len(rows), c) for c in range(5))
         rows.append([title, *header])
-        stats = pd.DataFrame({"g": groups.fillna(tr("（空）", "(blank)")), "a": amount})
+        stats = pd.DataFrame({"g": groups.fillna(tr(*_BLANK)), "a": amount})
         grouped = stats.groupby("g", sort=False)["a"].agg(["size", "sum"])
         # In the model's own order (best first); names staff renamed, and blanks, after.
         rank = {name: i for i, name in enumerate(order)}
@@ -159,7 +188,7 @@ def summary_sheet(
             )
         rows.append(
             [
-                tr("合计", "Total"),
+                tr(*_TOTAL),
                 total_n,
                 1.0 if total_n else 0.0,
                 total_amount,
@@ -169,11 +198,11 @@ def summary_sheet(
         rows.append([])
 
     order = results.sort_values("tier_code", kind="stable")
-    section(tr("客户等级", "Tier"), order["tier"])
+    section(tr(*_SECTIONS["tier"]), order["tier"])
     tier_rows = len(rows) - 3
-    section(tr("RFM八类分群", "RFM 8-segment"), results["segment_cn"], _CN_ORDER)
-    section(tr("RFM细分", "RFM segment"), results["segment_en"], _EN_ORDER)
-    section(tr("生命周期", "Lifecycle stage"), results["stage"], _STAGE_ORDER)
+    section(tr(*_SECTIONS["segment_cn"]), results["segment_cn"], _CN_ORDER)
+    section(tr(*_SECTIONS["segment_en"]), results["segment_en"], _EN_ORDER)
+    section(tr(*_SECTIONS["stage"]), results["stage"], _STAGE_ORDER)
 
     # The migration matrix sits to the right (from column G) so column formats stay per section.
     tiers = list(dict.fromkeys(order["tier"]))
@@ -185,12 +214,14 @@ def summary_sheet(
     matrix = pd.crosstab(before, results["tier"]).reindex(columns=tiers, fill_value=0)
     known = [t for t in tiers if t in matrix.index]
     matrix = matrix.loc[known + [name for name in matrix.index if name not in known]]
-    grid: list[list[CellValue]] = [[tr("上次 ＼ 本次", "previous ＼ now"), *tiers]]
+    grid: list[list[CellValue]] = [[tr(*_CORNER), *tiers]]
     grid += [[str(name), *(int(v) for v in counts)] for name, counts in matrix.iterrows()]
     rows += [[] for _ in range(len(grid) - len(rows))]
     for i, line in enumerate(grid):
         rows[i] = [*rows[i], *[None] * (_MATRIX_COLUMN - len(rows[i])), *line]
     bold.extend((0, _MATRIX_COLUMN + c) for c in range(len(tiers) + 1))
+    if staff is not None:
+        rows = carry(rows, staff)
     chart = ChartSpec(
         kind="column",
         title=tr("各等级客户数", "Customers per tier"),
@@ -208,3 +239,59 @@ def summary_sheet(
         bold_cells=bold,
         charts=[chart],
     )
+
+
+def summary_notes(
+    grid: Sequence[Sequence[CellValue]] | None, tiers: Iterable[Tier] = ()
+) -> Carried:
+    """The columns staff added to the previous 分级汇总 sheet, by section and group (tier
+    names read in either language by the tiers of the settings)."""
+    return read_staff(grid, _SUMMARY, _summary_keys(tiers), skip=_matrix_columns(grid or []))
+
+
+def _summary_keys(tiers: Iterable[Tier]) -> Keyer:
+    """The summary's row keys: (section, group), names the same in either language."""
+    names = _canonical_names(tiers)
+
+    def canonical(value: CellValue) -> str:
+        text = cell_text(value)
+        return names.get(text.casefold(), text)
+
+    def keys(rows: Sequence[Mapping[str, CellValue]]) -> list[tuple[str, str]]:
+        section, found = "", []
+        for fields in rows:
+            group = canonical(fields.get("group"))
+            if cell_text(fields.get("stat0")) in _CUSTOMERS:  # a section's header row
+                section, group = group, "\0header"
+            found.append((section, group))
+        return found
+
+    return keys
+
+
+def _canonical_names(tiers: Iterable[Tier]) -> dict[str, str]:
+    """Every name the summary shows, in either language, → one name for both."""
+    pairs: list[Sequence[str]] = [*_SECTIONS.values(), _TOTAL, _BLANK]
+    pairs += [(zh, en) for _, zh, en in CN_SEGMENTS.values()]
+    pairs += [(zh, en) for en, zh in EN_SEGMENTS.values()]
+    pairs += list(STAGES.values())
+    pairs += [(t.code, t.label_zh, t.label_en) for t in tiers]
+    return {name.casefold(): pair[0] for pair in pairs for name in pair}
+
+
+def _matrix_columns(grid: Sequence[Sequence[CellValue]]) -> set[int]:
+    """The migration matrix's tier columns in a previous summary: right of its corner, each
+    with a count in every row of the matrix (a staff column beside it has notes)."""
+    top = list(grid[0]) if grid else []
+    if len(top) <= _MATRIX_COLUMN or _SUMMARY.field_of(top[_MATRIX_COLUMN]) != "matrix":
+        return set()
+    height = 1
+    while height < len(grid) and cell_text(cell_at(grid[height], _MATRIX_COLUMN)):
+        height += 1
+    columns: set[int] = set()
+    for column in range(_MATRIX_COLUMN + 1, len(top)):
+        counts = [cell_at(grid[r], column) for r in range(1, height)]
+        if not cell_text(top[column]) or not all(isinstance(v, int | float) for v in counts):
+            break
+        columns.add(column)
+    return columns
