@@ -3,19 +3,21 @@ blocks (`benchmarks/blocked_names.py`, the matcher before), on generated names o
 `current`: the names of `sheetcrm.demo.write_big_customers`, the other benchmarks' sheets).
 
 Usage: .venv/bin/python benchmarks/bench_names.py [--rows 100000] [--names prefix people ...]
-       [--old-rows 20000] [--timeout 300] [--full]
+       [--old-rows 20000] [--timeout 300] [--full] [--recall SAMPLES]
 
 Each case runs in a child process of its own (a timeout stops it) and prints wall seconds,
 CPU seconds, peak memory (resident, above what the process held before matching; Linux)
 and rows found. Today's matcher runs on ``--old-rows`` names (it is quadratic in a block). With --full, the
 new matcher alone also runs on 1,048,575 names of the ``prefix`` and ``companies`` kinds.
+With --recall, instead: the share of the rows today's matcher reports that the new one reports
+too (the issue's recall), on SAMPLES lists of ``--old-rows`` names per kind (seeds 1, 2, …).
+Peak memory is the process's high-water mark reset just before matching (Linux).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,11 +34,11 @@ from sheetcrm.demo_names import NameSample, sample_names
 _FULL = 1_048_575
 
 
-def _current(rows: int) -> NameSample:
+def _current(rows: int, seed: int) -> NameSample:
     """The name, city and contact columns of a big generated sheet, read back."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "big.xlsx")
-        write_big_customers(path, rows)
+        write_big_customers(path, rows, seed)
         cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(CUSTOMER_SHEET)
         table = np.asarray(cells.to_python()[1:], dtype=object)
 
@@ -46,15 +48,20 @@ def _current(rows: int) -> NameSample:
     return NameSample(column("客户名称"), column("城市"), column("联系人"))
 
 
-def _keys(kind: str, rows: int) -> NameKeys:
-    sample = _current(rows) if kind == "current" else sample_names(kind, rows, seed=1)
+def _keys(kind: str, rows: int, seed: int = 1) -> NameKeys:
+    sample = _current(rows, seed) if kind == "current" else sample_names(kind, rows, seed)
     return sample.keys()
 
 
-def _resident() -> float:
-    """This process's resident memory now, in MiB (Linux)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize() / 2**20
+def _reset_peak() -> None:
+    """Start this process's high-water mark of resident memory afresh (Linux)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak() -> float:
+    """This process's high-water mark of resident memory, in MiB (Linux)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
 
 
 def _one(matcher: str, kind: str, rows: int) -> None:
@@ -64,13 +71,31 @@ def _one(matcher: str, kind: str, rows: int) -> None:
     else:
         from blocked_names import near_names
     keys = _keys(kind, rows)
-    before = _resident()
+    # The peak while matching, less what the process held before: generating the names (or
+    # reading the sheet they come from) may have peaked higher than the matching.
+    _reset_peak()
+    before = _peak()
     wall, cpu = time.perf_counter(), time.process_time()
     found = near_names(keys)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    # Peak resident memory over the process's life, less what it held before matching.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    peak = _peak() - before
     print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "found": len(found)}))
+
+
+def _recall(kind: str, rows: int, samples: int) -> str:
+    """Rows today's matcher reports that the new one reports too, over ``samples`` lists."""
+    from blocked_names import near_names as today
+
+    from sheetcrm.check.similar_names import near_names
+
+    both = reported = 0
+    for seed in range(1, samples + 1):
+        keys = _keys(kind, rows, seed)
+        old = set(today(keys).index.tolist())
+        both += len(old & set(near_names(keys).index.tolist()))
+        reported += len(old)
+    share = both / reported if reported else 1.0
+    return f"recall {kind:10} {samples} × {rows:,} names: {both:,} of {reported:,} = {share:.4f}"
 
 
 def _case(matcher: str, kind: str, rows: int, timeout: float) -> str:
@@ -95,10 +120,15 @@ def main() -> None:
     parser.add_argument("--names", nargs="+", choices=BIG_NAMES, default=list(BIG_NAMES))
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--full", action="store_true", help="also 1,048,575 names, new only")
+    parser.add_argument("--recall", type=int, metavar="SAMPLES", help="recall vs today's")
     parser.add_argument("--one", nargs=3, metavar=("MATCHER", "KIND", "ROWS"), help="child")
     args = parser.parse_args()
     if args.one:
         _one(args.one[0], args.one[1], int(args.one[2]))
+        return
+    if args.recall:
+        for kind in args.names:
+            print(_recall(kind, args.old_rows, args.recall), flush=True)
         return
     for kind in args.names:
         print(_case("new", kind, args.rows, args.timeout), flush=True)

@@ -20,6 +20,7 @@ from sheetcrm.book.splice import splice_part
 from sheetcrm.cli import main
 from sheetcrm.demo import write_demo
 from sheetcrm.errors import InputError
+from sheetcrm.jobs import JobOptions
 from sheetcrm.sheets import tiers as tier_sheets
 from sheetcrm.sheets.check import CHECK_SHEET
 from sheetcrm.tuning import Tuning
@@ -142,10 +143,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_workers_out_of_memory_leave_a_finished_workbook_and_a_message(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0)  # both workers on a small book
+    # Both workers on a small book.
+    monkeypatch.setattr(JobOptions, "__init__", _with_tuning(JobOptions, Tuning(background_rows=0)))
     monkeypatch.setattr(jobs, "near_names", _out_of_memory)
     monkeypatch.setattr(xlsx_write, "splice_part", _splice_out_of_memory_in_a_worker)
-    monkeypatch.setattr(FileBook, "__init__", _with_tuning(Tuning(background_part=0)))
+    monkeypatch.setattr(FileBook, "__init__", _with_tuning(FileBook, Tuning(background_part=0)))
     monkeypatch.setenv("TEST_JOB_PID", str(os.getpid()))
     out = tmp_path / "out.xlsx"
     code = main(["run", str(demo), "--output", str(out), "--as-of", "2026-11-20", "--lang", "en"])
@@ -163,10 +165,11 @@ def test_workers_out_of_memory_leave_a_finished_workbook_and_a_message(
     assert tier_sheets.old_result_headers() & set(header)  # spliced here after all
 
 
-def _with_tuning(tuning: Tuning) -> Any:
-    real = FileBook.__init__
+def _with_tuning(kind: type, tuning: Tuning) -> Any:
+    """``kind``'s ``__init__`` with ``tuning`` where the caller gives none."""
+    real = getattr(kind, "__init__")  # noqa: B009 (mypy: __init__ read off a class is unsound)
 
-    def init(self: FileBook, *args: Any, **kwargs: Any) -> None:
+    def init(self: object, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("tuning", tuning)
         real(self, *args, **kwargs)
 
@@ -180,9 +183,9 @@ from sheetcrm import jobs
 from sheetcrm.book.file import FileBook
 from sheetcrm.tuning import Tuning
 import test_background
-jobs.BACKGROUND_ROWS = 0
 jobs.near_names = test_background._sleep_instead
-jobs.run_job("run", FileBook({book!r}, {out!r}, tuning=Tuning(background_part=0)))
+tuning = Tuning(background_part=0, background_rows=0)
+jobs.run_job("run", FileBook({book!r}, {out!r}, tuning=tuning), jobs.JobOptions(tuning=tuning))
 """
 
 

@@ -132,7 +132,7 @@ def _sheet_values(path: Path, skip: tuple[str, ...]) -> dict[str, list[tuple[obj
 def test_run_with_worker_processes_writes_what_it_writes_alone(
     book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sheetcrm import _background, jobs
+    from sheetcrm import _background
     from sheetcrm.sheets.history import HISTORY_SHEET
 
     started: list[bool] = []
@@ -146,12 +146,13 @@ def test_run_with_worker_processes_writes_what_it_writes_alone(
     monkeypatch.setattr(_background, "start", spy)
     outputs, reports = [], []
     for elsewhere in (False, True):
-        monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 0 if elsewhere else 10**9)
-        tuning = Tuning(background_part=0 if elsewhere else 2**62)
+        tuning = Tuning(
+            background_part=0 if elsewhere else 2**62, background_rows=0 if elsewhere else 10**9
+        )
         out = tmp_path / f"run-{elsewhere}.xlsx"
         with use_lang("en"):
             book = FileBook(book_path, out, tuning=tuning)
-            reports.append(run_job("run", book, JobOptions(as_of=AS_OF)).lines)
+            reports.append(run_job("run", book, JobOptions(as_of=AS_OF, tuning=tuning)).lines)
         outputs.append(_sheet_values(out, skip=(HISTORY_SHEET,)))  # it records the clock
     assert started == [False, True, True]  # names here; then names and columns in workers
     assert reports[0] == reports[1]

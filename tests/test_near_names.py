@@ -93,3 +93,37 @@ def test_result_is_indexed_by_row_ascending() -> None:
     found = matcher.near_names(keys)
     assert found.dtype == np.int64 and found.index.is_monotonic_increasing
     assert (found.to_numpy() < found.index.to_numpy()).all()
+
+
+_NAME_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["有限公司", "公司", "集团", "Co., Ltd", "INC.", "llc", "_", " ", "Σ", "ς"]
+        ),
+        st.sampled_from(
+            ["\u0301", "ﬁ", "ｃｏ．ｌｔｄ", "İ", "ǅ", "\u3000", "·", "\x01", "가", "\u1161"]
+        ),
+        st.text(max_size=4),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NAME_TEXT, max_size=12))
+def test_names_normalised_together_as_one_by_one(names: list[str]) -> None:
+    """The joined text's single pass gives each name what it gets alone (NFKC composition,
+    final sigma, suffixes and noise never reach across a name's end; NUL in a name falls back)."""
+    together = normalise_names(np.array(names, dtype=object))
+    alone = [normalise_names(np.array([name], dtype=object))[0] for name in names]
+    assert together.dtype == object and together.tolist() == alone
+
+
+def test_a_long_name_is_keyed_by_its_start_and_its_end() -> None:
+    """Names longer than the key differ after it: a typo near either end is still a candidate."""
+    middle = "".join(chr(0x4E00 + n) for n in range(40))
+    names = np.array(
+        ["甲" + middle + "乙", "丙" + middle + "乙", "甲" + middle + "丁"], dtype=object
+    )
+    pairs = set(zip(*(side.tolist() for side in matcher._candidates(names)), strict=True))
+    assert {(0, 1), (0, 2)} <= pairs

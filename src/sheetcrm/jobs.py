@@ -53,6 +53,7 @@ from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_
 from .table.column_mapping import COLUMNS_BLOCK, column_overrides
 from .table.transactions import read_transactions_grid
 from .tiering.churn import rule_text as churn_rule
+from .tuning import Tuning
 
 __all__ = ["JOBS", "JOB_STAGES", "STAGES", "JobOptions", "JobReport", "run_job"]
 
@@ -87,10 +88,6 @@ TRANSACTION_SHEETS = ("交易记录", "交易明细", "订单", "订单记录", 
 # check or run exit 1, nor count on the dashboard as data problems.
 NOTE_KINDS = frozenset({"skipped"})
 
-# From this many customers the run job hands its slowest parts (writing the result columns,
-# matching near-identical names) to worker processes: a second core. Starting one costs ~1 s.
-BACKGROUND_ROWS = 100_000
-
 
 @dataclass
 class JobOptions:
@@ -108,6 +105,7 @@ class JobOptions:
     preview: int = 0
     lang: Lang | None = None  # what is written and said: else the settings' language
     progress: Callable[[str], None] = field(default=lambda step: None)
+    tuning: Tuning = field(default_factory=Tuning)  # from how many customers: workers
 
 
 @dataclass
@@ -222,7 +220,7 @@ class Run:
             self.near_names = _background.start(
                 near_names,
                 name_keys(self.table.frame),
-                elsewhere=len(self.table.frame) >= BACKGROUND_ROWS,
+                elsewhere=len(self.table.frame) >= self.options.tuning.background_rows,
             )
 
     @cached_property

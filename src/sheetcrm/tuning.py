@@ -1,4 +1,4 @@
-"""Tuning: the size thresholds of the file readers and writers, in one frozen record.
+"""Tuning: the size thresholds of the jobs, file readers and writers, in one frozen record.
 
 Every field has today's measured default; a test or a benchmark passes its own
 ``Tuning(...)`` (e.g. ``FileBook(path, tuning=Tuning(piece=4096))``) instead of
@@ -16,7 +16,7 @@ _MB = 2**20
 
 @dataclass(frozen=True)
 class Tuning:
-    """Sizes that decide how big sheets are read and written (bytes unless said otherwise)."""
+    """Sizes that decide how big sheets are read, written and run (bytes unless said otherwise)."""
 
     piece: int = 16 * _MB
     """Sheet XML inflated at once when a part is streamed; pieces are re-cut after a row."""
@@ -41,3 +41,7 @@ class Tuning:
 
     row_block: int = 32768
     """Rows whose cell XML is built and joined at once (own sheets and spliced result rows)."""
+
+    background_rows: int = 100_000
+    """Customers from which a run hands its slowest parts (writing the result columns, matching
+    near-identical names) to worker processes: a second core. Starting one costs ~1 s."""

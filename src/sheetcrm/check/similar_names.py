@@ -46,6 +46,9 @@ WINDOW = 4  # names after each name, in each order, that it is scored against
 RARE_GRAMS = 3  # bigrams per name it is filed under: its rarest in the whole list
 _SHORTEST = 5  # a name this long or longer can match a different name at ratio ≥ 90
 _KEY_CHARS = 24  # characters of a name its sort keys and bigrams are taken from
+_GRAM_BITS = 20  # bits a bigram is hashed into
+_NO_GRAM = 1 << _GRAM_BITS  # the hash of no bigram (past a name's end)
+_GRAM_BLOCK = 1 << 18  # names whose bigrams are ranked at once
 _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists stay small
 
 
@@ -60,12 +63,28 @@ _NAME_NOISE = re.compile(r"[\W_]+")
 _NAME_DROP = re.compile(
     rf"(?=(?i:[股有集公cil])|[\W_])(?:(?i:{_COMPANY_SUFFIX.pattern})|{_NAME_NOISE.pattern})"
 )
+# The same over many names joined by NUL: NUL is kept (it ends a name) and '_' is first made
+# another noise character that no suffix can take in (see :func:`normalise_names`).
+_SEPARATOR = "\x00"
+_JOINED_DROP = re.compile(
+    rf"(?=(?i:[股有集公cil])|[^\w{_SEPARATOR}])"
+    rf"(?:(?i:{_COMPANY_SUFFIX.pattern})|[^\w{_SEPARATOR}]+)"
+)
 
 
 def normalise_names(names: np.ndarray) -> np.ndarray:
     """Company or person names reduced to what identifies them (no legal suffix, no punctuation)."""
-    folded = map(str.lower, map(partial(unicodedata.normalize, "NFKC"), names))
-    return np.fromiter(map(_NAME_DROP.sub, repeat(""), folded), dtype=object, count=len(names))
+    # One pass over the joined text, not three calls per name: NUL stops NFKC composition,
+    # is not case-ignorable (final sigma) and is no suffix's character, so each name comes out
+    # as it would alone. A name holding NUL itself (no file can) is done one by one.
+    joined = _SEPARATOR.join(names.tolist())
+    if joined.count(_SEPARATOR) != len(names) - 1:
+        each = map(str.lower, map(partial(unicodedata.normalize, "NFKC"), names))
+        return np.fromiter(map(_NAME_DROP.sub, repeat(""), each), dtype=object, count=len(names))
+    folded = unicodedata.normalize("NFKC", joined).lower().replace("_", "\x01")
+    out = np.empty(len(names), dtype=object)
+    out[:] = _JOINED_DROP.sub("", folded).split(_SEPARATOR)
+    return out
 
 
 @dataclass(frozen=True)
@@ -97,19 +116,11 @@ def name_keys(frame: pd.DataFrame, names: pd.Series | None = None) -> NameKeys:
     )
 
 
-def _code_points(names: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The first :data:`_KEY_CHARS` code points of each name, zero-padded, one row per name."""
-    width = max(int(lengths.max(initial=1)), 1)
-    fixed = names.astype(f"U{width}")
-    return fixed.view(np.uint32).reshape(len(names), width)
-
-
-def _reversed(points: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Each row's code points in reverse order, still zero-padded at the end."""
-    at = lengths[:, None] - 1 - np.arange(points.shape[1])
-    backwards = np.take_along_axis(points, np.maximum(at, 0), axis=1)
-    backwards[at < 0] = 0
-    return backwards
+def _key_points(texts: list[str]) -> np.ndarray:
+    """The first :data:`_KEY_CHARS` code points of each text, zero-padded, one row per text."""
+    width = min(max(map(len, texts), default=1), _KEY_CHARS)
+    fixed = np.array(texts, dtype=f"U{max(width, 1)}")  # longer texts are cut
+    return fixed.view(np.uint32).reshape(len(texts), -1)
 
 
 def _order(points: np.ndarray) -> np.ndarray:
@@ -118,14 +129,13 @@ def _order(points: np.ndarray) -> np.ndarray:
     return np.argsort(np.ascontiguousarray(points).view(f"U{points.shape[1]}").ravel())
 
 
-def _may_match(first: np.ndarray, second: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Whether two different names' lengths leave room for a ratio ≥ 90, pair by pair."""
+def _may_match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two different names of lengths ``a`` and ``b`` may have a ratio ≥ 90, pair by pair."""
     # Their Indel distance is ≥ the difference of lengths and has the parity of their sum, so
-    # names of one length are ≥ 2 apart; and the ratio needs 10 · distance ≤ the sum.
-    a, b = lengths[first], lengths[second]
-    least = np.abs(a - b)
-    least[least == 0] = 2
-    ok: np.ndarray = (10 * least <= a + b) & (first != second)
+    # names of one length are ≥ 2 apart (a ratio ≥ 90 then needs ≥ 10 characters); and the
+    # ratio needs 10 · distance ≤ the sum.
+    apart = np.abs(a - b)
+    ok: np.ndarray = (10 * apart <= a + b) & ((apart > 0) | (a >= 10))
     return ok
 
 
@@ -135,55 +145,78 @@ def _window_pairs(
     """Each item of ``order`` with the :data:`WINDOW` after it (in its group) whose lengths may
     match, as two arrays."""
     pairs: list[np.ndarray] = []
+    sizes = lengths[order]  # gathered once: each step compares neighbours in place
     for step in range(1, min(WINDOW, len(order) - 1) + 1):
         first, second = order[:-step], order[step:]
-        keep = _may_match(first, second, lengths)
+        keep = _may_match(sizes[:-step], sizes[step:]) & (first != second)
         if groups is not None:
             keep &= groups[:-step] == groups[step:]
         pairs += [first[keep], second[keep]]
     return pairs
 
 
+def _gram_hashes(points: np.ndarray) -> np.ndarray:
+    """Each row's bigrams hashed into :data:`_GRAM_BITS` bits; :data:`_NO_GRAM` past its end."""
+    first, second = points[:, :-1], points[:, 1:]
+    # Multiplicative hashing (wrapping uint32): a collision only merges two bigrams' lists.
+    hashed: np.ndarray = (first * np.uint32(0x9E3779B1) + second) * np.uint32(0x85EBCA77)
+    hashed >>= np.uint32(32 - _GRAM_BITS)
+    hashed[second == 0] = _NO_GRAM
+    return hashed
+
+
 def _rare_gram_pairs(
-    points: np.ndarray, lengths: np.ndarray, key_lengths: np.ndarray, rank: np.ndarray
+    points: np.ndarray, lengths: np.ndarray, forward: np.ndarray
 ) -> list[np.ndarray]:
-    """Window pairs among the names filed under each of their rarest bigrams."""
-    grams = points[:, :-1].astype(np.int64) << 21 | points[:, 1:]  # code points < 2²¹
-    present = np.arange(grams.shape[1]) < (key_lengths - 1)[:, None]
-    codes, _ = pd.factorize(grams[present])
-    counts = np.bincount(codes)
-    # Rarest first; a name's own ties are broken by the bigram, the same way in every name.
-    rarity = np.full(grams.shape, np.iinfo(np.int64).max)
-    rarity[present] = counts[codes].astype(np.int64) * (len(counts) + 1) + codes
-    take = min(RARE_GRAMS, rarity.shape[1])
-    chosen = np.partition(rarity, take - 1, axis=1)[:, :take]
-    used = chosen != np.iinfo(np.int64).max
-    names = np.broadcast_to(np.arange(len(points))[:, None], chosen.shape)[used]
-    gram = chosen[used] % (len(counts) + 1)
-    # In each bigram's list, names in sorted order: close names are neighbours there too.
-    order = np.lexsort((rank[names], gram))
-    return _window_pairs(names[order], lengths, gram[order])
+    """Window pairs among the names filed under each of their rarest bigrams (``forward``: the
+    names in sorted order)."""
+    if points.shape[1] < 2:
+        return []
+    counts = np.zeros(_NO_GRAM + 1, np.int64)
+    blocks = range(0, len(points), _GRAM_BLOCK)  # rows at once: the temporaries stay small
+    for start in blocks:
+        counts += np.bincount(
+            _gram_hashes(points[start : start + _GRAM_BLOCK]).ravel(), minlength=len(counts)
+        )
+    counts[_NO_GRAM] = 1 << 38  # past a name's end: after every bigram (still < 2⁶³ shifted)
+    take = min(RARE_GRAMS, points.shape[1] - 1)
+    chosen = np.empty((len(points), take), np.int64)
+    for start in blocks:
+        hashed = _gram_hashes(points[start : start + _GRAM_BLOCK])
+        # Rarest first; a name's own ties are broken by the bigram, the same way in every name.
+        rarity = counts[hashed] << (_GRAM_BITS + 1) | hashed
+        # A sort of rows this short is faster than numpy's partition.
+        chosen[start : start + len(hashed)] = np.sort(rarity, axis=1)[:, :take]
+    rank = np.empty((len(points), 1), np.int64)
+    rank[forward, 0] = np.arange(len(points))
+    # In each bigram's list, names in sorted order: close names are neighbours there too. One
+    # key holds both (bigram, then rank); sorting the keys themselves is twice as fast as argsort,
+    # and the places past a name's end sort last, to be cut off.
+    bits = len(points).bit_length()
+    keys = np.sort(((chosen & ((1 << (_GRAM_BITS + 1)) - 1)) << bits | rank).ravel())
+    keys = keys[: np.searchsorted(keys, _NO_GRAM << bits)]
+    return _window_pairs(forward[keys & ((1 << bits) - 1)], lengths, keys >> bits)
 
 
 def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of distinct names (as indexes, first < second) worth scoring, each once."""
-    lengths = np.strings.str_len(names.astype(np.dtypes.StringDType())).astype(np.int32)
+    lengths = np.fromiter(map(len, names), np.int32, len(names))
     long = np.flatnonzero(lengths >= _SHORTEST)
     if len(long) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     long_lengths = lengths[long]
-    key_lengths = np.minimum(long_lengths, _KEY_CHARS)
-    points = _code_points(names[long], key_lengths)
+    texts = names[long].tolist()
+    points = _key_points(texts)
     forward = _order(points)
-    rank = np.empty(len(long), np.int64)
-    rank[forward] = np.arange(len(long))
     pairs = _window_pairs(forward, long_lengths)
-    pairs += _window_pairs(_order(_reversed(points, key_lengths)), long_lengths)
-    pairs += _rare_gram_pairs(points, long_lengths, key_lengths, rank)
+    # Each name backwards (its last :data:`_KEY_CHARS` characters): a typo near the start.
+    pairs += _window_pairs(_order(_key_points([text[::-1] for text in texts])), long_lengths)
+    pairs += _rare_gram_pairs(points, long_lengths, forward)
     first, second = (long[np.concatenate(pairs[side::2])] for side in (0, 1))
     low, high = np.minimum(first, second), np.maximum(first, second)
-    unique = pd.unique(low * len(names) + high)
-    return np.divmod(unique, len(names))
+    # Sorted, not hashed: as fast, and pairs scored in order read their names in order.
+    pair = np.sort(low * len(names) + high)
+    return np.divmod(pair[np.diff(pair, prepend=-1) != 0], len(names))
 
 
 def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -223,18 +256,21 @@ def near_names(keys: NameKeys) -> pd.Series:
     """For rows whose name is near-identical to an earlier row's at the same contact or city,
     the first such row, indexed by row (ascending)."""
     codes, distinct = pd.factorize(keys.names)
-    norm = normalise_names(distinct)[codes] if len(distinct) else np.array([], dtype=object)
-    keep = norm != ""
+    # Each distinct name normalised and numbered once; rows take their numbers from it.
+    norm_codes, uniques = pd.factorize(normalise_names(np.asarray(distinct, dtype=object)))
+    names = np.asarray(uniques, dtype=object)
+    name_codes = norm_codes[codes]
+    keep = (names != "")[name_codes]
     if not keep.any():
         return pd.Series(dtype=np.int64)
-    name_codes, names = pd.factorize(norm[keep])
-    cluster = _name_clusters(np.asarray(names, dtype=object))[name_codes]
-    cities = keys.cities[keys.city_codes[keep]]
-    contacts = keys.contacts[keys.contact_codes[keep]]
+    cluster = _name_clusters(names)[name_codes[keep]]
     rows = keys.rows[keep]
     found = []
-    for other in (cities, contacts):
-        present = other != ""
-        other_codes, uniques = pd.factorize(other[present])
-        found.append(first_rows(cluster[present] * (len(uniques) + 1) + other_codes, rows[present]))
+    # Cities and contacts compared by their codes (into distinct texts): no text hashed again.
+    for all_codes, texts in ((keys.city_codes, keys.cities), (keys.contact_codes, keys.contacts)):
+        other = all_codes[keep]
+        present = (texts != "")[other]
+        found.append(
+            first_rows(cluster[present] * (len(texts) + 1) + other[present], rows[present])
+        )
     return pd.concat(found).groupby(level=0).min()
