@@ -175,9 +175,9 @@ def test_2027_without_official_rows_is_estimated_without_make_up_days() -> None:
     assert not any(cal.is_workday(day) for day in year if day.weekday() >= 5)  # no 调休
     assert cal.estimated_between(D(2026, 12, 1), D(2027, 2, 1)) == (2027,)
     with use_lang("zh"):
-        (zh,) = cal.warnings_for(D(2026, 12, 1), D(2027, 2, 1))
+        (zh,) = map(str, cal.warnings_for(D(2026, 12, 1), D(2027, 2, 1)))
     with use_lang("en"):
-        (en,) = cal.warnings_for(D(2026, 12, 1), D(2027, 2, 1))
+        (en,) = map(str, cal.warnings_for(D(2026, 12, 1), D(2027, 2, 1)))
     assert "不含调休" in zh and "[holidays]" in zh and "官方上班" in zh and "2027" in zh
     assert "without make-up working days" in en and "[holidays]" in en and "2027" in en
     assert "included" not in en and "含调休" not in zh.replace("不含调休", "")
@@ -285,7 +285,7 @@ def test_the_warning_is_a_note_under_the_plan_and_reads_back_as_no_touch(lang: s
         spec = plan_sheet(result)
     assert result.estimated_years == (2027,)
     with use_lang(lang):
-        assert result.warnings[0] == estimate_warning(2027)
+        assert str(result.warnings[0]) == estimate_warning(2027)
     *table, blank, note = spec.rows
     assert blank == [] and note[0] == "⚠ " + estimate_warning_in(lang, 2027)
     back = parse_plan_sheet([list(r) for r in spec.rows], PLAN_SHEET)
@@ -419,7 +419,9 @@ def test_official_rows_that_contradict_the_built_in_years_are_flagged(
     # Excel turned a typed 2月6日 into 2026-02-06 (a working Friday in 2026's real schedule).
     typed = days_of(["2026-02-06", "官方休息", ""], ["2026-10-01", "官方休息", ""])
     with use_lang(lang):
-        (warning,) = WorkCalendar("CN", typed).warnings_for(D(2027, 1, 1), D(2027, 1, 31))[1:]
+        (warning,) = map(
+            str, WorkCalendar("CN", typed).warnings_for(D(2027, 1, 1), D(2027, 1, 31))[1:]
+        )
     assert words in warning and "2026-02-06" in warning and "2026-10-01" not in warning
     agreeing = days_of(["2026-10-01 至 2026-10-07", "官方休息", ""])
     assert WorkCalendar("CN", agreeing).warnings_for(D(2026, 9, 1), D(2026, 10, 31)) == []

@@ -207,7 +207,7 @@ def test_no_owners_and_no_reps_plans_under_unassigned_with_a_warning() -> None:
     with use_lang("en"):
         result = build_plan(customers, tiers, DEFAULTS, AS_OF)
     assert set(result.touches["owner"]) == {"Unassigned"}
-    assert any("Unassigned" in w for w in result.warnings)
+    assert any("Unassigned" in w.en for w in result.warnings)
 
 
 def test_no_customers_no_touches() -> None:

@@ -15,10 +15,13 @@ import locale
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Literal, ParamSpec, TypeVar
 
 __all__ = [
     "Lang",
+    "Text",
+    "both",
     "chosen_lang",
     "current_lang",
     "detect_lang",
@@ -99,3 +102,27 @@ def in_this_language(func: Callable[_P, _T]) -> Callable[_P, _T]:
 def tr(zh: str, en: str) -> str:
     """The text in the current language."""
     return zh if current_lang() == "zh" else en
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in both languages, shown (``str``) in the language in force when it is shown.
+
+    For what the engine says once and two places show: the workbook in its language, the
+    console in the language of whoever ran the job.
+    """
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return tr(self.zh, self.en)
+
+
+def both(make: Callable[[], str]) -> Text:
+    """The text ``make`` gives (through :func:`tr`) in each language, for showing later."""
+    with use_lang("zh"):
+        zh = make()
+    with use_lang("en"):
+        en = make()
+    return Text(zh, en)

@@ -27,7 +27,7 @@ from .check.values import without_implausible_amounts
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
-from .i18n import Lang, chosen_lang, detect_lang, tr, use_lang
+from .i18n import Lang, both, chosen_lang, detect_lang, tr, use_lang
 from .roles import CUSTOMER_ROLES
 from .settings import (
     SETTINGS_SHEET,
@@ -46,6 +46,7 @@ from .sheets.messages import (
     messages_sheet,
     sent_messages,
     sheet_channels,
+    sheet_not_sent,
     template_fields,
 )
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
@@ -520,13 +521,19 @@ def _step_plan(run: Run) -> None:
         f"跟进计划：{open_touches} 条待跟进，{plan.beyond_capacity} 条超出容量",
         f"follow-up plan: {open_touches} open touches, {plan.beyond_capacity} beyond capacity",
     )
-    run.report.lines.extend(f"  ! {warning}" for warning in plan.warnings)
+    with use_lang(run.ui_lang):
+        run.report.lines.extend(f"  ! {warning}" for warning in plan.warnings)
+
+
+def _refuse_demo_identity(run: Run) -> None:
+    """Before any work: nothing is exported in the demo company's name."""
+    if run.options.export_dir:
+        demo = messages.demo_identity(run.settings)
+        if demo is not None:
+            raise demo
 
 
 def _step_messages(run: Run) -> None:
-    demo = messages.demo_identity(run.settings)
-    if demo is not None and run.options.export_dir:
-        raise demo  # nothing leaves sheetcrm in the demo company's name
     result = run.messages
     run.book.write_sheet(messages_sheet(result, staff=run.messages_before))
     if run.options.export_dir:
@@ -535,21 +542,34 @@ def _step_messages(run: Run) -> None:
     if run.options.preview:
         run.report.preview = preview(result.messages, run.options.preview)
     run.report.sheets.append(MESSAGES_SHEET)
-    reasons = result.skipped["reason"].value_counts()
-    counted = "; ".join(f"{reason} {count}" for reason, count in reasons.items())
+    channels = result.messages["channel"].value_counts()
+    ready = both(lambda: _counted(channels, messages.channel_label, tr("、", ", ")))
+    reasons = result.skipped["reason"].value_counts()  # each a Text: shown in either language
+    why = both(lambda: _counted(reasons, str, tr("；", "; ")))
     run.say(
-        f"消息：{len(result.messages)} 条待发送，{len(result.skipped)} 条不发送"
-        + (f"（{counted}）" if counted else ""),
-        f"messages: {len(result.messages)} ready, {len(result.skipped)} not sent"
-        + (f" ({counted})" if counted else ""),
+        f"消息：{len(result.messages)} 条待发送"
+        + (f"（{ready.zh}）" if len(channels) else "")
+        + f"，{len(result.skipped)} 条不发送"
+        + (f"（{why.zh}）" if len(reasons) else ""),
+        f"messages: {len(result.messages)} ready"
+        + (f" ({ready.en})" if len(channels) else "")
+        + f", {len(result.skipped)} not sent"
+        + (f" ({why.en})" if len(reasons) else ""),
     )
     if result.already_sent:
         run.say(
             f"  {result.already_sent} 条已在「{MESSAGES_SHEET}」中标为已发送，未再生成",
             f"  {result.already_sent} already marked sent in '{MESSAGES_SHEET}'; not made again",
         )
+    with use_lang(run.ui_lang):  # made again: the console's language may not be the book's
+        demo = messages.demo_identity(run.settings)
     if demo is not None:
         run.report.lines.append(f"  !! {demo}")
+
+
+def _counted(counts: pd.Series, label: Callable[[Any], str], separator: str) -> str:
+    """Counts as "label count" pairs, in the language in force."""
+    return separator.join(f"{label(key)} {count}" for key, count in counts.items())
 
 
 def _messages_by_channel(run: Run) -> pd.DataFrame | None:
@@ -561,6 +581,15 @@ def _messages_by_channel(run: Run) -> pd.DataFrame | None:
         return None
     shown = sheet_channels(run.book.read_grid(MESSAGES_SHEET))
     return None if shown is None else pd.DataFrame({"channel": shown})
+
+
+def _messages_not_sent(run: Run) -> list[str]:
+    """Why each message that cannot be sent is not: this run's, else the 消息 sheet's."""
+    if "messages" in run.__dict__:
+        return [str(reason) for reason in run.messages.skipped["reason"]]
+    if MESSAGES_SHEET not in run.book.sheet_names():
+        return []
+    return sheet_not_sent(run.book.read_grid(MESSAGES_SHEET))
 
 
 def _step_report(run: Run) -> None:
@@ -580,6 +609,7 @@ def _step_report(run: Run) -> None:
         problems=problems,
         plan=run.touches,
         messages=_messages_by_channel(run),
+        not_sent=_messages_not_sent(run),
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )
@@ -626,7 +656,10 @@ def run_job(name: str, book: Book, options: JobOptions | None = None) -> JobRepo
     run = Run(book, options or JobOptions())
     run.report.job = name
     run.settings  # noqa: B018 - read before the first run writes the sheet of defaults
-    warnings = settings_check.check_settings(run.settings)  # refuses a mistake before any work
+    with use_lang(run.lang):  # its warnings go into 数据检查 too
+        warnings = settings_check.check_settings(run.settings)  # refuses a mistake before work
+        if name in ("messages", "run"):
+            _refuse_demo_identity(run)
     run.input_problems += warnings
     run.report.lines += [f"  ! {warning.problem}" for warning in warnings]
     if name != "settings":

@@ -171,7 +171,10 @@ class XlsxReader(ReadsCustomers):
         # Both release the GIL (calamine's parser, inflating): scan for error cells meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
-            array = rows_array(self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            try:
+                array = rows_array(_values(self._book.get_sheet_by_name(sheet)))
+            except _UnreadableCellError:
+                raise self._unreadable(sheet) from None
             return array, scan.result()
 
     def _read_in_parts(
@@ -244,12 +247,38 @@ class XlsxReader(ReadsCustomers):
                 done = [part.result() for part in parts]
         except (_UnnumberedRowsError, _MarkedTextError):
             return self._read_whole(sheet)
+        except _UnreadableCellError:
+            raise self._unreadable(sheet) from None
         height = max(start[0] + values.shape[0] for values, start in done)
         width = max(start[1] + values.shape[1] for values, start in done)
         array = np.full((height, width), None, dtype=object)
         for values, (row, column) in done:
             array[row : row + values.shape[0], column : column + values.shape[1]] = values
         return array, errors
+
+    def _unreadable(self, sheet: str) -> WorkbookError:
+        """The error for a sheet python-calamine cannot read, naming the cells to fix."""
+        found: dict[str, None] = {}  # in sheet order, a cell in two overlapping pieces once
+        tail = b""
+        info = self._zip.getinfo(self._parts[sheet])
+        for chunk in sheetstream.member(self.path, info, self.tuning.piece):
+            data, tail = tail + chunk, (tail + chunk)[-4096:]  # a cell cut between pieces
+            for ref, number in _NEGATIVE_NUMBER_CELL.findall(data):
+                if float(number) <= _IMPOSSIBLE_DATE:
+                    found[ref.decode()] = None
+            if len(found) >= 5:
+                break
+        cells = list(found)[:5]
+        where = "、".join(cells) or "?"
+        return WorkbookError(
+            tr(
+                f"工作表「{sheet}」单元格 {where}：数字设成了日期格式，却远在任何日期之外，无法读取；"
+                "请在 Excel 中清空这些单元格，或把格式改为「常规」",
+                f"sheet '{sheet}' cell {', '.join(cells) or '?'}: a number formatted as a "
+                "date lies far outside any date and cannot be read; clear the cell in Excel or "
+                "set its format to General",
+            )
+        )
 
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """All values of a sheet from A1 to the end of its used range (blanks as None)."""
@@ -338,12 +367,13 @@ class XlsxReader(ReadsCustomers):
         if sheet not in self.sheet_names():
             return []
         info = self._big_part(sheet)
-        if info is not None:
-            head = self._big_head(sheet, info).tolist()
-        else:  # calamine parses the whole sheet, however few rows are asked for
-            head = self._book.get_sheet_by_name(sheet).to_python(
-                skip_empty_area=False, nrows=HEADER_SCAN_ROWS
-            )
+        try:
+            if info is not None:
+                head = self._big_head(sheet, info).tolist()
+            else:  # calamine parses the whole sheet, however few rows are asked for
+                head = _values(self._book.get_sheet_by_name(sheet), nrows=HEADER_SCAN_ROWS)
+        except _UnreadableCellError:
+            raise self._unreadable(sheet) from None
         return [[None if v == "" else v for v in row] for row in head[:HEADER_SCAN_ROWS]]
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
@@ -432,10 +462,10 @@ def _parse_part(
     try:
         sheet = book.get_sheet_by_name(_PART_SHEET)
         if below is None:
-            values, start = rows_array(sheet.to_python(skip_empty_area=False)), (0, 0)
+            values, start = rows_array(_values(sheet)), (0, 0)
         else:
             # From the marker row (not after 500,000 blank rows), which is not the sheet's.
-            values = rows_array(sheet.to_python(skip_empty_area=True))[1:]
+            values = rows_array(_values(sheet, skip_empty_area=True))[1:]
             start = (below, 0)
     finally:
         book.close()  # Windows cannot delete the temporary part while it is open
@@ -459,10 +489,11 @@ def _fast_values(path: Path, strings: np.ndarray | None) -> np.ndarray | None:
     except ImportError:  # without sheetcrm[fast]: python-calamine reads every part
         return None
     try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(
-            _PART_SHEET, header_row=None, schema_sample_rows=None, dtype_coercion="strict"
-        )
-        batch = sheet.to_arrow()
+        with _panic_as_error():
+            sheet = fastexcel.read_excel(str(path)).load_sheet(
+                _PART_SHEET, header_row=None, schema_sample_rows=None, dtype_coercion="strict"
+            )
+            batch = sheet.to_arrow()
     except fastexcel.FastExcelError:  # mixed kinds, dates out of range: calamine reads it
         return None
     columns = [_cells(column, strings) for column in batch.columns]
@@ -523,6 +554,37 @@ def _stamp_value(ms: int) -> dt.date | dt.datetime | dt.time:
     if ms < _SERIAL_1_MS:
         return stamp.time()
     return stamp.date() if ms % _DAY_MS == 0 else stamp
+
+
+class _UnreadableCellError(Exception):
+    """python-calamine panicked on a cell (a number formatted as a date that is no date)."""
+
+
+@contextlib.contextmanager
+def _panic_as_error() -> Iterator[None]:
+    """python-calamine's or fastexcel's panic on an impossible date, as an exception."""
+    try:
+        yield
+    except BaseException as exc:  # pyo3's PanicException is not an Exception
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _UnreadableCellError from None
+
+
+def _values(sheet: Any, *, skip_empty_area: bool = False, nrows: int | None = None) -> Any:
+    """A calamine sheet's rows (see :func:`_panic_as_error`)."""
+    with _panic_as_error():
+        return sheet.to_python(skip_empty_area=skip_empty_area, nrows=nrows)
+
+
+# A number this far below zero in a date-formatted cell makes python-calamine panic (its date
+# arithmetic overflows); no real date or amount is anywhere near it.
+_IMPOSSIBLE_DATE = -1e11
+_NEGATIVE_NUMBER_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>(?:(?!</(?:\w+:)?c>).){0,2000}?'
+    rb"<(?:\w+:)?v>\s*(-[0-9.]+(?:[eE][+-]?[0-9]+)?)\s*<",
+    re.S,
+)
 
 
 class _UnnumberedRowsError(Exception):

@@ -98,7 +98,7 @@ def CRM_RENDER(  # noqa: N802 - worksheet function names are upper case
     except SheetCRMError as exc:
         return error("#VALUE!", str(exc))
     if not len(result.messages):
-        reason = result.skipped["reason"].iloc[0] if len(result.skipped) else ""
+        reason = str(result.skipped["reason"].iloc[0]) if len(result.skipped) else ""
         return error("#N/A", reason or tr("没有生成消息", "no message"))
     row = result.messages.iloc[0]
     return f"{row['subject']}\n\n{row['body']}" if row["subject"] else str(row["body"])

@@ -60,6 +60,10 @@ def html_report(kpis: Kpis, history_rows: Sequence[Sequence[CellValue]], path: P
         [tr("渠道", "Channel"), tr("条数", "Messages")],
         [[k, f"{int(v):,}"] for k, v in kpis.messages.items()],
     )
+    not_sent_table = _html_table(
+        [tr("原因", "Reason"), tr("条数", "Messages")],
+        [[k, f"{int(v):,}"] for k, v in kpis.not_sent.items()],
+    )
     problem_table = _html_table(
         [tr("类型", "Kind"), tr("数量", "Count")],
         [[k, f"{int(v):,}"] for k, v in kpis.problems.items()],
@@ -98,6 +102,7 @@ th{{background:#f2f2f2}} td:first-child,th:first-child{{text-align:left}}
 <h2>{e(tr("等级迁移（上次 → 本次）", "Tier migration (previous → now)"))}</h2>{migration_table}
 <h2>{e(tr("跟进完成情况（按负责人）", "Follow-ups per rep"))}</h2>{rep_table}
 <h2>{e(tr("待发送消息（按渠道）", "Messages ready per channel"))}</h2>{channel_table}
+<h2>{e(tr("不发送的消息（按原因）", "Messages not sent, per reason"))}</h2>{not_sent_table}
 <h2>{e(tr("数据问题（按类型）", "Data problems per kind"))}</h2>{problem_table}
 </body></html>
 """

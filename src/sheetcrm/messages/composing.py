@@ -19,7 +19,7 @@ from jinja2.exceptions import SecurityError
 
 from .. import _gc
 from ..errors import InputError, SheetCRMError, TemplateError
-from ..i18n import tr
+from ..i18n import Text, tr
 from ..schedule.statuses import STATUS_OPEN
 from . import limits
 from .compiling import Compiled, compile_template, environment
@@ -102,7 +102,8 @@ class _Composer:
             "lang": lang,
         }
         self.rows: list[tuple[Any, ...]] = []
-        self.skipped: list[tuple[str, str, str, str, str, str]] = []
+        # The reason is shown twice: in 消息 (the workbook's language) and counted on the console.
+        self.skipped: list[tuple[str, str, str, Text, str, str]] = []
         self.errors: list[SheetCRMError] = []
         self._opted_out_listed: set[int] = set()  # opted out customers are listed once
         self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
@@ -110,7 +111,7 @@ class _Composer:
         self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
         self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
         self._missing = tr("缺少字段：", "missing fields: ")
-        self._repeated = tr(
+        self._repeated = Text(
             "本次已向此地址发送相同内容", "the same text already goes to this address"
         )
         self._sent: set[tuple[str, str, str]] = set()  # (channel, address, body) in this run
@@ -151,11 +152,11 @@ class _Composer:
         if records.opted_out[i]:
             if i not in self._opted_out_listed:
                 self._opted_out_listed.add(i)
-                self.skip(i, "", tr("已退订 / 勿扰", "opted out / do not contact"))
+                self.skip(i, "", Text("已退订 / 勿扰", "opted out / do not contact"))
             return
         if not records.to[channel][i]:
-            what = tr("邮箱", "email") if channel == "email" else tr("手机号", "mobile number")
-            self.skip(i, channel, tr(f"没有有效的{what}", f"no valid {what}"))
+            what = ("邮箱", "email") if channel == "email" else ("手机号", "mobile number")
+            self.skip(i, channel, Text(f"没有有效的{what[0]}", f"no valid {what[1]}"))
             return
         source = (
             self.templates.get(key, channel, lang)
@@ -166,7 +167,7 @@ class _Composer:
             self.skip(
                 i,
                 channel,
-                tr(
+                Text(
                     f"没有适用的模板（{key or '自动'} / {channel} / {lang}）",
                     f"no template for {key or 'automatic choice'} / {channel} / {lang}",
                 ),
@@ -174,7 +175,7 @@ class _Composer:
             return
         self.render(i, channel, source, touch)
 
-    def skip(self, i: int, channel: str, reason: str, to: str = "", body: str = "") -> None:
+    def skip(self, i: int, channel: str, reason: Text, to: str = "", body: str = "") -> None:
         """List customer i as getting no message on the channel, and why."""
         records = self.records
         self.skipped.append((records.ids[i], records.names[i], channel, reason, to, body))
@@ -239,7 +240,7 @@ class _Composer:
                     check_sms_limit(body, customer=records.names[i], row=records.rows[i])
                 except InputError as exc:
                     self.errors.append(exc)
-                    reason = tr(
+                    reason = Text(
                         f"短信超过 {MAX_SMS_CHARS} 字", f"SMS over {MAX_SMS_CHARS} characters"
                     )
                     self.skip(i, channel, reason, to, body)

@@ -39,6 +39,7 @@ class Kpis:
     potential_upgraded: int  # … of whom now sit in a higher tier
     followups: pd.DataFrame  # per rep: done, overdue, due (to date), completion
     messages: pd.Series  # messages ready per channel
+    not_sent: pd.Series  # messages that cannot be sent, per reason (most first)
     problems: pd.Series  # data problems per kind
 
     @property
@@ -65,6 +66,7 @@ def compute_kpis(
     problems: Sequence[Problem] | None = None,
     plan: pd.DataFrame | None = None,
     messages: pd.DataFrame | None = None,
+    not_sent: Sequence[str] = (),
     previous_tiers: pd.Series | None = None,
     as_of: dt.date,
 ) -> Kpis:
@@ -132,6 +134,9 @@ def compute_kpis(
             messages["channel"].value_counts().sort_index()
             if messages is not None and len(messages)
             else pd.Series(dtype="int64")
+        ),
+        not_sent=pd.Series(Counter(not_sent), dtype="int64").sort_values(
+            ascending=False, kind="stable"
         ),
         problems=pd.Series(Counter(p.kind for p in problems or ()), dtype="int64").sort_index(),
     )

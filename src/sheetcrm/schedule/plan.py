@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..contacts import normalise_phones
-from ..i18n import tr
+from ..i18n import Text, tr
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
 from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
@@ -88,7 +88,7 @@ class PlanResult:
 
     touches: pd.DataFrame
     _unplaced: pd.DataFrame | Callable[[], pd.DataFrame]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Text] = field(default_factory=list)  # shown in the console's language
     as_of: dt.date | None = None
     extra_columns: list[str] = field(default_factory=list)
     beyond_capacity: int = -1  # the number of unplaced touches (-1: count the frame)
@@ -459,15 +459,15 @@ def _tier_rank(tiers: pd.DataFrame) -> np.ndarray:
     return ranks
 
 
-def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[str]]:
+def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], list[Text]]:
     """The reps to plan for: the configured ones plus any owner missing from them."""
-    warnings: list[str] = []
+    warnings: list[Text] = []
     reps = list(configured)
     names = {rep.name for rep in reps}
     missing = sorted({str(o) for o in pd.unique(owners) if o and o not in names})
     if reps and missing:
         warnings.append(
-            tr(
+            Text(
                 f"负责人 {'、'.join(missing[:10])} 不在销售人员表中，按每天 {DEFAULT_CAPACITY} 条安排",
                 f"owners {', '.join(missing[:10])} are not in the reps table; "
                 f"planned at {DEFAULT_CAPACITY} touches a day",
@@ -478,7 +478,7 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
         reps = [Rep(tr("未分配", "Unassigned"), DEFAULT_CAPACITY)]
     if not configured and not missing and len(owners):
         warnings.append(
-            tr(
+            Text(
                 "没有负责人也没有销售人员表：所有跟进记在「未分配」名下",
                 "no owners and no reps table: every touch goes to 'Unassigned'",
             )

@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import chinese_calendar
 import holidays
 import numpy as np
 
 from ..errors import UsageError
-from ..i18n import tr
+from ..i18n import Text, both, tr
 
 __all__ = ["CalendarDays", "WorkCalendar", "estimate_warning"]
 
@@ -133,15 +134,17 @@ class WorkCalendar:
         self._ensure(first.year, last.year)
         return tuple(y for y in sorted(self.estimated_years) if first.year <= y <= last.year)
 
-    def warnings_for(self, first: dt.date, last: dt.date) -> list[str]:
+    def warnings_for(self, first: dt.date, last: dt.date) -> list[Text]:
         """A warning per estimated year between two dates (see :func:`estimate_warning`), and
         one when official rows contradict the built-in schedule (a year typed wrong)."""
-        warnings = [estimate_warning(year) for year in self.estimated_between(first, last)]
+        warnings = [
+            both(partial(estimate_warning, year)) for year in self.estimated_between(first, last)
+        ]
         contrary = self._contrary_official_days()
         if contrary:
             shown = "、".join(day.isoformat() for day in contrary[:5])
             warnings.append(
-                tr(
+                Text(
                     f"[holidays] 中的官方安排有 {len(contrary)} 天与内置的国务院安排相反（{shown}）："
                     "请检查年份——在 Excel 中输入不带年份的「2月6日」会变成今年的日期",
                     f"{len(contrary)} official days in [holidays] contradict the built-in State "

@@ -119,7 +119,8 @@ def dashboard_sheet(
 
 
 def _tables(grid: _Grid, kpis: Kpis) -> _Tables:
-    """The tables under the tiles: tiers, segments, migration, reps, channels, problems."""
+    """The tables under the tiles: tiers, segments, migration, reps, channels, messages not
+    sent, problems."""
     tiers = _revenue_table(
         grid,
         tr("各等级客户与金额", "Customers and revenue per tier"),
@@ -169,6 +170,12 @@ def _tables(grid: _Grid, kpis: Kpis) -> _Tables:
         tr("待发送消息（按渠道）", "Messages ready per channel"),
         [tr("渠道", "Channel"), tr("条数", "Messages")],
         [[str(k), int(v)] for k, v in kpis.messages.items()],
+        [None, _COUNT],
+    )
+    grid.table(
+        tr("不发送的消息（按原因）", "Messages not sent, per reason"),
+        [tr("原因", "Reason"), tr("条数", "Messages")],
+        [[str(k), int(v)] for k, v in kpis.not_sent.items()],
         [None, _COUNT],
     )
     grid.table(

@@ -36,6 +36,7 @@ __all__ = [
     "not_sent",
     "sent_messages",
     "sheet_channels",
+    "sheet_not_sent",
     "template_fields",
 ]
 
@@ -117,29 +118,45 @@ def sent_messages(staff: Carried) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
+_NOT_SENT = ("不发送：", "not sent: ")  # how 提示 starts on a row that is not sent
+
+
 def not_sent(reason: str) -> str:
     """The 提示 of a row that cannot be sent: marked so nobody sends it, with the reason."""
-    return tr("不发送：", "not sent: ") + reason
+    return tr(*_NOT_SENT) + reason
 
 
-def sheet_channels(grid: Sequence[Sequence[Any]]) -> list[str] | None:
-    """The channel shown for each message of a 消息 sheet read back (rows not sent, and rows
-    kept for staff's notes, left out); None when the sheet has no channel column."""
+def _read_back(grid: Sequence[Sequence[Any]]) -> list[tuple[str, str | None]] | None:
+    """Each row of a 消息 sheet read back as (channel shown, why not sent or None), rows kept
+    for staff's notes left out; None when the sheet has no channel column."""
     header = [str(v).strip() if v is not None else "" for v in grid[0]] if grid else []
     column = next((i for i, h in enumerate(header) if h in _CHANNEL_HEADERS), None)
     if column is None:
         return None
     warning = next((i for i, h in enumerate(header) if h in _WARNING_HEADERS), None)
     kept = next((i for i, h in enumerate(header) if h == MARK_HEADER), None)
-    marks = ("不发送：", "not sent: ")
-    return [
-        str(row[column])
-        for row in grid[1:]
-        if column < len(row)
-        and row[column] not in (None, "")
-        and not (warning is not None and str(cell_at(row, warning)).startswith(marks))
-        and (kept is None or cell_at(row, kept) in (None, ""))
-    ]
+    rows: list[tuple[str, str | None]] = []
+    for row in grid[1:]:
+        if column >= len(row) or row[column] in (None, ""):
+            continue
+        if kept is not None and cell_at(row, kept) not in (None, ""):
+            continue
+        note = str(cell_at(row, warning) or "") if warning is not None else ""
+        mark = next((m for m in _NOT_SENT if note.startswith(m)), None)
+        rows.append((str(row[column]), note[len(mark) :] if mark is not None else None))
+    return rows
+
+
+def sheet_channels(grid: Sequence[Sequence[Any]]) -> list[str] | None:
+    """The channel shown for each message of a 消息 sheet read back (rows not sent, and rows
+    kept for staff's notes, left out); None when the sheet has no channel column."""
+    rows = _read_back(grid)
+    return None if rows is None else [channel for channel, why in rows if why is None]
+
+
+def sheet_not_sent(grid: Sequence[Sequence[Any]]) -> list[str]:
+    """Why each row of a 消息 sheet read back is not sent (its 提示 after "不发送：")."""
+    return [why for _, why in _read_back(grid) or () if why is not None]
 
 
 def template_fields(table: CustomerTable) -> ExtraFields:

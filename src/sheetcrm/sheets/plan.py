@@ -17,7 +17,7 @@ from ..a1 import column_letter
 from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
-from ..i18n import tr, use_lang
+from ..i18n import Text, tr, use_lang
 from ..schedule.columns import cell_text, date_ordinals
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
@@ -259,7 +259,7 @@ def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd
     if "touch_id" not in keys:
         zh, en = _SHEET_COLUMNS[0][1:]
         frame.attrs["warnings"] = [
-            tr(
+            Text(
                 f"「{sheet_name}」缺少「{zh}」列：已按客户、渠道和跟进日期对应原有的行，并重新建立该列",
                 f"'{sheet_name}' had no '{zh}' ({en}) column: its rows were matched by customer, "
                 "channel and due date, and the column was written again",
