@@ -42,12 +42,16 @@ def test_settings_errors_name_the_cell_and_allowed_values() -> None:
     [
         ({"applies_to": " "}, "A3", "applies to is empty"),
         ({"step": " "}, "B3", "the step needs a name"),
-        ({"offset": -1}, "C3", "offset days must be a whole number of at least 0"),
-        ({"offset": 1.5}, "C3", "offset days must be a whole number"),
-        ({"repeat": "often"}, "D3", "repeat every must be a whole number of at least 1"),
+        ({"offset": -1}, "C3", "Offset days must be a whole number (at least 0)"),
+        ({"offset": 1.5}, "C3", "Offset days must be a whole number"),
+        (
+            {"repeat": "often"},
+            "D3",
+            "Repeat every (working days) must be a whole number (at least 1)",
+        ),
         ({"channel": "fax"}, "E3", "unknown channel 'fax'"),
         ({"template": ""}, "G3", "the template key is empty"),
-        ({"priority": 0}, "H3", "priority must be a whole number of at least 1"),
+        ({"priority": 0}, "H3", "Priority must be a whole number (at least 1)"),
     ],
 )
 def test_each_cadence_column_names_its_own_cell(

@@ -183,6 +183,14 @@ class BlockData:
         """A SettingsError naming this sheet and the cell of a column in a row."""
         return SettingsError(message, sheet=self.sheet, cell=self.cell(row_number, column_key))
 
+    def value(self, row_number: int, column_key: str, value: CellValue) -> object:
+        """A table block's cell read as its block allows, else the SettingsError naming it."""
+        try:
+            return (self.block.allowed_for(column_key) or Allowed()).read(value)
+        except ValueError as exc:
+            label = dict(self.block.columns)[column_key]
+            raise self.error(row_number, column_key, f"{label} {exc}") from None
+
     def read(self, key: str) -> object:
         """A key/value block's value for a key, read as its block allows (blank: the default),
         else the SettingsError naming its cell."""

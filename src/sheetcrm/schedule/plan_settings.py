@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..book.base import CellValue
 from ..i18n import tr
-from ..settings import Block, BlockData, Settings, register
+from ..settings import Allowed, Block, BlockData, Settings, register
 from ..values import is_blank, parse_number
 from .cadence import CHANNELS, TEMPLATE_KEYS, CadenceStep, channel_key, parse_terms
 from .capacity import DEFAULT_CAPACITY, Rep
@@ -72,24 +72,14 @@ def _filled(data: BlockData) -> list[tuple[int, _Record]]:
     return [(row, rec) for row, rec in data.records() if not all(map(is_blank, rec.values()))]
 
 
-def _whole(
-    data: BlockData, row: int, key: str, value: CellValue, low: int, what: tuple[str, str]
-) -> int:
-    """A whole number ≥ low from a settings cell, else the cell's error."""
-    try:
-        number = parse_number(value)
-    except ValueError:
-        number = None
-    if number is None or not float(number).is_integer() or number < low:
+def _whole(data: BlockData, row: int, key: str, value: CellValue) -> int:
+    """A whole number as the block declares it (its bounds live there), else the cell's error."""
+    number = data.value(row, key, value)
+    if not isinstance(number, int):  # a blank cell: the declaration asks for a number
         raise data.error(
-            row,
-            key,
-            tr(
-                f"{what[0]}须为不小于 {low} 的整数，现在是 '{value}'",
-                f"{what[1]} must be a whole number of at least {low}, not '{value}'",
-            ),
+            row, key, f"{dict(data.block.columns)[key]} {Allowed('whole').wanted(value)}"
         )
-    return int(number)
+    return number
 
 
 # ---- cadences: one reader per column ----------------------------------------------
@@ -163,17 +153,17 @@ def _step_name(data: BlockData, row: int, value: CellValue) -> str:
 
 def _offset(data: BlockData, row: int, value: CellValue) -> int:
     """Working days from the anchor to the first touch."""
-    return _whole(data, row, "offset", value, 0, ("起始天", "offset days"))
+    return _whole(data, row, "offset", value)
 
 
 def _repeat(data: BlockData, row: int, value: CellValue) -> int:
     """Working days between touches of a repeating step."""
-    return _whole(data, row, "repeat", value, 1, ("重复间隔", "repeat every"))
+    return _whole(data, row, "repeat", value)
 
 
 def _priority(data: BlockData, row: int, value: CellValue) -> int:
     """The step's priority (1 is highest)."""
-    return _whole(data, row, "priority", value, 1, ("优先级", "priority"))
+    return _whole(data, row, "priority", value)
 
 
 def _channel(data: BlockData, row: int, value: CellValue) -> str:
@@ -225,7 +215,7 @@ def _parse_reps(settings: Settings) -> tuple[Rep, ...]:
         capacity = (
             DEFAULT_CAPACITY
             if is_blank(rec["capacity"])
-            else _whole(data, row, "capacity", rec["capacity"], 1, ("每日容量", "daily capacity"))
+            else _whole(data, row, "capacity", rec["capacity"])
         )
         reps[name] = Rep(name, capacity, _rep_channels(data, row, rec["channels"]))
     return tuple(reps.values())
