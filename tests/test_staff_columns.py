@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -390,6 +391,28 @@ def test_check_job_keeps_staff_notes_when_rows_move_and_problems_go(tmp_path: Pa
     # Re-run again: the resolved row stays while its note does; nothing doubles.
     run_job("check", FileBook(path, backup=False), JobOptions(as_of=AS_OF, lang="en"))
     assert _grid(path, CHECK_SHEET) == grid
+
+
+def test_the_check_sheet_is_read_back_only_when_staff_added_a_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 数据检查 of 850,000 problems is not parsed on every re-run for nothing."""
+    path = _customer_list(tmp_path / "list.xlsx")
+    run_job("check", FileBook(path, backup=False), JobOptions(as_of=AS_OF))
+    read: list[str] = []
+    whole = FileBook.read_grid
+
+    def spy(book: FileBook, sheet: str) -> list[list[CellValue]]:
+        read.append(sheet)
+        return whole(book, sheet)
+
+    monkeypatch.setattr(FileBook, "read_grid", spy)
+    before = _grid(path, CHECK_SHEET)
+    run_job("check", FileBook(path, backup=False), JobOptions(as_of=AS_OF))
+    assert CHECK_SHEET not in read and _grid(path, CHECK_SHEET) == before
+    _edit(path, CHECK_SHEET, lambda ws: ws.cell(1, len(before[0]) + 1, NOTE))
+    run_job("check", FileBook(path, backup=False), JobOptions(as_of=AS_OF))
+    assert CHECK_SHEET in read and _grid(path, CHECK_SHEET)[0][-1] == NOTE
 
 
 def _own_identity(path: Path) -> None:

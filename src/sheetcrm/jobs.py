@@ -39,7 +39,7 @@ from .settings import (
 )
 from .sheets import tiers as tier_sheets
 from .sheets.carry import Carried
-from .sheets.check import CHECK_SHEET, problem_notes, problems_sheet
+from .sheets.check import CHECK_SHEET, problem_notes, problems_sheet, staff_columns
 from .sheets.messages import (
     MESSAGES_SHEET,
     message_notes,
@@ -157,9 +157,19 @@ class Run:
             self.report.lines.append(tr(zh, en))
 
     # ---- inputs -------------------------------------------------------------
-    def previous_sheet(self, name: str) -> list[list[CellValue]] | None:
-        """One of our sheets as the last run and staff left it, None before the first run."""
-        return self.book.read_grid(name) if name in self.book.sheet_names() else None
+    def previous_sheet(
+        self, name: str, worth_reading: Callable[[list[list[CellValue]]], bool] | None = None
+    ) -> list[list[CellValue]] | None:
+        """One of our sheets as the last run and staff left it, None before the first run;
+        only its first rows when they show nothing of staff's worth reading the rest for (a
+        数据检查 of 850,000 problems is read back only when staff added a column to it)."""
+        if name not in self.book.sheet_names():
+            return None
+        if worth_reading is not None:
+            head = [list(row) for row in self.book.customer_source().head(name)]
+            if not worth_reading(head):
+                return head
+        return self.book.read_grid(name)
 
     @cached_property
     def messages_before(self) -> Carried:
@@ -458,7 +468,7 @@ def _step_settings(run: Run) -> None:
 def _step_check(run: Run) -> None:
     problems, to_fix = run.problems, run.problems_to_fix
     run.report.problems = len(to_fix)
-    staff = problem_notes(run.previous_sheet(CHECK_SHEET))
+    staff = problem_notes(run.previous_sheet(CHECK_SHEET, staff_columns))
     ids = run.table.frame.get("id")
     run.book.write_sheet(problems_sheet(problems, ids, run.table.sheet, staff))
     run.report.sheets.append(CHECK_SHEET)

@@ -32,6 +32,7 @@ __all__ = [
     "carry",
     "cell_at",
     "read_staff",
+    "staff_added",
 ]
 
 MARK_HEADER = "记录状态 Row status"  # only written when some row is kept for staff's notes
@@ -106,6 +107,30 @@ def _header_row(grid: Sequence[Sequence[CellValue]], ours: OurColumns) -> int | 
     return None
 
 
+def _split(
+    header: Sequence[CellValue], ours: OurColumns, skip: Collection[int] = ()
+) -> tuple[dict[int, str], list[int]]:
+    """A header row's columns: ours by field name, and those staff added."""
+    fields: dict[int, str] = {}
+    staff: list[int] = []
+    for column, text in enumerate(header):
+        name = ours.field_of(text)
+        if column in skip or (name is not None and name in fields.values()):
+            continue
+        if name is not None:
+            fields[column] = name
+        elif not is_blank(text):
+            staff.append(column)
+    return fields, staff
+
+
+def staff_added(head: Sequence[Sequence[CellValue]], ours: OurColumns) -> bool:
+    """Whether a previous sheet whose first rows are ``head`` has a column staff added, so
+    that its rows are worth reading (True when its header is not among those rows)."""
+    at = _header_row(head, ours)
+    return at is None or bool(_split(head[at], ours)[1])
+
+
 def read_staff(
     grid: Sequence[Sequence[CellValue]] | None,
     ours: OurColumns,
@@ -124,16 +149,7 @@ def read_staff(
     if grid is None or at is None:
         return Carried(ours, key, kept)
     header = list(grid[at])
-    fields: dict[int, str] = {}
-    staff: list[int] = []
-    for column, text in enumerate(header):
-        name = ours.field_of(text)
-        if column in skip or (name is not None and name in fields.values()):
-            continue
-        if name is not None:
-            fields[column] = name
-        elif not is_blank(text):
-            staff.append(column)
+    fields, staff = _split(header, ours, skip)
     headers = [cell_text(header[column]) for column in staff]
     if not staff and not set(kept) & set(fields.values()):
         return Carried(ours, key, kept, headers)  # nothing staff can have filled: no row read

@@ -17,9 +17,9 @@ import pandas as pd
 from ..book.base import CellError, CellValue, Problem, SheetSpec
 from ..i18n import tr
 from ..schedule.columns import cell_text
-from .carry import RESOLVED, Carried, OurColumns, carry, read_staff
+from .carry import RESOLVED, Carried, OurColumns, carry, read_staff, staff_added
 
-__all__ = ["CHECK_SHEET", "problem_notes", "problems_sheet"]
+__all__ = ["CHECK_SHEET", "problem_notes", "problems_sheet", "staff_columns"]
 
 CHECK_SHEET = "数据检查"
 
@@ -52,6 +52,11 @@ def _key(fields: Mapping[str, CellValue]) -> tuple[str, ...]:
     customer = cell_text(fields.get("customer_id"))
     where = f"id:{customer}" if customer else f"row:{cell_text(fields.get('row'))}"
     return (*(cell_text(fields.get(name)) for name in ("sheet", "column", "kind")), where)
+
+
+def staff_columns(head: Sequence[Sequence[CellValue]]) -> bool:
+    """Whether staff added a column to the 数据检查 sheet whose first rows are ``head``."""
+    return staff_added(head, _OURS)
 
 
 def problem_notes(grid: Sequence[Sequence[CellValue]] | None) -> Carried:
