@@ -202,12 +202,13 @@ def test_fields_by_header_text_and_missing_fields_column() -> None:
         plan=_plan("custom"),
         channels=("sms",),
     )
-    first = _by(result, "C001", "sms")
-    assert first["body"] == "【示例科技】¥12,345.50|金卡||ouyang@example.cn"
-    assert first["missing_fields"] == "城市"
-    second = _by(result, "C002", "sms")
-    assert second["body"].endswith("¥800.00|||无邮箱")
-    assert second["missing_fields"] == "会员等级、城市" and "城市" in second["warnings"]
+    assert result.messages.empty  # every text printed a field blank: none is sent as it is
+    skipped = result.skipped.set_index("customer_id")
+    assert skipped.loc["C001", "body"] == "【示例科技】¥12,345.50|金卡||ouyang@example.cn"
+    assert skipped.loc["C001", "missing_fields"] == "城市"
+    assert skipped.loc["C002", "body"].endswith("¥800.00|||无邮箱")  # a default is no hole
+    assert skipped.loc["C002", "missing_fields"] == "会员等级、城市"
+    assert str(skipped.loc["C002", "reason"]) in ("缺少字段：会员等级、城市", "missing fields: 会员等级、城市")
 
 
 def test_leading_formula_characters_are_kept() -> None:
@@ -345,7 +346,8 @@ def test_touch_fields_are_available_in_plan_mode() -> None:
     plan = _plan("custom", purpose=["回访", None, "回访", "回访"])
     result = _compose(settings=settings, plan=plan, channels=("sms",))
     assert _by(result, "C001", "sms")["body"] == "【示例科技】欧阳女士，2026年5月1日见，回访"
-    assert _by(result, "C002", "sms")["missing_fields"] == "purpose"
+    missing = result.skipped.set_index("customer_id").loc["C002"]
+    assert missing["missing_fields"] == "purpose" and missing["channel"] == "sms"
 
 
 def test_customer_ids_match_the_plan_engine_convention() -> None:

@@ -61,9 +61,15 @@ def test_headers_are_template_fields_and_name_missing_fields() -> None:
         as_of=AS_OF,
         channels=("sms",),
     )
-    row = result.messages.iloc[0]
+    assert result.messages.empty  # a field printed blank: not a text to send (issue 18)
+    row = result.skipped.iloc[0]
     assert row["body"] == "【示例科技】¥12,345.50|金卡|"
-    assert row["missing_fields"] == "城市"
+    assert row["missing_fields"] == "城市" and row["template"] == "t"
+    assert row["reason"].zh == "缺少字段：城市" and row["reason"].en == "missing fields: 城市"
+    sheet = messages_sheet(result, lang="zh")
+    header, line = sheet.rows[0], sheet.rows[1]
+    assert line[header.index("提示")] == "不发送：缺少字段：城市"
+    assert line[header.index("缺失字段")] == "城市" and line[header.index("模板")] == "t"
 
 
 def test_a_501_character_sms_stays_in_the_sheet_with_its_reason() -> None:

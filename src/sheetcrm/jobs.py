@@ -363,7 +363,7 @@ class Run:
             until=self.options.until,
             sent=sent_messages(self.messages_before),
         )
-        _refuse_unfilled(result.messages, self.table)
+        _refuse_unfilled(result, self.table)
         return result
 
     @cached_property
@@ -388,12 +388,16 @@ _MADE_FROM = {
 }
 
 
-def _refuse_unfilled(made: pd.DataFrame, table: CustomerTable) -> None:
+def _refuse_unfilled(result: messages.MessagesResult, table: CustomerTable) -> None:
     """Stop when a template writes a field no column carries: every message of it would have a
     hole (fields a template guards with ``if`` or ``default`` are never missing)."""
     roles = {info.role for info in CUSTOMER_ROLES}
-    for template, group in made.groupby("template", sort=True):
-        fields = [set(text.split("、")) if text else set() for text in group["missing_fields"]]
+    sent = set(result.messages["template"])  # a template one text of which is whole
+    holes = result.skipped[result.skipped["missing_fields"].astype(bool)]
+    for template, group in holes.groupby("template", sort=True):
+        if template in sent:
+            continue
+        fields = [set(str(text).split("、")) for text in group["missing_fields"]]
         for name in sorted(set.intersection(*fields)):
             role = _MADE_FROM.get(name, name)
             if role in roles and role not in table.roles:

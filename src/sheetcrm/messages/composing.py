@@ -41,12 +41,21 @@ MESSAGE_COLUMNS = (
     "parts",
     "template",
     "warnings",
-    "missing_fields",
     "html",
     "send_date",
 )
-# Messages that cannot be sent: the reason, and the address and text when there are some.
-SKIPPED_COLUMNS = ("customer_id", "customer", "channel", "reason", "to", "body")
+# Messages that cannot be sent: the reason, and the address, text and template when there are
+# some; a text with a field printed blank (no default) lists the fields.
+SKIPPED_COLUMNS = (
+    "customer_id",
+    "customer",
+    "channel",
+    "reason",
+    "to",
+    "body",
+    "template",
+    "missing_fields",
+)
 # Messages sent before, which a run does not make again.
 _SENT_COLUMNS = ("customer_id", "channel", "send_date", "to", "body")
 
@@ -103,14 +112,13 @@ class _Composer:
         }
         self.rows: list[tuple[Any, ...]] = []
         # The reason is shown twice: in 消息 (the workbook's language) and counted on the console.
-        self.skipped: list[tuple[str, str, str, Text, str, str]] = []
+        self.skipped: list[tuple[str, str, str, Text, str, str, str, str]] = []
         self.errors: list[SheetCRMError] = []
         self._opted_out_listed: set[int] = set()  # opted out customers are listed once
         self._sms: dict[tuple[str, bool, bool, str], tuple[str, int, int, str]] = {}
         # Warning texts resolved once: tr() looks the language up on every call.
         self._long = tr("长短信，按 {} 条计费", "long SMS, billed as {}")
         self._ucs2 = tr("国际短信含非 GSM 字符，按 70/67 计", "non-GSM text: 70/67 per part")
-        self._missing = tr("缺少字段：", "missing fields: ")
         self._repeated = Text(
             "本次已向此地址发送相同内容", "the same text already goes to this address"
         )
@@ -175,10 +183,21 @@ class _Composer:
             return
         self.render(i, channel, source, touch)
 
-    def skip(self, i: int, channel: str, reason: Text, to: str = "", body: str = "") -> None:
+    def skip(
+        self,
+        i: int,
+        channel: str,
+        reason: Text,
+        to: str = "",
+        body: str = "",
+        template: str = "",
+        missing: str = "",
+    ) -> None:
         """List customer i as getting no message on the channel, and why."""
         records = self.records
-        self.skipped.append((records.ids[i], records.names[i], channel, reason, to, body))
+        self.skipped.append(
+            (records.ids[i], records.names[i], channel, reason, to, body, template, missing)
+        )
 
     def compiled_template(self, source: TemplateSource) -> Compiled:
         """The template compiled (once per run), bound to the columns once they are prepared."""
@@ -243,20 +262,20 @@ class _Composer:
                     reason = Text(
                         f"短信超过 {MAX_SMS_CHARS} 字", f"SMS over {MAX_SMS_CHARS} characters"
                     )
-                    self.skip(i, channel, reason, to, body)
+                    self.skip(i, channel, reason, to, body, source.key)
                     return
+        if seen:  # a field printed blank, with no default: not a text to send as it is
+            missing = "、".join([records.shown.get(f, f) for f in seen])
+            reason = Text(f"缺少字段：{missing}", f"missing fields: {missing}")
+            self.skip(i, channel, reason, to, body, source.key, missing)
+            return
         if (channel, to, body) in self._done_texts:
             self.already_sent += 1
             return
         if (channel, to, body) in self._sent:
-            self.skip(i, channel, self._repeated, to, body)
+            self.skip(i, channel, self._repeated, to, body, source.key)
             return
         self._sent.add((channel, to, body))
-        missing = ""
-        if seen:
-            missing = "、".join([records.shown.get(f, f) for f in seen])
-            note = self._missing + missing
-            warnings = f"{warnings}；{note}" if warnings else note
         self.rows.append(
             (
                 records.ids[i],
@@ -269,7 +288,6 @@ class _Composer:
                 parts,
                 source.key,
                 warnings,
-                missing,
                 html,
                 _send_date(touch.get("due"), self.as_of),
             )

@@ -60,6 +60,7 @@ _COLUMNS = (
 _OURS = OurColumns({name: (zh, en, f"{zh} {en}") for name, zh, en in _COLUMNS})
 _STATUS = len(_COLUMNS) - 1
 _BODY = [name for name, _, _ in _COLUMNS].index("body")
+_MISSING = [name for name, _, _ in _COLUMNS].index("missing_fields")
 SENT_STATUS = ("已发送", "sent")
 # The send statuses offered in the drop-down: (Chinese, English); only "sent" changes a run.
 _STATUSES = (SENT_STATUS, ("发送失败", "failed"), ("暂不发送", "on hold"))
@@ -192,11 +193,11 @@ def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
         parts.tolist(),
         m["template"],
         m["warnings"],
-        m["missing_fields"],
         m["send_date"],
         strict=True,
     ):
-        rows.append([*values, None])
+        # 缺失字段 stays blank: a text with a field printed blank is not sent (listed below).
+        rows.append([*values[:_MISSING], None, *values[_MISSING:], None])
     if staff is not None:
         rows += _sent_before(staff, rows)
     # Messages that cannot be sent stay in the sheet, with why (nothing is dropped silently).
@@ -213,9 +214,9 @@ def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
                 body,
                 len(body) if body else None,
                 None,
-                "",
+                row.get("template") or "",
                 not_sent(str(row["reason"])),
-                "",
+                row.get("missing_fields") or "",
                 None,
                 None,
             ]
