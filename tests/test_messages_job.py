@@ -25,7 +25,8 @@ def test_the_console_counts_messages_not_sent_by_reason(book_path: Path) -> None
         report = run_job("messages", FileBook(book_path, backup=False), JobOptions(as_of=AS_OF))
     line = next(line for line in report.lines if line.startswith("消息："))
     total = int(re.search(r"(\d+) 条不发送", line).group(1))  # type: ignore[union-attr]
-    counts = [int(n) for n in re.findall(r" (\d+)(?=[;）])", line)]
+    reasons = line.split("条不发送", 1)[1]  # after the ready ones' count per channel
+    counts = [int(n) for n in re.findall(r" (\d+)(?=[；）])", reasons)]
     assert "已退订 / 勿扰" in line and "没有有效的手机号" in line
     assert sum(counts) == total > 0
     grid = XlsxReader(book_path).read_grid(MESSAGES_SHEET)
