@@ -208,7 +208,10 @@ def test_fields_by_header_text_and_missing_fields_column() -> None:
     assert skipped.loc["C001", "missing_fields"] == "城市"
     assert skipped.loc["C002", "body"].endswith("¥800.00|||无邮箱")  # a default is no hole
     assert skipped.loc["C002", "missing_fields"] == "会员等级、城市"
-    assert str(skipped.loc["C002", "reason"]) in ("缺少字段：会员等级、城市", "missing fields: 会员等级、城市")
+    assert str(skipped.loc["C002", "reason"]) in (
+        "缺少字段：会员等级、城市",
+        "missing fields: 会员等级、城市",
+    )
 
 
 def test_leading_formula_characters_are_kept() -> None:
