@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import SheetCRMError, UsageError, environment_error
-from .i18n import Lang, set_lang, tr
+from .i18n import Lang, only_lang, tr
 
 if TYPE_CHECKING:
     from .book.file import FileBook
@@ -642,7 +642,12 @@ def _say_exports(paths: Sequence[Path]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_lang(_pre_lang(argv))
+    # --lang (else the environment) for this command only: a caller's language is left as it was.
+    with only_lang(_pre_lang(argv)):
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

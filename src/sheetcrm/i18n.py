@@ -26,6 +26,7 @@ __all__ = [
     "current_lang",
     "detect_lang",
     "in_this_language",
+    "only_lang",
     "set_lang",
     "tr",
     "use_lang",
@@ -82,6 +83,16 @@ def set_lang(lang: Lang | None) -> None:
 def use_lang(lang: str | None) -> Iterator[None]:
     """Use a language for the duration of a with-block (None: the one in force)."""
     token = _lang.set(_checked(lang) or _lang.get())
+    try:
+        yield
+    finally:
+        _lang.reset(token)
+
+
+@contextmanager
+def only_lang(lang: str | None) -> Iterator[None]:
+    """Exactly this language for a with-block (None: the environment's), then as before."""
+    token = _lang.set(_checked(lang))
     try:
         yield
     finally:
