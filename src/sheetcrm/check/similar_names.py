@@ -4,6 +4,7 @@ Two normalised names count as the same customer when rapidfuzz's ``fuzz.ratio`` 
 ≥ 90. Rather than scoring every pair in a block, each distinct name is scored only against its
 *candidates*: its neighbours in a few sort orders (at most :data:`WINDOW` after it in each), so
 at most ``2 · WINDOW · (2 + RARE_GRAMS)`` candidates per name, on any distribution of names.
+Pairs where one short name is the other less a character match without a score.
 
 The orders follow from what ratio ≥ 90 allows. The Indel distance (insertions + deletions) of
 names of lengths a and b is then at most (a + b) / 10, so:
@@ -13,7 +14,12 @@ names of lengths a and b is then at most (a + b) / 10, so:
 - a typo near the start leaves a long shared suffix: neighbours in the reversed names' order;
 - a typo in the middle leaves most bigrams intact: each name is also filed under its
   :data:`RARE_GRAMS` rarest bigrams (over the whole list), where a rare bigram holds few names,
-  and neighbours are taken among the names filed under the same bigram, in sorted order.
+  and neighbours are taken among the names filed under the same bigram, in sorted order;
+- in names shorter than 10 characters (one character apart is all ratio ≥ 90 allows) a change
+  in the middle among names alike at both ends and in every bigram (测试194153 / 测试19453,
+  广东省鼎电子 / 广东省鼎信电子) is found exactly: each name of at most :data:`_DROPPED_UP_TO`
+  characters is hashed less each of its characters and looked up among the shorter names'
+  hashes — at most that many pairs per name, as any such pair matches.
 Then the clusters (names joined by a score ≥ 90) and the confirmation (an earlier row of the
 cluster shares the city or the contact) are today's.
 """
@@ -50,6 +56,10 @@ _GRAM_BITS = 20  # bits a bigram is hashed into
 _NO_GRAM = 1 << _GRAM_BITS  # the hash of no bigram (past a name's end)
 _GRAM_BLOCK = 1 << 18  # names whose bigrams are ranked at once
 _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists stay small
+_DROPPED_UP_TO = 10  # longest name filed under each of its one-character deletions
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2⁶⁴, so a character can be taken out
+_HASH_INVERSE = pow(_HASH_BASE, -1, 1 << 64)
+_FILTER_BITS = 24  # bits of a name's hash that the filter of deletions keeps (2 MiB bool array: 16)
 
 
 NAME_SCORE = 90  # rapidfuzz ratio at or above which two normalised names count as the same
@@ -198,15 +208,66 @@ def _rare_gram_pairs(
     return _window_pairs(forward[keys & ((1 << bits) - 1)], lengths, keys >> bits)
 
 
-def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of distinct names (as indexes, first < second) worth scoring, each once."""
+def _prefix_hashes(points: np.ndarray) -> np.ndarray:
+    """Polynomial hashes (modulo 2⁶⁴: numpy wraps) of each row's first 0, 1, … characters."""
+    powers = np.full(points.shape[1], _HASH_BASE, np.uint64)
+    powers[0] = 1
+    hashes = np.zeros((len(points), points.shape[1] + 1), np.uint64)
+    np.cumsum(points * np.cumprod(powers), axis=1, out=hashes[:, 1:])
+    return hashes
+
+
+def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (shorter, longer) of short names where the shorter is the longer less one character:
+    a ratio ≥ 90 whenever the shorter has ≥ 5 characters (2n / (2n + 1)), so no score is needed.
+    Each name of at most :data:`_DROPPED_UP_TO` characters is filed under each of its deletions;
+    a pair is charged to its longer name, so there are at most that many pairs per name."""
+    width = min(points.shape[1], _DROPPED_UP_TO)
+    points = points[:, :width]  # a view: names longer than this take no part
+    blocks = range(0, len(points), _GRAM_BLOCK)  # rows at once: the temporaries stay small
+    whole = np.concatenate([_prefix_hashes(points[at : at + _GRAM_BLOCK])[:, -1] for at in blocks])
+    shorter = np.flatnonzero(lengths < width)
+    # A bit per hash of a shorter name (its top bits) sifts out most deletions before the look-up.
+    top = np.uint64(64 - _FILTER_BITS)
+    sieve = np.zeros(1 << _FILTER_BITS, bool)
+    sieve[whole[shorter] >> top] = True
+    found: list[np.ndarray] = []  # per block: the longer name, the character dropped, the hash
+    for start in blocks:
+        block = points[start : start + _GRAM_BLOCK]
+        size = lengths[start : start + _GRAM_BLOCK, None]
+        prefix = _prefix_hashes(block)
+        # A row less its character i: prefix(i) + (whole − prefix(i + 1)) / base.
+        dropped = prefix[:, :-1] + (prefix[:, -1:] - prefix[:, 1:]) * np.uint64(_HASH_INVERSE)
+        # Within the name, once per run of equal characters (dropping any of them is the same).
+        valid = (np.arange(width) < size) & (size > _SHORTEST) & (size <= width)
+        valid[:, 1:] &= block[:, 1:] != block[:, :-1]
+        valid &= sieve[dropped >> top]
+        row, at = np.nonzero(valid)
+        found += [row + start, at, dropped[row, at]]
+    longer, at, hashes = (np.concatenate(found[part::3]) for part in range(3))
+    order = np.argsort(whole[shorter])
+    known = whole[shorter][order]
+    place = np.minimum(np.searchsorted(known, hashes), max(len(known) - 1, 0))
+    hit = known[place] == hashes if len(known) else np.zeros(len(hashes), bool)
+    short, longer, at = shorter[order[place[hit]]], longer[hit], at[hit]
+    # Checked character by character (a hash may collide): the longer less ``at`` is the shorter.
+    rows = points[longer]
+    kept = np.where(np.arange(width - 1) < at[:, None], rows[:, :-1], rows[:, 1:])
+    same = (kept == points[short, :-1]).all(axis=1) & (lengths[short] + 1 == lengths[longer])
+    return short[same], longer[same]
+
+
+def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of distinct names (as indexes, first < second) worth scoring, each once; then the
+    pairs known to match without a score (one is the other less a character)."""
     lengths = np.fromiter(map(len, names), np.int32, len(names))
     long = np.flatnonzero(lengths >= _SHORTEST)
     if len(long) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return (np.empty(0, np.int64),) * 4
     long_lengths = lengths[long]
     texts = names[long].tolist()
     points = _key_points(texts)
+    short, longer = (long[side] for side in _dropped_pairs(points, long_lengths))
     forward = _order(points)
     pairs = _window_pairs(forward, long_lengths)
     # Each name backwards (its last :data:`_KEY_CHARS` characters): a typo near the start.
@@ -216,12 +277,13 @@ def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low, high = np.minimum(first, second), np.maximum(first, second)
     # Sorted, not hashed: as fast, and pairs scored in order read their names in order.
     pair = np.sort(low * len(names) + high)
-    return np.divmod(pair[np.diff(pair, prepend=-1) != 0], len(names))
+    low, high = np.divmod(pair[np.diff(pair, prepend=-1) != 0], len(names))
+    return low, high, short, longer
 
 
 def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs whose names score ≥ 90."""
-    first, second = _candidates(names)
+    """The pairs of names that score ≥ 90 (a pair may come twice)."""
+    first, second, short, longer = _candidates(names)
     keep = np.zeros(len(first), dtype=bool)
     for start in range(0, len(first), _SCORE_BATCH):
         part = slice(start, start + _SCORE_BATCH)
@@ -234,7 +296,7 @@ def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             workers=1,  # the machine's other core runs the job's own line meanwhile
         )
         keep[part] = scores > 0
-    return first[keep], second[keep]
+    return np.concatenate([first[keep], short]), np.concatenate([second[keep], longer])
 
 
 def _name_clusters(names: np.ndarray) -> np.ndarray:
