@@ -84,10 +84,12 @@ def test_names_of_four_characters_match_only_themselves() -> None:
 def test_candidates_per_name_are_capped() -> None:
     """Names sharing one long prefix (one block today) get a bounded number of candidates."""
     names = np.array([f"测试{n}" for n in range(1, 20_001)], dtype=object)
-    first, second, _, longer = matcher._candidates(names)
+    first, second = matcher._candidates(names)[:2]
     per_name = np.bincount(np.concatenate([first, second]), minlength=len(names))
     assert per_name.max() <= 2 * matcher.WINDOW * (2 + matcher.RARE_GRAMS)
     # Pairs known without a score: each charged to its longer name, one per character at most.
+    lengths = np.fromiter(map(len, names), np.int32, len(names))
+    longer = matcher._dropped_pairs(matcher._key_points(names.tolist()), lengths)[1]
     assert len(longer) and np.bincount(longer).max() <= matcher._DROPPED_UP_TO
 
 
@@ -147,18 +149,19 @@ def _one_dropped(short: str, long: str) -> bool:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text("测试12公司aéB", min_size=3, max_size=12), max_size=40, unique=True))
 def test_pairs_known_without_a_score_are_the_one_character_deletions(names: list[str]) -> None:
-    """Every pair of names of ≥ 5 and ≤ 10 characters one character apart, no other pair; each
-    such pair has a ratio ≥ 90, so skipping its score loses nothing."""
+    """Every pair of names of ≥ 5 and ≤ 10 characters one character apart, no other pair, none of
+    them among the pairs scored; each has a ratio ≥ 90, so skipping its score loses nothing."""
     array = np.array(names, dtype=object)
-    short, longer = (side.tolist() for side in matcher._candidates(array)[2:])
-    found = set(zip(short, longer, strict=True))
+    first, second, low, high = (side.tolist() for side in matcher._candidates(array))
+    found = set(zip(low, high, strict=True))
+    assert not found & set(zip(first, second, strict=True))  # a pair known is not scored again
     expected = {
-        (s, t)
+        (min(s, t), max(s, t))
         for s, a in enumerate(names)
         for t, b in enumerate(names)
         if len(a) >= 5 and len(b) <= matcher._DROPPED_UP_TO and _one_dropped(a, b)
     }
-    assert found == expected and len(found) == len(short)
+    assert found == expected and len(found) == len(low)
     assert all(fuzz.ratio(names[s], names[t]) >= matcher.NAME_SCORE for s, t in found)
 
 

@@ -258,8 +258,8 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
 
 
 def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of distinct names (as indexes, first < second) worth scoring, each once; then the
-    pairs known to match without a score (one is the other less a character)."""
+    """Pairs of distinct names (as indexes, first < second) worth scoring, each once; then, as
+    well, the pairs known to match without a score (one is the other less a character)."""
     lengths = np.fromiter(map(len, names), np.int32, len(names))
     long = np.flatnonzero(lengths >= _SHORTEST)
     if len(long) < 2:
@@ -274,15 +274,19 @@ def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     pairs += _window_pairs(_order(_key_points([text[::-1] for text in texts])), long_lengths)
     pairs += _rare_gram_pairs(points, long_lengths, forward)
     first, second = (long[np.concatenate(pairs[side::2])] for side in (0, 1))
-    low, high = np.minimum(first, second), np.maximum(first, second)
-    # Sorted, not hashed: as fast, and pairs scored in order read their names in order.
-    pair = np.sort(low * len(names) + high)
-    low, high = np.divmod(pair[np.diff(pair, prepend=-1) != 0], len(names))
-    return low, high, short, longer
+    known = np.minimum(short, longer) * len(names) + np.maximum(short, longer)
+    scored = np.minimum(first, second) * len(names) + np.maximum(first, second)
+    # Sorted, not hashed: as fast, and pairs scored in order read their names in order. Known
+    # pairs (even) sort before the same pair as a candidate (odd), which is then not scored.
+    pair = np.sort(np.concatenate([known << 1, scored << 1 | 1]))
+    pair = pair[np.diff(pair >> 1, prepend=-1) != 0]
+    odd = (pair & 1).astype(bool)
+    low, high = np.divmod(pair[odd] >> 1, len(names))
+    return (low, high, *np.divmod(pair[~odd] >> 1, len(names)))
 
 
 def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of names that score ≥ 90 (a pair may come twice)."""
+    """The pairs of names that score ≥ 90, each once."""
     first, second, short, longer = _candidates(names)
     keep = np.zeros(len(first), dtype=bool)
     for start in range(0, len(first), _SCORE_BATCH):
