@@ -197,3 +197,17 @@ def test_recall_on_ten_thousand_names(kind: str) -> None:
     found, every = _found(keys), _exhaustive(keys)
     assert set(found) <= set(every)
     assert len(found) >= 0.98 * len(every), (len(found), len(every))
+
+
+def test_pairs_known_without_a_score_do_not_depend_on_the_block_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Names hashed and checked in blocks of rows give the pairs one block gives."""
+    names = normalise_names(sample_names("prefix", 3000, 5).names)
+    names = np.array(sorted(set(names.tolist())), dtype=object)
+    lengths = np.fromiter(map(len, names), np.int32, len(names))
+    points = matcher._key_points(names.tolist())
+    whole = [side.tolist() for side in matcher._dropped_pairs(points, lengths)]
+    monkeypatch.setattr(matcher, "_GRAM_BLOCK", 7)
+    assert [side.tolist() for side in matcher._dropped_pairs(points, lengths)] == whole
+    assert len(whole[0]) > 50

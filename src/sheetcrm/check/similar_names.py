@@ -59,7 +59,7 @@ _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists sta
 _DROPPED_UP_TO = 10  # longest name filed under each of its one-character deletions
 _HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2⁶⁴, so a character can be taken out
 _HASH_INVERSE = pow(_HASH_BASE, -1, 1 << 64)
-_FILTER_BITS = 24  # bits of a name's hash that the filter of deletions keeps (2 MiB bool array: 16)
+_SIEVE_SPARSENESS = 4  # a sieve has 2⁴ times as many places as it holds names, at least
 
 
 NAME_SCORE = 90  # rapidfuzz ratio at or above which two normalised names count as the same
@@ -227,9 +227,11 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     blocks = range(0, len(points), _GRAM_BLOCK)  # rows at once: the temporaries stay small
     whole = np.concatenate([_prefix_hashes(points[at : at + _GRAM_BLOCK])[:, -1] for at in blocks])
     shorter = np.flatnonzero(lengths < width)
-    # A bit per hash of a shorter name (its top bits) sifts out most deletions before the look-up.
-    top = np.uint64(64 - _FILTER_BITS)
-    sieve = np.zeros(1 << _FILTER_BITS, bool)
+    # A place per hash of a shorter name (its top bits) sifts out most deletions (all but
+    # about 1 in 2 ** _SIEVE_SPARSENESS of those matching none) before the exact look-up.
+    bits = len(shorter).bit_length() + _SIEVE_SPARSENESS
+    top = np.uint64(64 - bits)
+    sieve = np.zeros(1 << bits, bool)
     sieve[whole[shorter] >> top] = True
     found: list[np.ndarray] = []  # per block: the longer name, the character dropped, the hash
     for start in blocks:
@@ -250,10 +252,15 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     place = np.minimum(np.searchsorted(known, hashes), max(len(known) - 1, 0))
     hit = known[place] == hashes if len(known) else np.zeros(len(hashes), bool)
     short, longer, at = shorter[order[place[hit]]], longer[hit], at[hit]
-    # Checked character by character (a hash may collide): the longer less ``at`` is the shorter.
-    rows = points[longer]
-    kept = np.where(np.arange(width - 1) < at[:, None], rows[:, :-1], rows[:, 1:])
-    same = (kept == points[short, :-1]).all(axis=1) & (lengths[short] + 1 == lengths[longer])
+    same = np.empty(len(short), bool)
+    for start in range(0, len(short), _GRAM_BLOCK):
+        part = slice(start, start + _GRAM_BLOCK)
+        # Checked character by character (hashes may collide): the longer less ``at`` is the
+        # shorter.
+        rows = points[longer[part]]
+        kept = np.where(np.arange(width - 1) < at[part, None], rows[:, :-1], rows[:, 1:])
+        same[part] = (kept == points[short[part], :-1]).all(axis=1)
+    same &= lengths[short] + 1 == lengths[longer]
     return short[same], longer[same]
 
 
