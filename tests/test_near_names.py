@@ -83,9 +83,11 @@ def test_names_of_four_characters_match_only_themselves() -> None:
 
 def test_candidates_per_name_are_capped() -> None:
     """Names sharing one long prefix (one block today) get a bounded number of candidates."""
-    names = np.array([f"测试{n}" for n in range(1, 20_001)], dtype=object)
+    short = [f"测试{n}" for n in range(1, 20_001)]  # too short for a pair to be scored
+    names = np.array([*short, *(f"测试客户编号{n:05}" for n in range(20_000))], dtype=object)
     first, second = matcher._candidates(names)[:2]
     per_name = np.bincount(np.concatenate([first, second]), minlength=len(names))
+    assert per_name[len(short) :].min() > 0 and per_name[: len(short)].max() == 0
     assert per_name.max() <= 2 * matcher.WINDOW * (2 + matcher.RARE_GRAMS)
     # Pairs known without a score: each charged to its longer name, one per character at most.
     lengths = np.fromiter(map(len, names), np.int32, len(names))
@@ -152,16 +154,17 @@ def test_pairs_known_without_a_score_are_the_one_character_deletions(names: list
     """Every pair of names of ≥ 5 and ≤ 10 characters one character apart, no other pair, none of
     them among the pairs scored; each has a ratio ≥ 90, so skipping its score loses nothing."""
     array = np.array(names, dtype=object)
-    first, second, low, high = (side.tolist() for side in matcher._candidates(array))
-    found = set(zip(low, high, strict=True))
-    assert not found & set(zip(first, second, strict=True))  # a pair known is not scored again
+    first, second, short, longer = (side.tolist() for side in matcher._candidates(array))
+    found = set(zip(short, longer, strict=True))
+    scored = set(zip(first, second, strict=True)) | set(zip(second, first, strict=True))
+    assert not found & scored  # a pair known is not scored again
     expected = {
-        (min(s, t), max(s, t))
+        (s, t)
         for s, a in enumerate(names)
         for t, b in enumerate(names)
         if len(a) >= 5 and len(b) <= matcher._DROPPED_UP_TO and _one_dropped(a, b)
     }
-    assert found == expected and len(found) == len(low)
+    assert found == expected and len(found) == len(short)
     assert all(fuzz.ratio(names[s], names[t]) >= matcher.NAME_SCORE for s, t in found)
 
 
@@ -211,3 +214,16 @@ def test_pairs_known_without_a_score_do_not_depend_on_the_block_size(
     monkeypatch.setattr(matcher, "_GRAM_BLOCK", 7)
     assert [side.tolist() for side in matcher._dropped_pairs(points, lengths)] == whole
     assert len(whole[0]) > 50
+
+
+@given(st.integers(1, 60), st.integers(1, 60))
+def test_pairs_too_short_to_score_are_one_character_apart(a: int, b: int) -> None:
+    """The lengths rule the sort orders on: names of fewer than 20 characters together match only
+    one character apart (found without a score), and a name shorter than 9 is only in such pairs."""
+    short, long = min(a, b), max(a, b)
+    fewest = long - short + (long == short) * 2  # the least Indel distance of these lengths
+    may_match = 10 * fewest <= a + b
+    if may_match and a + b < matcher._SCORED_FROM:
+        assert fewest == 1 and long <= matcher._DROPPED_UP_TO
+    if may_match and a + b >= matcher._SCORED_FROM:
+        assert short >= matcher._SORTED_FROM

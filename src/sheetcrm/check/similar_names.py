@@ -4,22 +4,23 @@ Two normalised names count as the same customer when rapidfuzz's ``fuzz.ratio`` 
 ≥ 90. Rather than scoring every pair in a block, each distinct name is scored only against its
 *candidates*: its neighbours in a few sort orders (at most :data:`WINDOW` after it in each), so
 at most ``2 · WINDOW · (2 + RARE_GRAMS)`` candidates per name, on any distribution of names.
-Pairs where one short name is the other less a character match without a score.
 
 The orders follow from what ratio ≥ 90 allows. The Indel distance (insertions + deletions) of
 names of lengths a and b is then at most (a + b) / 10, so:
 - names of ≤ 4 characters only match themselves (identical names share a code, no scoring);
-- lengths are close (b ≤ 1.23 a), and a name keeps most of its characters and bigrams:
+- names of < 20 characters together match only one character apart (distance 1): found
+  exactly, with no score and no sort order, by hashing each name of ≤ :data:`_DROPPED_UP_TO`
+  characters less each of its characters and looking the hashes up among the shorter names'
+  (at most that many pairs per name; any such pair scores ≥ 90). This is what catches a change
+  in the middle of names alike at both ends and in every bigram (测试194153 / 测试19453,
+  广东省鼎电子 / 广东省鼎信电子), and it leaves names of < 9 characters out of the orders;
+- in longer pairs, lengths are close (b ≤ 1.23 a) and a name keeps most of its characters and
+  bigrams:
 - a typo near the end leaves a long shared prefix: neighbours in the names' sorted order;
 - a typo near the start leaves a long shared suffix: neighbours in the reversed names' order;
 - a typo in the middle leaves most bigrams intact: each name is also filed under its
   :data:`RARE_GRAMS` rarest bigrams (over the whole list), where a rare bigram holds few names,
-  and neighbours are taken among the names filed under the same bigram, in sorted order;
-- in names shorter than 10 characters (one character apart is all ratio ≥ 90 allows) a change
-  in the middle among names alike at both ends and in every bigram (测试194153 / 测试19453,
-  广东省鼎电子 / 广东省鼎信电子) is found exactly: each name of at most :data:`_DROPPED_UP_TO`
-  characters is hashed less each of its characters and looked up among the shorter names'
-  hashes — at most that many pairs per name, as any such pair matches.
+  and neighbours are taken among the names filed under the same bigram, in sorted order.
 Then the clusters (names joined by a score ≥ 90) and the confirmation (an earlier row of the
 cluster shares the city or the contact) are today's.
 """
@@ -56,7 +57,11 @@ _GRAM_BITS = 20  # bits a bigram is hashed into
 _NO_GRAM = 1 << _GRAM_BITS  # the hash of no bigram (past a name's end)
 _GRAM_BLOCK = 1 << 18  # names whose bigrams are ranked at once
 _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists stay small
-_DROPPED_UP_TO = 10  # longest name filed under each of its one-character deletions
+# Two names of ≤ 19 characters together are at Indel distance ≤ 1 if they match: one is the other
+# less a character, a pair found exactly (:func:`_dropped_pairs`); only longer pairs are scored.
+_SCORED_FROM = 20  # characters of a pair of names, together, from which it is scored
+_DROPPED_UP_TO = _SCORED_FROM // 2  # longest name filed under each of its deletions
+_SORTED_FROM = 9  # a shorter name has no partner ≤ 11/9 its length that makes a pair scored
 _HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2⁶⁴, so a character can be taken out
 _HASH_INVERSE = pow(_HASH_BASE, -1, 1 << 64)
 _SIEVE_SPARSENESS = 4  # a sieve has 2⁴ times as many places as it holds names, at least
@@ -140,12 +145,12 @@ def _order(points: np.ndarray) -> np.ndarray:
 
 
 def _may_match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether two different names of lengths ``a`` and ``b`` may have a ratio ≥ 90, pair by pair."""
-    # Their Indel distance is ≥ the difference of lengths and has the parity of their sum, so
-    # names of one length are ≥ 2 apart (a ratio ≥ 90 then needs ≥ 10 characters); and the
-    # ratio needs 10 · distance ≤ the sum.
-    apart = np.abs(a - b)
-    ok: np.ndarray = (10 * apart <= a + b) & ((apart > 0) | (a >= 10))
+    """Whether two different names of lengths ``a`` and ``b`` may have a ratio ≥ 90 and are long
+    enough together to be scored (shorter pairs are found without a score), pair by pair."""
+    # Their Indel distance is ≥ the difference of lengths, and the ratio needs 10 · distance ≤
+    # the sum (names of one length are ≥ 2 apart: ≥ 20 characters together, as scored pairs).
+    total = a + b
+    ok: np.ndarray = (10 * np.abs(a - b) <= total) & (total >= _SCORED_FROM)
     return ok
 
 
@@ -265,31 +270,33 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
 
 
 def _candidates(names: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of distinct names (as indexes, first < second) worth scoring, each once; then, as
-    well, the pairs known to match without a score (one is the other less a character)."""
+    """Pairs of distinct names (as indexes, first < second) worth scoring, each once; then the
+    pairs (shorter, longer) known to match without a score: one is the other less a character."""
     lengths = np.fromiter(map(len, names), np.int32, len(names))
     long = np.flatnonzero(lengths >= _SHORTEST)
     if len(long) < 2:
         return (np.empty(0, np.int64),) * 4
+    points = _key_points(names[long].tolist())
+    short, longer = (long[side] for side in _dropped_pairs(points, lengths[long]))
+    # The sort orders find only pairs of ≥ :data:`_SCORED_FROM` characters together (the rest
+    # are one character apart, found above): names too short for any such pair stay out.
+    sorted_from = lengths[long] >= _SORTED_FROM
+    if sorted_from.sum() < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64), short, longer
+    points, long = points[sorted_from], long[sorted_from]
     long_lengths = lengths[long]
     texts = names[long].tolist()
-    points = _key_points(texts)
-    short, longer = (long[side] for side in _dropped_pairs(points, long_lengths))
     forward = _order(points)
     pairs = _window_pairs(forward, long_lengths)
     # Each name backwards (its last :data:`_KEY_CHARS` characters): a typo near the start.
     pairs += _window_pairs(_order(_key_points([text[::-1] for text in texts])), long_lengths)
     pairs += _rare_gram_pairs(points, long_lengths, forward)
     first, second = (long[np.concatenate(pairs[side::2])] for side in (0, 1))
-    known = np.minimum(short, longer) * len(names) + np.maximum(short, longer)
-    scored = np.minimum(first, second) * len(names) + np.maximum(first, second)
-    # Sorted, not hashed: as fast, and pairs scored in order read their names in order. Known
-    # pairs (even) sort before the same pair as a candidate (odd), which is then not scored.
-    pair = np.sort(np.concatenate([known << 1, scored << 1 | 1]))
-    pair = pair[np.diff(pair >> 1, prepend=-1) != 0]
-    odd = (pair & 1).astype(bool)
-    low, high = np.divmod(pair[odd] >> 1, len(names))
-    return (low, high, *np.divmod(pair[~odd] >> 1, len(names)))
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    # Sorted, not hashed: as fast, and pairs scored in order read their names in order.
+    pair = np.sort(low * len(names) + high)
+    low, high = np.divmod(pair[np.diff(pair, prepend=-1) != 0], len(names))
+    return low, high, short, longer
 
 
 def _close_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
