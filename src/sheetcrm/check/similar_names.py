@@ -61,7 +61,7 @@ _SCORE_BATCH = 1 << 20  # pairs scored per rapidfuzz call, so the name lists sta
 # less a character, a pair found exactly (:func:`_dropped_pairs`); only longer pairs are scored.
 _SCORED_FROM = 20  # characters of a pair of names, together, from which it is scored
 _DROPPED_UP_TO = _SCORED_FROM // 2  # longest name filed under each of its deletions
-_SORTED_FROM = 9  # a shorter name has no partner ≤ 11/9 its length that makes a pair scored
+_SORTED_FROM = 9  # shorter names' partners (≤ 11/9 their length) make no pair that is scored
 _HASH_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2⁶⁴, so a character can be taken out
 _HASH_INVERSE = pow(_HASH_BASE, -1, 1 << 64)
 _SIEVE_SPARSENESS = 4  # a sieve has 2⁴ times as many places as it holds names, at least
