@@ -87,7 +87,7 @@ def test_candidates_per_name_are_capped() -> None:
     names = np.array([*short, *(f"测试客户编号{n:05}" for n in range(20_000))], dtype=object)
     first, second = matcher._candidates(names)[:2]
     per_name = np.bincount(np.concatenate([first, second]), minlength=len(names))
-    assert per_name[len(short) :].min() > 0 and per_name[: len(short)].max() == 0
+    assert per_name[len(short) :].min() > 0 and per_name[: len(short)].max() == 0  # none scored
     assert per_name.max() <= 2 * matcher.WINDOW * (2 + matcher.RARE_GRAMS)
     # Pairs known without a score: each charged to its longer name, one per character at most.
     lengths = np.fromiter(map(len, names), np.int32, len(names))
@@ -218,12 +218,10 @@ def test_pairs_known_without_a_score_do_not_depend_on_the_block_size(
 
 @given(st.integers(1, 60), st.integers(1, 60))
 def test_pairs_too_short_to_score_are_one_character_apart(a: int, b: int) -> None:
-    """The lengths rule the sort orders on: names of fewer than 20 characters together match only
-    one character apart (found without a score), and a name shorter than 9 is only in such pairs."""
+    """The lengths rule scoring on: names of fewer than 20 characters together match only one
+    character apart (found without a score)."""
     short, long = min(a, b), max(a, b)
     fewest = long - short + (long == short) * 2  # the least Indel distance of these lengths
     may_match = 10 * fewest <= a + b
     if may_match and a + b < matcher._SCORED_FROM:
         assert fewest == 1 and long <= matcher._DROPPED_UP_TO
-    if may_match and a + b >= matcher._SCORED_FROM:
-        assert short >= matcher._SORTED_FROM
