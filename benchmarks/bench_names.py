@@ -8,7 +8,7 @@ Usage: .venv/bin/python benchmarks/bench_names.py [--rows 100000] [--names prefi
 Each case runs in a child process of its own (a timeout stops it) and prints wall seconds,
 CPU seconds, peak memory (resident, above what the process held before matching; Linux)
 and rows found. Today's matcher runs on ``--old-rows`` names (it is quadratic in a block). With --full, the
-new matcher alone also runs on 1,048,575 names of the ``prefix`` and ``companies`` kinds.
+new matcher alone also runs on 1,048,575 names of each kind of ``--names``.
 With --recall, instead: the share of the rows today's matcher reports that the new one reports
 too (the issue's recall), on SAMPLES lists of ``--old-rows`` names per kind (seeds 1, 2, …).
 Peak memory is the process's high-water mark reset just before matching (Linux).
@@ -136,7 +136,7 @@ def main() -> None:
         if args.old_rows != args.rows:
             print(_case("new", kind, args.old_rows, args.timeout), flush=True)
     if args.full:
-        for kind in ("prefix", "companies"):
+        for kind in args.names:
             print(_case("new", kind, _FULL, args.timeout), flush=True)
 
 
