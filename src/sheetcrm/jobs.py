@@ -21,13 +21,13 @@ from typing import Any
 import pandas as pd
 
 from . import _background, costs, messages, schedule, settings_check, tiering
-from .book.base import Book, CellValue, CustomerTable, Problem
+from .book.base import Book, CellValue, CustomerTable, Problem, SheetSpec
 from .check import CheckResult, check_customers, name_keys, near_names
 from .check.values import without_implausible_amounts
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
 from .exports.plan import write_csv, write_ics
-from .i18n import Lang, both, chosen_lang, detect_lang, tr, use_lang
+from .i18n import Lang, Text, both, chosen_lang, detect_lang, tr, use_lang
 from .roles import CUSTOMER_ROLES
 from .settings import (
     SETTINGS_SHEET,
@@ -50,6 +50,7 @@ from .sheets.messages import (
     template_fields,
 )
 from .sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_sheet
+from .sheets.row_limit import within_rows
 from .sheets.templates import TEMPLATES_SHEET, parse_templates_sheet, templates_sheet_spec
 from .table.column_mapping import COLUMNS_BLOCK, column_overrides
 from .table.transactions import read_transactions_grid
@@ -150,6 +151,15 @@ class Run:
     def export(self, write: Callable[[], list[Path]]) -> None:
         """Write files beside the book after it is saved: never beside a save that was refused."""
         self.exports.append(write)
+
+    def write_long_sheet(self, spec: SheetSpec, rest: Text) -> None:
+        """Write one of our sheets that may outgrow a worksheet: cut to Excel's rows, and said
+        on the console (``rest``: where the rows left out can be found)."""
+        spec, cut = within_rows(spec, self.options.tuning.sheet_rows, rest)
+        if cut is not None:
+            with use_lang(self.ui_lang):
+                self.report.lines.append(f"  !! {cut}")
+        self.book.write_sheet(spec)
 
     def say(self, zh: str, en: str) -> None:
         """Add a line to the report, in the language of whoever ran the job."""
@@ -474,7 +484,13 @@ def _step_check(run: Run) -> None:
     run.report.problems = len(to_fix)
     staff = problem_notes(run.previous_sheet(CHECK_SHEET, staff_columns))
     ids = run.table.frame.get("id")
-    run.book.write_sheet(problems_sheet(problems, ids, run.table.sheet, staff))
+    run.write_long_sheet(
+        problems_sheet(problems, ids, run.table.sheet, staff),
+        Text(
+            "改正已列出的问题后再运行，其余问题随之列出",
+            "fix the problems listed and run again: the others are listed then",
+        ),
+    )
     run.report.sheets.append(CHECK_SHEET)
     run.say(
         f"数据检查：{len(run.table.frame)} 位客户，发现 {len(to_fix)} 个问题",
@@ -524,7 +540,13 @@ def _step_tier(run: Run) -> None:
 
 def _step_plan(run: Run) -> None:
     plan = run.plan
-    run.book.write_sheet(plan_sheet(plan))
+    run.write_long_sheet(
+        plan_sheet(plan),
+        Text(
+            "用 --export 导出的 followups.csv 含全部跟进",
+            "followups.csv written with --export holds every touch",
+        ),
+    )
     if run.options.export_dir:
         folder = run.options.export_dir
         run.export(lambda: write_ics(plan.touches, folder))
@@ -549,7 +571,12 @@ def _refuse_demo_identity(run: Run) -> None:
 
 def _step_messages(run: Run) -> None:
     result = run.messages
-    run.book.write_sheet(messages_sheet(result, staff=run.messages_before))
+    run.write_long_sheet(
+        messages_sheet(result, staff=run.messages_before),
+        Text(
+            "用 --export 导出的文件含全部消息", "the files written with --export hold every message"
+        ),
+    )
     if run.options.export_dir:
         folder = run.options.export_dir
         run.export(lambda: export_all(result, folder))

@@ -42,6 +42,9 @@ class Tuning:
     row_block: int = 32768
     """Rows whose cell XML is built and joined at once (own sheets and spliced result rows)."""
 
+    sheet_rows: int = 1_048_576
+    """Rows a worksheet holds (Excel's limit): an own sheet longer than this is cut to it."""
+
     background_rows: int = 100_000
     """Customers from which a run hands its slowest parts (writing the result columns, matching
     near-identical names) to worker processes: a second core. Starting one costs ~1 s."""
