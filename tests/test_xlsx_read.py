@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import xlsxwriter
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from sheetcrm.book import xlsx_read
 from sheetcrm.book.base import CellError
+from sheetcrm.book.namespaces import MAIN_NS
 from sheetcrm.book.xlsx_read import XlsxReader
 from sheetcrm.errors import InputError, WorkbookError
 from sheetcrm.i18n import use_lang
@@ -448,3 +450,49 @@ def test_shared_strings_are_decoded_once_and_read_as_whole(
         assert parts[11, 1] == "\ue00011"
     else:  # the table once (a workbook of its own), the parts without it
         assert tables.count(True) == 1 and len(tables) == IN_PARTS.parts + 1
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="ab客 ", max_size=4)), max_size=30),
+    st.lists(st.sampled_from(["甲", "乙", ""]), min_size=1, max_size=3),
+)
+@settings(max_examples=100, deadline=None)
+def test_a_text_column_takes_shared_strings_by_index_and_keeps_inline_ones(
+    cells: list[str | None], strings: list[str]
+) -> None:
+    import pyarrow as pa
+
+    # Some cells stand for a shared string (the mark, then its index), the rest are inline.
+    column = [
+        f"\ue000{len(cell) % len(strings)}" if cell is not None and cell.startswith("a") else cell
+        for cell in cells
+    ]
+    table = np.array(strings, dtype=object)
+    got = xlsx_read._cells(pa.array(column, type=pa.string()), table)
+    assert got is not None
+    expected = [
+        strings[int(c[1:])] if c is not None and c.startswith("\ue000") else c for c in column
+    ]
+    assert got.tolist() == expected
+    plain = xlsx_read._cells(pa.array(column, type=pa.string()), None)
+    assert plain is not None and plain.tolist() == column
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+@given(
+    items=st.lists(
+        st.sampled_from(
+            [
+                "<{p}si/>",
+                "<{p}si><{p}t>a:si</{p}t></{p}si>",
+                "<{p}si><{p}r><{p}t>b</{p}t></{p}r></{p}si>",
+            ]
+        ),
+        max_size=20,
+    )
+)
+@settings(max_examples=50, deadline=None)
+def test_shared_items_are_counted_as_matched(prefix: str, items: list[str]) -> None:
+    body = "".join(item.format(p=prefix) for item in items)
+    table = f'<{prefix}sst xmlns:x="{MAIN_NS}">{body}</{prefix}sst>'.encode()
+    assert xlsx_read._item_count(table) == len(items) == len(xlsx_read._SHARED_ITEM.findall(table))

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import _background, costs, messages, schedule, settings_check, tiering
@@ -181,10 +182,18 @@ class Run:
                 return head
         return self.book.read_grid(name)
 
+    def _own_sheet_cells(self, name: str) -> list[list[CellValue]] | np.ndarray:
+        """One of our sheets' cells, as a 2-D array from a book that reads one (a file: no
+        Python list per row of a 650,000-row plan)."""
+        read_array = getattr(self.book, "read_array", None)
+        return self.book.read_grid(name) if read_array is None else read_array(name)
+
     @cached_property
     def messages_before(self) -> Carried:
         """What staff left in the previous 消息 sheet: statuses and their own columns."""
-        return message_notes(self.previous_sheet(MESSAGES_SHEET))
+        if MESSAGES_SHEET not in self.book.sheet_names():
+            return message_notes(None)
+        return message_notes(self._own_sheet_cells(MESSAGES_SHEET))
 
     @cached_property
     def settings_grid(self) -> list[list[CellValue]] | None:
@@ -328,7 +337,7 @@ class Run:
         """The follow-up plan sheet as staff left it, or None."""
         if PLAN_SHEET not in self.book.sheet_names():
             return None
-        return parse_plan_sheet(self.book.read_grid(PLAN_SHEET), PLAN_SHEET)
+        return parse_plan_sheet(self._own_sheet_cells(PLAN_SHEET), PLAN_SHEET)
 
     @cached_property
     def plan(self) -> schedule.PlanResult:

@@ -12,9 +12,12 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import WorkbookError
 from ..i18n import tr
 from ..settings import SETTINGS_SHEET, Settings, parse_general
+from ..table.grid_rows import rows_array
 from ..tuning import Tuning
 from .backups import Kept
 from .base import CellValue, CustomerSource, CustomerTable, ReadsCustomers, ResultColumn, SheetSpec
@@ -61,6 +64,12 @@ class FileBook(ReadsCustomers):
         if sheet in self._written:
             return [list(row) for row in self._written[sheet]]
         return self._reader.read_grid(sheet)
+
+    def read_array(self, sheet: str) -> np.ndarray:
+        """:meth:`read_grid` as a 2-D object array: no Python list per row of a big sheet."""
+        if sheet in self._written:
+            return rows_array(self._written[sheet])
+        return self._reader.read_array(sheet)
 
     def customer_source(self) -> CustomerSource:
         """The file's tables and cells as read (on a big sheet, without old results' cells)."""

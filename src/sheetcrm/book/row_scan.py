@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from lxml import etree
@@ -93,16 +94,21 @@ def row_cells(body: bytes, row: int) -> list[Cell]:
 
 
 class SharedStrings:
-    """The shared string table, split into items lazily (only header cells need it)."""
+    """The shared string table, split into items lazily and only as far as asked: header
+    cells need the first few of a full sheet's millions (splitting them all: 4 s)."""
 
     def __init__(self, data: bytes | None) -> None:
         self.data = data
-        self.items: list[bytes] | None = None
+        self.items: list[bytes] = []
+        self._rest = _SHARED_ITEM.finditer(data or b"")
 
     def text(self, index: int) -> str:
-        if self.items is None:
-            self.items = [m.group(1) or b"" for m in _SHARED_ITEM.finditer(self.data or b"")]
-        if not 0 <= index < len(self.items):
+        """The text of the index-th item ("" past the table's end)."""
+        if index < 0:
+            return ""
+        wanted = max(0, index + 1 - len(self.items))
+        self.items.extend(m.group(1) or b"" for m in islice(self._rest, wanted))
+        if index >= len(self.items):
             return ""
         item = _PHONETIC.sub(b"", self.items[index])
         return "".join(_xml_text(piece) for piece in _TEXT.findall(item))

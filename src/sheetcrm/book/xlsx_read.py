@@ -402,7 +402,7 @@ class XlsxReader(ReadsCustomers):
 
     def _shared_strings(self, table: bytes) -> np.ndarray:
         """A shared-strings table's texts by index, decoded by calamine as in any part."""
-        count = len(_SHARED_ITEM.findall(table))
+        count = _item_count(table)
         indices = np.arange(count).astype(bytes)
         cells = b'</v></c><c t="s"><v>'
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
@@ -420,6 +420,14 @@ class XlsxReader(ReadsCustomers):
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
         return {kind: self._zip.read(part) for kind, part in self._companions.items()}
+
+
+def _item_count(table: bytes) -> int:
+    """How many items a shared-strings table holds (millions on a full sheet: counted, not
+    matched one by one, where the items carry no namespace prefix)."""
+    if b":si" in table:  # a prefix, or text holding ":si": matched
+        return sum(1 for _ in _SHARED_ITEM.finditer(table))
+    return table.count(b"<si")  # no element but <si> starts so (and text holds no "<")
 
 
 def _rows_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, bytes, bytes | None]:
@@ -511,16 +519,21 @@ def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
     strings decoded; None for a kind of column not handled here."""
     kind = str(column.type)
     if kind in ("string", "large_string"):
-        texts: np.ndarray = column.to_numpy(zero_copy_only=False)
-        if strings is not None:
-            import pyarrow.compute as pc  # fastexcel's own dependency
+        if strings is None:
+            texts: np.ndarray = column.to_numpy(zero_copy_only=False)
+            return texts
+        import pyarrow.compute as pc  # fastexcel's own dependency
 
-            marked = pc.fill_null(pc.starts_with(column, _INDEX_MARK), False)
-            at = np.flatnonzero(marked.to_numpy(zero_copy_only=False))
-            if len(at):
-                indices = pc.utf8_slice_codeunits(column.take(at), 1).cast("int64")
-                texts = np.array(texts, dtype=object)  # writable
-                texts[at] = strings[indices.to_numpy()]
+        # Shared strings are taken from the decoded table by index; only the other texts
+        # (inline ones) become Python strings here.
+        marked = pc.fill_null(pc.starts_with(column, _INDEX_MARK), False)
+        shared = marked.to_numpy(zero_copy_only=False)
+        texts = np.full(len(column), None, dtype=object)
+        if shared.any():
+            indices = pc.utf8_slice_codeunits(column.filter(marked), 1).cast("int64")
+            texts[shared] = strings[indices.to_numpy()]
+        if not shared.all():
+            texts[~shared] = column.filter(pc.invert(marked)).to_numpy(zero_copy_only=False)
         return texts
     if kind == "bool":
         return np.array(column.to_pylist(), dtype=object)

@@ -19,8 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..book.base import CellValue
 from ..schedule.columns import cell_text
+from ..table.grid_rows import rows_array, sparse_rows
 from ..values import is_blank
 
 __all__ = [
@@ -97,7 +100,7 @@ def cell_at(row: Sequence[CellValue], at: int) -> CellValue:
     return row[at] if at < len(row) else None
 
 
-def _header_row(grid: Sequence[Sequence[CellValue]], ours: OurColumns) -> int | None:
+def _header_row(grid: Sequence[Sequence[CellValue]] | np.ndarray, ours: OurColumns) -> int | None:
     """The first row among the first few naming at least two of our fields (one for a
     sheet of one column)."""
     enough = min(2, len(ours.headers))
@@ -132,7 +135,7 @@ def staff_added(head: Sequence[Sequence[CellValue]], ours: OurColumns) -> bool:
 
 
 def read_staff(
-    grid: Sequence[Sequence[CellValue]] | None,
+    grid: Sequence[Sequence[CellValue]] | np.ndarray | None,
     ours: OurColumns,
     key: Keyer,
     *,
@@ -145,7 +148,7 @@ def read_staff(
     staff cells go to the bottom); ``kept`` are our fields staff fill; ``skip`` are columns
     that are ours whatever their header says (a sheet's own layout, such as a matrix).
     """
-    at = None if not grid else _header_row(grid, ours)
+    at = None if grid is None or not len(grid) else _header_row(grid, ours)
     if grid is None or at is None:
         return Carried(ours, key, kept)
     header = list(grid[at])
@@ -153,30 +156,35 @@ def read_staff(
     headers = [cell_text(header[column]) for column in staff]
     if not staff and not set(kept) & set(fields.values()):
         return Carried(ours, key, kept, headers)  # nothing staff can have filled: no row read
-    lines = grid[at + 1 :]
-    rows = [
-        _Row(
-            {name: cell_at(line, column) for column, name in fields.items()},
-            [cell_at(line, column) for column in staff],
-        )
-        for line in lines
+    lines = (grid if isinstance(grid, np.ndarray) else rows_array(grid))[at + 1 :]
+    filled = [column for column, name in fields.items() if name in kept] + staff
+    # Column by column (a sheet of 280,000 messages): most rows hold nothing of staff's.
+    holding = ~sparse_rows(_columns(lines, filled))
+    if not holding.any():
+        return Carried(ours, key, kept, headers)
+    ours_rows = [
+        dict(zip(fields.values(), cells, strict=True))
+        for cells in _columns(lines, list(fields)).tolist()
     ]
+    staff_rows = _columns(lines, staff)
     keyed: dict[tuple[RowKey, int], _Row] = {}
     counts: dict[RowKey, int] = {}
-    for number, (row, found) in enumerate(zip(rows, key([r.ours for r in rows]), strict=True)):
+    for number, found in enumerate(key(ours_rows)):
         if found is None:
             found = ("\0no key", number)  # matches no new row: kept at the bottom
         count = counts[found] = counts.get(found, -1) + 1
-        if _holds_staff(row, kept):
-            keyed[(found, count)] = row
+        if holding[number]:
+            keyed[(found, count)] = _Row(ours_rows[number], staff_rows[number].tolist())
     return Carried(ours, key, kept, headers, keyed)
 
 
-def _holds_staff(row: _Row, kept: Collection[str]) -> bool:
-    """Whether staff left anything in a row: a staff cell, or one of our fields they fill."""
-    return any(not is_blank(v) for v in row.staff) or any(
-        not is_blank(row.ours.get(name)) for name in kept
-    )
+def _columns(lines: np.ndarray, columns: Sequence[int]) -> np.ndarray:
+    """Some columns of rows (None past the rows' end)."""
+    out = np.full((len(lines), len(columns)), None, dtype=object)
+    for position, column in enumerate(columns):
+        if column < lines.shape[1]:
+            out[:, position] = lines[:, column]
+    return out
 
 
 def carry(

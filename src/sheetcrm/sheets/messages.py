@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..book.base import CellValue, CustomerTable, ListValidation, SheetSpec
@@ -97,7 +98,7 @@ def _is_sent(value: CellValue) -> bool:
     return cell_text(value).casefold() in {text.casefold() for text in SENT_STATUS}
 
 
-def message_notes(grid: Sequence[Sequence[CellValue]] | None) -> Carried:
+def message_notes(grid: Sequence[Sequence[CellValue]] | np.ndarray | None) -> Carried:
     """The statuses and columns staff added to the previous 消息 sheet, by message."""
     return read_staff(grid, _OURS, _keys, kept=("status",))
 

@@ -22,6 +22,7 @@ from ..schedule.columns import cell_text, date_ordinals
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..schedule.workdays import estimate_warning
+from ..table.grid_rows import rows_array, sparse_rows
 from ..values import is_blank, parse_date, parse_number
 
 __all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]
@@ -153,7 +154,7 @@ def _calendar_notes(result: PlanResult) -> list[list[CellValue]]:
     return [[], *notes] if notes else []
 
 
-def _is_note(row: Sequence[CellValue]) -> bool:
+def _is_note(row: Sequence[CellValue] | np.ndarray) -> bool:
     """True for a calendar note row, wherever staff's sorting moved it."""
     filled = [v for v in row if not is_blank(v)]
     return len(filled) == 1 and isinstance(filled[0], str) and filled[0].startswith(_NOTE)
@@ -202,17 +203,22 @@ _READERS: dict[str, Callable[[CellValue], object]] = {  # the rest are read as t
 def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Series:
     """One plan column read back, each distinct value parsed once; bad cells named."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    read = _READERS.get(key, cell_text)
+    read = _READERS.get(key)
     parsed: list[object] = []
-    for value in uniques:
-        try:
-            parsed.append(read(value))
-        except ValueError as exc:
-            row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
-            message = (
-                str(exc) if key == "status" else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
-            )
-            raise InputError(message, sheet=sheet, row=row, column=header) from None
+    if read is None:  # text, where most distinct values are: a string only needs trimming
+        parsed = [v.strip() if type(v) is str else cell_text(v) for v in uniques]
+    else:
+        for value in uniques:
+            try:
+                parsed.append(read(value))
+            except ValueError as exc:
+                row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
+                message = (
+                    str(exc)
+                    if key == "status"
+                    else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
+                )
+                raise InputError(message, sheet=sheet, row=row, column=header) from None
     blank = (
         STATUS_OPEN if key == "status" else None if key in ("due", "done_date", "priority") else ""
     )
@@ -220,7 +226,9 @@ def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Se
     return pd.Series(lookup[codes], index=values.index, dtype=object)
 
 
-def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd.DataFrame:
+def parse_plan_sheet(
+    grid: Sequence[Sequence[CellValue]] | np.ndarray, sheet_name: str
+) -> pd.DataFrame:
     """The plan sheet as staff left it: canonical statuses, dates, their own columns kept.
 
     The index is the Excel row number; columns staff added keep their header text
@@ -228,20 +236,24 @@ def parse_plan_sheet(grid: Sequence[Sequence[CellValue]], sheet_name: str) -> pd
     column (staff deleted it) ``frame.attrs["warnings"]`` says so: the plan then matches rows
     by customer, channel and due date, and writes the column again.
     """
-    if not grid:
+    if not len(grid):
         return empty_touches()
     header = [cell_text(v) for v in grid[0]]
     keys = [_HEADER_KEYS.get(h.lower(), h) for h in header]
     extras = [k for k, h in zip(keys, header, strict=True) if h and k == h and k != "flag"]
     width = len(header)
-    body = [
-        (number, list(row[:width]) + [None] * (width - len(row)))
-        for number, row in enumerate(grid[1:], start=2)
-        if not all(is_blank(v) for v in row) and not _is_note(row)
+    body = (grid if isinstance(grid, np.ndarray) else rows_array(grid))[1:]
+    # Only a row with one filled cell at most can be blank or a note: few are looked at.
+    dropped = [
+        at
+        for at in np.flatnonzero(sparse_rows(body, 1))
+        if all(is_blank(v) for v in body[at]) or _is_note(body[at])
     ]
+    kept = np.ones(len(body), dtype=bool)
+    kept[dropped] = False
     raw = pd.DataFrame(
-        [row for _, row in body],
-        index=pd.Index([n for n, _ in body], name="row"),
+        body[kept, :width],
+        index=pd.Index((np.flatnonzero(kept) + 2).tolist(), name="row"),
         columns=range(width),
         dtype=object,
     )

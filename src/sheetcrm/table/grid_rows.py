@@ -13,7 +13,7 @@ from ..book.base import CellValue, Problem
 from ..i18n import tr
 from ..values import is_blank
 
-__all__ = ["body_rows", "inferred_column", "rows_array"]
+__all__ = ["body_rows", "inferred_column", "rows_array", "sparse_rows"]
 
 
 def body_rows(
@@ -28,7 +28,7 @@ def body_rows(
     """The rows below the header without blank ones, their Excel row numbers, and a note per
     blank row (blank: in the first ``data_width`` columns; trailing blank rows are not data)."""
     body = _body_array(grid, header_index + 1, end + 1, first_column, width)
-    blank = _blank_rows(body[:, :data_width])
+    blank = sparse_rows(body[:, :data_width])
     filled = np.flatnonzero(~blank)
     length = int(filled[-1]) + 1 if filled.size else 0
     body, blank = body[:length], blank[:length]
@@ -77,18 +77,20 @@ def rows_array(rows: Sequence[Sequence[object]], width: int | None = None) -> np
     return out
 
 
-def _blank_rows(body: np.ndarray) -> np.ndarray:
-    """True for the rows whose every cell is blank."""
-    # Narrow the candidates column by column: few rows survive the first column.
+def sparse_rows(body: np.ndarray, most: int = 0) -> np.ndarray:
+    """True for the rows with at most ``most`` filled cells (0: the blank rows)."""
+    # Narrow the candidates column by column: few rows survive the first columns.
     candidates = np.arange(len(body))
+    filled = np.zeros(len(body), dtype=np.int64)
     for position in range(body.shape[1]):
         if not candidates.size:
             break
         cells = body[candidates, position]
-        candidates = candidates[np.fromiter(map(is_blank, cells), bool, count=cells.size)]
-    blank = np.zeros(len(body), dtype=bool)
-    blank[candidates] = True
-    return blank
+        filled[candidates] += ~np.fromiter(map(is_blank, cells), bool, count=cells.size)
+        candidates = candidates[filled[candidates] <= most]
+    sparse = np.zeros(len(body), dtype=bool)
+    sparse[candidates] = True
+    return sparse
 
 
 def inferred_column(values: np.ndarray) -> np.ndarray:

@@ -1,0 +1,52 @@
+"""The writer's shared-strings table: items split only as far as an index asks (header cells
+of a full sheet need the first few of millions), in any order, the same texts as a full split."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetcrm.book.row_scan import SharedStrings
+
+texts = st.text(alphabet="ab 客户<&>\u3000", max_size=6)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _item(text: str) -> str:
+    """An item: empty, plain, or (longer texts) as two rich-text runs."""
+    if not text:
+        return "<si/>"
+    if len(text) <= 2:
+        return f"<si><t>{_escaped(text)}</t></si>"
+    head, tail = _escaped(text[:2]), _escaped(text[2:])
+    return f'<si><r><t>{head}</t></r><r><t xml:space="preserve">{tail}</t></r></si>'
+
+
+def _table(items: list[str]) -> bytes:
+    """A sharedStrings part, one item per text."""
+    body = "".join(map(_item, items))
+    return f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{body}</sst>'.encode()
+
+
+@given(st.lists(texts, max_size=12), st.lists(st.integers(-2, 14), max_size=10))
+@settings(max_examples=100, deadline=None)
+def test_items_asked_in_any_order_read_as_their_texts(items: list[str], asked: list[int]) -> None:
+    shared = SharedStrings(_table(items))
+    for index in asked:
+        expected = items[index] if 0 <= index < len(items) else ""
+        assert shared.text(index) == expected
+    assert len(shared.items) <= max([0, *(i + 1 for i in asked)])  # no further than asked
+
+
+def test_a_header_cell_splits_only_the_first_items() -> None:
+    shared = SharedStrings(_table([f"客户{n}" for n in range(10_000)]))
+    assert shared.text(3) == "客户3"
+    assert len(shared.items) == 4
+    assert shared.text(9_999) == "客户9999" and shared.text(10_000) == ""
+
+
+def test_no_table_reads_blank() -> None:
+    assert SharedStrings(None).text(0) == ""
