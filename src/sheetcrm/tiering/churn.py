@@ -123,14 +123,15 @@ def churn_risk(
         f"churn risk: {{:.0f}} days since the last purchase, over {RHYTHM_FACTOR:g} × "
         "their usual gap of {:.0f} days",
     )
-    for at in np.flatnonzero(silent):
-        note[at] = text.format(days.iat[at], gap.iat[at])
+    # Python floats, formatted in one pass: a full sheet flags ~700,000 customers.
+    note[silent] = list(
+        map(text.format, days.to_numpy()[silent].tolist(), gap.to_numpy()[silent].tolist())
+    )
     text = tr(
         f"流失预警：存活概率 {{:.0%}}，在复购客户最低的 {BOTTOM_SHARE:.0%} 之内",
         f"churn risk: P(alive) {{:.0%}}, in the lowest {BOTTOM_SHARE:.0%} of repeat buyers",
     )
-    for at in np.flatnonzero(unlikely):
-        note[at] = text.format(alive.iat[at])
+    note[unlikely] = list(map(text.format, alive.to_numpy()[unlikely].tolist()))
     return ChurnResult(
         alive,
         expected,
