@@ -187,7 +187,7 @@ class ColumnRows(Sequence[Sequence[CellValue]]):
     def __init__(
         self,
         head: Sequence[Sequence[CellValue]],
-        columns: Sequence[np.ndarray],
+        columns: Sequence[np.ndarray | Sequence[CellValue]],
         tail: Sequence[Sequence[CellValue]] = (),
     ) -> None:
         self.head = [list(row) for row in head]
