@@ -177,10 +177,14 @@ def encode(
     codes = codes.astype(np.min_scalar_type(len(distinct)))  # small to send to a worker
     style_attr = f' s="{style}"' if style else ""
     text_head = f'"{style_attr} t="inlineStr"><is><t>'
-    # Plain text, nearly every distinct value of a big column, skips _cell_tail's type tests.
+    number_head = f'"{style_attr}><v>'
+    # Plain text and whole numbers (row numbers), nearly every distinct value of a big column,
+    # skip _cell_tail's type tests (an abstract-class test per number is slow).
     tails = [
         f"{text_head}{v}</t></is></c>".encode()
         if type(v) is str and v and _plain(v)
+        else f"{number_head}{v}</v></c>".encode()
+        if type(v) is int
         else _cell_tail(v, style, styles, date1904).encode()
         for v in distinct
     ]

@@ -114,6 +114,8 @@ def _numbers(rows: np.ndarray, blank: int) -> np.ndarray:
 
 def _shown(values: np.ndarray) -> np.ndarray:
     """Problem values as shown: an error value as its text (this sheet holds no error cells)."""
+    if CellError not in set(map(type, values)):
+        return values
     errors = np.fromiter((isinstance(v, CellError) for v in values), bool, len(values))
     if errors.any():
         values = values.copy()
@@ -130,6 +132,8 @@ def _customers(
     where = np.where(sheets == sheet, _numbers(rows, -1), -1)
     found = customer_ids[~customer_ids.index.duplicated()].reindex(where)
     codes, uniques = pd.factorize(found.astype(object))
-    texts = np.array([cell_text(v) for v in uniques] + [""], dtype=object)
+    # IDs are nearly always text: cell_text of a text is the text stripped
+    as_text = str.strip if set(map(type, uniques)) == {str} else cell_text
+    texts = np.array([*map(as_text, uniques), ""], dtype=object)
     ids: np.ndarray = texts[codes]  # a blank (code -1) takes the last: ""
     return ids

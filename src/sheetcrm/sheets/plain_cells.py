@@ -39,9 +39,11 @@ def plain_cells(
     if isinstance(values, pd.Series | pd.Index):
         # Numpy and masked numbers become Python's; a copy, as blanks are set below.
         cells = values.to_numpy(dtype=object, copy=True)
+    elif isinstance(values, np.ndarray):
+        cells = values.astype(object)  # a copy; numpy numbers become Python's
     else:
         cells = np.empty(len(values), dtype=object)
-        cells[:] = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        cells[:] = list(values)
     if not set(map(type, cells)) <= _PLAIN:
         return np.fromiter((_plain(value, days) for value in cells), object, len(cells))
     cells[pd.isna(cells)] = None
