@@ -168,6 +168,12 @@ def test_plain_cells_turn_numpy_and_pandas_values_into_python_ones() -> None:
     numbers = plain_cells(pd.Series([1, None, 3], dtype="Int64")).tolist()
     assert numbers == [1, None, 3] and type(numbers[0]) is int
     assert plain_cells(pd.Series([], dtype=object)).tolist() == []
+    # numpy's scalars as a string array's items and a frame's rows give them
+    texts = np.fromiter(iter(np.array(["甲", "b"])), object, 2)
+    odd = np.array([*texts, np.bool_(True), np.datetime64("2026-01-02"), pd.NA], dtype=object)
+    cells = plain_cells(odd).tolist()
+    assert cells == ["甲", "b", True, dt.datetime(2026, 1, 2), None]
+    assert [type(v) for v in cells[:4]] == [str, str, bool, dt.datetime]
 
 
 def test_plain_cells_leave_the_frame_as_it_was() -> None:

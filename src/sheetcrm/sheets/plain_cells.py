@@ -21,6 +21,7 @@ __all__ = ["plain_cells"]
 _PLAIN = frozenset(
     {str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, CellError, type(None)}
 )
+_BLANKS = frozenset({type(pd.NA), type(pd.NaT)})  # set to None with NaN below
 
 
 def plain_cells(
@@ -44,8 +45,17 @@ def plain_cells(
     else:
         cells = np.empty(len(values), dtype=object)
         cells[:] = list(values)
-    if not set(map(type, cells)) <= _PLAIN:
-        return np.fromiter((_plain(value, days) for value in cells), object, len(cells))
+    odd = set(map(type, cells)) - _PLAIN - _BLANKS
+    if odd:  # e.g. numpy text from a string array: converted a kind at a time
+        codes, kinds = pd.factorize(np.fromiter(map(type, cells), object, len(cells)))
+        for kind in odd:
+            at = codes == list(kinds).index(kind)
+            if issubclass(kind, str):  # numpy's text: Python's own
+                cells[at] = list(map(str, cells[at]))
+            elif issubclass(kind, np.number | np.bool_):
+                cells[at] = cells[at].astype(kind).astype(object)
+            else:
+                cells[at] = [_plain(value, days) for value in cells[at]]
     cells[pd.isna(cells)] = None
     return cells
 
