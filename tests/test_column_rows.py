@@ -24,6 +24,7 @@ from sheetcrm.messages import MessagesResult
 from sheetcrm.messages.composing import MESSAGE_COLUMNS, SKIPPED_COLUMNS
 from sheetcrm.schedule.columns import cell_text
 from sheetcrm.schedule.plan import TOUCH_COLUMNS, PlanResult
+from sheetcrm.sheets.carry import Carried
 from sheetcrm.sheets.check import problem_notes, problems_sheet
 from sheetcrm.sheets.messages import message_notes, messages_sheet
 from sheetcrm.sheets.plain_cells import plain_cells
@@ -216,6 +217,15 @@ def _old_problem_rows(
     return rows
 
 
+def _with_staff_column() -> Carried:
+    """What a previous 数据检查 sheet with a column staff added (and no rows) leaves to carry."""
+    return problem_notes([["工作表 Sheet", "行 Row", "问题 Problem", "类型 Kind", "处理意见"]])
+
+
+_MESSAGE_HEADERS = ["客户编号", "客户", "渠道", "收件人", "主题", "正文", "字数", "条数"]
+_MESSAGE_HEADERS += ["模板", "提示", "缺失字段", "发送日期", "状态"]
+
+
 def _same(a: CellValue, b: CellValue) -> bool:
     """Equal as cells: blanks alike (None, NaN), same type family."""
     if a is None or (isinstance(a, float) and a != a):
@@ -237,9 +247,11 @@ def test_problems_sheet_keeps_its_rows_and_their_order(
     customer_ids = None if ids is None else pd.Series(ids, index=range(1, 31), dtype=object)
     with use_lang(lang):
         spec = problems_sheet(problems, customer_ids, "客户名单")
-        listed = problems_sheet(problems, customer_ids, "客户名单", problem_notes(None))
-    assert isinstance(spec.rows, ColumnRows)
-    assert spec.rows == listed.rows
+        carried = problems_sheet(problems, customer_ids, "客户名单", problem_notes(None))
+        listed = problems_sheet(problems, customer_ids, "客户名单", _with_staff_column())
+    assert isinstance(spec.rows, ColumnRows) and isinstance(carried.rows, ColumnRows)
+    assert not isinstance(listed.rows, ColumnRows)  # staff's column carried: the list path
+    assert [row[:8] for row in listed.rows] == list(spec.rows) == carried.rows
     body = list(spec.rows)[1:]
     if not problems:
         assert len(body) == 1
@@ -286,9 +298,9 @@ def _messages(count: int) -> MessagesResult:
 def test_messages_sheet_keeps_its_rows(lang: Lang, count: int) -> None:
     result = _messages(count)
     spec = messages_sheet(result, lang)
-    listed = messages_sheet(result, lang, message_notes(None))
-    assert isinstance(spec.rows, ColumnRows)
-    assert spec.rows == listed.rows
+    listed = messages_sheet(result, lang, message_notes([[*_MESSAGE_HEADERS, "备注"]]))
+    assert isinstance(spec.rows, ColumnRows) and not isinstance(listed.rows, ColumnRows)
+    assert [row[:13] for row in listed.rows] == list(spec.rows)
     rows = list(spec.rows)
     assert len(rows) == 1 + count + 1
     for i, row in enumerate(rows[1 : 1 + count]):

@@ -87,7 +87,7 @@ def problems_sheet(
     rows: Sequence[Sequence[CellValue]] = ColumnRows(
         [_COLUMNS], [ordered[name] for name in _FIELDS], [] if problems else [empty]
     )
-    if staff is not None:
+    if staff is not None and not staff.empty:
         rows = carry(list(rows), staff, RESOLVED)
     return SheetSpec(
         name=CHECK_SHEET,

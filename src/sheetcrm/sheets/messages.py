@@ -184,7 +184,7 @@ def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
     # Messages that cannot be sent stay in the sheet, with why (nothing is dropped silently).
     skipped = _skipped_rows(result.skipped)
     rows: Sequence[Sequence[CellValue]] = ColumnRows([headers], columns, skipped)
-    if staff is not None:
+    if staff is not None and not staff.empty:
         made = list(ColumnRows([headers], columns))
         rows = carry([*made, *_sent_before(staff, made), *skipped], staff)
     return SheetSpec(
