@@ -13,10 +13,11 @@ blank, and :class:`CellError` for an Excel error value such as ``#N/A``.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = [
     "ChartKind",
     "ChartSeries",
     "ChartSpec",
+    "ColumnRows",
     "ConditionalFill",
     "CustomerSource",
     "CustomerTable",
@@ -174,12 +176,101 @@ class ChartSpec:
     data_sheet: str | None = None  # read values from this sheet instead (e.g. run history)
 
 
+class ColumnRows(Sequence[Sequence[CellValue]]):
+    """A sheet's rows held as columns: head rows, a body of equal-length columns, tail rows.
+
+    It reads as the list of rows it stands for (length, index, slice, iteration), so every
+    book writes it as it writes a list; the file writer takes the body's column slices as
+    they are, without making a row. Body columns are object arrays of plain cell values.
+    """
+
+    def __init__(
+        self,
+        head: Sequence[Sequence[CellValue]],
+        columns: Sequence[np.ndarray | Sequence[CellValue]],
+        tail: Sequence[Sequence[CellValue]] = (),
+    ) -> None:
+        self.head = [list(row) for row in head]
+        self.columns = [_object_column(column) for column in columns]
+        lengths = {len(column) for column in self.columns}
+        if len(lengths) > 1:
+            raise ValueError(f"body columns of different lengths: {sorted(lengths)}")
+        self.body_rows = lengths.pop() if lengths else 0
+        self.tail = [list(row) for row in tail]
+
+    @property
+    def body_start(self) -> int:
+        """The index of the body's first row."""
+        return len(self.head)
+
+    @property
+    def width(self) -> int:
+        """The length of the longest row."""
+        edges = [len(row) for row in (*self.head, *self.tail)]
+        return max([len(self.columns) if self.body_rows else 0, *edges], default=0)
+
+    def __len__(self) -> int:
+        return len(self.head) + self.body_rows + len(self.tail)
+
+    @overload
+    def __getitem__(self, index: int) -> list[CellValue]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[CellValue]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[CellValue] | list[list[CellValue]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return list(self._rows(start, stop))
+        at = operator.index(index)
+        at += len(self) if at < 0 else 0
+        if not 0 <= at < len(self):
+            raise IndexError("row index out of range")
+        return next(self._rows(at, at + 1))
+
+    def __iter__(self) -> Iterator[list[CellValue]]:
+        return self._rows(0, len(self))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same rows (a list of lists included)."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            list(a) == list(b) for a, b in zip(self, other, strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable rows, as a list's
+
+    def _rows(self, start: int, stop: int) -> Iterator[list[CellValue]]:
+        """Rows start:stop (0 <= start <= stop <= len) as lists."""
+        head, body_end = len(self.head), len(self.head) + self.body_rows
+        for row in self.head[start : min(stop, head)]:
+            yield list(row)
+        first, last = max(start, head) - head, min(stop, body_end) - head
+        if first < last:
+            body = (column[first:last].tolist() for column in self.columns)
+            yield from map(list, zip(*body, strict=True))
+        for row in self.tail[max(start, body_end) - body_end : max(stop - body_end, 0)]:
+            yield list(row)
+
+
+def _object_column(values: Sequence[CellValue] | np.ndarray) -> np.ndarray:
+    """A body column as a one-dimensional object array."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return values
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
+
+
 @dataclass
 class SheetSpec:
     """A whole sheet sheetcrm owns and (re)writes: values, formats, and a few niceties."""
 
     name: str
-    rows: Sequence[Sequence[CellValue]]  # header row(s) first
+    rows: Sequence[Sequence[CellValue]]  # header row(s) first; a ColumnRows for big sheets
     header_rows: int = 1
     widths: Mapping[int, float] = field(default_factory=dict)  # 0-based column -> characters
     number_formats: Mapping[int, str] = field(default_factory=dict)  # 0-based column -> format

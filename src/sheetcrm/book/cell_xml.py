@@ -1,7 +1,8 @@
 """Cell XML: values to ``<c>`` elements, each distinct value of a column encoded once.
 
-Text always goes in as an inline string (never a formula); dates take the
-shared date styles of :class:`CellStyles` unless their column has its own.
+Text always goes in as an inline string (never a formula); empty text is no cell,
+as Excel and LibreOffice leave a cell set to ""; dates take the shared date styles
+of :class:`CellStyles` unless their column has its own.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def cell_xml(
 
 def _cell_tail(value: CellValue, style: int | None, styles: CellStyles, date1904: bool) -> str:
     """A ``<c>`` element from the quote that ends its ``r`` on ("" for no cell at all)."""
-    if _is_blank(value):
-        return f'" s="{style}"/>' if style else ""
+    if _is_blank(value) or (isinstance(value, str) and not value):
+        return _blank_tail(style)
     style_attr = f' s="{style}"' if style else ""
     if isinstance(value, str) and _plain(value):  # most text: as it is
         return f'"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>'
@@ -115,7 +116,14 @@ def _cell_tail(value: CellValue, style: int | None, styles: CellStyles, date1904
         text = repr(serial) if is_datetime else str(int(serial))
         return f'" s="{style}"><v>{text}</v></c>'
     text = clean_text(str(value))
+    if not text:  # nothing left to show (only characters XML cannot hold)
+        return _blank_tail(style)
     return f'"{style_attr} t="inlineStr"><is><t{_preserve(text)}>{escape(text)}</t></is></c>'
+
+
+def _blank_tail(style: int | None) -> str:
+    """The tail of a blank: a styled empty cell where the column has a style, else no cell."""
+    return f'" s="{style}"/>' if style else ""
 
 
 def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -169,10 +177,14 @@ def encode(
     codes = codes.astype(np.min_scalar_type(len(distinct)))  # small to send to a worker
     style_attr = f' s="{style}"' if style else ""
     text_head = f'"{style_attr} t="inlineStr"><is><t>'
-    # Plain text, nearly every distinct value of a big column, skips _cell_tail's type tests.
+    number_head = f'"{style_attr}><v>'
+    # Plain text and whole numbers (row numbers), nearly every distinct value of a big column,
+    # skip _cell_tail's type tests (an abstract-class test per number is slow).
     tails = [
         f"{text_head}{v}</t></is></c>".encode()
-        if type(v) is str and _plain(v)
+        if type(v) is str and v and _plain(v)
+        else f"{number_head}{v}</v></c>".encode()
+        if type(v) is int
         else _cell_tail(v, style, styles, date1904).encode()
         for v in distinct
     ]

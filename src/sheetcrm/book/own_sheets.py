@@ -17,14 +17,21 @@ import numpy as np
 from ..a1 import cell_ref, column_letter, parse_cell, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
-from .base import HEADER_FILL, SheetSpec
+from .base import HEADER_FILL, CellValue, ColumnRows, SheetSpec
 from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .package import Package
 from .styles import Styles, argb
 
-__all__ = ["check_sheet_name", "drop_sheet_parts", "filter_range", "sheet_xml", "write_drawing"]
+__all__ = [
+    "cell_count",
+    "check_sheet_name",
+    "drop_sheet_parts",
+    "filter_range",
+    "sheet_xml",
+    "write_drawing",
+]
 
 _DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -49,9 +56,24 @@ def check_sheet_name(name: str) -> None:
         )
 
 
+def _width(rows: Sequence[Sequence[CellValue]]) -> int:
+    """The length of a sheet's longest row."""
+    if isinstance(rows, ColumnRows):
+        return rows.width
+    return max(map(len, rows), default=0)
+
+
+def cell_count(rows: Sequence[Sequence[CellValue]]) -> int:
+    """How many cells a sheet's rows hold (short rows counted as they are)."""
+    if isinstance(rows, ColumnRows):
+        edges = (*rows.head, *rows.tail)
+        return len(rows.columns) * rows.body_rows + sum(map(len, edges))
+    return sum(map(len, rows))
+
+
 def filter_range(spec: SheetSpec) -> str | None:
     """The range of a sheet's autofilter (its header row down to its last row), if it has one."""
-    width = max((len(row) for row in spec.rows), default=0)
+    width = _width(spec.rows)
     height = len(spec.rows)
     return (
         range_ref(spec.header_rows, 1, height, width)
@@ -69,7 +91,7 @@ def sheet_xml(
     block: int,
 ) -> Iterator[bytes]:
     """The worksheet XML of a sheet sheetcrm owns, in pieces."""
-    width = max((len(row) for row in spec.rows), default=0)
+    width = _width(spec.rows)
     height = len(spec.rows)
     header_style = styles.cell_xf(bold=True, fill=HEADER_FILL)
     column_styles = {c: styles.cell_xf(number_format=fmt) for c, fmt in spec.number_formats.items()}
@@ -154,18 +176,17 @@ def _sheet_rows(
     ]
     next_own = 0
     for start in range(first, len(spec.rows), block):
-        body = spec.rows[start : start + block]
-        numbers = np.arange(start + 1, start + len(body) + 1).astype(bytes).astype(object)
-        lengths = np.fromiter(map(len, body), np.int64, len(body))
+        stop = min(start + block, len(spec.rows))
+        values, lengths = _block(spec.rows, start, stop, width)
+        numbers = np.arange(start + 1, stop + 1).astype(bytes).astype(object)
         columns = []
         for c in range(width):
-            values = padded([row[c] if len(row) > c else None for row in body], len(body))
             letters = column_letter(c + 1)
             style = column_styles.get(c)
-            cells = column_cells(letters, style, values, numbers, cell_styles, date1904)
+            cells = column_cells(letters, style, values[c], numbers, cell_styles, date1904)
             cells[lengths <= c] = b""  # a short row has no cell there at all
             columns.append(cells)
-        while next_own < len(own) and own[next_own][0] < start + len(body):
+        while next_own < len(own) and own[next_own][0] < stop:
             r, c = own[next_own]
             next_own += 1
             style = styles.cell_xf(
@@ -174,11 +195,48 @@ def _sheet_rows(
                 wrap=c in spec.wrap,
             )
             ref = cell_ref(r + 1, c + 1)
-            columns[c][r - start] = cell_xml(ref, body[r - start][c], style, cell_styles, date1904)
-        joined = map(b"".join, zip(*columns, strict=True)) if columns else (b"" for _ in body)
+            columns[c][r - start] = cell_xml(
+                ref, values[c][r - start], style, cell_styles, date1904
+            )
+        joined = map(b"".join, zip(*columns, strict=True)) if columns else (b"" for _ in lengths)
         yield b"".join(
             b'<row r="%d">%s</row>' % (n, cells) for n, cells in enumerate(joined, start + 1)
         )
+
+
+def _block(
+    rows: Sequence[Sequence[CellValue]], start: int, stop: int, width: int
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rows start:stop as ``width`` object columns (None past a row's end) and each row's length.
+
+    A :class:`ColumnRows` body gives its columns' slices as they are: no row is made.
+    """
+    if not isinstance(rows, ColumnRows):
+        return _listed(rows[start:stop], width)
+    body_start, body_stop = rows.body_start, rows.body_start + rows.body_rows
+    first, last = min(max(start, body_start), stop), max(min(stop, body_stop), start)
+    parts = [_listed(rows[start:first], width)] if start < first else []
+    if first < last:
+        a, b = first - body_start, last - body_start
+        blank = np.full(b - a, None, dtype=object)
+        body = [column[a:b] for column in rows.columns]
+        body += [blank] * (width - len(body))
+        parts.append((body, np.full(b - a, len(rows.columns), dtype=np.int64)))
+    if last < stop:
+        parts.append(_listed(rows[last:stop], width))
+    if len(parts) == 1:
+        return parts[0]
+    columns = [np.concatenate([part[0][c] for part in parts]) for c in range(width)]
+    return columns, np.concatenate([part[1] for part in parts])
+
+
+def _listed(rows: Sequence[Sequence[CellValue]], width: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rows given as lists, transposed to ``width`` object columns, and each row's length."""
+    lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+    columns = [
+        padded([row[c] if len(row) > c else None for row in rows], len(rows)) for c in range(width)
+    ]
+    return columns, lengths
 
 
 def _sheet_view(freeze: str | None) -> str:

@@ -33,7 +33,14 @@ from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
 from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
-from .own_sheets import check_sheet_name, drop_sheet_parts, filter_range, sheet_xml, write_drawing
+from .own_sheets import (
+    cell_count,
+    check_sheet_name,
+    drop_sheet_parts,
+    filter_range,
+    sheet_xml,
+    write_drawing,
+)
 from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
@@ -153,7 +160,7 @@ class PackageWriter:
         self._set_filter_database(part, filter_range(spec))
         drawing_id = write_drawing(self.package, part, spec) if spec.charts else None
         # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
-        size_hint = 40 * sum(map(len, spec.rows))
+        size_hint = 40 * cell_count(spec.rows)
         self.package.write_stream(part, self._own_sheet_xml(spec, drawing_id), size_hint)
 
     def _own_sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> Iterator[bytes]:

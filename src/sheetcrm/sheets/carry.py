@@ -84,6 +84,11 @@ class Carried:
     headers: list[str] = field(default_factory=list)
     rows: dict[tuple[RowKey, int], _Row] = field(default_factory=dict)  # in sheet order
 
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to carry: no staff columns, no rows."""
+        return not self.rows and not self.headers
+
     def cells(self, key: RowKey, count: int = 0) -> list[CellValue] | None:
         """The staff cells of a key's row (its count-th occurrence), None when there is none."""
         found = self.rows.get((key, count))

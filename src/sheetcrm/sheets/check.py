@@ -14,10 +14,11 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellError, CellValue, Problem, SheetSpec
+from ..book.base import CellError, CellValue, ColumnRows, Problem, SheetSpec
 from ..i18n import tr
 from ..schedule.columns import cell_text
 from .carry import RESOLVED, Carried, OurColumns, carry, read_staff, staff_added
+from .plain_cells import plain_cells
 
 __all__ = ["CHECK_SHEET", "problem_notes", "problems_sheet", "staff_columns"]
 
@@ -39,7 +40,6 @@ _OURS = OurColumns(
 )
 # problem and suggestion read best wide
 _WIDTHS = {0: 14, 1: 8, 2: 14, 3: 24, 4: 44, 5: 44, 6: 14, 7: 14}
-_CELLS = attrgetter("sheet", "row", "column", "value", "problem", "suggestion")
 
 
 def _keys(rows: Sequence[Mapping[str, CellValue]]) -> list[tuple[str, ...]]:
@@ -75,19 +75,20 @@ def problems_sheet(
     ``customer_ids`` (by Excel row of ``customer_sheet``) names each row's customer;
     ``staff`` (:func:`problem_notes`) are the columns staff added last time.
     """
-    sheets, _ = pd.factorize(np.array([p.sheet for p in problems], dtype=object), sort=True)
-    numbers = np.array([p.row or 0 for p in problems], dtype=np.int64)
-    ordered = [problems[i] for i in np.lexsort((numbers, sheets)).tolist()]
-    ids = _customers(ordered, customer_ids, customer_sheet)
-    rows: list[list[CellValue]] = [list(_COLUMNS)]
-    for problem, customer in zip(ordered, ids, strict=True):
-        value = problem.value
-        shown = str(value) if isinstance(value, CellError) else value  # no errors in this sheet
-        rows.append([*_CELLS(problem)[:3], shown, *_CELLS(problem)[4:], customer, problem.kind])
-    if not problems:
-        rows.append(["", None, "", None, tr("未发现问题", "no problems found"), "", "", ""])
-    if staff is not None:
-        rows = carry(rows, staff, RESOLVED)
+    fields = {name: _field(problems, name) for name in _FIELDS if name != "customer_id"}
+    sheets, _ = pd.factorize(fields["sheet"], sort=True)
+    order = np.lexsort((_numbers(fields["row"], 0), sheets))
+    ordered = {name: values[order] for name, values in fields.items()}
+    ordered["value"] = _shown(ordered["value"])
+    ordered["customer_id"] = _customers(
+        ordered["sheet"], ordered["row"], customer_ids, customer_sheet
+    )
+    empty = ["", None, "", None, tr("未发现问题", "no problems found"), "", "", ""]
+    rows: Sequence[Sequence[CellValue]] = ColumnRows(
+        [_COLUMNS], [ordered[name] for name in _FIELDS], [] if problems else [empty]
+    )
+    if staff is not None and not staff.empty:
+        rows = carry(list(rows), staff, RESOLVED)
     return SheetSpec(
         name=CHECK_SHEET,
         rows=rows,
@@ -98,12 +99,41 @@ def problems_sheet(
     )
 
 
+def _field(problems: Sequence[Problem], name: str) -> np.ndarray:
+    """One field of every problem, in their order, as an object array of plain cell values."""
+    return plain_cells(np.fromiter(map(attrgetter(name), problems), object, len(problems)))
+
+
+def _numbers(rows: np.ndarray, blank: int) -> np.ndarray:
+    """Row numbers as integers, ``blank`` where a problem has none."""
+    missing = pd.isna(rows)
+    numbers = np.full(len(rows), blank, dtype=np.int64)
+    numbers[~missing] = rows[~missing].astype(np.int64)
+    return numbers
+
+
+def _shown(values: np.ndarray) -> np.ndarray:
+    """Problem values as shown: an error value as its text (this sheet holds no error cells)."""
+    if CellError not in set(map(type, values)):
+        return values
+    errors = np.fromiter((isinstance(v, CellError) for v in values), bool, len(values))
+    if errors.any():
+        values = values.copy()
+        values[errors] = [str(v) for v in values[errors]]
+    return values
+
+
 def _customers(
-    problems: Sequence[Problem], customer_ids: pd.Series | None, sheet: str
-) -> list[str]:
+    sheets: np.ndarray, rows: np.ndarray, customer_ids: pd.Series | None, sheet: str
+) -> np.ndarray:
     """The customer ID of each problem's row in the customer sheet, "" where there is none."""
-    if customer_ids is None or not problems:
-        return [""] * len(problems)
-    rows = [p.row if p.sheet == sheet and p.row is not None else -1 for p in problems]
-    found = customer_ids[~customer_ids.index.duplicated()].reindex(rows)
-    return [cell_text(v) if not pd.isna(v) else "" for v in found.astype(object).tolist()]
+    if customer_ids is None or not len(rows):
+        return np.full(len(rows), "", dtype=object)
+    where = np.where(sheets == sheet, _numbers(rows, -1), -1)
+    found = customer_ids[~customer_ids.index.duplicated()].reindex(where)
+    codes, uniques = pd.factorize(found.astype(object))
+    # IDs are nearly always text: cell_text of a text is the text stripped
+    as_text = str.strip if set(map(type, uniques)) == {str} else cell_text
+    texts = np.array([*map(as_text, uniques), ""], dtype=object)
+    ids: np.ndarray = texts[codes]  # a blank (code -1) takes the last: ""
+    return ids

@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellValue, CustomerTable, ListValidation, SheetSpec
+from ..book.base import CellValue, ColumnRows, CustomerTable, ListValidation, SheetSpec
 from ..channels import channel_key, channel_label
 from ..i18n import Lang, tr, use_lang
 from ..messages import ExtraFields, MessagesResult
 from ..schedule.columns import cell_text
 from ..values import parse_date
 from .carry import MARK_HEADER, Carried, OurColumns, carry, cell_at, read_staff
+from .plain_cells import plain_cells
 
 __all__ = [
     "MESSAGES_SHEET",
@@ -179,30 +180,42 @@ def messages_sheet(
 
 def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
     headers: list[CellValue] = [tr(zh, en) for _, zh, en in _COLUMNS]
-    m = result.messages
-    labels = {channel: channel_label(channel) for channel in set(m["channel"])}
-    parts = m["parts"].astype(object).where(m["parts"].notna(), None)
-    rows: list[list[Any]] = [headers]
-    for values in zip(
-        m["customer_id"],
-        m["customer"],
-        (labels[c] for c in m["channel"]),
-        m["to"],
-        m["subject"],
-        m["body"],
-        m["chars"].tolist(),
-        parts.tolist(),
-        m["template"],
-        m["warnings"],
-        m["send_date"],
-        strict=True,
-    ):
-        # 缺失字段 stays blank: a text with a field printed blank is not sent (listed below).
-        rows.append([*values[:_MISSING], None, *values[_MISSING:], None])
-    if staff is not None:
-        rows += _sent_before(staff, rows)
+    columns = _message_columns(result.messages)
     # Messages that cannot be sent stay in the sheet, with why (nothing is dropped silently).
-    for row in result.skipped.to_dict("records"):
+    skipped = _skipped_rows(result.skipped)
+    rows: Sequence[Sequence[CellValue]] = ColumnRows([headers], columns, skipped)
+    if staff is not None and not staff.empty:
+        made = list(ColumnRows([headers], columns))
+        rows = carry([*made, *_sent_before(staff, made), *skipped], staff)
+    return SheetSpec(
+        name=MESSAGES_SHEET,
+        rows=rows,
+        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, _BODY: _BODY_WIDTH, 6: 8, 7: 6, 8: 16, 9: 30}
+        | {10: 16, 11: 12, _STATUS: 10},
+        number_formats={3: "@"},
+        wrap=[_BODY],
+        validations=[ListValidation(_STATUS, [tr(zh, en) for zh, en in _STATUSES])],
+        tab_color="2E75B6",
+    )
+
+
+def _message_columns(m: pd.DataFrame) -> list[np.ndarray]:
+    """The columns of the messages made, in sheet order."""
+    codes, channels = pd.factorize(m["channel"], use_na_sentinel=False)
+    labels = np.array([channel_label(c) for c in channels], dtype=object)
+    blank = np.full(len(m), None, dtype=object)
+    columns = [plain_cells(m[name]) for name in ("customer_id", "customer")]
+    columns.append(labels[codes])
+    columns += [plain_cells(m[name]) for name in ("to", "subject", "body", "chars", "parts")]
+    columns += [plain_cells(m[name]) for name in ("template", "warnings")]
+    # 缺失字段 stays blank: a text with a field printed blank is not sent (listed below).
+    return [*columns, blank, plain_cells(m["send_date"]), blank]
+
+
+def _skipped_rows(skipped: pd.DataFrame) -> list[list[CellValue]]:
+    """The messages that cannot be sent, each with why."""
+    rows: list[list[CellValue]] = []
+    for row in skipped.to_dict("records"):
         body = str(row.get("body") or "")
         label = channel_label(row["channel"]) if row["channel"] else ""
         rows.append(
@@ -222,18 +235,7 @@ def _messages_sheet(result: MessagesResult, staff: Carried | None) -> SheetSpec:
                 None,
             ]
         )
-    if staff is not None:
-        rows = carry(rows, staff)
-    return SheetSpec(
-        name=MESSAGES_SHEET,
-        rows=rows,
-        widths={0: 12, 1: 20, 2: 8, 3: 24, 4: 30, _BODY: _BODY_WIDTH, 6: 8, 7: 6, 8: 16, 9: 30}
-        | {10: 16, 11: 12, _STATUS: 10},
-        number_formats={3: "@"},
-        wrap=[_BODY],
-        validations=[ListValidation(_STATUS, [tr(zh, en) for zh, en in _STATUSES])],
-        tab_color="2E75B6",
-    )
+    return rows
 
 
 def _fields(row: Sequence[CellValue]) -> dict[str, CellValue]:

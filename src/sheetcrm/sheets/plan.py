@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..a1 import column_letter
-from ..book.base import CellValue, ConditionalFill, ListValidation, SheetSpec
+from ..book.base import CellValue, ColumnRows, ConditionalFill, ListValidation, SheetSpec
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
 from ..i18n import Text, tr, use_lang
@@ -24,6 +24,7 @@ from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..schedule.workdays import estimate_warning
 from ..table.grid_rows import rows_array, sparse_rows
 from ..values import is_blank, parse_date, parse_number
+from .plain_cells import plain_cells
 
 __all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]
 
@@ -57,20 +58,16 @@ _HEADER_KEYS = {
 # ---- writing the sheet ---------------------------------------------------------------
 
 
-def _cells(values: pd.Series) -> list[CellValue]:
-    """A column as plain cell values: blanks as None, numpy numbers as Python ones."""
-    return [_cell(v) for v in values.astype(object).where(values.notna(), None).tolist()]
-
-
-def _labels(values: pd.Series, label: Callable[[str], str]) -> list[CellValue]:
+def _labels(values: pd.Series, label: Callable[[str], str]) -> np.ndarray:
     """A column of keys as display labels, each distinct key converted once."""
     codes, uniques = pd.factorize(values.fillna("").astype(str))
-    texts = [label(u) if u else "" for u in uniques]
-    return [texts[c] for c in codes]
+    texts = np.array([label(u) if u else "" for u in uniques], dtype=object)
+    labels: np.ndarray = texts[codes]
+    return labels
 
 
-def plan_rows(result: PlanResult) -> tuple[list[str], list[list[CellValue]]]:
-    """Headers and display rows of the plan (labels in the current language)."""
+def _plan_columns(result: PlanResult) -> tuple[list[str], list[np.ndarray]]:
+    """Headers and display columns of the plan (labels in the current language)."""
     as_of = (result.as_of or dt.date.today()).toordinal()
     touches = result.touches
     extras = result.extra_columns
@@ -79,34 +76,24 @@ def plan_rows(result: PlanResult) -> tuple[list[str], list[list[CellValue]]]:
     due = date_ordinals(touches["due"])
     flag = np.where(is_open & (due >= 0) & (due < as_of), tr("逾期", "overdue"), "")
     flag = np.where(is_open & (due == as_of), tr("今天", "today"), flag)
-    columns: list[list[CellValue]] = []
+    columns: list[np.ndarray] = []
     for key, _, _ in _SHEET_COLUMNS:
         if key == "flag":
-            columns.append(flag.tolist())
+            columns.append(flag.astype(object))
         elif key == "channel":
             columns.append(_labels(touches["channel"], channel_label))
         elif key == "status":
             columns.append(_labels(touches["status"], status_label))
         else:
-            columns.append(_cells(touches[key]))
-    columns.extend(_cells(touches[column]) for column in extras)
-    return headers, [list(row) for row in zip(*columns, strict=True)]
+            columns.append(plain_cells(touches[key], days=True))
+    columns.extend(plain_cells(touches[column], days=True) for column in extras)
+    return headers, columns
 
 
-def _cell(value: object) -> CellValue:
-    """One value as a plain cell value (blanks as None, pandas and numpy types as Python's)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        day: dt.date = value.date()
-        return day
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value  # type: ignore[return-value]  # what is left is a plain cell value
+def plan_rows(result: PlanResult) -> tuple[list[str], list[list[CellValue]]]:
+    """Headers and display rows of the plan (labels in the current language)."""
+    headers, columns = _plan_columns(result)
+    return headers, [list(row) for row in zip(*(c.tolist() for c in columns), strict=True)]
 
 
 def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
@@ -114,7 +101,7 @@ def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
     if lang in ("zh", "en"):
         with use_lang(lang):
             return plan_sheet(result)
-    headers, rows = plan_rows(result)
+    headers, columns = _plan_columns(result)
     column = {key: i for i, (key, _, _) in enumerate(_SHEET_COLUMNS)}
     due = column_letter(column["due"] + 1)
     status = column_letter(column["status"] + 1)
@@ -125,7 +112,7 @@ def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
     widths |= {column["notes"]: 30.0, column["step"]: 16.0, column["cancel_reason"]: 28.0}
     return SheetSpec(
         name=PLAN_SHEET,
-        rows=[headers, *rows, *_calendar_notes(result)],
+        rows=ColumnRows([headers], columns, _calendar_notes(result)),
         widths=widths,
         number_formats={column["due"]: "yyyy-mm-dd", column["done_date"]: "yyyy-mm-dd"},
         freeze="D2",
