@@ -591,13 +591,18 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
 
 def _kept_by_concat(top: np.ndarray, bottom: np.ndarray) -> bool:
     """Whether pd.concat keeps both object columns' values as they are."""
-    blank = [bool(pd.isna(values).all()) for values in (top, bottom)]
+    # A first value not blank answers for the whole column without a scan.
+    blank = [bool(pd.isna(values[0]) and pd.isna(values).all()) for values in (top, bottom)]
     if not any(blank):
         return True
-    if all(blank):
-        return False
-    blanks = bottom if blank[1] else top
-    return bool(blanks.tolist().count(None) == len(blanks))
+    if all(blank):  # pandas keeps blanks that are all None
+        return all(_all_none(values) for values in (top, bottom))
+    return _all_none(bottom if blank[1] else top)
+
+
+def _all_none(values: np.ndarray) -> bool:
+    """Whether every value is None (not NaN, nor NaT)."""
+    return bool(values.tolist().count(None) == len(values))
 
 
 def _merge(
