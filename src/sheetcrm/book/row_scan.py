@@ -96,13 +96,12 @@ class SharedStrings:
     """The shared string table, split into items lazily (only header cells need it)."""
 
     def __init__(self, data: bytes | None) -> None:
-        self.items: list[bytes] = []
-        self._rest = _SHARED_ITEM.finditer(data or b"")
+        self.data = data
+        self.items: list[bytes] | None = None
 
     def text(self, index: int) -> str:
-        # Split only as far as asked: headers come first, a full sheet has a million strings.
-        while len(self.items) <= index and (found := next(self._rest, None)) is not None:
-            self.items.append(found.group(1) or b"")
+        if self.items is None:
+            self.items = [m.group(1) or b"" for m in _SHARED_ITEM.finditer(self.data or b"")]
         if not 0 <= index < len(self.items):
             return ""
         item = _PHONETIC.sub(b"", self.items[index])
