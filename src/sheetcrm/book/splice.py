@@ -346,7 +346,8 @@ class RowSplicer:
             return None  # rows out of order
         region = piece if begin == 0 and stop == len(piece) else piece[begin:stop]
         if b"spans" in region:  # a hint Excel recomputes; stale once cells are added
-            region = _ROW_SPANS.sub(rb"\1", region)
+            # Joined from a split: sub would expand its template in Python once per row.
+            region = b"".join(_ROW_SPANS.split(region))
             if _SPANS_LEFT.search(region):
                 return None
         rows = region.split(self.close_row)

@@ -9,7 +9,7 @@ from those columns by ``fast.row_renderer``, with exactly jinja's output; the re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..i18n import Text, tr
 from ..schedule.statuses import STATUS_OPEN
 from . import limits
 from .compiling import Compiled, compile_template, environment
-from .records import ExtraFields, Records, blank_records, build_records, customer_keys, id_text
+from .records import ExtraFields, Records, Touches, build_records, customer_keys, id_text
 from .settings import MessageSettings
 from .sms import MAX_SMS_CHARS, add_opt_out, add_signature, check_sms_limit, sms_length
 from .templates import CHANNELS, TemplateSet, TemplateSource, normalise_channel
@@ -93,8 +93,11 @@ class _Composer:
         lang: str,
         as_of: dt.date,
         sent: pd.DataFrame | None = None,
+        touches: Touches | None = None,
     ) -> None:
         self.records, self.settings, self.lang = records, settings, lang
+        self.touches = touches or Touches(pd.DataFrame())
+        self._due = self.touches.values("due")
         limits.budget.new_run()
         self.templates = TemplateSet(settings.templates)
         self.compiled: dict[int, Compiled] = {}
@@ -151,10 +154,12 @@ class _Composer:
             found = self._choices[key] = self.templates.choose(labels, channel, self.lang)
             return found
 
-    def deliver(self, i: int, channel: str, key: str, touch: Mapping[str, Any]) -> None:
-        """Customer i's message on a channel (template key, else chosen), or why there is none."""
+    def deliver(self, i: int, channel: str, key: str, touch: int = -1) -> None:
+        """Customer i's message on a channel (template key, else chosen) for a touch (its row
+        among the due touches, -1 for none), or why there is none."""
         records, lang = self.records, self.lang
-        if (records.ids[i], channel, _send_date(touch.get("due"), self.as_of)) in self._done:
+        send_date = _send_date(self._due[touch] if touch >= 0 else None, self.as_of)
+        if (records.ids[i], channel, send_date) in self._done:
             self.already_sent += 1
             return
         if records.opted_out[i]:
@@ -181,7 +186,7 @@ class _Composer:
                 ),
             )
             return
-        self.render(i, channel, source, touch)
+        self.render(i, channel, source, touch, send_date)
 
     def skip(
         self,
@@ -209,7 +214,7 @@ class _Composer:
         return found
 
     def render(
-        self, i: int, channel: str, source: TemplateSource, touch: Mapping[str, Any]
+        self, i: int, channel: str, source: TemplateSource, touch: int, send_date: dt.date
     ) -> None:
         """Render one message for customer i and append it (or skip it with the reason)."""
         records = self.records
@@ -220,7 +225,8 @@ class _Composer:
             else:
                 if self._record[0] != i:
                     self._record = (i, records.record(i, self.columns))
-                subject, body, html, seen = compiled.render(self.base, self._record[1], touch)
+                record = self.touches.record(touch) if touch >= 0 else {}
+                subject, body, html, seen = compiled.render(self.base, self._record[1], record)
         except limits.RenderLimitError as exc:
             raise TemplateError(
                 tr(f"超出模板限制：{exc}", f"beyond a template limit: {exc}"),
@@ -289,7 +295,7 @@ class _Composer:
                 source.key,
                 warnings,
                 html,
-                _send_date(touch.get("due"), self.as_of),
+                send_date,
             )
         )
 
@@ -403,23 +409,27 @@ def _compose(
         composer.prepare()
         for i in range(len(composer.records.ids)):
             for channel in wanted:
-                composer.deliver(i, channel, "", {})
+                composer.deliver(i, channel, "")
         return composer.result()
-    touches: list[tuple[dict[str, Any], str]] = []
-    for touch in blank_records(_due_touches(plan, as_of, until)):
-        channel = normalise_channel(touch.get("channel"))
-        if channel in wanted:  # not visits, nor channels not asked for this run
-            touches.append((touch, channel))
-    records = _named_records(customers, tiers, extra, lang, touches)
-    composer = _Composer(records, settings, lang, as_of, sent)
+    # The touches as columns: a dict per touch only for a template that reads the touch.
+    touches = Touches(_due_touches(plan, as_of, until))
+    codes = {c: normalise_channel(c) for c in set(touches.values("channel"))}
+    raw_ids = touches.values("customer_id")
+    ids = [id_text(v) for v in raw_ids]
+    templates = touches.values("template")
+    # Not visits, nor channels not asked for this run.
+    mine = [n for n, c in enumerate(touches.values("channel")) if codes[c] in wanted]
+    records = _named_records(customers, tiers, extra, lang, {ids[n] for n in mine})
+    composer = _Composer(records, settings, lang, as_of, sent, touches)
     composer.prepare()
     position = {cid: i for i, cid in enumerate(records.ids)}
-    for touch, channel in touches:
-        found = position.get(id_text(touch.get("customer_id")))
+    channels = touches.values("channel")
+    for n in mine:
+        found = position.get(ids[n])
         if found is None:
-            composer.errors.append(_not_in_table(touch))
+            composer.errors.append(_not_in_table(raw_ids[n]))
             continue
-        composer.deliver(found, channel, str(touch.get("template") or ""), touch)
+        composer.deliver(found, codes[channels[n]], str(templates[n] or ""), n)
     return composer.result()
 
 
@@ -442,25 +452,24 @@ def _named_records(
     tiers: pd.DataFrame | None,
     extra: ExtraFields,
     lang: str,
-    touches: Sequence[tuple[Mapping[str, Any], str]],
+    named: set[str],
 ) -> Records:
-    """The records of the customers the touches name (a repeated ID means its last row)."""
+    """The records of the customers named (a repeated ID means its last row)."""
     # Only the customers the due touches name get a message: their fields alone are
     # prepared (a full sheet has a million customers and a few thousand due touches).
     keys = customer_keys(customers)
-    named = {id_text(touch.get("customer_id")) for touch, _ in touches}
     hits = np.flatnonzero(pd.Index(keys, dtype=object).isin(list(named)))
     last = {keys[r]: r for r in hits.tolist()}
     rows = sorted(last.values())
     return build_records(customers.iloc[rows], tiers, extra, lang, [keys[r] for r in rows])
 
 
-def _not_in_table(touch: Mapping[str, Any]) -> InputError:
+def _not_in_table(customer_id: Any) -> InputError:
     """The error for a touch whose customer is not in the customer table."""
     return InputError(
         tr(
-            f"跟进计划中的客户编号「{touch.get('customer_id')}」不在客户表中",
-            f"customer ID '{touch.get('customer_id')}' in the plan is not in the customer table",
+            f"跟进计划中的客户编号「{customer_id}」不在客户表中",
+            f"customer ID '{customer_id}' in the plan is not in the customer table",
         ),
         column="customer_id",
     )

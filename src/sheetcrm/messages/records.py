@@ -23,7 +23,7 @@ from . import filters
 __all__ = [
     "ExtraFields",
     "Records",
-    "blank_records",
+    "Touches",
     "build_records",
     "cached",
     "customer_keys",
@@ -187,10 +187,25 @@ def customer_keys(customers: pd.DataFrame) -> list[str]:
     return out
 
 
-def blank_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each row as a dict of its non-blank values (plain Python), keyed by column name."""
-    columns = {str(c): _column(frame[c]) for c in frame.columns}
-    return [{k: v[n] for k, v in columns.items() if v[n] is not None} for n in range(len(frame))]
+class Touches:
+    """The plan's due touches as columns of plain values (blank: None), each converted when
+    first read; a touch's dict of non-blank values is made only for templates that read it."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame, self.count = frame, len(frame)
+        self.columns: dict[str, list[Any]] = {}
+
+    def values(self, name: str) -> list[Any]:
+        """A column's values, all None where the frame has no such column."""
+        if name not in self.columns:
+            found = [c for c in self.frame.columns if str(c) == name]
+            self.columns[name] = _column(self.frame[found[-1]]) if found else [None] * self.count
+        return self.columns[name]
+
+    def record(self, n: int) -> dict[str, Any]:
+        """Touch n's non-blank values, keyed by column name."""
+        columns = {str(c): self.values(str(c)) for c in self.frame.columns}
+        return {k: v[n] for k, v in columns.items() if v[n] is not None}
 
 
 class _Converted:

@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 _TEXT_CHANNELS = ("sms", "wechat")  # channels that reach a mobile only
+# The plan's own fields of a touch, refreshed on a re-run (staff's are kept).
+_ENGINE_FIELDS: tuple[str, ...] = ("customer_id", "customer", "contact", "owner", "channel")
+_ENGINE_FIELDS += ("due", "purpose", "template", "priority", "step")
 CATCH_UP_WORKDAYS = 5  # one-off steps missed by up to this many working days are still planned
 TOUCH_COLUMNS = (  # the touch frame's columns (the engine contract, see docs/DESIGN.md)
     "touch_id",
@@ -556,6 +559,52 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
+def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
+    """The position of each wanted value's first row in the index, -1 where it has none."""
+    first = ~index.duplicated()
+    positions = np.flatnonzero(first)
+    found: np.ndarray = index[first].get_indexer_for(wanted)
+    return np.where(found >= 0, np.append(positions, -1)[found], -1)
+
+
+def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
+    """pd.concat of the two frames (ignore_index), text columns joined as plain arrays."""
+    # pd.concat checks a column of blanks (done_date of new touches) one Python call per
+    # value. Object columns are joined as they are where pandas would keep every value: no
+    # side all blank, or one side all None (pandas makes its own blanks of any other, and
+    # of an empty frame).
+    if not len(top) or not len(bottom):
+        return pd.concat([top, bottom], ignore_index=True)
+    names = list(top.columns) + [c for c in bottom.columns if c not in top.columns]
+    columns: dict[str, np.ndarray | pd.Series] = {}
+    for name in names:
+        pair = [frame[name].to_numpy() for frame in (top, bottom) if name in frame.columns]
+        if len(pair) == 2 and all(p.dtype == object for p in pair) and _kept_by_concat(*pair):
+            columns[name] = np.concatenate(pair)
+        else:
+            frames = [
+                frame[[name]] if name in frame.columns else frame[[]] for frame in (top, bottom)
+            ]
+            columns[name] = pd.concat(frames, ignore_index=True)[name]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(top) + len(bottom)))
+
+
+def _kept_by_concat(top: np.ndarray, bottom: np.ndarray) -> bool:
+    """Whether pd.concat keeps both object columns' values as they are."""
+    # A first value not blank answers for the whole column without a scan.
+    blank = [bool(pd.isna(values[0]) and pd.isna(values).all()) for values in (top, bottom)]
+    if not any(blank):
+        return True
+    if all(blank):  # pandas keeps blanks that are all None
+        return all(_all_none(values) for values in (top, bottom))
+    return _all_none(bottom if blank[1] else top)
+
+
+def _all_none(values: np.ndarray) -> bool:
+    """Whether every value is None (not NaN, nor NaT)."""
+    return bool(values.tolist().count(None) == len(values))
+
+
 def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
@@ -565,16 +614,20 @@ def _merge(
     """The new plan merged into the previous one (see the module docstring for the rules)."""
     previous = existing.reset_index(drop=True).copy()
     ids = previous["touch_id"].fillna("").astype(str)
-    by_id = generated.drop_duplicates("touch_id").set_index("touch_id")
+    by_id = pd.Index(generated["touch_id"])  # the first row of an id, as drop_duplicates keeps
+    found = by_id.get_indexer_for(ids) if by_id.is_unique else _first_of(by_id, ids)
     is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
-    update = is_open & ids.isin(by_id.index)
-    engine = ["customer_id", "customer", "contact", "owner", "channel", "due", "purpose"]
-    engine += ["template", "priority", "step"]
+    update = is_open & (found >= 0)
     if update.any():
-        fresh = by_id.loc[ids[update], engine].set_index(previous.index[update])
-        # A touch that no longer fits the horizon keeps the date it had.
-        fresh["due"] = fresh["due"].where(fresh["due"].notna(), previous.loc[update, "due"])
-        previous.loc[update, engine] = fresh
+        rows, source = update.to_numpy(), found[update.to_numpy()]
+        for name in _ENGINE_FIELDS:
+            # Column by column on arrays: a frame-wide .loc assignment copies every block.
+            column = previous[name].to_numpy(dtype=object, copy=True)
+            fresh = generated[name].to_numpy(dtype=object)[source]
+            if name == "due":  # a touch that no longer fits the horizon keeps the date it had
+                fresh = np.where(pd.isna(fresh), column[rows], fresh)
+            column[rows] = fresh
+            previous[name] = column
         previous.loc[update, "cancel_reason"] = ""
     due = date_ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
@@ -600,13 +653,14 @@ def _merge(
         previous.loc[stale, "status"] = STATUS_CANCELLED
         previous.loc[stale, "cancel_reason"] = reason
     added = generated[~generated["touch_id"].isin(ids)]
-    merged = pd.concat([previous, added], ignore_index=True) if len(previous) else added.copy()
+    merged = _stacked(previous, added) if len(previous) else added.copy()
+    # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
         (
-            merged["touch_id"].astype(str).to_numpy(),
-            merged["customer_id"].astype(str).to_numpy(),
+            text_rank(merged["touch_id"].to_numpy()),
+            text_rank(merged["customer_id"].to_numpy()),
             pd.to_numeric(merged["priority"], errors="coerce").fillna(99).to_numpy(),
-            merged["owner"].astype(str).to_numpy(),
+            text_rank(merged["owner"].to_numpy()),
             np.where((d := date_ordinals(merged["due"])) < 0, np.iinfo(np.int64).max, d),
         )
     )
