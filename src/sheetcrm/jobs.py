@@ -182,17 +182,17 @@ class Run:
                 return head
         return self.book.read_grid(name)
 
-    def _own_sheet_cells(self, name: str) -> list[list[CellValue]] | np.ndarray:
-        """One of our sheets' cells, as a 2-D array from a book that reads one (a file: no
-        Python list per row of a 650,000-row plan)."""
+    def _own_sheet_cells(self, name: str) -> list[list[CellValue]] | np.ndarray | None:
+        """One of our sheets' cells, None before the first run; a 2-D array from a book that
+        reads one (a file: no Python list per row of a 650,000-row plan)."""
+        if name not in self.book.sheet_names():
+            return None
         read_array = getattr(self.book, "read_array", None)
         return self.book.read_grid(name) if read_array is None else read_array(name)
 
     @cached_property
     def messages_before(self) -> Carried:
         """What staff left in the previous 消息 sheet: statuses and their own columns."""
-        if MESSAGES_SHEET not in self.book.sheet_names():
-            return message_notes(None)
         return message_notes(self._own_sheet_cells(MESSAGES_SHEET))
 
     @cached_property
@@ -335,9 +335,8 @@ class Run:
     @cached_property
     def existing_plan(self) -> pd.DataFrame | None:
         """The follow-up plan sheet as staff left it, or None."""
-        if PLAN_SHEET not in self.book.sheet_names():
-            return None
-        return parse_plan_sheet(self._own_sheet_cells(PLAN_SHEET), PLAN_SHEET)
+        cells = self._own_sheet_cells(PLAN_SHEET)
+        return None if cells is None else parse_plan_sheet(cells, PLAN_SHEET)
 
     @cached_property
     def plan(self) -> schedule.PlanResult:

@@ -25,11 +25,11 @@ from ..schedule.workdays import estimate_warning
 from ..table.grid_rows import rows_array, sparse_rows
 from ..values import is_blank, parse_date, parse_number
 from .plain_cells import plain_cells
+from .row_limit import NOTE
 
 __all__ = ["PLAN_SHEET", "parse_plan_sheet", "plan_rows", "plan_sheet"]
 
 PLAN_SHEET = "跟进计划"
-_NOTE = "⚠ "  # starts a calendar note under the table: read back as no touch
 
 # (key, Chinese header, English header) in sheet order; the flag column is computed.
 _SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -137,14 +137,14 @@ def plan_sheet(result: PlanResult, lang: str | None = None) -> SheetSpec:
 
 def _calendar_notes(result: PlanResult) -> list[list[CellValue]]:
     """A blank row, then a note per estimated calendar year (none when every year is exact)."""
-    notes: list[list[CellValue]] = [[_NOTE + estimate_warning(y)] for y in result.estimated_years]
+    notes: list[list[CellValue]] = [[NOTE + estimate_warning(y)] for y in result.estimated_years]
     return [[], *notes] if notes else []
 
 
 def _is_note(row: Sequence[CellValue] | np.ndarray) -> bool:
-    """True for a calendar note row, wherever staff's sorting moved it."""
+    """True for a note row (a calendar note, or the rows left out), wherever staff's sorting moved it."""
     filled = [v for v in row if not is_blank(v)]
-    return len(filled) == 1 and isinstance(filled[0], str) and filled[0].startswith(_NOTE)
+    return len(filled) == 1 and isinstance(filled[0], str) and filled[0].startswith(NOTE)
 
 
 # ---- reading staff's edits back --------------------------------------------------------
