@@ -580,7 +580,8 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
     for name in names:
         pair = [frame[name].to_numpy() for frame in (top, bottom) if name in frame.columns]
         if len(pair) == 2 and all(p.dtype == object for p in pair) and _kept_by_concat(*pair):
-            columns[name] = np.concatenate(pair)
+            # As a Series of object: pandas 3 would read a bare array of texts as str.
+            columns[name] = pd.Series(np.concatenate(pair), dtype=object, copy=False)
         else:
             frames = [
                 frame[[name]] if name in frame.columns else frame[[]] for frame in (top, bottom)
