@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.schedule.plan import _first_of, _stacked
+from sheetcrm.schedule.columns import date_ordinals
+from sheetcrm.schedule.plan import _first_by_id, _first_of, _stacked, _sticky_owners
 
 _CELLS = st.one_of(
     st.none(),
@@ -62,3 +63,67 @@ def test_first_of_finds_the_first_row_of_each_id(index: list[str], wanted: list[
     found = _first_of(pd.Index(index, dtype=object), pd.Series(wanted, dtype=object))
     expected = [index.index(w) if w in index else -1 for w in wanted]
     assert found.tolist() == expected
+
+
+_IDS = st.one_of(
+    st.none(), st.just(float("nan")), st.sampled_from(["T1", "T2", "编号", "", " ", "nan"])
+)
+_OWNERS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["张三", "Ann", "", 7, 7.0]))
+_DUES = st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 5)))
+
+
+@st.composite
+def _previous_plans(draw: st.DrawFn) -> pd.DataFrame:
+    """A previous plan's matching columns, odd cells included (blank, NaN, numbers)."""
+    rows = draw(st.integers(0, 12))
+
+    def column(cells: st.SearchStrategy[object]) -> pd.Series:
+        """One column of ``rows`` cells."""
+        return pd.Series(draw(st.lists(cells, min_size=rows, max_size=rows)), dtype=object)
+
+    return pd.DataFrame(
+        {
+            "touch_id": column(_IDS),
+            "customer_id": column(st.sampled_from(["C1", "C2", "客户3", 4])),
+            "owner": column(_OWNERS),
+            "due": column(_DUES),
+            "status": column(st.sampled_from(["待跟进", "已完成", None])),
+        }
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "编号"]), max_size=8))
+def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: list[str]) -> None:
+    # What build_plan did before: the whole frame indexed by id, blank and repeated ids dropped.
+    known = existing.set_index(existing["touch_id"].astype(str), drop=False)
+    known = known[known.index != ""]
+    known = known[~known.index.duplicated()]
+    ids, status = _first_by_id(existing)
+    assert ids.tolist() == known.index.tolist()
+    generated = np.array(wanted, dtype=object)
+    expected = known["status"].reindex(generated).to_numpy(dtype=object)
+    at = ids.get_indexer(generated)
+    got = status[at]
+    assert pd.isna(got).tolist() == pd.isna(expected).tolist()
+    assert [g for g in got if not pd.isna(g)] == [e for e in expected if not pd.isna(e)]
+    assert (at >= 0).tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), st.lists(st.sampled_from(["C1", "C2", "客户3", "4", "C9"]), max_size=8))
+def test_sticky_owners_are_the_latest_owner_per_customer(
+    existing: pd.DataFrame, customers: list[str]
+) -> None:
+    # What build_plan did before: sorted by due date and id as objects, grouped per customer.
+    ids = np.array(customers, dtype=object)
+    owned = existing[existing["owner"].fillna("").astype(str) != ""]
+    owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), date_ordinals(owned["due"])))]
+    sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
+    got = _sticky_owners(existing, ids)
+    if not len(sticky):
+        assert got is None
+        return
+    expected = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+    assert got is not None
+    assert got.tolist() == expected.tolist()

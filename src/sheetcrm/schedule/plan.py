@@ -242,24 +242,21 @@ def build_plan(
     existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
-    known = existing.set_index(existing["touch_id"].astype(str), drop=False)
-    known = known[known.index != ""]
-    known = known[~known.index.duplicated()]
+    # Each id is looked up once: its row's status, and whether it is there at all.
+    known_ids, known_status = _first_by_id(existing)
     matched = np.zeros(len(generated_ids), dtype=bool)
-    if len(known):  # a first plan has nothing to match against
-        status_of = known["status"].reindex(generated_ids).to_numpy(dtype=object)
+    if len(known_ids):  # a first plan has nothing to match against
+        at = known_ids.get_indexer(generated_ids)
+        status_of = known_status[at]
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
         generated_ids = generated_ids[fresh]
-        matched = pd.Index(generated_ids, dtype=object).isin(known.index)
+        matched = at[fresh] >= 0
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = text_column(customers, "owner")
-    owned = existing[existing["owner"].fillna("").astype(str) != ""]
-    owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), date_ordinals(owned["due"])))]
-    sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
-    if len(sticky):
-        from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+    from_plan = _sticky_owners(existing, ids)
+    if from_plan is not None:
         owners = np.where(owners == "", from_plan, owners)
     load = np.bincount(customer, minlength=n)
     group_channels = np.empty(len(groups) + 1, dtype=object)  # the last: no group
@@ -391,6 +388,32 @@ def _generate(
             first_due = calendar.add_workdays_array(last, step.offset + step.repeat)
             _repeat_series(calendar, candidates, members, s, first_due, step.repeat, start, end)
     return candidates
+
+
+def _first_by_id(existing: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    """The previous plan's touch ids (as text, blank left out), each once, and the status of
+    the first row of each, then None (what position -1, not found, picks)."""
+    ids = existing["touch_id"].astype(str).to_numpy(dtype=object)
+    first = (ids != "") & ~pd.Index(ids, dtype=object).duplicated()
+    status = np.append(existing["status"].to_numpy(dtype=object)[first], np.full(1, None))
+    return pd.Index(ids[first], dtype=object), status
+
+
+def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
+    """Per customer ID, the owner of their latest previous plan row that has one ("" where
+    none has); None when no row has an owner."""
+    owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
+    if not owned.any():
+        return None
+    touch_ids = existing["touch_id"].to_numpy(dtype=object)[owned]
+    # Latest by due date, then touch id as text: ranks sorted as numbers, not objects.
+    order = np.lexsort((text_rank(touch_ids), date_ordinals(existing["due"][owned])))
+    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned][order]
+    names = existing["owner"][owned].astype(str).to_numpy(dtype=object)[order]
+    last = ~pd.Index(customer, dtype=object).duplicated(keep="last")
+    at = pd.Index(customer[last], dtype=object).get_indexer(ids)
+    sticky: np.ndarray = np.where(at >= 0, names[last][at], "")
+    return sticky
 
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
