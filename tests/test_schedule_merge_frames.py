@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.schedule.columns import date_ordinals
-from sheetcrm.schedule.plan import _first_by_id, _first_of, _stacked, _sticky_owners
+from sheetcrm.schedule.plan import _first_by_id, _matched_ids, _stacked, _sticky_owners
 
 _CELLS = st.one_of(
     st.none(),
@@ -59,10 +59,11 @@ def test_stacked_frames_are_what_pandas_concat_makes(
     st.lists(st.sampled_from(["T1", "T2", "T3", "编号", ""]), max_size=10),
     st.lists(st.sampled_from(["T1", "T2", "T4", "编号", "", "nan"]), max_size=10),
 )
-def test_first_of_finds_the_first_row_of_each_id(index: list[str], wanted: list[str]) -> None:
-    found = _first_of(pd.Index(index, dtype=object), pd.Series(wanted, dtype=object))
-    expected = [index.index(w) if w in index else -1 for w in wanted]
-    assert found.tolist() == expected
+def test_matched_ids_are_the_first_row_and_isin(generated: list[str], previous: list[str]) -> None:
+    found, known = _matched_ids(np.array(generated, dtype=object), np.array(previous, dtype=object))
+    assert found.tolist() == [generated.index(p) if p in generated else -1 for p in previous]
+    expected = pd.Series(generated, dtype=object).isin(pd.Series(previous, dtype=object))
+    assert known.tolist() == expected.tolist()
 
 
 _IDS = st.one_of(

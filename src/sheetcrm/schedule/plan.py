@@ -582,12 +582,17 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
-    """The position of each wanted value's first row in the index, -1 where it has none."""
-    first = ~index.duplicated()
-    positions = np.flatnonzero(first)
-    found: np.ndarray = index[first].get_indexer_for(wanted)
-    return np.where(found >= 0, np.append(positions, -1)[found], -1)
+def _matched_ids(generated: np.ndarray, previous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each previous id, the position of the first generated row with it (-1: none); and
+    for each generated row, whether a previous row has its id. One hash of each side."""
+    codes, distinct = pd.factorize(generated, use_na_sentinel=False)
+    first_row = np.empty(len(distinct), dtype=np.int64)
+    first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    code_of = pd.Index(distinct, dtype=object).get_indexer(previous)
+    found: np.ndarray = np.where(code_of >= 0, np.append(first_row, -1)[code_of], -1)
+    seen = np.bincount(code_of[code_of >= 0], minlength=len(distinct)) > 0
+    known: np.ndarray = seen[codes]
+    return found, known
 
 
 def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
@@ -636,10 +641,11 @@ def _merge(
     end: int,
 ) -> pd.DataFrame:
     """The new plan merged into the previous one (see the module docstring for the rules)."""
-    previous = existing.reset_index(drop=True).copy()
+    previous = existing.copy()  # one copy: reset_index(drop=True) would make another
+    previous.index = pd.RangeIndex(len(previous))
     ids = previous["touch_id"].fillna("").astype(str)
-    by_id = pd.Index(generated["touch_id"])  # the first row of an id, as drop_duplicates keeps
-    found = by_id.get_indexer_for(ids) if by_id.is_unique else _first_of(by_id, ids)
+    # The first row of an id, as drop_duplicates keeps; and the new rows no previous row has.
+    found, known = _matched_ids(generated["touch_id"].to_numpy(dtype=object), ids.to_numpy(object))
     is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
     update = is_open & (found >= 0)
     if update.any():
@@ -676,7 +682,7 @@ def _merge(
         )
         previous.loc[stale, "status"] = STATUS_CANCELLED
         previous.loc[stale, "cancel_reason"] = reason
-    added = generated[~generated["touch_id"].isin(ids)]
+    added = generated[~known]
     merged = _stacked(previous, added) if len(previous) else added.copy()
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
