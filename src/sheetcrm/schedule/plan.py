@@ -153,7 +153,9 @@ def _from_plan(existing: pd.DataFrame) -> pd.Series:
 
 def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
-    rows = existing[_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)]
+    wanted = (_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
+    # The five columns read, not every column (staff's too) copied first.
+    rows = existing.loc[wanted, ["customer_id", "step", "touch_id", "status", "due"]]
     frame = pd.DataFrame(
         {
             "customer_id": rows["customer_id"].astype(str).to_numpy(),
