@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetcrm.schedule.columns import date_ordinals
-from sheetcrm.schedule.plan import _first_by_id, _matched_ids, _stacked, _sticky_owners
+from sheetcrm.schedule.plan import (
+    _blank_as_empty,
+    _first_by_id,
+    _matched_ids,
+    _stacked,
+    _sticky_owners,
+)
 
 _CELLS = st.one_of(
     st.none(),
@@ -128,3 +134,17 @@ def test_sticky_owners_are_the_latest_owner_per_customer(
     expected = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
     assert got is not None
     assert got.tolist() == expected.tolist()
+
+
+@pytest.mark.filterwarnings("ignore:Downcasting object dtype arrays")  # pandas 2 still does it
+@settings(max_examples=300, deadline=None)
+@given(_frames())
+def test_blanks_as_empty_are_what_fillna_makes(frame: pd.DataFrame) -> None:
+    names = list(frame.columns)
+    expected = frame.copy()
+    expected[names] = expected[names].fillna("")
+    got = frame.copy()
+    _blank_as_empty(got, names)
+    pd.testing.assert_frame_equal(got, expected)
+    for name in names:  # the same values, type by type (2 and 2.0 are equal)
+        assert [type(v) for v in got[name]] == [type(v) for v in expected[name]]

@@ -636,6 +636,15 @@ def _all_none(values: np.ndarray) -> bool:
     return bool(values.tolist().count(None) == len(values))
 
 
+def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
+    """``frame[names] = frame[names].fillna("")``, in place, skipping the columns of texts only
+    (a C scan each): filling those is a copy that changes nothing."""
+    for name in names:
+        column = frame[name]
+        if column.dtype != object or pd.api.types.infer_dtype(column, skipna=False) != "string":
+            frame[name] = column.fillna("")
+
+
 def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
@@ -700,6 +709,6 @@ def _merge(
     merged["priority"] = pd.to_numeric(merged["priority"], errors="coerce").astype("Int64")
     text = ["touch_id", "customer_id", "customer", "contact", "owner", "channel", "purpose"]
     text += ["template", "step", "notes", "cancel_reason"]
-    merged[text] = merged[text].fillna("")
+    _blank_as_empty(merged, text)
     merged.attrs["extra_columns"] = list(existing.attrs.get("extra_columns", []))
     return merged
