@@ -107,7 +107,7 @@ def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: 
     known = known[known.index != ""]
     known = known[~known.index.duplicated()]
     ids, status = _first_by_id(existing)
-    assert ids.tolist() == known.index.tolist()
+    assert [repr(v) for v in ids] == [repr(v) for v in known.index]  # NaN as NaN
     generated = np.array(wanted, dtype=object)
     expected = known["status"].reindex(generated).to_numpy(dtype=object)
     at = ids.get_indexer(generated)
@@ -122,10 +122,12 @@ def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: 
 def test_sticky_owners_are_the_latest_owner_per_customer(
     existing: pd.DataFrame, customers: list[str]
 ) -> None:
-    # What build_plan did before: sorted by due date and id as objects, grouped per customer.
+    # What build_plan did before: sorted by due date and id as objects, grouped per customer
+    # (ids made text by numpy, as pandas 2's astype(str) did: pandas 3's keeps NaN).
     ids = np.array(customers, dtype=object)
     owned = existing[existing["owner"].fillna("").astype(str) != ""]
-    owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), date_ordinals(owned["due"])))]
+    texts = owned["touch_id"].to_numpy(dtype=object).astype(str).astype(object)
+    owned = owned.iloc[np.lexsort((texts, date_ordinals(owned["due"])))]
     sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
     got = _sticky_owners(existing, ids)
     if not len(sticky):

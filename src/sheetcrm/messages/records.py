@@ -191,9 +191,8 @@ def customer_key_array(customers: pd.DataFrame) -> np.ndarray:
     # Text IDs, the usual case, are stripped as one column.
     texts = column.str.strip()
     blank = (texts.isna() | (texts == "")).to_numpy()
-    keys: np.ndarray = texts.to_numpy(
-        dtype=object, copy=True
-    )  # written below: pandas 3 gives a read-only view
+    # A copy, written below: pandas 3 gives a read-only view.
+    keys: np.ndarray = texts.to_numpy(dtype=object, copy=True)
     keys[blank] = [str(int(r)) for r in rows[blank]]
     return keys
 
