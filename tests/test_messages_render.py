@@ -20,7 +20,7 @@ from sheetcrm.messages import (
     compose_messages,
     parse_message_settings,
 )
-from sheetcrm.messages.composing import MESSAGE_COLUMNS
+from sheetcrm.messages.composing import MESSAGE_COLUMNS, _named_records
 from sheetcrm.messages.records import customer_keys, id_text
 from sheetcrm.messages.templates import TemplateSource
 from sheetcrm.settings import Settings
@@ -513,3 +513,21 @@ def test_no_customer_gets_the_same_text_twice_on_a_channel(
     assert not m.duplicated(["customer_id", "channel", "body"]).any()
     assert not m.duplicated(["customer_id", "channel", "send_date"]).any()
     assert (m["send_date"] >= AS_OF).all() and (m["send_date"] <= AS_OF + dt.timedelta(days)).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(_ID, min_size=1, max_size=10),
+    st.sets(st.sampled_from(["C1", "c2", "客户3", "5", "9", "x"])),
+)
+def test_named_records_are_the_last_row_of_each_named_key(
+    ids: list[str | None], named: set[str]
+) -> None:
+    frame = _table(ids)
+    keys = customer_keys(frame)
+    # As a dict keeps it: the last row of each key named, in row order.
+    last = {key: row for row, key in enumerate(keys) if key in named}
+    expected = sorted(last.values())
+    records = _named_records(frame, _label_table(frame), ExtraFields(), "zh", named)
+    assert records.rows == [int(frame.index[r]) for r in expected]
+    assert records.ids == [keys[r] for r in expected]

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.schedule.plan import _first_of, _stacked
+from sheetcrm.schedule.columns import date_ordinals
+from sheetcrm.schedule.plan import (
+    _blank_as_empty,
+    _first_by_id,
+    _matched_ids,
+    _stacked,
+    _sticky_owners,
+)
 
 _CELLS = st.one_of(
     st.none(),
@@ -58,7 +65,88 @@ def test_stacked_frames_are_what_pandas_concat_makes(
     st.lists(st.sampled_from(["T1", "T2", "T3", "编号", ""]), max_size=10),
     st.lists(st.sampled_from(["T1", "T2", "T4", "编号", "", "nan"]), max_size=10),
 )
-def test_first_of_finds_the_first_row_of_each_id(index: list[str], wanted: list[str]) -> None:
-    found = _first_of(pd.Index(index, dtype=object), pd.Series(wanted, dtype=object))
-    expected = [index.index(w) if w in index else -1 for w in wanted]
-    assert found.tolist() == expected
+def test_matched_ids_are_the_first_row_and_isin(generated: list[str], previous: list[str]) -> None:
+    found, known = _matched_ids(np.array(generated, dtype=object), np.array(previous, dtype=object))
+    assert found.tolist() == [generated.index(p) if p in generated else -1 for p in previous]
+    expected = pd.Series(generated, dtype=object).isin(pd.Series(previous, dtype=object))
+    assert known.tolist() == expected.tolist()
+
+
+_IDS = st.one_of(
+    st.none(), st.just(float("nan")), st.sampled_from(["T1", "T2", "编号", "", " ", "nan"])
+)
+_OWNERS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["张三", "Ann", "", 7, 7.0]))
+_DUES = st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 5)))
+
+
+@st.composite
+def _previous_plans(draw: st.DrawFn) -> pd.DataFrame:
+    """A previous plan's matching columns, odd cells included (blank, NaN, numbers)."""
+    rows = draw(st.integers(0, 12))
+
+    def column(cells: st.SearchStrategy[object]) -> pd.Series:
+        """One column of ``rows`` cells."""
+        return pd.Series(draw(st.lists(cells, min_size=rows, max_size=rows)), dtype=object)
+
+    return pd.DataFrame(
+        {
+            "touch_id": column(_IDS),
+            "customer_id": column(st.sampled_from(["C1", "C2", "客户3", 4])),
+            "owner": column(_OWNERS),
+            "due": column(_DUES),
+            "status": column(st.sampled_from(["待跟进", "已完成", None])),
+        }
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "编号"]), max_size=8))
+def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: list[str]) -> None:
+    # What build_plan did before: the whole frame indexed by id, blank and repeated ids dropped.
+    known = existing.set_index(existing["touch_id"].astype(str), drop=False)
+    known = known[known.index != ""]
+    known = known[~known.index.duplicated()]
+    ids, status = _first_by_id(existing)
+    assert [repr(v) for v in ids] == [repr(v) for v in known.index]  # NaN as NaN
+    generated = np.array(wanted, dtype=object)
+    expected = known["status"].reindex(generated).to_numpy(dtype=object)
+    at = ids.get_indexer(generated)
+    got = status[at]
+    assert pd.isna(got).tolist() == pd.isna(expected).tolist()
+    assert [g for g in got if not pd.isna(g)] == [e for e in expected if not pd.isna(e)]
+    assert (at >= 0).tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), st.lists(st.sampled_from(["C1", "C2", "客户3", "4", "C9"]), max_size=8))
+def test_sticky_owners_are_the_latest_owner_per_customer(
+    existing: pd.DataFrame, customers: list[str]
+) -> None:
+    # What build_plan did before: sorted by due date and id as objects, grouped per customer
+    # (ids made text by numpy, as pandas 2's astype(str) did: pandas 3's keeps NaN).
+    ids = np.array(customers, dtype=object)
+    owned = existing[existing["owner"].fillna("").astype(str) != ""]
+    texts = owned["touch_id"].to_numpy(dtype=object).astype(str).astype(object)
+    owned = owned.iloc[np.lexsort((texts, date_ordinals(owned["due"])))]
+    sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
+    got = _sticky_owners(existing, ids)
+    if not len(sticky):
+        assert got is None
+        return
+    expected = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+    assert got is not None
+    assert got.tolist() == expected.tolist()
+
+
+@pytest.mark.filterwarnings("ignore:Downcasting object dtype arrays")  # pandas 2 still does it
+@settings(max_examples=300, deadline=None)
+@given(_frames())
+def test_blanks_as_empty_are_what_fillna_makes(frame: pd.DataFrame) -> None:
+    names = list(frame.columns)
+    expected = frame.copy()
+    expected[names] = expected[names].fillna("")
+    got = frame.copy()
+    _blank_as_empty(got, names)
+    pd.testing.assert_frame_equal(got, expected)
+    for name in names:  # the same values, type by type (2 and 2.0 are equal)
+        assert [type(v) for v in got[name]] == [type(v) for v in expected[name]]

@@ -23,7 +23,7 @@ from ..i18n import Text, tr
 from ..schedule.statuses import STATUS_OPEN
 from . import limits
 from .compiling import Compiled, compile_template, environment
-from .records import ExtraFields, Records, Touches, build_records, customer_keys, id_text
+from .records import ExtraFields, Records, Touches, build_records, customer_key_array, id_text
 from .settings import MessageSettings
 from .sms import MAX_SMS_CHARS, add_opt_out, add_signature, check_sms_limit, sms_length
 from .templates import CHANNELS, TemplateSet, TemplateSource, normalise_channel
@@ -457,11 +457,10 @@ def _named_records(
     """The records of the customers named (a repeated ID means its last row)."""
     # Only the customers the due touches name get a message: their fields alone are
     # prepared (a full sheet has a million customers and a few thousand due touches).
-    keys = customer_keys(customers)
+    keys = customer_key_array(customers)
     hits = np.flatnonzero(pd.Index(keys, dtype=object).isin(list(named)))
-    last = {keys[r]: r for r in hits.tolist()}
-    rows = sorted(last.values())
-    return build_records(customers.iloc[rows], tiers, extra, lang, [keys[r] for r in rows])
+    rows = hits[~pd.Index(keys[hits], dtype=object).duplicated(keep="last")]
+    return build_records(customers.iloc[rows], tiers, extra, lang, keys[rows].tolist())
 
 
 def _not_in_table(customer_id: Any) -> InputError:

@@ -26,6 +26,7 @@ __all__ = [
     "Touches",
     "build_records",
     "cached",
+    "customer_key_array",
     "customer_keys",
     "id_text",
 ]
@@ -169,22 +170,31 @@ class Records:
 
 def customer_keys(customers: pd.DataFrame) -> list[str]:
     """Each customer's key as the plan engine makes it: the ID as text, else the Excel row."""
+    keys: list[str] = customer_key_array(customers).tolist()
+    return keys
+
+
+def customer_key_array(customers: pd.DataFrame) -> np.ndarray:
+    """:func:`customer_keys` as an object array (no list of a million keys to convert back)."""
     rows = customers.index
     if "id" not in customers.columns:
-        return [str(int(r)) for r in rows]
+        return np.array([str(int(r)) for r in rows], dtype=object)
     column = customers["id"]
     if pd.api.types.infer_dtype(column, skipna=True) != "string":  # numbers, mixed
-        return [
-            (v.strip() if v.__class__ is str else id_text(v)) or str(int(r))
-            for v, r in zip(_column(column), rows, strict=True)
-        ]
+        return np.array(
+            [
+                (v.strip() if v.__class__ is str else id_text(v)) or str(int(r))
+                for v, r in zip(_column(column), rows, strict=True)
+            ],
+            dtype=object,
+        )
     # Text IDs, the usual case, are stripped as one column.
     texts = column.str.strip()
     blank = (texts.isna() | (texts == "")).to_numpy()
-    keys = texts.to_numpy(dtype=object, copy=True)  # written below: pandas 3 gives a read-only view
+    # A copy, written below: pandas 3 gives a read-only view.
+    keys: np.ndarray = texts.to_numpy(dtype=object, copy=True)
     keys[blank] = [str(int(r)) for r in rows[blank]]
-    out: list[str] = keys.tolist()
-    return out
+    return keys
 
 
 class Touches:

@@ -153,7 +153,9 @@ def _from_plan(existing: pd.DataFrame) -> pd.Series:
 
 def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
-    rows = existing[_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)]
+    wanted = (_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
+    # The five columns read, not every column (staff's too) copied first.
+    rows = existing.loc[wanted, ["customer_id", "step", "touch_id", "status", "due"]]
     frame = pd.DataFrame(
         {
             "customer_id": rows["customer_id"].astype(str).to_numpy(),
@@ -242,24 +244,21 @@ def build_plan(
     existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
-    known = existing.set_index(existing["touch_id"].astype(str), drop=False)
-    known = known[known.index != ""]
-    known = known[~known.index.duplicated()]
+    # Each id is looked up once: its row's status, and whether it is there at all.
+    known_ids, known_status = _first_by_id(existing)
     matched = np.zeros(len(generated_ids), dtype=bool)
-    if len(known):  # a first plan has nothing to match against
-        status_of = known["status"].reindex(generated_ids).to_numpy(dtype=object)
+    if len(known_ids):  # a first plan has nothing to match against
+        at = known_ids.get_indexer(generated_ids)
+        status_of = known_status[at]
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
         generated_ids = generated_ids[fresh]
-        matched = pd.Index(generated_ids, dtype=object).isin(known.index)
+        matched = at[fresh] >= 0
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = text_column(customers, "owner")
-    owned = existing[existing["owner"].fillna("").astype(str) != ""]
-    owned = owned.iloc[np.lexsort((owned["touch_id"].astype(str), date_ordinals(owned["due"])))]
-    sticky = owned.groupby(owned["customer_id"].astype(str))["owner"].last()
-    if len(sticky):
-        from_plan = pd.Series(ids).map(sticky).fillna("").astype(str).to_numpy(dtype=object)
+    from_plan = _sticky_owners(existing, ids)
+    if from_plan is not None:
         owners = np.where(owners == "", from_plan, owners)
     load = np.bincount(customer, minlength=n)
     group_channels = np.empty(len(groups) + 1, dtype=object)  # the last: no group
@@ -391,6 +390,32 @@ def _generate(
             first_due = calendar.add_workdays_array(last, step.offset + step.repeat)
             _repeat_series(calendar, candidates, members, s, first_due, step.repeat, start, end)
     return candidates
+
+
+def _first_by_id(existing: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    """The previous plan's touch ids (as text, blank left out), each once, and the status of
+    the first row of each, then None (what position -1, not found, picks)."""
+    ids = existing["touch_id"].astype(str).to_numpy(dtype=object)
+    first = (ids != "") & ~pd.Index(ids, dtype=object).duplicated()
+    status = np.append(existing["status"].to_numpy(dtype=object)[first], np.full(1, None))
+    return pd.Index(ids[first], dtype=object), status
+
+
+def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
+    """Per customer ID, the owner of their latest previous plan row that has one ("" where
+    none has); None when no row has an owner."""
+    owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
+    if not owned.any():
+        return None
+    touch_ids = existing["touch_id"].to_numpy(dtype=object)[owned]
+    # Latest by due date, then touch id as text: ranks sorted as numbers, not objects.
+    order = np.lexsort((text_rank(touch_ids), date_ordinals(existing["due"][owned])))
+    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned][order]
+    names = existing["owner"][owned].astype(str).to_numpy(dtype=object)[order]
+    last = ~pd.Index(customer, dtype=object).duplicated(keep="last")
+    at = pd.Index(customer[last], dtype=object).get_indexer(ids)
+    sticky: np.ndarray = np.where(at >= 0, names[last][at], "")
+    return sticky
 
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
@@ -559,12 +584,17 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
-    """The position of each wanted value's first row in the index, -1 where it has none."""
-    first = ~index.duplicated()
-    positions = np.flatnonzero(first)
-    found: np.ndarray = index[first].get_indexer_for(wanted)
-    return np.where(found >= 0, np.append(positions, -1)[found], -1)
+def _matched_ids(generated: np.ndarray, previous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each previous id, the position of the first generated row with it (-1: none); and
+    for each generated row, whether a previous row has its id. One hash of each side."""
+    codes, distinct = pd.factorize(generated, use_na_sentinel=False)
+    first_row = np.empty(len(distinct), dtype=np.int64)
+    first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    code_of = pd.Index(distinct, dtype=object).get_indexer(previous)
+    found: np.ndarray = np.where(code_of >= 0, np.append(first_row, -1)[code_of], -1)
+    seen = np.bincount(code_of[code_of >= 0], minlength=len(distinct)) > 0
+    known: np.ndarray = seen[codes]
+    return found, known
 
 
 def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
@@ -606,6 +636,15 @@ def _all_none(values: np.ndarray) -> bool:
     return bool(values.tolist().count(None) == len(values))
 
 
+def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
+    """``frame[names] = frame[names].fillna("")``, in place, skipping the columns of texts only
+    (a C scan each): filling those is a copy that changes nothing."""
+    for name in names:
+        column = frame[name]
+        if column.dtype != object or pd.api.types.infer_dtype(column, skipna=False) != "string":
+            frame[name] = column.fillna("")
+
+
 def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
@@ -613,10 +652,11 @@ def _merge(
     end: int,
 ) -> pd.DataFrame:
     """The new plan merged into the previous one (see the module docstring for the rules)."""
-    previous = existing.reset_index(drop=True).copy()
+    previous = existing.copy()  # one copy: reset_index(drop=True) would make another
+    previous.index = pd.RangeIndex(len(previous))
     ids = previous["touch_id"].fillna("").astype(str)
-    by_id = pd.Index(generated["touch_id"])  # the first row of an id, as drop_duplicates keeps
-    found = by_id.get_indexer_for(ids) if by_id.is_unique else _first_of(by_id, ids)
+    # The first row of an id, as drop_duplicates keeps; and the new rows no previous row has.
+    found, known = _matched_ids(generated["touch_id"].to_numpy(dtype=object), ids.to_numpy(object))
     is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
     update = is_open & (found >= 0)
     if update.any():
@@ -653,7 +693,7 @@ def _merge(
         )
         previous.loc[stale, "status"] = STATUS_CANCELLED
         previous.loc[stale, "cancel_reason"] = reason
-    added = generated[~generated["touch_id"].isin(ids)]
+    added = generated[~known]
     merged = _stacked(previous, added) if len(previous) else added.copy()
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
@@ -669,6 +709,6 @@ def _merge(
     merged["priority"] = pd.to_numeric(merged["priority"], errors="coerce").astype("Int64")
     text = ["touch_id", "customer_id", "customer", "contact", "owner", "channel", "purpose"]
     text += ["template", "step", "notes", "cancel_reason"]
-    merged[text] = merged[text].fillna("")
+    _blank_as_empty(merged, text)
     merged.attrs["extra_columns"] = list(existing.attrs.get("extra_columns", []))
     return merged
