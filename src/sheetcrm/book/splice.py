@@ -397,11 +397,12 @@ class RowSplicer:
         rows = region.split(self.close_row)
         if len(rows) != count + 1:
             return None  # self-closing rows
-        if not self.left_of_results(rows[:-1]):
-            kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
-            if kept is None:
-                return None  # cells in the way
+        # On a re-run the rows end in our old results (else they have no cell at the results).
+        kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
+        if kept is not None:
             rows[:-1] = kept
+        elif not self.left_of_results(rows[:-1]):
+            return None  # cells in the way
         out = list(self.fresh_rows(first))
         self.expected = last + 1
         self.last = last
@@ -430,14 +431,9 @@ class RowSplicer:
         starts = [row.find(marker) for row in rows]
         if -1 in starts:
             return None
-        after = b"".join(
-            [
-                row[at + len(marker) : at + len(marker) + 1]
-                for row, at in zip(rows, starts, strict=True)
-            ]
-        )
-        if len(after) != len(rows) or not after.isdigit():
-            return None  # a longer column name that starts with the same letters
+        # The marker may start a longer column name (R: RA…): if that column is ours, the tail
+        # is still only our cells; if not, not_ours finds it. The head's last cell is left of
+        # the results either way.
         heads = [row[:at] for row, at in zip(rows, starts, strict=True)]
         if not self.left_of_results(heads):
             return None
