@@ -106,7 +106,9 @@ def _rerun_rows(draw: st.DrawFn) -> tuple[str, int]:
 def _written(path: Path, count: int, values: list[CellValue], tuning: Tuning | None) -> bytes:
     """The sheet XML with the results written, and b"!" after it if a formula was overwritten."""
     writer = PackageWriter(path, tuning)
-    results = [ResultColumn("tier", values), ResultColumn("score", [len(str(v)) for v in values])]
+    # Either column may have no cell in a row: "fx" has no score.
+    scores = [None if v == "fx" else len(str(v)) for v in values]
+    results = [ResultColumn("tier", values), ResultColumn("score", scores)]
     writer.write_columns("Sheet1", 1, 1, count + 1, None, ["a", "b", "c", "d"], results)
     writer._settle()
     xml = writer.package.read("xl/worksheets/sheet1.xml")
