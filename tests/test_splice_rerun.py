@@ -150,28 +150,24 @@ def test_a_rerun_of_plain_old_results_goes_in_bulk_and_keeps_cells_after_them(
         f'<row r="{r}"><c r="A{r}"><v>{r}</v></c>{old.format(r=r)}</row>' for r in range(2, 40)
     ]
     path = _book(tmp_path, "<sheetData>" + "".join(rows) + "</sheetData>")
-    calls: list[bool] = []
-    original = splice.RowSplicer.bulk
+    merged: list[int] = []  # the rows that went through the row-by-row merge
+    original = splice.RowSplicer.merge
 
-    def counting(
-        self: splice.RowSplicer, piece: bytes, begin: int, stop: int
-    ) -> list[bytes] | None:
-        done = original(self, piece, begin, stop)
-        calls.append(done is not None)
-        return done
+    def counting(self: splice.RowSplicer, body: bytes, row: int, joined: bytes) -> bytes:
+        merged.append(row)
+        return original(self, body, row, joined)
 
-    monkeypatch.setattr(splice.RowSplicer, "bulk", counting)
+    monkeypatch.setattr(splice.RowSplicer, "merge", counting)
     values: list[CellValue] = ["新"] * 38
     xml = _written(path, 38, values, None)
-    assert calls[0]  # every row in one go (then the rest of the sheet, without rows)
+    assert merged == []  # every row in bulk
     assert b"old" not in xml
     assert '<c r="A39"><v>39</v></c><c r="E39" t="inlineStr"><is><t>新</t></is></c>'.encode() in xml
     # Someone's cell right of the results in one row: that row is merged, the cell kept.
     rows[19] = rows[19].replace("</row>", '<c r="G20"><v>7</v></c></row>')
     path = _book(tmp_path, "<sheetData>" + "".join(rows) + "</sheetData>")
-    calls.clear()
     xml = _written(path, 38, values, None)
-    assert not any(calls)
+    assert 20 in merged  # that piece went row by row
     assert b'<c r="F20"><v>1</v></c><c r="G20"><v>7</v></c></row>' in xml
 
 
