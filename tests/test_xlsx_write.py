@@ -722,6 +722,9 @@ def test_bulk_and_piece_by_piece_splicing_write_what_row_by_row_does(
         patch.setattr(splice.RowSplicer, "bulk", lambda *args: None)
         assert outputs() == expected
     assert outputs(Tuning(piece=9)) == expected
+    with monkeypatch.context() as patch:
+        patch.setattr(splice, "_FUSED", 0)  # no column's tails fused with what follows them
+        assert outputs() == expected
 
 
 def _replace_part(path: Path, sheet: bytes) -> bytes:

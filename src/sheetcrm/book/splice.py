@@ -30,6 +30,7 @@ from .sheetstream import row_pieces, sheet_start
 
 __all__ = ["RowSplicer", "SpliceJob", "Spliced", "Target", "changed_message", "splice_part"]
 
+_FUSED = 4096  # most tails a column may have for what follows to be fused into them (weave)
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
 _CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
@@ -78,6 +79,8 @@ class _EncodedRows:
     ) -> None:
         self.targets, self.encoded, self.block = targets, encoded, block
         self.no_cell = [e.tails == b"" for e in encoded]  # per tail: no cell written at all
+        self.openings = [f'<c r="{target.letters}'.encode() for target in targets]
+        self.rests: tuple[bytes, list[tuple[np.ndarray, bool]]] | None = None  # see _rests
         self.header_row, self.rows_end = header_row, rows_end
         self.start = -1
         self.columns: list[np.ndarray] = []
@@ -102,25 +105,66 @@ class _EncodedRows:
         if first == self.header_row:  # the header row gets the headers
             yield rows[0] + b"".join(target.header for target in self.targets) + close
             rows, first = rows[1:], first + 1
-        # A grid of references: [row, (prefix, number, tail) per column, close] for each row,
-        # joined at once. Nothing is built per cell; a million-row sheet has 15 million cells.
+        # A grid of references joined at once: per row [row, opening of the first cell, then
+        # number and tail per column, each followed by what comes next: the next cell's opening,
+        # or close]. Nothing is built per cell (a million-row sheet has 15 million cells); a
+        # column with few tails has what follows fused into them: fewer pieces to join.
+        if self.rests is None or self.rests[0] != close:
+            self.rests = close, self._rests(close)  # once per sheet
+        rests = self.rests[1]
+        count = len(self.targets)
+        width = 2 + 2 * count + sum(not fused for _, fused in rests)
         for at in range(0, len(rows), 8192):
-            count = min(8192, len(rows) - at)
-            start = first + at
-            grid = np.empty((count, 3 * len(self.targets) + 2), dtype=object)
-            grid[:, 0] = rows[at : at + count]
-            grid[:, -1] = close
-            numbers = np.arange(start, start + count).astype(bytes).astype(object)
-            part = slice(start - self.header_row - 1, start - self.header_row - 1 + count)
-            columns = zip(self.targets, self.encoded, self.no_cell, strict=True)
-            for column, (target, encoded, no_cell) in enumerate(columns):
-                codes = encoded.codes[part]
-                grid[:, 3 * column + 1] = f'<c r="{target.letters}'.encode()
-                grid[:, 3 * column + 2] = numbers
-                grid[:, 3 * column + 3] = encoded.tails[codes]
-                if no_cell.any():  # no cell at all: no reference either
-                    grid[no_cell[codes], 3 * column + 1 : 3 * column + 3] = b""
+            size = min(8192, len(rows) - at)
+            start = first + at - self.header_row - 1
+            codes = [encoded.codes[start : start + size] for encoded in self.encoded]
+            # per column: where it has no cell at all (None: it always has one)
+            missing = [
+                no_cell[code] if no_cell.any() else None
+                for code, no_cell in zip(codes, self.no_cell, strict=True)
+            ]
+            grid = np.empty((size, width), dtype=object)
+            grid[:, 0] = rows[at : at + size]
+            grid[:, 1] = self.openings[0]
+            if missing[0] is not None:
+                grid[missing[0], 1] = b""
+            numbers = np.arange(first + at, first + at + size).astype(bytes).astype(object)
+            slot = 2
+            for column, ((table, fused), code) in enumerate(zip(rests, codes, strict=True)):
+                grid[:, slot] = numbers
+                if missing[column] is not None:  # no cell: no number either
+                    grid[missing[column], slot] = b""
+                after = missing[column + 1] if column + 1 < count else None
+                if fused and after is not None:  # the next opening only where that cell is
+                    grid[:, slot + 1] = table[code.astype(np.intp) * 2 + ~after]
+                else:
+                    grid[:, slot + 1] = table[code]
+                if not fused:
+                    grid[:, slot + 2] = self.openings[column + 1] if column + 1 < count else close
+                    if after is not None:
+                        grid[after, slot + 2] = b""
+                slot += 2 + (not fused)
             yield b"".join(grid.ravel().tolist())
+
+    def _rests(self, close: bytes) -> list[tuple[np.ndarray, bool]]:
+        """Per column, its tails and whether what follows is fused into them: the next cell's
+        opening (at tail * 2 + 1, and the bare tail at tail * 2, where that cell may be
+        missing), or ``close``. A column with many tails (texts) is left as it is: a copy
+        of it fused would cost as much memory again."""
+        rests = []
+        for column, encoded in enumerate(self.encoded):
+            if len(encoded.tails) > _FUSED:
+                rests.append((encoded.tails, False))
+                continue
+            if column + 1 == len(self.encoded):
+                after = [close]
+            elif self.no_cell[column + 1].any():
+                after = [b"", self.openings[column + 1]]
+            else:
+                after = [self.openings[column + 1]]
+            fused = np.array([tail + end for tail in encoded.tails for end in after], dtype=object)
+            rests.append((fused, True))
+        return rests
 
     def _load(self, row: int) -> int:
         start = self.header_row + (row - self.header_row) // self.block * self.block
@@ -353,11 +397,12 @@ class RowSplicer:
         rows = region.split(self.close_row)
         if len(rows) != count + 1:
             return None  # self-closing rows
-        if not self.left_of_results(rows[:-1]):
-            kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
-            if kept is None:
-                return None  # cells in the way
+        # On a re-run the rows end in our old results (else they have no cell at the results).
+        kept = self.without_old_results(rows[:-1]) if self.plan.rerun else None
+        if kept is not None:
             rows[:-1] = kept
+        elif not self.left_of_results(rows[:-1]):
+            return None  # cells in the way
         out = list(self.fresh_rows(first))
         self.expected = last + 1
         self.last = last
@@ -386,14 +431,9 @@ class RowSplicer:
         starts = [row.find(marker) for row in rows]
         if -1 in starts:
             return None
-        after = b"".join(
-            [
-                row[at + len(marker) : at + len(marker) + 1]
-                for row, at in zip(rows, starts, strict=True)
-            ]
-        )
-        if len(after) != len(rows) or not after.isdigit():
-            return None  # a longer column name that starts with the same letters
+        # The marker may start a longer column name (R: RA…): if that column is ours, the tail
+        # is still only our cells; if not, not_ours finds it. The head's last cell is left of
+        # the results either way.
         heads = [row[:at] for row, at in zip(rows, starts, strict=True)]
         if not self.left_of_results(heads):
             return None
