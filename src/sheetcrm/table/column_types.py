@@ -237,9 +237,10 @@ def _texts_one_by_one(
     types = np.fromiter(map(type, values), object, len(values))
     text = types == str  # noqa: E721 - element-wise over an array of types, exact str only
     # C-level maps, no Python call per cell. NFKC leaves ASCII as it is, as _text does.
-    folded: Iterable[str] = list(map(partial(unicodedata.normalize, "NFKC"), values[text]))
-    if _has_invisible(folded):  # translate looks up each character: ≈ 1 s a million cells
-        folded = map(methodcaller("translate", _INVISIBLE), folded)
+    normal = list(map(partial(unicodedata.normalize, "NFKC"), values[text]))
+    folded: Iterable[str] = normal
+    if _has_invisible(normal):  # translate looks up each character: ≈ 1 s a million cells
+        folded = map(methodcaller("translate", _INVISIBLE), normal)
     cleaned = map("".join, map(str.split, folded)) if kind == "phone" else map(str.strip, folded)
     texts = np.fromiter(cleaned, object, int(text.sum()))
     texts[texts == ""] = None
