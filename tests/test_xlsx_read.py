@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tempfile
 import zipfile
@@ -17,7 +18,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book import xlsx_read
+from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
 from sheetcrm.book.namespaces import MAIN_NS
 from sheetcrm.book.xlsx_read import XlsxReader
@@ -507,3 +508,23 @@ def test_shared_items_are_counted_as_matched(prefix: str, items: list[str]) -> N
     body = "".join(item.format(p=prefix) for item in items)
     table = f'<{prefix}sst xmlns:x="{MAIN_NS}">{body}</{prefix}sst>'.encode()
     assert xlsx_read._item_count(table) == len(items) == len(xlsx_read._SHARED_ITEM.findall(table))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.text(st.sampled_from("<>/rowc客 "), max_size=12), max_size=20),
+    cuts=st.lists(st.integers(0, 400), max_size=12),
+    first=st.integers(0, 30),
+)
+def test_row_pieces_give_the_part_back_cut_only_after_a_row(
+    rows: list[str], cuts: list[int], first: int
+) -> None:
+    # Any chunking, a closing tag split across chunks or rows' texts that look like one.
+    xml = "".join(f"<row>{row}</row>" for row in rows).encode()
+    edges = sorted({min(cut, len(xml)) for cut in cuts} | {min(first, len(xml)), len(xml)})
+    chunks = [xml[a:b] for a, b in itertools.pairwise(edges)]
+    pieces = list(sheetstream.row_pieces(xml[: edges[0]], iter(chunks), b"</row>"))
+    assert b"".join(pieces) == xml
+    assert all(type(piece) is bytes for piece in pieces)
+    assert all(piece.endswith(b"</row>") for piece in pieces[:-1])
+    assert all(piece for piece in pieces)
