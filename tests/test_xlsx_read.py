@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -260,9 +261,10 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     monkeypatch.setattr(xlsx_read, "_fast_values", spy_fast)
     halves = XlsxReader(path, IN_PARTS).read_array("大表")
-    # The first part starts at A1, and so does the shared-strings table, decoded once.
+    # The first part starts at A1; the shared strings, all plain here, need no workbook of
+    # their own (see test_shared_strings_are_decoded_once_and_read_as_whole).
     firsts, others = starts.count((0, 0)), [start for start in starts if start != (0, 0)]
-    assert firsts == (2 if shared else 1) and len(others) == IN_PARTS.parts - 1
+    assert firsts == 1 and len(others) == IN_PARTS.parts - 1
     assert all(row > 0 and column == 0 for row, column in others)
     assert whole.shape == halves.shape == (3000, 4)
     assert _typed(whole) == _typed(halves)
@@ -528,3 +530,42 @@ def test_row_pieces_give_the_part_back_cut_only_after_a_row(
     assert all(type(piece) is bytes for piece in pieces)
     assert all(piece.endswith(b"</row>") for piece in pieces[:-1])
     assert all(piece for piece in pieces)
+
+
+_PLAIN_TEXT = st.lists(
+    st.sampled_from(["a", "客", " ", "\t", "\n", "\r", ">", "]]", "_", "_x0041_", "_X", "x"]),
+    max_size=6,
+).map("".join)
+
+
+@st.composite
+def _shared_item(draw: st.DrawFn) -> str:
+    """One item of a shared-strings table, of any of the ways Excel and others write them."""
+    text = escape(draw(_PLAIN_TEXT))
+    return draw(
+        st.sampled_from(
+            [
+                f"<si><t>{text}</t></si>",
+                f"<si><t>{text}</t></si>",
+                f'<si><t xml:space="preserve">{text}</t></si>',
+                f"<si><r><t>{text}</t></r><r><rPr><b/></rPr><t>z</t></r></si>",
+                f'<si><t>{text}</t><rPh sb="0" eb="1"><t>ふ</t></rPh></si>',
+                "<si/>",
+                "<si><t/></si>",
+                f"<si><t>{text}&#23458;&lt;</t></si>",
+            ]
+        )
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(_shared_item(), max_size=12))
+def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> None:
+    # Plain items are taken as written, the others decoded by calamine: the same texts.
+    table = (
+        f'<?xml version="1.0"?>\n<sst xmlns="{MAIN_NS}" count="9">{"".join(items)}</sst>'.encode()
+    )
+    reader = XlsxReader.__new__(XlsxReader)
+    reader.date1904 = False
+    count = xlsx_read._item_count(table)
+    assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()
