@@ -17,14 +17,13 @@ import contextlib
 import datetime as dt
 import logging
 import operator
-import os
 import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
@@ -188,10 +187,10 @@ class XlsxReader(ReadsCustomers):
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
         """A big sheet's values, parts of it parsed at once (two cores, no GIL).
 
-        The sheet XML is cut between rows into a few small workbooks (see
-        :func:`_part_file`: in memory where the system allows); parsing starts on the
-        first while the next are cut, and error cells are found on the way. At most
-        three parts exist at once: two parsed, one being cut.
+        The sheet XML is cut between rows into a few small workbooks in a private
+        temporary folder; parsing starts on the first while the next are
+        cut, and error cells are found on the way. At most three parts exist at once
+        (two parsed, one being cut): each is deleted once parsed.
         """
         errors: dict[tuple[int, int], CellError] = {}
         chunks = sheetstream.member(self.path, info, self.tuning.piece)
@@ -206,7 +205,6 @@ class XlsxReader(ReadsCustomers):
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
         fast = not self.date1904  # fastexcel's stamps are turned into values for 1900 dates only
-        in_memory = _memory_room(info.file_size)
         try:
             with (
                 tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
@@ -221,11 +219,9 @@ class XlsxReader(ReadsCustomers):
                 for index in range(count):
                     if len(parts) >= 2:  # its file gone before another is made
                         parts[-2].result()
-                    handle, path = _part_file(Path(folder) / f"{index + 1}.xlsx", in_memory)
-                    if handle is not None:
-                        files.enter_context(handle)
+                    path = Path(folder) / f"{index + 1}.xlsx"
                     with _PartBook(
-                        handle or path,
+                        path,
                         head,
                         name,
                         companions,
@@ -247,8 +243,7 @@ class XlsxReader(ReadsCustomers):
                             ):
                                 break
                     if part.below is None and index > 0:  # it holds no rows
-                        if handle is not None:
-                            handle.close()
+                        path.unlink()
                         continue
                     parts.append(
                         pool.submit(
@@ -259,8 +254,7 @@ class XlsxReader(ReadsCustomers):
                             strings=strings,
                         )
                     )
-                    if handle is not None:  # its memory freed as soon as it is parsed
-                        parts[-1].add_done_callback(_closing(handle))
+                    parts[-1].add_done_callback(_removing(path))
                 done = [part.result() for part in parts]
         except (_UnnumberedRowsError, _MarkedTextError):
             return self._read_whole(sheet)
@@ -453,35 +447,14 @@ class XlsxReader(ReadsCustomers):
         return {kind: self._zip.read(part) for kind, part in self._companions.items()}
 
 
-# Linux's file system in memory: a part written there costs a tenth of the CPU of a file on disk
-# (≈ 0.3 against 2.6 s for a full sheet's 600 MB), its pages freed as soon as it is closed.
-_MEMORY_FOLDER = "/dev/shm"
+def _removing(path: Path) -> Callable[[object], None]:
+    """A callback that deletes a parsed part's file (given the parse, which it ignores)."""
 
+    def remove(_: object) -> None:
+        with contextlib.suppress(OSError):  # Windows: still open; the folder goes at the end
+            path.unlink()
 
-def _memory_room(size: int) -> bool:
-    """True if the memory file system holds ``size`` bytes more (parts of a sheet that big)."""
-    try:
-        stats = os.statvfs(_MEMORY_FOLDER)
-    except (OSError, AttributeError):  # no such folder; Windows has no statvfs
-        return False
-    return stats.f_bavail * stats.f_frsize >= size and os.access(_MEMORY_FOLDER, os.W_OK)
-
-
-def _part_file(path: Path, in_memory: bool) -> tuple[BinaryIO | None, Path]:
-    """Where a part workbook is written and read back from: an unnamed file in memory, read
-    through its descriptor (nothing left behind by a killed run), else ``path``."""
-    if not in_memory:
-        return None, path
-    try:
-        handle = tempfile.TemporaryFile(dir=_MEMORY_FOLDER)  # noqa: SIM115 - the caller closes it
-    except OSError:  # full meanwhile, or not allowed after all
-        return None, path
-    return handle, Path(f"/proc/self/fd/{handle.fileno()}")
-
-
-def _closing(file: BinaryIO) -> Callable[[object], None]:
-    """A callback that closes ``file`` (given a finished parse, which it ignores)."""
-    return lambda _: file.close()
+    return remove
 
 
 class _PlainStrings:
@@ -757,7 +730,7 @@ class _PartBook:
 
     def __init__(
         self,
-        path: Path | BinaryIO,
+        path: Path,
         head: bytes,
         name: bytes,
         companions: dict[str, bytes],
