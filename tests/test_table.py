@@ -205,7 +205,9 @@ def test_choose_table_by_name_else_by_the_most_customer_roles() -> None:
 _TEXT_CELL = st.one_of(
     st.none(),
     st.text(max_size=8),
-    st.sampled_from([" 138 1234 5678 ", "ＡＢＣ", "\u3000", "a\u00a0b", "C001", "  "]),
+    st.sampled_from(
+        [" 138 1234 5678 ", "ＡＢＣ", "\u3000", "a\u00a0b", "C001", "  ", "\u200b甲\ufeff"]
+    ),
     st.integers(-(10**12), 10**12),
     st.floats(allow_nan=True, allow_infinity=False),
     st.builds(CellError, st.sampled_from(["#N/A", "#REF!"])),

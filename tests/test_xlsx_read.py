@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book import xlsx_read
+from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
 from sheetcrm.book.namespaces import MAIN_NS
 from sheetcrm.book.xlsx_read import XlsxReader
@@ -228,16 +230,17 @@ def _typed(array: Any) -> list[list[tuple[type, Any]]]:
     return [[(type(value), value) for value in row] for row in array.tolist()]
 
 
-@pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True)])
+@pytest.mark.parametrize(("shared", "date_1904"), [(True, False), (False, True), (False, False)])
 def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, date_1904: bool
 ) -> None:
     path = _big_sheet(tmp_path / "big.xlsx", 3000, date_1904=date_1904, shared=shared)
     whole = _whole(path)
-    starts, fast = [], []
+    starts, fast, on_disk = [], [], []
     parse, fast_values = xlsx_read._parse_part, xlsx_read._fast_values
 
     def spy(part: Path, *, below: int | None, fast: bool = False, strings: Any = None) -> Any:
+        on_disk.append(len([p for p in part.parent.glob("*.xlsx") if p.stem.isdigit()]))
         values, start = parse(part, below=below, fast=fast, strings=strings)
         starts.append(start)
         return values, start
@@ -250,9 +253,10 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     monkeypatch.setattr(xlsx_read, "_parse_part", spy)
     monkeypatch.setattr(xlsx_read, "_fast_values", spy_fast)
     halves = XlsxReader(path, IN_PARTS).read_array("大表")
-    # The first part starts at A1, and so does the shared-strings table, decoded once.
+    # The first part starts at A1; the shared strings, all plain here, need no workbook of
+    # their own (see test_shared_strings_are_decoded_once_and_read_as_whole).
     firsts, others = starts.count((0, 0)), [start for start in starts if start != (0, 0)]
-    assert firsts == (2 if shared else 1) and len(others) == IN_PARTS.parts - 1
+    assert firsts == 1 and len(others) == IN_PARTS.parts - 1
     assert all(row > 0 and column == 0 for row, column in others)
     assert whole.shape == halves.shape == (3000, 4)
     assert _typed(whole) == _typed(halves)
@@ -262,6 +266,7 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     # but not in a 1904 book; the part holding the title and header is python-calamine's.
     assert fast == ([] if date_1904 else [True] * (IN_PARTS.parts - 1))
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
+    assert max(on_disk) <= 3  # each part deleted once parsed: two parsed, one being cut
 
 
 def _ms_of_day(moment: dt.datetime) -> float:
@@ -496,3 +501,62 @@ def test_shared_items_are_counted_as_matched(prefix: str, items: list[str]) -> N
     body = "".join(item.format(p=prefix) for item in items)
     table = f'<{prefix}sst xmlns:x="{MAIN_NS}">{body}</{prefix}sst>'.encode()
     assert xlsx_read._item_count(table) == len(items) == len(xlsx_read._SHARED_ITEM.findall(table))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.text(st.sampled_from("<>/rowc客 "), max_size=12), max_size=20),
+    cuts=st.lists(st.integers(0, 400), max_size=12),
+    first=st.integers(0, 30),
+)
+def test_row_pieces_give_the_part_back_cut_only_after_a_row(
+    rows: list[str], cuts: list[int], first: int
+) -> None:
+    # Any chunking, a closing tag split across chunks or rows' texts that look like one.
+    xml = "".join(f"<row>{row}</row>" for row in rows).encode()
+    edges = sorted({min(cut, len(xml)) for cut in cuts} | {min(first, len(xml)), len(xml)})
+    chunks = [xml[a:b] for a, b in itertools.pairwise(edges)]
+    pieces = list(sheetstream.row_pieces(xml[: edges[0]], iter(chunks), b"</row>"))
+    assert b"".join(pieces) == xml
+    assert all(type(piece) is bytes for piece in pieces)
+    assert all(piece.endswith(b"</row>") for piece in pieces[:-1])
+    assert all(piece for piece in pieces)
+
+
+_PLAIN_TEXT = st.lists(
+    st.sampled_from(["a", "客", " ", "\t", "\n", "\r", ">", "]]", "_", "_x0041_", "_X", "x"]),
+    max_size=6,
+).map("".join)
+
+
+@st.composite
+def _shared_item(draw: st.DrawFn) -> str:
+    """One item of a shared-strings table, of any of the ways Excel and others write them."""
+    text = escape(draw(_PLAIN_TEXT))
+    return draw(
+        st.sampled_from(
+            [
+                f"<si><t>{text}</t></si>",
+                f"<si><t>{text}</t></si>",
+                f'<si><t xml:space="preserve">{text}</t></si>',
+                f"<si><r><t>{text}</t></r><r><rPr><b/></rPr><t>z</t></r></si>",
+                f'<si><t>{text}</t><rPh sb="0" eb="1"><t>ふ</t></rPh></si>',
+                "<si/>",
+                "<si><t/></si>",
+                f"<si><t>{text}&#23458;&lt;</t></si>",
+            ]
+        )
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(_shared_item(), max_size=12))
+def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> None:
+    # Plain items are taken as written, the others decoded by calamine: the same texts.
+    table = (
+        f'<?xml version="1.0"?>\n<sst xmlns="{MAIN_NS}" count="9">{"".join(items)}</sst>'.encode()
+    )
+    reader = XlsxReader.__new__(XlsxReader)
+    reader.date1904 = False
+    count = xlsx_read._item_count(table)
+    assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()

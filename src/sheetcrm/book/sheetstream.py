@@ -129,13 +129,15 @@ def row_pieces(first: bytes, chunks: Iterator[bytes], closing: bytes) -> Iterato
     No row is ever cut in two, so each piece can be worked on by itself and a
     full sheet costs a piece or two of memory, not its whole size.
     """
-    buffer = first
+    rest = first
     for chunk in chunks:
-        buffer += chunk
-        cut = buffer.rfind(closing)
-        if cut >= 0:
-            cut += len(closing)
-            yield buffer[:cut]
-            buffer = buffer[cut:]
-    if buffer:
-        yield buffer
+        cut = chunk.rfind(closing)
+        if cut < 0:  # no row ends in it (nor, maybe, across its start: found with the next)
+            rest += chunk
+            continue
+        cut += len(closing)
+        # One copy of the piece (the rest before it, then the chunk up to the cut), not two.
+        yield b"".join((rest, memoryview(chunk)[:cut]))
+        rest = chunk[cut:]
+    if rest:
+        yield rest

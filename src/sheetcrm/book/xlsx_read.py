@@ -16,11 +16,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import operator
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -187,8 +188,9 @@ class XlsxReader(ReadsCustomers):
         """A big sheet's values, parts of it parsed at once (two cores, no GIL).
 
         The sheet XML is cut between rows into a few small workbooks in a private
-        temporary folder (deleted at once); parsing starts on the first while the
-        next are cut, and error cells are found on the way.
+        temporary folder; parsing starts on the first while the next are
+        cut, and error cells are found on the way. At most three parts exist at once
+        (two parsed, one being cut): each is deleted once parsed.
         """
         errors: dict[tuple[int, int], CellError] = {}
         chunks = sheetstream.member(self.path, info, self.tuning.piece)
@@ -206,11 +208,17 @@ class XlsxReader(ReadsCustomers):
         try:
             with (
                 tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
+                contextlib.ExitStack() as files,
                 ThreadPoolExecutor(2) as pool,
             ):
-                parts = []
+                # Left unread on an error, the stream is closed here: left to the garbage
+                # collector, its read-ahead thread may be joined where threading deadlocks.
+                files.enter_context(contextlib.closing(chunks))
+                parts: list[Future[tuple[np.ndarray, tuple[int, int]]]] = []
                 count = self.tuning.parts  # the first piece, then the rest: more than two cores
                 for index in range(count):
+                    if len(parts) >= 2:  # its file gone before another is made
+                        parts[-2].result()
                     path = Path(folder) / f"{index + 1}.xlsx"
                     with _PartBook(
                         path,
@@ -234,16 +242,19 @@ class XlsxReader(ReadsCustomers):
                                 part.size * (count - 1) >= info.file_size and index < count - 1
                             ):
                                 break
-                    if part.below is not None or index == 0:  # else it holds no rows
-                        parts.append(
-                            pool.submit(
-                                _parse_part,
-                                path,
-                                below=part.below,
-                                fast=fast and part.plain,
-                                strings=strings,
-                            )
+                    if part.below is None and index > 0:  # it holds no rows
+                        path.unlink()
+                        continue
+                    parts.append(
+                        pool.submit(
+                            _parse_part,
+                            path,
+                            below=part.below,
+                            fast=fast and part.plain,
+                            strings=strings,
                         )
+                    )
+                    parts[-1].add_done_callback(_removing(path))
                 done = [part.result() for part in parts]
         except (_UnnumberedRowsError, _MarkedTextError):
             return self._read_whole(sheet)
@@ -261,13 +272,14 @@ class XlsxReader(ReadsCustomers):
         found: dict[str, None] = {}  # in sheet order, a cell in two overlapping pieces once
         tail = b""
         info = self._zip.getinfo(self._parts[sheet])
-        for chunk in sheetstream.member(self.path, info, self.tuning.piece):
-            data, tail = tail + chunk, (tail + chunk)[-4096:]  # a cell cut between pieces
-            for ref, number in _NEGATIVE_NUMBER_CELL.findall(data):
-                if float(number) <= _IMPOSSIBLE_DATE:
-                    found[ref.decode()] = None
-            if len(found) >= 5:
-                break
+        with contextlib.closing(sheetstream.member(self.path, info, self.tuning.piece)) as chunks:
+            for chunk in chunks:  # the rest never inflated; the stream closed here, not by GC
+                data, tail = tail + chunk, (tail + chunk)[-4096:]  # a cell cut between pieces
+                for ref, number in _NEGATIVE_NUMBER_CELL.findall(data):
+                    if float(number) <= _IMPOSSIBLE_DATE:
+                        found[ref.decode()] = None
+                if len(found) >= 5:
+                    break
         cells = list(found)[:5]
         where = "、".join(cells) or "?"
         return WorkbookError(
@@ -401,8 +413,21 @@ class XlsxReader(ReadsCustomers):
         return info if info is not None and info.file_size > self.tuning.parts_from else None
 
     def _shared_strings(self, table: bytes) -> np.ndarray:
-        """A shared-strings table's texts by index, decoded by calamine as in any part."""
+        """A shared-strings table's texts by index: those written plainly as they stand (see
+        :class:`_PlainStrings`), the others decoded by calamine as in any part."""
         count = _item_count(table)
+        plain = _PlainStrings.of(table, count)
+        if plain is None:
+            return self._decoded_strings(table, count)
+        if plain.others:
+            plain.strings[plain.other_items] = self._decoded_strings(
+                plain.others_table(), len(plain.other_items)
+            )
+        return plain.strings
+
+    def _decoded_strings(self, table: bytes, count: int) -> np.ndarray:
+        """A shared-strings table's first ``count`` texts, decoded by calamine: a workbook of
+        cells that each stand for one of them."""
         indices = np.arange(count).astype(bytes)
         cells = b'</v></c><c t="s"><v>'
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
@@ -420,6 +445,91 @@ class XlsxReader(ReadsCustomers):
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
         return {kind: self._zip.read(part) for kind, part in self._companions.items()}
+
+
+def _removing(path: Path) -> Callable[[object], None]:
+    """A callback that deletes a parsed part's file (given the parse, which it ignores)."""
+
+    def remove(_: object) -> None:
+        with contextlib.suppress(OSError):  # Windows: still open; the folder goes at the end
+            path.unlink()
+
+    return remove
+
+
+class _PlainStrings:
+    """The items of a shared-strings table written plainly, ``<si><t>text</t></si>`` with text
+    calamine gives as it stands (most of what Excel writes), taken by splitting the table once:
+    no Python call per item. The others — rich text, entities, escapes — are left to calamine,
+    in a table of their own (:meth:`others_table`)."""
+
+    _START, _END, _BETWEEN = "<si><t>", "</t></si>", "</t></si><si><t>"
+    # What calamine turns into something else in a plain item's text: entities, _xHHHH_ escapes,
+    # line ends (\r\n → \n); outer white space is trimmed where xml:space="preserve" is absent.
+    _CHANGED = ("&", "\r", "_x", "_X")
+    _SPACE = " \t\n"
+
+    def __init__(self, pieces: list[str], odd: np.ndarray, extra: np.ndarray, count: int) -> None:
+        """``odd``: the pieces calamine decodes; ``extra``: how many items each holds beyond one."""
+        first = np.arange(len(pieces)) + np.concatenate([[0], np.cumsum(extra)[:-1]])
+        self.strings = np.full(count, "", dtype=object)
+        self.strings[first[~odd]] = np.array(pieces, dtype=object)[~odd]
+        self.pieces = pieces
+        self.others = np.flatnonzero(odd).tolist()
+        # Each odd piece's items, in order: its first item's index, then the next ones.
+        sizes = extra[odd] + 1
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        self.other_items = np.repeat(first[odd], sizes) + within
+
+    @classmethod
+    def of(cls, table: bytes, count: int) -> _PlainStrings | None:
+        """The table split, or None if it is not laid out so (not UTF-8, prefixed names, its
+        first or last item not plain)."""
+        if b":si" in table or not count:  # a prefix (or a text holding ":si"): calamine's
+            return None
+        try:
+            text = table.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        start, end = text.find(cls._START), text.rfind(cls._END)
+        if start < 0 or start != text.find("<si") or end != text.rfind("</si>") - len("</t>"):
+            return None
+        # Split in place, the table's start and end cut off the first and last piece after.
+        pieces = text.split(cls._BETWEEN)
+        pieces[-1] = pieces[-1][: end - (len(text) - len(pieces[-1]))]
+        pieces[0] = pieces[0][start + len(cls._START) :]
+        # A piece holding "<" holds several items (one not plain between two plain ones):
+        # none if the table's tags are all those of plain items.
+        outside = text.count("<", 0, start) + text.count("<", end + len(cls._END))
+        odd = np.zeros(len(pieces), dtype=bool)
+        if len(pieces) != count or text.count("<") != 4 * count + outside:
+            odd = cls._holding(pieces, "<", text)
+        extra = np.zeros(len(pieces), dtype=np.int64)
+        extra[odd] = [pieces[at].count("<si") for at in np.flatnonzero(odd)]
+        if len(pieces) + int(extra.sum()) != count:
+            return None
+        for needle in cls._CHANGED:
+            odd |= cls._holding(pieces, needle, text)
+        if any(
+            f"{cls._START}{space}" in text or f"{space}{cls._END}" in text for space in cls._SPACE
+        ):
+            stripped = map(operator.methodcaller("strip", cls._SPACE), pieces)
+            odd |= np.fromiter(map(operator.is_not, stripped, pieces), bool, len(pieces))
+        return cls(pieces, odd, extra, count)
+
+    @staticmethod
+    def _holding(pieces: list[str], needle: str, body: str) -> np.ndarray:
+        """Which pieces hold ``needle`` (none looked at when the table does not)."""
+        if needle not in body:
+            return np.zeros(len(pieces), dtype=bool)
+        return np.fromiter(
+            map(operator.methodcaller("__contains__", needle), pieces), bool, len(pieces)
+        )
+
+    def others_table(self) -> bytes:
+        """A shared-strings table of the items calamine decodes, in order (``other_items``)."""
+        items = "".join(f"{self._START}{self.pieces[at]}{self._END}" for at in self.others)
+        return f'<sst xmlns="{MAIN_NS}">{items}</sst>'.encode()
 
 
 def _item_count(table: bytes) -> int:

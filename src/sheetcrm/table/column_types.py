@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from operator import methodcaller
 from typing import Any
@@ -223,6 +223,12 @@ def _text(value: str, phone: bool) -> str | None:
     return text.strip() or None
 
 
+def _has_invisible(texts: list[str]) -> bool:
+    """True if any of the texts holds a character ``_INVISIBLE`` removes."""
+    joined = "".join(texts)  # one pass per character sought, in C, over all the texts at once
+    return any(chr(code) in joined for code in _INVISIBLE)
+
+
 def _texts_one_by_one(
     values: np.ndarray, kind: str, parser: Callable[[Any], Any]
 ) -> tuple[pd.Series, dict[int, tuple[CellValue, str]]]:
@@ -231,9 +237,11 @@ def _texts_one_by_one(
     types = np.fromiter(map(type, values), object, len(values))
     text = types == str  # noqa: E721 - element-wise over an array of types, exact str only
     # C-level maps, no Python call per cell. NFKC leaves ASCII as it is, as _text does.
-    folded: Iterator[str] = map(partial(unicodedata.normalize, "NFKC"), values[text])
-    normal = map(methodcaller("translate", _INVISIBLE), folded)
-    cleaned = map("".join, map(str.split, normal)) if kind == "phone" else map(str.strip, normal)
+    normal = list(map(partial(unicodedata.normalize, "NFKC"), values[text]))
+    folded: Iterable[str] = normal
+    if _has_invisible(normal):  # translate looks up each character: ≈ 1 s a million cells
+        folded = map(methodcaller("translate", _INVISIBLE), normal)
+    cleaned = map("".join, map(str.split, folded)) if kind == "phone" else map(str.strip, folded)
     texts = np.fromiter(cleaned, object, int(text.sum()))
     texts[texts == ""] = None
     out = np.full(len(values), None, dtype=object)
