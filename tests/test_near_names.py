@@ -225,3 +225,56 @@ def test_pairs_too_short_to_score_are_one_character_apart(a: int, b: int) -> Non
     may_match = 10 * fewest <= a + b
     if may_match and a + b < matcher._SCORED_FROM:
         assert fewest == 1 and long <= matcher._DROPPED_UP_TO
+
+
+def _deletion_pairs(names: list[str]) -> set[tuple[int, int]]:
+    """Every (shorter, longer) pair of names of ≥ 5 and ≤ 10 characters where the shorter is the
+    longer less one character, found by spelling out each deletion."""
+    at = {name: place for place, name in enumerate(names)}
+    return {
+        (at[long[:cut] + long[cut + 1 :]], place)
+        for place, long in enumerate(names)
+        if 5 < len(long) <= matcher._DROPPED_UP_TO
+        for cut in range(len(long))
+        if long[:cut] + long[cut + 1 :] in at
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pairs_known_without_a_score_on_every_kind_of_list(kind: str) -> None:
+    """On lists of every kind, the pairs found without a score are exactly the one-character
+    deletions, each once, in the longer names' order (what the clusters are built from)."""
+
+    @settings(max_examples=8, deadline=None, database=None)
+    @given(st.integers(0, 2**32 - 1), st.integers(2, 6000))
+    def draw(seed: int, count: int) -> None:
+        names = np.unique(normalise_names(sample_names(kind, count, seed).names))
+        short, longer = matcher._candidates(names)[2:]
+        assert set(zip(short.tolist(), longer.tolist(), strict=True)) == _deletion_pairs(
+            names.tolist()
+        )
+        assert len(short) == len(set(zip(short.tolist(), longer.tolist(), strict=True)))
+        assert (np.diff(longer) >= 0).all()
+
+    draw()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("测试12公司aéB", min_size=5, max_size=12), max_size=60, unique=True))
+def test_pairs_known_without_a_score_survive_colliding_hashes(names: list[str]) -> None:
+    """With a hash where every anagram collides (base 1: the sum of the code points), all hashes
+    share one place of the table and many look-ups meet the wrong name: still no pair that is not
+    a deletion comes out (each is checked character by character), and every deletion of a name
+    whose hash no other shorter name has is found."""
+    lengths = np.fromiter(map(len, names), np.int32, len(names))
+    points = matcher._key_points(names) if names else np.zeros((0, 1), np.uint32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher, "_HASH_BASE", 1)
+        patch.setattr(matcher, "_HASH_INVERSE", 1)
+        short, longer = matcher._dropped_pairs(points, lengths)
+    found = set(zip(short.tolist(), longer.tolist(), strict=True))
+    expected = _deletion_pairs(names)
+    assert found <= expected
+    width = min(points.shape[1], matcher._DROPPED_UP_TO)
+    sums = Counter(sum(map(ord, name)) for name in names if len(name) < width)
+    assert {pair for pair in expected if sums[sum(map(ord, names[pair[0]]))] == 1} <= found
