@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
@@ -112,6 +113,29 @@ class NameKeys:
     cities: np.ndarray
     contact_codes: np.ndarray
     contacts: np.ndarray
+
+    def __reduce__(self) -> tuple[Callable[..., NameKeys], tuple[object, ...]]:
+        """Pickled with the names as one text, NUL between them: a full sheet's million names
+        go to the worker in 0.1 s of the job's own CPU instead of 0.5 (one by one)."""
+        names: object = self.names
+        try:
+            joined = _SEPARATOR.join(self.names.tolist())
+        except TypeError:  # not all texts: pickled as they are
+            pass
+        else:
+            if joined.count(_SEPARATOR) == len(self.names) - 1:  # none holds NUL itself
+                names = joined
+        fields = (self.rows, names, self.city_codes, self.cities, self.contact_codes)
+        return _unpickled_keys, (*fields, self.contacts)
+
+
+def _unpickled_keys(rows: np.ndarray, names: np.ndarray | str, *codes: np.ndarray) -> NameKeys:
+    """Name keys back from :meth:`NameKeys.__reduce__` (names joined by NUL, or as they were)."""
+    if isinstance(names, str):
+        texts = np.empty(len(rows), dtype=object)
+        texts[:] = names.split(_SEPARATOR)
+        names = texts
+    return NameKeys(rows, names, *codes)
 
 
 def name_keys(frame: pd.DataFrame, names: pd.Series | None = None) -> NameKeys:
