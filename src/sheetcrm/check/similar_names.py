@@ -287,9 +287,8 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     shared[:-1] |= shared[1:]
     table = np.zeros(1 << bits, np.int32)
     table[slots] = np.where(shared, -1, np.arange(1, len(known) + 1, dtype=np.int32))
-    found: list[
-        np.ndarray
-    ] = []  # per block: the longer name, the character dropped, its hash, slot
+    names_known = taking_part[shorter[order]]  # the name of each hash in ``known``
+    found: list[np.ndarray] = []  # per block: the shorter name, the longer, the character dropped
     for start in blocks:
         columns = _columns(points, taking_part[start : start + _GRAM_BLOCK], width)
         size = sizes[start : start + _GRAM_BLOCK]
@@ -302,14 +301,15 @@ def _dropped_pairs(points: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
         valid[1:] &= columns[1:] != columns[:-1]
         # Name by name, then character by character: the pairs come out in the names' order.
         row, at = np.nonzero(valid.T)
-        found += [row + start, at, dropped[at, row], slot[at, row]]
-    longer, at, hashes, place = (np.concatenate(found[part::4]) for part in range(4))
-    several = np.flatnonzero(place < 0)
-    place[several] = np.searchsorted(known, hashes[several]) + 1
-    place = np.minimum(place, len(known)) - 1
-    hit = known[place] == hashes if len(known) else np.zeros(len(hashes), bool)
-    short = taking_part[shorter[order[place[hit]]]]
-    longer, at = taking_part[longer[hit]], at[hit]
+        hashes, place = dropped[at, row], slot[at, row]
+        several = np.flatnonzero(place < 0)
+        place[several] = np.searchsorted(known, hashes[several]) + 1
+        place = np.minimum(place, len(known)) - 1
+        hit = known[place] == hashes
+        # Kept small (a full sheet of names sharing a prefix has 5 million): one byte for ``at``.
+        found += [names_known[place[hit]], taking_part[row[hit] + start], at[hit].astype(np.int8)]
+    short, longer, at = (np.concatenate(found[part::3]) for part in range(3))
+    del found
     points = points[:, :width]
     same = np.empty(len(short), bool)
     for start in range(0, len(short), _GRAM_BLOCK):
