@@ -115,8 +115,8 @@ class NameKeys:
     contacts: np.ndarray
 
     def __reduce__(self) -> tuple[Callable[..., NameKeys], tuple[object, ...]]:
-        """Pickled with the names as one text, NUL between them: a full sheet's million names
-        go to the worker in 0.1 s of the job's own CPU instead of 0.5 (one by one)."""
+        """Pickled with the names as one text, NUL between them: a full sheet's keys are pickled
+        in ≈ 0.2 s of the job's own CPU instead of 0.6 (its million names one by one)."""
         names: object = self.names
         try:
             joined = _SEPARATOR.join(self.names.tolist())
