@@ -7,8 +7,10 @@ Usage: .venv/bin/python benchmarks/bench_names.py [--rows 100000] [--names prefi
 
 Each case runs in a child process of its own (a timeout stops it) and prints wall seconds,
 CPU seconds, peak memory (resident, above what the process held before matching; Linux)
-and rows found. Today's matcher runs on ``--old-rows`` names (it is quadratic in a block). With --full, the
-new matcher alone also runs on 1,048,575 names of each kind of ``--names``.
+and rows found, then the size and CPU (dump + load) of what a job's worker is sent (the pickled
+name keys) and sends back (the result). Today's matcher runs on ``--old-rows`` names (it is
+quadratic in a block). With --full, the new matcher alone also runs on 1,048,575 names of each
+kind of ``--names``.
 With --recall, instead: the share of the rows today's matcher reports that the new one reports
 too (the issue's recall), on SAMPLES lists of ``--old-rows`` names per kind (seeds 1, 2, …).
 Peak memory is the process's high-water mark reset just before matching (Linux).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -79,7 +82,17 @@ def _one(matcher: str, kind: str, rows: int) -> None:
     found = near_names(keys)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _peak() - before
-    print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "found": len(found)}))
+    figures = {"wall": wall, "cpu": cpu, "peak": peak, "found": len(found)}
+    # What a job's worker process is sent and sends back, pickled: size and CPU both ways.
+    for name, value in (("keys", keys), ("result", found)):
+        cpu = time.process_time()
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        figures[f"{name}_dump"] = time.process_time() - cpu
+        cpu = time.process_time()
+        pickle.loads(data)
+        figures[f"{name}_load"] = time.process_time() - cpu
+        figures[f"{name}_size"] = len(data) / 2**20
+    print(json.dumps(figures))
 
 
 def _recall(kind: str, rows: int, samples: int) -> str:
@@ -106,9 +119,15 @@ def _case(matcher: str, kind: str, rows: int, timeout: float) -> str:
     except subprocess.TimeoutExpired:
         return f"{matcher:4} {kind:10} {rows:>9,}  > {timeout:.0f} s (stopped)"
     figures = json.loads(done.stdout.splitlines()[-1])
+    sent = "".join(
+        f"  {name} {figures[f'{name}_size']:.0f} MiB, "
+        f"{figures[f'{name}_dump']:.2f} + {figures[f'{name}_load']:.2f} s CPU pickled"
+        for name in ("keys", "result")
+    )
     return (
         f"{matcher:4} {kind:10} {rows:>9,}  {figures['wall']:7.2f} s wall "
         f"{figures['cpu']:7.2f} s CPU {figures['peak']:8.0f} MiB more  {figures['found']:>8,} found"
+        f"{sent}"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from collections import Counter
 
 import numpy as np
@@ -225,3 +227,86 @@ def test_pairs_too_short_to_score_are_one_character_apart(a: int, b: int) -> Non
     may_match = 10 * fewest <= a + b
     if may_match and a + b < matcher._SCORED_FROM:
         assert fewest == 1 and long <= matcher._DROPPED_UP_TO
+
+
+def _deletion_pairs(names: list[str]) -> set[tuple[int, int]]:
+    """Every (shorter, longer) pair of names of ≥ 5 and ≤ 10 characters where the shorter is the
+    longer less one character, found by spelling out each deletion."""
+    at = {name: place for place, name in enumerate(names)}
+    return {
+        (at[long[:cut] + long[cut + 1 :]], place)
+        for place, long in enumerate(names)
+        if 5 < len(long) <= matcher._DROPPED_UP_TO
+        for cut in range(len(long))
+        if long[:cut] + long[cut + 1 :] in at
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pairs_known_without_a_score_on_every_kind_of_list(kind: str) -> None:
+    """On lists of every kind, the pairs found without a score are exactly the one-character
+    deletions, each once, in the longer names' order (what the clusters are built from)."""
+
+    @settings(max_examples=8, deadline=None, database=None)
+    @given(st.integers(0, 2**32 - 1), st.integers(2, 6000))
+    def draw(seed: int, count: int) -> None:
+        names = np.unique(normalise_names(sample_names(kind, count, seed).names))
+        short, longer = matcher._candidates(names)[2:]
+        assert set(zip(short.tolist(), longer.tolist(), strict=True)) == _deletion_pairs(
+            names.tolist()
+        )
+        assert len(short) == len(set(zip(short.tolist(), longer.tolist(), strict=True)))
+        assert (np.diff(longer) >= 0).all()
+
+    draw()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("测试12公司aéB", min_size=5, max_size=12), max_size=60, unique=True))
+def test_pairs_known_without_a_score_survive_colliding_hashes(names: list[str]) -> None:
+    """With a hash where every anagram collides (base 1: the sum of the code points), all hashes
+    share one place of the table and many look-ups meet the wrong name: still no pair that is not
+    a deletion comes out (each is checked character by character), and every deletion of a name
+    whose hash no other shorter name has is found."""
+    lengths = np.fromiter(map(len, names), np.int32, len(names))
+    points = matcher._key_points(names) if names else np.zeros((0, 1), np.uint32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher, "_HASH_BASE", 1)
+        patch.setattr(matcher, "_HASH_INVERSE", 1)
+        short, longer = matcher._dropped_pairs(points, lengths)
+    found = set(zip(short.tolist(), longer.tolist(), strict=True))
+    expected = _deletion_pairs(names)
+    assert found <= expected
+    width = min(points.shape[1], matcher._DROPPED_UP_TO)
+    sums = Counter(sum(map(ord, name)) for name in names if len(name) < width)
+    assert {pair for pair in expected if sums[sum(map(ord, names[pair[0]]))] == 1} <= found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=6), st.sampled_from(["\x00", "a\x00b", "", "测试"])),
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_name_keys_pickled_and_back_are_the_same(names: list[object], not_text: bool) -> None:
+    """Names joined into one text to go to the worker come back as they were: empty lists, empty
+    names, names holding NUL themselves and values that are not text (pickled one by one)."""
+    if not_text and names:
+        names[0] = 3.5
+    array = np.empty(len(names), dtype=object)
+    array[:] = names
+    keys = NameSample(array, np.array(["杭州"] * len(names), dtype=object), array).keys()
+    back = pickle.loads(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.names.dtype == object and back.names.tolist() == names
+    for field in ("rows", "city_codes", "cities", "contact_codes", "contacts"):
+        assert np.array_equal(getattr(back, field), getattr(keys, field))
+
+
+def test_name_keys_pickle_smaller_than_names_one_by_one() -> None:
+    """A list's names travel as one text: a byte or more less per name than pickled one by one."""
+    keys = sample_names("prefix", 5000, 1).keys()
+    joined = len(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL))
+    fields = tuple(getattr(keys, field.name) for field in dataclasses.fields(keys))
+    assert joined <= len(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)) - 5000
