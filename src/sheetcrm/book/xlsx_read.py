@@ -208,12 +208,11 @@ class XlsxReader(ReadsCustomers):
         try:
             with (
                 tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
-                contextlib.ExitStack() as files,
-                ThreadPoolExecutor(2) as pool,
-            ):
                 # Left unread on an error, the stream is closed here: left to the garbage
                 # collector, its read-ahead thread may be joined where threading deadlocks.
-                files.enter_context(contextlib.closing(chunks))
+                contextlib.closing(chunks),
+                ThreadPoolExecutor(2) as pool,
+            ):
                 parts: list[Future[tuple[np.ndarray, tuple[int, int]]]] = []
                 count = self.tuning.parts  # the first piece, then the rest: more than two cores
                 for index in range(count):

@@ -588,8 +588,9 @@ def _matched_ids(generated: np.ndarray, previous: np.ndarray) -> tuple[np.ndarra
     """For each previous id, the position of the first generated row with it (-1: none); and
     for each generated row, whether a previous row has its id. One hash of each side."""
     codes, distinct = pd.factorize(generated, use_na_sentinel=False)
-    first_row = np.empty(len(distinct), dtype=np.int64)
-    first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    # factorize numbers the values in order of appearance: code k first appears at the
+    # k-th first appearance of any value.
+    first_row = np.flatnonzero(~pd.Index(codes).duplicated())
     code_of = pd.Index(distinct, dtype=object).get_indexer(previous)
     found: np.ndarray = np.where(code_of >= 0, np.append(first_row, -1)[code_of], -1)
     seen = np.bincount(code_of[code_of >= 0], minlength=len(distinct)) > 0
