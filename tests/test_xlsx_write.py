@@ -457,12 +457,10 @@ def test_1904_dates(tmp_path: Path) -> None:
     assert b"<v>43894</v>" in _sheet_xml(path, "xl/worksheets/sheet2.xml")  # 45356 - 1462
 
 
-def _add_calc_chain(path: Path) -> None:
+def _add_calc_chain(path: Path, cells: str = '<c r="B2" i="1"/>') -> None:
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
-    members["xl/calcChain.xml"] = (
-        f'<calcChain xmlns="{MAIN}"><c r="B2" i="1"/></calcChain>'.encode()
-    )
+    members["xl/calcChain.xml"] = f'<calcChain xmlns="{MAIN}">{cells}</calcChain>'.encode()
     members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>",
         b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
@@ -498,16 +496,28 @@ def test_calc_chain_dropped_only_when_a_formula_is_overwritten(
     assert openpyxl.load_workbook(path)["Sheet1"]["B2"].value == "A"
 
 
-def test_replacing_our_sheet_that_gained_a_formula_drops_the_calc_chain(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("chain", "dropped"),
+    [
+        ('<c r="A1" i="1"/>', True),  # a formula of the sheet replaced
+        ('<c r="A1" i="2"/><c r="B1"/><c r="C1" i="1"/>', True),  # later, among another's
+        ('<c r="A1" i="2"/><c r="B1"/>', False),  # only another sheet's (B1: on sheet 2 too)
+        ('<c r="A1"/>', True),  # no sheet id at all: it may be ours
+    ],
+)
+def test_replacing_our_sheet_drops_the_calc_chain_only_when_it_names_that_sheet(
+    tmp_path: Path, chain: str, dropped: bool
+) -> None:
     path = _raw_book(
         tmp_path, '<sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row></sheetData>'
     )
-    _add_calc_chain(path)
+    _add_calc_chain(path, chain)
     writer = PackageWriter(path)
     writer.write_sheet(SheetSpec("Sheet1", [["new"]]))
     writer.save()
     with zipfile.ZipFile(path) as z:
-        assert "xl/calcChain.xml" not in z.namelist()
+        assert ("xl/calcChain.xml" in z.namelist()) is not dropped
+        assert (b"calcChain" in z.read("[Content_Types].xml")) is not dropped
     assert openpyxl.load_workbook(path)["Sheet1"]["A1"].value == "new"
 
 

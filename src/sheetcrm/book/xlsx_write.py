@@ -43,7 +43,7 @@ from .own_sheets import (
 )
 from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
-from .row_scan import Cell, SharedStrings, cell_text, has_formula, header_cells
+from .row_scan import Cell, SharedStrings, cell_text, header_cells
 from .sheetstream import row_pieces, sheet_start
 from .splice import Spliced, SpliceJob, Target, splice_part
 from .styles import Styles
@@ -140,7 +140,9 @@ class PackageWriter:
                     )
                 )
             part = existing.part
-            if has_formula(self.package.read(part)):  # the calc chain would name lost formulas
+            # The calc chain would name formulas the sheet loses. Asked of the chain, not of the
+            # old sheet: reading a million-row sheet back to look for formulas took seconds.
+            if self._in_calc_chain(existing.element.get("sheetId", "")):
                 self._drop_calc_chain = True
             drop_sheet_parts(self.package, part)
         else:
@@ -162,6 +164,19 @@ class PackageWriter:
         # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
         size_hint = 40 * cell_count(spec.rows)
         self.package.write_stream(part, self._own_sheet_xml(spec, drawing_id), size_hint)
+
+    def _in_calc_chain(self, sheet_id: str) -> bool:
+        """True when the workbook's calculation chain names a cell of the sheet with this id
+        (or may: a chain whose first cell gives no sheet id)."""
+        rels = self.package.rels(self.package.workbook_part)
+        for _, rel_type, part in rels.items():
+            if rel_type == office_rel("calcChain") and self.package.exists(part):
+                current: str | None = None  # a cell without i is on the sheet of the one before
+                for cell in parse_xml(self.package.read(part), part).iter(f"{{{MAIN_NS}}}c"):
+                    current = cell.get("i", current)
+                    if current is None or current == sheet_id:
+                        return True
+        return False
 
     def _own_sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> Iterator[bytes]:
         """The worksheet XML of one of sheetcrm's own sheets, with this workbook's styles."""
