@@ -26,7 +26,13 @@ from sheetcrm.sheets.tiers import (
     result_columns,
     summary_sheet,
 )
-from sheetcrm.tiering import TierSettings, parse_tier_settings, previous_labels, tier_customers
+from sheetcrm.tiering import (
+    TierSettings,
+    churn,
+    parse_tier_settings,
+    previous_labels,
+    tier_customers,
+)
 from sheetcrm.tiering import tier as tier_module
 from sheetcrm.tiering.lifecycle import stage_keys, stage_label, stage_labels
 from sheetcrm.tiering.rfm import HIGH_SCORE, rank_scores, score_against, segment_cn, segment_en
@@ -519,3 +525,22 @@ def test_result_cells_are_as_before(values: list[object], kind: str) -> None:
     old[blank] = None
     new = tier_sheets._cells(series)
     assert [(type(v), v) for v in new] == [(type(v), v) for v in old.tolist()]
+
+
+_NUMBERS = st.lists(
+    st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.5, 1.5, 2.5, 1e300])), max_size=30
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_NUMBERS, _NUMBERS, st.sampled_from(["{:.0f} 天，{:.0f} 天", "{:.0%} of {:g}"]))
+def test_churn_notes_formatted_once_per_distinct_pair_are_formatted_per_row(
+    first: list[float], second: list[float], text: str
+) -> None:
+    n = min(len(first), len(second))
+    days, gap = np.array(first[:n], dtype=np.float64), np.array(second[:n], dtype=np.float64)
+    made = churn._formatted(text, days, gap)
+    assert made.dtype == object
+    assert made.tolist() == list(map(text.format, days.tolist(), gap.tolist()))
+    one = text.split(" ")[0]
+    assert churn._formatted(one, days).tolist() == list(map(one.format, days.tolist()))
