@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -420,3 +421,37 @@ def test_an_empty_table_has_no_problems() -> None:
     table.frame, table.raw = table.frame.iloc[:0], table.raw.iloc[:0]
     result = check_customers(table, today=TODAY)
     assert result.problems == [] and result.cleaned.empty
+
+
+def test_check_problems_are_plain_python_as_objects_were() -> None:
+    rows = [good(1), good(2, id="C001", email="x@@y", mobile="010-62345678"), good(3, name=None)]
+    result = check(rows)
+    for problem in result.problems:
+        assert type(problem.row) is int
+        assert all(type(text) is str for text in (problem.problem, problem.suggestion))
+    assert result.summary == dict(Counter(p.kind for p in result.problems))
+    assert set(result.summary) == {"duplicate", "invalid_email", "landline", "missing"}
+
+
+def test_a_long_suggested_address_is_not_cut_short() -> None:
+    """A fix longer than the default suggestion is shown whole (a fixed-width array cut it)."""
+    typed = "a.very.long.name.of.somebody@gmial.com"
+    result = check([good(1, email=typed), good(2, email="bad")])
+    fixes = sorted(p.suggestion for p in result.problems)
+    assert fixes == [
+        "did you mean a.very.long.name.of.somebody@gmail.com?",
+        "write it like name@example.com",
+    ]
+    with use_lang("zh"):
+        (zh, _) = check_customers(
+            make_table([good(1, email=typed), good(2, email="bad")]), today=TODAY
+        ).problems
+    assert zh.suggestion == "是否应为 a.very.long.name.of.somebody@gmail.com？"
+
+
+def test_a_table_wide_problem_keeps_its_blank_row() -> None:
+    table = make_table([good(1)])
+    table.frame = table.frame.drop(columns="id")
+    result = check_customers(table, today=TODAY)
+    (missing,) = [p for p in result.problems if p.row is None]
+    assert (missing.column, missing.value, missing.kind) == (None, None, "missing")

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from sheetcrm.book.base import CellValue, CustomerTable
 from sheetcrm.errors import SettingsError
-from sheetcrm.i18n import Lang, use_lang
+from sheetcrm.i18n import Lang, tr, use_lang
 from sheetcrm.settings import Settings, settings_sheet_spec
+from sheetcrm.sheets import tiers as tier_sheets
 from sheetcrm.sheets.tiers import (
     HEADERS,
     forget_old_results,
@@ -25,9 +26,16 @@ from sheetcrm.sheets.tiers import (
     result_columns,
     summary_sheet,
 )
-from sheetcrm.tiering import TierSettings, parse_tier_settings, previous_labels, tier_customers
+from sheetcrm.tiering import (
+    TierSettings,
+    churn,
+    parse_tier_settings,
+    previous_labels,
+    tier_customers,
+)
+from sheetcrm.tiering import tier as tier_module
 from sheetcrm.tiering.lifecycle import stage_keys, stage_label, stage_labels
-from sheetcrm.tiering.rfm import rank_scores, score_against, segment_cn, segment_en
+from sheetcrm.tiering.rfm import HIGH_SCORE, rank_scores, score_against, segment_cn, segment_en
 from sheetcrm.tiering.tier import RESULT_COLUMNS
 
 AS_OF = dt.date(2026, 6, 30)
@@ -408,3 +416,131 @@ def test_results_keep_their_types_and_warn_of_nothing() -> None:
     texts = ["tier", "tier_code", "rfm", "segment_cn", "segment_en", "stage", "reason", "change"]
     assert all(result[name].dtype == object for name in texts)
     assert list(result.columns) == list(RESULT_COLUMNS) and result.index.equals(frame.index)
+
+
+def _old_explained(
+    reason: np.ndarray,
+    rank: np.ndarray,
+    tiers: int,
+    segment: np.ndarray,
+    r: pd.Series,
+    f: pd.Series,
+    m: pd.Series,
+    churn_note: np.ndarray,
+) -> np.ndarray:
+    """The reasons' endings as they were added before: a Python loop per row (the reference)."""
+    high = HIGH_SCORE
+    strong = ((f.fillna(0).to_numpy() >= high) & (m.fillna(0).to_numpy() >= high)) & (
+        rank >= tiers / 2
+    )
+    out = reason.copy()
+    rfm = tier_module._rfm_text(r, f, m, np.ones(len(reason), dtype=bool))
+    text = tr(
+        "；RFM {}（{}）是与全体客户相比的排名，等级按上面的规则得分，两者口径不同",
+        "; RFM {} ({}) ranks the customer against all others, "
+        "the tier adds up the rules above: they measure different things",
+    )
+    for at in np.flatnonzero(strong):
+        out[at] += text.format(rfm[at], segment[at])
+    for at in np.flatnonzero(churn_note != ""):
+        out[at] += tr("；", "; ") + churn_note[at]
+    return out
+
+
+_SCORE = st.one_of(st.none(), st.integers(1, 5))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=4), st.integers(0, 3), _SCORE, _SCORE, _SCORE, st.text(max_size=3)
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["zh", "en"]),
+)
+def test_reason_endings_are_added_as_the_loop_added_them(
+    rows: list[tuple[str, int, int | None, int | None, int | None, str]], lang: Lang
+) -> None:
+    reason = np.array([row[0] for row in rows], dtype=object)
+    rank = np.array([row[1] for row in rows], dtype=np.int64)
+    r, f, m = (pd.Series([row[i] for row in rows], dtype="Int64") for i in (2, 3, 4))
+    segment = np.array([f"s{i}" for i in range(len(rows))], dtype=object)
+    note = np.array([row[5] for row in rows], dtype=object)
+    with use_lang(lang):
+        new = tier_module._explained(reason, rank, 4, segment, r, f, m, note)
+        assert new.tolist() == _old_explained(reason, rank, 4, segment, r, f, m, note).tolist()
+    assert new.dtype == object and reason.tolist() == [row[0] for row in rows]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["B", "A", "C", "b", "AA"]), st.integers(0, 99)), max_size=30
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_tiers_by_code_are_the_stable_sort_by_code(
+    rows: list[tuple[str, int]], random: Random
+) -> None:
+    index = [row for row in range(2, len(rows) + 2)]
+    random.shuffle(index)
+    results = pd.DataFrame(
+        {
+            "tier": np.array([f"{code}-{n}" for code, n in rows], dtype=object),
+            "tier_code": np.array([code for code, _ in rows], dtype=object),
+        },
+        index=index,
+    )
+    old = results.sort_values("tier_code", kind="stable")["tier"]
+    assert tier_sheets._by_code(results).equals(old)
+    assert tier_sheets._by_code(results).index.equals(old.index)
+
+
+_CELLS = st.one_of(st.none(), st.text(max_size=3), st.floats(), st.integers(-3, 3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_CELLS, max_size=20),
+    st.sampled_from(["object", "text", "float64", "Int64", "boolean", "datetime"]),
+)
+def test_result_cells_are_as_before(values: list[object], kind: str) -> None:
+    series: pd.Series
+    if kind == "text":
+        series = pd.Series([str(v) for v in values], dtype=object)
+    elif kind == "object":
+        series = pd.Series(values, dtype=object)
+    elif kind == "float64":
+        series = pd.Series([v if isinstance(v, float) else None for v in values], dtype="float64")
+    elif kind == "Int64":
+        series = pd.Series([v if type(v) is int else None for v in values], dtype="Int64")
+    elif kind == "boolean":
+        series = pd.Series([None if v is None else bool(v) for v in values], dtype="boolean")
+    else:
+        series = pd.to_datetime(pd.Series([None if v is None else "2026-01-02" for v in values]))
+    blank = series.isna().to_numpy()
+    old = series.astype(object).to_numpy(copy=True)
+    old[blank] = None
+    new = tier_sheets._cells(series)
+    assert [(type(v), v) for v in new] == [(type(v), v) for v in old.tolist()]
+
+
+_NUMBERS = st.lists(
+    st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.5, 1.5, 2.5, 1e300])), max_size=30
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_NUMBERS, _NUMBERS, st.sampled_from(["{:.0f} 天，{:.0f} 天", "{:.0%} of {:g}"]))
+def test_churn_notes_formatted_once_per_distinct_pair_are_formatted_per_row(
+    first: list[float], second: list[float], text: str
+) -> None:
+    n = min(len(first), len(second))
+    days, gap = np.array(first[:n], dtype=np.float64), np.array(second[:n], dtype=np.float64)
+    made = churn._formatted(text, days, gap)
+    assert made.dtype == object
+    assert made.tolist() == list(map(text.format, days.tolist(), gap.tolist()))
+    one = text.split(" ")[0]
+    assert churn._formatted(one, days).tolist() == list(map(one.format, days.tolist()))

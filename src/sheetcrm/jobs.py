@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,7 +22,7 @@ import pandas as pd
 
 from . import _background, costs, messages, schedule, settings_check, tiering
 from .book.base import Book, CellValue, CustomerTable, Problem, SheetSpec
-from .check import CheckResult, check_customers, name_keys, near_names
+from .check import CheckResult, Problems, check_customers, kind_counts, name_keys, near_names
 from .check.values import without_implausible_amounts
 from .errors import InputError, TemplateError, UsageError
 from .exports.messages import export_all, preview
@@ -262,7 +261,7 @@ class Run:
         result = check_customers(
             table, transactions=self.transactions, today=self.as_of, similar=similar
         )
-        return dataclasses.replace(result, problems=unchecked + result.problems)
+        return dataclasses.replace(result, problems=Problems.joined([unchecked, result.problems]))
 
     def similar_names(self) -> tuple[pd.Series | None, list[Problem]]:
         """What begin_name_matching found (None: not begun); when its worker failed, none,
@@ -284,14 +283,14 @@ class Run:
             return pd.Series(dtype="int64"), [unchecked]
 
     @property
-    def problems(self) -> list[Problem]:
+    def problems(self) -> Problems:
         """Everything wrong with the input: unreadable values and the data check's findings."""
-        return self.table.problems + self.input_problems + self.check.problems
+        return Problems.joined([self.table.problems, self.input_problems, self.check.problems])
 
     @property
-    def problems_to_fix(self) -> list[Problem]:
+    def problems_to_fix(self) -> Problems:
         """The problems without the notes (rows left out): what the exit code counts."""
-        return [problem for problem in self.problems if problem.kind not in NOTE_KINDS]
+        return self.problems.without_kinds(NOTE_KINDS)
 
     @cached_property
     def tier_settings(self) -> Any:
@@ -511,7 +510,7 @@ def _step_check(run: Run) -> None:
             f"  {notes} rows are not customers (totals, repeated headers or section titles) "
             f"and were skipped; see '{CHECK_SHEET}'",
         )
-    for kind, count in Counter(problem.kind for problem in to_fix).most_common():
+    for kind, count in kind_counts(to_fix).most_common():
         run.report.lines.append(f"  {kind}: {count}")
 
 

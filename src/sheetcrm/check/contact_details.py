@@ -66,9 +66,9 @@ def check_emails(frame: pd.DataFrame, out: Collector) -> tuple[pd.Series, pd.Ser
     fixes = {value: email_fix(value) for value in addresses[~address_ok] if value}
     malformed = rows_where((email != "") & ~email_ok)
     fix = np.array([fixes.get(value) for value in email.loc[malformed]], dtype=object)
-    suggestion = np.full(
-        len(malformed), tr("改为 name@example.com 这样的格式", "write it like name@example.com")
-    )
+    # Objects: a fixed-width text array would cut a longer suggestion put into it.
+    suggestion = np.empty(len(malformed), dtype=object)
+    suggestion[:] = tr("改为 name@example.com 这样的格式", "write it like name@example.com")
     fixed = fix != None  # noqa: E711 - element-wise
     suggestion[fixed] = filled("是否应为 {}？", "did you mean {}?", fix[fixed])
     out.add(

@@ -8,15 +8,14 @@ emails, names) so that 100,000 customers take a second or two.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
 
-from ..book.base import CustomerTable, Problem
+from ..book.base import CustomerTable
 from .contact_details import check_emails, check_phones
 from .duplicates import check_duplicates
-from .problems import Collector
+from .problems import Collector, Problems, kind_counts
 from .rows import role_texts
 from .values import check_ranges, check_required
 
@@ -25,9 +24,9 @@ __all__ = ["CheckResult", "check_customers"]
 
 @dataclass
 class CheckResult:
-    """What the data check found: problems, cleaned contact columns, and counts per kind."""
+    """What the data check found: problems (as columns), cleaned contact columns, counts per kind."""
 
-    problems: list[Problem]
+    problems: Problems
     cleaned: pd.DataFrame
     summary: dict[str, int]
 
@@ -57,5 +56,5 @@ def check_customers(
         {"mobile": mobile, "mobile_kind": kind, "email": email, "email_ok": email_ok},
         index=frame.index,
     )
-    summary = dict(Counter(p.kind for p in out.problems))
-    return CheckResult(problems=out.problems, cleaned=cleaned, summary=summary)
+    problems = out.problems
+    return CheckResult(problems=problems, cleaned=cleaned, summary=dict(kind_counts(problems)))

@@ -69,7 +69,7 @@ def check_required(
     frame = table.frame
     for role, zh, en in (("id", "客户编号", "customer ID"), ("name", "客户名称", "customer name")):
         if role not in frame.columns:
-            out.problems.append(
+            out.add_one(
                 Problem(
                     sheet=table.sheet,
                     row=None,

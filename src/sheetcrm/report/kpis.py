@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..book.base import Problem
+from ..check.problems import kind_counts
 from ..i18n import tr
 from ..schedule import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from ..tiering.tier import NEW
@@ -138,7 +139,7 @@ def compute_kpis(
         not_sent=pd.Series(Counter(not_sent), dtype="int64").sort_values(
             ascending=False, kind="stable"
         ),
-        problems=pd.Series(Counter(p.kind for p in problems or ()), dtype="int64").sort_index(),
+        problems=pd.Series(kind_counts(problems or ()), dtype="int64").sort_index(),
     )
 
 

@@ -9,12 +9,12 @@ above it changes nothing; a problem gone is kept at the bottom marked 已解决 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
 from ..book.base import CellError, CellValue, ColumnRows, Problem, SheetSpec
+from ..check.problems import Problems
 from ..i18n import tr
 from ..schedule.columns import cell_text
 from .carry import RESOLVED, Carried, OurColumns, carry, read_staff, staff_added
@@ -75,7 +75,10 @@ def problems_sheet(
     ``customer_ids`` (by Excel row of ``customer_sheet``) names each row's customer;
     ``staff`` (:func:`problem_notes`) are the columns staff added last time.
     """
-    fields = {name: _field(problems, name) for name in _FIELDS if name != "customer_id"}
+    held = Problems.of(problems)
+    fields = {name: held.field(name) for name in _FIELDS if name != "customer_id"}
+    # Rows and values may hold numpy or pandas scalars; the other fields are text as typed.
+    fields["row"], fields["value"] = plain_cells(fields["row"]), plain_cells(fields["value"])
     sheets, _ = pd.factorize(fields["sheet"], sort=True)
     order = np.lexsort((_numbers(fields["row"], 0), sheets))
     ordered = {name: values[order] for name, values in fields.items()}
@@ -97,11 +100,6 @@ def problems_sheet(
         autofilter=True,
         tab_color="C00000",
     )
-
-
-def _field(problems: Sequence[Problem], name: str) -> np.ndarray:
-    """One field of every problem, in their order, as an object array of plain cell values."""
-    return plain_cells(np.fromiter(map(attrgetter(name), problems), object, len(problems)))
 
 
 def _numbers(rows: np.ndarray, blank: int) -> np.ndarray:

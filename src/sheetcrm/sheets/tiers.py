@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 
+import numpy as np
 import pandas as pd
 
 from ..book.base import CellValue, ChartSeries, ChartSpec, CustomerTable, ResultColumn, SheetSpec
@@ -91,6 +92,12 @@ _SUMMARY = OurColumns(
 
 def _cells(series: pd.Series) -> list[CellValue]:
     """The values as Python scalars, blanks (NaN, NA, NaT) as None."""
+    if series.dtype == object:
+        values = series.to_numpy()  # not changed below: the texts' own array, no copy
+        # Texts throughout (tiers, reasons): one type check per cell, far cheaper than isna.
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            texts: list[CellValue] = values.tolist()
+            return texts
     blank = series.isna().to_numpy()  # typed: far cheaper than on the objects below
     values = series.astype(object).to_numpy(copy=True)
     if blank.any():
@@ -197,15 +204,15 @@ def summary_sheet(
         )
         rows.append([])
 
-    order = results.sort_values("tier_code", kind="stable")
-    section(tr(*_SECTIONS["tier"]), order["tier"])
+    by_code = _by_code(results)
+    section(tr(*_SECTIONS["tier"]), by_code)
     tier_rows = len(rows) - 3
     section(tr(*_SECTIONS["segment_cn"]), results["segment_cn"], _CN_ORDER)
     section(tr(*_SECTIONS["segment_en"]), results["segment_en"], _EN_ORDER)
     section(tr(*_SECTIONS["stage"]), results["stage"], _STAGE_ORDER)
 
     # The migration matrix sits to the right (from column G) so column formats stay per section.
-    tiers = list(dict.fromkeys(order["tier"]))
+    tiers = list(dict.fromkeys(by_code))
     before = (
         previous.reindex(results.index).astype(object).where(lambda s: s.notna(), NEW)
         if previous is not None
@@ -239,6 +246,14 @@ def summary_sheet(
         bold_cells=bold,
         charts=[chart],
     )
+
+
+def _by_code(results: pd.DataFrame) -> pd.Series:
+    """The tier column sorted by tier code (stable), without sorting the other columns."""
+    codes, distinct = pd.factorize(results["tier_code"].to_numpy(dtype=object))
+    place = np.empty(len(distinct), dtype=np.int64)  # each code's place in sorted order
+    place[np.argsort(distinct, kind="stable")] = np.arange(len(distinct))
+    return results["tier"].iloc[np.argsort(place[codes], kind="stable")]
 
 
 def summary_notes(

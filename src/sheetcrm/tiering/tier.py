@@ -197,6 +197,7 @@ def _explained(
         rank >= tiers / 2
     )
     out = reason.copy()
+    # Numpy adds object arrays of texts element by element, in C: no Python loop per row.
     if strong.any():
         rfm = _rfm_text(r, f, m, np.ones(len(reason), dtype=bool))
         text = tr(
@@ -204,11 +205,11 @@ def _explained(
             "; RFM {} ({}) ranks the customer against all others, "
             "the tier adds up the rules above: they measure different things",
         )
-        for at in np.flatnonzero(strong):
-            out[at] += text.format(rfm[at], segment[at])
-    joint = tr("；", "; ")
-    for at in np.flatnonzero(churn_note != ""):
-        out[at] += joint + churn_note[at]
+        said = np.fromiter(map(text.format, rfm[strong], segment[strong]), object, strong.sum())
+        out[strong] = out[strong] + said
+    noted = churn_note != ""
+    if noted.any():
+        out[noted] = out[noted] + tr("；", "; ") + churn_note[noted]
     return out
 
 
