@@ -104,7 +104,9 @@ def inferred_column(values: np.ndarray) -> np.ndarray:
     if kind in ("boolean", "integer") and not pd.isna(values).any():
         return values.astype(bool if kind == "boolean" else np.int64)
     if kind in ("integer", "floating", "mixed-integer-float") or (
-        kind == "empty" and any(isinstance(value, float) for value in values)  # NaN, not None
+        # NaN, not None, makes floats; only the cells not None are looked at (a re-run's
+        # left-out columns are a million Nones each).
+        kind == "empty" and any(isinstance(value, float) for value in values[values != None])  # noqa: E711
     ):
         return values.astype(np.float64)
     return np.ascontiguousarray(values)
