@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,12 @@ from sheetcrm.errors import MissingColumnError
 from sheetcrm.headers import normalise_header
 from sheetcrm.i18n import use_lang
 from sheetcrm.roles import CUSTOMER_ROLES
-from sheetcrm.table import column_types, not_customers
+from sheetcrm.table import column_types, grid_rows, not_customers
 from sheetcrm.table.customer_table import build_customer_table
 from sheetcrm.table.header_row import find_header_row, match_roles
 from sheetcrm.table.locate import TableInfo, choose_table, read_customer_table
 from sheetcrm.table.transactions import read_transactions_grid
+from sheetcrm.values import is_blank
 
 HEADERS = [
     "客户编号",
@@ -309,6 +311,31 @@ def test_totals_sections_and_repeated_headers_are_not_customers() -> None:
     assert table.frame["id"].tolist() == ["C1", "C2", "C3", "C4"]
     skipped = [p.row for p in table.problems if p.kind == "skipped"]
     assert skipped == [2, 5, 6, 9, 10]
+
+
+class _Text(str):
+    """A str subclass: is_blank takes it as a text."""
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.floats(allow_nan=True)
+        | st.builds(np.float64, st.floats(allow_nan=True))
+        | st.text(st.sampled_from(" \t\n\u3000\u00a0a甲"), max_size=3)
+        | st.builds(_Text, st.sampled_from(["", " ", "a"]))
+        | st.integers()
+        | st.booleans()
+        | st.just(CellError("#N/A"))
+        | st.just(pd.NaT)
+        | st.dates(),
+        max_size=30,
+    )
+)
+def test_blank_cells_are_what_is_blank_says(cells: list[Any]) -> None:
+    values = np.empty(len(cells), dtype=object)
+    values[:] = cells
+    assert grid_rows._blank_cells(values).tolist() == [is_blank(cell) for cell in cells]
 
 
 @given(

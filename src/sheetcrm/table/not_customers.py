@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from operator import methodcaller
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ _SECTION = re.compile(
     r"section)|.*[:：])",
     re.IGNORECASE,
 )
-_TOTAL_START = tuple("合总小共汇gGsStT")
+_TOTAL_START = frozenset("合总小共汇gGsStT")
 _LABEL_ROLES = ("id", "name", "contact")
 
 
@@ -122,7 +122,7 @@ def _starting_as_totals(values: np.ndarray) -> np.ndarray:
     cell looked at by C-level maps (a million names, no Python call per cell)."""
     types = np.fromiter(map(type, values), object, len(values))
     texts = np.flatnonzero(types == str)  # noqa: E721 - element-wise over types, exact str only
-    starting = map(methodcaller("startswith", _TOTAL_START), values[texts])
+    starting = map(_TOTAL_START.__contains__, map(itemgetter(slice(0, 1)), values[texts]))
     found: np.ndarray = texts[np.fromiter(starting, bool, len(texts))]
     return found
 
