@@ -173,7 +173,7 @@ class XlsxReader(ReadsCustomers):
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
             try:
-                array = rows_array(_values(self._book.get_sheet_by_name(sheet)))
+                array = _blank_empty_texts(rows_array(_values(self._book.get_sheet_by_name(sheet))))
             except _UnreadableCellError:
                 raise self._unreadable(sheet) from None
             return array, scan.result()
@@ -322,7 +322,6 @@ class XlsxReader(ReadsCustomers):
         else:
             array, errors = self._read_whole(sheet)
             from_column = None  # read whole: nothing left out, the array can be kept
-        array[array == ""] = None
         if errors:
             # calamine may leave a trailing error cell outside the range it reports.
             height = max(array.shape[0], *(number for number, _ in errors))
@@ -592,7 +591,16 @@ def _parse_part(
         for column in values.T:  # a view: decoded in place
             marked = [at for at, value in enumerate(column) if _indexed(value)]
             column[marked] = strings[[int(column[at][1:]) for at in marked]]
-    return _PartCells(0 if below is None else below, values.shape, [(0, values)])
+    return _PartCells(
+        0 if below is None else below, values.shape, [(0, _blank_empty_texts(values))]
+    )
+
+
+def _blank_empty_texts(values: np.ndarray) -> np.ndarray:
+    """The cells, empty texts made blank (None) in place: where they are read, part by part,
+    only the columns of texts looked at (not the whole sheet's grid in the main thread)."""
+    values[values == ""] = None
+    return values
 
 
 def _calamine_values(path: Path, *, marked: bool) -> np.ndarray:
@@ -648,13 +656,12 @@ def _fast_values(path: Path, strings: np.ndarray | None, below: int) -> _PartCel
 
 
 def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
-    """A fastexcel (Arrow) column as python-calamine's cell values (blanks None), shared
-    strings decoded; None for a kind of column not handled here."""
+    """A fastexcel (Arrow) column as python-calamine's cell values (blanks and empty texts
+    None), shared strings decoded; None for a kind of column not handled here."""
     kind = str(column.type)
     if kind in ("string", "large_string"):
         if strings is None:
-            texts: np.ndarray = column.to_numpy(zero_copy_only=False)
-            return texts
+            return _blank_empty_texts(column.to_numpy(zero_copy_only=False))
         import pyarrow.compute as pc  # fastexcel's own dependency
 
         # Shared strings are taken from the decoded table by index; only the other texts
@@ -667,7 +674,7 @@ def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
             texts[shared] = strings[indices.to_numpy()]
         if not shared.all():
             texts[~shared] = column.filter(pc.invert(marked)).to_numpy(zero_copy_only=False)
-        return texts
+        return _blank_empty_texts(texts)
     if kind == "bool":
         return np.array(column.to_pylist(), dtype=object)
     if kind == "double":
