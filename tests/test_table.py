@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,12 @@ from sheetcrm.errors import MissingColumnError
 from sheetcrm.headers import normalise_header
 from sheetcrm.i18n import use_lang
 from sheetcrm.roles import CUSTOMER_ROLES
-from sheetcrm.table import column_types
+from sheetcrm.table import column_types, grid_rows, not_customers
 from sheetcrm.table.customer_table import build_customer_table
 from sheetcrm.table.header_row import find_header_row, match_roles
 from sheetcrm.table.locate import TableInfo, choose_table, read_customer_table
 from sheetcrm.table.transactions import read_transactions_grid
+from sheetcrm.values import is_blank
 
 HEADERS = [
     "客户编号",
@@ -202,12 +204,17 @@ def test_choose_table_by_name_else_by_the_most_customer_roles() -> None:
         choose_table(tables, table="Nope")
 
 
-_TEXT_CELL = st.one_of(
-    st.none(),
-    st.text(max_size=8),
+_TEXT = st.one_of(
+    # No NUL: pandas' factorize compares texts only up to one ('' and '\x00' are one value
+    # to it), and no cell holds one (XML cannot).
+    st.text(st.characters(blacklist_characters="\x00"), max_size=8),
     st.sampled_from(
         [" 138 1234 5678 ", "ＡＢＣ", "\u3000", "a\u00a0b", "C001", "  ", "\u200b甲\ufeff"]
     ),
+)
+_TEXT_CELL = st.one_of(
+    st.none(),
+    _TEXT,
     st.integers(-(10**12), 10**12),
     st.floats(allow_nan=True, allow_infinity=False),
     st.builds(CellError, st.sampled_from(["#N/A", "#REF!"])),
@@ -216,7 +223,11 @@ _TEXT_CELL = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(cells=st.lists(_TEXT_CELL, max_size=30), role=st.sampled_from(["name", "mobile", "email"]))
+@given(
+    # Texts only (ids, names: cleaned as they stand) and every kind of cell mixed.
+    cells=st.lists(_TEXT, max_size=30) | st.lists(_TEXT_CELL, max_size=30),
+    role=st.sampled_from(["name", "mobile", "email"]),
+)
 def test_text_cells_one_by_one_equal_the_distinct_values_way(
     cells: list[object], role: str
 ) -> None:
@@ -300,6 +311,49 @@ def test_totals_sections_and_repeated_headers_are_not_customers() -> None:
     assert table.frame["id"].tolist() == ["C1", "C2", "C3", "C4"]
     skipped = [p.row for p in table.problems if p.kind == "skipped"]
     assert skipped == [2, 5, 6, 9, 10]
+
+
+class _Text(str):
+    """A str subclass: is_blank takes it as a text."""
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.floats(allow_nan=True)
+        | st.builds(np.float64, st.floats(allow_nan=True))
+        | st.text(st.sampled_from(" \t\n\u3000\u00a0a甲"), max_size=3)
+        | st.builds(_Text, st.sampled_from(["", " ", "a"]))
+        | st.integers()
+        | st.booleans()
+        | st.just(CellError("#N/A"))
+        | st.just(pd.NaT)
+        | st.dates(),
+        max_size=30,
+    )
+)
+def test_blank_cells_are_what_is_blank_says(cells: list[Any]) -> None:
+    values = np.empty(len(cells), dtype=object)
+    values[:] = cells
+    assert grid_rows._blank_cells(values).tolist() == [is_blank(cell) for cell in cells]
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.floats(allow_nan=True)
+        | st.sampled_from([" 合计", "合计", "Sum", "sub-total", "总计：", "甲", "", "t", 7])
+        | st.text(max_size=3),
+        max_size=20,
+    )
+)
+def test_texts_starting_as_totals_are_looked_at_and_no_other_cell(cells: list[object]) -> None:
+    # The cheap look before a label is matched: a text's first character, as pandas gives it.
+    values = np.array(cells, dtype=object)
+    texts = pd.Series(values).where(pd.Series(values).map(type).eq(str))
+    start = texts.where(texts.notna(), "").astype(str).str[:1]
+    expected = np.flatnonzero(start.isin(set("合总小共汇gGsStT")).to_numpy())
+    assert not_customers._starting_as_totals(values).tolist() == expected.tolist()
 
 
 def test_units_in_headers_scale_the_column() -> None:

@@ -241,12 +241,12 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
 
     def spy(part: Path, *, below: int | None, fast: bool = False, strings: Any = None) -> Any:
         on_disk.append(len([p for p in part.parent.glob("*.xlsx") if p.stem.isdigit()]))
-        values, start = parse(part, below=below, fast=fast, strings=strings)
-        starts.append(start)
-        return values, start
+        cells = parse(part, below=below, fast=fast, strings=strings)
+        starts.append((cells.row, min(column for column, _ in cells.blocks)))
+        return cells
 
-    def spy_fast(part: Path, strings: Any) -> Any:
-        values = fast_values(part, strings)
+    def spy_fast(part: Path, strings: Any, below: int) -> Any:
+        values = fast_values(part, strings, below)
         fast.append(values is not None)
         return values
 
@@ -388,10 +388,10 @@ def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path:
     assert without[:, :3].tolist() == whole[:, :3].tolist()
     assert without[0].tolist() == whole[0].tolist()  # the header row, whole
     amounts = without[:, 3]
-    # Gone but in the header's piece; error cells are found apart, and come back.
+    # Gone but in the header's piece, error cells too (they are not read either).
     assert sum(value is None for value in amounts) > 2800
     assert {v for v in amounts if v is not None} <= set(whole[:, 3])
-    assert amounts[2910] == CellError("#N/A")
+    assert whole[2910, 3] == CellError("#N/A") and amounts[2910] is None
 
 
 @pytest.mark.parametrize(
@@ -419,6 +419,39 @@ def test_rows_are_cut_where_the_left_out_column_starts(row: str, expected: str) 
     piece = f'<row r="2">{row}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()
     cut = xlsx_read._RowTails(1, b"").cut(piece)
     assert cut == f'<row r="2">{expected}</row><row r="3"><c r="A3"><v>9</v></c></row>'.encode()
+
+
+_ROW_CELL = st.tuples(
+    st.sampled_from(["A", "B", "BA", "BB", "AB", "C", "CB"]),
+    st.sampled_from(["<v>1</v>", '<is><t>B3 &lt;c r="B9"/&gt;</t></is>', "", "<v>B</v>"]),
+)
+
+
+@given(
+    rows=st.lists(st.lists(_ROW_CELL, max_size=5), max_size=6),
+    column=st.integers(0, 2),
+    prefix=st.sampled_from(["", "x:"]),
+    ending=st.sampled_from(["", "</x:sheetData></x:worksheet>", "</sheetData>"]),
+)
+def test_rows_are_cut_as_each_row_alone_would_be(
+    rows: list[list[tuple[str, str]]], column: int, prefix: str, ending: str
+) -> None:
+    # Whatever the cells (none in the column, a longer name with its start, its letter in a
+    # text), each row loses the same tail it would lose cut by itself, and nothing else.
+    def row(number: int, cells: list[tuple[str, str]]) -> str:
+        body = "".join(
+            f'<{prefix}c r="{name}{number}"' + (f">{inner}</{prefix}c>" if inner else "/>")
+            for name, inner in cells
+        )
+        return f'<{prefix}row r="{number}">{body}</{prefix}row>'
+
+    def alone(text: str) -> str:
+        found = re.search(rf'<{prefix}c r="{"ABC"[column]}[0-9]', text)
+        return text if found is None else text[: found.start()] + f"</{prefix}row>"
+
+    texts = [row(number, cells) for number, cells in enumerate(rows, start=2)]
+    cut = xlsx_read._RowTails(column, prefix.encode()).cut(("".join(texts) + ending).encode())
+    assert cut.decode() == "".join(map(alone, texts)) + ending
 
 
 @pytest.mark.parametrize("own_mark", [False, True])
@@ -478,9 +511,10 @@ def test_a_text_column_takes_shared_strings_by_index_and_keeps_inline_ones(
     expected = [
         strings[int(c[1:])] if c is not None and c.startswith("\ue000") else c for c in column
     ]
-    assert got.tolist() == expected
+    # Empty texts, shared or inline, read blank (as in the grid of a sheet read whole).
+    assert got.tolist() == [c or None for c in expected]
     plain = xlsx_read._cells(pa.array(column, type=pa.string()), None)
-    assert plain is not None and plain.tolist() == column
+    assert plain is not None and plain.tolist() == [c or None for c in column]
 
 
 @pytest.mark.parametrize("prefix", ["", "x:"])

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import numpy as np
@@ -173,7 +173,7 @@ class XlsxReader(ReadsCustomers):
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
             try:
-                array = rows_array(_values(self._book.get_sheet_by_name(sheet)))
+                array = _blank_empty_texts(rows_array(_values(self._book.get_sheet_by_name(sheet))))
             except _UnreadableCellError:
                 raise self._unreadable(sheet) from None
             return array, scan.result()
@@ -213,7 +213,7 @@ class XlsxReader(ReadsCustomers):
                 contextlib.closing(chunks),
                 ThreadPoolExecutor(2) as pool,
             ):
-                parts: list[Future[tuple[np.ndarray, tuple[int, int]]]] = []
+                parts: list[Future[_PartCells]] = []
                 count = self.tuning.parts  # the first piece, then the rest: more than two cores
                 for index in range(count):
                     if len(parts) >= 2:  # its file gone before another is made
@@ -229,11 +229,12 @@ class XlsxReader(ReadsCustomers):
                         indexed=strings is not None,
                     ) as part:
                         for piece in pieces:
-                            _scan_errors(piece, errors)
                             if drop is not None and below:
                                 piece = drop.cut(piece)
                             elif drop is not None and header in piece:
                                 below = True  # the pieces after this one are below the header
+                            # Scanned once cut: the cells left out read blank, errors too.
+                            _scan_errors(piece, errors)
                             part.write(piece)
                             # The first part is the first piece alone: its title and header
                             # rows mix texts into every column, so python-calamine reads it.
@@ -259,11 +260,12 @@ class XlsxReader(ReadsCustomers):
             return self._read_whole(sheet)
         except _UnreadableCellError:
             raise self._unreadable(sheet) from None
-        height = max(start[0] + values.shape[0] for values, start in done)
-        width = max(start[1] + values.shape[1] for values, start in done)
+        height = max(cells.row + cells.shape[0] for cells in done)
+        width = max(cells.shape[1] for cells in done)
         array = np.full((height, width), None, dtype=object)
-        for values, (row, column) in done:
-            array[row : row + values.shape[0], column : column + values.shape[1]] = values
+        for cells in done:
+            for column, block in cells.blocks:
+                array[cells.row : cells.row + len(block), column : column + block.shape[1]] = block
         return array, errors
 
     def _unreadable(self, sheet: str) -> WorkbookError:
@@ -320,7 +322,6 @@ class XlsxReader(ReadsCustomers):
         else:
             array, errors = self._read_whole(sheet)
             from_column = None  # read whole: nothing left out, the array can be kept
-        array[array == ""] = None
         if errors:
             # calamine may leave a trailing error cell outside the range it reports.
             height = max(array.shape[0], *(number for number, _ in errors))
@@ -403,7 +404,7 @@ class XlsxReader(ReadsCustomers):
             with _PartBook(path, head, name, self._companion_data(), self.date1904) as part:
                 for piece in pieces:
                     part.write(piece)
-            return _parse_part(path, below=None)[0]
+            return _calamine_values(path, marked=False)
 
     def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
         """The zip entry of a sheet big enough to be read in parts (else None)."""
@@ -436,7 +437,7 @@ class XlsxReader(ReadsCustomers):
                 for row, start in enumerate(range(0, count, _INDEX_ROW), start=1):
                     texts = cells.join(indices[start : start + _INDEX_ROW].tolist())
                     book.write(b'<row r="%d"><c t="s"><v>%s</v></c></row>' % (row, texts))
-            values = _parse_part(path, below=None)[0].ravel()
+            values = _calamine_values(path, marked=False).ravel()
         strings = np.full(count, "", dtype=object)
         strings[: min(count, len(values))] = values[:count]
         return strings
@@ -564,33 +565,57 @@ def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
         pos = data.find(b't="e"', pos + 5)
 
 
+class _PartCells(NamedTuple):
+    """A parsed part's values: blocks of columns (the first one's 0-based index, rows ×
+    columns) whose rows start at 0-based ``row``; the part's ``shape``, blank columns
+    (left out of the blocks: the grid is blank already) included."""
+
+    row: int
+    shape: tuple[int, int]
+    blocks: list[tuple[int, np.ndarray]]
+
+
 def _parse_part(
     path: Path, *, below: int | None, fast: bool = False, strings: np.ndarray | None = None
-) -> tuple[np.ndarray, tuple[int, int]]:
-    """The values of a part workbook's one sheet, and where they start (0-based row, column).
+) -> _PartCells:
+    """The values of a part workbook's one sheet, and where they start.
 
     ``below``: None for the first part (it starts at A1); for the others, the 0-based row
     their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
     fastexcel first. ``strings``: the shared strings whose indices the part holds.
     """
-    if below is not None and fast and (values := _fast_values(path, strings)) is not None:
-        return values[1:], (below, 0)
-    book = calamine.load_workbook(str(path))
-    try:
-        sheet = book.get_sheet_by_name(_PART_SHEET)
-        if below is None:
-            values, start = rows_array(_values(sheet)), (0, 0)
-        else:
-            # From the marker row (not after 500,000 blank rows), which is not the sheet's.
-            values = rows_array(_values(sheet, skip_empty_area=True))[1:]
-            start = (below, 0)
-    finally:
-        book.close()  # Windows cannot delete the temporary part while it is open
+    if below is not None and fast and (cells := _fast_values(path, strings, below)) is not None:
+        return cells
+    values = _calamine_values(path, marked=below is not None)
     if strings is not None:
         for column in values.T:  # a view: decoded in place
             marked = [at for at, value in enumerate(column) if _indexed(value)]
             column[marked] = strings[[int(column[at][1:]) for at in marked]]
-    return values, start
+    return _PartCells(
+        0 if below is None else below, values.shape, [(0, _blank_empty_texts(values))]
+    )
+
+
+def _blank_empty_texts(values: np.ndarray) -> np.ndarray:
+    """The cells, empty texts made blank (None) in place: where they are read, part by part,
+    only the columns of texts looked at (not the whole sheet's grid in the main thread)."""
+    values[values == ""] = None
+    return values
+
+
+def _calamine_values(path: Path, *, marked: bool) -> np.ndarray:
+    """A part workbook's one sheet read by python-calamine (``marked``: its rows only, from
+    below its marker row; else from A1)."""
+    book = calamine.load_workbook(str(path))
+    try:
+        sheet = book.get_sheet_by_name(_PART_SHEET)
+        if not marked:
+            return rows_array(_values(sheet))
+        # From the marker row (not after 500,000 blank rows), which is not the sheet's.
+        values: np.ndarray = rows_array(_values(sheet, skip_empty_area=True))[1:]
+        return values
+    finally:
+        book.close()  # Windows cannot delete the temporary part while it is open
 
 
 def _indexed(value: object) -> bool:
@@ -598,9 +623,10 @@ def _indexed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(_INDEX_MARK)
 
 
-def _fast_values(path: Path, strings: np.ndarray | None) -> np.ndarray | None:
-    """A part's values as python-calamine gives them, from fastexcel's typed columns; None
-    when a column mixes kinds of value, or holds a kind not turned into values here."""
+def _fast_values(path: Path, strings: np.ndarray | None, below: int) -> _PartCells | None:
+    """A marked part's values as python-calamine gives them, from fastexcel's typed columns
+    (its rows start at 0-based row ``below``); None when a column mixes kinds of value, or
+    holds a kind not turned into values here."""
     try:
         import fastexcel  # big sheets only: the add-in and small books never load it
     except ImportError:  # without sheetcrm[fast]: python-calamine reads every part
@@ -613,24 +639,29 @@ def _fast_values(path: Path, strings: np.ndarray | None) -> np.ndarray | None:
             batch = sheet.to_arrow()
     except fastexcel.FastExcelError:  # mixed kinds, dates out of range: calamine reads it
         return None
-    columns = [_cells(column, strings) for column in batch.columns]
     positions = [info.absolute_index for info in sheet.selected_columns]
-    if not positions or any(column is None for column in columns):
+    if not positions:
         return None
-    values = np.full((batch.num_rows, max(positions) + 1), None, dtype=object)
-    for position, column in zip(positions, columns, strict=True):
-        values[:, position] = column
-    return values
+    # Each column goes straight into the sheet's grid, its marker row left out (no grid of
+    # the part's own first: a full sheet's cells copied once less); blank ones stay blank.
+    blocks = []
+    for position, column in zip(positions, batch.columns, strict=True):
+        if str(column.type) == "null":
+            continue
+        cells = _cells(column, strings)
+        if cells is None:
+            return None
+        blocks.append((position, cells[1:, None]))
+    return _PartCells(below, (batch.num_rows - 1, max(positions) + 1), blocks)
 
 
 def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
-    """A fastexcel (Arrow) column as python-calamine's cell values (blanks None), shared
-    strings decoded; None for a kind of column not handled here."""
+    """A fastexcel (Arrow) column as python-calamine's cell values (blanks and empty texts
+    None), shared strings decoded; None for a kind of column not handled here."""
     kind = str(column.type)
     if kind in ("string", "large_string"):
         if strings is None:
-            texts: np.ndarray = column.to_numpy(zero_copy_only=False)
-            return texts
+            return _blank_empty_texts(column.to_numpy(zero_copy_only=False))
         import pyarrow.compute as pc  # fastexcel's own dependency
 
         # Shared strings are taken from the decoded table by index; only the other texts
@@ -643,11 +674,9 @@ def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
             texts[shared] = strings[indices.to_numpy()]
         if not shared.all():
             texts[~shared] = column.filter(pc.invert(marked)).to_numpy(zero_copy_only=False)
-        return texts
+        return _blank_empty_texts(texts)
     if kind == "bool":
         return np.array(column.to_pylist(), dtype=object)
-    if kind == "null":
-        return np.full(len(column), None, dtype=object)
     if kind == "double":
         numbers = column.to_numpy(zero_copy_only=False)
         cells: np.ndarray = numbers.astype(object)
@@ -776,6 +805,7 @@ class _PartBook:
         self.sheet.write(head)
         self.name = name
         self.end_rows = b"</%ssheetData>" % name
+        self.end_row = b"</%srow>" % name
         self.closing = self.end_rows + b"</%sworksheet>" % name
         self.size = 0
         self.marked = marked
@@ -793,7 +823,8 @@ class _PartBook:
 
     def write(self, piece: bytes) -> None:
         """Add rows (from the last piece of a sheet, the rows only)."""
-        end = piece.find(self.end_rows)
+        # A piece ending with a row holds no end of the rows: not searched for (a full pass).
+        end = -1 if piece.endswith(self.end_row) else piece.find(self.end_rows)
         rows = piece if end < 0 else piece[:end]
         if self.marked and self.below is None:
             rows = self._mark(rows)
@@ -845,15 +876,23 @@ class _RowTails:
 
     def cut(self, piece: bytes) -> bytes:
         """The piece, each row cut where the column's cell starts."""
-        rows = piece.split(self.closing)
-        return self.closing.join([row[: self._tail(row)] for row in rows])
-
-    def _tail(self, row: bytes) -> int | None:
-        """Where the column's cell starts in a row (None: it has none)."""
-        at = row.find(self.first)
-        while at >= 0 and not row[at + len(self.first) : at + len(self.first) + 1].isdigit():
-            at = row.find(self.first, at + 1)  # a longer column name with the same start
-        return at if at >= 0 else None
+        # Two finds a row and views of what is kept, joined once: no row copied on its own
+        # (splitting at each row's end first took twice the time on a full sheet).
+        kept: list[memoryview] = []
+        view, find, after = memoryview(piece), piece.find, len(self.first)
+        start, at = 0, find(self.first)
+        while 0 <= at < len(piece) - after:
+            if not 48 <= piece[at + after] <= 57:  # a longer column name with the same start
+                at = find(self.first, at + 1)
+                continue
+            end = find(self.closing, at)
+            if end < 0:  # the cell's row goes on in no piece: left as it is
+                break
+            kept.append(view[start:at])
+            start = end
+            at = find(self.first, end)  # a row without that cell keeps its tail: read, not lost
+        kept.append(view[start:])
+        return b"".join(kept)
 
 
 def _join(folder: PurePosixPath, target: str) -> str:

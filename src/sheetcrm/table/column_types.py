@@ -236,14 +236,19 @@ def _texts_one_by_one(
     finding the distinct ones first, and the same result (what :func:`_text` gives)."""
     types = np.fromiter(map(type, values), object, len(values))
     text = types == str  # noqa: E721 - element-wise over an array of types, exact str only
+    # A column of texts only (ids, names) is cleaned as it is: no copies of a million cells
+    # picked out and put back.
+    every = bool(text.all())
     # C-level maps, no Python call per cell. NFKC leaves ASCII as it is, as _text does.
-    normal = list(map(partial(unicodedata.normalize, "NFKC"), values[text]))
+    normal = list(map(partial(unicodedata.normalize, "NFKC"), values if every else values[text]))
     folded: Iterable[str] = normal
     if _has_invisible(normal):  # translate looks up each character: ≈ 1 s a million cells
         folded = map(methodcaller("translate", _INVISIBLE), normal)
     cleaned = map("".join, map(str.split, folded)) if kind == "phone" else map(str.strip, folded)
-    texts = np.fromiter(cleaned, object, int(text.sum()))
+    texts = np.fromiter(cleaned, object, len(normal))
     texts[texts == ""] = None
+    if every:
+        return pd.Series(texts, dtype=object, copy=False), {}
     out = np.full(len(values), None, dtype=object)
     out[text] = texts
     failures: dict[int, tuple[CellValue, str]] = {}
@@ -255,7 +260,7 @@ def _texts_one_by_one(
             out[pos] = None if value != value else parser(value)  # NaN: blank, as factorize has it
         except ValueError as exc:
             failures[int(pos)] = (value, str(exc))
-    return pd.Series(out, dtype=object), failures
+    return pd.Series(out, dtype=object, copy=False), failures
 
 
 def _cell_problem(

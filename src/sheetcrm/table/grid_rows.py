@@ -3,15 +3,15 @@ Excel row numbers, and the raw cells typed as pandas types them."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
 
 from ..book.base import CellValue, Problem
 from ..i18n import tr
-from ..values import is_blank
 
 __all__ = ["body_rows", "inferred_column", "rows_array", "sparse_rows"]
 
@@ -85,12 +85,22 @@ def sparse_rows(body: np.ndarray, most: int = 0) -> np.ndarray:
     for position in range(body.shape[1]):
         if not candidates.size:
             break
-        cells = body[candidates, position]
-        filled[candidates] += ~np.fromiter(map(is_blank, cells), bool, count=cells.size)
+        filled[candidates] += ~_blank_cells(body[candidates, position])
         candidates = candidates[filled[candidates] <= most]
     sparse = np.zeros(len(body), dtype=bool)
     sparse[candidates] = True
     return sparse
+
+
+def _blank_cells(cells: np.ndarray) -> np.ndarray:
+    """:func:`~sheetcrm.values.is_blank` of each cell, by C-level maps: no Python call per
+    cell (a million rows' first column is looked at whole)."""
+    blank = np.fromiter(map(operator.is_, cells, repeat(None)), bool, len(cells))
+    texts = np.flatnonzero(np.fromiter(map(isinstance, cells, repeat(str)), bool, len(cells)))
+    blank[texts] = np.fromiter(map(operator.not_, map(str.strip, cells[texts])), bool, len(texts))
+    floats = np.flatnonzero(np.fromiter(map(isinstance, cells, repeat(float)), bool, len(cells)))
+    blank[floats] = cells[floats] != cells[floats]  # NaN, the one float unequal to itself
+    return blank
 
 
 def inferred_column(values: np.ndarray) -> np.ndarray:
@@ -104,7 +114,9 @@ def inferred_column(values: np.ndarray) -> np.ndarray:
     if kind in ("boolean", "integer") and not pd.isna(values).any():
         return values.astype(bool if kind == "boolean" else np.int64)
     if kind in ("integer", "floating", "mixed-integer-float") or (
-        kind == "empty" and any(isinstance(value, float) for value in values)  # NaN, not None
+        # NaN, not None, makes floats; only the cells not None are looked at (a re-run's
+        # left-out columns are a million Nones each).
+        kind == "empty" and any(isinstance(value, float) for value in values[values != None])  # noqa: E711
     ):
         return values.astype(np.float64)
     return np.ascontiguousarray(values)
