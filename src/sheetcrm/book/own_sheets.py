@@ -7,6 +7,7 @@ parts an older version of it used alone are dropped first.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .package import Deflated, Package, deflate_stream
+from .packed_rows import PackedRows, pack_rows
 from .styles import Styles, argb
 
 __all__ = [
@@ -103,18 +105,19 @@ class SheetJob:
     """An own sheet's worksheet part with all the workbook decides resolved: a worker's work."""
 
     start: bytes  # the XML before the first row
-    rows: Sequence[Sequence[CellValue]]
+    rows: Sequence[Sequence[CellValue]] | PackedRows
     header_rows: int
     width: int
     styles: SheetStyles
     end: bytes  # the XML after the last row
     date1904: bool
     tuning: Tuning
+    size_hint: int  # about how many bytes of XML the rows make
 
-    @property
-    def size_hint(self) -> int:
-        """About how many bytes of XML the sheet makes (40 a cell)."""
-        return 40 * cell_count(self.rows)
+    def packed(self) -> SheetJob:
+        """The job with its rows packed, cheap to send to a worker process."""
+        rows = self.rows if isinstance(self.rows, PackedRows) else pack_rows(self.rows)
+        return dataclasses.replace(self, rows=rows)
 
 
 def sheet_job(
@@ -163,6 +166,7 @@ def sheet_job(
         end,
         date1904,
         tuning,
+        40 * cell_count(spec.rows),  # enough to tell a big sheet (compressed faster) from a small
     )
 
 
@@ -234,13 +238,13 @@ def sheet_part(job: SheetJob) -> Deflated:
 def sheet_xml(job: SheetJob) -> Iterator[bytes]:
     """The worksheet XML of a sheet sheetcrm owns, in pieces."""
     yield job.start
-    yield from _sheet_rows(job)
+    yield from _sheet_rows(job, job.rows.unpack() if isinstance(job.rows, PackedRows) else job.rows)
     yield job.end
 
 
-def _sheet_rows(job: SheetJob) -> Iterator[bytes]:
+def _sheet_rows(job: SheetJob, rows: Sequence[Sequence[CellValue]]) -> Iterator[bytes]:
     """The ``<row>`` elements of a sheet sheetcrm owns, ``row_block`` rows at a time."""
-    rows, width, styles = job.rows, job.width, job.styles
+    width, styles = job.width, job.styles
     first = min(job.header_rows, len(rows))
     for r, row in enumerate(rows[:first]):
         header = (

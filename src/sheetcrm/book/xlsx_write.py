@@ -169,8 +169,10 @@ class PackageWriter:
         )
         self._drop_pending(part)  # the sheet written twice: the first one is not wanted
         if cell_count(spec.rows) >= self.tuning.background_cells:
-            # A long sheet: a worker encodes and compresses it, this process goes on.
-            self._pending.append((part, _background.start(sheet_part, job)))
+            # A long sheet: a worker encodes and compresses it, this process goes on. The part
+            # is held meanwhile: its name taken, its place in the zip order kept.
+            self.package.write(part, b"")
+            self._pending.append((part, _background.start(sheet_part, job.packed())))
         else:
             self.package.write_deflated(part, sheet_part(job))
 
