@@ -5,8 +5,8 @@ plan ≈ 20 s whole), unpickling as much again. A :class:`ColumnRows` body colum
 of one kind goes as one array instead: text as one joined string and the
 lengths, dates as day numbers, numbers and yes/no as numpy arrays, blanks as a
 bit mask. Unpacked, each cell is a value of the same type and value as before,
-or None where it was blank (None, NaN, NaT, NA: each writes no cell, or the
-column's styled empty one). Other columns and rows given as lists go as they are.
+or None where it was blank (None, NaN, NaT: each writes no cell, or the
+column's styled empty one; a column holding pandas' NA goes as it is). Other columns and rows given as lists go as they are.
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ def _pack(column: np.ndarray) -> _Column:
     if kind not in ("string", "date", "integer", "floating", "boolean", "empty"):
         return _Column("object", len(column), None, column)
     mask = np.asarray(pd.isna(column), dtype=bool)
+    if mask.any() and any(value is pd.NA for value in column[mask]):
+        # A cell styled alone writes pandas' NA as the text "<NA>": it stays what it is.
+        return _Column("object", len(column), None, column)
     blanks = np.packbits(mask) if mask.any() else None
     present = column[~mask] if blanks is not None else column
     if kind == "empty":
