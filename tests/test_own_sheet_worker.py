@@ -29,7 +29,7 @@ from sheetcrm.book.base import (
 )
 from sheetcrm.book.cell_xml import CellStyles
 from sheetcrm.book.package import Deflated, Package
-from sheetcrm.book.packed_rows import pack_rows
+from sheetcrm.book.packed_rows import PackedRows
 from sheetcrm.book.styles import Styles
 from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.tuning import Tuning
@@ -232,21 +232,33 @@ def _blank(value: object) -> bool:
 
 
 @settings(max_examples=300, deadline=None)
-@given(columns=_columns())
-def test_packed_columns_unpack_to_the_same_cells(columns: list[np.ndarray]) -> None:
+@given(columns=_columns(), data=st.data())
+def test_packed_columns_slice_as_the_same_cells(
+    columns: list[np.ndarray], data: st.DataObject
+) -> None:
     rows = ColumnRows([["h"]], columns, [["t", 1]])
-    back = pickle.loads(pickle.dumps(pack_rows(rows))).unpack()
+    back = pickle.loads(pickle.dumps(PackedRows(rows)))
     assert isinstance(back, ColumnRows)
-    assert (back.head, back.tail) == (rows.head, rows.tail)
-    for before, after in zip(rows.columns, back.columns, strict=True):
-        assert after.dtype == object and len(after) == len(before)
-        for a, b in zip(before, after, strict=True):
-            if a is pd.NA:  # its column goes as it is: an own cell writes it as text
-                assert b is a
-            elif _blank(a):
-                assert b is None or _blank(b)  # None where packed, as it was where not
-            else:  # the same value; the plain type where it was a numpy one
-                assert b == a and (type(b) is type(a) or isinstance(a, np.generic | str))
+    assert (back.head, back.tail, len(back), back.width) == (
+        rows.head,
+        rows.tail,
+        len(rows),
+        rows.width,
+    )
+    height = rows.body_rows
+    for before, packed in zip(rows.columns, back.columns, strict=True):
+        a = data.draw(st.integers(0, height))
+        b = data.draw(st.integers(a, height))
+        for part in (slice(a, b), slice(b, height), slice(0, a), slice(None)):
+            after = packed[part]
+            assert after.dtype == object and len(after) == len(before[part])
+            for x, y in zip(before[part], after, strict=True):
+                if x is pd.NA:  # its column goes as it is: an own cell writes it as text
+                    assert y is x
+                elif _blank(x):
+                    assert y is None or _blank(y)  # None where packed, as it was where not
+                else:  # the same value; the plain type where it was a numpy one
+                    assert y == x and (type(y) is type(x) or isinstance(x, np.generic | str))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
 from .package import Deflated, Package, deflate_stream
-from .packed_rows import PackedRows, pack_rows
+from .packed_rows import PackedRows
 from .styles import Styles, argb
 
 __all__ = [
@@ -105,7 +105,7 @@ class SheetJob:
     """An own sheet's worksheet part with all the workbook decides resolved: a worker's work."""
 
     start: bytes  # the XML before the first row
-    rows: Sequence[Sequence[CellValue]] | PackedRows
+    rows: Sequence[Sequence[CellValue]]
     header_rows: int
     width: int
     styles: SheetStyles
@@ -115,9 +115,11 @@ class SheetJob:
     size_hint: int  # about how many bytes of XML the rows make
 
     def packed(self) -> SheetJob:
-        """The job with its rows packed, cheap to send to a worker process."""
-        rows = self.rows if isinstance(self.rows, PackedRows) else pack_rows(self.rows)
-        return dataclasses.replace(self, rows=rows)
+        """The job with its body columns packed, cheap to send to a worker process (rows given
+        as lists go as they are)."""
+        if not isinstance(self.rows, ColumnRows) or isinstance(self.rows, PackedRows):
+            return self
+        return dataclasses.replace(self, rows=PackedRows(self.rows))
 
 
 def sheet_job(
@@ -238,13 +240,13 @@ def sheet_part(job: SheetJob) -> Deflated:
 def sheet_xml(job: SheetJob) -> Iterator[bytes]:
     """The worksheet XML of a sheet sheetcrm owns, in pieces."""
     yield job.start
-    yield from _sheet_rows(job, job.rows.unpack() if isinstance(job.rows, PackedRows) else job.rows)
+    yield from _sheet_rows(job)
     yield job.end
 
 
-def _sheet_rows(job: SheetJob, rows: Sequence[Sequence[CellValue]]) -> Iterator[bytes]:
+def _sheet_rows(job: SheetJob) -> Iterator[bytes]:
     """The ``<row>`` elements of a sheet sheetcrm owns, ``row_block`` rows at a time."""
-    width, styles = job.width, job.styles
+    rows, width, styles = job.rows, job.width, job.styles
     first = min(job.header_rows, len(rows))
     for r, row in enumerate(rows[:first]):
         header = (

@@ -1,118 +1,131 @@
 """A sheet's rows packed to go to a worker process: typed arrays instead of a Python object a cell.
 
 Pickling an object column costs a call per cell (a ``date`` ≈ 2 µs, a million-row
-plan ≈ 20 s whole), unpickling as much again. A :class:`ColumnRows` body column
-of one kind goes as one array instead: text as one joined string and the
-lengths, dates as day numbers, numbers and yes/no as numpy arrays, blanks as a
-bit mask. Unpacked, each cell is a value of the same type and value as before,
-or None where it was blank (None, NaN, NaT: each writes no cell, or the
-column's styled empty one; a column holding pandas' NA goes as it is). Other columns and rows given as lists go as they are.
+plan ≈ 20 s whole), unpickling as much again, and a worker holding a full sheet
+as Python objects needs about a gigabyte. A :class:`ColumnRows` body column of
+one kind goes as one array instead: text as one joined string and the lengths,
+dates as day numbers, numbers and yes/no as numpy arrays, blanks as a bit mask;
+the worker unpacks only the block of rows it is writing. Unpacked, each cell is
+a value of the same type and value as before, or None where it was blank (None,
+NaN, NaT: each writes no cell, or the column's styled empty one; a column
+holding pandas' NA goes as it is). Other columns go as the object arrays they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .base import CellValue, ColumnRows
+from .base import ColumnRows
 
-__all__ = ["PackedRows", "pack_rows"]
+__all__ = ["PackedColumn", "PackedRows"]
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()  # day 0 of numpy's datetime64[D]
+_KINDS = ("string", "date", "integer", "floating", "boolean", "empty")  # pandas' names
 
 
-@dataclass(frozen=True)
-class _Column:
-    """One body column: its kind, length, blanks (packed bits) and the values of the rest."""
+class PackedColumn:
+    """One body column, packed; sliced (``column[a:b]``) as the object array it stands for."""
 
-    kind: str  # "text", "date", "number" (int or float array), "bool", "object"
-    length: int
-    blanks: np.ndarray | None  # np.packbits of the blank mask; None when nothing is blank
-    values: np.ndarray | tuple[str, np.ndarray]  # text: (joined, lengths); else the cells not blank
+    def __init__(self, values: np.ndarray) -> None:
+        self.length = len(values)
+        self.kind, self.blanks, self.data, self.lengths = _packed(values)
+        # Made where it is sliced, not sent: text ends, blank mask, cells present before each.
+        self._ends: np.ndarray | None = None
+        self._blank: np.ndarray | None = None
+        self._before: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, part: slice) -> np.ndarray:
+        """The cells ``part`` (a slice, step 1) as plain values, None where blank."""
+        a, b, _ = part.indices(self.length)
+        b = max(a, b)
+        if self.kind == "object":
+            data: np.ndarray = self.data
+            return data[a:b]
+        mask = None if self.blanks is None else self._mask()[a:b]
+        first, last = (a, b) if self.blanks is None else self._present(a, b)
+        cells = np.empty(b - a, dtype=object)
+        values = self._values(first, last)
+        if mask is None:
+            cells[:] = values
+        else:
+            cells[~mask] = values
+        return cells
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_ends": None, "_blank": None, "_before": None}
+
+    def _mask(self) -> np.ndarray:
+        if self._blank is None:
+            assert self.blanks is not None
+            self._blank = np.unpackbits(self.blanks, count=self.length).astype(bool)
+        return self._blank
+
+    def _present(self, a: int, b: int) -> tuple[int, int]:
+        """Where the cells a:b that are not blank lie among the packed values."""
+        if self._before is None:
+            self._before = np.concatenate([[0], np.cumsum(~self._mask(), dtype=np.int64)])
+        return int(self._before[a]), int(self._before[b])
+
+    def _values(self, first: int, last: int) -> list[Any] | np.ndarray:
+        """Packed values first:last as Python values."""
+        if self.kind == "text":
+            if first == last:
+                return []
+            if self._ends is None:
+                assert self.lengths is not None
+                self._ends = np.cumsum(self.lengths, dtype=np.int64)
+            ends = self._ends[first:last].tolist()
+            starts = [int(self._ends[first - 1]) if first else 0, *ends[:-1]]
+            joined: str = self.data
+            return [joined[s:e] for s, e in zip(starts, ends, strict=True)]
+        if self.kind == "date":  # datetime64[D] becomes datetime.date
+            dates: np.ndarray = self.data[first:last].astype("datetime64[D]").astype(object)
+            return dates
+        values: list[Any] = self.data[first:last].tolist()  # Python's int, float, bool
+        return values
 
 
-@dataclass(frozen=True)
-class PackedRows:
-    """A sheet's rows ready to pickle cheaply; :meth:`unpack` gives rows that write the same."""
-
-    head: list[list[CellValue]]
-    columns: list[_Column] | None  # None: ``rows`` are the rows as they were given
-    tail: list[list[CellValue]]
-    rows: Sequence[Sequence[CellValue]] = ()
-
-    def unpack(self) -> Sequence[Sequence[CellValue]]:
-        """The rows as a :class:`ColumnRows` (or as given, when they were not one)."""
-        if self.columns is None:
-            return self.rows
-        return ColumnRows(self.head, [_unpack(column) for column in self.columns], self.tail)
-
-
-def pack_rows(rows: Sequence[Sequence[CellValue]]) -> PackedRows:
-    """Rows packed for a worker process (a ColumnRows' body columns; list rows as they are)."""
-    if not isinstance(rows, ColumnRows):
-        return PackedRows([], None, [], rows)
-    return PackedRows(rows.head, [_pack(column) for column in rows.columns], rows.tail)
-
-
-def _pack(column: np.ndarray) -> _Column:
-    """A body column of one kind as an array; any other as the object array it is."""
+def _packed(column: np.ndarray) -> tuple[str, np.ndarray | None, Any, np.ndarray | None]:
+    """(kind, packed blank bits or None, the values not blank, text lengths) of a column."""
+    as_is = ("object", None, column, None)
     kind = pd.api.types.infer_dtype(column, skipna=True)  # one pass in C, blanks skipped
-    if kind not in ("string", "date", "integer", "floating", "boolean", "empty"):
-        return _Column("object", len(column), None, column)
+    if kind not in _KINDS:
+        return as_is
     mask = np.asarray(pd.isna(column), dtype=bool)
     if mask.any() and any(value is pd.NA for value in column[mask]):
-        # A cell styled alone writes pandas' NA as the text "<NA>": it stays what it is.
-        return _Column("object", len(column), None, column)
+        return as_is  # a cell styled alone writes pandas' NA as the text "<NA>": not a blank
     blanks = np.packbits(mask) if mask.any() else None
     present = column[~mask] if blanks is not None else column
-    if kind == "empty":
-        return _Column("number", len(column), blanks, np.empty(0, dtype=np.int64))
+    if kind in ("empty", "integer", "floating", "boolean"):
+        dtype = {"integer": np.int64, "floating": np.float64, "boolean": bool}.get(kind, np.int64)
+        try:
+            return ("number", blanks, present.astype(dtype), None)
+        except OverflowError:  # a whole number beyond int64 stays the Python int it is
+            return as_is
     if kind == "string":
         lengths = np.fromiter(map(len, present), np.int64, len(present))
         lengths = lengths.astype(np.min_scalar_type(lengths.max(initial=0)))  # mostly 1 byte
-        return _Column("text", len(column), blanks, ("".join(present), lengths))
-    if kind == "date":
-        # pandas counts date-times among dates; datetime64[D] would drop their time.
-        if set(map(type, present)) != {dt.date}:
-            return _Column("object", len(column), None, column)
-        days = np.fromiter(map(dt.date.toordinal, present), np.int64, len(present))
-        return _Column("date", len(column), blanks, (days - _EPOCH).astype(np.int32))
-    if kind == "boolean":
-        return _Column("bool", len(column), blanks, present.astype(bool))
-    dtype = np.int64 if kind == "integer" else np.float64
-    try:
-        return _Column("number", len(column), blanks, present.astype(dtype))
-    except OverflowError:  # a whole number beyond int64 stays the Python int it is
-        return _Column("object", len(column), None, column)
+        return ("text", blanks, "".join(present), lengths)
+    # pandas counts date-times among dates; datetime64[D] would drop their time.
+    if set(map(type, present)) != {dt.date}:
+        return as_is
+    days = np.fromiter(map(dt.date.toordinal, present), np.int64, len(present)) - _EPOCH
+    return ("date", blanks, days.astype(np.int32), None)
 
 
-def _unpack(column: _Column) -> np.ndarray:
-    """A packed column as the object array of plain cell values it was (blanks as None)."""
-    if column.kind == "object":
-        assert isinstance(column.values, np.ndarray)
-        return column.values
-    if column.kind == "text":
-        assert isinstance(column.values, tuple)
-        joined, lengths = column.values
-        ends = np.cumsum(lengths, dtype=np.int64).tolist()
-        starts = [0, *ends[:-1]]
-        present: list[object] | np.ndarray = [
-            joined[a:b] for a, b in zip(starts, ends, strict=True)
+class PackedRows(ColumnRows):
+    """A :class:`ColumnRows` with its body columns packed: the same rows, cheap to pickle."""
+
+    def __init__(self, rows: ColumnRows) -> None:
+        self.head, self.tail, self.body_rows = rows.head, rows.tail, rows.body_rows
+        self.columns = [
+            PackedColumn(column) if isinstance(column, np.ndarray) else column
+            for column in rows.columns
         ]
-    elif column.kind == "date":
-        assert isinstance(column.values, np.ndarray)
-        present = column.values.astype("datetime64[D]").astype(object)  # datetime.date each
-    else:
-        assert isinstance(column.values, np.ndarray)
-        present = column.values.tolist()  # Python's int, float, bool
-    cells = np.empty(column.length, dtype=object)
-    if column.blanks is None:
-        cells[:] = present
-    else:
-        mask = np.unpackbits(column.blanks, count=column.length).astype(bool)
-        cells[~mask] = present
-    return cells
