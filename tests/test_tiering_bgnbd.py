@@ -232,8 +232,12 @@ def test_fit_depends_on_the_histories_not_their_order_or_count(seed: int, copies
     many = fit_bgnbd(*(np.tile(v, copies)[order] for v in (x, t_x, age)))
     assert many.customers == copies * once.customers
     assert many.log_likelihood == pytest.approx(copies * once.log_likelihood, rel=1e-9)
+    # a and b themselves are not identified when both run large (seed 597: a ≈ 2,900, b ≈ 9,000,
+    # the likelihood flat along a ridge): their ratio, the chance to drop out, is.
     np.testing.assert_allclose(
-        [many.r, many.alpha, many.a, many.b], [once.r, once.alpha, once.a, once.b], rtol=1e-3
+        [many.r, many.alpha, many.a / (many.a + many.b)],
+        [once.r, once.alpha, once.a / (once.a + once.b)],
+        rtol=1e-3,
     )
 
 
