@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sheetcrm.schedule.columns import date_ordinals
 from sheetcrm.schedule.plan import (
     _blank_as_empty,
-    _first_by_id,
-    _matched_ids,
+    _first_positions,
+    _IdCodes,
     _stacked,
     _sticky_owners,
 )
@@ -61,15 +61,11 @@ def test_stacked_frames_are_what_pandas_concat_makes(
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(st.sampled_from(["T1", "T2", "T3", "编号", ""]), max_size=10),
-    st.lists(st.sampled_from(["T1", "T2", "T4", "编号", "", "nan"]), max_size=10),
-)
-def test_matched_ids_are_the_first_row_and_isin(generated: list[str], previous: list[str]) -> None:
-    found, known = _matched_ids(np.array(generated, dtype=object), np.array(previous, dtype=object))
-    assert found.tolist() == [generated.index(p) if p in generated else -1 for p in previous]
-    expected = pd.Series(generated, dtype=object).isin(pd.Series(previous, dtype=object))
-    assert known.tolist() == expected.tolist()
+@given(st.lists(st.integers(-2, 5), max_size=12), st.integers(0, 7))
+def test_first_positions_are_each_codes_first(codes: list[int], size: int) -> None:
+    codes = [c for c in codes if c < size]  # codes are below the count of distinct ids
+    got = _first_positions(np.array(codes, dtype=np.intp), size)
+    assert got.tolist() == [codes.index(c) if c in codes else -1 for c in range(size)]
 
 
 _IDS = st.one_of(
@@ -99,22 +95,48 @@ def _previous_plans(draw: st.DrawFn) -> pd.DataFrame:
     )
 
 
+# Generated ids are never blank: hashes, or a previous row's id reused.
+_GENERATED = st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "None", "编号", " "]), max_size=8)
+
+
 @settings(max_examples=300, deadline=None)
-@given(_previous_plans(), st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "编号"]), max_size=8))
-def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: list[str]) -> None:
+@given(_previous_plans(), _GENERATED)
+def test_id_codes_find_the_status_as_the_frame_indexed_by_id(
+    existing: pd.DataFrame, wanted: list[str]
+) -> None:
     # What build_plan did before: the whole frame indexed by id, blank and repeated ids dropped.
     known = existing.set_index(existing["touch_id"].astype(str), drop=False)
     known = known[known.index != ""]
     known = known[~known.index.duplicated()]
-    ids, status = _first_by_id(existing)
-    assert [repr(v) for v in ids] == [repr(v) for v in known.index]  # NaN as NaN
     generated = np.array(wanted, dtype=object)
+    codes = _IdCodes.of(existing, generated)
+    if codes is None:
+        assert existing.empty
+        return
+    got, matched = codes.first_status(existing["status"].to_numpy(dtype=object))
     expected = known["status"].reindex(generated).to_numpy(dtype=object)
-    at = ids.get_indexer(generated)
-    got = status[at]
     assert pd.isna(got).tolist() == pd.isna(expected).tolist()
     assert [g for g in got if not pd.isna(g)] == [e for e in expected if not pd.isna(e)]
-    assert (at >= 0).tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+    assert matched.tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), _GENERATED, st.data())
+def test_id_codes_match_as_the_merge_did(
+    existing: pd.DataFrame, wanted: list[str], data: st.DataObject
+) -> None:
+    # What the merge did before: ids filled with "", each previous row matched with the first
+    # new touch of its id; the new touches kept are some of the generated, in any order.
+    codes = _IdCodes.of(existing, np.array(wanted, dtype=object))
+    if codes is None:
+        return
+    rows = data.draw(st.lists(st.integers(0, len(wanted) - 1), max_size=8)) if wanted else []
+    kept = [wanted[r] for r in rows]
+    found, known, has_id = codes.matches(codes.generated[np.array(rows, dtype=np.intp)])
+    ids = existing["touch_id"].fillna("").astype(str).tolist()
+    assert found.tolist() == [kept.index(p) if p in kept and p else -1 for p in ids]
+    assert known.tolist() == [k in ids for k in kept]
+    assert has_id.tolist() == [p != "" for p in ids]
 
 
 @settings(max_examples=300, deadline=None)

@@ -244,16 +244,16 @@ def build_plan(
     existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
-    # Each id is looked up once: its row's status, and whether it is there at all.
-    known_ids, known_status = _first_by_id(existing)
+    # The previous ids and the generated ones are numbered together, by one hash of each.
+    ids_known = _IdCodes.of(existing, generated_ids)
     matched = np.zeros(len(generated_ids), dtype=bool)
-    if len(known_ids):  # a first plan has nothing to match against
-        at = known_ids.get_indexer(generated_ids)
-        status_of = known_status[at]
+    generated_codes = np.empty(0, dtype=np.intp)
+    if ids_known is not None:  # a first plan has nothing to match against
+        status_of, matched = ids_known.first_status(existing["status"].to_numpy(dtype=object))
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
-        generated_ids = generated_ids[fresh]
-        matched = at[fresh] >= 0
+        generated_ids, generated_codes = generated_ids[fresh], ids_known.generated[fresh]
+        matched = matched[fresh]
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = text_column(customers, "owner")
@@ -334,7 +334,11 @@ def build_plan(
         )
         return table[~table.index.duplicated()]
 
-    touches = _merge(frame, existing, status, end)
+    if ids_known is None:  # nothing to update: every generated row is new
+        matches = (np.empty(0, np.intp), np.zeros(len(frame), bool), np.empty(0, bool))
+    else:
+        matches = ids_known.matches(generated_codes[kept])
+    touches = _merge(frame, existing, matches, status, end)
     return PlanResult(
         touches,
         lambda: touch_rows(dropped, pd.RangeIndex(len(dropped))),
@@ -392,13 +396,62 @@ def _generate(
     return candidates
 
 
-def _first_by_id(existing: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
-    """The previous plan's touch ids (as text, blank left out), each once, and the status of
-    the first row of each, then None (what position -1, not found, picks)."""
-    ids = existing["touch_id"].astype(str).to_numpy(dtype=object)
-    first = (ids != "") & ~pd.Index(ids, dtype=object).duplicated()
-    status = np.append(existing["status"].to_numpy(dtype=object)[first], np.full(1, None))
-    return pd.Index(ids[first], dtype=object), status
+@dataclass
+class _IdCodes:
+    """The previous plan's touch ids and the generated ones, numbered by one factorize.
+
+    ``previous`` numbers each previous row by its id as text (``astype(str)``; -1 where blank),
+    as the statuses are looked up; ``merged`` as the merge reads them (-1 also where the id is
+    missing: the merge fills it with ""); ``generated`` numbers the generated ids.
+    """
+
+    previous: np.ndarray
+    merged: np.ndarray
+    generated: np.ndarray
+    size: int
+
+    @classmethod
+    def of(cls, existing: pd.DataFrame, generated: np.ndarray) -> _IdCodes | None:
+        """The codes of the previous plan and the generated ids; None without previous rows."""
+        if not len(existing):
+            return None
+        raw = existing["touch_id"]
+        text = raw.astype(str).to_numpy(dtype=object)
+        # Previous rows first: each code's first appearance is its first previous row.
+        codes, distinct = pd.factorize(np.concatenate([text, generated]), use_na_sentinel=False)
+        previous, generated_codes = codes[: len(text)], codes[len(text) :]
+        blank = np.flatnonzero(pd.Index(distinct, dtype=object) == "")
+        if len(blank):
+            previous = np.where(previous == blank[0], -1, previous)
+        merged = np.where(raw.isna().to_numpy(), -1, previous)
+        return cls(previous, merged, generated_codes, len(distinct))
+
+    def first_status(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each generated id: the status of the first previous row with it (None where
+        none has it), and whether one has it."""
+        first = _first_positions(self.previous, self.size)
+        found = first[self.generated]
+        return np.append(status, np.full(1, None))[found], found >= 0
+
+    def matches(self, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Given the codes of the new touches (the generated rows kept, in their order), as
+        the merge reads ids: for each previous row the first new touch with its id (-1: none);
+        for each new touch whether a previous row has its id; each previous row has an id."""
+        has_id = self.merged >= 0
+        first = _first_positions(kept, self.size)
+        found: np.ndarray = np.where(has_id, first[self.merged], -1)
+        seen = np.bincount(self.merged[has_id], minlength=self.size) > 0
+        known: np.ndarray = seen[kept]
+        return found, known, has_id
+
+
+def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
+    """For each code below ``size``, the first position that holds it (-1: none); negative
+    codes are left out."""
+    first = np.full(size + 1, len(codes), dtype=np.intp)  # the last: negative codes
+    np.minimum.at(first, np.where(codes >= 0, codes, size), np.arange(len(codes)))
+    first[first == len(codes)] = -1
+    return first[:size]
 
 
 def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
@@ -584,20 +637,6 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _matched_ids(generated: np.ndarray, previous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each previous id, the position of the first generated row with it (-1: none); and
-    for each generated row, whether a previous row has its id. One hash of each side."""
-    codes, distinct = pd.factorize(generated, use_na_sentinel=False)
-    # factorize numbers the values in order of appearance: code k first appears at the
-    # k-th first appearance of any value.
-    first_row = np.flatnonzero(~pd.Index(codes).duplicated())
-    code_of = pd.Index(distinct, dtype=object).get_indexer(previous)
-    found: np.ndarray = np.where(code_of >= 0, np.append(first_row, -1)[code_of], -1)
-    seen = np.bincount(code_of[code_of >= 0], minlength=len(distinct)) > 0
-    known: np.ndarray = seen[codes]
-    return found, known
-
-
 def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
     """pd.concat of the two frames (ignore_index), text columns joined as plain arrays."""
     # pd.concat checks a column of blanks (done_date of new touches) one Python call per
@@ -649,16 +688,20 @@ def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
 def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
+    matches: tuple[np.ndarray, np.ndarray, np.ndarray],
     customer_status: Callable[[], pd.DataFrame],
     end: int,
 ) -> pd.DataFrame:
-    """The new plan merged into the previous one (see the module docstring for the rules)."""
+    """The new plan merged into the previous one (see the module docstring for the rules).
+
+    ``matches`` (see :meth:`_IdCodes.matches`): for each previous row the first generated row
+    with its id (-1: none); for each generated row whether a previous row has its id; for each
+    previous row whether it has an id.
+    """
     previous = existing.copy()  # one copy: reset_index(drop=True) would make another
     previous.index = pd.RangeIndex(len(previous))
-    ids = previous["touch_id"].fillna("").astype(str)
-    # The first row of an id, as drop_duplicates keeps; and the new rows no previous row has.
-    found, known = _matched_ids(generated["touch_id"].to_numpy(dtype=object), ids.to_numpy(object))
-    is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
+    found, known, has_id = matches
+    is_open = (previous["status"] == STATUS_OPEN) & has_id
     update = is_open & (found >= 0)
     if update.any():
         rows, source = update.to_numpy(), found[update.to_numpy()]
