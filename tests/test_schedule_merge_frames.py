@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from random import Random
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from sheetcrm.schedule.plan import (
     _IdCodes,
     _stacked,
     _sticky_owners,
+    _taken,
 )
 
 _CELLS = st.one_of(
@@ -51,12 +53,14 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
 
 @pytest.mark.filterwarnings("error:Mismatched null-like")  # None and NaN told apart
 @settings(max_examples=300, deadline=None)
-@given(_frames(), _frames())
-def test_stacked_frames_are_what_pandas_concat_makes(
-    top: pd.DataFrame, bottom: pd.DataFrame
+@given(_frames(), _frames(), st.randoms(use_true_random=False))
+def test_stacked_and_taken_is_what_pandas_concat_and_iloc_make(
+    top: pd.DataFrame, bottom: pd.DataFrame, random: Random
 ) -> None:
-    expected = pd.concat([top, bottom], ignore_index=True)
-    got = _stacked(top, bottom)
+    order = list(range(len(top) + len(bottom)))
+    random.shuffle(order)
+    expected = pd.concat([top, bottom], ignore_index=True).iloc[order].reset_index(drop=True)
+    got = _taken(_stacked(top, bottom), np.array(order, dtype=np.intp))
     pd.testing.assert_frame_equal(got, expected)
 
 

@@ -637,16 +637,17 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
-    """pd.concat of the two frames (ignore_index), text columns joined as plain arrays."""
+def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> dict[str, pd.Series]:
+    """The columns of pd.concat of the two frames (ignore_index), text columns joined as plain
+    arrays; no frame made of them (its blocks would be copies)."""
     # pd.concat checks a column of blanks (done_date of new touches) one Python call per
     # value. Object columns are joined as they are where pandas would keep every value: no
     # side all blank, or one side all None (pandas makes its own blanks of any other, and
     # of an empty frame).
     if not len(top) or not len(bottom):
-        return pd.concat([top, bottom], ignore_index=True)
+        return dict(pd.concat([top, bottom], ignore_index=True).items())
     names = list(top.columns) + [c for c in bottom.columns if c not in top.columns]
-    columns: dict[str, np.ndarray | pd.Series] = {}
+    columns: dict[str, pd.Series] = {}
     for name in names:
         pair = [frame[name].to_numpy() for frame in (top, bottom) if name in frame.columns]
         if len(pair) == 2 and all(p.dtype == object for p in pair) and _kept_by_concat(*pair):
@@ -657,7 +658,17 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
                 frame[[name]] if name in frame.columns else frame[[]] for frame in (top, bottom)
             ]
             columns[name] = pd.concat(frames, ignore_index=True)[name]
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(top) + len(bottom)))
+    return columns
+
+
+def _taken(columns: Mapping[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
+    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once."""
+    taken = {
+        name: pd.Series(column.array.take(order), dtype=column.dtype, copy=False)
+        for name, column in columns.items()
+    }
+    # copy=False: the taken columns are fresh, stacking them into blocks would copy them again.
+    return pd.DataFrame(taken, index=pd.RangeIndex(len(order)), copy=False)
 
 
 def _kept_by_concat(top: np.ndarray, bottom: np.ndarray) -> bool:
@@ -674,6 +685,14 @@ def _kept_by_concat(top: np.ndarray, bottom: np.ndarray) -> bool:
 def _all_none(values: np.ndarray) -> bool:
     """Whether every value is None (not NaN, nor NaT)."""
     return bool(values.tolist().count(None) == len(values))
+
+
+def _set_where(frame: pd.DataFrame, name: str, rows: pd.Series, value: object) -> None:
+    """``frame.loc[rows, name] = value`` on a copy of that column alone: the frame shares its
+    other columns with the caller's."""
+    column = frame[name].copy()
+    column.loc[rows] = value
+    frame[name] = column
 
 
 def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
@@ -698,7 +717,8 @@ def _merge(
     with its id (-1: none); for each generated row whether a previous row has its id; for each
     previous row whether it has an id.
     """
-    previous = existing.copy()  # one copy: reset_index(drop=True) would make another
+    # A shallow copy: the columns the merge changes are replaced whole, never written into.
+    previous = existing.copy(deep=False)
     previous.index = pd.RangeIndex(len(previous))
     found, known, has_id = matches
     is_open = (previous["status"] == STATUS_OPEN) & has_id
@@ -713,7 +733,7 @@ def _merge(
                 fresh = np.where(pd.isna(fresh), column[rows], fresh)
             column[rows] = fresh
             previous[name] = column
-        previous.loc[update, "cancel_reason"] = ""
+        _set_where(previous, "cancel_reason", update, "")
     due = date_ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
     if stale.any():
@@ -735,22 +755,23 @@ def _merge(
                 "已重新安排（上次完成后顺延）", "rescheduled (after the last completed contact)"
             ),
         )
-        previous.loc[stale, "status"] = STATUS_CANCELLED
-        previous.loc[stale, "cancel_reason"] = reason
+        _set_where(previous, "status", stale, STATUS_CANCELLED)
+        _set_where(previous, "cancel_reason", stale, reason)
     added = generated[~known]
-    merged = _stacked(previous, added) if len(previous) else added.copy()
+    columns = _stacked(previous, added) if len(previous) else dict(added.items())
+    priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
         (
-            text_rank(merged["touch_id"].to_numpy()),
-            text_rank(merged["customer_id"].to_numpy()),
-            pd.to_numeric(merged["priority"], errors="coerce").fillna(99).to_numpy(),
-            text_rank(merged["owner"].to_numpy()),
-            np.where((d := date_ordinals(merged["due"])) < 0, np.iinfo(np.int64).max, d),
+            text_rank(columns["touch_id"].to_numpy()),
+            text_rank(columns["customer_id"].to_numpy()),
+            priority.fillna(99).to_numpy(),
+            text_rank(columns["owner"].to_numpy()),
+            np.where((d := date_ordinals(columns["due"])) < 0, np.iinfo(np.int64).max, d),
         )
     )
-    merged = merged.iloc[order].reset_index(drop=True)
-    merged["priority"] = pd.to_numeric(merged["priority"], errors="coerce").astype("Int64")
+    columns["priority"] = priority.astype("Int64")
+    merged = _taken(columns, order)
     text = ["touch_id", "customer_id", "customer", "contact", "owner", "channel", "purpose"]
     text += ["template", "step", "notes", "cancel_reason"]
     _blank_as_empty(merged, text)
