@@ -460,15 +460,39 @@ def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None
     owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
     if not owned.any():
         return None
-    touch_ids = existing["touch_id"].to_numpy(dtype=object)[owned]
-    # Latest by due date, then touch id as text: ranks sorted as numbers, not objects.
-    order = np.lexsort((text_rank(touch_ids), date_ordinals(existing["due"][owned])))
-    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned][order]
-    names = existing["owner"][owned].astype(str).to_numpy(dtype=object)[order]
-    last = ~pd.Index(customer, dtype=object).duplicated(keep="last")
-    at = pd.Index(customer[last], dtype=object).get_indexer(ids)
-    sticky: np.ndarray = np.where(at >= 0, names[last][at], "")
+    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned]
+    # The plan's customers and the table's numbered together: one hash of each.
+    codes, distinct = pd.factorize(np.concatenate([customer, ids]), use_na_sentinel=False)
+    latest = _latest_rows(
+        codes[: len(customer)],
+        date_ordinals(existing["due"][owned]),
+        existing["touch_id"].to_numpy(dtype=object)[owned],
+        len(distinct),
+    )
+    names = np.append(existing["owner"][owned].astype(str).to_numpy(dtype=object), "")
+    sticky: np.ndarray = names[latest[codes[len(customer) :]]]  # -1 (none) picks the ""
     return sticky
+
+
+def _latest_rows(
+    codes: np.ndarray, due: np.ndarray, touch_ids: np.ndarray, size: int
+) -> np.ndarray:
+    """Per code below ``size``, its latest row: by due date, then touch id as text, then the
+    later row (-1: none)."""
+    best = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(best, codes, due)
+    top = np.flatnonzero(due == best[codes])  # rows on their code's latest date
+    count = np.bincount(codes[top], minlength=size)
+    latest = np.full(size, -1, dtype=np.intp)
+    alone = top[count[codes[top]] == 1]
+    latest[codes[alone]] = alone
+    # Touch ids compared as text only where a date ties (ranks sorted as numbers, not objects).
+    tied = top[count[codes[top]] > 1]
+    if len(tied):
+        order = tied[np.lexsort((tied, text_rank(touch_ids[tied]), codes[tied]))]
+        ends = np.append(codes[order][1:] != codes[order][:-1], True)
+        latest[codes[order][ends]] = order[ends]
+    return latest
 
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
