@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from ..book.base import CellValue, ColumnRows, ConditionalFill, ListValidation, 
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
 from ..i18n import Text, tr, use_lang
-from ..schedule.columns import cell_text, date_ordinals
+from ..schedule.columns import cell_text, date_ordinals, trimmed
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..schedule.workdays import estimate_warning
@@ -211,11 +210,9 @@ def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Se
 
 def _texts(cells: np.ndarray) -> np.ndarray:
     """A text column read back: strings trimmed, any other cell as text (blank: "")."""
-    # Ids, customers and contacts are mostly distinct: trimming each string in one C-level map
-    # costs less than hashing them to find the distinct ones; the few other cells are.
-    strings = np.fromiter(map(isinstance, cells, repeat(str)), bool, len(cells))
-    texts = np.empty(len(cells), dtype=object)
-    texts[strings] = np.fromiter(map(str.strip, cells[strings]), object, int(strings.sum()))
+    # Ids, customers and contacts are mostly distinct: trimming each string costs less than
+    # hashing them to find the distinct ones; the few other cells are.
+    texts, strings = trimmed(cells)
     rest = np.flatnonzero(~strings)
     if len(rest):
         codes, uniques = pd.factorize(cells[rest], use_na_sentinel=True)
