@@ -31,15 +31,18 @@ _CELLS = st.one_of(
 
 
 @st.composite
-def _frames(draw: st.DrawFn) -> pd.DataFrame:
-    """A frame of a few columns (some of one other kind), named from a small pool."""
+def _frames(draw: st.DrawFn, extension: bool = False) -> pd.DataFrame:
+    """A frame of a few columns (some of one other kind, an Int64 one if ``extension``), named
+    from a small pool."""
     rows = draw(st.integers(0, 6))
     names = draw(st.lists(st.sampled_from(["touch_id", "due", "notes", "备注", "x"]), unique=True))
     frame = pd.DataFrame(index=pd.RangeIndex(rows))
     for name in names:
-        kind = draw(st.sampled_from(["object", "int", "float", "blank"]))
+        kind = draw(st.sampled_from(["object", "int", "float", "blank", "Int64"][: 4 + extension]))
         if kind == "int":
             frame[name] = np.arange(rows, dtype=np.int64)
+        elif kind == "Int64":  # an extension column, as priority
+            frame[name] = pd.array([None, *range(1, rows)][:rows], dtype="Int64")
         elif kind == "float":
             frame[name] = np.linspace(0, 1, rows)
         elif kind == "blank":  # a column of blanks only, as done_date of new touches
@@ -53,7 +56,7 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
 
 @pytest.mark.filterwarnings("error:Mismatched null-like")  # None and NaN told apart
 @settings(max_examples=300, deadline=None)
-@given(_frames(), _frames(), st.randoms(use_true_random=False))
+@given(_frames(extension=True), _frames(extension=True), st.randoms(use_true_random=False))
 def test_stacked_and_taken_is_what_pandas_concat_and_iloc_make(
     top: pd.DataFrame, bottom: pd.DataFrame, random: Random
 ) -> None:

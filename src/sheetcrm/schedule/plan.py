@@ -687,8 +687,15 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> dict[str, pd.Series]:
 
 def _taken(columns: Mapping[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
     """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once."""
+    # A numpy column indexed as its array: ExtensionArray.take first checks every value for blanks.
     taken = {
-        name: pd.Series(column.array.take(order), dtype=column.dtype, copy=False)
+        name: pd.Series(
+            column.to_numpy()[order]
+            if isinstance(column.dtype, np.dtype)
+            else column.array.take(order),
+            dtype=column.dtype,
+            copy=False,
+        )
         for name, column in columns.items()
     }
     # copy=False: the taken columns are fresh, stacking them into blocks would copy them again.
