@@ -361,12 +361,18 @@ def test_customer_ids_match_the_plan_engine_convention() -> None:
     assert result.messages["customer_id"].tolist() == ["1001", "3", "1003", "1004"]
 
 
-_ID = st.one_of(st.none(), st.sampled_from(["", "  ", "C1", " C1", "C2 ", "c2", "客户3", "5"]))
+_ID = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from(["", "  ", "C1", " C1", "C2 ", "c2", "客户3", "5", "\u3000C4\u3000"]),
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_ID, min_size=1, max_size=8))
-def test_customer_keys_of_text_ids_follow_the_per_value_rule(values: list[str | None]) -> None:
+def test_customer_keys_of_text_ids_follow_the_per_value_rule(
+    values: list[str | float | None],
+) -> None:
     frame = pd.DataFrame({"id": values}, index=range(7, 7 + len(values)), dtype=object)
     expected = [id_text(v) or str(r) for v, r in zip(values, frame.index, strict=True)]
     assert customer_keys(frame) == expected

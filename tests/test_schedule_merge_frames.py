@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from random import Random
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,11 @@ from hypothesis import strategies as st
 from sheetcrm.schedule.columns import date_ordinals
 from sheetcrm.schedule.plan import (
     _blank_as_empty,
-    _first_by_id,
-    _matched_ids,
+    _first_positions,
+    _IdCodes,
     _stacked,
     _sticky_owners,
+    _taken,
 )
 
 _CELLS = st.one_of(
@@ -29,15 +31,18 @@ _CELLS = st.one_of(
 
 
 @st.composite
-def _frames(draw: st.DrawFn) -> pd.DataFrame:
-    """A frame of a few columns (some of one other kind), named from a small pool."""
+def _frames(draw: st.DrawFn, extension: bool = False) -> pd.DataFrame:
+    """A frame of a few columns (some of one other kind, an Int64 one if ``extension``), named
+    from a small pool."""
     rows = draw(st.integers(0, 6))
     names = draw(st.lists(st.sampled_from(["touch_id", "due", "notes", "备注", "x"]), unique=True))
     frame = pd.DataFrame(index=pd.RangeIndex(rows))
     for name in names:
-        kind = draw(st.sampled_from(["object", "int", "float", "blank"]))
+        kind = draw(st.sampled_from(["object", "int", "float", "blank", "Int64"][: 4 + extension]))
         if kind == "int":
             frame[name] = np.arange(rows, dtype=np.int64)
+        elif kind == "Int64":  # an extension column, as priority
+            frame[name] = pd.array([None, *range(1, rows)][:rows], dtype="Int64")
         elif kind == "float":
             frame[name] = np.linspace(0, 1, rows)
         elif kind == "blank":  # a column of blanks only, as done_date of new touches
@@ -51,25 +56,23 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
 
 @pytest.mark.filterwarnings("error:Mismatched null-like")  # None and NaN told apart
 @settings(max_examples=300, deadline=None)
-@given(_frames(), _frames())
-def test_stacked_frames_are_what_pandas_concat_makes(
-    top: pd.DataFrame, bottom: pd.DataFrame
+@given(_frames(extension=True), _frames(extension=True), st.randoms(use_true_random=False))
+def test_stacked_and_taken_is_what_pandas_concat_and_iloc_make(
+    top: pd.DataFrame, bottom: pd.DataFrame, random: Random
 ) -> None:
-    expected = pd.concat([top, bottom], ignore_index=True)
-    got = _stacked(top, bottom)
+    order = list(range(len(top) + len(bottom)))
+    random.shuffle(order)
+    expected = pd.concat([top, bottom], ignore_index=True).iloc[order].reset_index(drop=True)
+    got = _taken(_stacked(top, bottom), np.array(order, dtype=np.intp))
     pd.testing.assert_frame_equal(got, expected)
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(st.sampled_from(["T1", "T2", "T3", "编号", ""]), max_size=10),
-    st.lists(st.sampled_from(["T1", "T2", "T4", "编号", "", "nan"]), max_size=10),
-)
-def test_matched_ids_are_the_first_row_and_isin(generated: list[str], previous: list[str]) -> None:
-    found, known = _matched_ids(np.array(generated, dtype=object), np.array(previous, dtype=object))
-    assert found.tolist() == [generated.index(p) if p in generated else -1 for p in previous]
-    expected = pd.Series(generated, dtype=object).isin(pd.Series(previous, dtype=object))
-    assert known.tolist() == expected.tolist()
+@given(st.lists(st.integers(-2, 5), max_size=12), st.integers(0, 7))
+def test_first_positions_are_each_codes_first(codes: list[int], size: int) -> None:
+    codes = [c for c in codes if c < size]  # codes are below the count of distinct ids
+    got = _first_positions(np.array(codes, dtype=np.intp), size)
+    assert got.tolist() == [codes.index(c) if c in codes else -1 for c in range(size)]
 
 
 _IDS = st.one_of(
@@ -99,22 +102,48 @@ def _previous_plans(draw: st.DrawFn) -> pd.DataFrame:
     )
 
 
+# Generated ids are never blank: hashes, or a previous row's id reused.
+_GENERATED = st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "None", "编号", " "]), max_size=8)
+
+
 @settings(max_examples=300, deadline=None)
-@given(_previous_plans(), st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "编号"]), max_size=8))
-def test_first_by_id_is_the_frame_indexed_by_id(existing: pd.DataFrame, wanted: list[str]) -> None:
+@given(_previous_plans(), _GENERATED)
+def test_id_codes_find_the_status_as_the_frame_indexed_by_id(
+    existing: pd.DataFrame, wanted: list[str]
+) -> None:
     # What build_plan did before: the whole frame indexed by id, blank and repeated ids dropped.
     known = existing.set_index(existing["touch_id"].astype(str), drop=False)
     known = known[known.index != ""]
     known = known[~known.index.duplicated()]
-    ids, status = _first_by_id(existing)
-    assert [repr(v) for v in ids] == [repr(v) for v in known.index]  # NaN as NaN
     generated = np.array(wanted, dtype=object)
+    codes = _IdCodes.of(existing, generated)
+    if codes is None:
+        assert existing.empty
+        return
+    got, matched = codes.first_status(existing["status"].to_numpy(dtype=object))
     expected = known["status"].reindex(generated).to_numpy(dtype=object)
-    at = ids.get_indexer(generated)
-    got = status[at]
     assert pd.isna(got).tolist() == pd.isna(expected).tolist()
     assert [g for g in got if not pd.isna(g)] == [e for e in expected if not pd.isna(e)]
-    assert (at >= 0).tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+    assert matched.tolist() == pd.Index(generated, dtype=object).isin(known.index).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_previous_plans(), _GENERATED, st.data())
+def test_id_codes_match_as_the_merge_did(
+    existing: pd.DataFrame, wanted: list[str], data: st.DataObject
+) -> None:
+    # What the merge did before: ids filled with "", each previous row matched with the first
+    # new touch of its id; the new touches kept are some of the generated, in any order.
+    codes = _IdCodes.of(existing, np.array(wanted, dtype=object))
+    if codes is None:
+        return
+    rows = data.draw(st.lists(st.integers(0, len(wanted) - 1), max_size=8)) if wanted else []
+    kept = [wanted[r] for r in rows]
+    found, known, has_id = codes.matches(codes.generated[np.array(rows, dtype=np.intp)])
+    ids = existing["touch_id"].fillna("").astype(str).tolist()
+    assert found.tolist() == [kept.index(p) if p in kept and p else -1 for p in ids]
+    assert known.tolist() == [k in ids for k in kept]
+    assert has_id.tolist() == [p != "" for p in ids]
 
 
 @settings(max_examples=300, deadline=None)

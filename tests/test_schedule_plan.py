@@ -393,8 +393,11 @@ def test_touches_that_no_longer_apply_are_cancelled_with_the_reason() -> None:
     tiers.loc[tiers.index[1], ["tier", "tier_code"]] = "Z"
     customers = customers.iloc[[0, 1]]  # C002 left the table
     tiers = tiers.iloc[[0, 1]]
+    as_read = existing.copy(deep=True)
     with use_lang("en"):
         touches = build_plan(customers, tiers, DEFAULTS, AS_OF, existing=existing).touches
+    # The merge shares the previous plan's columns: it must never write into them.
+    pd.testing.assert_frame_equal(existing, as_read)
     reasons = touches.groupby("customer_id")["cancel_reason"].first()
     assert (touches["status"] == STATUS_CANCELLED).all()
     assert reasons["C000"] == "customer opted out"

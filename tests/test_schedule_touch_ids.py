@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,3 +39,26 @@ def test_ids_from_hashes_made_once_equal_ids_made_per_touch(
     nominal = np.array([t[2] for t in touches], dtype=np.int64)
     once = hashed_ids(text_hash(customer_ids)[who], text_hash(keys)[step], nominal)
     assert once.tolist() == touch_ids(customer_ids[who], keys[step], nominal).tolist()
+
+
+def _hex_digit_by_digit(digest: np.ndarray) -> np.ndarray:
+    """The id text of each digest as first written: one shift and index per hex digit."""
+    shifts = np.arange(60, 20, -4, dtype=np.uint64)
+    digits = np.array(list("0123456789abcdef"))[
+        ((digest[:, None] >> shifts[None, :]) & np.uint64(15)).astype(np.intp)
+    ]
+    letters = np.concatenate([np.full((len(digest), 1), "T"), digits], axis=1)
+    return np.ascontiguousarray(letters).view("<U11").ravel().astype(object)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40))
+def test_ids_are_spelt_as_the_digit_by_digit_hex(digests: list[int]) -> None:
+    # With a zero step and date the mix is the customer hash itself: its digest spread over
+    # every bit, each digit 0-f met.
+    mixed = np.array(digests, dtype=np.uint64)
+    zero = np.zeros(len(mixed), dtype=np.uint64)
+    got = hashed_ids(mixed, zero, zero.astype(np.int64))
+    want = _hex_digit_by_digit(pd.util.hash_array(mixed)) if len(mixed) else np.empty(0, object)
+    assert got.tolist() == want.tolist()
+    assert all(type(v) is str for v in got)

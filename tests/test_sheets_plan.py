@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetcrm.book.base import CellValue
 from sheetcrm.errors import InputError
@@ -17,7 +19,8 @@ from sheetcrm.schedule import (
     TOUCH_COLUMNS,
     PlanResult,
 )
-from sheetcrm.sheets.plan import PLAN_SHEET, parse_plan_sheet, plan_rows, plan_sheet
+from sheetcrm.schedule.columns import cell_text
+from sheetcrm.sheets.plan import PLAN_SHEET, _texts, parse_plan_sheet, plan_rows, plan_sheet
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -135,3 +138,33 @@ def test_parse_plan_sheet_names_the_cell_of_an_unknown_status_or_date() -> None:
 def test_an_empty_sheet_is_an_empty_plan() -> None:
     frame = parse_plan_sheet([], PLAN_SHEET)
     assert frame.empty and list(frame.columns) == list(TOUCH_COLUMNS)
+
+
+class _Text(str):
+    """A str subclass, as some readers hand back."""
+
+
+_TEXT_CELLS = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from(["", "  ", " T1 ", "张三", "C1", "\u3000客户\u3000", "1", "True"]),
+    st.builds(_Text, st.sampled_from([" x ", "y"])),
+    st.integers(-2, 2),
+    st.floats(-2, 2, allow_nan=False),
+    st.booleans(),
+    st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 3)),
+    st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT_CELLS, max_size=12))
+def test_text_columns_read_back_as_each_distinct_value_did(cells: list[object]) -> None:
+    # As first read: the whole column factorized, strings trimmed, the rest made text.
+    column = pd.Series(cells, dtype=object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    parsed = [v.strip() if type(v) is str else cell_text(v) for v in uniques]
+    expected = [[*parsed, ""][c] for c in codes]
+    got = _texts(column.to_numpy(dtype=object))
+    assert got.tolist() == expected
+    assert all(type(v) is str for v in got)

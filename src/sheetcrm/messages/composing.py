@@ -341,20 +341,24 @@ class _Composer:
 def _due_touches(plan: pd.DataFrame, as_of: dt.date, until: dt.date) -> pd.DataFrame:
     """The plan's open touches due by ``until`` (undated ones too), one per customer, channel
     and send date (an overdue touch is sent today)."""
-    touches = plan[plan["status"].astype(str).str.strip() == STATUS_OPEN]
-    if "due" not in touches.columns:
-        return touches
-    due = pd.to_datetime(touches["due"], errors="coerce")
+    # Rows chosen column by column and the plan's rows taken once: a full plan is a million
+    # rows, each boolean mask on the frame a copy of every column.
+    status, distinct = pd.factorize(plan["status"].astype(str))
+    is_open = np.array([text.strip() == STATUS_OPEN for text in distinct], dtype=bool)
+    rows = np.flatnonzero(np.append(is_open, False)[status])  # -1 (blank) picks the False
+    if "due" not in plan.columns:
+        return plan.iloc[rows]
+    due = pd.to_datetime(plan["due"].iloc[rows], errors="coerce")
     wanted = (due.isna() | (due <= pd.Timestamp(until))).to_numpy()
-    touches, due = touches[wanted], due[wanted]
+    rows, due = rows[wanted], due[wanted]
     keys = pd.DataFrame(
         {
-            "customer": touches["customer_id"].astype(str).str.strip(),
-            "channel": touches["channel"].map(normalise_channel),
+            "customer": plan["customer_id"].iloc[rows].astype(str).str.strip(),
+            "channel": plan["channel"].iloc[rows].map(normalise_channel),
             "day": due.clip(lower=pd.Timestamp(as_of)),
         }
     )
-    return touches[~keys.duplicated().to_numpy()]
+    return plan.iloc[rows[~keys.duplicated().to_numpy()]]
 
 
 def compose_messages(

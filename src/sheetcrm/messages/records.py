@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..contacts import mask_phone, normalise_phones, valid_emails
 from ..roles import CUSTOMER_ROLES
+from ..schedule.columns import trimmed
 from . import filters
 
 __all__ = [
@@ -188,11 +189,9 @@ def customer_key_array(customers: pd.DataFrame) -> np.ndarray:
             ],
             dtype=object,
         )
-    # Text IDs, the usual case, are stripped as one column.
-    texts = column.str.strip()
-    blank = (texts.isna() | (texts == "")).to_numpy()
-    # A copy, written below: pandas 3 gives a read-only view.
-    keys: np.ndarray = texts.to_numpy(dtype=object, copy=True)
+    # Text IDs, the usual case, trimmed string by string (a fresh array, written below).
+    keys: np.ndarray = trimmed(column.to_numpy(dtype=object))[0]
+    blank = keys == ""
     keys[blank] = [str(int(r)) for r in rows[blank]]
     return keys
 

@@ -23,6 +23,7 @@ __all__ = [
     "role_column",
     "text_column",
     "text_rank",
+    "trimmed",
 ]
 
 
@@ -47,13 +48,8 @@ def text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
     values = role_column(frame, role)
     strings = pd.api.types.infer_dtype(values, skipna=True) == "string"
     if strings and mostly_distinct(values.to_numpy()):
-        # Names and IDs (blank: ""): stripping each costs less than finding the distinct ones;
-        # C-level maps, no Python call per value.
-        array = values.to_numpy()
-        text = np.fromiter(map(isinstance, array, repeat(str)), bool, len(array))
-        out = np.full(len(array), "", dtype=object)
-        out[text] = np.fromiter(map(str.strip, array[text]), object, int(text.sum()))
-        return out
+        # Names and IDs (blank: ""): stripping each costs less than finding the distinct ones.
+        return trimmed(values.to_numpy())[0]
     # Owners, codes, numbers, dates, mixed: convert each distinct value once.
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
@@ -62,6 +58,15 @@ def text_column(frame: pd.DataFrame, role: str) -> np.ndarray:
         texts = np.array([cell_text(v) for v in uniques], dtype=object)
     column: np.ndarray = np.append(texts, "")[codes]
     return column
+
+
+def trimmed(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each string trimmed ("" for any other cell), and which cells are strings."""
+    # C-level maps, no Python call per value and no hashing (IDs and names are mostly distinct).
+    strings = np.fromiter(map(isinstance, cells, repeat(str)), bool, len(cells))
+    texts = np.full(len(cells), "", dtype=object)
+    texts[strings] = np.fromiter(map(str.strip, cells[strings]), object, int(strings.sum()))
+    return texts, strings
 
 
 def date_ordinals(values: pd.Series) -> np.ndarray:

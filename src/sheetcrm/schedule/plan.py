@@ -244,16 +244,16 @@ def build_plan(
     existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
-    # Each id is looked up once: its row's status, and whether it is there at all.
-    known_ids, known_status = _first_by_id(existing)
+    # The previous ids and the generated ones are numbered together, by one hash of each.
+    ids_known = _IdCodes.of(existing, generated_ids)
     matched = np.zeros(len(generated_ids), dtype=bool)
-    if len(known_ids):  # a first plan has nothing to match against
-        at = known_ids.get_indexer(generated_ids)
-        status_of = known_status[at]
+    generated_codes = np.empty(0, dtype=np.intp)
+    if ids_known is not None:  # a first plan has nothing to match against
+        status_of, matched = ids_known.first_status(existing["status"].to_numpy(dtype=object))
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
-        generated_ids = generated_ids[fresh]
-        matched = at[fresh] >= 0
+        generated_ids, generated_codes = generated_ids[fresh], ids_known.generated[fresh]
+        matched = matched[fresh]
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
     owners = text_column(customers, "owner")
@@ -334,7 +334,11 @@ def build_plan(
         )
         return table[~table.index.duplicated()]
 
-    touches = _merge(frame, existing, status, end)
+    if ids_known is None:  # nothing to update: every generated row is new
+        matches = (np.empty(0, np.intp), np.zeros(len(frame), bool), np.empty(0, bool))
+    else:
+        matches = ids_known.matches(generated_codes[kept])
+    touches = _merge(frame, existing, matches, status, end)
     return PlanResult(
         touches,
         lambda: touch_rows(dropped, pd.RangeIndex(len(dropped))),
@@ -392,13 +396,62 @@ def _generate(
     return candidates
 
 
-def _first_by_id(existing: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
-    """The previous plan's touch ids (as text, blank left out), each once, and the status of
-    the first row of each, then None (what position -1, not found, picks)."""
-    ids = existing["touch_id"].astype(str).to_numpy(dtype=object)
-    first = (ids != "") & ~pd.Index(ids, dtype=object).duplicated()
-    status = np.append(existing["status"].to_numpy(dtype=object)[first], np.full(1, None))
-    return pd.Index(ids[first], dtype=object), status
+@dataclass
+class _IdCodes:
+    """The previous plan's touch ids and the generated ones, numbered by one factorize.
+
+    ``previous`` numbers each previous row by its id as text (``astype(str)``; -1 where blank),
+    as the statuses are looked up; ``merged`` as the merge reads them (-1 also where the id is
+    missing: the merge fills it with ""); ``generated`` numbers the generated ids.
+    """
+
+    previous: np.ndarray
+    merged: np.ndarray
+    generated: np.ndarray
+    size: int
+
+    @classmethod
+    def of(cls, existing: pd.DataFrame, generated: np.ndarray) -> _IdCodes | None:
+        """The codes of the previous plan and the generated ids; None without previous rows."""
+        if not len(existing):
+            return None
+        raw = existing["touch_id"]
+        text = raw.astype(str).to_numpy(dtype=object)
+        # Previous rows first: each code's first appearance is its first previous row.
+        codes, distinct = pd.factorize(np.concatenate([text, generated]), use_na_sentinel=False)
+        previous, generated_codes = codes[: len(text)], codes[len(text) :]
+        blank = np.flatnonzero(pd.Index(distinct, dtype=object) == "")
+        if len(blank):
+            previous = np.where(previous == blank[0], -1, previous)
+        merged = np.where(raw.isna().to_numpy(), -1, previous)
+        return cls(previous, merged, generated_codes, len(distinct))
+
+    def first_status(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each generated id: the status of the first previous row with it (None where
+        none has it), and whether one has it."""
+        first = _first_positions(self.previous, self.size)
+        found = first[self.generated]
+        return np.append(status, np.full(1, None))[found], found >= 0
+
+    def matches(self, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Given the codes of the new touches (the generated rows kept, in their order), as
+        the merge reads ids: for each previous row the first new touch with its id (-1: none);
+        for each new touch whether a previous row has its id; each previous row has an id."""
+        has_id = self.merged >= 0
+        first = _first_positions(kept, self.size)
+        found: np.ndarray = np.where(has_id, first[self.merged], -1)
+        seen = np.bincount(self.merged[has_id], minlength=self.size) > 0
+        known: np.ndarray = seen[kept]
+        return found, known, has_id
+
+
+def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
+    """For each code below ``size``, the first position that holds it (-1: none); negative
+    codes are left out."""
+    first = np.full(size + 1, len(codes), dtype=np.intp)  # the last: negative codes
+    np.minimum.at(first, np.where(codes >= 0, codes, size), np.arange(len(codes)))
+    first[first == len(codes)] = -1
+    return first[:size]
 
 
 def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
@@ -407,15 +460,39 @@ def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None
     owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
     if not owned.any():
         return None
-    touch_ids = existing["touch_id"].to_numpy(dtype=object)[owned]
-    # Latest by due date, then touch id as text: ranks sorted as numbers, not objects.
-    order = np.lexsort((text_rank(touch_ids), date_ordinals(existing["due"][owned])))
-    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned][order]
-    names = existing["owner"][owned].astype(str).to_numpy(dtype=object)[order]
-    last = ~pd.Index(customer, dtype=object).duplicated(keep="last")
-    at = pd.Index(customer[last], dtype=object).get_indexer(ids)
-    sticky: np.ndarray = np.where(at >= 0, names[last][at], "")
+    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned]
+    # The plan's customers and the table's numbered together: one hash of each.
+    codes, distinct = pd.factorize(np.concatenate([customer, ids]), use_na_sentinel=False)
+    latest = _latest_rows(
+        codes[: len(customer)],
+        date_ordinals(existing["due"][owned]),
+        existing["touch_id"].to_numpy(dtype=object)[owned],
+        len(distinct),
+    )
+    names = np.append(existing["owner"][owned].astype(str).to_numpy(dtype=object), "")
+    sticky: np.ndarray = names[latest[codes[len(customer) :]]]  # -1 (none) picks the ""
     return sticky
+
+
+def _latest_rows(
+    codes: np.ndarray, due: np.ndarray, touch_ids: np.ndarray, size: int
+) -> np.ndarray:
+    """Per code below ``size``, its latest row: by due date, then touch id as text, then the
+    later row (-1: none)."""
+    best = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(best, codes, due)
+    top = np.flatnonzero(due == best[codes])  # rows on their code's latest date
+    count = np.bincount(codes[top], minlength=size)
+    latest = np.full(size, -1, dtype=np.intp)
+    alone = top[count[codes[top]] == 1]
+    latest[codes[alone]] = alone
+    # Touch ids compared as text only where a date ties (ranks sorted as numbers, not objects).
+    tied = top[count[codes[top]] > 1]
+    if len(tied):
+        order = tied[np.lexsort((tied, text_rank(touch_ids[tied]), codes[tied]))]
+        ends = np.append(codes[order][1:] != codes[order][:-1], True)
+        latest[codes[order][ends]] = order[ends]
+    return latest
 
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
@@ -584,30 +661,17 @@ def _one_each(found: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _matched_ids(generated: np.ndarray, previous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each previous id, the position of the first generated row with it (-1: none); and
-    for each generated row, whether a previous row has its id. One hash of each side."""
-    codes, distinct = pd.factorize(generated, use_na_sentinel=False)
-    # factorize numbers the values in order of appearance: code k first appears at the
-    # k-th first appearance of any value.
-    first_row = np.flatnonzero(~pd.Index(codes).duplicated())
-    code_of = pd.Index(distinct, dtype=object).get_indexer(previous)
-    found: np.ndarray = np.where(code_of >= 0, np.append(first_row, -1)[code_of], -1)
-    seen = np.bincount(code_of[code_of >= 0], minlength=len(distinct)) > 0
-    known: np.ndarray = seen[codes]
-    return found, known
-
-
-def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
-    """pd.concat of the two frames (ignore_index), text columns joined as plain arrays."""
+def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> dict[str, pd.Series]:
+    """The columns of pd.concat of the two frames (ignore_index), text columns joined as plain
+    arrays; no frame made of them (its blocks would be copies)."""
     # pd.concat checks a column of blanks (done_date of new touches) one Python call per
     # value. Object columns are joined as they are where pandas would keep every value: no
     # side all blank, or one side all None (pandas makes its own blanks of any other, and
     # of an empty frame).
     if not len(top) or not len(bottom):
-        return pd.concat([top, bottom], ignore_index=True)
+        return dict(pd.concat([top, bottom], ignore_index=True).items())
     names = list(top.columns) + [c for c in bottom.columns if c not in top.columns]
-    columns: dict[str, np.ndarray | pd.Series] = {}
+    columns: dict[str, pd.Series] = {}
     for name in names:
         pair = [frame[name].to_numpy() for frame in (top, bottom) if name in frame.columns]
         if len(pair) == 2 and all(p.dtype == object for p in pair) and _kept_by_concat(*pair):
@@ -618,7 +682,24 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
                 frame[[name]] if name in frame.columns else frame[[]] for frame in (top, bottom)
             ]
             columns[name] = pd.concat(frames, ignore_index=True)[name]
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(top) + len(bottom)))
+    return columns
+
+
+def _taken(columns: Mapping[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
+    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once."""
+    # A numpy column indexed as its array: ExtensionArray.take first checks every value for blanks.
+    taken = {
+        name: pd.Series(
+            column.to_numpy()[order]
+            if isinstance(column.dtype, np.dtype)
+            else column.array.take(order),
+            dtype=column.dtype,
+            copy=False,
+        )
+        for name, column in columns.items()
+    }
+    # copy=False: the taken columns are fresh, stacking them into blocks would copy them again.
+    return pd.DataFrame(taken, index=pd.RangeIndex(len(order)), copy=False)
 
 
 def _kept_by_concat(top: np.ndarray, bottom: np.ndarray) -> bool:
@@ -637,6 +718,14 @@ def _all_none(values: np.ndarray) -> bool:
     return bool(values.tolist().count(None) == len(values))
 
 
+def _set_where(frame: pd.DataFrame, name: str, rows: pd.Series, value: object) -> None:
+    """``frame.loc[rows, name] = value`` on a copy of that column alone: the frame shares its
+    other columns with the caller's."""
+    column = frame[name].copy()
+    column.loc[rows] = value
+    frame[name] = column
+
+
 def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
     """``frame[names] = frame[names].fillna("")``, in place, skipping the columns of texts only
     (a C scan each): filling those is a copy that changes nothing."""
@@ -649,16 +738,21 @@ def _blank_as_empty(frame: pd.DataFrame, names: list[str]) -> None:
 def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
+    matches: tuple[np.ndarray, np.ndarray, np.ndarray],
     customer_status: Callable[[], pd.DataFrame],
     end: int,
 ) -> pd.DataFrame:
-    """The new plan merged into the previous one (see the module docstring for the rules)."""
-    previous = existing.copy()  # one copy: reset_index(drop=True) would make another
+    """The new plan merged into the previous one (see the module docstring for the rules).
+
+    ``matches`` (see :meth:`_IdCodes.matches`): for each previous row the first generated row
+    with its id (-1: none); for each generated row whether a previous row has its id; for each
+    previous row whether it has an id.
+    """
+    # A shallow copy: the columns the merge changes are replaced whole, never written into.
+    previous = existing.copy(deep=False)
     previous.index = pd.RangeIndex(len(previous))
-    ids = previous["touch_id"].fillna("").astype(str)
-    # The first row of an id, as drop_duplicates keeps; and the new rows no previous row has.
-    found, known = _matched_ids(generated["touch_id"].to_numpy(dtype=object), ids.to_numpy(object))
-    is_open = (previous["status"] == STATUS_OPEN) & (ids != "")
+    found, known, has_id = matches
+    is_open = (previous["status"] == STATUS_OPEN) & has_id
     update = is_open & (found >= 0)
     if update.any():
         rows, source = update.to_numpy(), found[update.to_numpy()]
@@ -670,7 +764,7 @@ def _merge(
                 fresh = np.where(pd.isna(fresh), column[rows], fresh)
             column[rows] = fresh
             previous[name] = column
-        previous.loc[update, "cancel_reason"] = ""
+        _set_where(previous, "cancel_reason", update, "")
     due = date_ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
     if stale.any():
@@ -692,22 +786,23 @@ def _merge(
                 "已重新安排（上次完成后顺延）", "rescheduled (after the last completed contact)"
             ),
         )
-        previous.loc[stale, "status"] = STATUS_CANCELLED
-        previous.loc[stale, "cancel_reason"] = reason
+        _set_where(previous, "status", stale, STATUS_CANCELLED)
+        _set_where(previous, "cancel_reason", stale, reason)
     added = generated[~known]
-    merged = _stacked(previous, added) if len(previous) else added.copy()
+    columns = _stacked(previous, added) if len(previous) else dict(added.items())
+    priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
         (
-            text_rank(merged["touch_id"].to_numpy()),
-            text_rank(merged["customer_id"].to_numpy()),
-            pd.to_numeric(merged["priority"], errors="coerce").fillna(99).to_numpy(),
-            text_rank(merged["owner"].to_numpy()),
-            np.where((d := date_ordinals(merged["due"])) < 0, np.iinfo(np.int64).max, d),
+            text_rank(columns["touch_id"].to_numpy()),
+            text_rank(columns["customer_id"].to_numpy()),
+            priority.fillna(99).to_numpy(),
+            text_rank(columns["owner"].to_numpy()),
+            np.where((d := date_ordinals(columns["due"])) < 0, np.iinfo(np.int64).max, d),
         )
     )
-    merged = merged.iloc[order].reset_index(drop=True)
-    merged["priority"] = pd.to_numeric(merged["priority"], errors="coerce").astype("Int64")
+    columns["priority"] = priority.astype("Int64")
+    merged = _taken(columns, order)
     text = ["touch_id", "customer_id", "customer", "contact", "owner", "channel", "purpose"]
     text += ["template", "step", "notes", "cancel_reason"]
     _blank_as_empty(merged, text)

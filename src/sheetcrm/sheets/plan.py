@@ -18,7 +18,7 @@ from ..book.base import CellValue, ColumnRows, ConditionalFill, ListValidation, 
 from ..channels import CHANNELS, channel_key, channel_label
 from ..errors import InputError
 from ..i18n import Text, tr, use_lang
-from ..schedule.columns import cell_text, date_ordinals
+from ..schedule.columns import cell_text, date_ordinals, trimmed
 from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..schedule.workdays import estimate_warning
@@ -189,28 +189,35 @@ _READERS: dict[str, Callable[[CellValue], object]] = {  # the rest are read as t
 
 def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Series:
     """One plan column read back, each distinct value parsed once; bad cells named."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     read = _READERS.get(key)
+    if read is None:
+        return pd.Series(_texts(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed: list[object] = []
-    if read is None:  # text, where most distinct values are: a string only needs trimming
-        parsed = [v.strip() if type(v) is str else cell_text(v) for v in uniques]
-    else:
-        for value in uniques:
-            try:
-                parsed.append(read(value))
-            except ValueError as exc:
-                row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
-                message = (
-                    str(exc)
-                    if key == "status"
-                    else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
-                )
-                raise InputError(message, sheet=sheet, row=row, column=header) from None
-    blank = (
-        STATUS_OPEN if key == "status" else None if key in ("due", "done_date", "priority") else ""
-    )
+    for value in uniques:
+        try:
+            parsed.append(read(value))
+        except ValueError as exc:
+            row = int(values.index[int(np.flatnonzero(codes == len(parsed))[0])])
+            message = (
+                str(exc) if key == "status" else tr(f"日期无法识别：{exc}", f"not a date: {exc}")
+            )
+            raise InputError(message, sheet=sheet, row=row, column=header) from None
+    blank = STATUS_OPEN if key == "status" else None
     lookup = np.array([*parsed, blank], dtype=object)
     return pd.Series(lookup[codes], index=values.index, dtype=object)
+
+
+def _texts(cells: np.ndarray) -> np.ndarray:
+    """A text column read back: strings trimmed, any other cell as text (blank: "")."""
+    # Ids, customers and contacts are mostly distinct: trimming each string costs less than
+    # hashing them to find the distinct ones; the few other cells are.
+    texts, strings = trimmed(cells)
+    rest = np.flatnonzero(~strings)
+    if len(rest):
+        codes, uniques = pd.factorize(cells[rest], use_na_sentinel=True)
+        texts[rest] = np.array([*(cell_text(v) for v in uniques), ""], dtype=object)[codes]
+    return texts
 
 
 def parse_plan_sheet(
