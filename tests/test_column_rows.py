@@ -29,7 +29,6 @@ from sheetcrm.sheets.check import problem_notes, problems_sheet
 from sheetcrm.sheets.messages import message_notes, messages_sheet
 from sheetcrm.sheets.plain_cells import plain_cells
 from sheetcrm.sheets.plan import plan_rows, plan_sheet
-from sheetcrm.tuning import Tuning
 
 _TEXT = st.text(
     st.characters(exclude_categories=["Cs"], exclude_characters="\r"), max_size=12
@@ -90,8 +89,7 @@ def _xml(path: Path, spec: SheetSpec, block: int) -> bytes:
     """A sheet's XML with fresh styles of the same workbook."""
     styles = Styles(Package(path))
     cell_styles = cell_xml.CellStyles(None, styles.cell_xf(number_format="yyyy-mm-dd"), 4)
-    job = own_sheets.sheet_job(spec, None, styles, cell_styles, False, Tuning(row_block=block))
-    return b"".join(own_sheets.sheet_xml(job))
+    return b"".join(own_sheets.sheet_xml(spec, None, styles, cell_styles, False, block))
 
 
 @settings(

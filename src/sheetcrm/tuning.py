@@ -45,10 +45,6 @@ class Tuning:
     sheet_rows: int = 1_048_576
     """Rows a worksheet holds (Excel's limit): an own sheet longer than this is cut to it."""
 
-    background_cells: int = 1_000_000
-    """Cells from which an own sheet (plan, messages, check) is encoded and compressed by a worker
-    process: below this, starting one costs more than the main process spends on the sheet."""
-
     background_rows: int = 100_000
     """Customers from which a run hands its slowest parts (writing the result columns, matching
     near-identical names) to worker processes: a second core. Starting one costs ~1 s."""

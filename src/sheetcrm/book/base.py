@@ -29,7 +29,6 @@ __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
     "HEADER_FILL",
-    "BodyColumn",
     "Book",
     "CellError",
     "CellValue",
@@ -177,14 +176,6 @@ class ChartSpec:
     data_sheet: str | None = None  # read values from this sheet instead (e.g. run history)
 
 
-class BodyColumn(Protocol):
-    """A body column of :class:`ColumnRows`: its length, and cells a:b as an object array."""
-
-    def __len__(self) -> int: ...
-
-    def __getitem__(self, part: slice, /) -> np.ndarray: ...
-
-
 class ColumnRows(Sequence[Sequence[CellValue]]):
     """A sheet's rows held as columns: head rows, a body of equal-length columns, tail rows.
 
@@ -200,7 +191,7 @@ class ColumnRows(Sequence[Sequence[CellValue]]):
         tail: Sequence[Sequence[CellValue]] = (),
     ) -> None:
         self.head = [list(row) for row in head]
-        self.columns: list[BodyColumn] = [_object_column(column) for column in columns]
+        self.columns = [_object_column(column) for column in columns]
         lengths = {len(column) for column in self.columns}
         if len(lengths) > 1:
             raise ValueError(f"body columns of different lengths: {sorted(lengths)}")

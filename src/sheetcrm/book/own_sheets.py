@@ -7,11 +7,9 @@ parts an older version of it used alone are dropped first.
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -19,24 +17,18 @@ import numpy as np
 from ..a1 import cell_ref, column_letter, parse_cell, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
-from ..tuning import Tuning
 from .base import HEADER_FILL, CellValue, ColumnRows, SheetSpec
 from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
-from .package import Deflated, Package, deflate_stream
-from .packed_rows import PackedRows
+from .package import Package
 from .styles import Styles, argb
 
 __all__ = [
-    "SheetJob",
-    "SheetStyles",
     "cell_count",
     "check_sheet_name",
     "drop_sheet_parts",
     "filter_range",
-    "sheet_job",
-    "sheet_part",
     "sheet_xml",
     "write_drawing",
 ]
@@ -90,49 +82,15 @@ def filter_range(spec: SheetSpec) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class SheetStyles:
-    """The style numbers an own sheet's cells take, resolved in its workbook."""
-
-    header: int
-    columns: dict[int, int]  # column -> its data cells' style
-    own: list[tuple[int, int, int]]  # (row, column, style) of cells styled alone, in row order
-    cells: CellStyles
-
-
-@dataclass(frozen=True)
-class SheetJob:
-    """An own sheet's worksheet part with all the workbook decides resolved: a worker's work."""
-
-    start: bytes  # the XML before the first row
-    rows: Sequence[Sequence[CellValue]]
-    header_rows: int
-    width: int
-    styles: SheetStyles
-    end: bytes  # the XML after the last row
-    date1904: bool
-    tuning: Tuning
-    size_hint: int  # about how many bytes of XML the rows make
-
-    def packed(self) -> SheetJob:
-        """The job with its body columns packed, cheap to send to a worker process (rows given
-        as lists go as they are)."""
-        if not isinstance(self.rows, ColumnRows) or isinstance(self.rows, PackedRows):
-            return self
-        return dataclasses.replace(self, rows=PackedRows(self.rows))
-
-
-def sheet_job(
+def sheet_xml(
     spec: SheetSpec,
     drawing_id: str | None,
     styles: Styles,
     cell_styles: CellStyles,
     date1904: bool,
-    tuning: Tuning,
-) -> SheetJob:
-    """What writing a sheet needs from its workbook, styles resolved in today's order."""
-    # New styles are numbered in the order asked for: header, columns, conditional fills, then
-    # the cells styled alone in row order — as the part was always written.
+    block: int,
+) -> Iterator[bytes]:
+    """The worksheet XML of a sheet sheetcrm owns, in pieces."""
     width = _width(spec.rows)
     height = len(spec.rows)
     header_style = styles.cell_xf(bold=True, fill=HEADER_FILL)
@@ -152,30 +110,8 @@ def sheet_job(
             for c, w in sorted(spec.widths.items())
         )
         out.append(f"<cols>{cols}</cols>")
-    start = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-        + "".join(out).encode()
-        + b"<sheetData>"
-    )
-    end = _sheet_end(spec, drawing_id, styles)
-    own = _own_styles(spec, styles)
-    return SheetJob(
-        start,
-        spec.rows,
-        spec.header_rows,
-        width,
-        SheetStyles(header_style, column_styles, own, cell_styles),
-        end,
-        date1904,
-        tuning,
-        40 * cell_count(spec.rows),  # enough to tell a big sheet (compressed faster) from a small
-    )
-
-
-def _sheet_end(spec: SheetSpec, drawing_id: str | None, styles: Styles) -> bytes:
-    """The worksheet XML after the rows: filter, conditional fills, validations, drawing."""
+    head = "".join(out).encode()
     out = ["</sheetData>"]
-    height = len(spec.rows)
     first_data = spec.header_rows + 1
     last_data = max(height, first_data)
     auto_filter = filter_range(spec)
@@ -206,73 +142,61 @@ def _sheet_end(spec: SheetSpec, drawing_id: str | None, styles: Styles) -> bytes
     if drawing_id:
         out.append(f'<drawing r:id="{drawing_id}"/>')
     out.append("</worksheet>")
-    return "".join(out).encode()
+    yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + head + b"<sheetData>"
+    yield from _sheet_rows(
+        spec, width, header_style, column_styles, cell_styles, styles, date1904, block
+    )
+    yield "".join(out).encode()
 
 
-def _own_styles(spec: SheetSpec, styles: Styles) -> list[tuple[int, int, int]]:
-    """(row, column, style) of the data cells styled alone (bold, own format), in row order."""
+def _sheet_rows(
+    spec: SheetSpec,
+    width: int,
+    header_style: int,
+    column_styles: dict[int, int],
+    cell_styles: CellStyles,
+    styles: Styles,
+    date1904: bool,
+    block: int,
+) -> Iterator[bytes]:
+    """The ``<row>`` elements of a sheet sheetcrm owns, ``block`` rows at a time."""
     first = min(spec.header_rows, len(spec.rows))
+    for r, row in enumerate(spec.rows[:first]):
+        header = (
+            cell_xml(cell_ref(r + 1, c + 1), v, header_style, cell_styles, date1904)
+            for c, v in enumerate(row)
+        )
+        yield b'<row r="%d">%s</row>' % (r + 1, b"".join(header))
+    # Cells with their own style, in row order so new styles are numbered as they always were.
     bold = {(r, c) for r, c in spec.bold_cells}
     own = [
         (r, c)
         for r, c in sorted(bold | {cell for cell, fmt in spec.cell_formats.items() if fmt})
         if first <= r < len(spec.rows) and c < len(spec.rows[r])
     ]
-    return [
-        (
-            r,
-            c,
-            styles.cell_xf(
-                bold=(r, c) in bold,
-                number_format=spec.cell_formats.get((r, c)) or spec.number_formats.get(c),
-                wrap=c in spec.wrap,
-            ),
-        )
-        for r, c in own
-    ]
-
-
-def sheet_part(job: SheetJob) -> Deflated:
-    """An own sheet's worksheet part, compressed (in a worker process or here)."""
-    return deflate_stream(sheet_xml(job), job.size_hint, job.tuning)
-
-
-def sheet_xml(job: SheetJob) -> Iterator[bytes]:
-    """The worksheet XML of a sheet sheetcrm owns, in pieces."""
-    yield job.start
-    yield from _sheet_rows(job)
-    yield job.end
-
-
-def _sheet_rows(job: SheetJob) -> Iterator[bytes]:
-    """The ``<row>`` elements of a sheet sheetcrm owns, ``row_block`` rows at a time."""
-    rows, width, styles = job.rows, job.width, job.styles
-    first = min(job.header_rows, len(rows))
-    for r, row in enumerate(rows[:first]):
-        header = (
-            cell_xml(cell_ref(r + 1, c + 1), v, styles.header, styles.cells, job.date1904)
-            for c, v in enumerate(row)
-        )
-        yield b'<row r="%d">%s</row>' % (r + 1, b"".join(header))
     next_own = 0
-    block = job.tuning.row_block
-    for start in range(first, len(rows), block):
-        stop = min(start + block, len(rows))
-        values, lengths = _block(rows, start, stop, width)
+    for start in range(first, len(spec.rows), block):
+        stop = min(start + block, len(spec.rows))
+        values, lengths = _block(spec.rows, start, stop, width)
         numbers = np.arange(start + 1, stop + 1).astype(bytes).astype(object)
         columns = []
         for c in range(width):
             letters = column_letter(c + 1)
-            style = styles.columns.get(c)
-            cells = column_cells(letters, style, values[c], numbers, styles.cells, job.date1904)
+            style = column_styles.get(c)
+            cells = column_cells(letters, style, values[c], numbers, cell_styles, date1904)
             cells[lengths <= c] = b""  # a short row has no cell there at all
             columns.append(cells)
-        while next_own < len(styles.own) and styles.own[next_own][0] < stop:
-            r, c, style = styles.own[next_own]
+        while next_own < len(own) and own[next_own][0] < stop:
+            r, c = own[next_own]
             next_own += 1
+            style = styles.cell_xf(
+                bold=(r, c) in bold,
+                number_format=spec.cell_formats.get((r, c)) or spec.number_formats.get(c),
+                wrap=c in spec.wrap,
+            )
             ref = cell_ref(r + 1, c + 1)
             columns[c][r - start] = cell_xml(
-                ref, values[c][r - start], style, styles.cells, job.date1904
+                ref, values[c][r - start], style, cell_styles, date1904
             )
         joined = map(b"".join, zip(*columns, strict=True)) if columns else (b"" for _ in lengths)
         yield b"".join(

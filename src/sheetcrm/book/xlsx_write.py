@@ -16,7 +16,7 @@ import dataclasses
 import errno
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +38,10 @@ from .own_sheets import (
     check_sheet_name,
     drop_sheet_parts,
     filter_range,
-    sheet_job,
-    sheet_part,
+    sheet_xml,
     write_drawing,
 )
-from .package import Deflated, Fingerprint, Package, fingerprint, parse_xml, serialize
+from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, header_cells
 from .sheetstream import row_pieces, sheet_start
@@ -93,11 +92,9 @@ class PackageWriter:
         self._styles: Styles | None = None
         self._shared_strings: SharedStrings | None = None
         self._drop_calc_chain = False
-        # Parts being written by worker processes, stored by _settle: a customer sheet with
-        # result columns spliced in, or a long sheet of ours.
-        self._pending: list[
-            tuple[str, _background.Pending[Spliced] | _background.Pending[Deflated]]
-        ] = []
+        # Result columns being written by a worker process: (part, its compressed XML and
+        # whether a formula was overwritten), stored by _settle.
+        self._pending: list[tuple[str, _background.Pending[Spliced]]] = []
 
     # -- workbook structure ---------------------------------------------------------------
 
@@ -164,17 +161,9 @@ class PackageWriter:
             self.package.set_content_type(part, _WORKSHEET_TYPE)
         self._set_filter_database(part, filter_range(spec))
         drawing_id = write_drawing(self.package, part, spec) if spec.charts else None
-        job = sheet_job(
-            spec, drawing_id, self._styles_(), self._cell_styles(), self.date1904, self.tuning
-        )
-        self._drop_pending(part)  # the sheet written twice: the first one is not wanted
-        if cell_count(spec.rows) >= self.tuning.background_cells:
-            # A long sheet: a worker encodes and compresses it, this process goes on. The part
-            # is held meanwhile: its name taken, its place in the zip order kept.
-            self.package.write(part, b"")
-            self._pending.append((part, _background.start(sheet_part, job.packed())))
-        else:
-            self.package.write_deflated(part, sheet_part(job))
+        # About 40 bytes a cell: enough to tell a big sheet (compressed faster) from a small one.
+        size_hint = 40 * cell_count(spec.rows)
+        self.package.write_stream(part, self._own_sheet_xml(spec, drawing_id), size_hint)
 
     def _in_calc_chain(self, sheet_id: str) -> bool:
         """True when the workbook's calculation chain names a cell of the sheet with this id
@@ -188,6 +177,13 @@ class PackageWriter:
                     if current is None or current == sheet_id:
                         return True
         return False
+
+    def _own_sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> Iterator[bytes]:
+        """The worksheet XML of one of sheetcrm's own sheets, with this workbook's styles."""
+        styles = self._styles_()
+        return sheet_xml(
+            spec, drawing_id, styles, self._cell_styles(), self.date1904, self.tuning.row_block
+        )
 
     # -- result columns --------------------------------------------------------------------
 
@@ -210,7 +206,7 @@ class PackageWriter:
         if not columns:
             return
         entry = self._entry(sheet)
-        self._settle(entry.part)  # columns written earlier are part of the sheet read now
+        self._settle()  # columns written earlier are part of the sheet read now
         header = self._header(entry.part, header_row, sheet) or []
         found = self._table(entry, table) if table else None
         edge = table_span(first_column, headers, found[2][3] if found else None)
@@ -294,23 +290,13 @@ class PackageWriter:
                     return cells
         return None
 
-    def _settle(self, only: str | None = None) -> None:
-        """Store the parts written in the background (waiting for them if need be): every one,
-        or only the part named."""
-        for part, pending in [(p, w) for p, w in self._pending if only in (None, p)]:
-            self._pending.remove((part, pending))
+    def _settle(self) -> None:
+        """Store the result columns written in the background (waiting for them if need be)."""
+        while self._pending:
+            part, pending = self._pending.pop(0)
             self._store(part, pending.result())
 
-    def _drop_pending(self, part: str) -> None:
-        """Stop the worker writing a part that is about to be written anew."""
-        for entry in [entry for entry in self._pending if entry[0] == part]:
-            self._pending.remove(entry)
-            entry[1].close()
-
-    def _store(self, part: str, spliced: Spliced | Deflated) -> None:
-        if isinstance(spliced, Deflated):  # a sheet of ours: only its part
-            self.package.write_deflated(part, spliced)
-            return
+    def _store(self, part: str, spliced: Spliced) -> None:
         self.package.write_deflated(part, spliced.deflated)
         self._drop_calc_chain |= spliced.formula_replaced
         if spliced.autofilter is not None:
