@@ -37,6 +37,7 @@ MAX_TEXT = 32767  # Excel's limit on characters in one cell
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
 _EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+_SAMPLE = 1024  # values looked at to tell a column of mostly distinct text
 # Characters that stop text going into XML as it is (escapes or cleaning needed).
 _UNSAFE = re.compile(f"{_ILLEGAL_XML.pattern[:-1]}&<>\n]")
 
@@ -133,6 +134,10 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
     True, 1 and 1.0 (equal in Python) keep their own cell XML. ``uniform``
     says every value has one type (a typed column), which spares that test.
     """
+    if _mostly_distinct_text(values):  # hashing would find next to no value twice
+        codes = np.arange(len(values))
+        codes[np.asarray(pd.isna(values), dtype=bool)] = -1
+        return codes, values  # equal texts make equal XML: sharing it is only a saving
     try:
         by_value, uniques = pd.factorize(values)
     except TypeError:  # an unhashable value: every cell on its own
@@ -149,6 +154,18 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
         codes = np.where(codes == gone, -1, codes - (codes > gone))
         first = first[~blank]
     return codes, values[first]
+
+
+def _mostly_distinct_text(values: np.ndarray) -> bool:
+    """True for a long column of text (blanks aside) whose sample repeats few values."""
+    if len(values) < _SAMPLE * 4:
+        return False
+    sample = values[:: len(values) // _SAMPLE][:_SAMPLE]
+    try:
+        distinct = len(set(sample))
+    except TypeError:  # an unhashable value: not text
+        return False
+    return distinct > 0.9 * _SAMPLE and pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 
 def _is_number(kind: type) -> bool:
