@@ -124,9 +124,12 @@ class Problems(Sequence[Problem]):
         return map(Problem, *(self.columns[name] for name in FIELDS))
 
     def __eq__(self, other: object) -> bool:
+        # Field by field as tuples, which take the very same object as equal: a blank value
+        # (NaN, pandas' NA) is a problem's own, and Python 3.13's dataclass == compares fields
+        # one by one (NaN unequal to itself, NA's truth an error).
         if not isinstance(other, Sequence):
             return NotImplemented
-        return list(self) == list(other)
+        return len(self) == len(other) and _fields(self) == _fields(other)
 
     __hash__ = None  # type: ignore[assignment]  # equal to a list: unhashable as a list is
 
@@ -138,6 +141,11 @@ class Problems(Sequence[Problem]):
 
     def __repr__(self) -> str:
         return f"Problems({list(self)!r})"
+
+
+def _fields(problems: Iterable[Problem]) -> list[tuple[object, ...]]:
+    """Each problem's fields, in the order of FIELDS."""
+    return [tuple(getattr(problem, name) for name in FIELDS) for problem in problems]
 
 
 def kind_counts(problems: Iterable[Problem]) -> Counter[str]:
