@@ -57,6 +57,7 @@ def test_problems_read_as_their_list(first: list[Problem], second: list[Problem]
     assert _fields(list(held)) == _fields(listed) and held == listed and listed == held
     assert held != [*listed, Problem("s", 1, "c", None, "p")]
     assert not listed or held != listed[:-1]
+    assert not listed or held != ["not a problem"] * len(listed)
     assert _fields([held[i] for i in range(-len(listed), len(listed))]) == _fields(listed + listed)
     assert _fields(held[cut:]) == _fields(listed[cut:])
     assert _fields(first + Problems.of(second)) == _fields(listed)

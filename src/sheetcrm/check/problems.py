@@ -129,7 +129,9 @@ class Problems(Sequence[Problem]):
         # one by one (NaN unequal to itself, NA's truth an error).
         if not isinstance(other, Sequence):
             return NotImplemented
-        return len(self) == len(other) and _fields(self) == _fields(other)
+        if len(self) != len(other) or not all(isinstance(p, Problem) for p in other):
+            return False  # as a list of problems is unequal to a list of anything else
+        return _fields(self) == _fields(other)
 
     __hash__ = None  # type: ignore[assignment]  # equal to a list: unhashable as a list is
 
