@@ -3,13 +3,16 @@ that goes on when a worker fails, and workers that end with their job."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -73,7 +76,7 @@ def test_another_error_has_the_work_redone_here_or_comes_back_as_its_text() -> N
     with pytest.raises(ValueError, match="carries a lambda"):  # redone here: itself
         _background.start(_raise_unpicklable).result()
     with pytest.raises(_background.WorkerError, match=r"RuntimeError: .*carries a lambda"):
-        _background.start(_raise_unpicklable).result(redo=False)  # could not be pickled
+        _background.start(_raise_unpicklable, redo=False).result()  # could not be pickled
 
 
 def test_a_worker_that_dies_has_its_work_redone_here() -> None:
@@ -87,6 +90,19 @@ def test_without_a_python_interpreter_the_work_stays_here(monkeypatch: pytest.Mo
     pending = _background.start(_pid_and_sum, [4])
     assert not pending.elsewhere
     assert pending.result() == (os.getpid(), 4)
+
+
+def test_work_not_to_be_redone_lets_go_of_its_arguments_once_a_worker_has_them() -> None:
+    held = {}
+    for redo in (True, False):
+        keys = np.arange(100_000)
+        alive = weakref.ref(keys)
+        pending = _background.start(_pid_and_sum, keys, redo=redo)
+        del keys
+        gc.collect()
+        held[redo] = alive() is not None
+        assert pending.result()[1] == sum(range(100_000))
+    assert held == {True: True, False: False}
 
 
 def test_close_stops_a_worker_nobody_waits_for() -> None:
@@ -124,13 +140,13 @@ def test_a_worker_out_of_memory_has_its_work_redone_here() -> None:
 
 def test_a_failed_worker_says_why_when_the_work_is_not_redone() -> None:
     with pytest.raises(_background.WorkerError, match="MemoryError: std::bad_alloc"):
-        _background.start(_out_of_memory).result(redo=False)
+        _background.start(_out_of_memory, redo=False).result()
     with pytest.raises(_background.WorkerError, match="exit code 3"):
-        _background.start(_die_unless_in, os.getpid()).result(redo=False)
+        _background.start(_die_unless_in, os.getpid(), redo=False).result()
     with pytest.raises(_background.WorkerError, match="MemoryError"):
-        _background.start(_out_of_memory, elsewhere=False).result(redo=False)
+        _background.start(_out_of_memory, elsewhere=False, redo=False).result()
     with pytest.raises(InputError):  # the data's fault is not the worker's
-        _background.start(_raise_input_error).result(redo=False)
+        _background.start(_raise_input_error, redo=False).result()
 
 
 @pytest.fixture(scope="module")

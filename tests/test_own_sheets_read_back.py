@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -205,3 +206,55 @@ def test_a_file_book_reads_our_sheet_back_as_the_grid_it_reads(tmp_path: Path) -
     workbook.save(path)
     book = FileBook(path, output=tmp_path / "out.xlsx")
     assert book.read_array(MESSAGES_SHEET).tolist() == book.read_grid(MESSAGES_SHEET)
+
+
+def test_a_sheet_written_this_run_reads_back_while_small_and_is_not_kept_when_big(
+    tmp_path: Path,
+) -> None:
+    from sheetcrm.book.base import ColumnRows, SheetSpec
+    from sheetcrm.demo import write_demo
+    from sheetcrm.tuning import Tuning
+
+    path = tmp_path / "book.xlsx"
+    write_demo(path, customers=100)
+    book = FileBook(path, output=tmp_path / "out.xlsx", tuning=Tuning(cached_cells=6))
+    small: list[list[CellValue]] = [["编号", "状态"], ["C1", "已发送"], ["C2", None]]
+    book.write_sheet(SheetSpec(name="小表", rows=small))
+    assert book.read_grid("小表") == small
+    assert book.read_array("小表").tolist() == small
+    big = ColumnRows([["编号", "状态"]], [np.array(["C1", "C2", "C3"], object)] * 2)
+    book.write_sheet(SheetSpec(name="大表", rows=big))
+    assert "大表" in book.sheet_names()
+    for read in (book.read_grid, book.read_array):
+        try:
+            read("大表")
+        except RuntimeError as error:
+            assert "大表" in str(error)
+        else:
+            raise AssertionError("a sheet too big to keep was read back")
+    book.save()
+    assert FileBook(tmp_path / "out.xlsx").read_grid("大表") == list(big)
+
+
+def test_no_job_reads_a_long_sheet_of_ours_back_after_writing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why a file book need not keep 数据检查, 跟进计划 or 消息 once written."""
+    from sheetcrm.demo import write_demo
+    from sheetcrm.jobs import JOBS, JobOptions, run_job
+    from sheetcrm.sheets.check import CHECK_SHEET
+
+    read_back: list[str] = []
+    original = FileBook._written_rows
+
+    def spy(self: FileBook, sheet: str) -> Sequence[Sequence[CellValue]]:
+        read_back.append(sheet)
+        return original(self, sheet)
+
+    monkeypatch.setattr(FileBook, "_written_rows", spy)
+    path = tmp_path / "book.xlsx"
+    write_demo(path, customers=100)
+    options = JobOptions(as_of=dt.date(2026, 12, 3))
+    for job in ("run", *JOBS, "run"):  # a first run, then each job on a run's output
+        run_job(job, FileBook(path, backup=False), options)
+    assert not {CHECK_SHEET, PLAN_SHEET, MESSAGES_SHEET} & set(read_back)

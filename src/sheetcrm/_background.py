@@ -12,7 +12,8 @@ result comes back pickled.
 If the worker cannot start, the work is done in this process when its result
 is asked for. A SheetCRMError the work raised (the data's fault) comes back as
 itself; when the worker dies (killed, out of memory) or raises anything else,
-the work is redone here, or, when the caller can go on without it, it learns
+the work is redone here, or, when the caller can go on without it (``redo=False``
+at the start: its arguments are then let go once a worker has them), it learns
 why (:class:`WorkerError`): a worker's failure never fails the job by itself.
 
 A worker ends with the process that started it: it watches its stdin pipe,
@@ -51,8 +52,8 @@ class WorkerError(Exception):
 class Pending(Generic[T]):
     """A result a worker process is computing (or this process will, when asked)."""
 
-    def __init__(self, work: Callable[..., T], args: tuple[Any, ...]) -> None:
-        self._work, self._args = work, args
+    def __init__(self, work: Callable[..., T], args: tuple[Any, ...], redo: bool) -> None:
+        self._work, self._args, self._redo = work, args, redo
         self._process: subprocess.Popen[bytes] | None = None
         self._feeder: threading.Thread | None = None
 
@@ -76,20 +77,22 @@ class Pending(Generic[T]):
         self._feeder = threading.Thread(target=_feed, args=(process.stdin, job), daemon=True)
         self._feeder.start()
         self._process = process
+        if not self._redo:  # never needed here again: a big table's keys are not held twice
+            self._args = ()
 
     @property
     def elsewhere(self) -> bool:
         """True when a worker process took the work."""
         return self._process is not None
 
-    def result(self, *, redo: bool = True) -> T:
+    def result(self) -> T:
         """The result (waited for, else computed now). A SheetCRMError the work raised comes back
         as itself; any other failure has the work redone here, or, unless redo, raises WorkerError."""
         if self._process is None:
             try:
                 return self._work(*self._args)
             except MemoryError as error:
-                if redo:
+                if self._redo:
                     raise
                 raise WorkerError(_why(error)) from error
         process, self._process = self._process, None
@@ -105,7 +108,7 @@ class Pending(Generic[T]):
             return result
         if ok is False and isinstance(value, SheetCRMError):
             raise value  # the data's fault: the same error as here
-        if redo:
+        if self._redo:
             return self._work(*self._args)
         raise WorkerError(_why(value) if ok is False else f"exit code {process.returncode}")
 
@@ -149,10 +152,13 @@ def _why(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def start(work: Callable[..., T], *args: Any, elsewhere: bool = True) -> Pending[T]:
+def start(
+    work: Callable[..., T], *args: Any, elsewhere: bool = True, redo: bool = True
+) -> Pending[T]:
     """Begin work(*args) in a worker process (work: a module-level function), or, when not
-    elsewhere, keep it to do here when its result is asked for."""
-    pending = Pending(work, args)
+    elsewhere, keep it to do here when its result is asked for; a failed worker's work is
+    redone here, or, unless redo, its result raises WorkerError."""
+    pending = Pending(work, args, redo)
     if elsewhere:
         pending._launch()
     return pending

@@ -250,6 +250,7 @@ class Run:
                 near_names,
                 name_keys(self.table.frame),
                 elsewhere=len(self.table.frame) >= self.options.tuning.background_rows,
+                redo=False,  # not redone here: it would fail here too
             )
 
     @cached_property
@@ -269,7 +270,7 @@ class Run:
         if self.near_names is None:
             return None, []
         try:
-            return self.near_names.result(redo=False), []  # redone here, it would fail here too
+            return self.near_names.result(), []
         except _background.WorkerError as failure:
             zh, en = f"近似重名未检查：{failure}", f"near-identical names not checked: {failure}"
             self.say(zh, en)

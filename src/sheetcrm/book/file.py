@@ -21,6 +21,7 @@ from ..table.grid_rows import rows_array
 from ..tuning import Tuning
 from .backups import Kept
 from .base import CellValue, CustomerSource, CustomerTable, ReadsCustomers, ResultColumn, SheetSpec
+from .own_sheets import cell_count
 from .xlsx_read import XlsxReader
 from .xlsx_write import PackageWriter
 
@@ -47,7 +48,9 @@ class FileBook(ReadsCustomers):
         self.backup = backup
         self._reader = XlsxReader(self.path, tuning)
         self._writer = PackageWriter(self.path, tuning)
-        self._written: dict[str, Sequence[Sequence[CellValue]]] = {}
+        self._kept_cells = (tuning or Tuning()).cached_cells
+        # What each sheet written since opening holds, None when too big to keep (see write_sheet).
+        self._written: dict[str, Sequence[Sequence[CellValue]] | None] = {}
 
     @property
     def date1904(self) -> bool:
@@ -62,14 +65,20 @@ class FileBook(ReadsCustomers):
     def read_grid(self, sheet: str) -> list[list[CellValue]]:
         """A sheet's values (what this run wrote to it, if it did)."""
         if sheet in self._written:
-            return [list(row) for row in self._written[sheet]]
+            return [list(row) for row in self._written_rows(sheet)]
         return self._reader.read_grid(sheet)
 
     def read_array(self, sheet: str) -> np.ndarray:
         """:meth:`read_grid` as a 2-D object array: no Python list per row of a big sheet."""
         if sheet in self._written:
-            return rows_array(self._written[sheet])
+            return rows_array(self._written_rows(sheet))
         return self._reader.read_array(sheet)
+
+    def _written_rows(self, sheet: str) -> Sequence[Sequence[CellValue]]:
+        rows = self._written[sheet]
+        if rows is None:  # a job reads each of our long sheets before it writes it, never after
+            raise RuntimeError(f"sheet {sheet!r} was written in this run and is too big to keep")
+        return rows
 
     def customer_source(self) -> CustomerSource:
         """The file's tables and cells as read (on a big sheet, without old results' cells)."""
@@ -91,7 +100,10 @@ class FileBook(ReadsCustomers):
     def write_sheet(self, spec: SheetSpec) -> None:
         """Add or replace a sheet that sheetcrm owns."""
         self._writer.write_sheet(spec)
-        self._written[spec.name] = spec.rows  # copied only if read back: the check sheet can be big
+        # Kept for reading back up to the reader's own cache size: a 数据检查 or 跟进计划 of a
+        # million rows would be held to the end of the run for nothing.
+        small = cell_count(spec.rows) <= self._kept_cells
+        self._written[spec.name] = spec.rows if small else None
 
     def save(self) -> Path:
         """Write every change atomically: in place with a backup, or to the output copy."""
