@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import hashlib
+import re
+import weakref
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -205,3 +209,56 @@ def test_progress_shows_each_declared_stage_once_in_order(job: str, book_path: P
             job, FileBook(book_path, backup=False), JobOptions(as_of=AS_OF, progress=seen.append)
         )
     assert seen == declared
+
+
+def test_run_lets_go_of_the_check_and_the_messages_once_their_sheets_are_written(
+    book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full sheet's 数据检查 and 消息 are not held to the save: the dashboard keeps counts."""
+    from sheetcrm import jobs
+
+    results: dict[str, weakref.ref[Any]] = {}
+    for name in ("check", "messages"):
+        made = getattr(jobs.Run, name).func
+
+        def spy(run: Any, _made: Any = made, _name: str = name) -> Any:
+            result = _made(run)
+            results[_name] = weakref.ref(result)
+            return result
+
+        held = functools.cached_property(spy)
+        held.__set_name__(jobs.Run, name)
+        monkeypatch.setattr(jobs.Run, name, held)
+    alive_at_save: dict[str, bool] = {}
+    book = FileBook(book_path, tmp_path / "out.xlsx")
+    save = book.save
+
+    def spying_save() -> Path:
+        gc.collect()
+        alive_at_save.update({name: ref() is not None for name, ref in results.items()})
+        return save()
+
+    monkeypatch.setattr(book, "save", spying_save)
+    report = run_job("run", book, JobOptions(as_of=dt.date(2026, 12, 3)))
+    assert alive_at_save == {"check": False, "messages": False}
+    # The dashboard's counts are still the console's: problems per kind, messages per channel.
+    rows = [
+        [value for value in row if value is not None]
+        for row in openpyxl.load_workbook(tmp_path / "out.xlsx")["仪表盘"].iter_rows(
+            values_only=True
+        )
+    ]
+    kinds = rows.index(["数据问题（按类型）"]) + 2
+    shown = {row[0]: row[1] for row in rows[kinds:] if len(row) == 2 and str(row[0]).isascii()}
+    said = dict(
+        line.strip().split(": ")
+        for line in report.lines
+        if line.startswith("  ")
+        and line.count(": ") == 1
+        and line.strip().split(": ")[0].isidentifier()
+    )
+    assert shown and {kind: str(count) for kind, count in shown.items()} == said
+    channels = rows.index(["渠道", "条数"]) + 1
+    said_ready = next(line for line in report.lines if line.startswith(("消息：", "messages:")))
+    ready = int(re.search(r"\d+", said_ready)[0])  # type: ignore[index]
+    assert sum(row[1] for row in rows[channels : channels + 2]) == ready

@@ -20,6 +20,7 @@ from sheetcrm.a1 import column_number
 from sheetcrm.book.base import CellValue, Problem
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.xlsx_write import PackageWriter
+from sheetcrm.check import kind_counts
 from sheetcrm.demo import write_demo
 from sheetcrm.exports.html import html_report
 from sheetcrm.i18n import use_lang
@@ -87,7 +88,7 @@ def test_kpis_equal_an_independent_count(frames: Frames) -> None:
     ]
     messages = pd.DataFrame({"channel": ["短信", "短信", "邮件"]})
     kpis = compute_kpis(
-        customers, tiers, problems=problems, plan=plan, messages=messages,
+        customers, tiers, problems=kind_counts(problems), plan=plan, messages=messages,
         previous_tiers=previous, as_of=AS_OF,
     )  # fmt: skip
     assert kpis.customers == 8

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -129,6 +130,16 @@ class JobReport:
         return 1 if self.job in ("check", "run") and self.problems else 0
 
 
+class _LetGo:
+    """Stands for a result a run let go of (see :meth:`Run.let_go`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise RuntimeError(f"Run.{self.name} was let go once its sheet was written")
+
+
 class Run:
     """One job run on one book: inputs read once, engine results computed once."""
 
@@ -160,6 +171,11 @@ class Run:
             with use_lang(self.ui_lang):
                 self.report.lines.append(f"  !! {cut}")
         self.book.write_sheet(spec)
+
+    def let_go(self, name: str) -> None:
+        """Drop a result once its sheet is written and what else needs it is kept small (a full
+        sheet's 数据检查 holds ≈ 0.4 GB): using it again is a bug, said at once."""
+        self.__dict__[name] = _LetGo(name)
 
     def say(self, zh: str, en: str) -> None:
         """Add a line to the report, in the language of whoever ran the job."""
@@ -292,6 +308,31 @@ class Run:
     def problems_to_fix(self) -> Problems:
         """The problems without the notes (rows left out): what the exit code counts."""
         return self.problems.without_kinds(NOTE_KINDS)
+
+    @cached_property
+    def kinds_to_fix(self) -> Counter[str]:
+        """How many problems of each kind there are to fix (console and dashboard)."""
+        return kind_counts(self.problems_to_fix)
+
+    @cached_property
+    def messages_by_channel(self) -> pd.DataFrame | None:
+        """This run's messages, else the 消息 sheet's, as one shown channel label per message."""
+        if "messages" in self.__dict__:
+            shown = [messages.channel_label(c) for c in self.messages.messages["channel"]]
+            return pd.DataFrame({"channel": shown})
+        if MESSAGES_SHEET not in self.book.sheet_names():
+            return None
+        from_sheet = sheet_channels(self.book.read_grid(MESSAGES_SHEET))
+        return None if from_sheet is None else pd.DataFrame({"channel": from_sheet})
+
+    @cached_property
+    def messages_not_sent(self) -> list[str]:
+        """Why each message that cannot be sent is not: this run's, else the 消息 sheet's."""
+        if "messages" in self.__dict__:
+            return [str(reason) for reason in self.messages.skipped["reason"]]
+        if MESSAGES_SHEET not in self.book.sheet_names():
+            return []
+        return sheet_not_sent(self.book.read_grid(MESSAGES_SHEET))
 
     @cached_property
     def tier_settings(self) -> Any:
@@ -490,6 +531,7 @@ def _step_settings(run: Run) -> None:
 def _step_check(run: Run) -> None:
     problems, to_fix = run.problems, run.problems_to_fix
     run.report.problems = len(to_fix)
+    kinds = run.kinds_to_fix
     staff = problem_notes(run.previous_sheet(CHECK_SHEET, staff_columns))
     ids = run.table.frame.get("id")
     run.write_long_sheet(
@@ -511,8 +553,9 @@ def _step_check(run: Run) -> None:
             f"  {notes} rows are not customers (totals, repeated headers or section titles) "
             f"and were skipped; see '{CHECK_SHEET}'",
         )
-    for kind, count in kind_counts(to_fix).most_common():
+    for kind, count in kinds.most_common():
         run.report.lines.append(f"  {kind}: {count}")
+    run.let_go("check")  # the dashboard needs only the counts
 
 
 def _step_tier_columns(run: Run) -> None:
@@ -605,6 +648,8 @@ def _step_messages(run: Run) -> None:
         + f", {len(result.skipped)} not sent"
         + (f" ({why.en})" if len(reasons) else ""),
     )
+    run.messages_by_channel, run.messages_not_sent  # noqa: B018 - what the dashboard needs
+    run.let_go("messages")
     if result.already_sent:
         run.say(
             f"  {result.already_sent} 条已在「{MESSAGES_SHEET}」中标为已发送，未再生成",
@@ -621,26 +666,6 @@ def _counted(counts: pd.Series, label: Callable[[Any], str], separator: str) -> 
     return separator.join(f"{label(key)} {count}" for key, count in counts.items())
 
 
-def _messages_by_channel(run: Run) -> pd.DataFrame | None:
-    """This run's messages, else the 消息 sheet's, as one shown channel label per message."""
-    if "messages" in run.__dict__:
-        channels = [messages.channel_label(c) for c in run.messages.messages["channel"]]
-        return pd.DataFrame({"channel": channels})
-    if MESSAGES_SHEET not in run.book.sheet_names():
-        return None
-    shown = sheet_channels(run.book.read_grid(MESSAGES_SHEET))
-    return None if shown is None else pd.DataFrame({"channel": shown})
-
-
-def _messages_not_sent(run: Run) -> list[str]:
-    """Why each message that cannot be sent is not: this run's, else the 消息 sheet's."""
-    if "messages" in run.__dict__:
-        return [str(reason) for reason in run.messages.skipped["reason"]]
-    if MESSAGES_SHEET not in run.book.sheet_names():
-        return []
-    return sheet_not_sent(run.book.read_grid(MESSAGES_SHEET))
-
-
 def _step_report(run: Run) -> None:
     # The dashboard pulls in chart drawing; only this step needs it.
     from .exports.html import html_report
@@ -649,7 +674,7 @@ def _step_report(run: Run) -> None:
     from .sheets.dashboard import DASHBOARD_SHEET, dashboard_sheet
     from .sheets.history import HISTORY_SHEET, earlier_rows, history_sheet
 
-    frame, tiers, problems = run.table.frame, run.tiers, run.problems_to_fix  # steps of their own
+    frame, tiers, problems = run.table.frame, run.tiers, run.kinds_to_fix  # steps of their own
     run.step("report")
     history_grid = earlier_rows(run.book)
     kpis = compute_kpis(
@@ -657,8 +682,8 @@ def _step_report(run: Run) -> None:
         tiers,
         problems=problems,
         plan=run.touches,
-        messages=_messages_by_channel(run),
-        not_sent=_messages_not_sent(run),
+        messages=run.messages_by_channel,
+        not_sent=run.messages_not_sent,
         previous_tiers=run.previous_tiers,
         as_of=run.as_of,
     )
