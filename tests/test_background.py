@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,26 @@ def test_without_a_python_interpreter_the_work_stays_here(monkeypatch: pytest.Mo
     assert pending.result() == (os.getpid(), 4)
 
 
-def test_work_not_to_be_redone_lets_go_of_its_arguments_once_a_worker_has_them() -> None:
-    held = {}
-    for redo in (True, False):
+def test_work_not_redone_with_its_arguments_lets_go_of_them_once_a_worker_has_them() -> None:
+    held: list[bool] = []
+    redone: tuple[bool | Callable[[], tuple[int, int]], ...] = (True, False, lambda: (0, 0))
+    for redo in redone:
         keys = np.arange(100_000)
         alive = weakref.ref(keys)
         pending = _background.start(_pid_and_sum, keys, redo=redo)
         del keys
         gc.collect()
-        held[redo] = alive() is not None
+        held.append(alive() is not None)
         assert pending.result()[1] == sum(range(100_000))
-    assert held == {True: True, False: False}
+    assert held == [True, False, False]
+
+
+def test_a_failed_worker_has_its_work_redone_by_the_function_given() -> None:
+    pending = _background.start(_die_unless_in, os.getpid(), redo=lambda: "made again")
+    assert pending.elsewhere
+    assert pending.result() == "made again"
+    here = _background.start(_die_unless_in, os.getpid(), elsewhere=False, redo=lambda: "no")
+    assert here.result() == "redone here"  # no worker: the work itself, as given
 
 
 def test_close_stops_a_worker_nobody_waits_for() -> None:

@@ -12,9 +12,10 @@ result comes back pickled.
 If the worker cannot start, the work is done in this process when its result
 is asked for. A SheetCRMError the work raised (the data's fault) comes back as
 itself; when the worker dies (killed, out of memory) or raises anything else,
-the work is redone here, or, when the caller can go on without it (``redo=False``
-at the start: its arguments are then let go once a worker has them), it learns
-why (:class:`WorkerError`): a worker's failure never fails the job by itself.
+the work is redone here (by a function of its own, when given one: ``redo=f``), or,
+when the caller can go on without it (``redo=False``), it learns why
+(:class:`WorkerError`): a worker's failure never fails the job by itself. Unless
+redone with the same arguments, the arguments are let go once a worker has them.
 
 A worker ends with the process that started it: it watches its stdin pipe,
 which the parent keeps open until it has the answer (closed when the parent
@@ -52,7 +53,9 @@ class WorkerError(Exception):
 class Pending(Generic[T]):
     """A result a worker process is computing (or this process will, when asked)."""
 
-    def __init__(self, work: Callable[..., T], args: tuple[Any, ...], redo: bool) -> None:
+    def __init__(
+        self, work: Callable[..., T], args: tuple[Any, ...], redo: bool | Callable[[], T]
+    ) -> None:
         self._work, self._args, self._redo = work, args, redo
         self._process: subprocess.Popen[bytes] | None = None
         self._feeder: threading.Thread | None = None
@@ -77,7 +80,7 @@ class Pending(Generic[T]):
         self._feeder = threading.Thread(target=_feed, args=(process.stdin, job), daemon=True)
         self._feeder.start()
         self._process = process
-        if not self._redo:  # never needed here again: a big table's keys are not held twice
+        if self._redo is not True:  # never needed here again: big arguments are not held twice
             self._args = ()
 
     @property
@@ -92,7 +95,7 @@ class Pending(Generic[T]):
             try:
                 return self._work(*self._args)
             except MemoryError as error:
-                if self._redo:
+                if self._redo is not False:
                     raise
                 raise WorkerError(_why(error)) from error
         process, self._process = self._process, None
@@ -108,8 +111,10 @@ class Pending(Generic[T]):
             return result
         if ok is False and isinstance(value, SheetCRMError):
             raise value  # the data's fault: the same error as here
-        if self._redo:
+        if self._redo is True:
             return self._work(*self._args)
+        if self._redo is not False:
+            return self._redo()
         raise WorkerError(_why(value) if ok is False else f"exit code {process.returncode}")
 
     def _end(self, process: subprocess.Popen[bytes]) -> None:
@@ -153,11 +158,15 @@ def _why(error: BaseException) -> str:
 
 
 def start(
-    work: Callable[..., T], *args: Any, elsewhere: bool = True, redo: bool = True
+    work: Callable[..., T],
+    *args: Any,
+    elsewhere: bool = True,
+    redo: bool | Callable[[], T] = True,
 ) -> Pending[T]:
     """Begin work(*args) in a worker process (work: a module-level function), or, when not
     elsewhere, keep it to do here when its result is asked for; a failed worker's work is
-    redone here, or, unless redo, its result raises WorkerError."""
+    redone here (by ``redo`` itself when it is a function), or, when redo is False, its result
+    raises WorkerError."""
     pending = Pending(work, args, redo)
     if elsewhere:
         pending._launch()
