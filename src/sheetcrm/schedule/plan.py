@@ -45,7 +45,7 @@ from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
-from .touch_ids import hashed_ids, text_hash
+from .touch_ids import ID_NUMBERS, hashed_ids, hashed_numbers, id_numbers, id_texts, text_hash
 from .workdays import CalendarDays, WorkCalendar
 
 __all__ = [
@@ -238,21 +238,33 @@ def build_plan(
     reuse = np.concatenate(candidates.reuse) if candidates.reuse else np.empty(0, object)
     steps = settings.steps
     keys = np.array([step.key for step in steps], dtype=object)
-    # Each customer ID and step key is hashed once, not once per touch.
-    hashed = hashed_ids(text_hash(ids)[customer], text_hash(keys)[step_index], nominal)
-    generated_ids = np.where(reuse != "", reuse, hashed)
-    existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
+    # Each customer ID and step key is hashed once, not once per touch. The generated ids are
+    # kept as numbers (or the earlier id reused): only the touches written are spelt as text.
+    hashed = hashed_numbers(text_hash(ids)[customer], text_hash(keys)[step_index], nominal)
+
+    def asked() -> pd.DataFrame:
+        """The touches the cadences ask for, as rows that lost their id are matched with."""
+        return pd.DataFrame(
+            {
+                "customer_id": ids[customer].astype(str),
+                "step": keys[step_index].astype(str),
+                "nominal": nominal.astype(np.int64),
+                "touch_id": _generated_ids(hashed, reuse),
+            }
+        )
+
+    existing = _adopt_ids(existing, asked)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
     # The previous ids and the generated ones are numbered together, by one hash of each.
-    ids_known = _IdCodes.of(existing, generated_ids)
-    matched = np.zeros(len(generated_ids), dtype=bool)
+    ids_known = _IdCodes.of(existing, hashed, reuse)
+    matched = np.zeros(len(hashed), dtype=bool)
     generated_codes = np.empty(0, dtype=np.intp)
     if ids_known is not None:  # a first plan has nothing to match against
         status_of, matched = ids_known.first_status(existing["status"].to_numpy(dtype=object))
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
-        generated_ids, generated_codes = generated_ids[fresh], ids_known.generated[fresh]
+        hashed, reuse, generated_codes = hashed[fresh], reuse[fresh], ids_known.generated[fresh]
         matched = matched[fresh]
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
@@ -300,7 +312,7 @@ def build_plan(
         """The generated touches at these positions (built apart: few fit, most may not)."""
         who, step = customer[rows], step_index[rows]
         columns = {
-            "touch_id": generated_ids[rows],
+            "touch_id": _generated_ids(hashed[rows], reuse[rows]),
             "customer_id": ids[who],
             "customer": names[who],
             "contact": contacts[who],
@@ -411,18 +423,30 @@ class _IdCodes:
     size: int
 
     @classmethod
-    def of(cls, existing: pd.DataFrame, generated: np.ndarray) -> _IdCodes | None:
-        """The codes of the previous plan and the generated ids; None without previous rows."""
+    def of(cls, existing: pd.DataFrame, hashed: np.ndarray, reuse: np.ndarray) -> _IdCodes | None:
+        """The codes of the previous plan and the generated ids (the hashed id's number, or
+        the id ``reuse`` holds where not ""); None without previous rows."""
         if not len(existing):
             return None
         raw = existing["touch_id"]
         text = raw.astype(str).to_numpy(dtype=object)
-        # Previous rows first: each code's first appearance is its first previous row.
-        codes, distinct = pd.factorize(np.concatenate([text, generated]), use_na_sentinel=False)
+        reused = np.flatnonzero(reuse != "")
+        # Ids spelt as the plan spells them are numbered by their number, any other value
+        # after them by its own factorize (few): integers hashed, not Python strings.
+        previous_keys, reused_keys = id_numbers(text), id_numbers(reuse[reused])
+        other_previous = np.flatnonzero(previous_keys < 0)
+        other_reused = reused[reused_keys < 0]
+        other_codes, others = pd.factorize(
+            np.concatenate([text[other_previous], reuse[other_reused]]), use_na_sentinel=False
+        )
+        keys = np.concatenate([previous_keys, hashed.astype(np.int64)])
+        keys[len(text) + reused] = reused_keys
+        keys[np.concatenate([other_previous, len(text) + other_reused])] = ID_NUMBERS + other_codes
+        codes, distinct = pd.factorize(keys)
         previous, generated_codes = codes[: len(text)], codes[len(text) :]
-        blank = np.flatnonzero(pd.Index(distinct, dtype=object) == "")
+        blank = np.flatnonzero(pd.Index(others, dtype=object) == "")
         if len(blank):
-            previous = np.where(previous == blank[0], -1, previous)
+            previous = np.where(keys[: len(text)] == ID_NUMBERS + blank[0], -1, previous)
         merged = np.where(raw.isna().to_numpy(), -1, previous)
         return cls(previous, merged, generated_codes, len(distinct))
 
@@ -443,6 +467,11 @@ class _IdCodes:
         seen = np.bincount(self.merged[has_id], minlength=self.size) > 0
         known: np.ndarray = seen[kept]
         return found, known, has_id
+
+
+def _generated_ids(hashed: np.ndarray, reuse: np.ndarray) -> np.ndarray:
+    """The generated touches' ids as text: the id reused where one is, else the hashed one."""
+    return np.where(reuse != "", reuse, id_texts(hashed))
 
 
 def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
@@ -591,18 +620,15 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
     return reps, warnings
 
 
-def _adopt_ids(
-    existing: pd.DataFrame,
-    customers: np.ndarray,
-    steps: np.ndarray,
-    nominal: np.ndarray,
-    generated: np.ndarray,
-) -> pd.DataFrame:
+def _adopt_ids(existing: pd.DataFrame, asked: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The previous plan with the rows that lost their id (the 编号 column deleted) given
     theirs again: the id of the touch the cadences ask for of the same customer and step (so
     channel) whose nominal date is the latest on or before the row's due date (levelling only
     moves a touch later, or an overdue one to today), one row each; the others an id of their
-    own. Then no touch is planned twice and staff's edits stay with theirs."""
+    own. Then no touch is planned twice and staff's edits stay with theirs.
+
+    ``asked`` makes the frame of the touches the cadences ask for (``customer_id``, ``step``,
+    ``nominal``, ``touch_id``): only when a row lost its id."""
     ids = existing["touch_id"].fillna("").astype(str).str.strip()
     lost = ((ids == "") & _from_plan(existing)).to_numpy()
     if not lost.any():
@@ -615,23 +641,16 @@ def _adopt_ids(
             "at": np.arange(len(existing)),
         }
     )[lost]
-    asked = pd.DataFrame(
-        {
-            "customer_id": customers.astype(str),
-            "step": steps.astype(str),
-            "nominal": nominal.astype(np.int64),
-            "touch_id": generated,
-        }
-    ).sort_values("nominal", kind="stable")
+    touches = asked().sort_values("nominal", kind="stable")
     found = pd.merge_asof(
         rows.sort_values("due", kind="stable"),
-        asked,
+        touches,
         left_on="due",
         right_on="nominal",
         by=["customer_id", "step"],
         direction="backward",
     ).sort_values("at", kind="stable")
-    found["touch_id"] = _one_each(found, asked)
+    found["touch_id"] = _one_each(found, touches)
     # Apart from the plan's own ids (the step key after a noncharacter no cell holds), so an
     # open one is cancelled as rescheduled, as it would have been with its id.
     own = hashed_ids(
