@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sheetcrm.schedule.columns import date_ordinals
 from sheetcrm.schedule.plan import (
     _blank_as_empty,
+    _blank_ids,
+    _filled,
     _first_positions,
     _IdCodes,
     _stacked,
@@ -197,3 +199,24 @@ def test_blanks_as_empty_are_what_fillna_makes(frame: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got, expected)
     for name in names:  # the same values, type by type (2 and 2.0 are equal)
         assert [type(v) for v in got[name]] == [type(v) for v in expected[name]]
+
+
+_ODD_CELLS = st.one_of(
+    _CELLS,
+    st.sampled_from([pd.NA, pd.NaT, "", " ", "\u3000", "T1 ", 0, 0.0, False]),
+)
+
+
+@pytest.mark.filterwarnings("ignore:Downcasting object dtype arrays")  # pandas 2 still does it
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ODD_CELLS, max_size=12), st.booleans())
+def test_filled_and_blank_ids_are_what_the_text_of_each_cell_says(
+    cells: list[object], as_str: bool
+) -> None:
+    column = pd.Series(cells, dtype=object)
+    if as_str:  # a column pandas 3 types as text (blanks as NaN)
+        column = column.map(lambda v: v if pd.isna(v) else str(v)).astype(str)
+    assert _filled(column).tolist() == (column.fillna("").astype(str) != "").tolist()
+    frame = pd.DataFrame({"touch_id": column})
+    expected = column.fillna("").astype(str).str.strip() == ""
+    assert _blank_ids(frame).tolist() == expected.tolist()

@@ -42,7 +42,15 @@ from ..contacts import normalise_phones
 from ..i18n import Text, tr
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
 from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
-from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
+from .columns import (
+    date_ordinals,
+    flags,
+    ordinal_dates,
+    role_column,
+    text_column,
+    text_rank,
+    trimmed,
+)
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from .touch_ids import ID_NUMBERS, hashed_ids, hashed_numbers, id_numbers, id_texts, text_hash
@@ -144,16 +152,37 @@ def _last_contact(
     return np.where(np.isnan(found), purchase, found).astype(np.int64)
 
 
-def _from_plan(existing: pd.DataFrame) -> pd.Series:
+def _from_plan(existing: pd.DataFrame) -> np.ndarray:
     """Which rows of the previous plan the plan made: an id, or a step where the id is gone."""
-    return (existing["touch_id"].fillna("").astype(str) != "") | (
-        existing["step"].fillna("").astype(str) != ""
-    )
+    made: np.ndarray = _filled(existing["touch_id"]) | _filled(existing["step"])
+    return made
 
 
-def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
-    wanted = (_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
+def _filled(column: pd.Series) -> np.ndarray:
+    """Which cells are not blank as text, as ``column.fillna("").astype(str) != ""`` says:
+    neither missing nor "" (no text made of each cell)."""
+    values = column.to_numpy(dtype=object)
+    filled: np.ndarray = ~pd.isna(values)
+    filled[filled] = values[filled] != ""
+    return filled
+
+
+def _blank_ids(existing: pd.DataFrame) -> np.ndarray:
+    """Which rows have no touch id, as ``fillna("").astype(str).str.strip() == ""`` says."""
+    values = existing["touch_id"].to_numpy(dtype=object)
+    texts, strings = trimmed(values)
+    blank: np.ndarray = pd.isna(values) | (strings & (texts == ""))
+    other = np.flatnonzero(~blank & ~strings)  # numbers, dates: their text is never blank
+    blank[other] = [not str(value).strip() for value in values[other]]
+    return blank
+
+
+def _planned_once(existing: pd.DataFrame, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Rows of the previous plan not cancelled, per one-off step's key (``keys``), indexed by
+    customer ID."""
+    # The rows of those steps alone (their keys are text with a "#": no other cell's text is
+    # one), the plan's since they have a step.
+    wanted = (existing["step"].isin(keys) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
     # The five columns read, not every column (staff's too) copied first.
     rows = existing.loc[wanted, ["customer_id", "step", "touch_id", "status", "due"]]
     frame = pd.DataFrame(
@@ -376,7 +405,7 @@ def _generate(
 ) -> _Candidates:
     """Every touch the cadences ask for in the horizon, before owners and levelling."""
     done = _done_by_channel(existing)
-    earlier = _planned_once(existing)
+    earlier = _planned_once(existing, [step.key for step in steps if step.repeat is None])
     catch_up = int(calendar.add_workdays_array(np.array([start]), -CATCH_UP_WORKDAYS)[0])
     candidates = _Candidates()
     for s, step in enumerate(steps):
@@ -486,10 +515,10 @@ def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
 def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
     """Per customer ID, the owner of their latest previous plan row that has one ("" where
     none has); None when no row has an owner."""
-    owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
+    owned = _filled(existing["owner"])
     if not owned.any():
         return None
-    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned]
+    customer = existing["customer_id"][owned].astype(str).to_numpy(dtype=object)
     # The plan's customers and the table's numbered together: one hash of each.
     codes, distinct = pd.factorize(np.concatenate([customer, ids]), use_na_sentinel=False)
     latest = _latest_rows(
@@ -526,7 +555,7 @@ def _latest_rows(
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
     """Per rep, how many open rows staff typed in by hand fall on each working day."""
-    hand = existing[~_from_plan(existing) & (existing["status"] == STATUS_OPEN)]
+    hand = existing[~_from_plan(existing) & (existing["status"] == STATUS_OPEN).to_numpy()]
     due = date_ordinals(hand["due"])
     position = np.searchsorted(horizon, due)
     on_workday = (position < len(horizon)) & (
@@ -629,8 +658,7 @@ def _adopt_ids(existing: pd.DataFrame, asked: Callable[[], pd.DataFrame]) -> pd.
 
     ``asked`` makes the frame of the touches the cadences ask for (``customer_id``, ``step``,
     ``nominal``, ``touch_id``): only when a row lost its id."""
-    ids = existing["touch_id"].fillna("").astype(str).str.strip()
-    lost = ((ids == "") & _from_plan(existing)).to_numpy()
+    lost = _blank_ids(existing) & _from_plan(existing)
     if not lost.any():
         return existing
     rows = pd.DataFrame(
