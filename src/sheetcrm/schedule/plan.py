@@ -309,48 +309,37 @@ def build_plan(
     reps, warnings = _reps(settings.reps, owners[load > 0])
     owners = assign_owners(ids, owners, channel_sets, load, reps)
 
-    # Levelling: earliest allowed day is the nominal due, pulled up to today when overdue.
-    position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
-    priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
-    tier_rank = _tier_rank(tiers)[customer]
-    # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
-    id_rank, key_rank = text_rank(ids), text_rank(keys)
-    order = np.lexsort((key_rank[step_index], id_rank[customer], nominal, tier_rank, priority))
-    order_key = np.empty(len(order), dtype=np.int64)
-    order_key[order] = np.arange(len(order))
+    priorities = np.array([step.priority for step in steps], dtype=np.int64)
     channels = _pick([s.channel for s in steps], np.arange(len(steps)))
     landline_only = _landline_only(customers, channels)
     touch_channel = _reachable(channels[step_index], landline_only[customer])
-    # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own, named
-    # with a noncharacter no cell holds.
-    unattended = np.isin(touch_channel, UNATTENDED)
-    queue = owners[customer].astype(object)
-    queue[unattended] = [f"\ufffe{c}" for c in touch_channel[unattended].tolist()]
     capacity = {rep.name: rep.capacity for rep in reps}
     for name in UNATTENDED:
-        capacity[f"\ufffe{name}"] = (channel_limits or {}).get(name, len(queue) + 1)
-    booked = _booked_by_hand(existing, horizon)
-    placed = level(queue, position, order_key, capacity, len(horizon), booked)
+        capacity[f"\ufffe{name}"] = (channel_limits or {}).get(name, len(customer) + 1)
+    levelling = _Levelling(ids, keys, _tier_rank(tiers), priorities, capacity)
+    placed = levelling.placed(
+        customer, step_index, nominal, owners[customer], touch_channel, horizon, existing
+    )
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
     warnings += existing.attrs.get("warnings", [])
 
     names, contacts = text_column(customers, "name"), text_column(customers, "contact")
-    day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
 
-    def touch_rows(rows: np.ndarray, index: pd.Index) -> pd.DataFrame:
-        """The generated touches at these positions (built apart: few fit, most may not)."""
-        who, step = customer[rows], step_index[rows]
+    def touch_rows(
+        who: np.ndarray, step: np.ndarray, touch_ids: np.ndarray, day: np.ndarray, index: pd.Index
+    ) -> pd.DataFrame:
+        """The generated touches of these customers, steps, ids and days (-1: not placed)."""
         columns = {
-            "touch_id": _generated_ids(hashed[rows], reuse[rows]),
+            "touch_id": touch_ids,
             "customer_id": ids[who],
             "customer": names[who],
             "contact": contacts[who],
             "owner": owners[who],
-            "channel": touch_channel[rows],
-            "due": ordinal_dates(day[rows]),
+            "channel": _reachable(channels[step], landline_only[who]),
+            "due": ordinal_dates(day),
             "purpose": _pick([s.purpose for s in steps], step),
             "template": _pick([s.template for s in steps], step),
-            "priority": priority[rows],
+            "priority": priorities[step],
             "step": keys[step],
             "status": STATUS_OPEN,
             "done_date": None,
@@ -361,8 +350,26 @@ def build_plan(
         return pd.DataFrame(columns, index=index, copy=False)
 
     kept = np.flatnonzero((placed >= 0) | matched)
-    frame = touch_rows(kept, pd.Index(kept))
+    day = np.append(horizon, -1)[placed[kept]]  # -1 (unplaced) picks the -1
+    ids_kept = _generated_ids(hashed[kept], reuse[kept])
+    frame = touch_rows(customer[kept], step_index[kept], ids_kept, day, pd.Index(kept))
+    # What did not fit, built when asked for (millions of rows on a full sheet): kept compact
+    # till then, as customer and step numbers, the ids' numbers and the few ids reused.
     dropped = np.flatnonzero((placed < 0) & ~matched)
+    dropped_who = customer[dropped].astype(np.int32)
+    dropped_step = step_index[dropped].astype(np.int32)
+    dropped_hashed = hashed[dropped]
+    dropped_reused = np.flatnonzero(reuse[dropped] != "")
+    dropped_reuse = reuse[dropped[dropped_reused]]
+
+    def unplaced() -> pd.DataFrame:
+        """The touches that did not fit, as frame rows (no date)."""
+        reused = np.full(len(dropped_who), "", dtype=object)
+        reused[dropped_reused] = dropped_reuse
+        touch_ids = _generated_ids(dropped_hashed, reused)
+        never = np.full(len(dropped_who), -1, dtype=np.int64)
+        index = pd.RangeIndex(len(dropped_who))
+        return touch_rows(dropped_who, dropped_step, touch_ids, never, index)
 
     def status() -> pd.DataFrame:
         """Per customer ID: opted out, and the cadence group followed."""
@@ -382,13 +389,60 @@ def build_plan(
     touches = _merge(frame, existing, matches, status, end)
     return PlanResult(
         touches,
-        lambda: touch_rows(dropped, pd.RangeIndex(len(dropped))),
+        unplaced,
         warnings,
         as_of,
         extras,
         beyond_capacity=len(dropped),
         estimated_years=calendar.estimated_between(as_of, dt.date.fromordinal(end)),
     )
+
+
+@dataclass
+class _Levelling:
+    """How touches are levelled: the order they take their day in, and each rep's capacity."""
+
+    ids: np.ndarray  # per customer
+    keys: np.ndarray  # per step
+    tier_rank: np.ndarray  # per customer: code A first
+    priorities: np.ndarray  # per step
+    capacity: dict[str, int]  # per rep, and per unattended channel (named after a noncharacter)
+
+    def placed(
+        self,
+        customer: np.ndarray,
+        step: np.ndarray,
+        nominal: np.ndarray,
+        owner: np.ndarray,
+        channel: np.ndarray,
+        horizon: np.ndarray,
+        existing: pd.DataFrame,
+    ) -> np.ndarray:
+        """Each touch's position in the horizon's working days (-1: beyond capacity). Its
+        temporaries (millions of touches on a full sheet) go with it."""
+        # Earliest allowed day is the nominal due, pulled up to today when overdue.
+        position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
+        # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
+        id_rank, key_rank = text_rank(self.ids), text_rank(self.keys)
+        order = np.lexsort(
+            (
+                key_rank[step],
+                id_rank[customer],
+                nominal,
+                self.tier_rank[customer],
+                self.priorities[step],
+            )
+        )
+        order_key = np.empty(len(order), dtype=np.int64)
+        order_key[order] = np.arange(len(order))
+        # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own,
+        # named with a noncharacter no cell holds.
+        unattended = np.isin(channel, UNATTENDED)
+        queue = owner.astype(object)
+        queue[unattended] = [f"\ufffe{c}" for c in channel[unattended].tolist()]
+        booked = _booked_by_hand(existing, horizon)
+        placed: np.ndarray = level(queue, position, order_key, self.capacity, len(horizon), booked)
+        return placed
 
 
 def _generate(
@@ -732,19 +786,20 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> dict[str, pd.Series]:
     return columns
 
 
-def _taken(columns: Mapping[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
-    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once."""
-    # A numpy column indexed as its array: ExtensionArray.take first checks every value for blanks.
-    taken = {
-        name: pd.Series(
+def _taken(columns: dict[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
+    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once and
+    then dropped from ``columns`` (emptied): never all columns twice in memory."""
+    taken: dict[str, pd.Series] = {}
+    for name in list(columns):
+        column = columns.pop(name)
+        # A numpy column indexed as its array: ExtensionArray.take first checks every value
+        # for blanks.
+        values = (
             column.to_numpy()[order]
             if isinstance(column.dtype, np.dtype)
-            else column.array.take(order),
-            dtype=column.dtype,
-            copy=False,
+            else column.array.take(order)
         )
-        for name, column in columns.items()
-    }
+        taken[name] = pd.Series(values, dtype=column.dtype, copy=False)
     # copy=False: the taken columns are fresh, stacking them into blocks would copy them again.
     return pd.DataFrame(taken, index=pd.RangeIndex(len(order)), copy=False)
 
@@ -837,6 +892,7 @@ def _merge(
         _set_where(previous, "cancel_reason", stale, reason)
     added = generated[~known]
     columns = _stacked(previous, added) if len(previous) else dict(added.items())
+    del previous, added  # stacked: their columns are let go as the merged ones are taken
     priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(
