@@ -13,10 +13,15 @@ from sheetcrm.jobs import JobOptions, Run, run_job
 AS_OF = dt.date(2026, 11, 20)
 
 
-def test_the_previous_plan_is_let_go_once_merged(book_path: Path, tmp_path: Path) -> None:
+def _rerun(book_path: Path, tmp_path: Path) -> Run:
+    """A run on the output of a first plan job: its 跟进计划 is the previous plan."""
     first = tmp_path / "first.xlsx"
     run_job("plan", FileBook(book_path, first), JobOptions(as_of=AS_OF))
-    run = Run(FileBook(first, tmp_path / "again.xlsx"), JobOptions(as_of=AS_OF))
+    return Run(FileBook(first, tmp_path / "again.xlsx"), JobOptions(as_of=AS_OF))
+
+
+def test_the_previous_plan_is_let_go_once_merged(book_path: Path, tmp_path: Path) -> None:
+    run = _rerun(book_path, tmp_path)
     previous = run.existing_plan
     assert previous is not None and len(previous)
     held = weakref.ref(previous)
@@ -29,9 +34,7 @@ def test_the_previous_plan_is_let_go_once_merged(book_path: Path, tmp_path: Path
 
 
 def test_without_a_plan_built_the_touches_are_the_sheets(book_path: Path, tmp_path: Path) -> None:
-    first = tmp_path / "first.xlsx"
-    run_job("plan", FileBook(book_path, first), JobOptions(as_of=AS_OF))
-    run = Run(FileBook(first, tmp_path / "again.xlsx"), JobOptions(as_of=AS_OF))
+    run = _rerun(book_path, tmp_path)
     touches = run.touches
     assert touches is not None and len(touches)
     assert touches is run.existing_plan
