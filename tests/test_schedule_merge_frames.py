@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sheetcrm.schedule.columns import date_ordinals
 from sheetcrm.schedule.plan import (
     _blank_as_empty,
+    _blank_ids,
+    _filled,
     _first_positions,
     _IdCodes,
     _stacked,
@@ -75,8 +77,13 @@ def test_first_positions_are_each_codes_first(codes: list[int], size: int) -> No
     assert got.tolist() == [codes.index(c) if c in codes else -1 for c in range(size)]
 
 
+# Ids as the plan spells them (numbers 1 and 2) and texts near them: case, space, length, NUL.
+_SPELT = ["T0000000001", "T0000000002"]
+_NEAR = ["T000000000A", "T0000000001 ", "T00000000001", "T000000000\x00", "T0000000001\x00"]
 _IDS = st.one_of(
-    st.none(), st.just(float("nan")), st.sampled_from(["T1", "T2", "编号", "", " ", "nan"])
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from(["T1", "T2", "编号", "", " ", "nan", *_SPELT, *_NEAR]),
 )
 _OWNERS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["张三", "Ann", "", 7, 7.0]))
 _DUES = st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 5)))
@@ -102,21 +109,32 @@ def _previous_plans(draw: st.DrawFn) -> pd.DataFrame:
     )
 
 
-# Generated ids are never blank: hashes, or a previous row's id reused.
-_GENERATED = st.lists(st.sampled_from(["T1", "T2", "T3", "nan", "None", "编号", " "]), max_size=8)
+# Generated ids are never blank: hashes (numbers 1 to 3, "" reused), or a previous row's id.
+_GENERATED = st.lists(
+    st.sampled_from(["T1", "T2", "T3", "nan", "None", "编号", " ", *_SPELT, *_NEAR, 1, 2, 3]),
+    max_size=8,
+)
+
+
+def _generated(wanted: list[str | int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The generated ids as build_plan holds them (hashed numbers, ids reused) and as text."""
+    hashed = np.array([w if isinstance(w, int) else 0 for w in wanted], dtype=np.uint64)
+    reuse = np.array([w if isinstance(w, str) else "" for w in wanted], dtype=object)
+    texts = np.array([w if isinstance(w, str) else f"T{w:010x}" for w in wanted], dtype=object)
+    return hashed, reuse, texts
 
 
 @settings(max_examples=300, deadline=None)
 @given(_previous_plans(), _GENERATED)
 def test_id_codes_find_the_status_as_the_frame_indexed_by_id(
-    existing: pd.DataFrame, wanted: list[str]
+    existing: pd.DataFrame, wanted: list[str | int]
 ) -> None:
     # What build_plan did before: the whole frame indexed by id, blank and repeated ids dropped.
     known = existing.set_index(existing["touch_id"].astype(str), drop=False)
     known = known[known.index != ""]
     known = known[~known.index.duplicated()]
-    generated = np.array(wanted, dtype=object)
-    codes = _IdCodes.of(existing, generated)
+    hashed, reuse, generated = _generated(wanted)
+    codes = _IdCodes.of(existing, hashed, reuse)
     if codes is None:
         assert existing.empty
         return
@@ -130,15 +148,16 @@ def test_id_codes_find_the_status_as_the_frame_indexed_by_id(
 @settings(max_examples=300, deadline=None)
 @given(_previous_plans(), _GENERATED, st.data())
 def test_id_codes_match_as_the_merge_did(
-    existing: pd.DataFrame, wanted: list[str], data: st.DataObject
+    existing: pd.DataFrame, wanted: list[str | int], data: st.DataObject
 ) -> None:
     # What the merge did before: ids filled with "", each previous row matched with the first
     # new touch of its id; the new touches kept are some of the generated, in any order.
-    codes = _IdCodes.of(existing, np.array(wanted, dtype=object))
+    hashed, reuse, generated = _generated(wanted)
+    codes = _IdCodes.of(existing, hashed, reuse)
     if codes is None:
         return
     rows = data.draw(st.lists(st.integers(0, len(wanted) - 1), max_size=8)) if wanted else []
-    kept = [wanted[r] for r in rows]
+    kept = [generated[r] for r in rows]
     found, known, has_id = codes.matches(codes.generated[np.array(rows, dtype=np.intp)])
     ids = existing["touch_id"].fillna("").astype(str).tolist()
     assert found.tolist() == [kept.index(p) if p in kept and p else -1 for p in ids]
@@ -180,3 +199,24 @@ def test_blanks_as_empty_are_what_fillna_makes(frame: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got, expected)
     for name in names:  # the same values, type by type (2 and 2.0 are equal)
         assert [type(v) for v in got[name]] == [type(v) for v in expected[name]]
+
+
+_ODD_CELLS = st.one_of(
+    _CELLS,
+    st.sampled_from([pd.NA, pd.NaT, "", " ", "\u3000", "T1 ", 0, 0.0, False]),
+)
+
+
+@pytest.mark.filterwarnings("ignore:Downcasting object dtype arrays")  # pandas 2 still does it
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ODD_CELLS, max_size=12), st.booleans())
+def test_filled_and_blank_ids_are_what_the_text_of_each_cell_says(
+    cells: list[object], as_str: bool
+) -> None:
+    column = pd.Series(cells, dtype=object)
+    if as_str:  # a column pandas 3 types as text (blanks as NaN)
+        column = column.map(lambda v: v if pd.isna(v) else str(v)).astype(str)
+    assert _filled(column).tolist() == (column.fillna("").astype(str) != "").tolist()
+    frame = pd.DataFrame({"touch_id": column})
+    expected = column.fillna("").astype(str).str.strip() == ""
+    assert _blank_ids(frame).tolist() == expected.tolist()

@@ -288,6 +288,29 @@ def test_row_order_does_not_change_the_plan(
     pd.testing.assert_frame_equal(one, two)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames, st.integers(5, 40))
+def test_what_did_not_fit_is_what_room_for_all_would_have_placed(
+    rows: list[tuple[str, str, int, bool]], days: int
+) -> None:
+    customers, tiers = frame_from(rows)
+    tight = build_plan(
+        customers, tiers, calling(Rep("王", 1), Rep("李", 1)), AS_OF, horizon_days=days
+    )
+    roomy = build_plan(
+        customers, tiers, calling(Rep("王", 999), Rep("李", 999)), AS_OF, horizon_days=days
+    ).touches.set_index("touch_id")
+    unplaced = tight.unplaced
+    assert len(unplaced) == tight.beyond_capacity
+    assert set(unplaced["touch_id"]).isdisjoint(tight.touches["touch_id"])
+    assert set(unplaced["touch_id"]) | set(tight.touches["touch_id"]) == set(roomy.index)
+    same = ["customer_id", "customer", "contact", "channel", "purpose", "template", "step"]
+    expected = roomy.loc[unplaced["touch_id"], [*same, "priority"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(unplaced[[*same, "priority"]], expected, check_dtype=False)
+    assert unplaced["due"].isna().all() and (unplaced["status"] == STATUS_OPEN).all()
+    assert unplaced.index.equals(pd.RangeIndex(len(unplaced)))
+
+
 # ---- re-running ------------------------------------------------------------------------------
 
 

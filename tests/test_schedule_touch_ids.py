@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.schedule.touch_ids import hashed_ids, text_hash, touch_id, touch_ids
+from sheetcrm.schedule.touch_ids import (
+    ID_NUMBERS,
+    hashed_ids,
+    id_numbers,
+    id_texts,
+    text_hash,
+    touch_id,
+    touch_ids,
+)
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -62,3 +71,39 @@ def test_ids_are_spelt_as_the_digit_by_digit_hex(digests: list[int]) -> None:
     want = _hex_digit_by_digit(pd.util.hash_array(mixed)) if len(mixed) else np.empty(0, object)
     assert got.tolist() == want.tolist()
     assert all(type(v) is str for v in got)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, ID_NUMBERS - 1), max_size=20))
+def test_an_ids_number_is_read_back_from_its_text(numbers: list[int]) -> None:
+    texts = id_texts(np.array(numbers, dtype=np.uint64))
+    assert texts.tolist() == [f"T{n:010x}" for n in numbers]
+    assert id_numbers(texts).tolist() == numbers
+
+
+# Ids, and texts near an id's spelling: a character added, cut or changed (case, NUL, space).
+_SPELT_IDS = st.integers(0, ID_NUMBERS - 1).map(lambda n: f"T{n:010x}")
+_NEAR_IDS = st.tuples(
+    _SPELT_IDS, st.integers(0, 11), st.sampled_from(["", "A", "\x00", " ", "é", "0"])
+)
+_CELLS = st.one_of(
+    _SPELT_IDS,
+    _NEAR_IDS.map(lambda near: near[0][: near[1]] + near[2] + near[0][near[1] :]),
+    _NEAR_IDS.map(lambda near: near[0][: near[1]] + near[2] + near[0][near[1] + 1 :]),
+    _NEAR_IDS.map(lambda near: (near[0] + near[2]).upper()),
+    st.none(),
+    st.just(float("nan")),
+    st.integers(),
+    st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELLS, max_size=20))
+def test_only_strings_spelt_as_ids_read_as_numbers(values: list[object]) -> None:
+    got = id_numbers(np.array(values, dtype=object))
+    want = [
+        int(v[1:], 16) if isinstance(v, str) and re.fullmatch("T[0-9a-f]{10}", v) else -1
+        for v in values
+    ]
+    assert got.tolist() == want

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -168,3 +169,13 @@ def test_text_columns_read_back_as_each_distinct_value_did(cells: list[object]) 
     got = _texts(column.to_numpy(dtype=object))
     assert got.tolist() == expected
     assert all(type(v) is str for v in got)
+
+
+def test_a_column_of_few_distinct_texts_holds_each_text_once() -> None:
+    # The reader makes a string per cell: the plan keeps one per distinct text (a full plan's
+    # owners, purposes and steps are 650,000 cells each).
+    cells = np.array([f" 张三{i % 3} " for i in range(3000)], dtype=object)
+    cells[::7] = None
+    got = _texts(cells)
+    assert len({id(v) for v in got}) == 4  # three names and the blank
+    assert got.tolist() == [cell_text(v) for v in cells]

@@ -384,7 +384,7 @@ class Run:
         """The follow-up plan, merged with what staff recorded in the previous one."""
         tiers = self.tiers  # first: tiering is a step of its own
         self.step("plan")
-        return schedule.build_plan(
+        plan = schedule.build_plan(
             self.table.frame,
             tiers,
             schedule.parse_plan_settings(self.settings),
@@ -394,6 +394,10 @@ class Run:
             country=self.options.country or self.general.country,
             channel_limits=schedule.capacity.parse_channel_limits(self.settings),
         )
+        # Merged into this plan, the previous one is let go (650,000 rows on a full sheet):
+        # from now on `touches` reads this one.
+        self.__dict__.pop("existing_plan", None)
+        return plan
 
     @property
     def touches(self) -> pd.DataFrame | None:

@@ -42,10 +42,18 @@ from ..contacts import normalise_phones
 from ..i18n import Text, tr
 from .cadence import CHURN, NEW, NEW_CUSTOMER_DAYS, CadenceStep, match_groups
 from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
-from .columns import date_ordinals, flags, ordinal_dates, role_column, text_column, text_rank
+from .columns import (
+    date_ordinals,
+    flags,
+    ordinal_dates,
+    role_column,
+    text_column,
+    text_rank,
+    trimmed,
+)
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
-from .touch_ids import hashed_ids, text_hash
+from .touch_ids import ID_NUMBERS, hashed_ids, hashed_numbers, id_numbers, id_texts, text_hash
 from .workdays import CalendarDays, WorkCalendar
 
 __all__ = [
@@ -144,16 +152,37 @@ def _last_contact(
     return np.where(np.isnan(found), purchase, found).astype(np.int64)
 
 
-def _from_plan(existing: pd.DataFrame) -> pd.Series:
+def _from_plan(existing: pd.DataFrame) -> np.ndarray:
     """Which rows of the previous plan the plan made: an id, or a step where the id is gone."""
-    return (existing["touch_id"].fillna("").astype(str) != "") | (
-        existing["step"].fillna("").astype(str) != ""
-    )
+    made: np.ndarray = _filled(existing["touch_id"]) | _filled(existing["step"])
+    return made
 
 
-def _planned_once(existing: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Rows of the previous plan not cancelled, per step key, indexed by customer ID."""
-    wanted = (_from_plan(existing) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
+def _filled(column: pd.Series) -> np.ndarray:
+    """Which cells are not blank as text, as ``column.fillna("").astype(str) != ""`` says:
+    neither missing nor "" (no text made of each cell)."""
+    values = column.to_numpy(dtype=object)
+    filled: np.ndarray = ~pd.isna(values)
+    filled[filled] = values[filled] != ""
+    return filled
+
+
+def _blank_ids(existing: pd.DataFrame) -> np.ndarray:
+    """Which rows have no touch id, as ``fillna("").astype(str).str.strip() == ""`` says."""
+    values = existing["touch_id"].to_numpy(dtype=object)
+    texts, strings = trimmed(values)
+    blank: np.ndarray = pd.isna(values) | (strings & (texts == ""))
+    other = np.flatnonzero(~blank & ~strings)  # numbers, dates: their text is never blank
+    blank[other] = [not str(value).strip() for value in values[other]]
+    return blank
+
+
+def _planned_once(existing: pd.DataFrame, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Rows of the previous plan not cancelled, per one-off step's key (``keys``), indexed by
+    customer ID."""
+    # The rows of those steps alone (their keys are text with a "#": no other cell's text is
+    # one), the plan's since they have a step.
+    wanted = (existing["step"].isin(keys) & (existing["status"] != STATUS_CANCELLED)).to_numpy()
     # The five columns read, not every column (staff's too) copied first.
     rows = existing.loc[wanted, ["customer_id", "step", "touch_id", "status", "due"]]
     frame = pd.DataFrame(
@@ -238,21 +267,33 @@ def build_plan(
     reuse = np.concatenate(candidates.reuse) if candidates.reuse else np.empty(0, object)
     steps = settings.steps
     keys = np.array([step.key for step in steps], dtype=object)
-    # Each customer ID and step key is hashed once, not once per touch.
-    hashed = hashed_ids(text_hash(ids)[customer], text_hash(keys)[step_index], nominal)
-    generated_ids = np.where(reuse != "", reuse, hashed)
-    existing = _adopt_ids(existing, ids[customer], keys[step_index], nominal, generated_ids)
+    # Each customer ID and step key is hashed once, not once per touch. The generated ids are
+    # kept as numbers (or the earlier id reused): only the touches written are spelt as text.
+    hashed = hashed_numbers(text_hash(ids)[customer], text_hash(keys)[step_index], nominal)
+
+    def asked() -> pd.DataFrame:
+        """The touches the cadences ask for, as rows that lost their id are matched with."""
+        return pd.DataFrame(
+            {
+                "customer_id": ids[customer].astype(str),
+                "step": keys[step_index].astype(str),
+                "nominal": nominal.astype(np.int64),
+                "touch_id": _generated_ids(hashed, reuse),
+            }
+        )
+
+    existing = _adopt_ids(existing, asked)
 
     # Matching: rows staff finished (done/skipped/cancelled) stay as they are.
     # The previous ids and the generated ones are numbered together, by one hash of each.
-    ids_known = _IdCodes.of(existing, generated_ids)
-    matched = np.zeros(len(generated_ids), dtype=bool)
+    ids_known = _IdCodes.of(existing, hashed, reuse)
+    matched = np.zeros(len(hashed), dtype=bool)
     generated_codes = np.empty(0, dtype=np.intp)
     if ids_known is not None:  # a first plan has nothing to match against
         status_of, matched = ids_known.first_status(existing["status"].to_numpy(dtype=object))
         fresh = pd.isna(status_of) | (status_of == STATUS_OPEN)
         customer, step_index, nominal = customer[fresh], step_index[fresh], nominal[fresh]
-        generated_ids, generated_codes = generated_ids[fresh], ids_known.generated[fresh]
+        hashed, reuse, generated_codes = hashed[fresh], reuse[fresh], ids_known.generated[fresh]
         matched = matched[fresh]
 
     # Owners: the customer's owner, else the owner of their latest plan row, else least load.
@@ -268,48 +309,37 @@ def build_plan(
     reps, warnings = _reps(settings.reps, owners[load > 0])
     owners = assign_owners(ids, owners, channel_sets, load, reps)
 
-    # Levelling: earliest allowed day is the nominal due, pulled up to today when overdue.
-    position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
-    priority = np.array([step.priority for step in steps], dtype=np.int64)[step_index]
-    tier_rank = _tier_rank(tiers)[customer]
-    # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
-    id_rank, key_rank = text_rank(ids), text_rank(keys)
-    order = np.lexsort((key_rank[step_index], id_rank[customer], nominal, tier_rank, priority))
-    order_key = np.empty(len(order), dtype=np.int64)
-    order_key[order] = np.arange(len(order))
+    priorities = np.array([step.priority for step in steps], dtype=np.int64)
     channels = _pick([s.channel for s in steps], np.arange(len(steps)))
     landline_only = _landline_only(customers, channels)
     touch_channel = _reachable(channels[step_index], landline_only[customer])
-    # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own, named
-    # with a noncharacter no cell holds.
-    unattended = np.isin(touch_channel, UNATTENDED)
-    queue = owners[customer].astype(object)
-    queue[unattended] = [f"\ufffe{c}" for c in touch_channel[unattended].tolist()]
     capacity = {rep.name: rep.capacity for rep in reps}
     for name in UNATTENDED:
-        capacity[f"\ufffe{name}"] = (channel_limits or {}).get(name, len(queue) + 1)
-    booked = _booked_by_hand(existing, horizon)
-    placed = level(queue, position, order_key, capacity, len(horizon), booked)
+        capacity[f"\ufffe{name}"] = (channel_limits or {}).get(name, len(customer) + 1)
+    levelling = _Levelling(ids, keys, _tier_rank(tiers), priorities, capacity)
+    placed = levelling.placed(
+        customer, step_index, nominal, owners[customer], touch_channel, horizon, existing
+    )
     warnings = calendar.warnings_for(as_of, dt.date.fromordinal(end)) + warnings
     warnings += existing.attrs.get("warnings", [])
 
     names, contacts = text_column(customers, "name"), text_column(customers, "contact")
-    day = np.append(horizon, -1)[placed]  # -1 (unplaced) picks the -1
 
-    def touch_rows(rows: np.ndarray, index: pd.Index) -> pd.DataFrame:
-        """The generated touches at these positions (built apart: few fit, most may not)."""
-        who, step = customer[rows], step_index[rows]
+    def touch_rows(
+        who: np.ndarray, step: np.ndarray, touch_ids: np.ndarray, day: np.ndarray, index: pd.Index
+    ) -> pd.DataFrame:
+        """The generated touches of these customers, steps, ids and days (-1: not placed)."""
         columns = {
-            "touch_id": generated_ids[rows],
+            "touch_id": touch_ids,
             "customer_id": ids[who],
             "customer": names[who],
             "contact": contacts[who],
             "owner": owners[who],
-            "channel": touch_channel[rows],
-            "due": ordinal_dates(day[rows]),
+            "channel": _reachable(channels[step], landline_only[who]),
+            "due": ordinal_dates(day),
             "purpose": _pick([s.purpose for s in steps], step),
             "template": _pick([s.template for s in steps], step),
-            "priority": priority[rows],
+            "priority": priorities[step],
             "step": keys[step],
             "status": STATUS_OPEN,
             "done_date": None,
@@ -320,8 +350,26 @@ def build_plan(
         return pd.DataFrame(columns, index=index, copy=False)
 
     kept = np.flatnonzero((placed >= 0) | matched)
-    frame = touch_rows(kept, pd.Index(kept))
+    day = np.append(horizon, -1)[placed[kept]]  # -1 (unplaced) picks the -1
+    ids_kept = _generated_ids(hashed[kept], reuse[kept])
+    frame = touch_rows(customer[kept], step_index[kept], ids_kept, day, pd.Index(kept))
+    # What did not fit, built when asked for (millions of rows on a full sheet): kept compact
+    # till then, as customer and step numbers, the ids' numbers and the few ids reused.
     dropped = np.flatnonzero((placed < 0) & ~matched)
+    dropped_who = customer[dropped].astype(np.int32)
+    dropped_step = step_index[dropped].astype(np.int32)
+    dropped_hashed = hashed[dropped]
+    dropped_reused = np.flatnonzero(reuse[dropped] != "")
+    dropped_reuse = reuse[dropped[dropped_reused]]
+
+    def unplaced() -> pd.DataFrame:
+        """The touches that did not fit, as frame rows (no date)."""
+        reused = np.full(len(dropped_who), "", dtype=object)
+        reused[dropped_reused] = dropped_reuse
+        touch_ids = _generated_ids(dropped_hashed, reused)
+        never = np.full(len(dropped_who), -1, dtype=np.int64)
+        index = pd.RangeIndex(len(dropped_who))
+        return touch_rows(dropped_who, dropped_step, touch_ids, never, index)
 
     def status() -> pd.DataFrame:
         """Per customer ID: opted out, and the cadence group followed."""
@@ -341,13 +389,60 @@ def build_plan(
     touches = _merge(frame, existing, matches, status, end)
     return PlanResult(
         touches,
-        lambda: touch_rows(dropped, pd.RangeIndex(len(dropped))),
+        unplaced,
         warnings,
         as_of,
         extras,
         beyond_capacity=len(dropped),
         estimated_years=calendar.estimated_between(as_of, dt.date.fromordinal(end)),
     )
+
+
+@dataclass
+class _Levelling:
+    """How touches are levelled: the order they take their day in, and each rep's capacity."""
+
+    ids: np.ndarray  # per customer
+    keys: np.ndarray  # per step
+    tier_rank: np.ndarray  # per customer: code A first
+    priorities: np.ndarray  # per step
+    capacity: dict[str, int]  # per rep, and per unattended channel (named after a noncharacter)
+
+    def placed(
+        self,
+        customer: np.ndarray,
+        step: np.ndarray,
+        nominal: np.ndarray,
+        owner: np.ndarray,
+        channel: np.ndarray,
+        horizon: np.ndarray,
+        existing: pd.DataFrame,
+    ) -> np.ndarray:
+        """Each touch's position in the horizon's working days (-1: beyond capacity). Its
+        temporaries (millions of touches on a full sheet) go with it."""
+        # Earliest allowed day is the nominal due, pulled up to today when overdue.
+        position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
+        # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
+        id_rank, key_rank = text_rank(self.ids), text_rank(self.keys)
+        order = np.lexsort(
+            (
+                key_rank[step],
+                id_rank[customer],
+                nominal,
+                self.tier_rank[customer],
+                self.priorities[step],
+            )
+        )
+        order_key = np.empty(len(order), dtype=np.int64)
+        order_key[order] = np.arange(len(order))
+        # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own,
+        # named with a noncharacter no cell holds.
+        unattended = np.isin(channel, UNATTENDED)
+        queue = owner.astype(object)
+        queue[unattended] = [f"\ufffe{c}" for c in channel[unattended].tolist()]
+        booked = _booked_by_hand(existing, horizon)
+        placed: np.ndarray = level(queue, position, order_key, self.capacity, len(horizon), booked)
+        return placed
 
 
 def _generate(
@@ -364,7 +459,7 @@ def _generate(
 ) -> _Candidates:
     """Every touch the cadences ask for in the horizon, before owners and levelling."""
     done = _done_by_channel(existing)
-    earlier = _planned_once(existing)
+    earlier = _planned_once(existing, [step.key for step in steps if step.repeat is None])
     catch_up = int(calendar.add_workdays_array(np.array([start]), -CATCH_UP_WORKDAYS)[0])
     candidates = _Candidates()
     for s, step in enumerate(steps):
@@ -411,18 +506,30 @@ class _IdCodes:
     size: int
 
     @classmethod
-    def of(cls, existing: pd.DataFrame, generated: np.ndarray) -> _IdCodes | None:
-        """The codes of the previous plan and the generated ids; None without previous rows."""
+    def of(cls, existing: pd.DataFrame, hashed: np.ndarray, reuse: np.ndarray) -> _IdCodes | None:
+        """The codes of the previous plan and the generated ids (the hashed id's number, or
+        the id ``reuse`` holds where not ""); None without previous rows."""
         if not len(existing):
             return None
         raw = existing["touch_id"]
         text = raw.astype(str).to_numpy(dtype=object)
-        # Previous rows first: each code's first appearance is its first previous row.
-        codes, distinct = pd.factorize(np.concatenate([text, generated]), use_na_sentinel=False)
+        reused = np.flatnonzero(reuse != "")
+        # Ids spelt as the plan spells them are numbered by their number, any other value
+        # after them by its own factorize (few): integers hashed, not Python strings.
+        previous_keys, reused_keys = id_numbers(text), id_numbers(reuse[reused])
+        other_previous = np.flatnonzero(previous_keys < 0)
+        other_reused = reused[reused_keys < 0]
+        other_codes, others = pd.factorize(
+            np.concatenate([text[other_previous], reuse[other_reused]]), use_na_sentinel=False
+        )
+        keys = np.concatenate([previous_keys, hashed.astype(np.int64)])
+        keys[len(text) + reused] = reused_keys
+        keys[np.concatenate([other_previous, len(text) + other_reused])] = ID_NUMBERS + other_codes
+        codes, distinct = pd.factorize(keys)
         previous, generated_codes = codes[: len(text)], codes[len(text) :]
-        blank = np.flatnonzero(pd.Index(distinct, dtype=object) == "")
+        blank = np.flatnonzero(pd.Index(others, dtype=object) == "")
         if len(blank):
-            previous = np.where(previous == blank[0], -1, previous)
+            previous = np.where(keys[: len(text)] == ID_NUMBERS + blank[0], -1, previous)
         merged = np.where(raw.isna().to_numpy(), -1, previous)
         return cls(previous, merged, generated_codes, len(distinct))
 
@@ -445,6 +552,11 @@ class _IdCodes:
         return found, known, has_id
 
 
+def _generated_ids(hashed: np.ndarray, reuse: np.ndarray) -> np.ndarray:
+    """The generated touches' ids as text: the id reused where one is, else the hashed one."""
+    return np.where(reuse != "", reuse, id_texts(hashed))
+
+
 def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
     """For each code below ``size``, the first position that holds it (-1: none); negative
     codes are left out."""
@@ -457,10 +569,10 @@ def _first_positions(codes: np.ndarray, size: int) -> np.ndarray:
 def _sticky_owners(existing: pd.DataFrame, ids: np.ndarray) -> np.ndarray | None:
     """Per customer ID, the owner of their latest previous plan row that has one ("" where
     none has); None when no row has an owner."""
-    owned = (existing["owner"].fillna("").astype(str) != "").to_numpy()
+    owned = _filled(existing["owner"])
     if not owned.any():
         return None
-    customer = existing["customer_id"].astype(str).to_numpy(dtype=object)[owned]
+    customer = existing["customer_id"][owned].astype(str).to_numpy(dtype=object)
     # The plan's customers and the table's numbered together: one hash of each.
     codes, distinct = pd.factorize(np.concatenate([customer, ids]), use_na_sentinel=False)
     latest = _latest_rows(
@@ -497,7 +609,7 @@ def _latest_rows(
 
 def _booked_by_hand(existing: pd.DataFrame, horizon: np.ndarray) -> dict[str, np.ndarray]:
     """Per rep, how many open rows staff typed in by hand fall on each working day."""
-    hand = existing[~_from_plan(existing) & (existing["status"] == STATUS_OPEN)]
+    hand = existing[~_from_plan(existing) & (existing["status"] == STATUS_OPEN).to_numpy()]
     due = date_ordinals(hand["due"])
     position = np.searchsorted(horizon, due)
     on_workday = (position < len(horizon)) & (
@@ -591,20 +703,16 @@ def _reps(configured: Sequence[Rep], owners: np.ndarray) -> tuple[list[Rep], lis
     return reps, warnings
 
 
-def _adopt_ids(
-    existing: pd.DataFrame,
-    customers: np.ndarray,
-    steps: np.ndarray,
-    nominal: np.ndarray,
-    generated: np.ndarray,
-) -> pd.DataFrame:
+def _adopt_ids(existing: pd.DataFrame, asked: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The previous plan with the rows that lost their id (the 编号 column deleted) given
     theirs again: the id of the touch the cadences ask for of the same customer and step (so
     channel) whose nominal date is the latest on or before the row's due date (levelling only
     moves a touch later, or an overdue one to today), one row each; the others an id of their
-    own. Then no touch is planned twice and staff's edits stay with theirs."""
-    ids = existing["touch_id"].fillna("").astype(str).str.strip()
-    lost = ((ids == "") & _from_plan(existing)).to_numpy()
+    own. Then no touch is planned twice and staff's edits stay with theirs.
+
+    ``asked`` makes the frame of the touches the cadences ask for (``customer_id``, ``step``,
+    ``nominal``, ``touch_id``): only when a row lost its id."""
+    lost = _blank_ids(existing) & _from_plan(existing)
     if not lost.any():
         return existing
     rows = pd.DataFrame(
@@ -615,23 +723,16 @@ def _adopt_ids(
             "at": np.arange(len(existing)),
         }
     )[lost]
-    asked = pd.DataFrame(
-        {
-            "customer_id": customers.astype(str),
-            "step": steps.astype(str),
-            "nominal": nominal.astype(np.int64),
-            "touch_id": generated,
-        }
-    ).sort_values("nominal", kind="stable")
+    touches = asked().sort_values("nominal", kind="stable")
     found = pd.merge_asof(
         rows.sort_values("due", kind="stable"),
-        asked,
+        touches,
         left_on="due",
         right_on="nominal",
         by=["customer_id", "step"],
         direction="backward",
     ).sort_values("at", kind="stable")
-    found["touch_id"] = _one_each(found, asked)
+    found["touch_id"] = _one_each(found, touches)
     # Apart from the plan's own ids (the step key after a noncharacter no cell holds), so an
     # open one is cancelled as rescheduled, as it would have been with its id.
     own = hashed_ids(
@@ -685,19 +786,20 @@ def _stacked(top: pd.DataFrame, bottom: pd.DataFrame) -> dict[str, pd.Series]:
     return columns
 
 
-def _taken(columns: Mapping[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
-    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once."""
-    # A numpy column indexed as its array: ExtensionArray.take first checks every value for blanks.
-    taken = {
-        name: pd.Series(
+def _taken(columns: dict[str, pd.Series], order: np.ndarray) -> pd.DataFrame:
+    """A frame of the columns' values at ``order`` (a RangeIndex), each column taken once and
+    then dropped from ``columns`` (emptied): never all columns twice in memory."""
+    taken: dict[str, pd.Series] = {}
+    for name in list(columns):
+        column = columns.pop(name)
+        # A numpy column indexed as its array: ExtensionArray.take first checks every value
+        # for blanks.
+        values = (
             column.to_numpy()[order]
             if isinstance(column.dtype, np.dtype)
-            else column.array.take(order),
-            dtype=column.dtype,
-            copy=False,
+            else column.array.take(order)
         )
-        for name, column in columns.items()
-    }
+        taken[name] = pd.Series(values, dtype=column.dtype, copy=False)
     # copy=False: the taken columns are fresh, stacking them into blocks would copy them again.
     return pd.DataFrame(taken, index=pd.RangeIndex(len(order)), copy=False)
 
@@ -790,6 +892,7 @@ def _merge(
         _set_where(previous, "cancel_reason", stale, reason)
     added = generated[~known]
     columns = _stacked(previous, added) if len(previous) else dict(added.items())
+    del previous, added  # stacked: their columns are let go as the merged ones are taken
     priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
     order = np.lexsort(

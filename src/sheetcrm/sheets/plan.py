@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from ..schedule.plan import TOUCH_COLUMNS, PlanResult, empty_touches
 from ..schedule.statuses import STATUS_OPEN, STATUSES, read_status, status_label
 from ..schedule.workdays import estimate_warning
 from ..table.grid_rows import rows_array, sparse_rows
-from ..values import is_blank, parse_date, parse_number
+from ..values import is_blank, mostly_distinct, parse_date, parse_number
 from .plain_cells import plain_cells
 from .row_limit import NOTE
 
@@ -210,9 +211,17 @@ def _parse_column(values: pd.Series, key: str, sheet: str, header: str) -> pd.Se
 
 def _texts(cells: np.ndarray) -> np.ndarray:
     """A text column read back: strings trimmed, any other cell as text (blank: "")."""
-    # Ids, customers and contacts are mostly distinct: trimming each string costs less than
-    # hashing them to find the distinct ones; the few other cells are.
-    texts, strings = trimmed(cells)
+    if mostly_distinct(cells):
+        # Ids, customers and contacts: trimming each string costs less than hashing them to
+        # find the distinct ones.
+        texts, strings = trimmed(cells)
+    else:
+        # Owners, purposes, steps, reasons: each distinct string trimmed once and held once,
+        # not a string per cell held as long as the plan (strings only: 1 == 1.0 == True).
+        strings = np.fromiter(map(isinstance, cells, repeat(str)), bool, len(cells))
+        codes, uniques = pd.factorize(cells[strings])
+        texts = np.full(len(cells), "", dtype=object)
+        texts[strings] = trimmed(uniques)[0][codes]
     rest = np.flatnonzero(~strings)
     if len(rest):
         codes, uniques = pd.factorize(cells[rest], use_na_sentinel=True)
@@ -235,7 +244,6 @@ def parse_plan_sheet(
     header = [cell_text(v) for v in grid[0]]
     keys = [_HEADER_KEYS.get(h.lower(), h) for h in header]
     extras = [k for k, h in zip(keys, header, strict=True) if h and k == h and k != "flag"]
-    width = len(header)
     body = (grid if isinstance(grid, np.ndarray) else rows_array(grid))[1:]
     # Only a row with one filled cell at most can be blank or a note: few are looked at.
     dropped = [
@@ -243,23 +251,23 @@ def parse_plan_sheet(
         for at in np.flatnonzero(sparse_rows(body, 1))
         if all(is_blank(v) for v in body[at]) or _is_note(body[at])
     ]
-    kept = np.ones(len(body), dtype=bool)
-    kept[dropped] = False
-    raw = pd.DataFrame(
-        body[kept, :width],
-        index=pd.Index((np.flatnonzero(kept) + 2).tolist(), name="row"),
-        columns=range(width),
-        dtype=object,
-    )
-    frame = pd.DataFrame(index=raw.index)
+    kept = np.delete(np.arange(len(body)), dropped)
+    index = pd.Index(kept + 2, name="row")
+
+    def raw(position: int) -> pd.Series:
+        """One column's cells in the rows kept (a column at a time: no copy of the grid)."""
+        cells = body[:, position] if len(kept) == len(body) else body[kept, position]
+        return pd.Series(cells, index=index, dtype=object, copy=False)
+
+    frame = pd.DataFrame(index=index)
     for key in TOUCH_COLUMNS:
         if key in keys:
             position = keys.index(key)
-            frame[key] = _parse_column(raw[position], key, sheet_name, header[position])
+            frame[key] = _parse_column(raw(position), key, sheet_name, header[position])
         else:
             frame[key] = STATUS_OPEN if key == "status" else None
     for name in extras:
-        column = raw[keys.index(name)]
+        column = raw(keys.index(name))
         frame[name] = column.where(column.notna(), None)
     frame.attrs["extra_columns"] = extras
     if "touch_id" not in keys:
