@@ -46,7 +46,7 @@ class FileBook(ReadsCustomers):
             _check_writable(self.path)
         self.backup = backup
         self._reader = XlsxReader(self.path, tuning)
-        self._writer = PackageWriter(self.path, tuning)
+        self._writer = PackageWriter(self.path, tuning, self.output)
         self._written: dict[str, Sequence[Sequence[CellValue]]] = {}
 
     @property
