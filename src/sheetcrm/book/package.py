@@ -56,14 +56,17 @@ class Deflated:
     compressed: int
     spilled: Path | None = None
 
-    def chunks(self, piece: int) -> Iterator[bytes]:
-        """The compressed bytes in pieces (of ``piece`` bytes when read back from the file)."""
+    def chunks(self, piece: int) -> Iterator[bytes | memoryview]:
+        """The compressed bytes in pieces; read back from the file, ``piece`` bytes at a time
+        into one buffer, each valid only until the next is asked for (fresh buffers cost as
+        much again: the kernel zeroes every page newly touched)."""
         if self.spilled is None:
             yield from self.pieces
             return
+        buffer = memoryview(bytearray(piece))
         with self.spilled.open("rb") as handle:
-            while chunk := handle.read(piece):
-                yield chunk
+            while count := handle.readinto(buffer):
+                yield buffer[:count]
 
 
 class _Spill:
