@@ -256,7 +256,6 @@ class PackageWriter:
         styles = self._cell_styles()
         by_column = sorted(targets, key=lambda t: t.column)
         size = self.package.size(part)
-        background = size >= self.tuning.background_part and not self.package.is_changed(part)
         job = SpliceJob(
             self.package.source,
             self.package.spill_path(),
@@ -279,7 +278,7 @@ class PackageWriter:
             size,
             self.tuning,
         )
-        if background:
+        if size >= self.tuning.background_part and not self.package.is_changed(part):
             self._pending.append((part, _background.start(splice_part, job)))
         else:  # written now: an error shows at once
             self._store(part, splice_part(job, self.package))
@@ -429,7 +428,9 @@ class PackageWriter:
 
         The new file is written whole beside the target first; then, under our lock, the
         workbook is compared with what was read and only if unchanged is it backed up and
-        replaced. A symlink's target is what gets replaced: the link stays a link.
+        replaced. A symlink's target is what gets replaced: the link stays a link. Saved or
+        not, the big parts waiting in temporary files are let go (in place, the writer starts
+        again from the file saved).
         """
         target = Path(output) if output else self.path
         in_place = target.resolve() == self.path.resolve()
