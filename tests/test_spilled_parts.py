@@ -27,6 +27,7 @@ from sheetcrm import jobs
 from sheetcrm.book.base import ResultColumn, SheetSpec
 from sheetcrm.book.file import FileBook
 from sheetcrm.book.package import Deflated, Package, deflate_stream
+from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.demo import write_big_customers, write_demo
 from sheetcrm.errors import WorkbookError
 from sheetcrm.jobs import JobOptions, run_job
@@ -366,3 +367,23 @@ def test_a_worker_killed_midway_is_redone_here_and_leaves_nothing(tmp_path: Path
         outputs.append(out.read_bytes())
         assert _litter(book.parent, out.parent) == []
     assert outputs[0] == outputs[1]
+
+
+def test_the_last_check_before_the_replace_sees_a_change_that_put_the_mtime_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = _small_book(tmp_path)
+    writer = PackageWriter(book, SPILLED)
+    writer.write_sheet(SheetSpec("长表", [["编号"], *([i] for i in range(5000))]))
+    write_temp = PackageWriter._write_temp
+
+    def write_then_changed(self: PackageWriter, temp: Path) -> None:
+        write_temp(self, temp)
+        stat = book.stat()
+        _flip_in_place(book)
+        os.utime(book, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # size and identity as read
+
+    monkeypatch.setattr(PackageWriter, "_write_temp", write_then_changed)
+    with pytest.raises(WorkbookError, match=r"changes are kept.*\(sheetcrm\)\.xlsx"):
+        writer.save()
+    assert _litter(book.parent) == []

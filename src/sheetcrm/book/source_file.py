@@ -91,10 +91,11 @@ class SourceFile:
                 raise WorkbookError(changed_message(self.path))
 
     def unchanged(self) -> bool:
-        """True when the file on disk is still the one read (content decides)."""
+        """True when the file on disk holds what was read: its content hashed again, so that
+        even a change that kept the size and put the mtime back is seen (the last check)."""
         try:
             with self.path.open("rb") as handle:
-                return self._same(handle)
+                return _digest(handle) == self.fingerprint.sha256
         except OSError:
             return False
 
