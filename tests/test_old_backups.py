@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -45,10 +46,10 @@ def test_the_old_backup_becomes_the_first_and_the_user_is_told(
 def test_with_a_first_backup_already_the_old_one_is_left_alone(tmp_path: Path) -> None:
     book = tmp_path / "客户.xlsx"
     book.write_bytes(b"one")
-    first = keep_backup(book, b"one").path
+    first = keep_backup(book, io.BytesIO(b"one")).path
     old = _old_bak(book)
     old.write_bytes(b"older")
-    kept = keep_backup(book, b"two")
+    kept = keep_backup(book, io.BytesIO(b"two"))
     assert kept.adopted is None and kept.adopted_note() is None
     assert old.read_bytes() == b"older" and first.read_bytes() == b"one"
 
@@ -63,7 +64,7 @@ def test_an_old_backup_that_is_not_a_plain_file_stays_put(tmp_path: Path, odd: s
     else:
         (tmp_path / "elsewhere.xlsx").write_bytes(b"elsewhere")
         old.symlink_to(tmp_path / "elsewhere.xlsx")
-    kept = keep_backup(book, b"now")
+    kept = keep_backup(book, io.BytesIO(b"now"))
     assert kept.adopted is None
     assert kept.path.read_bytes() == b"now" and kept.path.name == "book.first.xlsx"
     assert old.exists() or old.is_symlink()
@@ -74,6 +75,6 @@ def test_only_this_workbooks_old_backup_is_taken(tmp_path: Path) -> None:
     book.write_bytes(b"a")
     other = tmp_path / "ab.bak.xlsx"  # another workbook's (ab.xlsx)
     other.write_bytes(b"ab")
-    kept = keep_backup(book, b"a")
+    kept = keep_backup(book, io.BytesIO(b"a"))
     assert kept.adopted is None and other.read_bytes() == b"ab"
     assert kept.path.read_bytes() == b"a"

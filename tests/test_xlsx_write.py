@@ -970,7 +970,12 @@ def test_a_worker_refuses_a_file_changed_since_it_was_read(
     book: Path, monkeypatch: pytest.MonkeyPatch, in_worker: Tuning
 ) -> None:
     started: list[tuple[Callable[..., object], tuple[object, ...]]] = []
-    monkeypatch.setattr(_background, "start", lambda work, *args: started.append((work, args)))
+
+    def keep(work: Callable[..., object], *args: object) -> _background.Pending[object]:
+        started.append((work, args))
+        return _background.Pending(work, args)  # not started: nobody asks for its result
+
+    monkeypatch.setattr(_background, "start", keep)
     writer = PackageWriter(book, in_worker)
     writer.write_columns("客户", 1, 1, 6, "客户表", HEADERS, _results())
     wb = openpyxl.load_workbook(book)

@@ -39,6 +39,10 @@ class Tuning:
     deflate_batch: int = 2 * _MB
     """Bytes deflated at once, in worker threads, when a big part is streamed in."""
 
+    spill_part: int = 8 * _MB
+    """A written part whose compressed bytes pass this waits for the save in a temporary file
+    beside the output, not in memory (the bytes are read back once, through the page cache)."""
+
     row_block: int = 32768
     """Rows whose cell XML is built and joined at once (own sheets and spliced result rows)."""
 

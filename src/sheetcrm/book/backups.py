@@ -13,9 +13,12 @@ anything a later run replaces) and says so; with a first backup there already, i
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ..errors import WorkbookError
 from ..i18n import tr
@@ -125,8 +128,9 @@ def find_backup(book: Path, which: str | None) -> Backup:
     return chosen[-1]
 
 
-def keep_backup(book: Path, data: bytes, keep: int = KEEP) -> Kept:
-    """Store data (the workbook about to be replaced) as its first or newest backup; prune."""
+def keep_backup(book: Path, source: IO[bytes], keep: int = KEEP) -> Kept:
+    """Store what source holds (the workbook about to be replaced, read from its start) as its
+    first or newest backup; prune."""
     folder = _folder(book)
     try:
         folder.mkdir(exist_ok=True)
@@ -143,7 +147,7 @@ def keep_backup(book: Path, data: bytes, keep: int = KEEP) -> Kept:
             while target.exists():  # two runs in one second
                 count += 1
                 target = folder / f"{book.stem}.{stamp}-{count}{book.suffix}"
-        write_atomically(target, data)
+        write_atomically(target, source)
     except (FileExistsError, NotADirectoryError, IsADirectoryError) as error:
         raise WorkbookError(
             tr(
@@ -180,17 +184,20 @@ def restore(book: Path, which: str | None, keep: int = KEEP) -> tuple[Backup, Ke
     chosen = find_backup(book, which)
     data = chosen.path.read_bytes()  # before pruning can remove it
     with hold_lock(book):
-        kept = keep_backup(book, book.read_bytes(), keep) if book.exists() else None
-        write_atomically(book.resolve(), data)
+        kept = None
+        if book.exists():
+            with book.open("rb") as current:
+                kept = keep_backup(book, current, keep)
+        write_atomically(book.resolve(), io.BytesIO(data))
     return chosen, kept
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write data to target whole or not at all."""
+def write_atomically(target: Path, source: IO[bytes]) -> None:
+    """Write what source holds (read in pieces) to target, whole or not at all."""
     temp = temp_path(target)
     try:
         with temp.open("wb") as handle:
-            handle.write(data)
+            shutil.copyfileobj(source, handle, 2**20)
             handle.flush()
             os.fsync(handle.fileno())
         if target.is_dir():

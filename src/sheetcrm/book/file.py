@@ -47,7 +47,7 @@ class FileBook(ReadsCustomers):
             _check_writable(self.path)
         self.backup = backup
         self._reader = XlsxReader(self.path, tuning)
-        self._writer = PackageWriter(self.path, tuning)
+        self._writer = PackageWriter(self.path, tuning, self.output)
         self._kept_cells = (tuning or Tuning()).cached_cells
         # What each sheet written since opening holds, None when too big to keep (see write_sheet).
         self._written: dict[str, Sequence[Sequence[CellValue]] | None] = {}

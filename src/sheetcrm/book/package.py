@@ -7,10 +7,11 @@ sheetcrm does not understand (drawings, VBA, printer settings, …) survives.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import hashlib
-import io
+import os
 import posixpath
+import weakref
 import zipfile
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
@@ -27,14 +28,14 @@ from ..tuning import Tuning
 from . import sheetstream
 from .namespaces import CT_NS, PACKAGE_REL_NS, office_rel
 from .sheetstream import codec as _deflater
+from .source_file import SourceFile
+from .temp_files import temp_path
 
 __all__ = [
     "Deflated",
-    "Fingerprint",
     "Package",
     "Relationships",
     "deflate_stream",
-    "fingerprint",
     "stream_part",
 ]
 
@@ -45,29 +46,66 @@ _XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    """What a file looked like when read: enough to notice it changed since."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def fingerprint(path: Path, data: bytes | None = None) -> Fingerprint:
-    """The fingerprint of a file as it is on disk now (of its bytes as read, when given)."""
-    stat = path.stat()
-    content = path.read_bytes() if data is None else data
-    return Fingerprint(len(content), stat.st_mtime_ns, hashlib.sha256(content).hexdigest())
-
-
-@dataclass(frozen=True)
 class Deflated:
-    """A part compressed as it was written: raw deflate pieces, CRC-32 and sizes."""
+    """A part compressed as it was written: raw deflate pieces, CRC-32 and sizes. A big part's
+    pieces wait for the save in a temporary file (``spilled``), not in memory."""
 
     pieces: list[bytes]
     crc: int
     size: int
     compressed: int
+    spilled: Path | None = None
+
+    def chunks(self, piece: int) -> Iterator[bytes | memoryview]:
+        """The compressed bytes in pieces; read back from the file, ``piece`` bytes at a time
+        into one buffer, each valid only until the next is asked for (fresh buffers cost as
+        much again: the kernel zeroes every page newly touched)."""
+        if self.spilled is None:
+            yield from self.pieces
+            return
+        buffer = memoryview(bytearray(piece))
+        with self.spilled.open("rb") as handle:
+            while count := handle.readinto(buffer):
+                yield buffer[:count]
+
+
+class _Spill:
+    """Compressed pieces held in memory until they pass ``limit`` bytes, then written to a file."""
+
+    def __init__(self, path: Path | None, limit: int) -> None:
+        self.path, self.limit = path, limit
+        self.pieces: list[bytes] = []
+        self.count = 0
+        self.handle: IO[bytes] | None = None
+
+    def add(self, piece: bytes) -> None:
+        self.count += len(piece)
+        if self.handle is not None:
+            self.handle.write(piece)
+            return
+        self.pieces.append(piece)
+        if self.path is not None and self.count > self.limit:
+            try:
+                self.handle = self.path.open("wb")  # wb: a killed worker's half is written over
+            except OSError:  # a folder we may not write to: the part stays in memory, as it fits
+                self.path = None
+                return
+            self.handle.writelines(self.pieces)
+            self.pieces = []
+
+    def done(self, crc: int, size: int) -> Deflated:
+        """What was written, the file closed (and flushed to the page cache, not to the disk)."""
+        if self.handle is None:
+            return Deflated(self.pieces, crc, size, self.count)
+        self.handle.close()
+        return Deflated([], crc, size, self.count, self.path)
+
+    def discard(self) -> None:
+        """Remove what was written (the work failed)."""
+        if self.handle is not None and self.path is not None:
+            with contextlib.suppress(OSError):  # a full disk fails the flush again
+                self.handle.close()
+            self.path.unlink(missing_ok=True)
 
 
 def _batches(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
@@ -92,26 +130,36 @@ def _deflate_batch(data: bytes, level: int) -> bytes:
 
 
 def deflate_stream(
-    chunks: Iterable[bytes | memoryview], size_hint: int, tuning: Tuning
+    chunks: Iterable[bytes | memoryview],
+    size_hint: int,
+    tuning: Tuning,
+    spill: Path | None = None,
 ) -> Deflated:
     """A part given as pieces, compressed as they come, for :meth:`Package.write_deflated`.
 
     A part expected (size_hint) to be big is compressed at level 1: 3x faster for a
-    slightly larger file.
+    slightly larger file. Once its compressed bytes pass ``tuning.spill_part`` they go
+    to the file ``spill`` (when given; whoever named it removes it), not to memory.
     """
     level = 1 if size_hint > tuning.big_part else _deflater.Z_DEFAULT_COMPRESSION
-    return _deflate(chunks, level, tuning.deflate_batch)
+    sink = _Spill(spill, tuning.spill_part)
+    try:
+        return sink.done(*_deflate(chunks, level, tuning.deflate_batch, sink))
+    except BaseException:
+        sink.discard()
+        raise
 
 
-def _deflate(chunks: Iterable[bytes | memoryview], level: int, batch: int) -> Deflated:
+def _deflate(
+    chunks: Iterable[bytes | memoryview], level: int, batch: int, sink: _Spill
+) -> tuple[int, int]:
     """Compress a stream of pieces to raw deflate, as zipfile stores it.
 
     Each batch is compressed on its own in a worker thread (zlib lets go of the
     GIL), overlapping the building of the next one; as each ends on a byte
     boundary, the pieces joined and closed by an empty final block are one
-    valid stream (what pigz does).
+    valid stream (what pigz does). The compressed pieces go to sink; (CRC-32, size) returned.
     """
-    done: list[bytes] = []
     pending: deque[Future[bytes]] = deque()
     crc = size = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -120,17 +168,30 @@ def _deflate(chunks: Iterable[bytes | memoryview], level: int, batch: int) -> De
             size += len(data)
             pending.append(pool.submit(_deflate_batch, data, level))
             while len(pending) > 4:  # bounded: raw batches waiting cost memory
-                done.append(pending.popleft().result())
-        done.extend(future.result() for future in pending)
-    done.append(_deflater.compressobj(level, _deflater.DEFLATED, -15).flush())  # the final block
-    return Deflated(done, crc, size, sum(map(len, done)))
+                sink.add(pending.popleft().result())
+        for future in pending:
+            sink.add(future.result())
+    sink.add(_deflater.compressobj(level, _deflater.DEFLATED, -15).flush())  # the final block
+    return crc, size
 
 
-def stream_part(path: Path, name: str, tuning: Tuning) -> Iterator[bytes]:
-    """A part of a package file on disk, inflated piece by piece (the file is never read whole)."""
-    with zipfile.ZipFile(path) as package:
-        info = package.getinfo(name)
-    yield from sheetstream.member(path, info, tuning.piece)
+def stream_part(source: SourceFile, name: str, tuning: Tuning) -> Iterator[bytes]:
+    """A part of a package file on disk, inflated piece by piece (the file is never read whole,
+    and must be the one read)."""
+    with source.open() as handle:
+        info = zipfile.ZipFile(handle).getinfo(name)
+        yield from sheetstream.read_ahead(_inflated(handle, info, tuning.piece, source.path.name))
+
+
+def _inflated(handle: IO[bytes], info: zipfile.ZipInfo, piece: int, book: str) -> Iterator[bytes]:
+    """A member of an open zip file inflated piece by piece, its CRC checked at the end."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        with zipfile.ZipFile(handle) as package, package.open(info) as member:
+            while chunk := member.read(piece):
+                yield chunk
+        return
+    raw = sheetstream.file_raw(handle, info, max(piece // 8, 1))  # sheet XML inflates about 8x
+    yield from sheetstream.inflate(raw, info, book)
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -238,13 +299,24 @@ class Relationships:
 
 
 class Package:
-    """An OOXML zip read into memory, with parts replaced, added and deleted until saved."""
+    """An OOXML zip file with parts replaced, added and deleted until saved.
 
-    def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
+    The file is not held in memory: parts are read from it again (only while it is the
+    file read, see :class:`SourceFile`), and big new parts wait for the save in temporary
+    files beside ``spill_beside`` (the output), removed by :meth:`close` or when the
+    package is let go.
+    """
+
+    def __init__(
+        self, path: Path, tuning: Tuning | None = None, spill_beside: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self.tuning = tuning or Tuning()
+        self.spill_beside = spill_beside
+        self._spills: set[Path] = set()  # named for big parts: removed with the package
+        weakref.finalize(self, _remove, self._spills)
         try:
-            self.data = self.path.read_bytes()
+            handle = self.path.open("rb")
         except FileNotFoundError:
             raise WorkbookError(
                 tr(
@@ -259,19 +331,23 @@ class Package:
                     f"cannot read {self.path}: {error.strerror}",
                 )
             ) from None
-        if not self.data.startswith(b"PK"):
-            _refuse_non_zip(self.path, self.data)
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
-        except zipfile.BadZipFile:
-            raise WorkbookError(
-                tr(
-                    f"{self.path.name} 已损坏（zip 结构不完整）。请用 Excel 打开修复并另存为 .xlsx",
-                    f"{self.path.name} is damaged (broken zip); open it in Excel to repair it "
-                    "and save it again as .xlsx",
-                )
-            ) from None
-        self._infos = {info.filename: info for info in self._zip.infolist()}
+        with handle:
+            before = os.fstat(handle.fileno())
+            if handle.read(2) != b"PK":
+                handle.seek(0)
+                _refuse_non_zip(self.path, handle.read())
+            try:
+                infos = zipfile.ZipFile(handle).infolist()
+            except zipfile.BadZipFile:
+                raise WorkbookError(
+                    tr(
+                        f"{self.path.name} 已损坏（zip 结构不完整）。请用 Excel 打开修复并另存为 .xlsx",
+                        f"{self.path.name} is damaged (broken zip); open it in Excel to repair it "
+                        "and save it again as .xlsx",
+                    )
+                ) from None
+            self.source = SourceFile.fingerprinted(handle, self.path, before)
+        self._infos = {info.filename: info for info in infos}
         self._order = list(self._infos)
         self._changed: dict[str, bytes | Deflated] = {}
         self._deleted: set[str] = set()
@@ -313,12 +389,12 @@ class Package:
         """The current bytes of a part."""
         if name in self._deleted:
             raise KeyError(name)
-        if name in self._changed:
-            data = self._changed[name]
-            if isinstance(data, Deflated):
-                return _deflater.decompress(b"".join(data.pieces), -15)
+        data = self._changed.get(name)
+        if isinstance(data, bytes):
             return data
-        return self._zip.read(name)
+        if isinstance(data, Deflated):
+            return b"".join(self.stream(name))
+        return b"".join(self._inflate(name))
 
     def stream(self, name: str) -> Generator[bytes, None, None]:
         """The current bytes of a part in pieces, never whole in memory."""
@@ -329,29 +405,21 @@ class Package:
             yield data
         elif isinstance(data, Deflated):
             inflate = _deflater.decompressobj(-15)
-            for piece in data.pieces:
+            for piece in data.chunks(self._step):
                 yield inflate.decompress(piece)
             yield inflate.flush()  # ISA-L may hold output back until the end
         else:
             yield from sheetstream.read_ahead(self._inflate(name))
 
-    def _inflate(self, name: str) -> Iterator[bytes]:
-        """An unchanged part inflated from its compressed bytes, its CRC checked at the end."""
-        info = self._infos[name]
-        if info.compress_type != zipfile.ZIP_DEFLATED:
-            with self._zip.open(name) as member:
-                while piece := member.read(self.tuning.piece):
-                    yield piece
-            return
-        raw = self._raw(info)
-        step = max(self.tuning.piece // 8, 1)  # sheet XML inflates about 8x
-        chunks = (raw[start : start + step] for start in range(0, len(raw), step))
-        yield from sheetstream.inflate(chunks, info, self.path.name)
+    @property
+    def _step(self) -> int:
+        """Compressed bytes read at once: about a piece once inflated (sheet XML inflates ~8x)."""
+        return max(self.tuning.piece // 8, 1)
 
-    def _raw(self, info: zipfile.ZipInfo) -> memoryview:
-        """The compressed bytes of a member, as stored."""
-        start = info.header_offset + sheetstream.raw_offset(self.data[info.header_offset :])
-        return memoryview(self.data)[start : start + info.compress_size]
+    def _inflate(self, name: str) -> Iterator[bytes]:
+        """An unchanged part inflated from the file, its CRC checked at the end."""
+        with self.source.open() as handle:
+            yield from _inflated(handle, self._infos[name], self.tuning.piece, self.path.name)
 
     def size(self, name: str) -> int:
         """The uncompressed size of a part, in bytes."""
@@ -365,6 +433,7 @@ class Package:
     def write(self, name: str, data: bytes) -> None:
         """Add or replace a part."""
         self._deleted.discard(name)
+        self._forget(name)
         self._changed[name] = data
         if name not in self._order:
             self._order.append(name)
@@ -372,17 +441,39 @@ class Package:
     def write_stream(self, name: str, chunks: Iterable[bytes | memoryview], size_hint: int) -> None:
         """Add or replace a part given as pieces, compressed as they come (never whole in memory)."""
         # Compressed first: an error while writing leaves the part as it was.
-        self.write_deflated(name, deflate_stream(chunks, size_hint, self.tuning))
+        deflated = deflate_stream(chunks, size_hint, self.tuning, self.spill_path())
+        self.write_deflated(name, deflated)
 
     def write_deflated(self, name: str, deflated: Deflated) -> None:
-        """Add or replace a part with what :func:`deflate_stream` made."""
+        """Add or replace a part with what :func:`deflate_stream` made (its temporary file, if
+        any, named by :meth:`spill_path`)."""
         self.write(name, b"")  # the part's place in the zip order
         self._changed[name] = deflated
+
+    def spill_path(self) -> Path | None:
+        """A new name for a big part's temporary file, beside the output; removed with the
+        package (None: big parts are kept in memory)."""
+        if self.spill_beside is None:
+            return None
+        path = temp_path(self.spill_beside, suffix=".part")
+        self._spills.add(path)
+        return path
+
+    def _forget(self, name: str) -> None:
+        """Drop a part's change, and the temporary file it may have had."""
+        old = self._changed.pop(name, None)
+        if isinstance(old, Deflated) and old.spilled is not None:
+            old.spilled.unlink(missing_ok=True)
+            self._spills.discard(old.spilled)
+
+    def close(self) -> None:
+        """Remove the temporary files of big parts: after a save, or when giving up."""
+        _remove(self._spills)
 
     def delete(self, name: str) -> None:
         """Remove a part (and its content-type override)."""
         self._deleted.add(name)
-        self._changed.pop(name, None)
+        self._forget(name)
         self.set_content_type(name, None)
 
     def is_changed(self, name: str) -> bool:
@@ -441,11 +532,15 @@ class Package:
         self._changed["[Content_Types].xml"] = serialize(types)
 
     def save_to(self, stream: IO[bytes]) -> None:
-        """Write the package as a zip: unchanged parts as their original compressed bytes."""
-        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
+        """Write the package as a zip: unchanged parts as their original compressed bytes,
+        copied from the file read (refused if it changed since)."""
+        with (
+            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out,
+            self.source.open() as source,
+        ):
             for name in self.names():
                 if name not in self._changed:
-                    self._copy_raw(self._infos[name], out)
+                    self._copy_raw(self._infos[name], source, out)
                     continue
                 info = self._infos.get(name) or zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
                 fresh = zipfile.ZipInfo(name, info.date_time)
@@ -455,18 +550,25 @@ class Package:
                 if isinstance(data, Deflated):
                     fresh.CRC, fresh.file_size = data.crc, data.size
                     fresh.compress_size = data.compressed
-                    _write_raw(fresh, data.pieces, out)
+                    _write_raw(fresh, data.chunks(self._step), out)
                 else:
                     # A big sheet compresses 3x faster at level 1 for a slightly larger file.
                     level = 1 if len(data) > self.tuning.big_part else None
                     out.writestr(fresh, data, compresslevel=level)
 
-    def _copy_raw(self, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-        """Copy one member's compressed bytes as they are."""
+    def _copy_raw(self, info: zipfile.ZipInfo, source: IO[bytes], out: zipfile.ZipFile) -> None:
+        """Copy one member's compressed bytes as they are, from the file read."""
         clone = copy.copy(info)
         clone.flag_bits &= ~0x08  # sizes and CRC go in the local header, no data descriptor
         clone.extra = b""  # a zip64 extra is rebuilt by FileHeader when needed
-        _write_raw(clone, [self._raw(info)], out)
+        _write_raw(clone, sheetstream.file_raw(source, info, self._step), out)
+
+
+def _remove(paths: set[Path]) -> None:
+    """Remove temporary files (those never made, or gone already, too)."""
+    for path in list(paths):
+        path.unlink(missing_ok=True)
+        paths.discard(path)
 
 
 def _write_raw(

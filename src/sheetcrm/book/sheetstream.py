@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 from ..errors import WorkbookError
 from ..i18n import tr
@@ -57,21 +58,22 @@ def member(path: Path, info: zipfile.ZipInfo, piece: int) -> Generator[bytes, No
             while chunk := part.read(piece):
                 yield chunk
         return
-    yield from read_ahead(inflate(file_raw(path, info, piece), info, path.name))
-
-
-def file_raw(path: Path, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
-    """A member's compressed bytes read from the zip file on disk, a piece at a time."""
     with path.open("rb") as handle:
-        handle.seek(info.header_offset)
-        handle.seek(info.header_offset + raw_offset(handle.read(_LOCAL_HEADER.size)))
-        left = info.compress_size
-        while left > 0:
-            chunk = handle.read(min(max(piece // 8, 1), left))  # sheet XML inflates about 8x
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
+        raw = file_raw(handle, info, piece // 8)  # sheet XML inflates about 8x
+        yield from read_ahead(inflate(raw, info, path.name))
+
+
+def file_raw(handle: IO[bytes], info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
+    """A member's compressed bytes read from an open zip file, ``piece`` bytes at a time."""
+    handle.seek(info.header_offset)
+    handle.seek(info.header_offset + raw_offset(handle.read(_LOCAL_HEADER.size)))
+    left = info.compress_size
+    while left > 0:
+        chunk = handle.read(min(max(piece, 1), left))
+        if not chunk:
+            break
+        left -= len(chunk)
+        yield chunk
 
 
 def inflate(raw: Iterable[bytes | memoryview], info: zipfile.ZipInfo, book: str) -> Iterator[bytes]:

@@ -8,7 +8,6 @@ A piece of rows where every row is plain is spliced in bulk (split at
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from .package import Deflated, Package, deflate_stream, stream_part
 from .placement import data_in_the_way
 from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
 from .sheetstream import row_pieces, sheet_start
+from .source_file import SourceFile
 
-__all__ = ["RowSplicer", "SpliceJob", "Spliced", "Target", "changed_message", "splice_part"]
+__all__ = ["RowSplicer", "SpliceJob", "Spliced", "Target", "splice_part"]
 
 _FUSED = 4096  # most tails a column may have for what follows to be fused into them (weave)
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
@@ -39,14 +39,6 @@ _COLS = re.compile(rb"<(\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
 _ROW_OPEN = re.compile(rb'<row(?: r="(\d+)")?')
 _ROW_SPANS = re.compile(rb'(<row r="\d+") spans="[^"]*"')
 _SPANS_LEFT = re.compile(rb"<row\b[^>]*\sspans=")
-
-
-def changed_message(path: Path) -> str:
-    return tr(
-        f"{path.name} 在 sheetcrm 读取之后被修改过，为免覆盖这些修改，本次不保存。请重新运行",
-        f"{path.name} changed after sheetcrm read it; nothing was saved so those "
-        "changes are not overwritten. Run sheetcrm again",
-    )
 
 
 @dataclass
@@ -208,8 +200,8 @@ class _MergePlan:
 class SpliceJob:
     """What writing result cells into a sheet part needs: small, picklable, for a worker."""
 
-    path: Path
-    sha256: str  # of the file as it was read: a worker refuses a file changed since
+    source: SourceFile  # the file as it was read: a worker refuses a file changed since
+    spill: Path | None  # the temporary file a big result goes to (named, and removed, by the run)
     part: str
     sheet: str
     targets: list[Target]  # in column order, values left out (encoded holds them)
@@ -235,20 +227,17 @@ def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
     """The sheet part with the result cells written in (see :class:`Spliced`).
 
     Without a package (in a worker process) the part is streamed from the file, which must
-    be unchanged.
+    be unchanged. A big result goes to the file ``job.spill``; only its name comes back.
     """
     if package is None:
-        with job.path.open("rb") as file:
-            if hashlib.file_digest(file, "sha256").hexdigest() != job.sha256:
-                raise WorkbookError(changed_message(job.path))
-        chunks = stream_part(job.path, job.part, job.tuning)
+        chunks = stream_part(job.source, job.part, job.tuning)
     else:
         chunks = package.stream(job.part)
     first, sheet_data = sheet_start(chunks, job.sheet)
     name = sheet_data.group(1) or b""
     splicer = RowSplicer(job, name)
     xml = splicer.splice(row_pieces(first, chunks, b"</%srow>" % name), sheet_data)
-    deflated = deflate_stream(xml, job.size, job.tuning)
+    deflated = deflate_stream(xml, job.size, job.tuning, job.spill)
     return Spliced(deflated, splicer.formula_replaced, splicer.autofilter)
 
 

@@ -2,7 +2,9 @@
 
 A file is written whole under a temporary name and then renamed into place, so a
 killed run leaves at most such a file behind: ``.~sheetcrm-<pid>-<random>.xlsx``.
-The pid says whether the run that made it is still alive.
+A big part written waits for the save beside it as ``.~sheetcrm-<pid>-<random>.part``
+(named by the run, even when its worker process writes it). The pid says whether
+the run that made it is still alive.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ __all__ = ["remove_stale", "temp_path"]
 _PATTERN = re.compile(r"^\.~sheetcrm-(\d+)-[0-9a-f]+(\.\w+)?$")
 
 
-def temp_path(beside: Path) -> Path:
-    """A fresh temporary name in beside's folder, with beside's suffix (never created here)."""
-    return beside.with_name(f".~sheetcrm-{os.getpid()}-{secrets.token_hex(4)}{beside.suffix}")
+def temp_path(beside: Path, suffix: str | None = None) -> Path:
+    """A fresh temporary name in beside's folder, with beside's suffix unless another is given
+    (never created here)."""
+    ending = beside.suffix if suffix is None else suffix
+    return beside.with_name(f".~sheetcrm-{os.getpid()}-{secrets.token_hex(4)}{ending}")
 
 
 def remove_stale(folder: Path, before: float) -> list[tuple[Path, int]]:

@@ -16,6 +16,7 @@ import dataclasses
 import errno
 import os
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ from .own_sheets import (
     sheet_xml,
     write_drawing,
 )
-from .package import Fingerprint, Package, fingerprint, parse_xml, serialize
+from .package import Package, parse_xml, serialize
 from .placement import ColumnPlan, plan_columns, table_span
 from .row_scan import Cell, SharedStrings, cell_text, header_cells
 from .sheetstream import row_pieces, sheet_start
@@ -64,17 +65,22 @@ class _SheetEntry:
 class PackageWriter:
     """Edits a workbook file in place of rebuilding it; changes are kept until :meth:`save`."""
 
-    def __init__(self, path: Path, tuning: Tuning | None = None) -> None:
+    def __init__(
+        self, path: Path, tuning: Tuning | None = None, output: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self.tuning = tuning or Tuning()
+        # Big parts wait for the save beside the file written: the disk that must hold it
+        # anyway, where a killed run's leftovers are removed by the next save (not the system
+        # temp folder, which may be memory: tmpfs).
+        self.spill_beside = Path(output or path).resolve()
         self.kept: Kept | None = None  # what the last save's backup did
         self.cleaned: list[tuple[Path, int]] = []  # stale temporary files the last save removed
         self._load()
 
     def _load(self) -> None:
         """Read the file as it is on disk now; pending changes are forgotten."""
-        self.package = Package(self.path, self.tuning)
-        self.fingerprint: Fingerprint = fingerprint(self.path, self.package.data)
+        self.package = Package(self.path, self.tuning, self.spill_beside)
         self._started = time.time()  # our temporary files older than this are a killed run's
         self._workbook = parse_xml(
             self.package.read(self.package.workbook_part), self.package.workbook_part
@@ -95,6 +101,7 @@ class PackageWriter:
         # Result columns being written by a worker process: (part, its compressed XML and
         # whether a formula was overwritten), stored by _settle.
         self._pending: list[tuple[str, _background.Pending[Spliced]]] = []
+        self._release = weakref.finalize(self, _release, self._pending, self.package)
 
     # -- workbook structure ---------------------------------------------------------------
 
@@ -250,8 +257,8 @@ class PackageWriter:
         by_column = sorted(targets, key=lambda t: t.column)
         size = self.package.size(part)
         job = SpliceJob(
-            self.path,
-            self.fingerprint.sha256,
+            self.package.source,
+            self.package.spill_path(),
             part,
             sheet,
             [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
@@ -421,16 +428,18 @@ class PackageWriter:
 
         The new file is written whole beside the target first; then, under our lock, the
         workbook is compared with what was read and only if unchanged is it backed up and
-        replaced. A symlink's target is what gets replaced: the link stays a link.
+        replaced. A symlink's target is what gets replaced: the link stays a link. Saved or
+        not, the big parts waiting in temporary files are let go (in place, the writer starts
+        again from the file saved).
         """
         target = Path(output) if output else self.path
         in_place = target.resolve() == self.path.resolve()
-        self._settle()
-        _check_folder(target.parent)
-        self._finish_parts()
         real = target.resolve()
         temp = temp_path(real)
         try:
+            self._settle()
+            _check_folder(target.parent)
+            self._finish_parts()
             with hold_lock(real):
                 self.cleaned = remove_stale(real.parent, self._started)
                 self._write_temp(temp)
@@ -442,10 +451,11 @@ class PackageWriter:
             if error.errno != errno.ENOSPC:
                 raise
             # The new file and the backup each take about the workbook's size.
-            needed = len(self.package.data) * (2 if in_place and backup else 1)
+            needed = self.package.source.fingerprint.size * (2 if in_place and backup else 1)
             raise WorkbookError(disk_full_message(real.parent, needed)) from None
         finally:
             temp.unlink(missing_ok=True)
+            self._release()  # saved or failed, the big parts' temporary files go
         if in_place:
             self._load()  # later changes start from what is on disk now
         return target
@@ -462,12 +472,13 @@ class PackageWriter:
     def _replace_if_unchanged(self, temp: Path, real: Path, backup: bool, keep: int) -> None:
         """Back up and replace the workbook, or keep a colleague's change and put ours beside it."""
         # Content decides: a file touched (new mtime) but not changed is safe to overwrite.
-        if not real.exists() or fingerprint(real).sha256 != self.fingerprint.sha256:
+        if not self.package.source.unchanged():
             beside = real.with_name(f"{real.stem} (sheetcrm){real.suffix}")
             temp.replace(beside)
             raise WorkbookError(_changed_kept_message(real, beside))
         if backup:
-            self.kept = keep_backup(real, self.package.data, keep)
+            with self.package.source.open() as original:  # closed before the replace (Windows)
+                self.kept = keep_backup(real, original, keep)
         temp.replace(real)
 
     def _finish_parts(self) -> None:
@@ -483,6 +494,15 @@ class PackageWriter:
                         self.package.delete(part)
             rels.save()
             self._drop_calc_chain = False
+
+
+def _release(pending: list[tuple[str, _background.Pending[Spliced]]], package: Package) -> None:
+    """Stop the workers still writing and remove the big parts' temporary files (a worker
+    first: it may create its file still)."""
+    for _, work in pending:
+        work.close()
+    pending.clear()
+    package.close()
 
 
 def _changed_kept_message(book: Path, beside: Path) -> str:
