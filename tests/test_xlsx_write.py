@@ -971,9 +971,11 @@ def test_a_worker_refuses_a_file_changed_since_it_was_read(
 ) -> None:
     started: list[tuple[Callable[..., object], tuple[object, ...]]] = []
 
-    def keep(work: Callable[..., object], *args: object) -> _background.Pending[object]:
+    def keep(
+        work: Callable[..., object], *args: object, **options: object
+    ) -> _background.Pending[object]:
         started.append((work, args))
-        return _background.Pending(work, args)  # not started: nobody asks for its result
+        return _background.Pending(work, args, redo=False)  # not started: nobody asks for it
 
     monkeypatch.setattr(_background, "start", keep)
     writer = PackageWriter(book, in_worker)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import os
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,34 +253,25 @@ class PackageWriter:
         plan: ColumnPlan,
     ) -> None:
         """Encode the result columns and splice them into the sheet part, now or in a worker."""
-        widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
-        styles = self._cell_styles()
-        by_column = sorted(targets, key=lambda t: t.column)
-        size = self.package.size(part)
-        job = SpliceJob(
-            self.package.source,
-            self.package.spill_path(),
-            part,
-            sheet,
-            [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
-            [
-                encode(
-                    plan.aligned(t.values),
-                    t.style,
-                    styles,
-                    self.date1904,
-                    uniform(t.values),
-                )
-                for t in by_column
-            ],
-            plan.header_row,
-            plan.rows_end,
-            widths,
-            size,
-            self.tuning,
+        # Everything the splice needs but the package, fixed now: a redo gives the same bytes.
+        make = functools.partial(
+            _splice_job,
+            part=part,
+            sheet=sheet,
+            targets=targets,
+            columns=columns,
+            plan=plan,
+            styles=self._cell_styles(),
+            date1904=self.date1904,
+            tuning=self.tuning,
         )
-        if size >= self.tuning.background_part and not self.package.is_changed(part):
-            self._pending.append((part, _background.start(splice_part, job)))
+        job = make(self.package)
+        if job.size >= self.tuning.background_part and not self.package.is_changed(part):
+            # Redone, it is encoded again: the encoded columns (≈ 0.3 GB on a full sheet) are
+            # not held here while the worker runs. Not a method of ours: a worker given up with
+            # its writer is stopped before the writer's parts are let go, not in a cycle.
+            again = functools.partial(_splice_again, make, self.package)
+            self._pending.append((part, _background.start(splice_part, job, redo=again)))
         else:  # written now: an error shows at once
             self._store(part, splice_part(job, self.package))
 
@@ -503,6 +495,44 @@ def _release(pending: list[tuple[str, _background.Pending[Spliced]]], package: P
         work.close()
     pending.clear()
     package.close()
+
+
+def _splice_job(
+    package: Package,
+    *,
+    part: str,
+    sheet: str,
+    targets: list[Target],
+    columns: Sequence[ResultColumn],
+    plan: ColumnPlan,
+    styles: CellStyles,
+    date1904: bool,
+    tuning: Tuning,
+) -> SpliceJob:
+    """What splicing result columns into a sheet part needs, the columns encoded."""
+    widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
+    by_column = sorted(targets, key=lambda t: t.column)
+    return SpliceJob(
+        package.source,
+        package.spill_path(),
+        part,
+        sheet,
+        [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
+        [
+            encode(plan.aligned(t.values), t.style, styles, date1904, uniform(t.values))
+            for t in by_column
+        ],
+        plan.header_row,
+        plan.rows_end,
+        widths,
+        package.size(part),
+        tuning,
+    )
+
+
+def _splice_again(make: Callable[[Package], SpliceJob], package: Package) -> Spliced:
+    """A worker's splice done here after it failed: encoded again, streamed from the file."""
+    return splice_part(make(package))
 
 
 def _changed_kept_message(book: Path, beside: Path) -> str:
