@@ -22,6 +22,7 @@ from ..values import excel_serial
 from .base import CellError, CellValue
 
 __all__ = [
+    "MAX_TEXT",
     "CellStyles",
     "Encoded",
     "cell_xml",
@@ -37,6 +38,7 @@ MAX_TEXT = 32767  # Excel's limit on characters in one cell
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
 _EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SAMPLE = 1024  # values looked at to tell a column of mostly distinct text
 # Characters that stop text going into XML as it is (escapes or cleaning needed).
 _UNSAFE = re.compile(f"{_ILLEGAL_XML.pattern[:-1]}&<>\n]")
@@ -142,6 +144,8 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
         by_value, uniques = pd.factorize(values)
     except TypeError:  # an unhashable value: every cell on its own
         return np.arange(len(values)), values
+    if _lone_surrogate(uniques):  # pandas 2 hashes all texts holding one as the same text
+        return np.arange(len(values)), values
     if uniform or len({kind for kind in set(map(type, values)) if _is_number(kind)}) < 2:
         return by_value, np.asarray(uniques, dtype=object)
     by_type, types = pd.factorize(np.fromiter(map(type, values), object, len(values)))
@@ -154,6 +158,15 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
         codes = np.where(codes == gone, -1, codes - (codes > gone))
         first = first[~blank]
     return codes, values[first]
+
+
+def _lone_surrogate(uniques: np.ndarray) -> bool:
+    """True for distinct texts (and only texts) of which one holds a lone surrogate."""
+    try:
+        joined = "".join(uniques)
+    except TypeError:  # not all text: hashed as Python objects, each surrogate its own
+        return False
+    return _SURROGATE.search(joined) is not None
 
 
 def _mostly_distinct_text(values: np.ndarray) -> bool:
@@ -169,7 +182,8 @@ def _mostly_distinct_text(values: np.ndarray) -> bool:
 
 
 def _is_number(kind: type) -> bool:
-    return issubclass(kind, numbers.Number)
+    """True for the types a number's equality may mix (numpy's bool is no Number, yet == 0)."""
+    return issubclass(kind, numbers.Number | np.bool_)
 
 
 @dataclass(frozen=True)
