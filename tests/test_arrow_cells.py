@@ -123,16 +123,18 @@ def test_common_kinds_never_reach_the_python_path(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(arrow_cells, "encode", encode)
     columns = [
-        np.array(["客户1", "Mr Smith", "a&b", " x", "_x0041_", "", "a\tb"], dtype=object),
+        np.array(
+            ["客户1", "Mr Smith", "a&b\n<c>", " x", "_x0041_", "", "a\tb\u3000"], dtype=object
+        ),
         np.array([1, -(2**63), 2**63 - 1, None, True, 2.5, 2**64], dtype=object),
         np.array([dt.date(2026, 12, 3), dt.date(1900, 3, 1), dt.date(1900, 2, 28)] * 2 + [None]),
     ]
     lengths = np.full(7, 3)
     out = bytes(arrow_cells.rows_xml(columns, lengths, 2, [None, None, 4], {}, _STYLES, False))
-    # Only what needs an escape, outer spaces, Excel's escape, empty text, a bool, a float,
-    # a number past 64 bits and a date of Excel's phantom leap year went to Python.
+    # Only text holding Excel's escape, empty text, a bool, a float, a number past 64 bits
+    # and a date of Excel's phantom leap year went to Python.
     phantom = dt.date(1900, 2, 28)
-    assert sent == ["a&b", " x", "_x0041_", "", True, 2.5, 2**64, phantom, phantom]
+    assert sent == ["_x0041_", "", True, 2.5, 2**64, phantom, phantom]
     assert out == own_sheets._rows_xml(columns, lengths, 2, [None, None, 4], {}, _STYLES, False)
 
 

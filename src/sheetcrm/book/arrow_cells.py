@@ -16,7 +16,6 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..a1 import column_letter
 from ..values import excel_serial
@@ -26,33 +25,26 @@ __all__ = ["MIN_ROWS", "available", "rows_xml"]
 
 MIN_ROWS = 50_000  # a sheet shorter than this costs less in Python than importing pyarrow
 
-# What str.strip() removes (str.isspace, a test checks), and what needs an escape or cleaning
-# (cell_xml's _UNSAFE; a lone surrogate cannot reach pyarrow: its UTF-8 encoding fails).
+# What str.strip() removes (str.isspace, a test checks), and what cell_xml's clean_text takes
+# out (its _ILLEGAL_XML; a lone surrogate cannot reach pyarrow: its UTF-8 encoding fails).
 _WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_UNSAFE = (
-    "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])) + "&<>\n"
-)
+_ILLEGAL = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
 
 
-def _re2_class(chars: str) -> str:
-    """A regular-expression character class of these characters, each escaped by its number."""
-    return "[" + "".join(f"\\x{{{ord(char):x}}}" for char in chars) + "]"
-
-
-# Text matching this is left to Python: unsafe characters, outer whitespace, Excel's _xHHHH_.
-_NOT_PLAIN = "|".join(
-    [
-        _re2_class(_UNSAFE),
-        f"^{_re2_class(_WHITESPACE)}",
-        f"{_re2_class(_WHITESPACE)}$",
-        "_x[0-9A-Fa-f]{4}_",
-    ]
-)
-
-
+# What a byte says of the text holding it (UTF-8 bytes below 0x80 are those characters):
+# 1 a character clean_text takes out, 2 a line break (xml:space), 4 markup to escape.
+_BYTE_FLAGS = np.zeros(256, dtype=np.uint8)
+_BYTE_FLAGS[[ord(char) for char in _ILLEGAL if char < "\x80"]] = 1
+_BYTE_FLAGS[ord("\n")] = 2
+_BYTE_FLAGS[[ord("&"), ord("<"), ord(">")]] = 4
+# The whitespace characters by the length of their UTF-8 (1, 2 or 3 bytes), as numbers.
+_SPACES = [
+    np.array([int.from_bytes(c.encode(), "big") for c in _WHITESPACE if len(c.encode()) == n])
+    for n in (1, 2, 3)
+]
 _NONE = np.empty(0, dtype=np.int64)  # no position
 
 
@@ -87,27 +79,35 @@ def rows_xml(
     ``own`` gives the XML of single cells by (row in the block, column) instead.
     """
     pa, pc = _modules()
-    binary = pa.large_binary()  # 64-bit offsets: a block of long texts can pass 2 GB
-    numbers = _as_binary(pa.array(np.arange(first, first + len(lengths))))
+    count = len(lengths)
+    numbers = _as_binary(pa.array(np.arange(first, first + count)))
     by_column: dict[int, list[tuple[int, bytes]]] = {}
     for (r, c), xml in sorted(own.items()):
         by_column.setdefault(c, []).append((r, xml))
-    cells = []
+    # One join for the block: pyarrow's join costs most per row, little per piece, and
+    # several times more where a piece is null. A column written in every row gives its
+    # pieces as they are; any other, its cells joined first, "" where none is written.
+    pieces: list[Any] = [b'<row r="', numbers, b'">']
     for c, values in enumerate(columns):
+        head, middle, close = _cell_parts(values, styles[c], cell_styles, date1904)
         opening = f'<c r="{column_letter(c + 1)}'.encode()
-        tails = _tails(values, styles[c], cell_styles, date1904)
-        column = _joined(opening, numbers, tails)  # null: no cell
-        short = lengths <= c
-        if short.any():
-            column = pc.if_else(pa.array(short), pa.scalar(None, binary), column)
         mine = by_column.get(c)
+        short = lengths <= c
+        if not mine and not middle.null_count and not short.any():  # a cell in every row
+            pieces += [opening, numbers, head, middle, close]
+            continue
+        if short.any():
+            middle = pc.if_else(pa.array(short), pa.scalar(None, pa.large_binary()), middle)
+        cells = _joined(opening, numbers, head, middle, close)  # null where no cell
         if mine:
-            mask = np.zeros(len(lengths), dtype=bool)
+            mask = np.zeros(count, dtype=bool)
             mask[[r for r, _ in mine]] = True
-            replacements = pa.array([xml for _, xml in mine], binary)
-            column = pc.replace_with_mask(column, pa.array(mask), replacements)
-        cells.append(column)
-    return _data(_joined(b'<row r="', numbers, b'">', *cells, b"</row>", null_replacement=b""))
+            replacements = pa.array([xml for _, xml in mine], pa.large_binary())
+            cells = pc.replace_with_mask(cells, pa.array(mask), replacements)
+        if cells.null_count < count:
+            pieces.append(pc.fill_null(cells, pa.scalar(b"", pa.large_binary())))
+    pieces.append(b"</row>")
+    return _data(_joined(*_merged(pieces)))
 
 
 def _modules() -> tuple[Any, Any]:
@@ -118,18 +118,161 @@ def _modules() -> tuple[Any, Any]:
     return modules
 
 
-def _tails(values: np.ndarray, style: int | None, cell_styles: CellStyles, date1904: bool) -> Any:
-    """Each value's tail (XML from the quote ending ``r`` on) as binary; null for no cell."""
+def _cell_parts(
+    values: np.ndarray, style: int | None, cell_styles: CellStyles, date1904: bool
+) -> tuple[bytes, Any, bytes]:
+    """A column's cells from the quote ending ``r`` on, as (head, each value's middle, close):
+    null where no cell is written."""
+    pa, _ = _modules()
+    kinds = _by_type(values)
+    style_attr = f' s="{style}"' if style else ""
+    alone = set(kinds) - {type(None)}
+    text = None
+    if not style and alone == {str}:  # text, and blanks that are no cell
+        text = _Text.of(values)
+        if text is not None and text.all_plain():
+            text_head = f'"{style_attr} t="inlineStr"><is><t>'.encode()
+            return text_head, _as_binary(text.values), b"</t></is></c>"
+    elif not style and alone == {int}:
+        numbers = _whole(values)
+        if numbers is not None:
+            return f'"{style_attr}><v>'.encode(), _as_binary(numbers), b"</v></c>"
+    elif not style and not alone:
+        return b"", pa.nulls(len(values), pa.large_binary()), b""
+    return b"", _tails(values, kinds, style, cell_styles, date1904, text), b""
+
+
+class _Text:
+    """Texts as a pyarrow string array, each told plain (as it is), clean (escapes or
+    xml:space needed at most) or neither (Python's to write), from their bytes."""
+
+    def __init__(self, values: Any) -> None:
+        _, pc = _modules()
+        self.values = values
+        count = len(values)
+        valid = np.asarray(pc.is_valid(values), dtype=bool)
+        offsets = np.frombuffer(values.buffers()[1], np.int64)[values.offset :][: count + 1]
+        start, stop = offsets[:-1], offsets[1:]
+        data = np.frombuffer(values.buffers()[2] or b"", np.uint8)
+        flags = np.zeros(count, dtype=np.uint8)
+        found = np.flatnonzero(_BYTE_FLAGS[data[offsets[0] : offsets[-1]]]) + offsets[0]
+        np.bitwise_or.at(
+            flags, np.searchsorted(stop, found, side="right"), _BYTE_FLAGS[data[found]]
+        )
+        size = stop - start
+        dirty = ~valid | (flags & 1 > 0) | (size == 0)
+        dirty |= _true(pc.match_substring(values, "\ufffe"))
+        dirty |= _true(pc.match_substring(values, "\uffff"))
+        # Excel's _xHHHH_, and texts that may be too long: matched and counted where they may.
+        doubtful = np.flatnonzero(
+            ~dirty & (_true(pc.match_substring(values, "_x")) | (size > MAX_TEXT))
+        )
+        if len(doubtful):
+            some = values.take(doubtful)
+            dirty[doubtful] = _true(
+                pc.or_(
+                    pc.match_substring_regex(some, "_x[0-9A-Fa-f]{4}_"),
+                    pc.greater(pc.utf8_length(some), MAX_TEXT),
+                )
+            )
+        self.clean = ~dirty
+        self.preserve = (flags & 2 > 0) | _outer_space(data, start, stop)
+        self.escape = self.clean & (flags & 4 > 0)
+        self.plain = self.clean & ~self.preserve & ~self.escape
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Text | None:
+        """Texts (and None); None where one holds a lone surrogate (Python cleans it out)."""
+        pa, _ = _modules()
+        try:
+            return cls(pa.array(values, pa.large_string()))
+        except UnicodeEncodeError:
+            return None
+
+    def all_plain(self) -> bool:
+        """True when every text (nulls aside) is plain."""
+        return bool((self.plain == np.asarray(self.values.is_valid())).all())
+
+    def tails(self, style_attr: str) -> list[tuple[np.ndarray, Any]]:
+        """(positions, the tail of each) of the clean texts: as they are, or escaped."""
+        pa, pc = _modules()
+        head = f'"{style_attr} t="inlineStr"><is><t'.encode()
+        binary = pa.large_binary()
+        found = []
+        for group, escape in ((self.clean & ~self.escape, False), (self.escape, True)):
+            positions = np.flatnonzero(group)
+            if not len(positions):
+                continue
+            texts = self.values.take(positions)
+            if escape:
+                for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):  # saxutils'
+                    texts = pc.replace_substring(texts, char, entity)
+            preserve = pa.array(self.preserve[positions])
+            opening = pc.if_else(
+                preserve, pa.scalar(b' xml:space="preserve">', binary), pa.scalar(b">", binary)
+            )
+            found.append((positions, _joined(head, opening, _as_binary(texts), b"</t></is></c>")))
+        return found
+
+
+def _true(tests: Any) -> np.ndarray:
+    """A pyarrow boolean array as numpy's, null as False."""
+    _, pc = _modules()
+    return np.asarray(pc.fill_null(tests, False), dtype=bool)
+
+
+def _outer_space(data: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """True for each text (bytes start:stop of data) that begins or ends in whitespace."""
+    size = stop - start
+    found = np.zeros(len(start), dtype=bool)
+    if not len(data):
+        return found
+    last = len(data) - 1
+    for width, spaces in enumerate(_SPACES, start=1):  # UTF-8 is 1, 2 or 3 bytes here
+        long_enough = size >= width
+        for at in (start, stop - width):  # the first character, the last
+            code = np.zeros(len(start), dtype=np.int64)
+            for byte in range(width):
+                code = code << 8 | data[np.clip(at + byte, 0, last)]
+            found |= long_enough & np.isin(code, spaces)
+    return found
+
+
+def _whole(values: np.ndarray) -> Any:
+    """Whole numbers (and None) as a pyarrow int64 array; None where one is beyond 64 bits."""
+    pa, _ = _modules()
+    try:
+        return pa.array(values, pa.int64())
+    except OverflowError:
+        return None
+
+
+def _tails(
+    values: np.ndarray,
+    kinds: dict[type, np.ndarray],
+    style: int | None,
+    cell_styles: CellStyles,
+    date1904: bool,
+    text: _Text | None,
+) -> Any:
+    """Each value's tail (XML from the quote ending ``r`` on) as binary; null for no cell.
+
+    ``text`` is the column's text already looked at, if it is all text and blanks.
+    """
     pa, _ = _modules()
     count = len(values)
-    kinds = _by_type(values)
     where = np.full(count, -1, dtype=np.int64)  # each value's tail in the pieces joined
     pieces = []
     done = 0
-    for positions, codes, tails in _arrow_tails(values, kinds, style, cell_styles, date1904):
-        where[positions] = done + codes
+    for positions, tails in _arrow_tails(values, kinds, style, cell_styles, date1904, text):
+        where[positions] = done + np.arange(len(positions))
         pieces.append(tails)
         done += len(tails)
+    blanks = kinds.get(type(None), _NONE)
+    if len(blanks):  # one tail: a styled empty cell, or none
+        where[blanks] = done
+        pieces.append(pa.array([f'" s="{style}"/>'.encode() if style else None], pa.large_binary()))
+        done += 1
     rest = np.flatnonzero(where < 0)
     if len(rest):  # what pyarrow does not write: cell_xml's own encoding
         encoded = encode(values[rest], style, cell_styles, date1904)
@@ -142,10 +285,13 @@ def _tails(values: np.ndarray, style: int | None, cell_styles: CellStyles, date1
 
 def _by_type(values: np.ndarray) -> dict[type, np.ndarray]:
     """The positions of the values of each exact type (bool is no int here, nor np.str_ a str)."""
-    codes, kinds = pd.factorize(np.fromiter(map(type, values), object, len(values)))
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(kinds) + 1))
-    return {kind: order[bounds[i] : bounds[i + 1]] for i, kind in enumerate(kinds)}
+    kinds = set(map(type, values))
+    if len(kinds) < 2:  # the usual column: one type throughout
+        return {kind: np.arange(len(values)) for kind in kinds}
+    types = np.fromiter(map(type, values), object, len(values))
+    index = {kind: at for at, kind in enumerate(kinds)}  # not ==: numpy takes a type for dtype
+    codes = np.fromiter(map(index.__getitem__, types), np.int64, len(values))
+    return {kind: np.flatnonzero(codes == at) for kind, at in index.items()}
 
 
 def _arrow_tails(
@@ -154,80 +300,67 @@ def _arrow_tails(
     style: int | None,
     cell_styles: CellStyles,
     date1904: bool,
-) -> list[tuple[np.ndarray, np.ndarray, Any]]:
-    """(positions, code of each, tails) of the values pyarrow writes: plain text, whole
-    numbers, dates and blanks."""
+    text: _Text | None,
+) -> list[tuple[np.ndarray, Any]]:
+    """(positions, the tail of each) of the values pyarrow writes: clean text, whole numbers
+    and dates."""
     pa, pc = _modules()
     style_attr = f' s="{style}"' if style else ""
     found = []
-    blanks = kinds.get(type(None), _NONE)
-    if len(blanks):  # one tail: a styled empty cell, or none
-        tail = [f'" s="{style}"/>'.encode() if style else None]
-        found.append((blanks, np.zeros(len(blanks), np.int64), pa.array(tail, pa.large_binary())))
     texts = kinds.get(str, _NONE)
-    try:
-        text = pa.array(values[texts], pa.large_string())
-    except UnicodeEncodeError:  # a lone surrogate: all of them in Python
-        texts = texts[:0]
-    if len(texts):
-        length = pc.utf8_length(text)
-        plain = pc.invert(
-            pc.or_(
-                pc.match_substring_regex(text, _NOT_PLAIN),
-                pc.or_(pc.equal(length, 0), pc.greater(length, MAX_TEXT)),
-            )
-        )
-        text_head = f'"{style_attr} t="inlineStr"><is><t>'.encode()
-        kept = _joined(text_head, _as_binary(text.filter(plain)), b"</t></is></c>")
-        found.append(_positions(texts, plain, kept))
+    if text is not None:  # the column's own: blanks too
+        texts = np.arange(len(values))
+    elif len(texts):
+        text = _Text.of(values[texts])
+    if text is not None:  # else a lone surrogate somewhere: all of them in Python
+        found += [(texts[positions], tails) for positions, tails in text.tails(style_attr)]
     whole = kinds.get(int, _NONE)
-    try:
-        numbers = pa.array(values[whole], pa.int64())
-    except OverflowError:  # a number beyond 64 bits (rare): those are left to Python
+    numbers = _whole(values[whole]) if len(whole) else None
+    if len(whole) and numbers is None:  # a number beyond 64 bits (rare): those are for Python
         whole = whole[[-(2**63) <= number < 2**63 for number in values[whole]]]
-        numbers = pa.array(values[whole], pa.int64())
+        numbers = _whole(values[whole])
     if len(whole):
         number_head = f'"{style_attr}><v>'.encode()
-        found.append(_every(whole, _joined(number_head, _as_binary(numbers), b"</v></c>")))
+        found.append((whole, _joined(number_head, _as_binary(numbers), b"</v></c>")))
     dates = kinds.get(dt.date, _NONE)
     if len(dates):
         epoch = int(excel_serial(dt.date(1970, 1, 1), date1904))  # serial of day 0 of date32
         serials = pc.add(pa.array(values[dates], pa.date32()).cast(pa.int32()), epoch)
         # Excel's phantom 1900-02-29 shifts the 1900 system's first 60 days: Python does those.
-        usual = pc.greater_equal(serials, 61 if not date1904 else -(2**31))
+        usual = np.asarray(pc.greater_equal(serials, 61 if not date1904 else -(2**31)))
         date_style = style if style is not None else cell_styles.date
         date_head = f'" s="{date_style}"><v>'.encode()
-        kept = _joined(date_head, _as_binary(serials.filter(usual)), b"</v></c>")
-        found.append(_positions(dates, usual, kept))
+        serial_text = _as_binary(serials.filter(pa.array(usual)))
+        found.append((dates[usual], _joined(date_head, serial_text, b"</v></c>")))
     return found
-
-
-def _every(positions: np.ndarray, tails: Any) -> tuple[np.ndarray, np.ndarray, Any]:
-    """All the positions, each with its own tail."""
-    return positions, np.arange(len(positions)), tails
-
-
-def _positions(positions: np.ndarray, kept: Any, tails: Any) -> tuple[np.ndarray, np.ndarray, Any]:
-    """The positions a mask keeps, each with its own tail."""
-    chosen = positions[np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)]
-    return _every(chosen, tails)
 
 
 def _as_binary(values: Any) -> Any:
     """Text, or numbers as their decimal text, as large binary."""
     pa, pc = _modules()
-    return pc.cast(pc.cast(values, pa.large_string()), pa.large_binary())
+    if values.type != pa.large_string():
+        values = pc.cast(values, pa.large_string())
+    return values.view(pa.large_binary())
 
 
-def _joined(*parts: Any, null_replacement: bytes | None = None) -> Any:
+def _joined(*parts: Any) -> Any:
     """The parts (bytes, or binary arrays of equal length) joined element by element; null
-    where a part is, unless ``null_replacement`` stands in for it."""
+    where a part is."""
     pa, pc = _modules()
     binary = pa.large_binary()
     pieces = [pa.scalar(part, binary) if isinstance(part, bytes) else part for part in parts]
-    nulls = {"null_handling": "replace", "null_replacement": null_replacement}
-    options = nulls if null_replacement is not None else {}
-    return pc.binary_join_element_wise(*pieces, pa.scalar(b"", binary), **options)
+    return pc.binary_join_element_wise(*pieces, pa.scalar(b"", binary))
+
+
+def _merged(pieces: list[Any]) -> list[Any]:
+    """The pieces with neighbouring constant ones (bytes) made one."""
+    merged: list[Any] = []
+    for piece in pieces:
+        if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += piece
+        elif not isinstance(piece, bytes) or piece:
+            merged.append(piece)
+    return merged
 
 
 def _data(rows: Any) -> memoryview:
