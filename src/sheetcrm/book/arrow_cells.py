@@ -35,11 +35,15 @@ _ILLEGAL = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFF
 
 
 # What a byte says of the text holding it (UTF-8 bytes below 0x80 are those characters):
-# 1 a character clean_text takes out, 2 a line break (xml:space), 4 markup to escape.
+# 1 a character clean_text takes out, 2 a line break (xml:space), 4 markup to escape, and
+# what the next bytes tell: 8 "_" ("_x" may start Excel's escape), 16 EF (EF BF BE and EF BF
+# BF are U+FFFE and U+FFFF, taken out).
 _BYTE_FLAGS = np.zeros(256, dtype=np.uint8)
 _BYTE_FLAGS[[ord(char) for char in _ILLEGAL if char < "\x80"]] = 1
 _BYTE_FLAGS[ord("\n")] = 2
 _BYTE_FLAGS[[ord("&"), ord("<"), ord(">")]] = 4
+_BYTE_FLAGS[ord("_")] = 8
+_BYTE_FLAGS[0xEF] = 16
 # The whitespace characters by the length of their UTF-8 (1, 2 or 3 bytes), as numbers.
 _SPACES = [
     np.array([int.from_bytes(c.encode(), "big") for c in _WHITESPACE if len(c.encode()) == n])
@@ -156,17 +160,16 @@ class _Text:
         data = np.frombuffer(values.buffers()[2] or b"", np.uint8)
         flags = np.zeros(count, dtype=np.uint8)
         found = np.flatnonzero(_BYTE_FLAGS[data[offsets[0] : offsets[-1]]]) + offsets[0]
-        np.bitwise_or.at(
-            flags, np.searchsorted(stop, found, side="right"), _BYTE_FLAGS[data[found]]
-        )
+        flags_found = _BYTE_FLAGS[data[found]]
+        after = [data[np.minimum(found + n, len(data) - 1)] for n in (1, 2)]
+        escape = (flags_found == 8) & (after[0] == ord("x"))
+        noncharacter = (flags_found == 16) & (after[0] == 0xBF) & (after[1] >= 0xBE)
+        flags_found = np.where(escape, 8, np.where(noncharacter, 1, flags_found & 7))
+        np.bitwise_or.at(flags, np.searchsorted(stop, found, side="right"), flags_found)
         size = stop - start
         dirty = ~valid | (flags & 1 > 0) | (size == 0)
-        dirty |= _true(pc.match_substring(values, "\ufffe"))
-        dirty |= _true(pc.match_substring(values, "\uffff"))
         # Excel's _xHHHH_, and texts that may be too long: matched and counted where they may.
-        doubtful = np.flatnonzero(
-            ~dirty & (_true(pc.match_substring(values, "_x")) | (size > MAX_TEXT))
-        )
+        doubtful = np.flatnonzero(~dirty & ((flags & 8 > 0) | (size > MAX_TEXT)))
         if len(doubtful):
             some = values.take(doubtful)
             dirty[doubtful] = _true(
@@ -203,7 +206,7 @@ class _Text:
             positions = np.flatnonzero(group)
             if not len(positions):
                 continue
-            texts = self.values.take(positions)
+            texts = self.values if len(positions) == len(group) else self.values.take(positions)
             if escape:
                 for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):  # saxutils'
                     texts = pc.replace_substring(texts, char, entity)
@@ -280,6 +283,9 @@ def _tails(
         pieces.append(pa.array([tail or None for tail in encoded.tails], pa.large_binary()))
     if not pieces:
         return pa.array([], pa.large_binary())
+    only = pieces[0] if len(pieces) == 1 and len(pieces[0]) == count else None
+    if only is not None and np.array_equal(where, np.arange(count)):  # each its own, in order
+        return only
     return pa.concat_arrays(pieces).take(pa.array(where))
 
 
