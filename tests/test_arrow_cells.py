@@ -102,9 +102,9 @@ def test_rows_made_by_pyarrow_are_the_python_paths_bytes(
     cell_styles: CellStyles,
 ) -> None:
     columns, lengths, own = block
-    args = (columns, lengths, first, styles, own, cell_styles, date1904)
-    python = own_sheets._rows_xml(*args)
-    assert bytes(arrow_cells.rows_xml(*args)) == python
+    rows = arrow_cells.RowBlock(columns, lengths, first, styles, own)
+    python = own_sheets._rows_xml(rows, cell_styles, date1904)
+    assert bytes(arrow_cells.rows_xml(rows, cell_styles, date1904)) == python
     assert python.count(b"<row ") == len(lengths)
 
 
@@ -130,12 +130,13 @@ def test_common_kinds_never_reach_the_python_path(monkeypatch: pytest.MonkeyPatc
         np.array([dt.date(2026, 12, 3), dt.date(1900, 3, 1), dt.date(1900, 2, 28)] * 2 + [None]),
     ]
     lengths = np.full(7, 3)
-    out = bytes(arrow_cells.rows_xml(columns, lengths, 2, [None, None, 4], {}, _STYLES, False))
+    rows = arrow_cells.RowBlock(columns, lengths, 2, [None, None, 4], {})
+    out = bytes(arrow_cells.rows_xml(rows, _STYLES, False))
     # Only text holding Excel's escape, empty text, a bool, a float, a number past 64 bits
     # and a date of Excel's phantom leap year went to Python.
     phantom = dt.date(1900, 2, 28)
     assert sent == ["_x0041_", "", True, 2.5, 2**64, phantom, phantom]
-    assert out == own_sheets._rows_xml(columns, lengths, 2, [None, None, 4], {}, _STYLES, False)
+    assert out == own_sheets._rows_xml(rows, _STYLES, False)
 
 
 _EDGE = st.lists(st.lists(_ANY, max_size=6), max_size=3)

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from ..a1 import column_letter
 from ..values import excel_serial
 from .cell_xml import MAX_TEXT, CellStyles, encode
 
-__all__ = ["MIN_ROWS", "available", "rows_xml"]
+__all__ = ["MIN_ROWS", "RowBlock", "available", "rows_xml"]
 
 MIN_ROWS = 50_000  # a sheet shorter than this costs less in Python than importing pyarrow
 
@@ -68,20 +68,19 @@ def available() -> bool:
     return _arrow() is not None
 
 
-def rows_xml(
-    columns: Sequence[np.ndarray],
-    lengths: np.ndarray,
-    first: int,
-    styles: Sequence[int | None],
-    own: Mapping[tuple[int, int], bytes],
-    cell_styles: CellStyles,
-    date1904: bool,
-) -> memoryview:
-    """The ``<row>`` elements of a block: rows ``first``… with these object columns' values.
+class RowBlock(NamedTuple):
+    """Rows of a sheet written at once (the Python path takes the same)."""
 
-    A row holds no cell at a column at or past its length; ``styles`` are the columns' own;
-    ``own`` gives the XML of single cells by (row in the block, column) instead.
-    """
+    columns: Sequence[np.ndarray]  # object columns of plain cell values
+    lengths: np.ndarray  # each row's: no cell at a column at or past it
+    first: int  # the first row's number
+    styles: Sequence[int | None]  # the columns' own
+    own: Mapping[tuple[int, int], bytes]  # XML of single cells, by (row in the block, column)
+
+
+def rows_xml(block: RowBlock, cell_styles: CellStyles, date1904: bool) -> memoryview:
+    """The ``<row>`` elements of a block of rows."""
+    columns, lengths, first, styles, own = block
     pa, pc = _modules()
     count = len(lengths)
     numbers = _as_binary(pa.array(np.arange(first, first + count)))
@@ -143,7 +142,7 @@ def _cell_parts(
             return f'"{style_attr}><v>'.encode(), _as_binary(numbers), b"</v></c>"
     elif not style and not alone:
         return b"", pa.nulls(len(values), pa.large_binary()), b""
-    return b"", _tails(values, kinds, style, cell_styles, date1904, text), b""
+    return b"", _tails(_Column(values, kinds, style, cell_styles, date1904), text), b""
 
 
 class _Text:
@@ -250,24 +249,28 @@ def _whole(values: np.ndarray) -> Any:
         return None
 
 
-def _tails(
-    values: np.ndarray,
-    kinds: dict[type, np.ndarray],
-    style: int | None,
-    cell_styles: CellStyles,
-    date1904: bool,
-    text: _Text | None,
-) -> Any:
+class _Column(NamedTuple):
+    """A column's values, the positions of each type's, and how its cells are written."""
+
+    values: np.ndarray
+    kinds: dict[type, np.ndarray]
+    style: int | None
+    cell_styles: CellStyles
+    date1904: bool
+
+
+def _tails(column: _Column, text: _Text | None) -> Any:
     """Each value's tail (XML from the quote ending ``r`` on) as binary; null for no cell.
 
     ``text`` is the column's text already looked at, if it is all text and blanks.
     """
     pa, _ = _modules()
+    values, kinds, style, cell_styles, date1904 = column
     count = len(values)
     where = np.full(count, -1, dtype=np.int64)  # each value's tail in the pieces joined
     pieces = []
     done = 0
-    for positions, tails in _arrow_tails(values, kinds, style, cell_styles, date1904, text):
+    for positions, tails in _arrow_tails(column, text):
         where[positions] = done + np.arange(len(positions))
         pieces.append(tails)
         done += len(tails)
@@ -300,17 +303,11 @@ def _by_type(values: np.ndarray) -> dict[type, np.ndarray]:
     return {kind: np.flatnonzero(codes == at) for kind, at in index.items()}
 
 
-def _arrow_tails(
-    values: np.ndarray,
-    kinds: dict[type, np.ndarray],
-    style: int | None,
-    cell_styles: CellStyles,
-    date1904: bool,
-    text: _Text | None,
-) -> list[tuple[np.ndarray, Any]]:
+def _arrow_tails(column: _Column, text: _Text | None) -> list[tuple[np.ndarray, Any]]:
     """(positions, the tail of each) of the values pyarrow writes: clean text, whole numbers
     and dates."""
     pa, pc = _modules()
+    values, kinds, style, cell_styles, date1904 = column
     style_attr = f' s="{style}"' if style else ""
     found = []
     texts = kinds.get(str, _NONE)

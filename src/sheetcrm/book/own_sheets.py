@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -195,26 +195,16 @@ def _sheet_rows(
             own_cells[r - start, c] = cell_xml(
                 ref, values[c][r - start], style, cell_styles, date1904
             )
+        rows = arrow_cells.RowBlock(values, lengths, start + 1, styles_by_column, own_cells)
         if arrow:
-            yield arrow_cells.rows_xml(
-                values, lengths, start + 1, styles_by_column, own_cells, cell_styles, date1904
-            )
+            yield arrow_cells.rows_xml(rows, cell_styles, date1904)
         else:
-            yield _rows_xml(
-                values, lengths, start + 1, styles_by_column, own_cells, cell_styles, date1904
-            )
+            yield _rows_xml(rows, cell_styles, date1904)
 
 
-def _rows_xml(
-    columns: Sequence[np.ndarray],
-    lengths: np.ndarray,
-    first: int,
-    styles: Sequence[int | None],
-    own: Mapping[tuple[int, int], bytes],
-    cell_styles: CellStyles,
-    date1904: bool,
-) -> bytes:
+def _rows_xml(block: arrow_cells.RowBlock, cell_styles: CellStyles, date1904: bool) -> bytes:
     """The ``<row>`` elements of a block in Python (as :func:`arrow_cells.rows_xml` makes them)."""
+    columns, lengths, first, styles, own = block
     numbers = np.arange(first, first + len(lengths)).astype(bytes).astype(object)
     cells = []
     for c, values in enumerate(columns):
