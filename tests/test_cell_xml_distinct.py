@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,3 +61,20 @@ def test_only_long_columns_of_mostly_distinct_text_skip_hashing() -> None:
     unhashable = distinct.copy()
     unhashable[0] = {"a": 1}
     assert not cell_xml._mostly_distinct_text(unhashable)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["", "\x000", "a\x00b", "a\x00c"],  # pandas 2 hashes text only up to a NUL
+        ["\ud800", "a\udfff b", "a\udfff b", "c"],  # and every text with a lone surrogate alike
+        [0, np.False_, np.True_, 1],  # numpy's bool is no Number, yet equal to 0 and 1
+        ["\ud800", pd.NA, None, "x"],  # blanks among texts encoded one by one
+    ],
+)
+def test_distinct_values_keep_the_xml_each_value_has(values: list[Any]) -> None:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    encoded = encode(column, None, _STYLES, False)
+    one_by_one = [cell_xml._cell_tail(v, None, _STYLES, False).encode() for v in values]
+    assert list(encoded.tails[encoded.codes]) == one_by_one

@@ -22,6 +22,7 @@ from ..values import excel_serial
 from .base import CellError, CellValue
 
 __all__ = [
+    "MAX_TEXT",
     "CellStyles",
     "Encoded",
     "cell_xml",
@@ -37,6 +38,7 @@ MAX_TEXT = 32767  # Excel's limit on characters in one cell
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads _xHHHH_ in text as an escaped character; a literal one must itself be escaped.
 _EXCEL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
+_UNHASHED = re.compile("[\x00\ud800-\udfff]")
 _SAMPLE = 1024  # values looked at to tell a column of mostly distinct text
 # Characters that stop text going into XML as it is (escapes or cleaning needed).
 _UNSAFE = re.compile(f"{_ILLEGAL_XML.pattern[:-1]}&<>\n]")
@@ -66,7 +68,7 @@ def _plain(text: str) -> bool:
 
 def _is_blank(value: object) -> bool:
     """True for values that leave a cell empty: None, NaN, NaT, pandas NA."""
-    if value is None:
+    if value is None or value is pd.NA:  # NA's != gives NA, whose truth is refused
         return True
     try:
         return bool(value != value)  # NaN, NaT and NA are the values unequal to themselves
@@ -135,13 +137,13 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
     says every value has one type (a typed column), which spares that test.
     """
     if _mostly_distinct_text(values):  # hashing would find next to no value twice
-        codes = np.arange(len(values))
-        codes[np.asarray(pd.isna(values), dtype=bool)] = -1
-        return codes, values  # equal texts make equal XML: sharing it is only a saving
+        return _each_own(values)  # equal texts make equal XML: sharing it is only a saving
     try:
         by_value, uniques = pd.factorize(values)
     except TypeError:  # an unhashable value: every cell on its own
-        return np.arange(len(values)), values
+        return _each_own(values)
+    if _unhashed_text(values):  # texts pandas 2 may have taken for others
+        return _each_own(values)
     if uniform or len({kind for kind in set(map(type, values)) if _is_number(kind)}) < 2:
         return by_value, np.asarray(uniques, dtype=object)
     by_type, types = pd.factorize(np.fromiter(map(type, values), object, len(values)))
@@ -154,6 +156,26 @@ def _distinct(values: np.ndarray, uniform: bool = False) -> tuple[np.ndarray, np
         codes = np.where(codes == gone, -1, codes - (codes > gone))
         first = first[~blank]
     return codes, values[first]
+
+
+def _each_own(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every value its own code (blank values -1), for :func:`_distinct`."""
+    codes = np.arange(len(values))
+    codes[np.asarray(pd.isna(values), dtype=bool)] = -1
+    return codes, values
+
+
+def _unhashed_text(values: np.ndarray) -> bool:
+    """True for texts (and only texts) of which one holds a character pandas 2 cannot hash:
+    a lone surrogate (all such texts hash alike) or NUL (the text ends there for it)."""
+    for start in range(0, len(values), _SAMPLE * 64):  # a joined piece at a time: small
+        try:
+            joined = "".join(values[start : start + _SAMPLE * 64])
+        except TypeError:  # not all text: hashed as Python objects, each its own
+            return False
+        if _UNHASHED.search(joined):
+            return True
+    return False
 
 
 def _mostly_distinct_text(values: np.ndarray) -> bool:
@@ -169,7 +191,8 @@ def _mostly_distinct_text(values: np.ndarray) -> bool:
 
 
 def _is_number(kind: type) -> bool:
-    return issubclass(kind, numbers.Number)
+    """True for the types a number's equality may mix (numpy's bool is no Number, yet == 0)."""
+    return issubclass(kind, numbers.Number | np.bool_)
 
 
 @dataclass(frozen=True)

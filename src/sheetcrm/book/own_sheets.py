@@ -17,6 +17,7 @@ import numpy as np
 from ..a1 import cell_ref, column_letter, parse_cell, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
+from . import arrow_cells
 from .base import HEADER_FILL, CellValue, ColumnRows, SheetSpec
 from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
@@ -89,7 +90,7 @@ def sheet_xml(
     cell_styles: CellStyles,
     date1904: bool,
     block: int,
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """The worksheet XML of a sheet sheetcrm owns, in pieces."""
     width = _width(spec.rows)
     height = len(spec.rows)
@@ -158,7 +159,7 @@ def _sheet_rows(
     styles: Styles,
     date1904: bool,
     block: int,
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """The ``<row>`` elements of a sheet sheetcrm owns, ``block`` rows at a time."""
     first = min(spec.header_rows, len(spec.rows))
     for r, row in enumerate(spec.rows[:first]):
@@ -175,17 +176,13 @@ def _sheet_rows(
         if first <= r < len(spec.rows) and c < len(spec.rows[r])
     ]
     next_own = 0
+    styles_by_column = [column_styles.get(c) for c in range(width)]
+    # pyarrow's kernels where a long sheet pays for importing them; the same bytes either way.
+    arrow = len(spec.rows) >= arrow_cells.MIN_ROWS and arrow_cells.available()
     for start in range(first, len(spec.rows), block):
         stop = min(start + block, len(spec.rows))
         values, lengths = _block(spec.rows, start, stop, width)
-        numbers = np.arange(start + 1, stop + 1).astype(bytes).astype(object)
-        columns = []
-        for c in range(width):
-            letters = column_letter(c + 1)
-            style = column_styles.get(c)
-            cells = column_cells(letters, style, values[c], numbers, cell_styles, date1904)
-            cells[lengths <= c] = b""  # a short row has no cell there at all
-            columns.append(cells)
+        own_cells: dict[tuple[int, int], bytes] = {}  # (row in the block, column): its XML
         while next_own < len(own) and own[next_own][0] < stop:
             r, c = own[next_own]
             next_own += 1
@@ -195,13 +192,30 @@ def _sheet_rows(
                 wrap=c in spec.wrap,
             )
             ref = cell_ref(r + 1, c + 1)
-            columns[c][r - start] = cell_xml(
+            own_cells[r - start, c] = cell_xml(
                 ref, values[c][r - start], style, cell_styles, date1904
             )
-        joined = map(b"".join, zip(*columns, strict=True)) if columns else (b"" for _ in lengths)
-        yield b"".join(
-            b'<row r="%d">%s</row>' % (n, cells) for n, cells in enumerate(joined, start + 1)
-        )
+        rows = arrow_cells.RowBlock(values, lengths, start + 1, styles_by_column, own_cells)
+        if arrow:
+            yield arrow_cells.rows_xml(rows, cell_styles, date1904)
+        else:
+            yield _rows_xml(rows, cell_styles, date1904)
+
+
+def _rows_xml(block: arrow_cells.RowBlock, cell_styles: CellStyles, date1904: bool) -> bytes:
+    """The ``<row>`` elements of a block in Python (as :func:`arrow_cells.rows_xml` makes them)."""
+    columns, lengths, first, styles, own = block
+    numbers = np.arange(first, first + len(lengths)).astype(bytes).astype(object)
+    cells = []
+    for c, values in enumerate(columns):
+        letters = column_letter(c + 1)
+        column = column_cells(letters, styles[c], values, numbers, cell_styles, date1904)
+        column[lengths <= c] = b""  # a short row has no cell there at all
+        cells.append(column)
+    for (r, c), xml in own.items():
+        cells[c][r] = xml
+    joined = map(b"".join, zip(*cells, strict=True)) if cells else (b"" for _ in lengths)
+    return b"".join(b'<row r="%d">%s</row>' % (n, row) for n, row in enumerate(joined, first))
 
 
 def _block(

@@ -186,7 +186,9 @@ class PackageWriter:
                         return True
         return False
 
-    def _own_sheet_xml(self, spec: SheetSpec, drawing_id: str | None) -> Iterator[bytes]:
+    def _own_sheet_xml(
+        self, spec: SheetSpec, drawing_id: str | None
+    ) -> Iterator[bytes | memoryview]:
         """The worksheet XML of one of sheetcrm's own sheets, with this workbook's styles."""
         styles = self._styles_()
         return sheet_xml(
