@@ -257,6 +257,7 @@ def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -
     )
     assert list(table.frame.index) == ([2, 4] if leave_out else [2, 3, 4])
     assert table.headers == grid[0]  # the headers stay: the writer finds its old columns there
+    assert list(table.raw.columns) == grid[0][: 3 if leave_out else None]  # no data, no raw cells
 
 
 def _list(rows: list[list[CellValue]], headers: list[str]) -> CustomerTable:
