@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import logging
 import operator
+import os
 import re
 import tempfile
 import zipfile
@@ -207,7 +208,8 @@ class XlsxReader(ReadsCustomers):
         fast = not self.date1904  # fastexcel's stamps are turned into values for 1900 dates only
         try:
             with (
-                tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
+                # At most three parts at once, each about a seventh of the sheet.
+                self._scratch(3 * info.file_size // max(1, self.tuning.parts - 1)) as folder,
                 # Left unread on an error, the stream is closed here: left to the garbage
                 # collector, its read-ahead thread may be joined where threading deadlocks.
                 contextlib.closing(chunks),
@@ -430,7 +432,7 @@ class XlsxReader(ReadsCustomers):
         cells that each stand for one of them."""
         indices = np.arange(count).astype(bytes)
         cells = b'</v></c><c t="s"><v>'
-        with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
+        with self._scratch(len(table) + count * len(cells)) as folder:
             path = Path(folder) / "strings.xlsx"
             head = b'<worksheet xmlns="%s"><sheetData>' % MAIN_NS.encode()
             with _PartBook(path, head, b"", {"sharedStrings": table}, self.date1904) as book:
@@ -441,6 +443,17 @@ class XlsxReader(ReadsCustomers):
         strings = np.full(count, "", dtype=object)
         strings[: min(count, len(values))] = values[:count]
         return strings
+
+    def _scratch(self, size: int) -> tempfile.TemporaryDirectory[str]:
+        """A private temporary folder for ``size`` bytes of part workbooks: in
+        ``Tuning.scratch`` where it has room to spare for them, else in the system's."""
+        folder = self.tuning.scratch
+        try:
+            stats = os.statvfs(folder)
+            roomy = stats.f_bavail * stats.f_frsize >= 2 * size and os.access(folder, os.W_OK)
+        except (AttributeError, OSError):  # Windows has no statvfs; no such folder
+            roomy = False
+        return tempfile.TemporaryDirectory(prefix="sheetcrm-", dir=folder if roomy else None)
 
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
