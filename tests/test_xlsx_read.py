@@ -272,6 +272,17 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     assert max(on_disk) <= 3  # each part deleted once parsed: two parsed, one being cut
 
 
+def test_the_customer_grid_of_a_big_sheet_is_laid_out_by_column(tmp_path: Path) -> None:
+    # The table takes a big sheet's columns as they are; other sheets' rows stay together.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    reader = XlsxReader(path, dataclasses.replace(IN_PARTS, cached_cells=0))
+    rows, columns = reader.read_array("大表"), reader.customer_source().grid("大表")
+    assert isinstance(columns, np.ndarray) and np.isfortran(columns)
+    assert rows.flags.c_contiguous and _typed(rows) == _typed(columns) == _typed(_whole(path))
+    source = XlsxReader(path, IN_PARTS).customer_source()
+    assert source.grid_without is not None and np.isfortran(source.grid_without("大表", 0, 3))
+
+
 @pytest.mark.parametrize("scratch", ["roomy", "full", "missing"])
 def test_parts_go_to_the_scratch_folder_where_it_has_room(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scratch: str

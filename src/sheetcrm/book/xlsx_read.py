@@ -187,8 +187,11 @@ class XlsxReader(ReadsCustomers):
         info: zipfile.ZipInfo,
         header_index: int = 0,
         from_column: int | None = None,
+        *,
+        by_column: bool = False,
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
-        """A big sheet's values, parts of it parsed at once (two cores, no GIL).
+        """A big sheet's values, parts of it parsed at once (two cores, no GIL); ``by_column``:
+        the array laid out column by column in memory (Fortran order).
 
         The sheet XML is cut between rows into a few small workbooks in a private
         temporary folder; parsing starts on the first while the next are
@@ -266,7 +269,7 @@ class XlsxReader(ReadsCustomers):
             raise self._unreadable(sheet) from None
         height = max(cells.row + cells.shape[0] for cells in done)
         width = max(cells.shape[1] for cells in done)
-        array = np.full((height, width), None, dtype=object)
+        array = np.full((height, width), None, dtype=object, order="F" if by_column else "C")
         for cells in done:
             for column, block in cells.blocks:
                 array[cells.row : cells.row + len(block), column : column + block.shape[1]] = block
@@ -306,12 +309,20 @@ class XlsxReader(ReadsCustomers):
         """:meth:`read_grid` as a 2-D object array (rows × columns), cheaper for big sheets."""
         if sheet in self._arrays:
             return self._arrays[sheet]
+        return self._read_array_without(sheet, 0, None, by_column=False)
+
+    def _table_grid(self, sheet: str) -> np.ndarray:
+        """:meth:`read_array` for the customer table: a big sheet's laid out column by column
+        in memory, so that the table takes its columns without copying a million cells each
+        (other sheets keep rows together: the plan read back takes rows)."""
+        if sheet in self._arrays:
+            return self._arrays[sheet]
         return self._read_array_without(sheet, 0, None)
 
     def _read_array_without(
-        self, sheet: str, header_index: int, from_column: int | None
+        self, sheet: str, header_index: int, from_column: int | None, *, by_column: bool = True
     ) -> np.ndarray:
-        """:meth:`read_array`, but on a big sheet the cells from column ``from_column``
+        """:meth:`_table_grid`, but on a big sheet the cells from column ``from_column``
         (0-based) rightwards, below the header row (0-based), are not read: they read blank."""
         if sheet not in self.sheet_names():
             raise WorkbookError(
@@ -322,7 +333,9 @@ class XlsxReader(ReadsCustomers):
             )
         info = self._big_part(sheet)
         if info is not None:
-            array, errors = self._read_in_parts(sheet, info, header_index, from_column)
+            array, errors = self._read_in_parts(
+                sheet, info, header_index, from_column, by_column=by_column
+            )
             _return_freed_memory()
         else:
             array, errors = self._read_whole(sheet)
@@ -332,7 +345,7 @@ class XlsxReader(ReadsCustomers):
             height = max(array.shape[0], *(number for number, _ in errors))
             wide = max(array.shape[1], *(column for _, column in errors))
             if (height, wide) != array.shape:
-                grown = np.full((height, wide), None, dtype=object)
+                grown = np.full((height, wide), None, dtype=object, order="F" if by_column else "C")
                 grown[: array.shape[0], : array.shape[1]] = array
                 array = grown
             for (number, column), error in errors.items():
@@ -374,7 +387,7 @@ class XlsxReader(ReadsCustomers):
             self.tables(),
             self.sheet_names(),
             self._head,
-            self.read_array,
+            self._table_grid,
             date1904=self.date1904,
             grid_without=self._read_array_without,
         )
