@@ -14,13 +14,11 @@ are refused, and why, is decided here so users get one clear message instead of 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import logging
 import operator
 import os
 import re
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -336,7 +334,6 @@ class XlsxReader(ReadsCustomers):
             array, errors = self._read_in_parts(
                 sheet, info, header_index, from_column, by_column=by_column
             )
-            _return_freed_memory()
         else:
             array, errors = self._read_whole(sheet)
             from_column = None  # read whole: nothing left out, the array can be kept
@@ -474,15 +471,6 @@ class XlsxReader(ReadsCustomers):
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""
         return {kind: self._zip.read(part) for kind, part in self._companions.items()}
-
-
-def _return_freed_memory() -> None:
-    """Give the heap the parsers freed back to the system (glibc only): it lies in the arenas
-    of their threads, gone by now, which the run's main thread never allocates from (on a
-    full re-run's sheet ≈ 0.3 GB, and 0.2 GB of holes in the main one; ≈ 0.1 s)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # musl and others: no malloc_trim
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _removing(path: Path) -> Callable[[object], None]:
