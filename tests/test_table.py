@@ -257,6 +257,35 @@ def test_old_results_ending_the_table_are_not_data(leave_out: tuple[str, ...]) -
     )
     assert list(table.frame.index) == ([2, 4] if leave_out else [2, 3, 4])
     assert table.headers == grid[0]  # the headers stay: the writer finds its old columns there
+    assert list(table.raw.columns) == grid[0][: 3 if leave_out else None]  # no data, no raw cells
+
+
+@pytest.mark.parametrize("layout", ["by column", "by row", "old results", "beside"])
+def test_raw_columns_are_the_grids_only_where_it_holds_the_table_alone(layout: str) -> None:
+    # A big sheet's grid comes column by column: the raw frame takes its columns as they are.
+    # Any other grid is copied from, so that no cell outside the table is held all run long.
+    cities: list[CellValue] = ["杭州", None, 3]
+    rows: list[list[CellValue]] = [
+        ["客户编号", "客户名称", "城市", "累计金额", *(["RFM"] if layout == "old results" else [])],
+        *[[f"C{i}", f"客户{i % 7}", cities[i % 3], i * 1.5] for i in range(50)],
+    ]
+    if layout == "old results":
+        for row in rows[1:]:
+            row.append(None)  # read without them: blank below the header
+    grid = np.array([[*row, *([None] if layout == "beside" else [])] for row in rows], object)
+    grid[7, -1] = "备注" if layout == "beside" else grid[7, -1]
+    grid = np.asfortranarray(grid) if layout != "by row" else grid
+    table = read_customer_table(
+        [], ["名单"], lambda name: grid[:30].tolist(), lambda name: grid, leave_out=("RFM",)
+    )
+    expected = [["" if v is None else v for v in row[:4]] for row in rows[1:]]
+    assert [["" if v is None else v for v in row] for row in table.raw.to_numpy().tolist()] == (
+        expected
+    )
+    # Columns of objects (pandas 3 makes a column of texts only its own string array).
+    objects = [h for h in ("客户名称", "城市") if table.raw[h].dtype == object]
+    shared = [np.shares_memory(table.raw[h].to_numpy(), grid) for h in objects]
+    assert "城市" in objects and shared == [layout == "by column"] * len(objects)
 
 
 def _list(rows: list[list[CellValue]], headers: list[str]) -> CustomerTable:

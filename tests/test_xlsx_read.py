@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import os
 import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -267,6 +270,41 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     assert fast == ([] if date_1904 else [True] * (IN_PARTS.parts - 1))
     assert not list(tmp_path.glob("**/1.xlsx"))  # the temporary parts are gone
     assert max(on_disk) <= 3  # each part deleted once parsed: two parsed, one being cut
+
+
+def test_the_customer_grid_of_a_big_sheet_is_laid_out_by_column(tmp_path: Path) -> None:
+    # The table takes a big sheet's columns as they are; other sheets' rows stay together.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    reader = XlsxReader(path, dataclasses.replace(IN_PARTS, cached_cells=0))
+    rows, columns = reader.read_array("大表"), reader.customer_source().grid("大表")
+    assert isinstance(columns, np.ndarray) and np.isfortran(columns)
+    assert rows.flags.c_contiguous and _typed(rows) == _typed(columns) == _typed(_whole(path))
+    source = XlsxReader(path, IN_PARTS).customer_source()
+    assert source.grid_without is not None and np.isfortran(source.grid_without("大表", 0, 3))
+
+
+@pytest.mark.parametrize("scratch", ["roomy", "full", "missing"])
+def test_parts_go_to_the_scratch_folder_where_it_has_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scratch: str
+) -> None:
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    folder = tmp_path / "scratch"
+    if scratch != "missing":
+        folder.mkdir()
+    if scratch == "full":  # a few bytes free: not enough for three parts
+        monkeypatch.setattr(os, "statvfs", lambda _: SimpleNamespace(f_bavail=64, f_frsize=1))
+    used: list[Path] = []
+    parse = xlsx_read._parse_part
+
+    def spy(part: Path, **options: Any) -> Any:
+        used.append(part.parent.parent)
+        return parse(part, **options)
+
+    monkeypatch.setattr(xlsx_read, "_parse_part", spy)
+    halves = XlsxReader(path, dataclasses.replace(IN_PARTS, scratch=str(folder))).read_array("大表")
+    assert _typed(halves) == _typed(_whole(path))
+    assert set(used) == {folder if scratch == "roomy" else Path(tempfile.gettempdir())}
+    assert scratch == "missing" or not list(folder.iterdir())  # nothing left behind
 
 
 def _ms_of_day(moment: dt.datetime) -> float:
@@ -591,6 +629,6 @@ def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> N
         f'<?xml version="1.0"?>\n<sst xmlns="{MAIN_NS}" count="9">{"".join(items)}</sst>'.encode()
     )
     reader = XlsxReader.__new__(XlsxReader)
-    reader.date1904 = False
+    reader.date1904, reader.tuning = False, Tuning()
     count = xlsx_read._item_count(table)
     assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()

@@ -27,6 +27,11 @@ class Tuning:
     parts: int = 8
     """How many parts such a sheet is cut into: the first piece, then the rest in 7."""
 
+    scratch: str = "/dev/shm"
+    """Where the part workbooks of a sheet read in parts are written when that folder exists
+    and has room for them (a memory file system: no disk writes, ≈ 2 s less system CPU on a
+    full re-run's sheet), else the system's temporary folder."""
+
     cached_cells: int = 2**20
     """A sheet's value grid is kept for later reads up to this many cells."""
 

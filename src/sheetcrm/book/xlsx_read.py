@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import logging
 import operator
+import os
 import re
 import tempfile
 import zipfile
@@ -184,8 +185,11 @@ class XlsxReader(ReadsCustomers):
         info: zipfile.ZipInfo,
         header_index: int = 0,
         from_column: int | None = None,
+        *,
+        by_column: bool = False,
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
-        """A big sheet's values, parts of it parsed at once (two cores, no GIL).
+        """A big sheet's values, parts of it parsed at once (two cores, no GIL); ``by_column``:
+        the array laid out column by column in memory (Fortran order).
 
         The sheet XML is cut between rows into a few small workbooks in a private
         temporary folder; parsing starts on the first while the next are
@@ -207,7 +211,8 @@ class XlsxReader(ReadsCustomers):
         fast = not self.date1904  # fastexcel's stamps are turned into values for 1900 dates only
         try:
             with (
-                tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder,
+                # At most three parts at once, each about a seventh of the sheet.
+                self._scratch(3 * info.file_size // max(1, self.tuning.parts - 1)) as folder,
                 # Left unread on an error, the stream is closed here: left to the garbage
                 # collector, its read-ahead thread may be joined where threading deadlocks.
                 contextlib.closing(chunks),
@@ -262,7 +267,7 @@ class XlsxReader(ReadsCustomers):
             raise self._unreadable(sheet) from None
         height = max(cells.row + cells.shape[0] for cells in done)
         width = max(cells.shape[1] for cells in done)
-        array = np.full((height, width), None, dtype=object)
+        array = np.full((height, width), None, dtype=object, order="F" if by_column else "C")
         for cells in done:
             for column, block in cells.blocks:
                 array[cells.row : cells.row + len(block), column : column + block.shape[1]] = block
@@ -302,12 +307,20 @@ class XlsxReader(ReadsCustomers):
         """:meth:`read_grid` as a 2-D object array (rows × columns), cheaper for big sheets."""
         if sheet in self._arrays:
             return self._arrays[sheet]
+        return self._read_array_without(sheet, 0, None, by_column=False)
+
+    def _table_grid(self, sheet: str) -> np.ndarray:
+        """:meth:`read_array` for the customer table: a big sheet's laid out column by column
+        in memory, so that the table takes its columns without copying a million cells each
+        (other sheets keep rows together: the plan read back takes rows)."""
+        if sheet in self._arrays:
+            return self._arrays[sheet]
         return self._read_array_without(sheet, 0, None)
 
     def _read_array_without(
-        self, sheet: str, header_index: int, from_column: int | None
+        self, sheet: str, header_index: int, from_column: int | None, *, by_column: bool = True
     ) -> np.ndarray:
-        """:meth:`read_array`, but on a big sheet the cells from column ``from_column``
+        """:meth:`_table_grid`, but on a big sheet the cells from column ``from_column``
         (0-based) rightwards, below the header row (0-based), are not read: they read blank."""
         if sheet not in self.sheet_names():
             raise WorkbookError(
@@ -318,7 +331,9 @@ class XlsxReader(ReadsCustomers):
             )
         info = self._big_part(sheet)
         if info is not None:
-            array, errors = self._read_in_parts(sheet, info, header_index, from_column)
+            array, errors = self._read_in_parts(
+                sheet, info, header_index, from_column, by_column=by_column
+            )
         else:
             array, errors = self._read_whole(sheet)
             from_column = None  # read whole: nothing left out, the array can be kept
@@ -327,7 +342,7 @@ class XlsxReader(ReadsCustomers):
             height = max(array.shape[0], *(number for number, _ in errors))
             wide = max(array.shape[1], *(column for _, column in errors))
             if (height, wide) != array.shape:
-                grown = np.full((height, wide), None, dtype=object)
+                grown = np.full((height, wide), None, dtype=object, order="F" if by_column else "C")
                 grown[: array.shape[0], : array.shape[1]] = array
                 array = grown
             for (number, column), error in errors.items():
@@ -369,7 +384,7 @@ class XlsxReader(ReadsCustomers):
             self.tables(),
             self.sheet_names(),
             self._head,
-            self.read_array,
+            self._table_grid,
             date1904=self.date1904,
             grid_without=self._read_array_without,
         )
@@ -430,7 +445,7 @@ class XlsxReader(ReadsCustomers):
         cells that each stand for one of them."""
         indices = np.arange(count).astype(bytes)
         cells = b'</v></c><c t="s"><v>'
-        with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
+        with self._scratch(len(table) + count * len(cells)) as folder:
             path = Path(folder) / "strings.xlsx"
             head = b'<worksheet xmlns="%s"><sheetData>' % MAIN_NS.encode()
             with _PartBook(path, head, b"", {"sharedStrings": table}, self.date1904) as book:
@@ -441,6 +456,17 @@ class XlsxReader(ReadsCustomers):
         strings = np.full(count, "", dtype=object)
         strings[: min(count, len(values))] = values[:count]
         return strings
+
+    def _scratch(self, size: int) -> tempfile.TemporaryDirectory[str]:
+        """A private temporary folder for ``size`` bytes of part workbooks: in
+        ``Tuning.scratch`` where it has room to spare for them, else in the system's."""
+        folder = self.tuning.scratch
+        try:
+            stats = os.statvfs(folder)
+            roomy = stats.f_bavail * stats.f_frsize >= 2 * size and os.access(folder, os.W_OK)
+        except (AttributeError, OSError):  # Windows has no statvfs; no such folder
+            roomy = False
+        return tempfile.TemporaryDirectory(prefix="sheetcrm-", dir=folder if roomy else None)
 
     def _companion_data(self) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings."""

@@ -103,8 +103,9 @@ def _blank_cells(cells: np.ndarray) -> np.ndarray:
     return blank
 
 
-def inferred_column(values: np.ndarray) -> np.ndarray:
-    """A column of cells typed the way pandas types a list of them (floats, datetimes, objects)."""
+def inferred_column(values: np.ndarray, *, view: bool = False) -> np.ndarray:
+    """A column of cells typed the way pandas types a list of them (floats, datetimes, objects);
+    ``view``: a column of objects contiguous in a grid is that grid's (else a copy of its own)."""
     # pandas infers numeric dtypes for lists but not for object arrays; this is its list step
     # (numbers and yes/no only, dates stay objects) through public API, so ``raw`` is exactly
     # what it was when it was built from lists. tests/test_packaging.py checks it cell kind by kind.
@@ -119,4 +120,4 @@ def inferred_column(values: np.ndarray) -> np.ndarray:
         kind == "empty" and any(isinstance(value, float) for value in values[values != None])  # noqa: E711
     ):
         return values.astype(np.float64)
-    return np.ascontiguousarray(values)
+    return np.ascontiguousarray(values) if view else values.copy()

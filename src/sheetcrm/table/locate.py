@@ -85,9 +85,9 @@ def read_customer_table(
     A book gives its Tables, its sheet names, the first rows of a sheet (``head``, blanks as
     None) and a whole sheet (``grid``); every book finds the table the same way. Columns
     headed by a ``leave_out`` text that end the table (a re-run's old results) are not data:
-    a row holding only those is blank. A book that can read a sheet without the cells from
-    some column rightwards, below a row, gives ``grid_without(sheet, header index, column
-    index)`` and those cells are not even read.
+    a row holding only those is blank, and the raw frame has no such column. A book that can
+    read a sheet without the cells from some column rightwards, below a row, gives
+    ``grid_without(sheet, header index, column index)`` and those cells are not even read.
     """
 
     def build(

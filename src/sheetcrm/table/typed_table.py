@@ -35,7 +35,7 @@ def build_table(
     """Headers, role map, typed frame, raw frame and problems of a table in a grid (0-based indexes).
 
     ``data_width``: how many columns hold data (the rest: results a previous run wrote); a row
-    blank in those is a blank row. ``customers``: a customer list, whose totals, repeated
+    blank in those is a blank row, and the raw frame holds those columns only. ``customers``: a customer list, whose totals, repeated
     headers and section titles are left out and whose split names are joined.
     """
     headers = header_texts(grid, header_index, first_column)
@@ -72,8 +72,21 @@ def build_table(
         body, index, frame, problems = leave_out_non_customers(
             body, headers, role_map, frame, problems, sheet
         )
+    # A grid of the table alone (a big sheet's, read column by column) lends the raw frame its
+    # columns: no million-cell copies. One holding more (a re-run's old results, cells beside
+    # a Table) is copied from, not held all run long.
+    alone = (
+        isinstance(grid, np.ndarray)
+        and (first_column, data_width, grid.shape[1]) == (0, None, len(headers))
+        and end == len(grid) - 1
+    )
+    # Columns past ``data_width`` (a re-run's old results) are not data: no raw cells either
+    # (on a full sheet, a million blanks each to type and copy, dropped by the run at once).
     raw = pd.DataFrame(
-        {header: inferred_column(body[:, i]) for i, header in enumerate(headers)},
+        {
+            header: inferred_column(body[:, i], view=alone)
+            for i, header in enumerate(headers[:data_width])
+        },
         index=index,
         copy=False,
     )
