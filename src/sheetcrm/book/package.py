@@ -180,18 +180,9 @@ def stream_part(source: SourceFile, name: str, tuning: Tuning) -> Iterator[bytes
     and must be the one read)."""
     with source.open() as handle:
         info = zipfile.ZipFile(handle).getinfo(name)
-        yield from sheetstream.read_ahead(_inflated(handle, info, tuning.piece, source.path.name))
-
-
-def _inflated(handle: IO[bytes], info: zipfile.ZipInfo, piece: int, book: str) -> Iterator[bytes]:
-    """A member of an open zip file inflated piece by piece, its CRC checked at the end."""
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        with zipfile.ZipFile(handle) as package, package.open(info) as member:
-            while chunk := member.read(piece):
-                yield chunk
-        return
-    raw = sheetstream.file_raw(handle, info, max(piece // 8, 1))  # sheet XML inflates about 8x
-    yield from sheetstream.inflate(raw, info, book)
+        yield from sheetstream.read_ahead(
+            sheetstream.member_pieces(handle, info, tuning.piece, source.path.name)
+        )
 
 
 def serialize(root: etree._Element) -> bytes:
@@ -419,7 +410,9 @@ class Package:
     def _inflate(self, name: str) -> Iterator[bytes]:
         """An unchanged part inflated from the file, its CRC checked at the end."""
         with self.source.open() as handle:
-            yield from _inflated(handle, self._infos[name], self.tuning.piece, self.path.name)
+            yield from sheetstream.member_pieces(
+                handle, self._infos[name], self.tuning.piece, self.path.name
+            )
 
     def size(self, name: str) -> int:
         """The uncompressed size of a part, in bytes."""

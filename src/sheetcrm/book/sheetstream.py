@@ -52,15 +52,22 @@ def raw_offset(head: bytes) -> int:
 
 def member(path: Path, info: zipfile.ZipInfo, piece: int) -> Generator[bytes, None, None]:
     """A zip member of a file on disk in pieces of about ``piece`` bytes, inflated ahead in a
-    worker thread (the file is never read whole); a stored member is read as it is."""
+    worker thread (the file is never read whole)."""
+    with path.open("rb") as handle:
+        yield from read_ahead(member_pieces(handle, info, piece, path.name))
+
+
+def member_pieces(
+    handle: IO[bytes], info: zipfile.ZipInfo, piece: int, book: str
+) -> Iterator[bytes]:
+    """A member of an open zip file in pieces of about ``piece`` bytes, inflated, its CRC
+    checked at the end; a stored member is read as it is."""
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        with zipfile.ZipFile(path) as package, package.open(info) as part:
+        with zipfile.ZipFile(handle) as package, package.open(info) as part:
             while chunk := part.read(piece):
                 yield chunk
         return
-    with path.open("rb") as handle:
-        raw = file_raw(handle, info, piece // 8)  # sheet XML inflates about 8x
-        yield from read_ahead(inflate(raw, info, path.name))
+    yield from inflate(file_raw(handle, info, piece // 8), info, book)  # XML inflates about 8x
 
 
 def file_raw(handle: IO[bytes], info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
