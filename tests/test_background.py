@@ -125,6 +125,86 @@ def test_close_stops_a_worker_nobody_waits_for() -> None:
     assert time.perf_counter() - started < 10
 
 
+def _span(seconds: float) -> tuple[int, float, float]:
+    started = time.time()
+    time.sleep(seconds)
+    return os.getpid(), started, time.time()
+
+
+@pytest.fixture
+def turns(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Set how many workers run at once, once those of earlier tests have ended."""
+
+    def limit(workers: int) -> None:
+        deadline = time.monotonic() + 30
+        while _background._turns._running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _background._turns._running
+        monkeypatch.setattr(_background._turns, "limit", workers)
+
+    return limit
+
+
+def test_workers_take_turns_one_per_spare_core(turns: Callable[[int], None]) -> None:
+    turns(1)
+    # Not redone here: a worker killed when the thread that started it ends would fail this.
+    first, second = (_background.start(_span, 0.5, redo=False) for _ in range(2))
+    assert first._process is not None
+    assert second.elsewhere and second._process is None  # waits for the first to end
+    (pid1, _, ended), (pid2, started, _) = first.result(), second.result()
+    assert started >= ended
+    assert len({os.getpid(), pid1, pid2}) == 3
+    turns(2)
+    both = [_background.start(_span, 0.1) for _ in range(2)]
+    assert all(pending._process is not None for pending in both)  # two spare cores: at once
+    assert [pending.result()[0] != os.getpid() for pending in both] == [True, True]
+
+
+def test_a_result_asked_for_starts_its_worker_at_once(turns: Callable[[int], None]) -> None:
+    turns(1)
+    sleeping = _background.start(time.sleep, 60)
+    waiting = _background.start(_pid_and_sum, [1, 2, 3])
+    started = time.perf_counter()
+    pid, total = waiting.result()
+    assert (total, pid != os.getpid()) == (6, True)
+    assert time.perf_counter() - started < 30
+    sleeping.close()
+
+
+def test_work_dropped_or_closed_while_waiting_never_starts(turns: Callable[[int], None]) -> None:
+    turns(1)
+    sleeping = _background.start(time.sleep, 60)
+    dropped = _background.start(_pid_and_sum, [1])
+    closed = _background.start(_pid_and_sum, [2])
+    last = _background.start(_pid_and_sum, [3])
+    del dropped
+    gc.collect()
+    closed.close()
+    assert not closed.elsewhere
+    sleeping.close()
+    assert last.result()[1] == 3  # the one still wanted took its turn
+    deadline = time.monotonic() + 10
+    while _background._turns._running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _background._turns._running == 0
+    assert closed.result()[0] == os.getpid()  # asked for after all: done here
+
+
+def _big_answer(size: int) -> bytes:
+    return b"x" * size
+
+
+def test_an_answer_bigger_than_a_pipe_is_read_as_it_comes_and_the_worker_ends() -> None:
+    pending = _background.start(_big_answer, 8 * 2**20)
+    process = pending._process
+    assert process is not None
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.returncode == 0  # ended without anyone asking: its answer was read
+    assert pending.result() == b"x" * 8 * 2**20
+
+
 def _out_of_memory(*args: object) -> None:
     raise MemoryError("std::bad_alloc")
 
@@ -205,12 +285,13 @@ def _with_tuning(kind: type, tuning: Tuning) -> Any:
 _JOB = """
 import sys
 sys.path.insert(0, {tests!r})
-from sheetcrm import jobs
+from sheetcrm import _background, jobs
 from sheetcrm.book.file import FileBook
 from sheetcrm.tuning import Tuning
 import test_background
 jobs.near_names = test_background._sleep_instead
 tuning = Tuning(background_part=0, background_rows=0)
+_background._turns.limit = 2  # both workers at once, whatever the cores
 jobs.run_job("run", FileBook({book!r}, {out!r}, tuning=tuning), jobs.JobOptions(tuning=tuning))
 """
 

@@ -17,6 +17,13 @@ when the caller can go on without it (``redo=False``), it learns why
 (:class:`WorkerError`): a worker's failure never fails the job by itself. Unless
 redone with the same arguments, the arguments are let go once a worker has them.
 
+Workers run one per spare core at a time (one on a 2-core machine); more work
+waits its turn, first come first served. More workers at once would not end
+the work sooner, as they share the spare cores, but would hold their memory
+at the same time. A worker's answer is read by a thread of this process as
+soon as it comes, so that the worker ends and the next one starts; asking
+for a result that still waits its turn starts its worker at once.
+
 A worker ends with the process that started it: it watches its stdin pipe,
 which the parent keeps open until it has the answer (closed when the parent
 dies, however it dies), and on Linux asks the kernel to kill it then as well.
@@ -33,6 +40,8 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
@@ -58,11 +67,13 @@ class Pending(Generic[T]):
     ) -> None:
         self._work, self._args, self._redo = work, args, redo
         self._process: subprocess.Popen[bytes] | None = None
-        self._feeder: threading.Thread | None = None
+        self._collector: threading.Thread | None = None
+        self._answer: list[tuple[bool, Any]] = []  # the worker's, once it came
 
-    def _launch(self) -> None:
+    def _launch(self) -> bool:
+        """Start a worker on the work; False when none could start (the work stays here)."""
         if not _interpreter():
-            return
+            return False
         job = pickle.dumps((self._work, self._args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             process = subprocess.Popen(
@@ -75,22 +86,30 @@ class Pending(Generic[T]):
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flashing up
             )
         except OSError:
-            return
-        # Fed by a thread: the worker reads its job only once it has started up.
-        self._feeder = threading.Thread(target=_feed, args=(process.stdin, job), daemon=True)
-        self._feeder.start()
+            return False
         self._process = process
+        # Fed by a thread: the worker reads its job only once it has started up.
+        feeder = threading.Thread(target=_feed, args=(process.stdin, job), daemon=True)
+        feeder.start()
+        # Not a method of self: a Pending nobody holds any more must be collectable, so that
+        # dropping it kills its worker.
+        self._collector = threading.Thread(
+            target=_collect, args=(process, feeder, self._answer), daemon=True
+        )
+        self._collector.start()
         if self._redo is not True:  # never needed here again: big arguments are not held twice
             self._args = ()
+        return True
 
     @property
     def elsewhere(self) -> bool:
-        """True when a worker process took the work."""
-        return self._process is not None
+        """True when a worker process took the work, or will when its turn comes."""
+        return self._process is not None or _turns.waits(self)
 
     def result(self) -> T:
         """The result (waited for, else computed now). A SheetCRMError the work raised comes back
         as itself; any other failure has the work redone here, or, unless redo, raises WorkerError."""
+        _turns.now(self)
         if self._process is None:
             try:
                 return self._work(*self._args)
@@ -99,13 +118,12 @@ class Pending(Generic[T]):
                     raise
                 raise WorkerError(_why(error)) from error
         process, self._process = self._process, None
-        assert process.stdout is not None and self._feeder is not None
-        try:
-            with process.stdout:  # unpickled as it streams in: a big answer is never held twice
-                ok, value = pickle.load(process.stdout)
-        except (EOFError, pickle.UnpicklingError):
-            ok = None  # no answer, or half of one
-        self._end(process)
+        assert self._collector is not None
+        self._collector.join()
+        ok: bool | None = None
+        value: Any = None
+        if self._answer:
+            ok, value = self._answer.pop()
         if ok and process.returncode == 0:
             result: T = value
             return result
@@ -117,26 +135,127 @@ class Pending(Generic[T]):
             return self._redo()
         raise WorkerError(_why(value) if ok is False else f"exit code {process.returncode}")
 
-    def _end(self, process: subprocess.Popen[bytes]) -> None:
-        """Let a worker go: reaped, then its stdin closed."""
-        assert self._feeder is not None
-        self._feeder.join()  # its write fails at once if the worker is gone
-        process.wait()  # first: a worker that answered exits by itself, and with code 0
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-
     def close(self) -> None:
-        """Stop a worker whose result is no longer wanted."""
+        """Stop a worker whose result is no longer wanted (or drop work waiting its turn)."""
+        _turns.drop(self)
         if self._process is not None:
             process, self._process = self._process, None
             process.kill()
-            if process.stdout is not None:
-                process.stdout.close()
-            self._end(process)
+            # Reaped, but its thread not waited for: that may wait for the turns' lock, which
+            # whoever let go of this Pending may hold.
+            process.wait()
 
     def __del__(self) -> None:
         self.close()  # something failed first: nobody will ask for the result
+
+
+def _collect(
+    process: subprocess.Popen[bytes], feeder: threading.Thread, answer: list[tuple[bool, Any]]
+) -> None:
+    """Read a worker's answer as it comes, reap the worker, then give its turn on."""
+    assert process.stdin is not None and process.stdout is not None
+    # Unpickled as it streams in: a big answer is never held twice. No answer, or half of
+    # one: nothing, and result() tells why.
+    with contextlib.suppress(EOFError, pickle.UnpicklingError, OSError, ValueError), process.stdout:
+        answer.append(pickle.load(process.stdout))
+    feeder.join()  # its write fails at once if the worker is gone
+    process.wait()  # first: a worker that answered exits by itself, and with code 0
+    with contextlib.suppress(OSError):
+        process.stdin.close()
+    _turns.done()
+
+
+class _Turns:
+    """Workers running at once, at most one per spare core; the rest wait their turn.
+
+    Every worker is started by one thread that lives as long as this process: on Linux a
+    worker is killed when the thread that started it ends (PR_SET_PDEATHSIG), so a worker
+    whose turn comes when another one ends cannot be started by that one's short-lived thread.
+    """
+
+    def __init__(self) -> None:
+        self.limit = max(1, _cores() - 1)
+        self._running = 0
+        # Weak: work nobody holds any more is dropped (and its worker never started).
+        self._waiting: deque[weakref.ref[Pending[Any]]] = deque()
+        self._asked: set[int] = set()  # id() of waiting work asked for: it starts at once
+        self._changed = threading.Condition(threading.RLock())
+        self._starter: threading.Thread | None = None
+
+    def submit(self, pending: Pending[Any]) -> None:
+        """Start a worker on the pending work now if a core is spare, else when one is."""
+        with self._changed:
+            if self._starter is None:
+                self._starter = threading.Thread(target=self._start_in_turn, daemon=True)
+                self._starter.start()
+            self._waiting.append(weakref.ref(pending))
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: not self.waits(pending) or self._running >= self.limit)
+
+    def now(self, pending: Pending[Any]) -> None:
+        """Start the worker of pending work that waits its turn at once: it is asked for."""
+        with self._changed:
+            if self.waits(pending):
+                self._asked.add(id(pending))
+                self._changed.notify_all()
+                self._changed.wait_for(lambda: not self.waits(pending))
+
+    def drop(self, pending: Pending[Any]) -> None:
+        """Take pending work out of the queue, if it waits there."""
+        with self._changed:
+            self._asked.discard(id(pending))
+            for waiting in self._waiting:
+                if waiting() is pending:
+                    self._waiting.remove(waiting)
+                    self._changed.notify_all()
+                    return
+
+    def waits(self, pending: Pending[Any]) -> bool:
+        """True when the pending work waits for its turn."""
+        with self._changed:
+            return any(waiting() is pending for waiting in self._waiting)
+
+    def done(self) -> None:
+        """A worker ended: the next work waiting, if any, takes its turn."""
+        with self._changed:
+            self._running -= 1
+            self._changed.notify_all()
+
+    def _start_in_turn(self) -> None:
+        with self._changed:
+            while True:
+                self._changed.wait_for(self._next_ready)
+                pending = self._next_ready()
+                assert pending is not None
+                self._running += 1
+                try:
+                    launched = pending._launch()
+                except Exception:  # e.g. arguments that cannot be pickled: this thread goes on
+                    launched = False
+                if not launched:  # no worker: the work is done here when asked for
+                    self._running -= 1
+                # Out of the queue only now: whoever waits for it sees it started.
+                self.drop(pending)
+                del pending
+
+    def _next_ready(self) -> Pending[Any] | None:
+        """The work to start now: work asked for first, else the oldest when a core is spare."""
+        while self._waiting and self._waiting[0]() is None:
+            self._waiting.popleft()  # let go of by everyone: never started
+        live = [pending for waiting in self._waiting if (pending := waiting()) is not None]
+        asked = [pending for pending in live if id(pending) in self._asked]
+        if asked:
+            return asked[0]
+        return live[0] if live and self._running < self.limit else None
+
+
+def _cores() -> int:
+    """The cores this process may use (its affinity where Python can tell)."""
+    count = getattr(os, "process_cpu_count", os.cpu_count)()  # process_cpu_count: 3.13+
+    return int(count or 1)
+
+
+_turns = _Turns()
 
 
 def _interpreter() -> bool:
@@ -163,13 +282,13 @@ def start(
     elsewhere: bool = True,
     redo: bool | Callable[[], T] = True,
 ) -> Pending[T]:
-    """Begin work(*args) in a worker process (work: a module-level function), or, when not
-    elsewhere, keep it to do here when its result is asked for; a failed worker's work is
+    """Begin work(*args) in a worker process (work: a module-level function) now or when a core
+    is spare, or, when not elsewhere, keep it to do here when asked for; a failed worker's work is
     redone here (by ``redo`` itself when it is a function), or, when redo is False, its result
     raises WorkerError."""
     pending = Pending(work, args, redo)
     if elsewhere:
-        pending._launch()
+        _turns.submit(pending)
     return pending
 
 
