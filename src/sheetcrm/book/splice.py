@@ -21,7 +21,7 @@ from ..errors import WorkbookError
 from ..i18n import tr
 from ..tuning import Tuning
 from .base import CellValue
-from .cell_xml import Encoded, cells_xml
+from .cell_xml import CellStyles, Encoded, cells_xml, encode
 from .package import Deflated, Package, deflate_stream, stream_part
 from .placement import data_in_the_way
 from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
@@ -204,8 +204,13 @@ class SpliceJob:
     spill: Path | None  # the temporary file a big result goes to (named, and removed, by the run)
     part: str
     sheet: str
-    targets: list[Target]  # in column order, values left out (encoded holds them)
-    encoded: list[Encoded]
+    targets: list[Target]  # in column order, values left out (values holds them)
+    # Each column's values, one per row below the header (None: no customer), and whether it
+    # is a typed array: encoded where the splice runs, a worker's share of the work.
+    values: list[np.ndarray]
+    uniform: list[bool]
+    styles: CellStyles
+    date1904: bool
     header_row: int
     rows_end: int
     widths: dict[int, float]
@@ -241,6 +246,14 @@ def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
     return Spliced(deflated, splicer.formula_replaced, splicer.autofilter)
 
 
+def _encoded(job: SpliceJob) -> list[Encoded]:
+    """The job's columns encoded, each distinct value once (see :func:`encode`)."""
+    return [
+        encode(values, target.style, job.styles, job.date1904, uniform)
+        for target, values, uniform in zip(job.targets, job.values, job.uniform, strict=True)
+    ]
+
+
 class RowSplicer:
     """Writes the result cells into the rows of a customer sheet, piece by piece.
 
@@ -254,7 +267,7 @@ class RowSplicer:
         by_column = job.targets
         self.job, self.name = job, name
         self.encoded = _EncodedRows(
-            by_column, job.encoded, job.header_row, job.rows_end, job.tuning.row_block
+            by_column, _encoded(job), job.header_row, job.rows_end, job.tuning.row_block
         )
         self.prefix = name.decode()
         self.open_row, self.close_row = b"<%srow" % name, b"</%srow>" % name

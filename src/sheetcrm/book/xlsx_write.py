@@ -31,7 +31,7 @@ from ..i18n import tr
 from ..tuning import Tuning
 from .backups import KEEP, Kept, keep_backup
 from .base import DATE_FORMAT, DATETIME_FORMAT, ResultColumn, SheetSpec
-from .cell_xml import CellStyles, cell_xml, clean_text, encode, uniform
+from .cell_xml import CellStyles, cell_xml, clean_text, uniform
 from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
@@ -269,9 +269,9 @@ class PackageWriter:
         )
         job = make(self.package)
         if job.size >= self.tuning.background_part and not self.package.is_changed(part):
-            # Redone, it is encoded again: the encoded columns (≈ 0.3 GB on a full sheet) are
-            # not held here while the worker runs. Not a method of ours: a worker given up with
-            # its writer is stopped before the writer's parts are let go, not in a cycle.
+            # Redone, the job is made again: its aligned values are not held here while the
+            # worker runs (it encodes them). Not a method of ours: the writer's finalizer holds
+            # the pending work, and a bound method in it would keep the writer alive for ever.
             again = functools.partial(_splice_again, make, self.package)
             self._pending.append((part, _background.start(splice_part, job, redo=again)))
         else:  # written now: an error shows at once
@@ -511,7 +511,7 @@ def _splice_job(
     date1904: bool,
     tuning: Tuning,
 ) -> SpliceJob:
-    """What splicing result columns into a sheet part needs, the columns encoded."""
+    """What splicing result columns into a sheet part needs, the values aligned to the rows."""
     widths = {t.column: c.width for t, c in zip(targets, columns, strict=True) if c.width}
     by_column = sorted(targets, key=lambda t: t.column)
     return SpliceJob(
@@ -519,11 +519,11 @@ def _splice_job(
         package.spill_path(),
         part,
         sheet,
-        [dataclasses.replace(t, values=()) for t in by_column],  # the values are encoded
-        [
-            encode(plan.aligned(t.values), t.style, styles, date1904, uniform(t.values))
-            for t in by_column
-        ],
+        [dataclasses.replace(t, values=()) for t in by_column],  # the values go aligned
+        [plan.aligned(t.values) for t in by_column],
+        [uniform(t.values) for t in by_column],
+        styles,
+        date1904,
         plan.header_row,
         plan.rows_end,
         widths,
