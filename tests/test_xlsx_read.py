@@ -416,6 +416,29 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     assert head[0] == ["编号", "名称", "日期", "金额"]
 
 
+@pytest.mark.parametrize(("rows", "piece"), [(3000, 4096), (3000, 2**24), (12, 4096), (31, 64)])
+def test_the_head_of_a_big_sheet_parses_no_more_rows_than_it_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, piece: int
+) -> None:
+    # Only the first rows are inflated and parsed, however big a piece the tuning asks for
+    # (a 数据检查 of a million rows read back for its header: not its first 16 MB).
+    path = _big_sheet(tmp_path / "big.xlsx", rows)
+    parsed: list[int] = []
+    values = xlsx_read._calamine_values
+
+    def spy(part: Path, *, marked: bool) -> Any:
+        parsed.append(len(found := values(part, marked=marked)))
+        return found
+
+    monkeypatch.setattr(xlsx_read, "_calamine_values", spy)
+    reader = XlsxReader(path, dataclasses.replace(IN_PARTS, piece=piece))
+    head = reader._head("大表")
+    monkeypatch.undo()
+    expected = _whole(path)[:HEADER_SCAN_ROWS].tolist()
+    assert head == [[None if v == "" else v for v in row] for row in expected]
+    assert parsed == [min(rows, HEADER_SCAN_ROWS)]
+
+
 def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path: Path) -> None:
     # A re-run leaves out its old result columns, which end the table: rows are cut where they
     # start, below the piece holding the header; everything else reads as before.

@@ -54,6 +54,7 @@ _PART_SHEET = "part"
 _INDEX_MARK = "\ue000"
 _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
+_HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
 # fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
@@ -405,20 +406,21 @@ class XlsxReader(ReadsCustomers):
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
         """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
-        chunks = sheetstream.member(self.path, info, self.tuning.piece)
+        # Small pieces: a big piece's rows would all be inflated and parsed for a few.
+        chunks = sheetstream.member(self.path, info, min(self.tuning.piece, _HEAD_PIECE))
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
-            pieces: list[bytes] = []
+            rows = b""
             for piece in sheetstream.row_pieces(rest or b"", chunks, closing):
-                pieces.append(piece)
-                if sum(p.count(closing) for p in pieces) >= HEADER_SCAN_ROWS:
+                rows += piece
+                if (end := _after_rows(rows, closing, HEADER_SCAN_ROWS)) < len(rows):
+                    rows = rows[:end]
                     break
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
             path = Path(folder) / "head.xlsx"
             with _PartBook(path, head, name, self._companion_data(), self.date1904) as part:
-                for piece in pieces:
-                    part.write(piece)
+                part.write(rows)
             return _calamine_values(path, marked=False)
 
     def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
@@ -574,6 +576,17 @@ def _rows_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, bytes, byte
     head = _DIMENSION.sub(b"", first[: sheet_data.end()])
     rest = None if sheet_data.group(2) else first[sheet_data.end() :]
     return sheet_data.group(1) or b"", head, rest
+
+
+def _after_rows(rows: bytes, closing: bytes, count: int) -> int:
+    """Where the ``count``-th row closed in sheet XML ends; the end of ``rows`` if fewer do."""
+    at = 0
+    for _ in range(count):
+        found = rows.find(closing, at)
+        if found < 0:
+            return len(rows)
+        at = found + len(closing)
+    return at
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
