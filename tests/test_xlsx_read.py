@@ -455,6 +455,29 @@ def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path:
     assert whole[2910, 3] == CellError("#N/A") and amounts[2910] is None
 
 
+@pytest.mark.parametrize("from_column", [None, 3, 2, 1])
+def test_parts_are_a_share_of_the_sheet_however_much_of_each_row_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_column: int | None
+) -> None:
+    # A re-run cuts half of each row off: its parts are still a seventh of the sheet each,
+    # not two (fewer, bigger parts: a longer wait for the last one, more scratch at once).
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    parsed: list[int | None] = []
+    parse = xlsx_read._parse_part
+
+    def spy(part: Path, **options: Any) -> Any:
+        parsed.append(options["below"])
+        return parse(part, **options)
+
+    monkeypatch.setattr(xlsx_read, "_parse_part", spy)
+    reader = XlsxReader(path, IN_PARTS)
+    if from_column is None:
+        reader.read_array("大表")
+    else:
+        reader._read_array_without("大表", 0, from_column)
+    assert len(parsed) == IN_PARTS.parts and parsed.count(None) == 1
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [

@@ -225,6 +225,9 @@ class XlsxReader(ReadsCustomers):
                     if len(parts) >= 2:  # its file gone before another is made
                         parts[-2].result()
                     path = Path(folder) / f"{index + 1}.xlsx"
+                    # The sheet's bytes in this part, those cut off counted: a re-run's parts
+                    # are a seventh of the sheet too, not two (a shorter wait for the last).
+                    taken = 0
                     with _PartBook(
                         path,
                         head,
@@ -235,6 +238,7 @@ class XlsxReader(ReadsCustomers):
                         indexed=strings is not None,
                     ) as part:
                         for piece in pieces:
+                            taken += len(piece)
                             if drop is not None and below:
                                 piece = drop.cut(piece)
                             elif drop is not None and header in piece:
@@ -245,7 +249,7 @@ class XlsxReader(ReadsCustomers):
                             # The first part is the first piece alone: its title and header
                             # rows mix texts into every column, so python-calamine reads it.
                             if index == 0 or (
-                                part.size * (count - 1) >= info.file_size and index < count - 1
+                                taken * (count - 1) >= info.file_size and index < count - 1
                             ):
                                 break
                     if part.below is None and index > 0:  # it holds no rows
@@ -846,7 +850,6 @@ class _PartBook:
         self.end_rows = b"</%ssheetData>" % name
         self.end_row = b"</%srow>" % name
         self.closing = self.end_rows + b"</%sworksheet>" % name
-        self.size = 0
         self.marked = marked
         # Shared-string cells become texts holding their index (the part has no table).
         # The type comes last in Excel's cells (and XlsxWriter's): a replace, 10× a regex's speed.
@@ -875,7 +878,6 @@ class _PartBook:
                 raise _MarkedTextError
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)
-        self.size += len(piece)
 
     def _mark(self, rows: bytes) -> bytes:
         """The rows with the marker row put before them (none before no rows)."""
