@@ -678,3 +678,68 @@ def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> N
     reader.date1904, reader.tuning = False, Tuning()
     count = xlsx_read._item_count(table)
     assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()
+
+
+def test_the_head_of_a_big_sheet_takes_the_shared_strings_its_rows_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As Excel saves a full sheet, its table holds millions of items; the first rows use the
+    # first few, so the head's workbook holds those alone and reads the same.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=True)
+    with zipfile.ZipFile(path) as package:
+        full = package.read("xl/sharedStrings.xml")
+    given: list[bytes] = []
+    real = xlsx_read._PartBook
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[3]["sharedStrings"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xlsx_read, "_PartBook", spy)
+    head = XlsxReader(path, IN_PARTS)._head("大表")
+    monkeypatch.undo()
+    assert head == [[None if v == "" else v for v in row] for row in _whole(path)[:30].tolist()]
+    assert len(given) == 1 and len(given[0]) < len(full) // 10
+
+
+_ITEMS = st.lists(st.text(alphabet="ab客<>&\n ", max_size=3).map(escape), max_size=8)
+
+
+@given(_ITEMS, st.integers(0, 10), st.sampled_from(["", "x:"]), st.integers(1, 40))
+@settings(max_examples=100, deadline=None)
+def test_a_shared_strings_table_is_cut_after_its_first_items(
+    texts: list[str], count: int, prefix: str, size: int
+) -> None:
+    # In pieces cut anywhere (a tag split between two), namespaced or not, rich text or not.
+    def item(at: int, text: str) -> str:
+        if at % 3 == 2:  # rich text: runs of their own
+            return f"<{prefix}si><{prefix}r><{prefix}t>{text}</{prefix}t></{prefix}r></{prefix}si>"
+        return f"<{prefix}si><{prefix}t>{text}</{prefix}t></{prefix}si>"
+
+    xmlns = f'xmlns{":x" if prefix else ""}="{MAIN_NS}"'
+    start = f'<?xml version="1.0"?><{prefix}sst {xmlns} count="9" uniqueCount="{len(texts)}">'
+    items = [item(at, text) for at, text in enumerate(texts)]
+    table = f"{start}{''.join(items)}</{prefix}sst>".encode()
+    pieces = iter([table[at : at + size] for at in range(0, len(table), size)])
+    cut = xlsx_read._first_items(pieces, count)
+    expected = table if count >= len(texts) else f"{start}{''.join(items[:count])}</{prefix}sst>"
+    assert cut == (expected if isinstance(expected, bytes) else expected.encode())
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            b'<row r="1"><c r="A1" t="s"><v>4</v></c><c r="B1" s="2" t="s"><v> 17 </v></c></row>',
+            [4, 17],
+        ),
+        (b'<row r="1"><x:c r="A1" t="s"><x:v>3</x:v></x:c></row>', [3]),
+        (b'<row r="1"><c r="A1" t="str"><v>x</v></c><c r="B1" t="n"><v>5</v></c></row>', []),
+        # A cell unlike Excel writes (its value after a formula): the whole table is taken.
+        (b'<row r="1"><c r="A1" t="s"><f>X</f><v>3</v></c></row>', None),
+    ],
+)
+def test_the_shared_string_indices_of_rows_are_found_or_none(
+    rows: bytes, expected: list[int] | None
+) -> None:
+    assert xlsx_read._shared_indices(rows) == expected

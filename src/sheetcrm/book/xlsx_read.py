@@ -53,6 +53,8 @@ _PART_SHEET = "part"
 # table is decoded once, not once per part.
 _INDEX_MARK = "\ue000"
 _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# A shared-string cell's index: its type, the rest of its tag, then its value.
+_SHARED_INDEX = re.compile(rb'\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
 _HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
 _DAY_MS = 86_400_000
@@ -409,7 +411,7 @@ class XlsxReader(ReadsCustomers):
         return [[None if v == "" else v for v in row] for row in head[:HEADER_SCAN_ROWS]]
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
-        """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
+        """The first rows of a big sheet, parsed alone as a small workbook."""
         # Small pieces: a big piece's rows would all be inflated and parsed for a few.
         chunks = sheetstream.member(self.path, info, min(self.tuning.piece, _HEAD_PIECE))
         with contextlib.closing(chunks):  # the rest is never inflated
@@ -423,7 +425,8 @@ class XlsxReader(ReadsCustomers):
                     break
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
             path = Path(folder) / "head.xlsx"
-            with _PartBook(path, head, name, self._companion_data(), self.date1904) as part:
+            companions = self._companion_data(rows)
+            with _PartBook(path, head, name, companions, self.date1904) as part:
                 part.write(rows)
             return _calamine_values(path, marked=False)
 
@@ -474,9 +477,20 @@ class XlsxReader(ReadsCustomers):
             roomy = False
         return tempfile.TemporaryDirectory(prefix="sheetcrm-", dir=folder if roomy else None)
 
-    def _companion_data(self) -> dict[str, bytes]:
-        """What a part workbook needs beside its sheet: the styles and shared strings."""
-        return {kind: self._zip.read(part) for kind, part in self._companions.items()}
+    def _companion_data(self, rows: bytes | None = None) -> dict[str, bytes]:
+        """What a part workbook needs beside its sheet: the styles and shared strings; for a
+        few ``rows``, the shared strings' first items only, up to the last those rows use (a
+        full sheet's table is a hundred MB, its first rows use its first few items)."""
+        data: dict[str, bytes] = {}
+        for kind, part in self._companions.items():
+            indices = None if rows is None else _shared_indices(rows)
+            if kind != "sharedStrings" or indices is None:
+                data[kind] = self._zip.read(part)
+                continue
+            pieces = sheetstream.member(self.path, self._zip.getinfo(part), _HEAD_PIECE)
+            with contextlib.closing(pieces):  # the rest is never inflated
+                data[kind] = _first_items(pieces, max(indices, default=-1) + 1)
+        return data
 
 
 def _removing(path: Path) -> Callable[[object], None]:
@@ -562,6 +576,27 @@ class _PlainStrings:
         """A shared-strings table of the items calamine decodes, in order (``other_items``)."""
         items = "".join(f"{self._START}{self.pieces[at]}{self._END}" for at in self.others)
         return f'<sst xmlns="{MAIN_NS}">{items}</sst>'.encode()
+
+
+def _shared_indices(rows: bytes) -> list[int] | None:
+    """The shared-string indices the cells of sheet XML rows hold; None when a cell of that
+    type is written otherwise than found here."""
+    indices = [int(index) for index in _SHARED_INDEX.findall(rows)]
+    return indices if len(indices) == rows.count(b't="s"') else None
+
+
+def _first_items(pieces: Iterator[bytes], count: int) -> bytes:
+    """A shared-strings table (in pieces) cut to its first ``count`` items, closed again."""
+    table, at, seen = b"", 0, 0
+    for piece in pieces:
+        table += piece
+        for item in _SHARED_ITEM.finditer(table, at):
+            seen, at = seen + 1, item.end()
+            if seen > count:  # the first item not wanted: the table ends before it
+                root = re.search(rb"<(\w+:)?sst\b", table)
+                prefix = (root.group(1) or b"") if root else b""
+                return table[: item.start()] + b"</%ssst>" % prefix
+    return table
 
 
 def _item_count(table: bytes) -> int:
