@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -743,3 +744,45 @@ def test_the_shared_string_indices_of_rows_are_found_or_none(
     rows: bytes, expected: list[int] | None
 ) -> None:
     assert xlsx_read._shared_indices(rows) == expected
+
+
+@pytest.mark.parametrize("inline_rows", [3000, 300, 0])
+def test_shared_strings_are_decoded_only_for_parts_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inline_rows: int
+) -> None:
+    # Our own sheets, written inline, in a book Excel saved (a shared-strings table of
+    # millions): read back without decoding that table; where later rows hold shared strings,
+    # it is decoded once, when the first part holding them is parsed.
+    shared = _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True)
+    path = tmp_path / "mixed.xlsx"
+    with zipfile.ZipFile(shared) as source, zipfile.ZipFile(path, "w") as target:
+        items = ElementTree.fromstring(source.read("xl/sharedStrings.xml"))
+        texts = ["".join(item.itertext()) for item in items]
+
+        def inline(cell: re.Match[bytes]) -> bytes:
+            if int(cell.group(2)) > inline_rows:
+                return cell.group(0)
+            text = escape(texts[int(cell.group(3))]).encode()
+            return b'%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
+                cell.group(1),
+                text,
+            )
+
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'(<c r="[A-Z]+(\d+)"(?: s="\d+")?) t="s"><v>(\d+)</v></c>', inline, data
+                )
+            target.writestr(info, data)
+    decoded: list[int] = []
+    real = XlsxReader._shared_strings
+
+    def spy(self: XlsxReader, table: bytes) -> Any:
+        decoded.append(len(table))
+        return real(self, table)
+
+    monkeypatch.setattr(XlsxReader, "_shared_strings", spy)
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert len(decoded) == (0 if inline_rows == 3000 else 1)
+    assert _typed(parts) == _typed(_whole(shared)) == _typed(_whole(path))

@@ -207,7 +207,9 @@ class XlsxReader(ReadsCustomers):
         pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
         companions = self._companion_data()
         table = companions.pop("sharedStrings", None)
-        strings = None if table is None else self._shared_strings(table)
+        # Decoded when a part first holds a shared string: our own sheets, read back from a
+        # book Excel saved, hold none (a full sheet's table: 4 s and a GB to decode).
+        strings: np.ndarray | None = None
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
@@ -237,7 +239,7 @@ class XlsxReader(ReadsCustomers):
                         companions,
                         self.date1904,
                         marked=index > 0,
-                        indexed=strings is not None,
+                        indexed=table is not None,
                     ) as part:
                         for piece in pieces:
                             taken += len(piece)
@@ -257,13 +259,15 @@ class XlsxReader(ReadsCustomers):
                     if part.below is None and index > 0:  # it holds no rows
                         path.unlink()
                         continue
+                    if part.shared and strings is None and table is not None:
+                        strings = self._shared_strings(table)
                     parts.append(
                         pool.submit(
                             _parse_part,
                             path,
                             below=part.below,
                             fast=fast and part.plain,
-                            strings=strings,
+                            strings=strings if part.shared else None,
                         )
                     )
                     parts[-1].add_done_callback(_removing(path))
@@ -894,6 +898,7 @@ class _PartBook:
             else None
         )
         self.below: int | None = None  # a marked part: the 0-based row its rows start at
+        self.shared = False  # whether it holds shared-string cells (as their index)
         # Cells typed by an ISO text (t="d") become values fastexcel and python-calamine may
         # not agree on: such a part is python-calamine's.
         self.plain = True
@@ -908,9 +913,11 @@ class _PartBook:
         if self.indexed is not None:
             if _INDEX_MARK.encode() in rows:  # a text of the sheet's own: read it whole
                 raise _MarkedTextError
-            rows = rows.replace(*self.indexed)
-            if b't="s"' in rows:  # a cell written unlike Excel does (its type not last)
+            marked = rows.replace(*self.indexed)
+            if b't="s"' in marked:  # a cell written unlike Excel does (its type not last)
                 raise _MarkedTextError
+            self.shared = self.shared or len(marked) != len(rows)
+            rows = marked
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)
 
