@@ -245,8 +245,11 @@ class XlsxReader(ReadsCustomers):
                             taken += len(piece)
                             if drop is not None and below:
                                 piece = drop.cut(piece)
-                            elif drop is not None and header in piece:
-                                below = True  # the pieces after this one are below the header
+                            elif drop is not None and (at := piece.find(header)) >= 0:
+                                below = True  # the rows after the header's are cut
+                                end = piece.find(b"</%srow>" % name, at)
+                                if end >= 0:
+                                    piece = piece[:end] + drop.cut(piece[end:])
                             # Scanned once cut: the cells left out read blank, errors too.
                             _scan_errors(piece, errors)
                             part.write(piece)
