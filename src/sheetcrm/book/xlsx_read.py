@@ -489,8 +489,8 @@ class XlsxReader(ReadsCustomers):
         few ``rows``, the shared strings' first items only, up to the last those rows use (a
         full sheet's table is a hundred MB, its first rows use its first few items)."""
         data: dict[str, bytes] = {}
+        indices = None if rows is None else _shared_indices(rows)
         for kind, part in self._companions.items():
-            indices = None if rows is None else _shared_indices(rows)
             if kind != "sharedStrings" or indices is None:
                 data[kind] = self._zip.read(part)
                 continue
