@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -416,9 +417,32 @@ def test_the_head_of_a_big_sheet_comes_from_its_first_rows_alone(
     assert head[0] == ["编号", "名称", "日期", "金额"]
 
 
+@pytest.mark.parametrize(("rows", "piece"), [(3000, 4096), (3000, 2**24), (12, 4096), (31, 64)])
+def test_the_head_of_a_big_sheet_parses_no_more_rows_than_it_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, piece: int
+) -> None:
+    # Only the first rows are inflated and parsed, however big a piece the tuning asks for
+    # (a 数据检查 of a million rows read back for its header: not its first 16 MB).
+    path = _big_sheet(tmp_path / "big.xlsx", rows)
+    parsed: list[int] = []
+    values = xlsx_read._calamine_values
+
+    def spy(part: Path, *, marked: bool) -> Any:
+        parsed.append(len(found := values(part, marked=marked)))
+        return found
+
+    monkeypatch.setattr(xlsx_read, "_calamine_values", spy)
+    reader = XlsxReader(path, dataclasses.replace(IN_PARTS, piece=piece))
+    head = reader._head("大表")
+    monkeypatch.undo()
+    expected = _whole(path)[:HEADER_SCAN_ROWS].tolist()
+    assert head == [[None if v == "" else v for v in row] for row in expected]
+    assert parsed == [min(rows, HEADER_SCAN_ROWS)]
+
+
 def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path: Path) -> None:
     # A re-run leaves out its old result columns, which end the table: rows are cut where they
-    # start, below the piece holding the header; everything else reads as before.
+    # start, below the header row; everything else reads as before.
     path = _big_sheet(tmp_path / "big.xlsx", 3000)
     whole = _whole(path)
     without = XlsxReader(path, IN_PARTS)._read_array_without("大表", 0, 3)
@@ -426,10 +450,32 @@ def test_left_out_columns_of_a_big_sheet_are_not_read_below_the_header(tmp_path:
     assert without[:, :3].tolist() == whole[:, :3].tolist()
     assert without[0].tolist() == whole[0].tolist()  # the header row, whole
     amounts = without[:, 3]
-    # Gone but in the header's piece, error cells too (they are not read either).
-    assert sum(value is None for value in amounts) > 2800
-    assert {v for v in amounts if v is not None} <= set(whole[:, 3])
+    # Gone below the header, in its own piece too, error cells too (they are not read either).
+    assert all(value is None for value in amounts[1:])
     assert whole[2910, 3] == CellError("#N/A") and amounts[2910] is None
+
+
+@pytest.mark.parametrize("from_column", [None, 3, 2, 1])
+def test_parts_are_a_share_of_the_sheet_however_much_of_each_row_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_column: int | None
+) -> None:
+    # A re-run cuts half of each row off: its parts are still a seventh of the sheet each,
+    # not two (fewer, bigger parts: a longer wait for the last one, more scratch at once).
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    parsed: list[int | None] = []
+    parse = xlsx_read._parse_part
+
+    def spy(part: Path, **options: Any) -> Any:
+        parsed.append(options["below"])
+        return parse(part, **options)
+
+    monkeypatch.setattr(xlsx_read, "_parse_part", spy)
+    reader = XlsxReader(path, IN_PARTS)
+    if from_column is None:
+        reader.read_array("大表")
+    else:
+        reader._read_array_without("大表", 0, from_column)
+    assert len(parsed) == IN_PARTS.parts and parsed.count(None) == 1
 
 
 @pytest.mark.parametrize(
@@ -632,3 +678,110 @@ def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> N
     reader.date1904, reader.tuning = False, Tuning()
     count = xlsx_read._item_count(table)
     assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()
+
+
+def test_the_head_of_a_big_sheet_takes_the_shared_strings_its_rows_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As Excel saves a full sheet, its table holds millions of items; the first rows use the
+    # first few, so the head's workbook holds those alone and reads the same.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=True)
+    with zipfile.ZipFile(path) as package:
+        full = package.read("xl/sharedStrings.xml")
+    given: list[bytes] = []
+    real = xlsx_read._PartBook
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[3]["sharedStrings"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xlsx_read, "_PartBook", spy)
+    head = XlsxReader(path, IN_PARTS)._head("大表")
+    monkeypatch.undo()
+    assert head == [[None if v == "" else v for v in row] for row in _whole(path)[:30].tolist()]
+    assert len(given) == 1 and len(given[0]) < len(full) // 10
+
+
+_ITEMS = st.lists(st.text(alphabet="ab客<>&\n ", max_size=3).map(escape), max_size=8)
+
+
+@given(_ITEMS, st.integers(0, 10), st.sampled_from(["", "x:"]), st.integers(1, 40))
+@settings(max_examples=100, deadline=None)
+def test_a_shared_strings_table_is_cut_after_its_first_items(
+    texts: list[str], count: int, prefix: str, size: int
+) -> None:
+    # In pieces cut anywhere (a tag split between two), namespaced or not, rich text or not.
+    def item(at: int, text: str) -> str:
+        if at % 3 == 2:  # rich text: runs of their own
+            return f"<{prefix}si><{prefix}r><{prefix}t>{text}</{prefix}t></{prefix}r></{prefix}si>"
+        return f"<{prefix}si><{prefix}t>{text}</{prefix}t></{prefix}si>"
+
+    xmlns = f'xmlns{":x" if prefix else ""}="{MAIN_NS}"'
+    start = f'<?xml version="1.0"?><{prefix}sst {xmlns} count="9" uniqueCount="{len(texts)}">'
+    items = [item(at, text) for at, text in enumerate(texts)]
+    table = f"{start}{''.join(items)}</{prefix}sst>".encode()
+    pieces = iter([table[at : at + size] for at in range(0, len(table), size)])
+    cut = xlsx_read._first_items(pieces, count)
+    expected = table if count >= len(texts) else f"{start}{''.join(items[:count])}</{prefix}sst>"
+    assert cut == (expected if isinstance(expected, bytes) else expected.encode())
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            b'<row r="1"><c r="A1" t="s"><v>4</v></c><c r="B1" s="2" t="s"><v> 17 </v></c></row>',
+            [4, 17],
+        ),
+        (b'<row r="1"><x:c r="A1" t="s"><x:v>3</x:v></x:c></row>', [3]),
+        (b'<row r="1"><c r="A1" t="str"><v>x</v></c><c r="B1" t="n"><v>5</v></c></row>', []),
+        # A cell unlike Excel writes (its value after a formula): the whole table is taken.
+        (b'<row r="1"><c r="A1" t="s"><f>X</f><v>3</v></c></row>', None),
+    ],
+)
+def test_the_shared_string_indices_of_rows_are_found_or_none(
+    rows: bytes, expected: list[int] | None
+) -> None:
+    assert xlsx_read._shared_indices(rows) == expected
+
+
+@pytest.mark.parametrize("inline_rows", [3000, 300, 0])
+def test_shared_strings_are_decoded_only_for_parts_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inline_rows: int
+) -> None:
+    # Our own sheets, written inline, in a book Excel saved (a shared-strings table of
+    # millions): read back without decoding that table; where later rows hold shared strings,
+    # it is decoded once, when the first part holding them is parsed.
+    shared = _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True)
+    path = tmp_path / "mixed.xlsx"
+    with zipfile.ZipFile(shared) as source, zipfile.ZipFile(path, "w") as target:
+        items = ElementTree.fromstring(source.read("xl/sharedStrings.xml"))
+        texts = ["".join(item.itertext()) for item in items]
+
+        def inline(cell: re.Match[bytes]) -> bytes:
+            if int(cell.group(2)) > inline_rows:
+                return cell.group(0)
+            text = escape(texts[int(cell.group(3))]).encode()
+            return b'%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
+                cell.group(1),
+                text,
+            )
+
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'(<c r="[A-Z]+(\d+)"(?: s="\d+")?) t="s"><v>(\d+)</v></c>', inline, data
+                )
+            target.writestr(info, data)
+    decoded: list[int] = []
+    real = XlsxReader._shared_strings
+
+    def spy(self: XlsxReader, table: bytes) -> Any:
+        decoded.append(len(table))
+        return real(self, table)
+
+    monkeypatch.setattr(XlsxReader, "_shared_strings", spy)
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert len(decoded) == (0 if inline_rows == 3000 else 1)
+    assert _typed(parts) == _typed(_whole(shared)) == _typed(_whole(path))

@@ -53,7 +53,10 @@ _PART_SHEET = "part"
 # table is decoded once, not once per part.
 _INDEX_MARK = "\ue000"
 _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# A shared-string cell's index: its type, the rest of its tag, then its value.
+_SHARED_INDEX = re.compile(rb'\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
+_HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
 # fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
@@ -204,7 +207,9 @@ class XlsxReader(ReadsCustomers):
         pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
         companions = self._companion_data()
         table = companions.pop("sharedStrings", None)
-        strings = None if table is None else self._shared_strings(table)
+        # Decoded when a part first holds a shared string: our own sheets, read back from a
+        # book Excel saved, hold none (a full sheet's table: 4 s and a GB to decode).
+        strings: np.ndarray | None = None
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
         header, below = b'<%srow r="%d"' % (name, header_index + 1), False
@@ -224,6 +229,9 @@ class XlsxReader(ReadsCustomers):
                     if len(parts) >= 2:  # its file gone before another is made
                         parts[-2].result()
                     path = Path(folder) / f"{index + 1}.xlsx"
+                    # The sheet's bytes in this part, those cut off counted: a re-run's parts
+                    # are a seventh of the sheet too, not two (a shorter wait for the last).
+                    taken = 0
                     with _PartBook(
                         path,
                         head,
@@ -231,32 +239,38 @@ class XlsxReader(ReadsCustomers):
                         companions,
                         self.date1904,
                         marked=index > 0,
-                        indexed=strings is not None,
+                        indexed=table is not None,
                     ) as part:
                         for piece in pieces:
+                            taken += len(piece)
                             if drop is not None and below:
                                 piece = drop.cut(piece)
-                            elif drop is not None and header in piece:
-                                below = True  # the pieces after this one are below the header
+                            elif drop is not None and (at := piece.find(header)) >= 0:
+                                below = True  # the rows after the header's are cut
+                                end = piece.find(b"</%srow>" % name, at)
+                                if end >= 0:
+                                    piece = piece[:end] + drop.cut(piece[end:])
                             # Scanned once cut: the cells left out read blank, errors too.
                             _scan_errors(piece, errors)
                             part.write(piece)
                             # The first part is the first piece alone: its title and header
                             # rows mix texts into every column, so python-calamine reads it.
                             if index == 0 or (
-                                part.size * (count - 1) >= info.file_size and index < count - 1
+                                taken * (count - 1) >= info.file_size and index < count - 1
                             ):
                                 break
                     if part.below is None and index > 0:  # it holds no rows
                         path.unlink()
                         continue
+                    if part.shared and strings is None and table is not None:
+                        strings = self._shared_strings(table)
                     parts.append(
                         pool.submit(
                             _parse_part,
                             path,
                             below=part.below,
                             fast=fast and part.plain,
-                            strings=strings,
+                            strings=strings if part.shared else None,
                         )
                     )
                     parts[-1].add_done_callback(_removing(path))
@@ -404,21 +418,23 @@ class XlsxReader(ReadsCustomers):
         return [[None if v == "" else v for v in row] for row in head[:HEADER_SCAN_ROWS]]
 
     def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
-        """The first rows of a big sheet: its first piece alone, parsed as a small workbook."""
-        chunks = sheetstream.member(self.path, info, self.tuning.piece)
+        """The first rows of a big sheet, parsed alone as a small workbook."""
+        # Small pieces: a big piece's rows would all be inflated and parsed for a few.
+        chunks = sheetstream.member(self.path, info, min(self.tuning.piece, _HEAD_PIECE))
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
-            pieces: list[bytes] = []
+            rows = b""
             for piece in sheetstream.row_pieces(rest or b"", chunks, closing):
-                pieces.append(piece)
-                if sum(p.count(closing) for p in pieces) >= HEADER_SCAN_ROWS:
+                rows += piece
+                if (end := _after_rows(rows, closing, HEADER_SCAN_ROWS)) < len(rows):
+                    rows = rows[:end]
                     break
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
             path = Path(folder) / "head.xlsx"
-            with _PartBook(path, head, name, self._companion_data(), self.date1904) as part:
-                for piece in pieces:
-                    part.write(piece)
+            companions = self._companion_data(rows)
+            with _PartBook(path, head, name, companions, self.date1904) as part:
+                part.write(rows)
             return _calamine_values(path, marked=False)
 
     def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
@@ -468,9 +484,20 @@ class XlsxReader(ReadsCustomers):
             roomy = False
         return tempfile.TemporaryDirectory(prefix="sheetcrm-", dir=folder if roomy else None)
 
-    def _companion_data(self) -> dict[str, bytes]:
-        """What a part workbook needs beside its sheet: the styles and shared strings."""
-        return {kind: self._zip.read(part) for kind, part in self._companions.items()}
+    def _companion_data(self, rows: bytes | None = None) -> dict[str, bytes]:
+        """What a part workbook needs beside its sheet: the styles and shared strings; for a
+        few ``rows``, the shared strings' first items only, up to the last those rows use (a
+        full sheet's table is a hundred MB, its first rows use its first few items)."""
+        data: dict[str, bytes] = {}
+        indices = None if rows is None else _shared_indices(rows)
+        for kind, part in self._companions.items():
+            if kind != "sharedStrings" or indices is None:
+                data[kind] = self._zip.read(part)
+                continue
+            pieces = sheetstream.member(self.path, self._zip.getinfo(part), _HEAD_PIECE)
+            with contextlib.closing(pieces):  # the rest is never inflated
+                data[kind] = _first_items(pieces, max(indices, default=-1) + 1)
+        return data
 
 
 def _removing(path: Path) -> Callable[[object], None]:
@@ -558,6 +585,27 @@ class _PlainStrings:
         return f'<sst xmlns="{MAIN_NS}">{items}</sst>'.encode()
 
 
+def _shared_indices(rows: bytes) -> list[int] | None:
+    """The shared-string indices the cells of sheet XML rows hold; None when a cell of that
+    type is written otherwise than found here."""
+    indices = [int(index) for index in _SHARED_INDEX.findall(rows)]
+    return indices if len(indices) == rows.count(b't="s"') else None
+
+
+def _first_items(pieces: Iterator[bytes], count: int) -> bytes:
+    """A shared-strings table (in pieces) cut to its first ``count`` items, closed again."""
+    table, at, seen = b"", 0, 0
+    for piece in pieces:
+        table += piece
+        for item in _SHARED_ITEM.finditer(table, at):
+            seen, at = seen + 1, item.end()
+            if seen > count:  # the first item not wanted: the table ends before it
+                root = re.search(rb"<(\w+:)?sst\b", table)
+                prefix = (root.group(1) or b"") if root else b""
+                return table[: item.start()] + b"</%ssst>" % prefix
+    return table
+
+
 def _item_count(table: bytes) -> int:
     """How many items a shared-strings table holds (millions on a full sheet: counted, not
     matched one by one, where the items carry no namespace prefix)."""
@@ -574,6 +622,17 @@ def _rows_start(chunks: Iterator[bytes], sheet: str) -> tuple[bytes, bytes, byte
     head = _DIMENSION.sub(b"", first[: sheet_data.end()])
     rest = None if sheet_data.group(2) else first[sheet_data.end() :]
     return sheet_data.group(1) or b"", head, rest
+
+
+def _after_rows(rows: bytes, closing: bytes, count: int) -> int:
+    """Where the ``count``-th row closed in sheet XML ends; the end of ``rows`` if fewer do."""
+    at = 0
+    for _ in range(count):
+        found = rows.find(closing, at)
+        if found < 0:
+            return len(rows)
+        at = found + len(closing)
+    return at
 
 
 def _scan_errors(data: bytes, found: dict[tuple[int, int], CellError]) -> None:
@@ -833,7 +892,6 @@ class _PartBook:
         self.end_rows = b"</%ssheetData>" % name
         self.end_row = b"</%srow>" % name
         self.closing = self.end_rows + b"</%sworksheet>" % name
-        self.size = 0
         self.marked = marked
         # Shared-string cells become texts holding their index (the part has no table).
         # The type comes last in Excel's cells (and XlsxWriter's): a replace, 10× a regex's speed.
@@ -843,6 +901,7 @@ class _PartBook:
             else None
         )
         self.below: int | None = None  # a marked part: the 0-based row its rows start at
+        self.shared = False  # whether it holds shared-string cells (as their index)
         # Cells typed by an ISO text (t="d") become values fastexcel and python-calamine may
         # not agree on: such a part is python-calamine's.
         self.plain = True
@@ -857,12 +916,13 @@ class _PartBook:
         if self.indexed is not None:
             if _INDEX_MARK.encode() in rows:  # a text of the sheet's own: read it whole
                 raise _MarkedTextError
-            rows = rows.replace(*self.indexed)
-            if b't="s"' in rows:  # a cell written unlike Excel does (its type not last)
+            marked = rows.replace(*self.indexed)
+            if b't="s"' in marked:  # a cell written unlike Excel does (its type not last)
                 raise _MarkedTextError
+            self.shared = self.shared or len(marked) != len(rows)
+            rows = marked
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)
-        self.size += len(piece)
 
     def _mark(self, rows: bytes) -> bytes:
         """The rows with the marker row put before them (none before no rows)."""
