@@ -45,12 +45,13 @@ from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import (
     date_ordinals,
     flags,
+    numpy_texts,
     ordinal_dates,
     role_column,
     text_column,
-    text_rank,
     trimmed,
 )
+from .ordering import sort_order, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from .touch_ids import ID_NUMBERS, hashed_ids, hashed_numbers, id_numbers, id_texts, text_hash
@@ -241,7 +242,8 @@ def build_plan(
         tiers = tiers.reindex(customers.index)
     n = len(customers)
     ids = text_column(customers, "id")
-    ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
+    blank = np.flatnonzero(ids == "")  # no ID: the row number stands in (only those spelt)
+    ids[blank] = customers.index[blank].astype(str).to_numpy(dtype=object)
     start, end = as_of.toordinal(), as_of.toordinal() + horizon_days
     horizon = np.arange(start, end)[calendar.workday_array(np.arange(start, end))]
     if existing is None:
@@ -371,16 +373,15 @@ def build_plan(
         index = pd.RangeIndex(len(dropped_who))
         return touch_rows(dropped_who, dropped_step, touch_ids, never, index)
 
-    def status() -> pd.DataFrame:
-        """Per customer ID: opted out, and the cadence group followed."""
-        table = pd.DataFrame(
-            {
-                "opted_out": opted_out,
-                "group": [groups[g] if g >= 0 else "" for g in chosen],
-            },
-            index=pd.Index(ids.astype(str)),
-        )
-        return table[~table.index.duplicated()]
+    def status(wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For these customer IDs (texts): in the table, opted out, and the cadence group
+        followed ("" for none), by the first row of an ID the table repeats."""
+        distinct = pd.Index(pd.unique(wanted))
+        # The table's IDs looked up among the few wanted, not a hash table of the whole table.
+        codes = distinct.get_indexer(numpy_texts(ids))
+        first = _first_positions(codes, len(distinct))[distinct.get_indexer(wanted)]
+        group = np.array([*groups, ""], dtype=object)[np.append(chosen, -1)[first]]
+        return first >= 0, np.append(opted_out, False)[first], group
 
     if ids_known is None:  # nothing to update: every generated row is new
         matches = (np.empty(0, np.intp), np.zeros(len(frame), bool), np.empty(0, bool))
@@ -424,7 +425,7 @@ class _Levelling:
         position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
         # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
         id_rank, key_rank = text_rank(self.ids), text_rank(self.keys)
-        order = np.lexsort(
+        order = sort_order(
             (
                 key_rank[step],
                 id_rank[customer],
@@ -437,9 +438,9 @@ class _Levelling:
         order_key[order] = np.arange(len(order))
         # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own,
         # named with a noncharacter no cell holds.
-        unattended = np.isin(channel, UNATTENDED)
         queue = owner.astype(object)
-        queue[unattended] = [f"\ufffe{c}" for c in channel[unattended].tolist()]
+        for name in UNATTENDED:
+            queue[channel == name] = f"\ufffe{name}"
         booked = _booked_by_hand(existing, horizon)
         placed: np.ndarray = level(queue, position, order_key, self.capacity, len(horizon), booked)
         return placed
@@ -841,7 +842,7 @@ def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
     matches: tuple[np.ndarray, np.ndarray, np.ndarray],
-    customer_status: Callable[[], pd.DataFrame],
+    customer_status: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
     end: int,
 ) -> pd.DataFrame:
     """The new plan merged into the previous one (see the module docstring for the rules).
@@ -870,15 +871,16 @@ def _merge(
     due = date_ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
     if stale.any():
-        customers = customer_status()
-        customer = previous.loc[stale, "customer_id"].astype(str)
-        group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0]
+        in_table, opted_out, followed = customer_status(
+            previous.loc[stale, "customer_id"].astype(str).to_numpy(dtype=object)
+        )
+        # A step key's group is before its last "#": split once per distinct key.
+        steps, keys = pd.factorize(previous.loc[stale, "step"].astype(str), use_na_sentinel=False)
+        group = np.array(
+            [key.rsplit("#", 1)[0] if isinstance(key, str) else key for key in keys], dtype=object
+        )[steps]
         reason = np.select(
-            [
-                ~customer.isin(customers.index).to_numpy(),
-                customer.map(customers["opted_out"]).eq(True).to_numpy(),
-                (customer.map(customers["group"]) != group).to_numpy(),
-            ],
+            [~in_table, opted_out, followed != group],
             [
                 tr("客户已不在客户表中", "customer is no longer in the table"),
                 tr("客户已退订", "customer opted out"),
@@ -895,14 +897,15 @@ def _merge(
     del previous, added  # stacked: their columns are let go as the merged ones are taken
     priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
-    order = np.lexsort(
+    dates = date_ordinals(columns["due"])
+    order = sort_order(
         (
-            text_rank(columns["touch_id"].to_numpy()),
             text_rank(columns["customer_id"].to_numpy()),
             priority.fillna(99).to_numpy(),
             text_rank(columns["owner"].to_numpy()),
-            np.where((d := date_ordinals(columns["due"])) < 0, np.iinfo(np.int64).max, d),
-        )
+            np.where(dates < 0, dates.max(initial=0) + 1, dates),  # no date: last
+        ),
+        ties=columns["touch_id"].to_numpy(),
     )
     columns["priority"] = priority.astype("Int64")
     merged = _taken(columns, order)
