@@ -313,7 +313,8 @@ def build_plan(
 
     priorities = np.array([step.priority for step in steps], dtype=np.int64)
     channels = _pick([s.channel for s in steps], np.arange(len(steps)))
-    landline_only = _landline_only(customers, channels)
+    texted = np.unique(customer[np.isin(channels, _TEXT_CHANNELS)[step_index]])
+    landline_only = _landline_only(customers, texted)
     touch_channel = _reachable(channels[step_index], landline_only[customer])
     capacity = {rep.name: rep.capacity for rep in reps}
     for name in UNATTENDED:
@@ -494,11 +495,12 @@ def _generate(
 
 @dataclass
 class _IdCodes:
-    """The previous plan's touch ids and the generated ones, numbered by one factorize.
+    """The previous plan's touch ids and the generated ones, numbered alike.
 
     ``previous`` numbers each previous row by its id as text (``astype(str)``; -1 where blank),
     as the statuses are looked up; ``merged`` as the merge reads them (-1 also where the id is
-    missing: the merge fills it with ""); ``generated`` numbers the generated ids.
+    missing: the merge fills it with ""); ``generated`` numbers the generated ids (-1 where no
+    previous row holds the id).
     """
 
     previous: np.ndarray
@@ -523,21 +525,24 @@ class _IdCodes:
         other_codes, others = pd.factorize(
             np.concatenate([text[other_previous], reuse[other_reused]]), use_na_sentinel=False
         )
-        keys = np.concatenate([previous_keys, hashed.astype(np.int64)])
-        keys[len(text) + reused] = reused_keys
-        keys[np.concatenate([other_previous, len(text) + other_reused])] = ID_NUMBERS + other_codes
-        codes, distinct = pd.factorize(keys)
-        previous, generated_codes = codes[: len(text)], codes[len(text) :]
+        generated_keys = hashed.astype(np.int64)
+        generated_keys[reused] = reused_keys
+        previous_keys[other_previous] = ID_NUMBERS + other_codes[: len(other_previous)]
+        generated_keys[other_reused] = ID_NUMBERS + other_codes[len(other_previous) :]
+        # The previous ids numbered, the generated (millions) looked up among them: no
+        # hash table of them all.
+        previous, distinct = pd.factorize(previous_keys)
+        generated_codes = pd.Index(distinct).get_indexer(generated_keys)
         blank = np.flatnonzero(pd.Index(others, dtype=object) == "")
         if len(blank):
-            previous = np.where(keys[: len(text)] == ID_NUMBERS + blank[0], -1, previous)
+            previous = np.where(previous_keys == ID_NUMBERS + blank[0], -1, previous)
         merged = np.where(raw.isna().to_numpy(), -1, previous)
         return cls(previous, merged, generated_codes, len(distinct))
 
     def first_status(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each generated id: the status of the first previous row with it (None where
         none has it), and whether one has it."""
-        first = _first_positions(self.previous, self.size)
+        first = np.append(_first_positions(self.previous, self.size), -1)
         found = first[self.generated]
         return np.append(status, np.full(1, None))[found], found >= 0
 
@@ -548,8 +553,8 @@ class _IdCodes:
         has_id = self.merged >= 0
         first = _first_positions(kept, self.size)
         found: np.ndarray = np.where(has_id, first[self.merged], -1)
-        seen = np.bincount(self.merged[has_id], minlength=self.size) > 0
-        known: np.ndarray = seen[kept]
+        seen = np.bincount(self.merged[has_id], minlength=self.size + 1) > 0
+        known: np.ndarray = seen[kept]  # -1 (no previous row's id) picks the last: False
         return found, known, has_id
 
 
@@ -650,12 +655,13 @@ def _repeat_series(
     candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
 
 
-def _landline_only(customers: pd.DataFrame, channels: np.ndarray) -> np.ndarray:
-    """Per customer: the only number is a landline (by the contact rules), which takes no text."""
-    if not np.isin(channels, _TEXT_CHANNELS).any():  # no step texts: nothing to look at
-        return np.zeros(len(customers), dtype=bool)
-    _, kind = normalise_phones(role_column(customers, "mobile"))
-    only: np.ndarray = (kind == "landline").to_numpy(dtype=bool)
+def _landline_only(customers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per customer: the only number is a landline (by the contact rules), which takes no
+    text; told for these rows only (those a text is planned for), no elsewhere."""
+    only = np.zeros(len(customers), dtype=bool)
+    if len(rows):
+        _, kind = normalise_phones(role_column(customers, "mobile").iloc[rows])
+        only[rows] = (kind == "landline").to_numpy(dtype=bool)
     return only
 
 
@@ -892,7 +898,10 @@ def _merge(
         )
         _set_where(previous, "status", stale, STATUS_CANCELLED)
         _set_where(previous, "cancel_reason", stale, reason)
-    added = generated[~known]
+    # Column by column: a frame's rows taken by a mask first join its columns into blocks.
+    added = (
+        generated if not known.any() else _taken(dict(generated.items()), np.flatnonzero(~known))
+    )
     columns = _stacked(previous, added) if len(previous) else dict(added.items())
     del previous, added  # stacked: their columns are let go as the merged ones are taken
     priority = pd.to_numeric(columns["priority"], errors="coerce")
