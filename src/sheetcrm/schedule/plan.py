@@ -201,13 +201,6 @@ def _planned_once(existing: pd.DataFrame, keys: Sequence[str]) -> dict[str, pd.D
     }
 
 
-_NOT_PLANNED = pd.DataFrame(  # what _planned_once gives a step nobody had
-    {"touch_id": [], "status": [], "due_ordinal": np.empty(0, dtype=np.int64)},
-    index=pd.Index([], dtype=object),
-    dtype=object,
-).astype({"due_ordinal": np.int64})
-
-
 @dataclass
 class _Candidates:
     """Touches the cadences ask for, as parallel arrays."""
@@ -251,12 +244,12 @@ def build_plan(
     extras = list(existing.attrs.get("extra_columns", []))
 
     opted_out = flags(role_column(customers, "opt_out"))
+    last_purchase = date_ordinals(role_column(customers, "last_purchase"))
     first = date_ordinals(role_column(customers, "first_purchase"))
-    first = np.where(first >= 0, first, date_ordinals(role_column(customers, "last_purchase")))
+    first = np.where(first >= 0, first, last_purchase)
     is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
     groups, chosen = match_groups(list(settings.steps), tiers, is_new)
     chosen[opted_out] = -1
-    last_purchase = date_ordinals(role_column(customers, "last_purchase"))
     purchase = np.where(last_purchase >= 0, last_purchase, first)
     purchase = np.where(purchase >= 0, purchase, start)
 
@@ -377,7 +370,7 @@ def build_plan(
     def status(wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For these customer IDs (texts): in the table, opted out, and the cadence group
         followed ("" for none), by the first row of an ID the table repeats."""
-        distinct = pd.Index(pd.unique(wanted))
+        distinct = pd.Index(wanted, dtype=object).drop_duplicates()  # (unique cuts at a NUL)
         # The table's IDs looked up among the few wanted, not a hash table of the whole table.
         codes = distinct.get_indexer(numpy_texts(ids))
         first = _first_positions(codes, len(distinct))[distinct.get_indexer(wanted)]
@@ -477,15 +470,21 @@ def _generate(
             else:
                 anchor = last
             nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
-            found = earlier.get(step.key, _NOT_PLANNED).reindex(pd.Index(ids[members]))
-            seen = found["status"].notna().to_numpy()
-            due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
-            still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
-            # Still open from an earlier run: the same row, on its date; a done or skipped
-            # one-off happened already; a new one is planned when it falls in the horizon.
-            nominal = np.where(still_open, due_before, nominal)
-            reuse = np.where(still_open, found["touch_id"].fillna("").to_numpy(dtype=object), "")
-            keep = np.where(seen, still_open, nominal >= catch_up) & (nominal < end)
+            reuse = np.full(len(members), "", dtype=object)
+            keep = nominal >= catch_up
+            if step.key in earlier:  # (else no customer's earlier row to look up)
+                found = earlier[step.key].reindex(pd.Index(ids[members]))
+                seen = found["status"].notna().to_numpy()
+                due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
+                still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
+                # Still open from an earlier run: the same row, on its date; a done or skipped
+                # one-off happened already; a new one is planned when it falls in the horizon.
+                nominal = np.where(still_open, due_before, nominal)
+                reuse = np.where(
+                    still_open, found["touch_id"].fillna("").to_numpy(dtype=object), ""
+                )
+                keep = np.where(seen, still_open, keep)
+            keep &= nominal < end
             candidates.add(members[keep], s, nominal[keep], reuse[keep].astype(object))
         else:
             first_due = calendar.add_workdays_array(last, step.offset + step.repeat)
