@@ -879,11 +879,7 @@ def _merge(
         in_table, opted_out, followed = customer_status(
             previous.loc[stale, "customer_id"].astype(str).to_numpy(dtype=object)
         )
-        # A step key's group is before its last "#": split once per distinct key.
-        steps, keys = pd.factorize(previous.loc[stale, "step"].astype(str), use_na_sentinel=False)
-        group = np.array(
-            [key.rsplit("#", 1)[0] if isinstance(key, str) else key for key in keys], dtype=object
-        )[steps]
+        group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0].to_numpy()
         reason = np.select(
             [~in_table, opted_out, followed != group],
             [
