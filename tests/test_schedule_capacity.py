@@ -123,6 +123,38 @@ def test_levelling_equals_the_day_by_day_rule(
     assert caps_only.tolist() == _level_day_by_day(due, keys, np.array(caps)).tolist()
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["王", "李", "\ufffesms", None]),
+            st.integers(0, 9),
+            st.integers(0, 10**6),
+        ),
+        max_size=80,
+        unique_by=lambda t: t[2],
+    ),
+    st.integers(0, 3),
+)
+def test_reps_interleaved_are_levelled_each_as_alone(
+    touches: list[tuple[str | None, int, int]], cap: int
+) -> None:
+    # Each rep's touches picked out of the mixed list (a touch without owner gets no day).
+    owner = np.array([t[0] for t in touches], dtype=object)
+    due = np.array([t[1] for t in touches], dtype=np.int64)
+    keys = np.array([t[2] for t in touches], dtype=np.int64)
+    capacity = {"王": cap, "李": cap + 1, "\ufffesms": 2 * cap}
+    booked = {"李": np.array([1, 0, 2, 0, 0, 0, 0, 0])}
+    placed = level(owner, due, keys, capacity, 8, booked)
+    assert np.all(placed[owner == None] == -1)  # noqa: E711 (elementwise)
+    for name, limit in capacity.items():
+        mine = owner == name
+        alone = level(owner[mine], due[mine], keys[mine], {name: limit}, 8, booked)
+        assert placed[mine].tolist() == alone.tolist()
+        taken = np.maximum(limit - booked.get(name, np.zeros(8, dtype=np.int64)), 0)
+        assert alone.tolist() == _level_day_by_day(due[mine], keys[mine], taken).tolist()
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(

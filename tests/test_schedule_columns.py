@@ -16,8 +16,8 @@ from sheetcrm.schedule.columns import (
     ordinal_dates,
     role_column,
     text_column,
-    text_rank,
 )
+from sheetcrm.schedule.ordering import text_rank
 
 
 @settings(max_examples=80, deadline=None)

@@ -454,3 +454,23 @@ def test_texts_take_no_reps_capacity_and_keep_to_the_channel_limit() -> None:
 
 def test_channel_limits_default_to_unlimited() -> None:
     assert parse_channel_limits(Settings(None)) == {}
+
+
+def test_a_text_to_a_landline_only_customer_is_a_call_whoever_else_is_texted() -> None:
+    # Tier C is texted, tier A called and visited: only the texted customers' numbers are
+    # looked at, and a landline there turns the text into a call; a mobile or a blank stays
+    # texted.
+    customers, tiers = book(["C", "C", "C", "A", "C"], owners=["王"] * 5)
+    customers["last_purchase"] = AS_OF - dt.timedelta(days=200)
+    customers["mobile"] = [
+        "010-6552 9988",
+        "13812345678",
+        None,
+        "021 5080 1234",
+        "+86 755 8888 1234",
+    ]
+    plan = build_plan(customers, tiers, with_reps(Rep("王", 40)), AS_OF, horizon_days=3)
+    channel = plan.touches.groupby("customer_id")["channel"].agg(set)
+    assert channel["C000"] == {"phone"} and channel["C004"] == {"phone"}
+    assert channel["C001"] == {"sms"} and channel["C002"] == {"sms"}
+    assert channel["C003"] == {"phone", "visit"}

@@ -181,17 +181,20 @@ def level(
     ``booked`` counts, per rep and day, slots already taken (rows staff added).
     """
     result = np.full(len(due), -1, dtype=np.int64)
-    frame = pd.DataFrame({"owner": owner, "due": due, "key": order_key})
-    frame = frame[frame["due"] < days]  # due after the last working day: cannot fit
-    for name, group in frame.groupby("owner", sort=True):
+    fits = np.flatnonzero(due < days)  # due after the last working day: cannot fit
+    # Each rep's touches by one factorize and one stable sort (in the order they came).
+    codes, names = pd.factorize(owner[fits])
+    by_rep = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[by_rep], np.arange(len(names) + 1))
+    for rep, name in enumerate(names):
+        index = fits[by_rep[starts[rep] : starts[rep + 1]]]
         taken_before = (booked or {}).get(str(name), np.zeros(days, dtype=np.int64))
         caps = np.maximum(capacity[str(name)] - taken_before, 0)
-        index = group.index.to_numpy()
-        due_days = group["due"].to_numpy()
+        due_days = due[index]
         if np.all(np.bincount(due_days, minlength=days) <= caps):
             result[index] = due_days  # nothing to move: the common case
             continue
-        keys = group["key"].to_numpy()
+        keys = order_key[index]
         # Day by day: the day's arrivals join the queue; the best of the queue fill the day.
         order = np.argsort(due_days, kind="stable")
         bounds = np.searchsorted(due_days[order], np.arange(days + 1), side="left")

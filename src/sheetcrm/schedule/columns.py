@@ -1,4 +1,4 @@
-"""Frame columns as numpy arrays: trimmed texts, date ordinals, yes/no flags, text ranks.
+"""Frame columns as numpy arrays: trimmed texts, date ordinals (and back), yes/no flags.
 
 What the planner needs of a customer or touch column, each distinct value converted once
 (a full sheet is a million rows); a column the frame lacks reads as blank.
@@ -19,10 +19,10 @@ __all__ = [
     "cell_text",
     "date_ordinals",
     "flags",
+    "numpy_texts",
     "ordinal_dates",
     "role_column",
     "text_column",
-    "text_rank",
     "trimmed",
 ]
 
@@ -69,6 +69,19 @@ def trimmed(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return texts, strings
 
 
+def numpy_texts(values: np.ndarray) -> np.ndarray:
+    """``values.astype(str)`` as an object array: the array itself where every value is a
+    string holding no NUL (numpy drops trailing NULs), as in any workbook (no copy made)."""
+    if (
+        values.dtype == object
+        and all(map(isinstance, values, repeat(str)))
+        and "\x00" not in "".join(values)
+    ):
+        return values
+    texts: np.ndarray = values.astype(str).astype(object)
+    return texts
+
+
 def date_ordinals(values: pd.Series) -> np.ndarray:
     """Date ordinals of a column (-1 where blank)."""
     stamps = pd.to_datetime(values, errors="coerce")
@@ -91,16 +104,6 @@ def flags(values: pd.Series) -> np.ndarray:
         typed: np.ndarray = values.to_numpy(dtype=bool)
         return typed
     return np.array([_safe_bool(v) for v in values], dtype=bool)
-
-
-def text_rank(values: np.ndarray) -> np.ndarray:
-    """Each value's rank in the sorted texts (equal texts, equal ranks), to sort by as a number."""
-    texts = values.astype(str)
-    order = np.argsort(texts, kind="stable")  # IDs often come sorted: a stable sort is quick
-    ordered = texts[order]
-    rank = np.empty(len(texts), dtype=np.int64)
-    rank[order] = np.cumsum(np.append(len(texts) > 0, ordered[1:] != ordered[:-1])) - 1
-    return rank
 
 
 def ordinal_dates(ordinals: np.ndarray) -> np.ndarray:

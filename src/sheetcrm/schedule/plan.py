@@ -45,12 +45,13 @@ from .capacity import DEFAULT_CAPACITY, UNATTENDED, Rep, assign_owners, level
 from .columns import (
     date_ordinals,
     flags,
+    numpy_texts,
     ordinal_dates,
     role_column,
     text_column,
-    text_rank,
     trimmed,
 )
+from .ordering import sort_order, text_rank
 from .plan_settings import PlanSettings
 from .statuses import STATUS_CANCELLED, STATUS_DONE, STATUS_OPEN
 from .touch_ids import ID_NUMBERS, hashed_ids, hashed_numbers, id_numbers, id_texts, text_hash
@@ -200,13 +201,6 @@ def _planned_once(existing: pd.DataFrame, keys: Sequence[str]) -> dict[str, pd.D
     }
 
 
-_NOT_PLANNED = pd.DataFrame(  # what _planned_once gives a step nobody had
-    {"touch_id": [], "status": [], "due_ordinal": np.empty(0, dtype=np.int64)},
-    index=pd.Index([], dtype=object),
-    dtype=object,
-).astype({"due_ordinal": np.int64})
-
-
 @dataclass
 class _Candidates:
     """Touches the cadences ask for, as parallel arrays."""
@@ -241,7 +235,8 @@ def build_plan(
         tiers = tiers.reindex(customers.index)
     n = len(customers)
     ids = text_column(customers, "id")
-    ids = np.where(ids == "", customers.index.astype(str).to_numpy(dtype=object), ids)
+    blank = np.flatnonzero(ids == "")  # no ID: the row number stands in (only those spelt)
+    ids[blank] = customers.index[blank].astype(str).to_numpy(dtype=object)
     start, end = as_of.toordinal(), as_of.toordinal() + horizon_days
     horizon = np.arange(start, end)[calendar.workday_array(np.arange(start, end))]
     if existing is None:
@@ -249,12 +244,12 @@ def build_plan(
     extras = list(existing.attrs.get("extra_columns", []))
 
     opted_out = flags(role_column(customers, "opt_out"))
+    last_purchase = date_ordinals(role_column(customers, "last_purchase"))
     first = date_ordinals(role_column(customers, "first_purchase"))
-    first = np.where(first >= 0, first, date_ordinals(role_column(customers, "last_purchase")))
+    first = np.where(first >= 0, first, last_purchase)
     is_new = (first >= 0) & (first <= start) & (first > start - NEW_CUSTOMER_DAYS)
     groups, chosen = match_groups(list(settings.steps), tiers, is_new)
     chosen[opted_out] = -1
-    last_purchase = date_ordinals(role_column(customers, "last_purchase"))
     purchase = np.where(last_purchase >= 0, last_purchase, first)
     purchase = np.where(purchase >= 0, purchase, start)
 
@@ -311,7 +306,8 @@ def build_plan(
 
     priorities = np.array([step.priority for step in steps], dtype=np.int64)
     channels = _pick([s.channel for s in steps], np.arange(len(steps)))
-    landline_only = _landline_only(customers, channels)
+    texted = np.unique(customer[np.isin(channels, _TEXT_CHANNELS)[step_index]])
+    landline_only = _landline_only(customers, texted)
     touch_channel = _reachable(channels[step_index], landline_only[customer])
     capacity = {rep.name: rep.capacity for rep in reps}
     for name in UNATTENDED:
@@ -371,16 +367,15 @@ def build_plan(
         index = pd.RangeIndex(len(dropped_who))
         return touch_rows(dropped_who, dropped_step, touch_ids, never, index)
 
-    def status() -> pd.DataFrame:
-        """Per customer ID: opted out, and the cadence group followed."""
-        table = pd.DataFrame(
-            {
-                "opted_out": opted_out,
-                "group": [groups[g] if g >= 0 else "" for g in chosen],
-            },
-            index=pd.Index(ids.astype(str)),
-        )
-        return table[~table.index.duplicated()]
+    def status(wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For these customer IDs (texts): in the table, opted out, and the cadence group
+        followed ("" for none), by the first row of an ID the table repeats."""
+        distinct = pd.Index(wanted, dtype=object).drop_duplicates()  # (unique cuts at a NUL)
+        # The table's IDs looked up among the few wanted, not a hash table of the whole table.
+        codes = distinct.get_indexer(numpy_texts(ids))
+        first = _first_positions(codes, len(distinct))[distinct.get_indexer(wanted)]
+        group = np.array([*groups, ""], dtype=object)[np.append(chosen, -1)[first]]
+        return first >= 0, np.append(opted_out, False)[first], group
 
     if ids_known is None:  # nothing to update: every generated row is new
         matches = (np.empty(0, np.intp), np.zeros(len(frame), bool), np.empty(0, bool))
@@ -424,7 +419,7 @@ class _Levelling:
         position = np.searchsorted(horizon, np.maximum(nominal, horizon[0] if len(horizon) else 0))
         # Ties are broken by customer ID, then step key, as text: ranked once, sorted as numbers.
         id_rank, key_rank = text_rank(self.ids), text_rank(self.keys)
-        order = np.lexsort(
+        order = sort_order(
             (
                 key_rank[step],
                 id_rank[customer],
@@ -437,9 +432,9 @@ class _Levelling:
         order_key[order] = np.arange(len(order))
         # Texts and e-mails take no rep's time: each channel is levelled as a rep of its own,
         # named with a noncharacter no cell holds.
-        unattended = np.isin(channel, UNATTENDED)
         queue = owner.astype(object)
-        queue[unattended] = [f"\ufffe{c}" for c in channel[unattended].tolist()]
+        for name in UNATTENDED:
+            queue[channel == name] = f"\ufffe{name}"
         booked = _booked_by_hand(existing, horizon)
         placed: np.ndarray = level(queue, position, order_key, self.capacity, len(horizon), booked)
         return placed
@@ -475,15 +470,21 @@ def _generate(
             else:
                 anchor = last
             nominal = calendar.next_workday_array(calendar.add_workdays_array(anchor, step.offset))
-            found = earlier.get(step.key, _NOT_PLANNED).reindex(pd.Index(ids[members]))
-            seen = found["status"].notna().to_numpy()
-            due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
-            still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
-            # Still open from an earlier run: the same row, on its date; a done or skipped
-            # one-off happened already; a new one is planned when it falls in the horizon.
-            nominal = np.where(still_open, due_before, nominal)
-            reuse = np.where(still_open, found["touch_id"].fillna("").to_numpy(dtype=object), "")
-            keep = np.where(seen, still_open, nominal >= catch_up) & (nominal < end)
+            reuse = np.full(len(members), "", dtype=object)
+            keep = nominal >= catch_up
+            if step.key in earlier:  # (else no customer's earlier row to look up)
+                found = earlier[step.key].reindex(pd.Index(ids[members]))
+                seen = found["status"].notna().to_numpy()
+                due_before = found["due_ordinal"].fillna(-1).to_numpy(dtype=np.int64)
+                still_open = (found["status"] == STATUS_OPEN).to_numpy() & (due_before >= 0)
+                # Still open from an earlier run: the same row, on its date; a done or skipped
+                # one-off happened already; a new one is planned when it falls in the horizon.
+                nominal = np.where(still_open, due_before, nominal)
+                reuse = np.where(
+                    still_open, found["touch_id"].fillna("").to_numpy(dtype=object), ""
+                )
+                keep = np.where(seen, still_open, keep)
+            keep &= nominal < end
             candidates.add(members[keep], s, nominal[keep], reuse[keep].astype(object))
         else:
             first_due = calendar.add_workdays_array(last, step.offset + step.repeat)
@@ -493,11 +494,12 @@ def _generate(
 
 @dataclass
 class _IdCodes:
-    """The previous plan's touch ids and the generated ones, numbered by one factorize.
+    """The previous plan's touch ids and the generated ones, numbered alike.
 
     ``previous`` numbers each previous row by its id as text (``astype(str)``; -1 where blank),
     as the statuses are looked up; ``merged`` as the merge reads them (-1 also where the id is
-    missing: the merge fills it with ""); ``generated`` numbers the generated ids.
+    missing: the merge fills it with ""); ``generated`` numbers the generated ids (-1 where no
+    previous row holds the id).
     """
 
     previous: np.ndarray
@@ -522,21 +524,24 @@ class _IdCodes:
         other_codes, others = pd.factorize(
             np.concatenate([text[other_previous], reuse[other_reused]]), use_na_sentinel=False
         )
-        keys = np.concatenate([previous_keys, hashed.astype(np.int64)])
-        keys[len(text) + reused] = reused_keys
-        keys[np.concatenate([other_previous, len(text) + other_reused])] = ID_NUMBERS + other_codes
-        codes, distinct = pd.factorize(keys)
-        previous, generated_codes = codes[: len(text)], codes[len(text) :]
+        generated_keys = hashed.astype(np.int64)
+        generated_keys[reused] = reused_keys
+        previous_keys[other_previous] = ID_NUMBERS + other_codes[: len(other_previous)]
+        generated_keys[other_reused] = ID_NUMBERS + other_codes[len(other_previous) :]
+        # The previous ids numbered, the generated (millions) looked up among them: no
+        # hash table of them all.
+        previous, distinct = pd.factorize(previous_keys)
+        generated_codes = pd.Index(distinct).get_indexer(generated_keys)
         blank = np.flatnonzero(pd.Index(others, dtype=object) == "")
         if len(blank):
-            previous = np.where(keys[: len(text)] == ID_NUMBERS + blank[0], -1, previous)
+            previous = np.where(previous_keys == ID_NUMBERS + blank[0], -1, previous)
         merged = np.where(raw.isna().to_numpy(), -1, previous)
         return cls(previous, merged, generated_codes, len(distinct))
 
     def first_status(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each generated id: the status of the first previous row with it (None where
         none has it), and whether one has it."""
-        first = _first_positions(self.previous, self.size)
+        first = np.append(_first_positions(self.previous, self.size), -1)
         found = first[self.generated]
         return np.append(status, np.full(1, None))[found], found >= 0
 
@@ -547,8 +552,8 @@ class _IdCodes:
         has_id = self.merged >= 0
         first = _first_positions(kept, self.size)
         found: np.ndarray = np.where(has_id, first[self.merged], -1)
-        seen = np.bincount(self.merged[has_id], minlength=self.size) > 0
-        known: np.ndarray = seen[kept]
+        seen = np.bincount(self.merged[has_id], minlength=self.size + 1) > 0
+        known: np.ndarray = seen[kept]  # -1 (no previous row's id) picks the last: False
         return found, known, has_id
 
 
@@ -649,12 +654,13 @@ def _repeat_series(
     candidates.add(members[owner_rows], step, nominal, np.full(len(owner_rows), "", dtype=object))
 
 
-def _landline_only(customers: pd.DataFrame, channels: np.ndarray) -> np.ndarray:
-    """Per customer: the only number is a landline (by the contact rules), which takes no text."""
-    if not np.isin(channels, _TEXT_CHANNELS).any():  # no step texts: nothing to look at
-        return np.zeros(len(customers), dtype=bool)
-    _, kind = normalise_phones(role_column(customers, "mobile"))
-    only: np.ndarray = (kind == "landline").to_numpy(dtype=bool)
+def _landline_only(customers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per customer: the only number is a landline (by the contact rules), which takes no
+    text; told for these rows only (those a text is planned for), no elsewhere."""
+    only = np.zeros(len(customers), dtype=bool)
+    if len(rows):
+        _, kind = normalise_phones(role_column(customers, "mobile").iloc[rows])
+        only[rows] = (kind == "landline").to_numpy(dtype=bool)
     return only
 
 
@@ -841,7 +847,7 @@ def _merge(
     generated: pd.DataFrame,
     existing: pd.DataFrame,
     matches: tuple[np.ndarray, np.ndarray, np.ndarray],
-    customer_status: Callable[[], pd.DataFrame],
+    customer_status: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
     end: int,
 ) -> pd.DataFrame:
     """The new plan merged into the previous one (see the module docstring for the rules).
@@ -870,15 +876,12 @@ def _merge(
     due = date_ordinals(previous["due"])
     stale = is_open & ~update & (due < end)
     if stale.any():
-        customers = customer_status()
-        customer = previous.loc[stale, "customer_id"].astype(str)
-        group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0]
+        in_table, opted_out, followed = customer_status(
+            previous.loc[stale, "customer_id"].astype(str).to_numpy(dtype=object)
+        )
+        group = previous.loc[stale, "step"].astype(str).str.rsplit("#", n=1).str[0].to_numpy()
         reason = np.select(
-            [
-                ~customer.isin(customers.index).to_numpy(),
-                customer.map(customers["opted_out"]).eq(True).to_numpy(),
-                (customer.map(customers["group"]) != group).to_numpy(),
-            ],
+            [~in_table, opted_out, followed != group],
             [
                 tr("客户已不在客户表中", "customer is no longer in the table"),
                 tr("客户已退订", "customer opted out"),
@@ -890,19 +893,23 @@ def _merge(
         )
         _set_where(previous, "status", stale, STATUS_CANCELLED)
         _set_where(previous, "cancel_reason", stale, reason)
-    added = generated[~known]
+    # Column by column: a frame's rows taken by a mask first join its columns into blocks.
+    added = (
+        generated if not known.any() else _taken(dict(generated.items()), np.flatnonzero(~known))
+    )
     columns = _stacked(previous, added) if len(previous) else dict(added.items())
     del previous, added  # stacked: their columns are let go as the merged ones are taken
     priority = pd.to_numeric(columns["priority"], errors="coerce")
     # Texts sorted as ranks: lexsort compares object arrays one Python call at a time.
-    order = np.lexsort(
+    dates = date_ordinals(columns["due"])
+    order = sort_order(
         (
-            text_rank(columns["touch_id"].to_numpy()),
             text_rank(columns["customer_id"].to_numpy()),
             priority.fillna(99).to_numpy(),
             text_rank(columns["owner"].to_numpy()),
-            np.where((d := date_ordinals(columns["due"])) < 0, np.iinfo(np.int64).max, d),
-        )
+            np.where(dates < 0, dates.max(initial=0) + 1, dates),  # no date: last
+        ),
+        ties=columns["touch_id"].to_numpy(),
     )
     columns["priority"] = priority.astype("Int64")
     merged = _taken(columns, order)

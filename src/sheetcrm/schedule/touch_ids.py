@@ -13,6 +13,8 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
+from .columns import numpy_texts
+
 __all__ = [
     "ID_NUMBERS",
     "hashed_ids",
@@ -53,7 +55,7 @@ def touch_ids(customer_ids: np.ndarray, step_keys: np.ndarray, nominal: np.ndarr
 def text_hash(values: np.ndarray) -> np.ndarray:
     """The fixed-key hash of each value as text (a part of a touch id)."""
     # categorize=False: the same hashes, without first finding the distinct values.
-    hashes: np.ndarray = pd.util.hash_array(values.astype(str).astype(object), categorize=False)
+    hashes: np.ndarray = pd.util.hash_array(numpy_texts(values), categorize=False)
     return hashes
 
 
