@@ -172,8 +172,18 @@ def test_a_result_asked_for_starts_its_worker_at_once(turns: Callable[[int], Non
     sleeping.close()
 
 
-def test_work_dropped_or_closed_while_waiting_never_starts(turns: Callable[[int], None]) -> None:
+def test_work_dropped_or_closed_while_waiting_never_starts(
+    turns: Callable[[int], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
     turns(1)
+    started: list[tuple[Any, ...]] = []
+    launch = _background.Pending._launch
+
+    def spy(pending: _background.Pending[Any]) -> bool:
+        started.append(pending._args)
+        return launch(pending)
+
+    monkeypatch.setattr(_background.Pending, "_launch", spy)
     sleeping = _background.start(time.sleep, 60)
     dropped = _background.start(_pid_and_sum, [1])
     closed = _background.start(_pid_and_sum, [2])
@@ -188,6 +198,7 @@ def test_work_dropped_or_closed_while_waiting_never_starts(turns: Callable[[int]
     while _background._turns._running and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _background._turns._running == 0
+    assert started == [(60,), ([3],)]  # neither the dropped work nor the closed one
     assert closed.result()[0] == os.getpid()  # asked for after all: done here
 
 

@@ -240,9 +240,9 @@ class _Turns:
 
     def _next_ready(self) -> Pending[Any] | None:
         """The work to start now: work asked for first, else the oldest when a core is spare."""
-        while self._waiting and self._waiting[0]() is None:
-            self._waiting.popleft()  # let go of by everyone: never started
         live = [pending for waiting in self._waiting if (pending := waiting()) is not None]
+        if len(live) < len(self._waiting):  # let go of by everyone: never started
+            self._waiting = deque(weakref.ref(pending) for pending in live)
         asked = [pending for pending in live if id(pending) in self._asked]
         if asked:
             return asked[0]

@@ -198,7 +198,7 @@ class _MergePlan:
 
 @dataclass(frozen=True)
 class SpliceJob:
-    """What writing result cells into a sheet part needs: small, picklable, for a worker."""
+    """What writing result cells into a sheet part needs: picklable, for a worker."""
 
     source: SourceFile  # the file as it was read: a worker refuses a file changed since
     spill: Path | None  # the temporary file a big result goes to (named, and removed, by the run)
