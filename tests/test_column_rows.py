@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from sheetcrm.book import cell_xml, own_sheets
-from sheetcrm.book.base import CellError, CellValue, ColumnRows, Problem, SheetSpec
+from sheetcrm.book.base import (
+    CellError,
+    CellValue,
+    ColumnRows,
+    Problem,
+    SheetSpec,
+    blank_cells,
+)
 from sheetcrm.book.package import Package
 from sheetcrm.book.styles import Styles
 from sheetcrm.book.xlsx_write import PackageWriter
@@ -348,3 +355,16 @@ def test_plan_sheet_keeps_its_rows(count: int) -> None:
         assert row[9] == (i if i % 2 else None)
         assert row[12] is None if i % 2 else row[12] == ""
         assert not any(isinstance(v, np.generic | pd.Timestamp) for v in row)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_blank_cells_are_none_in_every_element_and_take_values(order: str) -> None:
+    # np.empty, not np.full: what a reader fills in part by part, and the rest reads blank.
+    cells = blank_cells((3, 4), order="F" if order == "F" else "C")
+    assert cells.dtype == object and cells.shape == (3, 4)
+    assert cells.flags.f_contiguous == (order == "F")
+    assert cells.tolist() == [[None] * 4] * 3
+    assert all(value is None for value in cells.ravel())
+    cells[1, 2] = "客户"
+    assert (cells == None).sum() == 11  # noqa: E711 - elementwise, as readers test blanks
+    assert pd.isna(pd.Series(blank_cells(2))).all()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..values import excel_serial
-from .base import CellError, CellValue
+from .base import CellError, CellValue, blank_cells
 
 __all__ = [
     "MAX_TEXT",
@@ -269,7 +269,7 @@ def padded(
     """
     if positions is not None and np.array_equal(positions, np.arange(len(positions))):
         positions = None  # row after row from the first, no gap (the usual table): in order
-    array = np.full(count, None, dtype=object)
+    array = blank_cells(count)
     if isinstance(values, np.ndarray | pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         values = values.tolist()  # native scalars, as the cell XML is built from them
     filled = min(len(values), count if positions is None else len(positions))

@@ -18,7 +18,7 @@ from ..a1 import cell_ref, column_letter, parse_cell, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
 from . import arrow_cells
-from .base import HEADER_FILL, CellValue, ColumnRows, SheetSpec
+from .base import HEADER_FILL, CellValue, ColumnRows, SheetSpec, blank_cells
 from .cell_xml import CellStyles, cell_xml, column_cells, padded
 from .charts import drawing_parts
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
@@ -232,7 +232,7 @@ def _block(
     parts = [_listed(rows[start:first], width)] if start < first else []
     if first < last:
         a, b = first - body_start, last - body_start
-        blank = np.full(b - a, None, dtype=object)
+        blank = blank_cells(b - a)
         body = [column[a:b] for column in rows.columns]
         body += [blank] * (width - len(body))
         parts.append((body, np.full(b - a, len(rows.columns), dtype=np.int64)))

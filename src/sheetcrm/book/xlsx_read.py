@@ -39,7 +39,7 @@ from ..table.header_row import HEADER_SCAN_ROWS
 from ..table.locate import TableInfo
 from ..tuning import Tuning
 from . import sheetstream
-from .base import CellError, CellValue, CustomerSource, ReadsCustomers
+from .base import CellError, CellValue, CustomerSource, ReadsCustomers, blank_cells
 from .namespaces import MAIN_NS, OFFICE_REL_NS, PACKAGE_REL_NS
 
 __all__ = ["XlsxReader"]
@@ -205,10 +205,10 @@ class XlsxReader(ReadsCustomers):
         if rest is None:  # <sheetData/>: nothing to cut
             return self._read_whole(sheet)
         pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
-        companions = self._companion_data()
-        table = companions.pop("sharedStrings", None)
-        # Decoded when a part first holds a shared string: our own sheets, read back from a
-        # book Excel saved, hold none (a full sheet's table: 4 s and a GB to decode).
+        companions = self._companion_data(strings=False)
+        indexed = "sharedStrings" in self._companions
+        # Read and decoded when a part first holds a shared string: our own sheets, read back
+        # from a book Excel saved, hold none (a full sheet's table: 1 s to read, 3 to decode).
         strings: np.ndarray | None = None
         # Rows are cut once the header row has gone by (it has the left-out headers).
         drop = _RowTails(from_column, name) if from_column is not None else None
@@ -239,7 +239,7 @@ class XlsxReader(ReadsCustomers):
                         companions,
                         self.date1904,
                         marked=index > 0,
-                        indexed=table is not None,
+                        indexed=indexed,
                     ) as part:
                         for piece in pieces:
                             taken += len(piece)
@@ -262,8 +262,8 @@ class XlsxReader(ReadsCustomers):
                     if part.below is None and index > 0:  # it holds no rows
                         path.unlink()
                         continue
-                    if part.shared and strings is None and table is not None:
-                        strings = self._shared_strings(table)
+                    if part.shared and strings is None:
+                        strings = self._shared_strings(self._strings_table())
                     parts.append(
                         pool.submit(
                             _parse_part,
@@ -281,7 +281,7 @@ class XlsxReader(ReadsCustomers):
             raise self._unreadable(sheet) from None
         height = max(cells.row + cells.shape[0] for cells in done)
         width = max(cells.shape[1] for cells in done)
-        array = np.full((height, width), None, dtype=object, order="F" if by_column else "C")
+        array = blank_cells((height, width), order="F" if by_column else "C")
         for cells in done:
             for column, block in cells.blocks:
                 array[cells.row : cells.row + len(block), column : column + block.shape[1]] = block
@@ -356,7 +356,7 @@ class XlsxReader(ReadsCustomers):
             height = max(array.shape[0], *(number for number, _ in errors))
             wide = max(array.shape[1], *(column for _, column in errors))
             if (height, wide) != array.shape:
-                grown = np.full((height, wide), None, dtype=object, order="F" if by_column else "C")
+                grown = blank_cells((height, wide), order="F" if by_column else "C")
                 grown[: array.shape[0], : array.shape[1]] = array
                 array = grown
             for (number, column), error in errors.items():
@@ -484,13 +484,25 @@ class XlsxReader(ReadsCustomers):
             roomy = False
         return tempfile.TemporaryDirectory(prefix="sheetcrm-", dir=folder if roomy else None)
 
-    def _companion_data(self, rows: bytes | None = None) -> dict[str, bytes]:
+    def _strings_table(self) -> bytes:
+        """The shared-strings part, inflated (read at most once per sheet: it is big)."""
+        with self.path.open("rb") as handle:
+            info = self._zip.getinfo(self._companions["sharedStrings"])
+            pieces = sheetstream.member_pieces(handle, info, self.tuning.piece, self.path.name)
+            return b"".join(pieces)
+
+    def _companion_data(
+        self, rows: bytes | None = None, *, strings: bool = True
+    ) -> dict[str, bytes]:
         """What a part workbook needs beside its sheet: the styles and shared strings; for a
         few ``rows``, the shared strings' first items only, up to the last those rows use (a
-        full sheet's table is a hundred MB, its first rows use its first few items)."""
+        full sheet's table is a hundred MB, its first rows use its first few items); with
+        ``strings`` false, no shared strings (parts that hold their indices instead)."""
         data: dict[str, bytes] = {}
         indices = None if rows is None else _shared_indices(rows)
         for kind, part in self._companions.items():
+            if kind == "sharedStrings" and not strings:
+                continue
             if kind != "sharedStrings" or indices is None:
                 data[kind] = self._zip.read(part)
                 continue
@@ -753,7 +765,7 @@ def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
         # (inline ones) become Python strings here.
         marked = pc.fill_null(pc.starts_with(column, _INDEX_MARK), False)
         shared = marked.to_numpy(zero_copy_only=False)
-        texts = np.full(len(column), None, dtype=object)
+        texts = blank_cells(len(column))
         if shared.any():
             indices = pc.utf8_slice_codeunits(column.filter(marked), 1).cast("int64")
             texts[shared] = strings[indices.to_numpy()]
@@ -779,7 +791,7 @@ def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
     # "midnight" (a serial within half a millisecond of a whole day reads as that day).
     made = np.empty(len(distinct), dtype=object)
     made[:] = [_stamp_value(int(ms)) for ms in distinct]
-    cells = np.full(len(stamps), None, dtype=object)
+    cells = blank_cells(len(stamps))
     cells[~blank] = made[codes]
     return cells
 
@@ -913,13 +925,16 @@ class _PartBook:
         rows = piece if end < 0 else piece[:end]
         if self.marked and self.below is None:
             rows = self._mark(rows)
-        if self.indexed is not None:
+        # Counted first: rows of inline text only (our own sheets, a re-run's results) are
+        # searched once, not three times (≈ 2.5 s of a full sheet's re-run).
+        if self.indexed is not None and (shared := rows.count(b't="s"')):
             if _INDEX_MARK.encode() in rows:  # a text of the sheet's own: read it whole
                 raise _MarkedTextError
-            marked = rows.replace(*self.indexed)
-            if b't="s"' in marked:  # a cell written unlike Excel does (its type not last)
-                raise _MarkedTextError
-            self.shared = self.shared or len(marked) != len(rows)
+            old, new = self.indexed
+            marked = rows.replace(old, new)
+            if len(marked) - len(rows) != shared * (len(new) - len(old)):
+                raise _MarkedTextError  # a cell written unlike Excel does (its type not last)
+            self.shared = True
             rows = marked
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)

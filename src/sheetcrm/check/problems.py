@@ -15,7 +15,7 @@ from typing import TypeAlias, overload
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellValue, CustomerTable, Problem
+from ..book.base import CellValue, CustomerTable, Problem, blank_cells
 from ..i18n import tr
 
 __all__ = ["FIELDS", "Collector", "Problems", "Texts", "filled", "kind_counts", "rows_where"]
@@ -180,7 +180,7 @@ class Collector:
 
     def values(self, rows: np.ndarray, role: str) -> np.ndarray:
         """The cells of a role at Excel rows as read (else as typed, else blank), made plain."""
-        found = np.full(len(rows), None, dtype=object)
+        found = blank_cells(len(rows))
         todo = np.arange(len(rows))
         for source, frame, key in (
             ("raw", self.table.raw, self.table.header_of(role)),

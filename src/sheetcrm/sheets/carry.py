@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..book.base import CellValue
+from ..book.base import CellValue, blank_cells
 from ..schedule.columns import cell_text
 from ..table.grid_rows import rows_array, sparse_rows
 from ..values import is_blank
@@ -185,7 +185,7 @@ def read_staff(
 
 def _columns(lines: np.ndarray, columns: Sequence[int]) -> np.ndarray:
     """Some columns of rows (None past the rows' end)."""
-    out = np.full((len(lines), len(columns)), None, dtype=object)
+    out = blank_cells((len(lines), len(columns)))
     for position, column in enumerate(columns):
         if column < lines.shape[1]:
             out[:, position] = lines[:, column]

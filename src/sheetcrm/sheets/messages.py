@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellValue, ColumnRows, CustomerTable, ListValidation, SheetSpec
+from ..book.base import CellValue, ColumnRows, CustomerTable, ListValidation, SheetSpec, blank_cells
 from ..channels import channel_key, channel_label
 from ..i18n import Lang, tr, use_lang
 from ..messages import ExtraFields, MessagesResult
@@ -203,7 +203,7 @@ def _message_columns(m: pd.DataFrame) -> list[np.ndarray]:
     """The columns of the messages made, in sheet order."""
     codes, channels = pd.factorize(m["channel"], use_na_sentinel=False)
     labels = np.array([channel_label(c) for c in channels], dtype=object)
-    blank = np.full(len(m), None, dtype=object)
+    blank = blank_cells(len(m))
     columns = [plain_cells(m[name]) for name in ("customer_id", "customer")]
     columns.append(labels[codes])
     columns += [plain_cells(m[name]) for name in ("to", "subject", "body", "chars", "parts")]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellError, CellValue, Problem
+from ..book.base import CellError, CellValue, Problem, blank_cells
 from ..headers import read_header
 from ..i18n import tr
 from ..roles import RoleInfo
@@ -249,7 +249,7 @@ def _texts_one_by_one(
     texts[texts == ""] = None
     if every:
         return pd.Series(texts, dtype=object, copy=False), {}
-    out = np.full(len(values), None, dtype=object)
+    out = blank_cells(len(values))
     out[text] = texts
     failures: dict[int, tuple[CellValue, str]] = {}
     for pos in np.flatnonzero(~text):

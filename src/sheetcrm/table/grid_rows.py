@@ -10,7 +10,7 @@ from itertools import chain, repeat
 import numpy as np
 import pandas as pd
 
-from ..book.base import CellValue, Problem
+from ..book.base import CellValue, Problem, blank_cells
 from ..i18n import tr
 
 __all__ = ["body_rows", "inferred_column", "rows_array", "sparse_rows"]
@@ -58,7 +58,7 @@ def _body_array(
         part = grid[start:stop, first : first + width]
         if part.shape[1] == width:
             return part
-        padded = np.full((part.shape[0], width), None, dtype=object)
+        padded = blank_cells((part.shape[0], width))
         padded[:, : part.shape[1]] = part
         return padded
     return rows_array([row[first : first + width] for row in grid[start:stop]], width)
@@ -71,7 +71,7 @@ def rows_array(rows: Sequence[Sequence[object]], width: int | None = None) -> np
     if min(map(len, rows), default=width) == width:
         cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
         return cells.reshape(len(rows), width)
-    out = np.full((len(rows), width), None, dtype=object)
+    out = blank_cells((len(rows), width))
     for index, row in enumerate(rows):
         out[index, : len(row)] = row
     return out

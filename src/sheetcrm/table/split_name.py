@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..book.base import blank_cells
 from ..headers import read_header
 from ..roles import RoleInfo
 from ..values import is_blank
@@ -34,7 +35,7 @@ def split_name(
 
 def joined_name(family: np.ndarray, given: np.ndarray, chinese: bool) -> np.ndarray:
     """One name from its two halves, in the order people write it (姓名; First Last)."""
-    out = np.full(len(family), None, dtype=object)
+    out = blank_cells(len(family))
     for pos, (last, first) in enumerate(zip(family, given, strict=True)):
         halves = [h for h in ((last, first) if chinese else (first, last)) if not is_blank(h)]
         if halves:
