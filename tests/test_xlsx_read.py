@@ -22,6 +22,7 @@ import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
@@ -225,8 +226,11 @@ IN_PARTS = Tuning(parts_from=1000, piece=4096)
 
 
 def _whole(path: Path) -> Any:
-    """The big sheet read whole."""
-    return XlsxReader(path).read_array("大表")
+    """The big sheet read whole by python-calamine's reader of the file (not a part book)."""
+    reader = XlsxReader(path)
+    # The oracle: a small sheet would otherwise be read alone, as a part book is.
+    reader._alone = lambda *_, **__: None  # type: ignore[method-assign]
+    return reader.read_array("大表")
 
 
 def _typed(array: Any) -> list[list[tuple[type, Any]]]:
@@ -557,6 +561,7 @@ def test_shared_strings_are_decoded_once_and_read_as_whole(
             sheet.write_string(r, 1, "\ue000" + str(r) if own_mark else " 前后空格 ")
         sheet.write_number(r, 2, r)
     book.close()
+    whole = _typed(_whole(path))
     tables: list[bool] = []
     real = xlsx_read._PartBook
 
@@ -566,7 +571,7 @@ def test_shared_strings_are_decoded_once_and_read_as_whole(
 
     monkeypatch.setattr(xlsx_read, "_PartBook", spy)
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
-    assert _typed(parts) == _typed(_whole(path))
+    assert _typed(parts) == whole
     assert parts[7, 1] == "富文本2" and parts[1, 0] == "客户 1 & <公司>"
     if own_mark:
         assert parts[11, 1] == "\ue00011"
@@ -785,3 +790,49 @@ def test_shared_strings_are_decoded_only_for_parts_holding_them(
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
     assert len(decoded) == (0 if inline_rows == 3000 else 1)
     assert _typed(parts) == _typed(_whole(shared)) == _typed(_whole(path))
+
+
+def _small_book(path: Path, *, date_1904: bool, deep: int) -> Path:
+    """A book as Excel users make them: shared strings (``deep`` of them first, in a sheet
+    of their own), rich text, dates, errors, blanks, a chart sheet among the sheets."""
+    book = xlsxwriter.Workbook(str(path), {"date_1904": date_1904})
+    if deep:
+        book.add_worksheet("前").write_column(0, 0, [f"文本{i}" for i in range(deep)])
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "=S!$C$2:$C$5"})
+    book.add_chartsheet("图").set_chart(chart)
+    sheet = book.add_worksheet("S")
+    bold, day = book.add_format({"bold": True}), book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["名称", "备注", "金额", "日期", "是否"])
+    for r in range(1, 40):
+        sheet.write_string(r, 0, f"客户 {r % 9} & <公司>")
+        if r % 5 == 0:
+            sheet.write_rich_string(r, 1, "富", bold, "文本")
+        elif r % 7 == 0:
+            sheet.write_formula(r, 1, "=1/0", None, "#DIV/0!")
+        sheet.write_number(r, 2, r * 1.5)
+        sheet.write_datetime(r, 3, dt.datetime(2024, 1, r % 28 + 1), day)
+        sheet.write_boolean(r, 4, r % 2 == 0)
+    sheet.write_string(45, 6, " 前后空格 ")  # past a gap of blank rows and columns
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(("date_1904", "deep"), [(False, 0), (True, 0), (False, 60_000)])
+def test_small_sheets_are_read_alone_as_the_file_reader_reads_them(
+    tmp_path: Path, date_1904: bool, deep: int
+) -> None:
+    # A small sheet is parsed alone, with the shared strings it uses, so the file's own
+    # reader (which parses the whole table when opened) is opened only for a sheet using
+    # items deep in a big table.
+    path = _small_book(tmp_path / "small.xlsx", date_1904=date_1904, deep=deep)
+    oracle = XlsxReader(path)
+    oracle._alone = lambda *_, **__: None  # type: ignore[method-assign]
+    reader = XlsxReader(path)
+    listed = CalamineWorkbook.from_path(str(path)).sheets_metadata
+    assert reader.sheet_names() == [m.name for m in listed if m.typ == SheetTypeEnum.WorkSheet]
+    assert reader.customer_source().head("S") == oracle.customer_source().head("S")
+    array = reader.read_array("S")
+    assert _typed(array) == _typed(oracle.read_array("S"))
+    assert array[7, 1] == CellError("#DIV/0!") and array[45, 6] == " 前后空格 "
+    assert ("_book" in vars(reader)) == bool(deep)  # opened only for the deep strings

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import operator
 import os
@@ -57,6 +58,10 @@ _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _SHARED_INDEX = re.compile(rb'\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
 _HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
+# A small sheet whose shared strings are all among the table's first items is read alone,
+# with those items only (our own sheets use none); one using later items (a book Excel
+# saved puts the last sheets' texts last) by the whole file's reader.
+_SHALLOW_ITEMS = 50_000
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
 # fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
@@ -107,21 +112,28 @@ class XlsxReader(ReadsCustomers):
         try:
             self._zip = zipfile.ZipFile(self.path)
             self._parts = self._sheet_parts()
-            self._book = calamine.load_workbook(str(self.path))
-        except (
-            zipfile.BadZipFile,
-            KeyError,
-            ElementTree.ParseError,
-            calamine.CalamineError,
-        ) as exc:
-            raise WorkbookError(
-                tr(
-                    f"{self.path.name} 已损坏或不完整（{exc}）；请在 Excel 中打开并修复后另存",
-                    f"{self.path.name} is damaged or incomplete ({exc}); open it in Excel, let it repair "
-                    "the file, and save it again",
-                )
-            ) from None
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+            raise self._damaged(exc) from None
         self._arrays: dict[str, np.ndarray] = {}
+
+    def _damaged(self, exc: Exception) -> WorkbookError:
+        """The error for a file that is no whole workbook."""
+        return WorkbookError(
+            tr(
+                f"{self.path.name} 已损坏或不完整（{exc}）；请在 Excel 中打开并修复后另存",
+                f"{self.path.name} is damaged or incomplete ({exc}); open it in Excel, let it repair "
+                "the file, and save it again",
+            )
+        )
+
+    @functools.cached_property
+    def _book(self) -> Any:
+        """python-calamine's reader of the whole file, opened when first needed: opening it
+        parses the shared-strings table (1.2 s for a full sheet's), which most runs never use."""
+        try:
+            return calamine.load_workbook(str(self.path))
+        except calamine.CalamineError as exc:
+            raise self._damaged(exc) from None
 
     def _xml(self, part: str) -> ElementTree.Element:
         return ElementTree.fromstring(self._zip.read(part))
@@ -147,20 +159,21 @@ class XlsxReader(ReadsCustomers):
             for kind in ("styles", "sharedStrings")
             if r.get("Type", "").endswith("/" + kind)
         }
+        kinds = {r.get("Id"): r.get("Type", "").rpartition("/")[2] for r in relationships}
         parts: dict[str, str] = {}
+        self._worksheets: list[str] = []  # chart, dialog and macro sheets are no worksheets
         for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
-            target = targets.get(sheet.get(f"{{{OFFICE_REL_NS}}}id"), "")
+            rel = sheet.get(f"{{{OFFICE_REL_NS}}}id")
+            target = targets.get(rel, "")
             path = target.lstrip("/") if target.startswith("/") else str(base / target)
             parts[sheet.get("name", "")] = path
+            if kinds.get(rel) == "worksheet":
+                self._worksheets.append(sheet.get("name", ""))
         return parts
 
     def sheet_names(self) -> list[str]:
         """The worksheet names, in order (chart sheets excluded)."""
-        return [
-            meta.name
-            for meta in self._book.sheets_metadata
-            if meta.typ == calamine.SheetTypeEnum.WorkSheet
-        ]
+        return list(self._worksheets)
 
     def _errors(self, sheet: str) -> dict[tuple[int, int], CellError]:
         """Error cells of a sheet by (row, column) Excel numbers, from the sheet XML."""
@@ -177,7 +190,10 @@ class XlsxReader(ReadsCustomers):
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
             try:
-                array = _blank_empty_texts(rows_array(_values(self._book.get_sheet_by_name(sheet))))
+                alone = self._alone(sheet) if self._big_part(sheet) is None else None
+                if alone is None:
+                    alone = rows_array(_values(self._book.get_sheet_by_name(sheet)))
+                array = _blank_empty_texts(alone)
             except _UnreadableCellError:
                 raise self._unreadable(sheet) from None
             return array, scan.result()
@@ -407,35 +423,56 @@ class XlsxReader(ReadsCustomers):
         """A sheet's first rows (blanks as None), enough to find its header; none if no sheet."""
         if sheet not in self.sheet_names():
             return []
-        info = self._big_part(sheet)
+        # A big sheet's first rows alone (calamine parses the whole sheet, however few rows
+        # are asked for); a small sheet whole, as wide as its widest row.
+        big = self._big_part(sheet) is not None
         try:
-            if info is not None:
-                head = self._big_head(sheet, info).tolist()
-            else:  # calamine parses the whole sheet, however few rows are asked for
+            alone = self._alone(sheet, HEADER_SCAN_ROWS if big else None, deep=big)
+            if alone is None:
                 head = _values(self._book.get_sheet_by_name(sheet), nrows=HEADER_SCAN_ROWS)
+            else:
+                head = alone[:HEADER_SCAN_ROWS].tolist()
         except _UnreadableCellError:
             raise self._unreadable(sheet) from None
         return [[None if v == "" else v for v in row] for row in head[:HEADER_SCAN_ROWS]]
 
-    def _big_head(self, sheet: str, info: zipfile.ZipInfo) -> np.ndarray:
-        """The first rows of a big sheet, parsed alone as a small workbook."""
+    def _alone(
+        self, sheet: str, nrows: int | None = None, *, deep: bool = False
+    ) -> np.ndarray | None:
+        """A sheet's first ``nrows`` rows (None: all), parsed alone as a small workbook with
+        only the shared strings they use; None where they use items deep in the table and not
+        ``deep``: the whole file's reader, which parses the table once, is cheaper then."""
+        try:
+            info = self._zip.getinfo(self._parts[sheet])
+        except KeyError as exc:  # a sheet the workbook names, without its part
+            raise self._damaged(exc) from None
         # Small pieces: a big piece's rows would all be inflated and parsed for a few.
         chunks = sheetstream.member(self.path, info, min(self.tuning.piece, _HEAD_PIECE))
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
             closing = b"</%srow>" % name
-            rows = b""
+            pieces: list[bytes] = []
             for piece in sheetstream.row_pieces(rest or b"", chunks, closing):
-                rows += piece
-                if (end := _after_rows(rows, closing, HEADER_SCAN_ROWS)) < len(rows):
-                    rows = rows[:end]
-                    break
+                pieces.append(piece)
+                if nrows is not None:
+                    pieces = [b"".join(pieces)]
+                    if (end := _after_rows(pieces[0], closing, nrows)) < len(pieces[0]):
+                        pieces[0] = pieces[0][:end]
+                        break
+            rows = b"".join(pieces)
+        if not deep and "sharedStrings" in self._companions:
+            indices = _shared_indices(rows)
+            if indices is None or max(indices, default=-1) >= _SHALLOW_ITEMS:
+                return None
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
-            path = Path(folder) / "head.xlsx"
+            path = Path(folder) / "alone.xlsx"
             companions = self._companion_data(rows)
             with _PartBook(path, head, name, companions, self.date1904) as part:
                 part.write(rows)
-            return _calamine_values(path, marked=False)
+            try:
+                return _calamine_values(path, marked=False)
+            except calamine.CalamineError as exc:
+                raise self._damaged(exc) from None
 
     def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
         """The zip entry of a sheet big enough to be read in parts (else None)."""
