@@ -647,7 +647,7 @@ def test_row_pieces_give_the_part_back_cut_only_after_a_row(
 
 
 _PLAIN_TEXT = st.lists(
-    st.sampled_from(["a", "客", " ", "\t", "\n", "\r", ">", "]]", "_", "_x0041_", "_X", "x"]),
+    st.sampled_from(["a", "客", " ", "\t", "\n", "\r", "&", ">", "]]", "_", "_x0041_", "_X", "x"]),
     max_size=6,
 ).map("".join)
 
@@ -672,6 +672,28 @@ def _shared_item(draw: st.DrawFn) -> str:
     )
 
 
+_PLAIN_ITEM = _PLAIN_TEXT.map(lambda text: f"<si><t>{escape(text)}</t></si>")
+
+
+@st.composite
+def _shared_table(draw: st.DrawFn, size: int) -> bytes:
+    """A shared-strings table of up to ``size`` items, mostly plain, its first and last plain
+    (then split, not left to calamine whole), with what calamine changes before and after."""
+    middle = draw(st.lists(st.one_of(_PLAIN_ITEM, _PLAIN_ITEM, _shared_item()), max_size=size))
+    items = [draw(_PLAIN_ITEM), *middle, draw(_PLAIN_ITEM)]
+    head = draw(st.sampled_from(['<?xml version="1.0"?>\n', '<?xml version="1.0"?>\r\n', ""]))
+    note = draw(st.sampled_from(["", ' note="_x0041_ _X &amp; &#13;"']))
+    tail = draw(st.sampled_from(["", "\r\n"]))
+    return f'{head}<sst xmlns="{MAIN_NS}"{note} count="9">{"".join(items)}</sst>{tail}'.encode()
+
+
+def _reader() -> XlsxReader:
+    """A reader that decodes shared-strings tables, of no file."""
+    reader = XlsxReader.__new__(XlsxReader)
+    reader.date1904, reader.tuning = False, Tuning()
+    return reader
+
+
 @settings(max_examples=200, deadline=None)
 @given(items=st.lists(_shared_item(), max_size=12))
 def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> None:
@@ -679,10 +701,42 @@ def test_plain_shared_strings_read_as_calamine_reads_them(items: list[str]) -> N
     table = (
         f'<?xml version="1.0"?>\n<sst xmlns="{MAIN_NS}" count="9">{"".join(items)}</sst>'.encode()
     )
-    reader = XlsxReader.__new__(XlsxReader)
-    reader.date1904, reader.tuning = False, Tuning()
-    count = xlsx_read._item_count(table)
+    reader, count = _reader(), xlsx_read._item_count(table)
     assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(table=_shared_table(60))
+def test_many_plain_shared_strings_read_as_calamine_reads_them(table: bytes) -> None:
+    # What calamine changes first or last in the first and last item, or in a separator's
+    # neighbours, white space at either end, tags inside the pieces that hold several items.
+    reader, count = _reader(), xlsx_read._item_count(table)
+    assert reader._shared_strings(table).tolist() == reader._decoded_strings(table, count).tolist()
+
+
+def _odd_in_each_piece(text: str, pieces: list[str], count: int) -> list[int]:
+    """The pieces calamine decodes, found as before: by looking in each."""
+    start, end = text.find("<si><t>"), text.rfind("</t></si>")
+    outside = text.count("<", 0, start) + text.count("<", end + len("</t></si>"))
+    tags = len(pieces) != count or text.count("<") != 4 * count + outside
+    return [
+        at
+        for at, piece in enumerate(pieces)
+        if (tags and "<" in piece)
+        or any(needle in piece for needle in ("&", "\r", "_x", "_X"))
+        or piece.strip(" \t\n") is not piece
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(table=_shared_table(200))
+def test_plain_strings_found_by_place_are_those_each_piece_holds(table: bytes) -> None:
+    # What calamine changes found in the table and placed in its pieces: the same pieces as
+    # looking in each (never a separator's or the table's start or end).
+    count = xlsx_read._item_count(table)
+    plain = xlsx_read._PlainStrings.of(table, count)
+    assert plain is not None
+    assert plain.others == _odd_in_each_piece(table.decode(), plain.pieces, count)
 
 
 def test_the_head_of_a_big_sheet_takes_the_shared_strings_its_rows_use(
