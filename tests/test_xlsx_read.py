@@ -247,14 +247,16 @@ def test_a_big_sheet_read_in_parts_is_the_sheet_read_whole(
     starts, fast, on_disk = [], [], []
     parse, fast_values = xlsx_read._parse_part, xlsx_read._fast_values
 
-    def spy(part: Path, *, below: int | None, fast: bool = False, strings: Any = None) -> Any:
+    def spy(
+        part: Path, *, below: int | None, fast: bool = False, strings: Any = None, marks: int = 0
+    ) -> Any:
         on_disk.append(len([p for p in part.parent.glob("*.xlsx") if p.stem.isdigit()]))
-        cells = parse(part, below=below, fast=fast, strings=strings)
+        cells = parse(part, below=below, fast=fast, strings=strings, marks=marks)
         starts.append((cells.row, min(column for column, _ in cells.blocks)))
         return cells
 
-    def spy_fast(part: Path, strings: Any, below: int) -> Any:
-        values = fast_values(part, strings, below)
+    def spy_fast(part: Path, strings: Any, below: int, marks: int) -> Any:
+        values = fast_values(part, strings, below, marks)
         fast.append(values is not None)
         return values
 
@@ -890,3 +892,29 @@ def test_small_sheets_are_read_alone_as_the_file_reader_reads_them(
     assert _typed(array) == _typed(oracle.read_array("S"))
     assert array[7, 1] == CellError("#DIV/0!") and array[45, 6] == " 前后空格 "
     assert ("_book" in vars(reader)) == bool(deep)  # opened only for the deep strings
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_text_of_the_sheets_own_starting_with_the_index_mark_is_read_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    # Shared-string cells reach the parts as the mark and their index; a text of the sheet's
+    # own that starts so (the mark, then digits: an index to the parser) is found once parsed,
+    # and the sheet read whole: nothing is taken for a shared string it is not.
+    shared = _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True)
+    path = tmp_path / "own.xlsx"
+    with zipfile.ZipFile(shared) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'(<c r="B\d*0") t="s"><v>\d+</v></c>',
+                    b'\\1 t="inlineStr"><is><t>\xee\x80\x807</t></is></c>',
+                    data,
+                )
+            target.writestr(info, data)
+    if not fast:
+        monkeypatch.setattr(xlsx_read, "_fast_values", lambda *_: None)
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert parts[9, 1] == "\ue0007" and parts[10, 1] == "客户10"  # B10, B11
+    assert _typed(parts) == _typed(_whole(path))

@@ -288,6 +288,7 @@ class XlsxReader(ReadsCustomers):
                             below=part.below,
                             fast=fast and part.plain,
                             strings=strings if part.shared else None,
+                            marks=part.shared,
                         )
                     )
                     parts[-1].add_done_callback(_removing(path))
@@ -735,20 +736,30 @@ class _PartCells(NamedTuple):
 
 
 def _parse_part(
-    path: Path, *, below: int | None, fast: bool = False, strings: np.ndarray | None = None
+    path: Path,
+    *,
+    below: int | None,
+    fast: bool = False,
+    strings: np.ndarray | None = None,
+    marks: int = 0,
 ) -> _PartCells:
     """The values of a part workbook's one sheet, and where they start.
 
     ``below``: None for the first part (it starts at A1); for the others, the 0-based row
     their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
-    fastexcel first. ``strings``: the shared strings whose indices the part holds.
+    fastexcel first. ``strings``: the shared strings whose indices the part holds, ``marks``
+    cells of it (more texts starting with the mark: the sheet's own, :class:`_MarkedTextError`).
     """
-    if below is not None and fast and (cells := _fast_values(path, strings, below)) is not None:
-        return cells
+    if below is not None and fast:
+        cells = _fast_values(path, strings, below, marks)
+        if cells is not None:
+            return cells
     values = _calamine_values(path, marked=below is not None)
     if strings is not None:
-        for column in values.T:  # a view: decoded in place
-            marked = [at for at, value in enumerate(column) if _indexed(value)]
+        found = [[at for at, value in enumerate(column) if _indexed(value)] for column in values.T]
+        if sum(map(len, found)) != marks:
+            raise _MarkedTextError
+        for column, marked in zip(values.T, found, strict=True):  # views: decoded in place
             column[marked] = strings[[int(column[at][1:]) for at in marked]]
     return _PartCells(
         0 if below is None else below, values.shape, [(0, _blank_empty_texts(values))]
@@ -782,7 +793,9 @@ def _indexed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(_INDEX_MARK)
 
 
-def _fast_values(path: Path, strings: np.ndarray | None, below: int) -> _PartCells | None:
+def _fast_values(
+    path: Path, strings: np.ndarray | None, below: int, marks: int
+) -> _PartCells | None:
     """A marked part's values as python-calamine gives them, from fastexcel's typed columns
     (its rows start at 0-based row ``below``); None when a column mixes kinds of value, or
     holds a kind not turned into values here."""
@@ -801,6 +814,8 @@ def _fast_values(path: Path, strings: np.ndarray | None, below: int) -> _PartCel
     positions = [info.absolute_index for info in sheet.selected_columns]
     if not positions:
         return None
+    if strings is not None and _marked_texts(batch.columns) != marks:
+        raise _MarkedTextError
     # Each column goes straight into the sheet's grid, its marker row left out (no grid of
     # the part's own first: a full sheet's cells copied once less); blank ones stay blank.
     blocks = []
@@ -812,6 +827,17 @@ def _fast_values(path: Path, strings: np.ndarray | None, below: int) -> _PartCel
             return None
         blocks.append((position, cells[1:, None]))
     return _PartCells(below, (batch.num_rows - 1, max(positions) + 1), blocks)
+
+
+def _marked_texts(columns: list[Any]) -> int:
+    """How many texts in fastexcel's (Arrow) columns start with the mark."""
+    import pyarrow.compute as pc  # fastexcel's own dependency
+
+    found = 0
+    for column in columns:
+        if str(column.type) in ("string", "large_string"):
+            found += pc.sum(pc.starts_with(column, _INDEX_MARK)).as_py() or 0
+    return found
 
 
 def _cells(column: Any, strings: np.ndarray | None) -> np.ndarray | None:
@@ -902,7 +928,8 @@ class _UnnumberedRowsError(Exception):
 
 
 class _MarkedTextError(Exception):
-    """The sheet holds the mark of shared-string indices itself, or such cells not found."""
+    """The sheet holds the mark of shared-string indices itself (a text of its own starts with
+    it), or cells of that type are written so that they are not found."""
 
 
 class _PartBook:
@@ -975,7 +1002,7 @@ class _PartBook:
             else None
         )
         self.below: int | None = None  # a marked part: the 0-based row its rows start at
-        self.shared = False  # whether it holds shared-string cells (as their index)
+        self.shared = 0  # how many shared-string cells it holds (as their index)
         # Cells typed by an ISO text (t="d") become values fastexcel and python-calamine may
         # not agree on: such a part is python-calamine's.
         self.plain = True
@@ -989,14 +1016,14 @@ class _PartBook:
             rows = self._mark(rows)
         # Counted first: rows of inline text only (our own sheets, a re-run's results) are
         # searched once, not three times (≈ 2.5 s of a full sheet's re-run).
+        # A text of the sheet's own starting with the mark is found once parsed (see
+        # _parse_part), not by another search of every row here.
         if self.indexed is not None and (shared := rows.count(b't="s"')):
-            if _INDEX_MARK.encode() in rows:  # a text of the sheet's own: read it whole
-                raise _MarkedTextError
             old, new = self.indexed
             marked = rows.replace(old, new)
             if len(marked) - len(rows) != shared * (len(new) - len(old)):
                 raise _MarkedTextError  # a cell written unlike Excel does (its type not last)
-            self.shared = True
+            self.shared += shared
             rows = marked
         self.plain = self.plain and b't="d"' not in rows
         self.sheet.write(rows)
