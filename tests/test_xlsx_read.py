@@ -918,3 +918,23 @@ def test_a_text_of_the_sheets_own_starting_with_the_index_mark_is_read_as_writte
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
     assert parts[9, 1] == "\ue0007" and parts[10, 1] == "客户10"  # B10, B11
     assert _typed(parts) == _typed(_whole(path))
+
+
+@pytest.mark.parametrize("which", ["bundled", pytest.param("wider", marks=pytest.mark.corpus)])
+def test_every_sheet_excel_made_reads_alone_as_the_file_reader_reads_it(
+    which: str, corpus_dir: Path, bundled_corpus_dir: Path
+) -> None:
+    # Files Excel made (chart sheets, empty sheets, rich text, comments, VBA, ...): each small
+    # sheet read alone gives the values, the head and the sheet list python-calamine does.
+    books = sorted((bundled_corpus_dir if which == "bundled" else corpus_dir).glob("*.xls[xm]"))
+    assert len(books) >= (30 if which == "bundled" else 900)
+    for path in books:
+        reader, oracle = XlsxReader(path), XlsxReader(path)
+        oracle._alone = lambda *_, **__: None  # type: ignore[method-assign]
+        listed = CalamineWorkbook.from_path(str(path)).sheets_metadata
+        names = [m.name for m in listed if m.typ == SheetTypeEnum.WorkSheet]
+        assert reader.sheet_names() == names, path.name
+        for name in names:
+            where = (path.name, name)
+            assert _typed(reader.read_array(name)) == _typed(oracle.read_array(name)), where
+            assert reader.customer_source().head(name) == oracle.customer_source().head(name), where

@@ -452,9 +452,11 @@ class XlsxReader(ReadsCustomers):
         chunks = sheetstream.member(self.path, info, min(self.tuning.piece, _HEAD_PIECE))
         with contextlib.closing(chunks):  # the rest is never inflated
             name, head, rest = _rows_start(chunks, sheet)
+            if rest is None:  # <sheetData/>: no rows
+                return blank_cells((0, 0))
             closing = b"</%srow>" % name
             pieces: list[bytes] = []
-            for piece in sheetstream.row_pieces(rest or b"", chunks, closing):
+            for piece in sheetstream.row_pieces(rest, chunks, closing):
                 pieces.append(piece)
                 if nrows is not None:
                     pieces = [b"".join(pieces)]
