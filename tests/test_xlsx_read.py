@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -223,6 +223,19 @@ def _big_sheet(path: Path, rows: int, *, date_1904: bool = False, shared: bool =
 # Parts are for big sheets only; a small threshold sends this one down that path, and many
 # pieces make the cuts fall mid-sheet.
 IN_PARTS = Tuning(parts_from=1000, piece=4096)
+
+
+def _sheet_rewritten(
+    source: Path, path: Path, cells: bytes, rewrite: Callable[[re.Match[bytes]], bytes]
+) -> Path:
+    """A copy of a workbook, the cells of its first sheet matching ``cells`` rewritten."""
+    with zipfile.ZipFile(source) as book, zipfile.ZipFile(path, "w") as copy:
+        for info in book.infolist():
+            data = book.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(cells, rewrite, data)
+            copy.writestr(info, data)
+    return path
 
 
 def _whole(path: Path) -> Any:
@@ -814,27 +827,25 @@ def test_shared_strings_are_decoded_only_for_parts_holding_them(
     # millions): read back without decoding that table; where later rows hold shared strings,
     # it is decoded once, when the first part holding them is parsed.
     shared = _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True)
-    path = tmp_path / "mixed.xlsx"
-    with zipfile.ZipFile(shared) as source, zipfile.ZipFile(path, "w") as target:
+    with zipfile.ZipFile(shared) as source:
         items = ElementTree.fromstring(source.read("xl/sharedStrings.xml"))
-        texts = ["".join(item.itertext()) for item in items]
+    texts = ["".join(item.itertext()) for item in items]
 
-        def inline(cell: re.Match[bytes]) -> bytes:
-            if int(cell.group(2)) > inline_rows:
-                return cell.group(0)
-            text = escape(texts[int(cell.group(3))]).encode()
-            return b'%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
-                cell.group(1),
-                text,
-            )
+    def inline(cell: re.Match[bytes]) -> bytes:
+        if int(cell.group(2)) > inline_rows:
+            return cell.group(0)
+        text = escape(texts[int(cell.group(3))]).encode()
+        return b'%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
+            cell.group(1),
+            text,
+        )
 
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(
-                    rb'(<c r="[A-Z]+(\d+)"(?: s="\d+")?) t="s"><v>(\d+)</v></c>', inline, data
-                )
-            target.writestr(info, data)
+    path = _sheet_rewritten(
+        shared,
+        tmp_path / "mixed.xlsx",
+        rb'(<c r="[A-Z]+(\d+)"(?: s="\d+")?) t="s"><v>(\d+)</v></c>',
+        inline,
+    )
     decoded: list[int] = []
     real = XlsxReader._shared_strings
 
@@ -901,18 +912,12 @@ def test_a_text_of_the_sheets_own_starting_with_the_index_mark_is_read_as_writte
     # Shared-string cells reach the parts as the mark and their index; a text of the sheet's
     # own that starts so (the mark, then digits: an index to the parser) is found once parsed,
     # and the sheet read whole: nothing is taken for a shared string it is not.
-    shared = _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True)
-    path = tmp_path / "own.xlsx"
-    with zipfile.ZipFile(shared) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(
-                    rb'(<c r="B\d*0") t="s"><v>\d+</v></c>',
-                    b'\\1 t="inlineStr"><is><t>\xee\x80\x807</t></is></c>',
-                    data,
-                )
-            target.writestr(info, data)
+    path = _sheet_rewritten(
+        _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True),
+        tmp_path / "own.xlsx",
+        rb'(<c r="B\d*0") t="s"><v>\d+</v></c>',  # B10, B20, ...: the mark, then digits
+        lambda cell: b'%s t="inlineStr"><is><t>\xee\x80\x807</t></is></c>' % cell.group(1),
+    )
     if not fast:
         monkeypatch.setattr(xlsx_read, "_fast_values", lambda *_: None)
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
