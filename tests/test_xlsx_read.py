@@ -885,14 +885,23 @@ def _small_book(path: Path, *, date_1904: bool, deep: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("date_1904", "deep"), [(False, 0), (True, 0), (False, 60_000)])
+@pytest.mark.parametrize(
+    ("date_1904", "deep", "alone_bytes"),
+    [(False, 0, None), (True, 0, None), (False, 60_000, None), (False, 0, 1000)],
+)
 def test_small_sheets_are_read_alone_as_the_file_reader_reads_them(
-    tmp_path: Path, date_1904: bool, deep: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    date_1904: bool,
+    deep: int,
+    alone_bytes: int | None,
 ) -> None:
     # A small sheet is parsed alone, with the shared strings it uses, so the file's own
     # reader (which parses the whole table when opened) is opened only for a sheet using
-    # items deep in a big table.
+    # items deep in a big table, or too big to be searched for them first.
     path = _small_book(tmp_path / "small.xlsx", date_1904=date_1904, deep=deep)
+    if alone_bytes is not None:
+        monkeypatch.setattr(xlsx_read, "_ALONE_BYTES", alone_bytes)
     oracle = XlsxReader(path)
     oracle._alone = lambda *_, **__: None  # type: ignore[method-assign]
     reader = XlsxReader(path)
@@ -902,7 +911,8 @@ def test_small_sheets_are_read_alone_as_the_file_reader_reads_them(
     array = reader.read_array("S")
     assert _typed(array) == _typed(oracle.read_array("S"))
     assert array[7, 1] == CellError("#DIV/0!") and array[45, 6] == " 前后空格 "
-    assert ("_book" in vars(reader)) == bool(deep)  # opened only for the deep strings
+    # Opened only for the deep strings, or for a sheet past the size read alone.
+    assert ("_book" in vars(reader)) == (bool(deep) or alone_bytes is not None)
 
 
 @pytest.mark.parametrize("fast", [True, False])

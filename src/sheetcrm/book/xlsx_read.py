@@ -59,10 +59,12 @@ _SHARED_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _SHARED_INDEX = re.compile(rb'\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
 _HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
-# A small sheet whose shared strings are all among the table's first items is read alone,
-# with those items only (our own sheets use none); one using later items (a book Excel
-# saved puts the last sheets' texts last) by the whole file's reader.
+# A sheet of up to a few MB whose shared strings are all among the table's first items is
+# read alone, with those items only (our own sheets use none); one using later items (a book
+# Excel saved puts the last sheets' texts last), or bigger (a 100,000-row list: searching
+# it first would cost 0.9 s), by the whole file's reader.
 _SHALLOW_ITEMS = 50_000
+_ALONE_BYTES = 4 * 2**20
 _DAY_MS = 86_400_000
 _EPOCH = dt.datetime(1970, 1, 1)
 # fastexcel's stamps of serial numbers 0 and 1 (1900 system): below 1 calamine gives a time.
@@ -191,7 +193,7 @@ class XlsxReader(ReadsCustomers):
         with ThreadPoolExecutor(max_workers=1) as pool:
             scan = pool.submit(self._errors, sheet)
             try:
-                alone = self._alone(sheet) if self._big_part(sheet) is None else None
+                alone = self._alone(sheet) if self._few_rows(sheet) else None
                 if alone is None:
                     alone = rows_array(_values(self._book.get_sheet_by_name(sheet)))
                 array = _blank_empty_texts(alone)
@@ -429,7 +431,10 @@ class XlsxReader(ReadsCustomers):
         # are asked for); a small sheet whole, as wide as its widest row.
         big = self._big_part(sheet) is not None
         try:
-            alone = self._alone(sheet, HEADER_SCAN_ROWS if big else None, deep=big)
+            if big:
+                alone = self._alone(sheet, HEADER_SCAN_ROWS, deep=True)
+            else:
+                alone = self._alone(sheet) if self._few_rows(sheet) else None
             if alone is None:
                 head = _values(self._book.get_sheet_by_name(sheet), nrows=HEADER_SCAN_ROWS)
             else:
@@ -480,9 +485,18 @@ class XlsxReader(ReadsCustomers):
 
     def _big_part(self, sheet: str) -> zipfile.ZipInfo | None:
         """The zip entry of a sheet big enough to be read in parts (else None)."""
-        part = self._parts.get(sheet)
-        info = self._zip.getinfo(part) if part in self._zip.namelist() else None
+        info = self._part_info(sheet)
         return info if info is not None and info.file_size > self.tuning.parts_from else None
+
+    def _part_info(self, sheet: str) -> zipfile.ZipInfo | None:
+        """The zip entry of a sheet's XML (None where the workbook has none)."""
+        part = self._parts.get(sheet)
+        return self._zip.getinfo(part) if part in self._zip.namelist() else None
+
+    def _few_rows(self, sheet: str) -> bool:
+        """True for a sheet small enough to be read alone at no cost worth weighing."""
+        info = self._part_info(sheet)
+        return info is None or info.file_size <= _ALONE_BYTES
 
     def _shared_strings(self, table: bytes) -> np.ndarray:
         """A shared-strings table's texts by index: those written plainly as they stand (see
