@@ -460,22 +460,19 @@ class XlsxReader(ReadsCustomers):
             if rest is None:  # <sheetData/>: no rows
                 return blank_cells((0, 0))
             closing = b"</%srow>" % name
-            pieces: list[bytes] = []
+            rows = b""  # a few MB at most (see _ALONE_BYTES), or a big sheet's first rows
             for piece in sheetstream.row_pieces(rest, chunks, closing):
-                pieces.append(piece)
-                if nrows is not None:
-                    pieces = [b"".join(pieces)]
-                    if (end := _after_rows(pieces[0], closing, nrows)) < len(pieces[0]):
-                        pieces[0] = pieces[0][:end]
-                        break
-            rows = b"".join(pieces)
-        if not deep and "sharedStrings" in self._companions:
-            indices = _shared_indices(rows)
-            if indices is None or max(indices, default=-1) >= _SHALLOW_ITEMS:
-                return None
+                rows += piece
+                if nrows is not None and (end := _after_rows(rows, closing, nrows)) < len(rows):
+                    rows = rows[:end]
+                    break
+        indices = _shared_indices(rows)
+        deeper = indices is None or max(indices, default=-1) >= _SHALLOW_ITEMS
+        if deeper and not deep and "sharedStrings" in self._companions:
+            return None
         with tempfile.TemporaryDirectory(prefix="sheetcrm-") as folder:
             path = Path(folder) / "alone.xlsx"
-            companions = self._companion_data(rows)
+            companions = self._companion_data(indices)
             with _PartBook(path, head, name, companions, self.date1904) as part:
                 part.write(rows)
             try:
@@ -547,14 +544,13 @@ class XlsxReader(ReadsCustomers):
             return b"".join(pieces)
 
     def _companion_data(
-        self, rows: bytes | None = None, *, strings: bool = True
+        self, indices: list[int] | None = None, *, strings: bool = True
     ) -> dict[str, bytes]:
-        """What a part workbook needs beside its sheet: the styles and shared strings; for a
-        few ``rows``, the shared strings' first items only, up to the last those rows use (a
+        """What a part workbook needs beside its sheet: the styles and shared strings; for rows
+        using the items at ``indices``, the table's first items only, up to the last they use (a
         full sheet's table is a hundred MB, its first rows use its first few items); with
         ``strings`` false, no shared strings (parts that hold their indices instead)."""
         data: dict[str, bytes] = {}
-        indices = None if rows is None else _shared_indices(rows)
         for kind, part in self._companions.items():
             if kind == "sharedStrings" and not strings:
                 continue
@@ -1031,7 +1027,7 @@ class _PartBook:
         if self.marked and self.below is None:
             rows = self._mark(rows)
         # Counted first: rows of inline text only (our own sheets, a re-run's results) are
-        # searched once, not three times (≈ 2.5 s of a full sheet's re-run).
+        # searched once, not three times.
         # A text of the sheet's own starting with the mark is found once parsed (see
         # _parse_part), not by another search of every row here.
         if self.indexed is not None and (shared := rows.count(b't="s"')):
