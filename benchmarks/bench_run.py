@@ -20,6 +20,7 @@ the goal there is ≤ 60 s and ≤ 4 GB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -52,12 +53,16 @@ def _tree_rss(pid: int) -> dict[int, int]:
     try:
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
         own = next((int(line.split()[1]) for line in status if line.startswith("VmRSS")), 0)
-        kids = [int(kid) for kid in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except (OSError, ValueError):
         return {}
     found = {pid: own}
-    for kid in kids:
-        found.update(_tree_rss(kid))
+    # A child is listed under the thread that started it while that thread lives, not under
+    # the process: sheetcrm's workers are started by a thread of their own.
+    for task in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            for kid in (task / "children").read_text().split():
+                found.update(_tree_rss(int(kid)))
     return found
 
 

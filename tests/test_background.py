@@ -4,6 +4,7 @@ that goes on when a worker fails, and workers that end with their job."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import os
 import subprocess
@@ -346,3 +347,31 @@ def test_workers_end_with_a_killed_job(demo: Path, tmp_path: Path) -> None:
         job.wait()
     time.sleep(2)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_a_splice_sent_to_a_worker_holds_each_distinct_value_once(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full sheet's result columns as objects were a quarter of a gigabyte pickled, and a
+    # gigabyte in the worker; most of them repeat a few values (tiers, scores, segments).
+    sent: list[Any] = []
+    real = _background.start
+
+    def start(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if work is splice_part:
+            sent.append(args[0])
+        return real(work, *args, **kwargs)
+
+    monkeypatch.setattr(_background, "start", start)  # xlsx_write calls it by the module
+    monkeypatch.setattr(FileBook, "__init__", _with_tuning(FileBook, Tuning(background_part=0)))
+    book = FileBook(demo, output=tmp_path / "out.xlsx", backup=False)
+    jobs.run_job("tier", book, JobOptions(as_of=dt.date(2026, 11, 20)))
+    (job,) = sent
+    tiers = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)["客户名单"]
+    rows = list(tiers.iter_rows(min_row=2, values_only=True))
+    for target, column in zip(job.targets, job.values, strict=True):
+        cells = [row[target.column - 1] for row in rows]
+        shown = [value for value in column.values if value != ""]  # "" is written as no cell
+        assert len(shown) == len({(type(v), v) for v in cells if v is not None})
+        assert column.codes.dtype == np.min_scalar_type(len(column.values))  # blank: one more
+        assert len(column.codes) == len(rows)

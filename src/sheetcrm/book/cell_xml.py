@@ -13,6 +13,7 @@ import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -24,12 +25,15 @@ from .base import CellError, CellValue, blank_cells
 __all__ = [
     "MAX_TEXT",
     "CellStyles",
+    "Distinct",
     "Encoded",
     "cell_xml",
     "cells_xml",
     "clean_text",
     "column_cells",
+    "distinct",
     "encode",
+    "encode_distinct",
     "padded",
     "uniform",
 ]
@@ -203,6 +207,22 @@ class Encoded:
     tails: np.ndarray  # bytes; b"" where no cell is written at all
 
 
+class Distinct(NamedTuple):
+    """A column's distinct values and which one each cell holds: small to send to a worker
+    (a full sheet's result columns, as objects, are a quarter of a gigabyte pickled)."""
+
+    codes: np.ndarray  # the value of each cell; blank cells take len(values)
+    values: np.ndarray  # objects, each distinct value once
+
+
+def distinct(values: np.ndarray, uniform: bool = False) -> Distinct:
+    """A column's values as :class:`Distinct` (``uniform``: a typed column, see :func:`uniform`)."""
+    # Result columns repeat few distinct values (tiers, scores, dates): each is encoded once.
+    codes, found = _distinct(values, uniform)
+    codes = np.where(codes < 0, len(found), codes)
+    return Distinct(codes.astype(np.min_scalar_type(len(found))), found)
+
+
 def encode(
     values: np.ndarray,
     style: int | None,
@@ -211,10 +231,13 @@ def encode(
     uniform: bool = False,
 ) -> Encoded:
     """The tails of a column's values, each distinct value encoded once."""
-    # Result columns repeat few distinct values (tiers, scores, dates): encode each one once.
-    codes, distinct = _distinct(values, uniform)
-    codes = np.where(codes < 0, len(distinct), codes)  # blank cells take the last tail
-    codes = codes.astype(np.min_scalar_type(len(distinct)))  # small to send to a worker
+    return encode_distinct(distinct(values, uniform), style, styles, date1904)
+
+
+def encode_distinct(
+    column: Distinct, style: int | None, styles: CellStyles, date1904: bool
+) -> Encoded:
+    """:func:`encode` of a column already reduced to its distinct values."""
     style_attr = f' s="{style}"' if style else ""
     text_head = f'"{style_attr} t="inlineStr"><is><t>'
     number_head = f'"{style_attr}><v>'
@@ -226,10 +249,10 @@ def encode(
         else f"{number_head}{v}</v></c>".encode()
         if type(v) is int
         else _cell_tail(v, style, styles, date1904).encode()
-        for v in distinct
+        for v in column.values
     ]
-    tails.append(_cell_tail(None, style, styles, date1904).encode())
-    return Encoded(codes, np.array(tails, dtype=object))
+    tails.append(_cell_tail(None, style, styles, date1904).encode())  # blank cells
+    return Encoded(column.codes, np.array(tails, dtype=object))
 
 
 def cells_xml(letters: str, encoded: Encoded, rows: np.ndarray, part: slice) -> np.ndarray:

@@ -21,7 +21,7 @@ from ..errors import WorkbookError
 from ..i18n import tr
 from ..tuning import Tuning
 from .base import CellValue
-from .cell_xml import CellStyles, Encoded, cells_xml, encode
+from .cell_xml import CellStyles, Distinct, Encoded, cells_xml, encode_distinct
 from .package import Deflated, Package, deflate_stream, stream_part
 from .placement import data_in_the_way
 from .row_scan import columns_left_of, has_formula, last_column, row_cells, row_tags, split_at
@@ -205,10 +205,9 @@ class SpliceJob:
     part: str
     sheet: str
     targets: list[Target]  # in column order, values left out (values holds them)
-    # Each column's values, one per row below the header (None: no customer), and whether it
-    # is a typed array: encoded where the splice runs, a worker's share of the work.
-    values: list[np.ndarray]
-    uniform: list[bool]
+    # Each column's values, one per row below the header (blank: no customer), as distinct
+    # values: encoded where the splice runs, a worker's share of the work.
+    values: list[Distinct]
     styles: CellStyles
     date1904: bool
     header_row: int
@@ -247,10 +246,10 @@ def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
 
 
 def _encoded(job: SpliceJob) -> list[Encoded]:
-    """The job's columns encoded, each distinct value once (see :func:`encode`)."""
+    """The job's columns encoded, each distinct value once (see :func:`encode_distinct`)."""
     return [
-        encode(values, target.style, job.styles, job.date1904, uniform)
-        for target, values, uniform in zip(job.targets, job.values, job.uniform, strict=True)
+        encode_distinct(values, target.style, job.styles, job.date1904)
+        for target, values in zip(job.targets, job.values, strict=True)
     ]
 
 

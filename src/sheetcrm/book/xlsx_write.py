@@ -31,7 +31,7 @@ from ..i18n import tr
 from ..tuning import Tuning
 from .backups import KEEP, Kept, keep_backup
 from .base import DATE_FORMAT, DATETIME_FORMAT, ResultColumn, SheetSpec
-from .cell_xml import CellStyles, cell_xml, clean_text, uniform
+from .cell_xml import CellStyles, cell_xml, clean_text, distinct, uniform
 from .defined_names import set_filter_database
 from .locks import hold_lock
 from .namespaces import MAIN_NS, OFFICE_REL_NS, office_rel
@@ -520,8 +520,7 @@ def _splice_job(
         part,
         sheet,
         [dataclasses.replace(t, values=()) for t in by_column],  # the values go aligned
-        [plan.aligned(t.values) for t in by_column],
-        [uniform(t.values) for t in by_column],
+        [distinct(plan.aligned(t.values), uniform(t.values)) for t in by_column],
         styles,
         date1904,
         plan.header_row,
