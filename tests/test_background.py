@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -358,8 +359,8 @@ def test_a_splice_sent_to_a_worker_holds_each_distinct_value_once(
     real = _background.start
 
     def start(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if work is splice_part:
-            sent.append(args[0])
+        if work is splice_part:  # as the worker gets it (the splice lets go of its values)
+            sent.append(pickle.loads(pickle.dumps(args[0])))
         return real(work, *args, **kwargs)
 
     monkeypatch.setattr(_background, "start", start)  # xlsx_write calls it by the module
