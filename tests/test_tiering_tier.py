@@ -544,3 +544,28 @@ def test_churn_notes_formatted_once_per_distinct_pair_are_formatted_per_row(
     assert made.tolist() == list(map(text.format, days.tolist(), gap.tolist()))
     one = text.split(" ")[0]
     assert churn._formatted(one, days).tolist() == list(map(one.format, days.tolist()))
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from([" A ", "a", "高价值客户", " 高价值客户", "VIP", "vip ", "", "  ", "ǅ"]),
+    st.text(max_size=6),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, allow_infinity=False, width=16),
+    st.booleans(),
+)
+
+
+@given(st.lists(_CELLS, max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_texts_changed_once_each_are_changed_as_row_by_row(cells: list[object]) -> None:
+    # 1, 1.0 and True are equal as Python values but not as texts: each keeps its own.
+    values = pd.Series(cells, dtype=object, index=pd.RangeIndex(5, 5 + len(cells)))
+
+    def change(texts: pd.Series) -> pd.Series:
+        return texts.str.strip().str.casefold()
+
+    once = tier_module.each_text_once(values, change)
+    row_by_row = change(values.astype("string"))
+    pd.testing.assert_series_equal(once, row_by_row, check_dtype=False)
+    assert once.dtype == "string"

@@ -24,7 +24,7 @@ from ..schedule.columns import cell_text
 from ..tiering.lifecycle import STAGES
 from ..tiering.rfm import CN_SEGMENTS, EN_SEGMENTS
 from ..tiering.settings import Tier
-from ..tiering.tier import NEW
+from ..tiering.tier import NEW, each_text_once
 from .carry import Carried, Keyer, OurColumns, carry, cell_at, read_staff
 
 __all__ = [
@@ -150,7 +150,7 @@ def previous_tiers(table: CustomerTable) -> pd.Series | None:
     zh, en, _ = HEADERS["tier"]
     for header in (zh, en):
         if header in table.raw.columns:
-            values = table.raw[header].astype("string").str.strip()
+            values = each_text_once(table.raw[header], lambda texts: texts.str.strip())
             return values.where(values != "")
     return None
 
