@@ -560,7 +560,7 @@ _CELLS = st.one_of(
 @settings(max_examples=200, deadline=None)
 def test_texts_changed_once_each_are_changed_as_row_by_row(cells: list[object]) -> None:
     # 1, 1.0 and True are equal as Python values but not as texts: each keeps its own.
-    values = pd.Series(cells, dtype=object, index=pd.RangeIndex(5, 5 + len(cells)))
+    values = pd.Series(cells, dtype=object, index=pd.RangeIndex(5, 5 + len(cells)), name="等级")
 
     def change(texts: pd.Series) -> pd.Series:
         return texts.str.strip().str.casefold()

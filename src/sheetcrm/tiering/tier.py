@@ -16,7 +16,14 @@ from .rfm import HIGH_SCORE, rank_scores, recency_days, segment_cn, segment_en
 from .rules import first_rows, format_number, reasons, score_rules
 from .settings import TierSettings, field_label
 
-__all__ = ["NEW", "PURCHASE_ROLES", "RESULT_COLUMNS", "previous_labels", "tier_customers"]
+__all__ = [
+    "NEW",
+    "PURCHASE_ROLES",
+    "RESULT_COLUMNS",
+    "each_text_once",
+    "previous_labels",
+    "tier_customers",
+]
 
 NEW = "新"
 
@@ -91,7 +98,8 @@ def each_text_once(values: pd.Series, change: Callable[[pd.Series], pd.Series]) 
     texts = values.astype("string")
     codes, distinct = pd.factorize(texts)  # texts compared as texts: "1" and "1.0" stay two
     changed = change(pd.Series(distinct, dtype="string")).astype("string")
-    return pd.Series(changed.array.take(codes, allow_fill=True), index=values.index)
+    taken = changed.array.take(codes, allow_fill=True)
+    return pd.Series(taken, index=values.index, name=values.name)
 
 
 def previous_labels(previous: pd.Series, settings: TierSettings) -> pd.Series:
