@@ -108,6 +108,28 @@ def test_rows_made_by_pyarrow_are_the_python_paths_bytes(
     assert python.count(b"<row ") == len(lengths)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.one_of(_TEXT, st.none()), min_size=1, max_size=40), min_size=1, max_size=4
+    ),
+    styles=st.lists(st.sampled_from([None, 7]), min_size=4, max_size=4),
+)
+def test_columns_of_text_and_blanks_alone_are_the_python_paths_bytes(
+    texts: list[list[str | None]], styles: list[int | None]
+) -> None:
+    # The columns our sheets write most, told texts in one pass (np.str_ among them too).
+    height = max(map(len, texts))
+    columns = []
+    for values in texts:
+        column = np.empty(height, dtype=object)
+        column[:] = (values * height)[:height]
+        columns.append(column)
+    rows = arrow_cells.RowBlock(columns, np.full(height, len(columns)), 2, styles, {})
+    python = own_sheets._rows_xml(rows, _STYLES, False)
+    assert bytes(arrow_cells.rows_xml(rows, _STYLES, False)) == python
+
+
 def test_the_whitespace_left_to_python_is_what_strip_removes() -> None:
     spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     assert spaces == arrow_cells._WHITESPACE

@@ -44,11 +44,17 @@ _BYTE_FLAGS[ord("\n")] = 2
 _BYTE_FLAGS[[ord("&"), ord("<"), ord(">")]] = 4
 _BYTE_FLAGS[ord("_")] = 8
 _BYTE_FLAGS[0xEF] = 16
+_FLAG_TABLE = _BYTE_FLAGS.tobytes()  # for bytes.translate: 5x numpy's lookup on a long text
 # The whitespace characters by the length of their UTF-8 (1, 2 or 3 bytes), as numbers.
 _SPACES = [
     np.array([int.from_bytes(c.encode(), "big") for c in _WHITESPACE if len(c.encode()) == n])
     for n in (1, 2, 3)
 ]
+# The first and the last bytes of the whitespace characters: a text that neither starts with
+# one of the first nor ends with one of the last (most) has no outer space.
+_SPACE_FIRST, _SPACE_LAST = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+_SPACE_FIRST[[char.encode()[0] for char in _WHITESPACE]] = True
+_SPACE_LAST[[char.encode()[-1] for char in _WHITESPACE]] = True
 _NONE = np.empty(0, dtype=np.int64)  # no position
 
 
@@ -127,15 +133,23 @@ def _cell_parts(
     """A column's cells from the quote ending ``r`` on, as (head, each value's middle, close):
     null where no cell is written."""
     pa, _ = _modules()
-    kinds = _by_type(values)
     style_attr = f' s="{style}"' if style else ""
+    texts = None if style else _texts(values)
+    if texts is not None:  # text, and blanks that are no cell
+        told = _Text(texts)
+        if told.all_plain():
+            text_head = f'"{style_attr} t="inlineStr"><is><t>'.encode()
+            return text_head, _as_binary(told.values), b"</t></is></c>"
+        blank = np.flatnonzero(~np.asarray(texts.is_valid(), dtype=bool))
+        kinds: dict[type, np.ndarray] = {str: np.arange(len(values))}
+        if len(blank):
+            kinds[type(None)] = blank
+        return b"", _tails(_Column(values, kinds, style, cell_styles, date1904), told), b""
+    kinds = _by_type(values)
     alone = set(kinds) - {type(None)}
     text = None
-    if not style and alone == {str}:  # text, and blanks that are no cell
+    if not style and alone == {str}:  # texts with a lone surrogate (Python cleans it out)
         text = _Text.of(values)
-        if text is not None and text.all_plain():
-            text_head = f'"{style_attr} t="inlineStr"><is><t>'.encode()
-            return text_head, _as_binary(text.values), b"</t></is></c>"
     elif not style and alone == {int}:
         numbers = _whole(values)
         if numbers is not None:
@@ -143,6 +157,21 @@ def _cell_parts(
     elif not style and not alone:
         return b"", pa.nulls(len(values), pa.large_binary()), b""
     return b"", _tails(_Column(values, kinds, style, cell_styles, date1904), text), b""
+
+
+def _texts(values: np.ndarray) -> Any:
+    """A column of texts (any str) and None as a pyarrow large string array, told in one pass;
+    None for any other column, or one holding a lone surrogate."""
+    pa, _ = _modules()
+    if len(values) and type(values[0]) not in (str, type(None)):  # most columns tell at once
+        return None
+    try:
+        found = pa.array(values)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):  # another kind of value
+        return None
+    if pa.types.is_null(found.type):  # blanks alone: _by_type's way
+        return None
+    return found.cast(pa.large_string()) if pa.types.is_string(found.type) else None
 
 
 class _Text:
@@ -158,7 +187,8 @@ class _Text:
         start, stop = offsets[:-1], offsets[1:]
         data = np.frombuffer(values.buffers()[2] or b"", np.uint8)
         flags = np.zeros(count, dtype=np.uint8)
-        found = np.flatnonzero(_BYTE_FLAGS[data[offsets[0] : offsets[-1]]]) + offsets[0]
+        used = data[offsets[0] : offsets[-1]].tobytes().translate(_FLAG_TABLE)
+        found = np.flatnonzero(np.frombuffer(used, np.uint8)) + offsets[0]
         flags_found = _BYTE_FLAGS[data[found]]
         after = [data[np.minimum(found + n, len(data) - 1)] for n in (1, 2)]
         escape = (flags_found == 8) & (after[0] == ord("x"))
@@ -225,10 +255,23 @@ def _true(tests: Any) -> np.ndarray:
 
 def _outer_space(data: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """True for each text (bytes start:stop of data) that begins or ends in whitespace."""
-    size = stop - start
     found = np.zeros(len(start), dtype=bool)
     if not len(data):
         return found
+    last = len(data) - 1
+    # Only texts whose first or last byte may belong to whitespace are decoded there.
+    maybe = np.flatnonzero(
+        (stop > start)
+        & (_SPACE_FIRST[data[np.minimum(start, last)]] | _SPACE_LAST[data[np.maximum(stop - 1, 0)]])
+    )
+    found[maybe] = _outer_space_at(data, start[maybe], stop[maybe])
+    return found
+
+
+def _outer_space_at(data: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """:func:`_outer_space` of texts that may have it, their first and last characters read."""
+    size = stop - start
+    found = np.zeros(len(start), dtype=bool)
     last = len(data) - 1
     for width, spaces in enumerate(_SPACES, start=1):  # UTF-8 is 1, 2 or 3 bytes here
         long_enough = size >= width
