@@ -10,6 +10,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -81,6 +82,28 @@ def test_another_error_has_the_work_redone_here_or_comes_back_as_its_text() -> N
         _background.start(_raise_unpicklable).result()
     with pytest.raises(_background.WorkerError, match=r"RuntimeError: .*carries a lambda"):
         _background.start(_raise_unpicklable, redo=False).result()  # could not be pickled
+
+
+def test_a_pending_collected_while_the_turns_are_held_does_not_wait_for_them() -> None:
+    # The collector may drop a Pending in a thread being started while the starter thread holds
+    # the turns' lock and waits for that thread: waiting for the lock there hung a test run.
+    pending = _background.start(_pid_and_sum, [1], elsewhere=False)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _background._turns._changed:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    threading.Thread(target=lambda: (pending.__del__(), done.set()), daemon=True).start()
+    try:
+        assert done.wait(5)
+    finally:
+        release.set()
+        holder.join()
 
 
 def test_a_worker_that_dies_has_its_work_redone_here() -> None:

@@ -138,6 +138,10 @@ class Pending(Generic[T]):
     def close(self) -> None:
         """Stop a worker whose result is no longer wanted (or drop work waiting its turn)."""
         _turns.drop(self)
+        self._stop()
+
+    def _stop(self) -> None:
+        """Kill the worker, if one runs."""
         if self._process is not None:
             process, self._process = self._process, None
             process.kill()
@@ -146,7 +150,11 @@ class Pending(Generic[T]):
             process.wait()
 
     def __del__(self) -> None:
-        self.close()  # something failed first: nobody will ask for the result
+        # Something failed first: nobody will ask for the result. Not close(): the collector may
+        # run in any thread, even in one being started while the starter thread holds the
+        # turns' lock (it waits for that thread), so taking the lock here could wait forever
+        # (a test run hung so). The queue holds work weakly and lets it go by itself.
+        self._stop()
 
 
 def _collect(
