@@ -98,7 +98,12 @@ def test_a_pending_collected_while_the_turns_are_held_does_not_wait_for_them() -
     holder = threading.Thread(target=hold)
     holder.start()
     assert held.wait(5)
-    threading.Thread(target=lambda: (pending.__del__(), done.set()), daemon=True).start()
+
+    def collect() -> None:
+        pending.__del__()
+        done.set()
+
+    threading.Thread(target=collect, daemon=True).start()
     try:
         assert done.wait(5)
     finally:
