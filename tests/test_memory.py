@@ -47,8 +47,9 @@ def test_memory_freed_inside_the_heap_is_given_back() -> None:
         [sys.executable, "-c", _HOLES], capture_output=True, text=True, check=True
     ).stdout
     full, freed, given_back = map(int, out.split())
-    assert freed > full - 50  # glibc held on to the holes …
-    assert given_back < freed - 200  # … until asked to give them back
+    # glibc holds on to most holes (3.11: 288 of 298 MB; 3.13: 229) until asked to give them back
+    assert given_back < freed - 150
+    assert given_back < full // 2
 
 
 def test_give_back_is_harmless_anywhere() -> None:
