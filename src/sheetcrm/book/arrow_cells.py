@@ -140,11 +140,13 @@ def _cell_parts(
         if told.all_plain():
             text_head = f'"{style_attr} t="inlineStr"><is><t>'.encode()
             return text_head, _as_binary(told.values), b"</t></is></c>"
-        blank = np.flatnonzero(~np.asarray(texts.is_valid(), dtype=bool))
-        kinds: dict[type, np.ndarray] = {str: np.arange(len(values))}
-        if len(blank):
-            kinds[type(None)] = blank
-        return b"", _tails(_Column(values, kinds, style, cell_styles, date1904), told), b""
+        valid = np.asarray(texts.is_valid(), dtype=bool)
+        found: dict[type, np.ndarray] = {
+            str: np.flatnonzero(valid),
+            type(None): np.flatnonzero(~valid),
+        }
+        told_kinds = {kind: at for kind, at in found.items() if len(at)}  # as _by_type gives
+        return b"", _tails(_Column(values, told_kinds, style, cell_styles, date1904), told), b""
     kinds = _by_type(values)
     alone = set(kinds) - {type(None)}
     text = None
@@ -167,6 +169,8 @@ def _texts(values: np.ndarray) -> Any:
         return None
     try:
         found = pa.array(values)
+    except MemoryError:  # pyarrow's too: not a kind of value
+        raise
     except (pa.ArrowException, ValueError, TypeError, OverflowError):  # another kind of value
         return None
     if pa.types.is_null(found.type):  # blanks alone: _by_type's way
