@@ -953,3 +953,34 @@ def test_every_sheet_excel_made_reads_alone_as_the_file_reader_reads_it(
             where = (path.name, name)
             assert _typed(reader.read_array(name)) == _typed(oracle.read_array(name)), where
             assert reader.customer_source().head(name) == oracle.customer_source().head(name), where
+
+
+def test_shared_strings_typed_before_their_style_are_read_as_written(tmp_path: Path) -> None:
+    # Excel writes a cell's type last; a writer that does not (t="s" before s=) leaves cells
+    # the parts' one replace does not mark: found, and the sheet read whole.
+    path = _sheet_rewritten(
+        _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True),
+        tmp_path / "typed first.xlsx",
+        rb'<c r="(B\d*7)" t="s"><v>(\d+)</v></c>',
+        lambda cell: b'<c r="%s" t="s" s="0"><v>%s</v></c>' % cell.groups(),
+    )
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert parts[616, 1] == "客户" + str(616 % 13)  # B617
+    assert _typed(parts) == _typed(_whole(path))
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_cells_typed_by_an_iso_text_are_read_as_the_file_reader_reads_them(
+    tmp_path: Path, shared: bool
+) -> None:
+    # t="d" cells (LibreOffice and other writers make them): a part holding one is read by
+    # python-calamine, as the file's reader is (fastexcel reads a midnight as a date).
+    path = _sheet_rewritten(
+        _big_sheet(tmp_path / "dates.xlsx", 3000, shared=shared),
+        tmp_path / "iso.xlsx",
+        rb'<c r="(C\d*3)" s="1"><v>\d+</v></c>',
+        lambda cell: b'<c r="%s" t="d"><v>2025-02-03T00:00:00</v></c>' % cell.group(1),
+    )
+    parts = XlsxReader(path, IN_PARTS).read_array("大表")
+    assert _typed(parts)[2012][2] == (dt.datetime, dt.datetime(2025, 2, 3))  # C2013
+    assert _typed(parts) == _typed(_whole(path))

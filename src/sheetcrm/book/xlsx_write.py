@@ -323,7 +323,8 @@ class PackageWriter:
                 ),
                 None,
             )
-            self._shared_strings = SharedStrings(self.package.read(part) if part else None)
+            stream = functools.partial(self.package.stream, part) if part else None
+            self._shared_strings = SharedStrings(stream)
         return self._shared_strings
 
     def _targets(
