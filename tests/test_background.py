@@ -404,3 +404,14 @@ def test_a_splice_sent_to_a_worker_holds_each_distinct_value_once(
         assert len(shown) == len({(type(v), v) for v in cells if v is not None})
         assert column.codes.dtype == np.min_scalar_type(len(column.values))  # blank: one more
         assert len(column.codes) == len(rows)
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice() on Windows")
+def test_a_worker_yields_its_core_unless_this_process_waits_for_it_as_it_goes() -> None:
+    ours = os.nice(0)
+    assert _background.start(_niceness).result() == min(ours + 19, 19)
+    assert _background.start(_niceness, nice=False).result() == ours

@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from sheetcrm import _background
 from sheetcrm.book import sheetstream, xlsx_read
 from sheetcrm.book.base import CellError
 from sheetcrm.book.namespaces import MAIN_NS
@@ -984,3 +985,60 @@ def test_cells_typed_by_an_iso_text_are_read_as_the_file_reader_reads_them(
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
     assert _typed(parts)[2012][2] == (dt.datetime, dt.datetime(2025, 2, 3))  # C2013
     assert _typed(parts) == _typed(_whole(path))
+
+
+# A worker process cuts the customer table (the sheet read by column) of this size and up.
+BY_A_WORKER = dataclasses.replace(IN_PARTS, background_part=0)
+
+
+def _cut_then_die(job: Any) -> None:
+    """A worker that makes two parts, then dies without answering (killed, out of memory)."""
+    made = xlsx_read._cut_parts(job, lambda: None, {})
+    for part in itertools.islice(made, 2):
+        ready = part.path.with_suffix(".ready")
+        ready.write_text(f"[{'null' if part.below is None else part.below}, {part.shared}, true]")
+    os._exit(3)
+
+
+@pytest.mark.parametrize(("shared", "from_column"), [(True, None), (True, 2), (False, 1)])
+def test_a_table_a_worker_cuts_reads_as_one_cut_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, from_column: int | None
+) -> None:
+    # The same parts, cells, error cells and columns left out, cut in another process.
+    path = _big_sheet(tmp_path / "big.xlsx", 3000, shared=shared)
+    here = XlsxReader(path, IN_PARTS)._read_array_without("大表", 0, from_column)
+    workers: list[Any] = []
+    start = _background.start
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        workers.append(start(*args, **kwargs))
+        return workers[-1]
+
+    monkeypatch.setattr(_background, "start", spy)
+    there = XlsxReader(path, BY_A_WORKER)._read_array_without("大表", 0, from_column)
+    assert len(workers) == 1 and workers[0].finished  # it ran, and ended
+    assert _typed(there) == _typed(here)
+    assert there.flags.f_contiguous
+    assert there[97, 3] == (CellError("#N/A") if from_column is None else None)  # D98
+
+
+def test_a_table_whose_worker_dies_is_cut_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _big_sheet(tmp_path / "big.xlsx", 3000)
+    monkeypatch.setattr(xlsx_read, "_cut_elsewhere", _cut_then_die)
+    there = XlsxReader(path, BY_A_WORKER)._read_array_without("大表", 0, None)
+    assert _typed(there) == _typed(_whole(path))
+
+
+def test_a_table_a_worker_finds_to_be_read_whole_is(tmp_path: Path) -> None:
+    # The worker meets a shared string typed before its style: it says so, and the sheet is
+    # read whole here (see test_shared_strings_typed_before_their_style_are_read_as_written).
+    path = _sheet_rewritten(
+        _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True),
+        tmp_path / "typed first.xlsx",
+        rb'<c r="(B\d*7)" t="s"><v>(\d+)</v></c>',
+        lambda cell: b'<c r="%s" t="s" s="0"><v>%s</v></c>' % cell.groups(),
+    )
+    there = XlsxReader(path, BY_A_WORKER)._read_array_without("大表", 0, None)
+    assert _typed(there) == _typed(_whole(path))

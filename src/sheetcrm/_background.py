@@ -63,9 +63,13 @@ class Pending(Generic[T]):
     """A result a worker process is computing (or this process will, when asked)."""
 
     def __init__(
-        self, work: Callable[..., T], args: tuple[Any, ...], redo: bool | Callable[[], T]
+        self,
+        work: Callable[..., T],
+        args: tuple[Any, ...],
+        redo: bool | Callable[[], T],
+        nice: bool = True,
     ) -> None:
-        self._work, self._args, self._redo = work, args, redo
+        self._work, self._args, self._redo, self._nice = work, args, redo, nice
         self._process: subprocess.Popen[bytes] | None = None
         self._collector: threading.Thread | None = None
         self._answer: list[tuple[bool, Any]] = []  # the worker's, once it came
@@ -74,7 +78,7 @@ class Pending(Generic[T]):
         """Start a worker on the work; False when none could start (the work stays here)."""
         if not _interpreter():
             return False
-        job = pickle.dumps((self._work, self._args), protocol=pickle.HIGHEST_PROTOCOL)
+        job = pickle.dumps((self._work, self._args, self._nice), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(os.getpid())],
@@ -100,6 +104,16 @@ class Pending(Generic[T]):
         if self._redo is not True:  # never needed here again: big arguments are not held twice
             self._args = ()
         return True
+
+    def started(self) -> bool:
+        """Start the worker now if the work waits its turn; True when a worker process has it."""
+        _turns.now(self)
+        return self._process is not None
+
+    @property
+    def finished(self) -> bool:
+        """True once a worker that had the work ended (its answer, if any, has come)."""
+        return self._collector is not None and not self._collector.is_alive()
 
     @property
     def elsewhere(self) -> bool:
@@ -289,12 +303,14 @@ def start(
     *args: Any,
     elsewhere: bool = True,
     redo: bool | Callable[[], T] = True,
+    nice: bool = True,
 ) -> Pending[T]:
     """Begin work(*args) in a worker process (work: a module-level function) now or when a core
     is spare, or, when not elsewhere, keep it to do here when asked for; a failed worker's work is
     redone here (by ``redo`` itself when it is a function), or, when redo is False, its result
-    raises WorkerError."""
-    pending = Pending(work, args, redo)
+    raises WorkerError. A ``nice`` worker yields its core to this process's threads; work this
+    process waits for as it goes is not nice."""
+    pending = Pending(work, args, redo, nice)
     if elsewhere:
         _turns.submit(pending)
     return pending
@@ -341,9 +357,10 @@ def _serve(parent: int) -> None:
     _die_with(parent)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing the work prints may mix with the answer
-    with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
-        os.nice(19)  # the parent's own line of work keeps its core
-    work, args = pickle.load(sys.stdin.buffer)
+    work, args, nice = pickle.load(sys.stdin.buffer)
+    if nice:
+        with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
+            os.nice(19)  # the parent's own line of work keeps its core
     threading.Thread(target=_watch_stdin, args=(sys.stdin.fileno(),), daemon=True).start()
     try:
         answer: tuple[bool, Any] = (True, work(*args))

@@ -14,13 +14,16 @@ are refused, and why, is decided here so users get one clear message instead of 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
+import json
 import logging
 import operator
 import os
 import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +36,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from .. import _background
 from ..a1 import column_from_bytes, column_letter, parse_range
 from ..errors import WorkbookError
 from ..i18n import tr
@@ -61,6 +65,10 @@ _SHARED_INDEX = re.compile(rb'\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
 # a table. A regex finds the three in one pass, faster than a find of one of them.
 _RARE_TYPES = re.compile(rb't="[de]"')
 _INDEXED_TYPES = re.compile(rb't="[sde]"')
+# Parts made and not yet parsed while the next is cut, at most: the two parsers each have one
+# to go on with once theirs is parsed.
+_AHEAD = 3
+_POLL = 0.005  # seconds between looks for a part a worker cuts, or for room to cut the next
 _INDEX_ROW = 10_000  # indices per row of the workbook that decodes the shared strings
 _HEAD_PIECE = 2**20  # sheet XML inflated at once for a big sheet's first rows
 # A sheet of up to a few MB whose shared strings are all among the table's first items is
@@ -213,95 +221,87 @@ class XlsxReader(ReadsCustomers):
         from_column: int | None = None,
         *,
         by_column: bool = False,
+        elsewhere: bool = False,
     ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
         """A big sheet's values, parts of it parsed at once (two cores, no GIL); ``by_column``:
-        the array laid out column by column in memory (Fortran order).
+        the array laid out column by column in memory (Fortran order); ``elsewhere``: the
+        parts cut by a worker process, where one can start (see :func:`_cut_parts`).
 
         The sheet XML is cut between rows into a few small workbooks in a private
         temporary folder; parsing starts on the first while the next are
-        cut, and error cells are found on the way. At most three parts exist at once
-        (two parsed, one being cut): each is deleted once parsed.
+        cut, and error cells are found on the way. At most _AHEAD + 1 parts exist at once
+        (_AHEAD parsed, one being cut): each is deleted once parsed.
         """
-        errors: dict[tuple[int, int], CellError] = {}
-        chunks = sheetstream.member(self.path, info, self.tuning.piece)
-        name, head, rest = _rows_start(chunks, sheet)
-        if rest is None:  # <sheetData/>: nothing to cut
-            return self._read_whole(sheet)
-        pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
-        companions = self._companion_data(strings=False)
-        indexed = "sharedStrings" in self._companions
+        room = (_AHEAD + 1) * info.file_size // max(1, self.tuning.parts - 1)
+        with self._scratch(room) as folder:
+            job = _Cutting(
+                self.path,
+                info,
+                sheet,
+                Path(folder),
+                self._companion_data(strings=False),
+                "sharedStrings" in self._companions,
+                self.date1904,
+                header_index,
+                from_column,
+                self.tuning.parts,
+                self.tuning.piece,
+            )
+            try:
+                if elsewhere:
+                    # The cutting is pure Python (the GIL's) and this process has its own to
+                    # do meanwhile: decoding shared strings, parsing parts, building the table.
+                    worker = _background.start(_cut_elsewhere, job, redo=False, nice=False)
+                    try:
+                        if worker.started():
+                            return self._parse_parts(_parts_cut_by(worker, job), by_column)
+                    except _background.WorkerError:  # out of memory, killed: cut here
+                        pass
+                    finally:
+                        worker.close()
+                    job = dataclasses.replace(job, folder=job.folder / "here")
+                    job.folder.mkdir()
+                return self._parse_parts(functools.partial(_cut_parts, job), by_column)
+            except (_ReadWholeError, _UnnumberedRowsError, _MarkedTextError):
+                return self._read_whole(sheet)
+            except _UnreadableCellError:
+                raise self._unreadable(sheet) from None
+
+    def _parse_parts(
+        self, cut: _Cut, by_column: bool
+    ) -> tuple[np.ndarray, dict[tuple[int, int], CellError]]:
+        """The values of the parts ``cut`` makes (told when there is room for the next: _AHEAD
+        parts not yet parsed), and the sheet's error cells it finds."""
         # Read and decoded when a part first holds a shared string: our own sheets, read back
         # from a book Excel saved, hold none (a full sheet's table: 1 s to read, 3 to decode).
-        strings: np.ndarray | None = None
-        # Rows are cut once the header row has gone by (it has the left-out headers).
-        drop = _RowTails(from_column, name) if from_column is not None else None
-        header, below = b'<%srow r="%d"' % (name, header_index + 1), False
+        # Decoded by a thread of its own, while parts go on being parsed: a part waits for the
+        # texts once parsed, not for the table before it is parsed.
+        strings: Future[np.ndarray] | None = None
         fast = not self.date1904  # fastexcel's stamps are turned into values for 1900 dates only
-        try:
-            with (
-                # At most three parts at once, each about a seventh of the sheet.
-                self._scratch(3 * info.file_size // max(1, self.tuning.parts - 1)) as folder,
-                # Left unread on an error, the stream is closed here: left to the garbage
-                # collector, its read-ahead thread may be joined where threading deadlocks.
-                contextlib.closing(chunks),
-                ThreadPoolExecutor(2) as pool,
-            ):
-                parts: list[Future[_PartCells]] = []
-                count = self.tuning.parts  # the first piece, then the rest: more than two cores
-                for index in range(count):
-                    if len(parts) >= 2:  # its file gone before another is made
-                        parts[-2].result()
-                    path = Path(folder) / f"{index + 1}.xlsx"
-                    # The sheet's bytes in this part, those cut off counted: a re-run's parts
-                    # are a seventh of the sheet too, not two (a shorter wait for the last).
-                    taken = 0
-                    with _PartBook(
-                        path,
-                        head,
-                        name,
-                        companions,
-                        self.date1904,
-                        marked=index > 0,
-                        indexed=indexed,
-                    ) as part:
-                        for piece in pieces:
-                            taken += len(piece)
-                            if drop is not None and below:
-                                piece = drop.cut(piece)
-                            elif drop is not None and (at := piece.find(header)) >= 0:
-                                below = True  # the rows after the header's are cut
-                                end = piece.find(b"</%srow>" % name, at)
-                                if end >= 0:
-                                    piece = piece[:end] + drop.cut(piece[end:])
-                            # Scanned once cut: the cells left out read blank, errors too.
-                            part.write(piece, errors)
-                            # The first part is the first piece alone: its title and header
-                            # rows mix texts into every column, so python-calamine reads it.
-                            if index == 0 or (
-                                taken * (count - 1) >= info.file_size and index < count - 1
-                            ):
-                                break
-                    if part.below is None and index > 0:  # it holds no rows
-                        path.unlink()
-                        continue
-                    if part.shared and strings is None:
-                        strings = self._shared_strings(self._strings_table())
-                    parts.append(
-                        pool.submit(
-                            _parse_part,
-                            path,
-                            below=part.below,
-                            fast=fast and part.plain,
-                            strings=strings if part.shared else None,
-                            marks=part.shared,
-                        )
+        parts: list[Future[_PartCells]] = []
+        errors: dict[tuple[int, int], CellError] = {}
+
+        def room() -> None:
+            if len(parts) >= _AHEAD:  # its file gone before another is made
+                parts[-_AHEAD].result()
+
+        # The decoder is shut down after the parsers: they wait for it.
+        with ThreadPoolExecutor(1) as decoder, ThreadPoolExecutor(2) as pool:
+            for part in cut(room, errors):
+                if part.shared and strings is None:
+                    strings = decoder.submit(self._table_strings)
+                parts.append(
+                    pool.submit(
+                        _parse_part,
+                        part.path,
+                        below=part.below,
+                        fast=fast and part.plain,
+                        strings=strings.result if strings is not None and part.shared else None,
+                        marks=part.shared,
                     )
-                    parts[-1].add_done_callback(_removing(path))
-                done = [part.result() for part in parts]
-        except (_UnnumberedRowsError, _MarkedTextError):
-            return self._read_whole(sheet)
-        except _UnreadableCellError:
-            raise self._unreadable(sheet) from None
+                )
+                parts[-1].add_done_callback(_removing(part.path))
+            done = [part.result() for part in parts]
         height = max(cells.row + cells.shape[0] for cells in done)
         width = max(cells.shape[1] for cells in done)
         array = blank_cells((height, width), order="F" if by_column else "C")
@@ -369,7 +369,13 @@ class XlsxReader(ReadsCustomers):
         info = self._big_part(sheet)
         if info is not None:
             array, errors = self._read_in_parts(
-                sheet, info, header_index, from_column, by_column=by_column
+                sheet,
+                info,
+                header_index,
+                from_column,
+                by_column=by_column,
+                # The customer table (the one read by column): read before any worker starts.
+                elsewhere=by_column and info.file_size >= self.tuning.background_part,
             )
         else:
             array, errors = self._read_whole(sheet)
@@ -498,6 +504,10 @@ class XlsxReader(ReadsCustomers):
         info = self._part_info(sheet)
         return info is None or info.file_size <= _ALONE_BYTES
 
+    def _table_strings(self) -> np.ndarray:
+        """The book's shared-strings table's texts by index."""
+        return self._shared_strings(self._strings_table())
+
     def _shared_strings(self, table: bytes) -> np.ndarray:
         """A shared-strings table's texts by index: those written plainly as they stand (see
         :class:`_PlainStrings`), the others decoded by calamine as in any part."""
@@ -564,6 +574,141 @@ class XlsxReader(ReadsCustomers):
             with contextlib.closing(pieces):  # the rest is never inflated
                 data[kind] = _first_items(pieces, max(indices, default=-1) + 1)
         return data
+
+
+class _ReadWholeError(Exception):
+    """A big sheet is read whole: it has no rows to cut, or rows as parts cannot take them."""
+
+
+class _Part(NamedTuple):
+    """A part workbook made (see :class:`_PartBook`), to be parsed."""
+
+    path: Path
+    below: int | None  # where its rows start (None: at A1, the first part)
+    shared: int  # how many shared-string cells it holds, as their index
+    plain: bool  # no cells fastexcel and python-calamine may read unlike (see _parse_part)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cutting:
+    """What cutting a big sheet into part workbooks takes (picklable: a worker's job)."""
+
+    book: Path
+    info: zipfile.ZipInfo
+    sheet: str
+    folder: Path
+    companions: dict[str, bytes]
+    indexed: bool  # the book has a shared-strings table
+    date1904: bool
+    header_index: int
+    from_column: int | None  # cells from it rightwards, below the header, are not read
+    parts: int
+    piece: int
+
+
+# How parts are cut, given what makes room for the next (it waits for a part to be parsed)
+# and where the error cells found go.
+_Cut = Callable[[Callable[[], None], dict[tuple[int, int], CellError]], Iterator[_Part]]
+
+
+def _cut_parts(
+    job: _Cutting, room: Callable[[], None], errors: dict[tuple[int, int], CellError]
+) -> Iterator[_Part]:
+    """A big sheet cut into part workbooks in ``job.folder``, made one at a time as asked for
+    (``room()`` first, each); its error cells go to ``errors``."""
+    chunks = sheetstream.member(job.book, job.info, job.piece)
+    # Left unread on an error, the stream is closed here: left to the garbage collector, its
+    # read-ahead thread may be joined where threading deadlocks.
+    with contextlib.closing(chunks):
+        name, head, rest = _rows_start(chunks, job.sheet)
+        if rest is None:  # <sheetData/>: nothing to cut
+            raise _ReadWholeError
+        pieces = sheetstream.row_pieces(rest, chunks, b"</%srow>" % name)
+        # Rows are cut once the header row has gone by (it has the left-out headers).
+        drop = _RowTails(job.from_column, name) if job.from_column is not None else None
+        header, below = b'<%srow r="%d"' % (name, job.header_index + 1), False
+        count = job.parts  # the first piece, then the rest: more than two cores
+        for index in range(count):
+            room()
+            path = job.folder / f"{index + 1}.xlsx"
+            # The sheet's bytes in this part, those cut off counted: a re-run's parts are a
+            # seventh of the sheet too, not two (a shorter wait for the last).
+            taken = 0
+            with _PartBook(
+                path,
+                head,
+                name,
+                job.companions,
+                job.date1904,
+                marked=index > 0,
+                indexed=job.indexed,
+            ) as part:
+                for piece in pieces:
+                    taken += len(piece)
+                    if drop is not None and below:
+                        piece = drop.cut(piece)
+                    elif drop is not None and (at := piece.find(header)) >= 0:
+                        below = True  # the rows after the header's are cut
+                        end = piece.find(b"</%srow>" % name, at)
+                        if end >= 0:
+                            piece = piece[:end] + drop.cut(piece[end:])
+                    # Scanned once cut: the cells left out read blank, errors too.
+                    part.write(piece, errors)
+                    # The first part is the first piece alone: its title and header rows mix
+                    # texts into every column, so python-calamine reads it.
+                    if index == 0 or (
+                        taken * (count - 1) >= job.info.file_size and index < count - 1
+                    ):
+                        break
+            if part.below is None and index > 0:  # it holds no rows
+                path.unlink()
+                continue
+            yield _Part(path, part.below, part.shared, part.plain)
+
+
+def _cut_elsewhere(job: _Cutting) -> dict[tuple[int, int], CellError] | None:
+    """:func:`_cut_parts` in a worker process: each part told by a file beside it once made
+    (``N.ready``: its _Part fields), each begun once the part _AHEAD before it is parsed (its
+    file gone); the sheet's error cells, or None when the sheet is to be read whole."""
+    made = 0  # the number of the last part told
+
+    def room() -> None:
+        gone = job.folder / f"{made + 1 - _AHEAD}.xlsx"  # _AHEAD before the next one
+        while gone.exists():
+            time.sleep(_POLL)
+
+    errors: dict[tuple[int, int], CellError] = {}
+    try:
+        for part in _cut_parts(job, room, errors):
+            ready = part.path.with_suffix(".ready")
+            ready.with_suffix(".told").write_text(json.dumps([part.below, part.shared, part.plain]))
+            ready.with_suffix(".told").replace(ready)  # whole when seen
+            made = int(part.path.stem)
+    except (_ReadWholeError, _UnnumberedRowsError, _MarkedTextError):
+        return None
+    return errors
+
+
+def _parts_cut_by(
+    worker: _background.Pending[dict[tuple[int, int], CellError] | None], job: _Cutting
+) -> _Cut:
+    """The parts a worker cuts (:func:`_cut_elsewhere`), as it tells them."""
+
+    def parts(_: Callable[[], None], errors: dict[tuple[int, int], CellError]) -> Iterator[_Part]:
+        for number in range(1, job.parts + 1):
+            ready = job.folder / f"{number}.ready"
+            while not ready.exists() and not worker.finished:
+                time.sleep(_POLL)
+            if not ready.exists():  # the worker ended: the parts left held no rows
+                break
+            below, shared, plain = json.loads(ready.read_text())
+            yield _Part(job.folder / f"{number}.xlsx", below, shared, plain)
+        found = worker.result()
+        if found is None:
+            raise _ReadWholeError
+        errors.update(found)
+
+    return parts
 
 
 def _removing(path: Path) -> Callable[[object], None]:
@@ -755,15 +900,15 @@ def _parse_part(
     *,
     below: int | None,
     fast: bool = False,
-    strings: np.ndarray | None = None,
+    strings: Callable[[], np.ndarray] | None = None,
     marks: int = 0,
 ) -> _PartCells:
     """The values of a part workbook's one sheet, and where they start.
 
     ``below``: None for the first part (it starts at A1); for the others, the 0-based row
     their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
-    fastexcel first. ``strings``: the shared strings whose indices the part holds, ``marks``
-    cells of it (more texts starting with the mark: the sheet's own, :class:`_MarkedTextError`).
+    fastexcel first. ``strings``: the shared strings whose indices the part holds (asked for
+    once the part is parsed), ``marks`` cells of it (more texts starting with the mark: the sheet's own, :class:`_MarkedTextError`).
     """
     if below is not None and fast:
         cells = _fast_values(path, strings, below, marks)
@@ -774,8 +919,9 @@ def _parse_part(
         found = [[at for at, value in enumerate(column) if _indexed(value)] for column in values.T]
         if sum(map(len, found)) != marks:
             raise _MarkedTextError
+        table = strings()
         for column, marked in zip(values.T, found, strict=True):  # views: decoded in place
-            column[marked] = strings[[int(column[at][1:]) for at in marked]]
+            column[marked] = table[[int(column[at][1:]) for at in marked]]
     return _PartCells(
         0 if below is None else below, values.shape, [(0, _blank_empty_texts(values))]
     )
@@ -809,7 +955,7 @@ def _indexed(value: object) -> bool:
 
 
 def _fast_values(
-    path: Path, strings: np.ndarray | None, below: int, marks: int
+    path: Path, strings: Callable[[], np.ndarray] | None, below: int, marks: int
 ) -> _PartCells | None:
     """A marked part's values as python-calamine gives them, from fastexcel's typed columns
     (its rows start at 0-based row ``below``); None when a column mixes kinds of value, or
@@ -831,13 +977,14 @@ def _fast_values(
         return None
     if strings is not None and _marked_texts(batch.columns) != marks:
         raise _MarkedTextError
+    table = None if strings is None else strings()
     # Each column goes straight into the sheet's grid, its marker row left out (no grid of
     # the part's own first: a full sheet's cells copied once less); blank ones stay blank.
     blocks = []
     for position, column in zip(positions, batch.columns, strict=True):
         if str(column.type) == "null":
             continue
-        cells = _cells(column, strings)
+        cells = _cells(column, table)
         if cells is None:
             return None
         blocks.append((position, cells[1:, None]))
