@@ -254,10 +254,10 @@ def _out_of_memory(*args: object) -> None:
     raise MemoryError("std::bad_alloc")
 
 
-def _splice_out_of_memory_in_a_worker(*args: Any) -> Any:
+def _splice_out_of_memory_in_a_worker(*args: Any, **kwargs: Any) -> Any:
     if os.getpid() != int(os.environ["TEST_JOB_PID"]):
         raise MemoryError("std::bad_alloc")
-    return splice_part(*args)
+    return splice_part(*args, **kwargs)
 
 
 def _sleep_instead(*args: object) -> None:
@@ -387,7 +387,9 @@ def test_a_splice_sent_to_a_worker_holds_each_distinct_value_once(
     real = _background.start
 
     def start(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if work is splice_part:  # as the worker gets it (the splice lets go of its values)
+        if (
+            getattr(work, "func", work) is splice_part
+        ):  # as the worker gets it (the splice lets go of its values)
             sent.append(pickle.loads(pickle.dumps(args[0])))
         return real(work, *args, **kwargs)
 

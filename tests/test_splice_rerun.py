@@ -6,6 +6,7 @@ test or the plain one) must write the same bytes, whatever sits at or right of t
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetcrm.book import row_scan, splice
+from sheetcrm.book import row_scan, splice, xlsx_write
 from sheetcrm.book.base import CellValue, ResultColumn
+from sheetcrm.book.cell_xml import Encoded
 from sheetcrm.book.xlsx_write import PackageWriter
 from sheetcrm.tuning import Tuning
 
@@ -140,6 +142,61 @@ def test_a_rerun_writes_the_same_bytes_every_way(
         patch.setattr(splice, "_FUSED", 0)
         patch.setattr(row_scan, "_MANY_BYTES", 0)  # numpy's formula test on any length
         assert _written(path, count, values, None) == expected
+    with monkeypatch.context() as patch:  # as a worker splices: letting go as it writes
+        patch.setattr(splice, "_FUSED", 0)
+        patch.setattr(splice, "_GIVE_BACK_EVERY", 0)
+        patch.setattr(xlsx_write, "splice_part", functools.partial(splice.splice_part, forget=True))
+        for tuning in (Tuning(row_block=2), Tuning(piece=9, row_block=2)):
+            assert _written(path, count, values, tuning) == expected
+
+
+def _out_of_order(tmp_path: Path) -> Path:
+    """A sheet whose rows 4 and 5 come in the wrong order (Excel never writes so; others may)."""
+    rows = [_header()] + [
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in (2, 3, 5, 4, 6, 7, 8)
+    ]
+    return _book(tmp_path, "<sheetData>" + "".join(rows) + "</sheetData>")
+
+
+def test_a_splice_letting_go_refuses_rows_out_of_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _out_of_order(tmp_path)
+    values: list[CellValue] = [f"理由{r}" for r in range(2, 9)]
+    expected = _written(path, 7, values, Tuning(row_block=2))
+    row_4 = '<row r="4"><c r="A4"><v>4</v></c><c r="E4" t="inlineStr"><is><t>理由4<'
+    assert row_4.encode() in expected
+    monkeypatch.setattr(splice, "_FUSED", 0)
+    with monkeypatch.context() as patch:
+        patch.setattr(xlsx_write, "splice_part", functools.partial(splice.splice_part, forget=True))
+        with pytest.raises(splice._RowsOutOfOrderError):
+            _written(path, 7, values, Tuning(row_block=2))
+    # A worker's splice (which lets go) fails so, and is done again here.
+    assert _written(path, 7, values, Tuning(row_block=2, background_part=0)) == expected
+
+
+def test_a_worker_lets_go_of_each_text_once_its_rows_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [_header()] + [f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(2, 42)]
+    path = _book(tmp_path, "<sheetData>" + "".join(rows) + "</sheetData>")
+    values: list[CellValue] = [f"理由{r % 30}" for r in range(40)]  # rows 32..41 repeat some
+    monkeypatch.setattr(splice, "_FUSED", 0)
+    made: list[splice._Forgetting] = []
+    real = splice._Forgetting.of
+
+    def keep(encoded: Encoded) -> splice._Forgetting:
+        made.append(real(encoded))
+        return made[-1]
+
+    monkeypatch.setattr(splice._Forgetting, "of", keep)
+    monkeypatch.setattr(
+        xlsx_write, "splice_part", functools.partial(splice.splice_part, forget=True)
+    )
+    xml = _written(path, 40, values, Tuning(row_block=4))
+    tiers = made[0].tails  # the tier column's: every text, each let go once written
+    assert sum(tail is splice._FORGOTTEN for tail in tiers) >= 26  # all but the last block's
+    assert splice._FORGOTTEN not in xml and xml.count("理由".encode()) == 40
 
 
 def test_a_rerun_of_plain_old_results_goes_in_bulk_and_keeps_cells_after_them(

@@ -48,7 +48,7 @@ class Tuning:
     """A written part whose compressed bytes pass this waits for the save in a temporary file
     beside the output, not in memory (the bytes are read back once, through the page cache)."""
 
-    row_block: int = 32768
+    row_block: int = 16384
     """Rows whose cell XML is built and joined at once (own sheets and spliced result rows)."""
 
     sheet_rows: int = 1_048_576

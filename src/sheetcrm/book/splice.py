@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import _memory
 from ..a1 import MAX_COLUMN, parse_range, range_ref
 from ..errors import WorkbookError
 from ..i18n import tr
@@ -31,6 +32,8 @@ from .source_file import SourceFile
 __all__ = ["RowSplicer", "SpliceJob", "Spliced", "Target", "splice_part"]
 
 _FUSED = 4096  # most tails a column may have for what follows to be fused into them (weave)
+_FORGOTTEN = b"<!-- let go -->"  # in place of a tail no row left to write uses (never written)
+_GIVE_BACK_EVERY = 100_000  # tails let go between two gives of memory back to the system
 _SPANS = re.compile(rb'\s+spans\s*=\s*["\'][^"\']*["\']')
 _CELL_REFS = re.compile(rb'<c r="([A-Z]+)\d+"')
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*")([^"]*)(")')
@@ -68,6 +71,7 @@ class _EncodedRows:
         header_row: int,
         rows_end: int,
         block: int,
+        forget: bool = False,
     ) -> None:
         self.targets, self.encoded, self.block = targets, encoded, block
         self.no_cell = [e.tails == b"" for e in encoded]  # per tail: no cell written at all
@@ -77,6 +81,21 @@ class _EncodedRows:
         self.start = -1
         self.columns: list[np.ndarray] = []
         self.rows: np.ndarray = np.empty(0, dtype=object)
+        # ``forget``: tails are let go as the rows are written (see _Forgetting).
+        many = [e for e in encoded if len(e.tails) > _FUSED] if forget else []
+        self.forgetting = [_Forgetting.of(e) for e in many]
+        self.done = -1  # rows before it are written (-1: the header row, 0: the one below)
+
+    def _forget(self, done: int) -> None:
+        """Let go of the tails no row from ``done`` on (0 the first below the header) uses."""
+        self.done = max(self.done, done)
+        for forgetting in self.forgetting:
+            forgetting.forget(self.done)
+
+    def _check_ahead(self, index: int) -> None:
+        """Refuse a row before those written (rows out of order): its tail may be let go."""
+        if self.forgetting and index < self.done:
+            raise _RowsOutOfOrderError(index)
 
     def _columns(self, first: int, last: int) -> list[np.ndarray]:
         """The new cells of rows first..last, one array per target column."""
@@ -109,6 +128,8 @@ class _EncodedRows:
         for at in range(0, len(rows), 8192):
             size = min(8192, len(rows) - at)
             start = first + at - self.header_row - 1
+            self._check_ahead(start)
+            self._forget(start)
             codes = [encoded.codes[start : start + size] for encoded in self.encoded]
             # per column: where it has no cell at all (None: it always has one)
             missing = [
@@ -159,8 +180,10 @@ class _EncodedRows:
         return rests
 
     def _load(self, row: int) -> int:
+        self._check_ahead(row - self.header_row - 1)
         start = self.header_row + (row - self.header_row) // self.block * self.block
         if start != self.start:
+            self._forget(start - self.header_row - 1)
             self.columns = self._columns(start, min(start + self.block - 1, self.rows_end))
             self.rows = np.fromiter(
                 map(b"".join, zip(*self.columns, strict=True)), object, len(self.columns[0])
@@ -182,6 +205,41 @@ class _EncodedRows:
             for target, cells in zip(self.targets, self.columns, strict=True)
             if cells[index]
         ]
+
+
+class _RowsOutOfOrderError(Exception):
+    """A row comes after rows below it: a worker's splice, which lets go of what it wrote,
+    fails, and the splice is done again without letting go."""
+
+
+class _Forgetting:
+    """A column with many tails (texts: a full sheet's reasons hold 0.3 GB), each let go once
+    the rows past its last use are reached: the worker does not hold them all to its end,
+    while the job's own sheets are written (the run's highest memory)."""
+
+    def __init__(self, tails: np.ndarray, order: np.ndarray, last: np.ndarray) -> None:
+        self.tails, self.order, self.last = tails, order, last
+        self.gone = 0  # tails let go: order[:gone]
+        self.since = 0  # tails let go since memory was last given back
+
+    @classmethod
+    def of(cls, encoded: Encoded) -> _Forgetting:
+        last = np.full(len(encoded.tails), -1, dtype=np.int64)
+        np.maximum.at(last, encoded.codes, np.arange(len(encoded.codes)))
+        order = np.argsort(last, kind="stable")
+        return cls(encoded.tails, order, last[order])
+
+    def forget(self, done: int) -> None:
+        """Let go of the tails whose last use is before row ``done`` (the rows are written in
+        order; a row before it is never asked for again)."""
+        upto = int(np.searchsorted(self.last, done, side="left"))
+        if upto > self.gone:
+            self.tails[self.order[self.gone : upto]] = _FORGOTTEN
+            self.since += upto - self.gone
+            self.gone = upto
+        if self.since > _GIVE_BACK_EVERY:  # texts over 512 bytes are the C library's to keep
+            _memory.give_back()
+            self.since = 0
 
 
 @dataclass(frozen=True)
@@ -227,11 +285,13 @@ class Spliced(NamedTuple):
     autofilter: str | None
 
 
-def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
+def splice_part(job: SpliceJob, package: Package | None = None, *, forget: bool = False) -> Spliced:
     """The sheet part with the result cells written in (see :class:`Spliced`).
 
     Without a package (in a worker process) the part is streamed from the file, which must
     be unchanged. A big result goes to the file ``job.spill``; only its name comes back.
+    ``forget``: what is written is let go as it goes (a worker: its memory falls as the run's
+    rises); rows out of order then fail the splice, to be done again without.
     """
     if package is None:
         chunks = stream_part(job.source, job.part, job.tuning)
@@ -239,7 +299,7 @@ def splice_part(job: SpliceJob, package: Package | None = None) -> Spliced:
         chunks = package.stream(job.part)
     first, sheet_data = sheet_start(chunks, job.sheet)
     name = sheet_data.group(1) or b""
-    splicer = RowSplicer(job, name)
+    splicer = RowSplicer(job, name, forget=forget)
     xml = splicer.splice(row_pieces(first, chunks, b"</%srow>" % name), sheet_data)
     deflated = deflate_stream(xml, job.size, job.tuning, job.spill)
     return Spliced(deflated, splicer.formula_replaced, splicer.autofilter)
@@ -265,11 +325,11 @@ class RowSplicer:
     other piece goes row by row, merging cells where a row has some in the way.
     """
 
-    def __init__(self, job: SpliceJob, name: bytes) -> None:
+    def __init__(self, job: SpliceJob, name: bytes, *, forget: bool = False) -> None:
         by_column = job.targets
         self.job, self.name = job, name
         self.encoded = _EncodedRows(
-            by_column, _encoded(job), job.header_row, job.rows_end, job.tuning.row_block
+            by_column, _encoded(job), job.header_row, job.rows_end, job.tuning.row_block, forget
         )
         self.prefix = name.decode()
         self.open_row, self.close_row = b"<%srow" % name, b"</%srow>" % name

@@ -273,7 +273,8 @@ class PackageWriter:
             # worker runs (it encodes them). Not a method of ours: the writer's finalizer holds
             # the pending work, and a bound method in it would keep the writer alive for ever.
             again = functools.partial(_splice_again, make, self.package)
-            self._pending.append((part, _background.start(splice_part, job, redo=again)))
+            work = functools.partial(splice_part, forget=True)
+            self._pending.append((part, _background.start(work, job, redo=again)))
         else:  # written now: an error shows at once
             self._store(part, splice_part(job, self.package))
 
@@ -534,7 +535,7 @@ def _splice_job(
 
 def _splice_again(make: Callable[[Package], SpliceJob], package: Package) -> Spliced:
     """A worker's splice done here after it failed: encoded again, streamed from the file."""
-    return splice_part(make(package))
+    return splice_part(make(package), forget=False)
 
 
 def _changed_kept_message(book: Path, beside: Path) -> str:
