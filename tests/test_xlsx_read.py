@@ -956,15 +956,20 @@ def test_every_sheet_excel_made_reads_alone_as_the_file_reader_reads_it(
             assert reader.customer_source().head(name) == oracle.customer_source().head(name), where
 
 
-def test_shared_strings_typed_before_their_style_are_read_as_written(tmp_path: Path) -> None:
-    # Excel writes a cell's type last; a writer that does not (t="s" before s=) leaves cells
-    # the parts' one replace does not mark: found, and the sheet read whole.
-    path = _sheet_rewritten(
+def _typed_first(tmp_path: Path) -> Path:
+    """A big sheet some of whose shared-string cells have their type before their style."""
+    return _sheet_rewritten(
         _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True),
         tmp_path / "typed first.xlsx",
         rb'<c r="(B\d*7)" t="s"><v>(\d+)</v></c>',
         lambda cell: b'<c r="%s" t="s" s="0"><v>%s</v></c>' % cell.groups(),
     )
+
+
+def test_shared_strings_typed_before_their_style_are_read_as_written(tmp_path: Path) -> None:
+    # Excel writes a cell's type last; a writer that does not (t="s" before s=) leaves cells
+    # the parts' one replace does not mark: found, and the sheet read whole.
+    path = _typed_first(tmp_path)
     parts = XlsxReader(path, IN_PARTS).read_array("大表")
     assert parts[616, 1] == "客户" + str(616 % 13)  # B617
     assert _typed(parts) == _typed(_whole(path))
@@ -1034,11 +1039,6 @@ def test_a_table_whose_worker_dies_is_cut_here(
 def test_a_table_a_worker_finds_to_be_read_whole_is(tmp_path: Path) -> None:
     # The worker meets a shared string typed before its style: it says so, and the sheet is
     # read whole here (see test_shared_strings_typed_before_their_style_are_read_as_written).
-    path = _sheet_rewritten(
-        _big_sheet(tmp_path / "shared.xlsx", 3000, shared=True),
-        tmp_path / "typed first.xlsx",
-        rb'<c r="(B\d*7)" t="s"><v>(\d+)</v></c>',
-        lambda cell: b'<c r="%s" t="s" s="0"><v>%s</v></c>' % cell.groups(),
-    )
+    path = _typed_first(tmp_path)
     there = XlsxReader(path, BY_A_WORKER)._read_array_without("大表", 0, None)
     assert _typed(there) == _typed(_whole(path))
