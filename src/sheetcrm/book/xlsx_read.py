@@ -259,8 +259,8 @@ class XlsxReader(ReadsCustomers):
                         pass
                     finally:
                         worker.close()
-                    job = dataclasses.replace(job, folder=job.folder / "here")
-                    job.folder.mkdir()
+                    for left in job.folder.iterdir():  # its parts, the parsers and it gone
+                        left.unlink()
                 return self._parse_parts(functools.partial(_cut_parts, job), by_column)
             except (_ReadWholeError, _UnnumberedRowsError, _MarkedTextError):
                 return self._read_whole(sheet)
@@ -908,7 +908,8 @@ def _parse_part(
     ``below``: None for the first part (it starts at A1); for the others, the 0-based row
     their own rows start at, below their marker row (see :class:`_PartBook`). ``fast``: try
     fastexcel first. ``strings``: the shared strings whose indices the part holds (asked for
-    once the part is parsed), ``marks`` cells of it (more texts starting with the mark: the sheet's own, :class:`_MarkedTextError`).
+    once the part is parsed), ``marks`` cells of it (more texts starting with the mark: the
+    sheet's own, :class:`_MarkedTextError`).
     """
     if below is not None and fast:
         cells = _fast_values(path, strings, below, marks)
