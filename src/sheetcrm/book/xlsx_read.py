@@ -680,9 +680,9 @@ def _cut_elsewhere(job: _Cutting) -> dict[tuple[int, int], CellError] | None:
     errors: dict[tuple[int, int], CellError] = {}
     try:
         for part in _cut_parts(job, room, errors):
-            ready = part.path.with_suffix(".ready")
-            ready.with_suffix(".told").write_text(json.dumps([part.below, part.shared, part.plain]))
-            ready.with_suffix(".told").replace(ready)  # whole when seen
+            told = part.path.with_suffix(".told")
+            told.write_text(json.dumps([part.below, part.shared, part.plain]))
+            told.replace(part.path.with_suffix(".ready"))  # whole when seen
             made = int(part.path.stem)
     except (_ReadWholeError, _UnnumberedRowsError, _MarkedTextError):
         return None
